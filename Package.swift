@@ -1,0 +1,53 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Upcoming-feature flags shared by every Swift target (see STYLE.md §5).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "ModelRegistry",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "ModelRegistry", targets: ["ModelRegistry"]),
+        .library(name: "RegistryCore", targets: ["RegistryCore"]),
+        .library(name: "ArtifactStore", targets: ["ArtifactStore"]),
+        .library(name: "AliasStore", targets: ["AliasStore"]),
+        .library(name: "AuditLog", targets: ["AuditLog"]),
+        .library(name: "IndexBuilder", targets: ["IndexBuilder"]),
+        .library(name: "Verifier", targets: ["Verifier"]),
+        .library(name: "RegistryTestSupport", targets: ["RegistryTestSupport"]),
+        .executable(name: "modelreg", targets: ["modelreg"]),
+    ],
+    dependencies: [],
+    targets: [
+        .target(name: "CSHA256"),
+        .target(name: "RegistryCore", dependencies: ["CSHA256"], swiftSettings: swiftSettings),
+        .target(name: "ArtifactStore", dependencies: ["RegistryCore"], swiftSettings: swiftSettings),
+        .target(name: "AliasStore", dependencies: ["RegistryCore"], swiftSettings: swiftSettings),
+        .target(name: "AuditLog", dependencies: ["RegistryCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "IndexBuilder", dependencies: ["RegistryCore", "ArtifactStore", "AuditLog"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "Verifier", dependencies: ["RegistryCore", "ArtifactStore", "AliasStore", "AuditLog"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "ModelRegistry",
+            dependencies: ["RegistryCore", "ArtifactStore", "AliasStore", "AuditLog", "IndexBuilder", "Verifier"],
+            swiftSettings: swiftSettings),
+        .executableTarget(name: "modelreg", dependencies: ["ModelRegistry"], swiftSettings: swiftSettings),
+        .target(name: "RegistryTestSupport", dependencies: ["ModelRegistry"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RegistryCoreTests", dependencies: ["RegistryCore", "RegistryTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ArtifactStoreTests", dependencies: ["ArtifactStore", "RegistryTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ModelRegistryTests", dependencies: ["ModelRegistry", "RegistryTestSupport"],
+            swiftSettings: swiftSettings),
+    ]
+)

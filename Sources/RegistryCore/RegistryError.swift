@@ -1,0 +1,105 @@
+import Foundation
+
+/// The one error type every ModelRegistry API throws.
+///
+/// The set of codes can grow without breaking callers, because ``Code`` is a struct rather than an enum.
+/// Match on a code with a pattern:
+///
+/// ```swift
+/// do { _ = try store.artifact(id) }
+/// catch RegistryError.Code.notFound { print("no such artifact") }
+/// ```
+///
+/// Every error says what was wrong and where: ``message`` names the file, field or alias, and ``path``
+/// holds the file-system path when one is involved.
+public struct RegistryError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure this is. Compare with `==` or match with `catch RegistryError.Code.x`.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private let name: String
+        private init(_ name: String) { self.name = name }
+        public var description: String { name }
+
+        /// A file, artifact, alias or key does not exist.
+        public static let notFound = Code("notFound")
+        /// Something that must be new already exists.
+        public static let alreadyExists = Code("alreadyExists")
+        /// An argument or option is not acceptable.
+        public static let invalidArgument = Code("invalidArgument")
+        /// Bytes are not JSON a registry accepts (strict RFC 8259 plus the rules in FORMAT.md).
+        public static let invalidJSON = Code("invalidJSON")
+        /// A JSON document parsed but a field is missing, has the wrong type or an invalid value.
+        public static let invalidDocument = Code("invalidDocument")
+        /// A bundle path is absolute, escapes the bundle, is not UTF-8, contains NUL or collides with another.
+        public static let invalidPath = Code("invalidPath")
+        /// A name (artifact name, alias, capability, label) does not follow its grammar.
+        public static let invalidName = Code("invalidName")
+        /// A source bundle contains a symbolic link and following links was not requested.
+        public static let symlinkRefused = Code("symlinkRefused")
+        /// The registry was written by a format version this library does not understand.
+        public static let unsupportedFormatVersion = Code("unsupportedFormatVersion")
+        /// A hash or signature algorithm named in a document is not available.
+        public static let unsupportedAlgorithm = Code("unsupportedAlgorithm")
+        /// Bytes on disk do not match the digest or size that describes them.
+        public static let digestMismatch = Code("digestMismatch")
+        /// A directory is not a registry (no format file) or is damaged.
+        public static let notARegistry = Code("notARegistry")
+        /// The writer lock could not be taken before the deadline.
+        public static let lockTimeout = Code("lockTimeout")
+        /// The registry is on a network file system where `flock` cannot be trusted.
+        public static let networkFileSystem = Code("networkFileSystem")
+        /// An ingest mode is not possible here (for example hardlink across file systems).
+        public static let unsupportedOperation = Code("unsupportedOperation")
+        /// A system call failed; ``RegistryError/underlying`` holds the ``SystemCallError``.
+        public static let io = Code("io")
+    }
+
+    /// What kind of failure this is.
+    public var code: Code
+    /// A one-line explanation naming the file, field or alias involved.
+    public var message: String
+    /// The file-system path involved, if any.
+    public var path: String?
+    /// The error that caused this one, often a ``SystemCallError``.
+    public var underlying: (any Error)?
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String, path: String? = nil, underlying: (any Error)? = nil) {
+        self.code = code
+        self.message = message
+        self.path = path
+        self.underlying = underlying
+    }
+
+    public var description: String {
+        var text = message
+        if let underlying { text += " (\(underlying))" }
+        return text
+    }
+
+    /// A multi-line description that prints the chain of causes as a tree, for the CLI's `--verbose`.
+    public func detailedDescription() -> String {
+        var lines = ["\(code): \(message)"]
+        if let path { lines.append("  path: \(path)") }
+        var cause = underlying
+        var depth = 1
+        while let current = cause {
+            let indent = String(repeating: "  ", count: depth)
+            if let nested = current as? RegistryError {
+                lines.append("\(indent)└─ \(nested.code): \(nested.message)")
+                cause = nested.underlying
+            } else {
+                lines.append("\(indent)└─ \(current)")
+                cause = nil
+            }
+            depth += 1
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension RegistryError.Code {
+    /// Lets `catch RegistryError.Code.notFound` match a thrown ``RegistryError``.
+    public static func ~= (code: RegistryError.Code, error: any Error) -> Bool {
+        (error as? RegistryError)?.code == code
+    }
+}
