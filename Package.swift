@@ -24,7 +24,8 @@ let package = Package(
     dependencies: [],
     targets: [
         .target(name: "CSHA256"),
-        .target(name: "RegistryCore", dependencies: ["CSHA256"], swiftSettings: swiftSettings),
+        .target(name: "CRegistryShims"),
+        .target(name: "RegistryCore", dependencies: ["CSHA256", "CRegistryShims"], swiftSettings: swiftSettings),
         .target(name: "ArtifactStore", dependencies: ["RegistryCore"], swiftSettings: swiftSettings),
         .target(name: "AliasStore", dependencies: ["RegistryCore"], swiftSettings: swiftSettings),
         .target(name: "AuditLog", dependencies: ["RegistryCore"], swiftSettings: swiftSettings),
@@ -41,8 +42,8 @@ let package = Package(
         .executableTarget(name: "modelreg", dependencies: ["ModelRegistry"], swiftSettings: swiftSettings),
         .target(name: "RegistryTestSupport", dependencies: ["ModelRegistry"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "RegistryCoreTests", dependencies: ["RegistryCore", "RegistryTestSupport"],
-            swiftSettings: swiftSettings),
+            name: "RegistryCoreTests", dependencies: ["RegistryCore", "RegistryTestSupport", "CSHA256"],
+            exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ArtifactStoreTests", dependencies: ["ArtifactStore", "RegistryTestSupport"],
             swiftSettings: swiftSettings),

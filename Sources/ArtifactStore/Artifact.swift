@@ -1,0 +1,44 @@
+import Foundation
+import RegistryCore
+
+/// A published, immutable artifact: its id, its manifest and where its files are.
+///
+/// Reading an artifact never takes a lock. Files are published read-only; open them for loading (or mmap
+/// them) through ``url(for:)``.
+public struct Artifact: Hashable, Sendable {
+    /// The artifact's id.
+    public let id: ArtifactID
+    /// Its manifest.
+    public let manifest: Manifest
+    /// Its directory, `<registry>/artifacts/<id>/`.
+    public let directory: URL
+
+    /// Creates a value describing a published artifact.
+    public init(id: ArtifactID, manifest: Manifest, directory: URL) {
+        self.id = id
+        self.manifest = manifest
+        self.directory = directory
+    }
+
+    /// The URL of a bundle file, or nil when the manifest lists no such path.
+    public func url(for path: String) -> URL? {
+        guard manifest.entry(at: path) != nil else { return nil }
+        return directory.appendingPathComponent(path, isDirectory: false)
+    }
+
+    /// URLs of all bundle files, keyed by bundle path.
+    public var fileURLs: [String: URL] {
+        Dictionary(uniqueKeysWithValues: manifest.files.map { ($0.path, directory.appendingPathComponent($0.path)) })
+    }
+}
+
+/// What a registration did.
+public struct Registration: Sendable {
+    /// The artifact, new or already present.
+    public let artifact: Artifact
+    /// False when identical content was already registered; registering it again changed nothing.
+    public let isNew: Bool
+    /// Bundle paths whose bytes were copied although another ingest mode was asked for (reflink unsupported,
+    /// or a move across file systems).
+    public let copiedInstead: [String]
+}

@@ -1,0 +1,181 @@
+import Foundation
+import RegistryCore
+
+extension FileArtifactStore {
+    /// A bundle that has been copied and hashed into `staging/` but is not yet visible in `artifacts/`.
+    ///
+    /// Pass it to ``FileArtifactStore/publish(_:)`` or ``FileArtifactStore/discard(_:)``. A process that dies
+    /// while holding one leaves an orphan directory in `staging/`, never a reference to missing bytes.
+    public struct StagedArtifact: Sendable {
+        /// The id the artifact will have.
+        public let id: ArtifactID
+        /// Its manifest.
+        public let manifest: Manifest
+        /// The staging directory holding the files and `manifest.json`, all synced.
+        public let stagingPath: String
+        /// Bundle paths copied although another mode was asked for.
+        public let copiedInstead: [String]
+        /// Sources to remove once published (move mode).
+        let sourcesToRemove: [String]
+    }
+
+    /// Registers every regular file under `directory` as one artifact.
+    ///
+    /// Registering identical content with identical metadata again returns the existing artifact and changes
+    /// nothing (`isNew == false`).
+    /// - Throws: see ``stage(files:metadata:options:)``.
+    /// - Durability: when this returns, the artifact's files, manifest and directory entry are on stable storage.
+    public func register(directory: URL, metadata: ArtifactMetadata, options: IngestOptions = .init()) throws -> Registration {
+        try publish(stage(directory: directory, metadata: metadata, options: options))
+    }
+
+    /// Registers an explicit list of files as one artifact.
+    public func register(files: [SourceFile], metadata: ArtifactMetadata, options: IngestOptions = .init()) throws -> Registration {
+        try publish(stage(files: files, metadata: metadata, options: options))
+    }
+
+    /// Copies (or links) and hashes every regular file under `directory` into a new staging directory.
+    ///
+    /// Takes no lock: this is the slow part and runs concurrently with other writers.
+    public func stage(directory: URL, metadata: ArtifactMetadata, options: IngestOptions = .init()) throws -> StagedArtifact {
+        let files = try BundleScanner.scan(directory: directory, followSymlinks: options.followSymlinks)
+        return try stage(files: files, metadata: metadata, options: options, context: directory.standardizedFileURL.path)
+    }
+
+    /// Copies (or links) and hashes the given files into a new staging directory and writes their manifest.
+    ///
+    /// Files are processed on all cores, largest first; each is hashed while it is copied, in one pass, with
+    /// constant memory whatever its size.
+    /// - Throws: `.invalidPath` (escaping, absolute, reserved, duplicate or normalization-twin paths),
+    ///   `.invalidName` (metadata), `.symlinkRefused`, `.notFound` (missing source), `.unsupportedOperation`
+    ///   (hard link across file systems), `.io` (unreadable source, disk full …). On any failure the staging
+    ///   directory is removed and nothing appears in `artifacts/`.
+    public func stage(files: [SourceFile], metadata: ArtifactMetadata, options: IngestOptions = .init()) throws -> StagedArtifact {
+        try stage(files: files, metadata: metadata, options: options, context: "bundle")
+    }
+
+    private func stage(files: [SourceFile], metadata: ArtifactMetadata, options: IngestOptions, context: String) throws -> StagedArtifact {
+        try metadata.validate(context: context)
+        for file in files { try BundlePath.check(file.path, context: context) }
+        try BundlePath.checkDistinct(files.map(\.path), context: context)
+        for (path, mediaType) in options.mediaTypes where !files.contains(where: { $0.path == path }) {
+            throw RegistryError(.invalidArgument, "\(context): a media type '\(mediaType)' was given for '\(path)', which is not in the bundle")
+        }
+
+        try FileSystem.makeDirectory(layout.stagingPath)
+        let staging = layout.stagingPath + "/" + FileSystem.uniqueName("ingest-")
+        try FileSystem.makeDirectory(staging, allowExisting: false, syncParent: false)
+        do {
+            let staged = try fill(staging: staging, files: files, metadata: metadata, options: options)
+            return staged
+        } catch {
+            try? FileSystem.removeTree(staging)
+            throw error
+        }
+    }
+
+    private func fill(staging: String, files: [SourceFile], metadata: ArtifactMetadata, options: IngestOptions) throws -> StagedArtifact {
+        // Directories first, serially, so that parallel file jobs never race to create them.
+        var directories = Set<String>()
+        for file in files {
+            var components = file.path.split(separator: "/").dropLast()
+            while !components.isEmpty {
+                directories.insert(components.joined(separator: "/"))
+                components = components.dropLast()
+            }
+        }
+        let orderedDirectories = directories.sorted { $0.utf8.count < $1.utf8.count }
+        for directory in orderedDirectories {
+            try FileSystem.makeDirectory(staging + "/" + directory, allowExisting: false, syncParent: false)
+        }
+
+        // Largest first keeps all cores busy until the end.
+        let sizes = files.map { (try? FileSystem.status($0.source.path, followLinks: options.followSymlinks))??.size ?? 0 }
+        let order = files.indices.sorted { sizes[$0] > sizes[$1] }
+        let method: FileTransfer.Method =
+            switch options.mode {
+            case .copy: .copy
+            case .hardlink, .move: .hardlink
+            case .reflink: .reflink
+            }
+        let algorithm = hashAlgorithm
+        let results = OutcomeTable(count: files.count)
+        try ParallelWork.forEach(order.count) { slot in
+            let index = order[slot]
+            let file = files[index]
+            let outcome = try FileTransfer.stage(
+                file.source.standardizedFileURL.path, at: staging + "/" + file.path, method: method,
+                algorithm: algorithm, followSymlinks: options.followSymlinks,
+                fallBackToCopyAcrossDevices: options.mode == .move)
+            results.set(index, outcome)
+        }
+
+        // Make every new directory entry durable, deepest first, then the staging root.
+        for directory in orderedDirectories.reversed() { try FileSystem.syncDirectory(staging + "/" + directory) }
+
+        var entries: [Manifest.Entry] = []
+        var copiedInstead: [String] = []
+        for (index, file) in files.enumerated() {
+            guard let outcome = results.get(index) else {
+                throw RegistryError(.io, "internal error: '\(file.path)' was not staged")
+            }
+            if outcome.copied && options.mode != .copy { copiedInstead.append(file.path) }
+            entries.append(
+                Manifest.Entry(
+                    path: file.path, size: outcome.result.size, digest: outcome.result.digest,
+                    mediaType: options.mediaTypes[file.path]))
+        }
+        let manifest = try Manifest(hashAlgorithm: algorithm.name, metadata: metadata, files: entries)
+        let bytes = manifest.canonicalBytes()
+        try FileSystem.createFile(staging + "/manifest.json", contents: bytes)
+        try FileSystem.syncDirectory(staging)
+        return StagedArtifact(
+            id: ArtifactID(digest: algorithm.hash(bytes)), manifest: manifest, stagingPath: staging,
+            copiedInstead: copiedInstead.sorted(),
+            sourcesToRemove: options.mode == .move ? files.map { $0.source.standardizedFileURL.path } : [])
+    }
+
+    /// Makes a staged artifact visible: one atomic rename of its directory to `artifacts/<id>`, then an fsync of
+    /// `artifacts/`.
+    ///
+    /// If the id is already published, the staged copy is discarded and the existing artifact is returned with
+    /// `isNew == false`. In move mode the sources are removed after the artifact is durable.
+    /// - Durability: a crash before the rename leaves only an orphan in `staging/`; after it, the artifact is complete.
+    public func publish(_ staged: StagedArtifact) throws -> Registration {
+        try FileSystem.makeDirectory(layout.artifactsPath)
+        let target = layout.artifactPath(staged.id)
+        let outcome = try FileSystem.publishDirectory(staged.stagingPath, to: target)
+        if outcome == .targetExisted { try discard(staged) }
+        for source in staged.sourcesToRemove {
+            // The artifact is durable; a source that cannot be removed is left behind, never lost.
+            try? FileSystem.removeTree(source)
+        }
+        let artifact = Artifact(id: staged.id, manifest: staged.manifest, directory: URL(fileURLWithPath: target, isDirectory: true))
+        return Registration(artifact: artifact, isNew: outcome == .published, copiedInstead: staged.copiedInstead)
+    }
+
+    /// Removes a staged artifact that will not be published. Published files are never touched.
+    public func discard(_ staged: StagedArtifact) throws {
+        try FileSystem.removeTree(staged.stagingPath)
+    }
+}
+
+/// Results written by parallel staging jobs, one slot per file.
+private final class OutcomeTable: @unchecked Sendable {
+    private let lock = NSLock()
+    private var outcomes: [FileTransfer.Outcome?]
+
+    init(count: Int) { outcomes = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ outcome: FileTransfer.Outcome) {
+        lock.lock()
+        outcomes[index] = outcome
+        lock.unlock()
+    }
+
+    func get(_ index: Int) -> FileTransfer.Outcome? {
+        lock.lock()
+        defer { lock.unlock() }
+        return outcomes[index]
+    }
+}

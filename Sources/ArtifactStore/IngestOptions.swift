@@ -1,0 +1,57 @@
+import Foundation
+import RegistryCore
+
+extension FileArtifactStore {
+    /// How a source file's bytes get into the registry.
+    ///
+    /// | Mode | Cost | Risk |
+    /// |---|---|---|
+    /// | `copy` (default) | one read, one write; hashed while copying | none: the artifact owns its bytes |
+    /// | `reflink` | near zero where the file system clones (btrfs, XFS, APFS); else a copy | none: clones are copy-on-write |
+    /// | `hardlink` | near zero; same file system only | the artifact shares the inode with your file: writing to your original later changes the artifact. Files are made read-only (yours too) and the verifier's stamp check reports any change |
+    /// | `move` | near zero on one file system (a copy across file systems); the source is removed after publishing | none once published |
+    public enum IngestMode: String, Sendable, CaseIterable, CustomStringConvertible {
+        /// Copy the bytes, hashing while copying.
+        case copy
+        /// Make a hard link: shares the inode with the source (see the risk above).
+        case hardlink
+        /// Take the file: link it into staging, then remove the source once the artifact is published.
+        case move
+        /// Clone copy-on-write where the file system supports it; otherwise copy.
+        case reflink
+
+        public var description: String { rawValue }
+    }
+
+    /// Options for registering a bundle.
+    public struct IngestOptions: Sendable {
+        /// How bytes are brought in. Default `.copy`.
+        public var mode: IngestMode
+        /// Follow symbolic links inside a source directory instead of refusing them. Default `false`: a link
+        /// could pull in files from outside the bundle.
+        public var followSymlinks: Bool
+        /// Media types to record for bundle paths, for example `["weights.safetensors": "application/octet-stream"]`.
+        public var mediaTypes: [String: String]
+
+        /// Creates options.
+        public init(mode: IngestMode = .copy, followSymlinks: Bool = false, mediaTypes: [String: String] = [:]) {
+            self.mode = mode
+            self.followSymlinks = followSymlinks
+            self.mediaTypes = mediaTypes
+        }
+    }
+
+    /// One file to register: where its bytes are now and the path it will have inside the bundle.
+    public struct SourceFile: Hashable, Sendable {
+        /// The file to read.
+        public var source: URL
+        /// The relative POSIX path inside the bundle (see `BundlePath`).
+        public var path: String
+
+        /// Creates a source file entry.
+        public init(source: URL, path: String) {
+            self.source = source
+            self.path = path
+        }
+    }
+}

@@ -1,0 +1,48 @@
+#define _GNU_SOURCE
+#include "registry_shims.h"
+#include <errno.h>
+#include <string.h>
+#if defined(__linux__)
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/vfs.h>
+#include <linux/fs.h>
+#elif defined(__APPLE__)
+#include <sys/param.h>
+#include <sys/mount.h>
+#endif
+
+int mr_filesystem_type(const char *path, uint64_t *out, char *name, int name_capacity) {
+    struct statfs info;
+    if (statfs(path, &info) != 0) return -1;
+#if defined(__linux__)
+    *out = (uint64_t)(unsigned long)info.f_type;
+    if (name && name_capacity > 0) name[0] = 0;
+#elif defined(__APPLE__)
+    *out = 0;
+    if (name && name_capacity > 0) {
+        strncpy(name, info.f_fstypename, (size_t)name_capacity - 1);
+        name[name_capacity - 1] = 0;
+    }
+#endif
+    return 0;
+}
+
+int mr_clone_fd(int source, int destination) {
+#if defined(__linux__) && defined(FICLONE)
+    return ioctl(destination, FICLONE, source);
+#else
+    (void)source; (void)destination;
+    errno = ENOTSUP;
+    return -1;
+#endif
+}
+
+int mr_start_writeback(int fd, int64_t offset, int64_t length) {
+#if defined(__linux__)
+    return sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE);
+#else
+    (void)fd; (void)offset; (void)length;
+    return 0;
+#endif
+}

@@ -1,0 +1,166 @@
+import Dispatch
+import Foundation
+
+/// One registry directory, opened once per process: the entry point for training scripts, servers and tools.
+///
+/// ```swift
+/// let registry = try Registry.create(at: URL(fileURLWithPath: "/data/registry"))
+/// let registration = try registry.register(
+///     directory: URL(fileURLWithPath: "out/model"),
+///     metadata: ArtifactMetadata(name: "document-classifier", capabilities: ["text-classification"]))
+/// let artifact = try registry.artifact(registration.artifact.id)
+/// let weights = artifact.url(for: "weights.bin")
+/// ```
+///
+/// Writers serialise on one cross-process lock, held only for the final rename (never while copying or
+/// hashing). Readers never lock. Every method has an `async` twin with the same name that runs the same
+/// blocking code on the registry's private queue, so a server's cooperative threads never wait on `fsync`.
+public final class Registry: Sendable {
+    /// How a registry is opened.
+    public struct Configuration: Sendable {
+        /// The hash algorithm for new artifacts. SHA-256 by default.
+        public var hashAlgorithm: any HashAlgorithm
+        /// Other algorithms that existing manifests may name.
+        public var additionalHashAlgorithms: [any HashAlgorithm]
+        /// Allow writing on NFS, Lustre, GPFS, CIFS …, where `flock` may silently not exclude other writers.
+        /// Only safe when a single machine writes.
+        public var allowNetworkFileSystem: Bool
+        /// How long a writer waits for the lock before failing with `.lockTimeout`.
+        public var lockTimeout: Duration
+
+        /// Creates a configuration.
+        public init(
+            hashAlgorithm: any HashAlgorithm = SHA256Algorithm(), additionalHashAlgorithms: [any HashAlgorithm] = [],
+            allowNetworkFileSystem: Bool = false, lockTimeout: Duration = .seconds(30)
+        ) {
+            self.hashAlgorithm = hashAlgorithm
+            self.additionalHashAlgorithms = additionalHashAlgorithms
+            self.allowNetworkFileSystem = allowNetworkFileSystem
+            self.lockTimeout = lockTimeout
+        }
+    }
+
+    /// Where the registry lives.
+    public let layout: RegistryLayout
+    /// The configuration it was opened with.
+    public let configuration: Configuration
+    /// The artifact store.
+    public let artifacts: FileArtifactStore
+
+    private let writerLock: WriterLock
+    private let queue: DispatchQueue
+
+    private init(layout: RegistryLayout, configuration: Configuration) throws {
+        self.layout = layout
+        self.configuration = configuration
+        self.artifacts = FileArtifactStore(
+            layout: layout, hashAlgorithm: configuration.hashAlgorithm,
+            additionalAlgorithms: configuration.additionalHashAlgorithms)
+        self.writerLock = try OpenRegistries.shared.writerLock(for: layout)
+        self.queue = DispatchQueue(label: "modelregistry.registry", attributes: .concurrent)
+    }
+
+    /// Creates a registry at `root` (or opens the one already there) for reading and writing.
+    ///
+    /// - Throws: `.unsupportedFormatVersion` for a registry of a newer format, `.networkFileSystem` on a network
+    ///   file system unless allowed, I/O errors.
+    /// - Durability: the format marker is written last and synced; see `RegistryLayout.create(at:allowNetworkFileSystem:)`.
+    public static func create(at root: URL, configuration: Configuration = .init()) throws -> Registry {
+        let layout = try RegistryLayout.create(at: root, allowNetworkFileSystem: configuration.allowNetworkFileSystem)
+        return try Registry(layout: layout, configuration: configuration)
+    }
+
+    /// Opens an existing registry.
+    ///
+    /// - Parameter forWriting: check that the file system is safe for writers (default `true`). Readers can pass
+    ///   `false` to open registries on network file systems.
+    /// - Throws: `.notARegistry`, `.unsupportedFormatVersion`, `.networkFileSystem`, I/O errors.
+    public static func open(at root: URL, configuration: Configuration = .init(), forWriting: Bool = true) throws -> Registry {
+        let layout = try RegistryLayout.open(
+            at: root, forWriting: forWriting, allowNetworkFileSystem: configuration.allowNetworkFileSystem)
+        return try Registry(layout: layout, configuration: configuration)
+    }
+
+    // MARK: Artifacts
+
+    /// Registers every regular file under `directory` as one artifact.
+    ///
+    /// Copies and hashes without the writer lock, then takes the lock only to publish. Registering identical
+    /// content and metadata twice returns the existing artifact (`isNew == false`).
+    /// - Throws: see `FileArtifactStore.stage(files:metadata:options:)`; `.lockTimeout`.
+    /// - Durability: everything is on stable storage when this returns.
+    public func register(
+        directory: URL, metadata: ArtifactMetadata, options: FileArtifactStore.IngestOptions = .init()
+    ) throws -> Registration {
+        try publish(artifacts.stage(directory: directory, metadata: metadata, options: options))
+    }
+
+    /// Registers an explicit list of files as one artifact. See ``register(directory:metadata:options:)``.
+    public func register(
+        files: [FileArtifactStore.SourceFile], metadata: ArtifactMetadata,
+        options: FileArtifactStore.IngestOptions = .init()
+    ) throws -> Registration {
+        try publish(artifacts.stage(files: files, metadata: metadata, options: options))
+    }
+
+    private func publish(_ staged: FileArtifactStore.StagedArtifact) throws -> Registration {
+        do {
+            return try writerLock.withLock(timeout: configuration.lockTimeout) {
+                try artifacts.publish(staged)
+            }
+        } catch {
+            try? artifacts.discard(staged)
+            throw error
+        }
+    }
+
+    /// Opens a published artifact (no lock). See `FileArtifactStore.artifact(_:)`.
+    public func artifact(_ id: ArtifactID) throws -> Artifact {
+        try artifacts.artifact(id)
+    }
+
+    /// The ids of all published artifacts, sorted (no lock).
+    public func listArtifacts() throws -> [ArtifactID] {
+        try artifacts.list()
+    }
+
+    /// Whether an artifact is published (no lock).
+    public func contains(_ id: ArtifactID) throws -> Bool {
+        try artifacts.contains(id)
+    }
+
+    // MARK: Async twins
+
+    /// Async twin of ``register(directory:metadata:options:)``; runs on the registry's queue.
+    public func register(
+        directory: URL, metadata: ArtifactMetadata, options: FileArtifactStore.IngestOptions = .init()
+    ) async throws -> Registration {
+        try Task.checkCancellation()
+        return try await run { try self.register(directory: directory, metadata: metadata, options: options) }
+    }
+
+    /// Async twin of ``register(files:metadata:options:)``; runs on the registry's queue.
+    public func register(
+        files: [FileArtifactStore.SourceFile], metadata: ArtifactMetadata,
+        options: FileArtifactStore.IngestOptions = .init()
+    ) async throws -> Registration {
+        try Task.checkCancellation()
+        return try await run { try self.register(files: files, metadata: metadata, options: options) }
+    }
+
+    /// Async twin of ``artifact(_:)``.
+    public func artifact(_ id: ArtifactID) async throws -> Artifact {
+        try await run { try self.artifact(id) }
+    }
+
+    /// Async twin of ``listArtifacts()``.
+    public func listArtifacts() async throws -> [ArtifactID] {
+        try await run { try self.listArtifacts() }
+    }
+
+    private func run<R: Sendable>(_ body: @escaping @Sendable () throws -> R) async throws -> R {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try body() }) }
+        }
+    }
+}

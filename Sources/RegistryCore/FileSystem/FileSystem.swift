@@ -1,0 +1,254 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The durable-write recipes every store uses. No store calls POSIX directly; each recipe here is one named,
+/// tested function whose crash behaviour is written down.
+package enum FileSystem {
+    /// Permission bits for published, immutable files.
+    package static let readOnlyFileMode: mode_t = 0o444
+    /// Permission bits for registry directories.
+    package static let directoryMode: mode_t = 0o755
+
+    // MARK: Names
+
+    /// A name no other process or thread will pick: `prefix` + pid + 16 random hex digits.
+    package static func uniqueName(_ prefix: String) -> String {
+        var random = SystemRandomNumberGenerator()
+        let suffix = String(random.next() as UInt64, radix: 16)
+        return "\(prefix)\(getpid())-\(suffix)"
+    }
+
+    // MARK: Queries
+
+    /// Metadata of `path` without following a final symbolic link, or nil if nothing is there.
+    package static func linkStatus(_ path: String) throws -> stat? {
+        do {
+            return try system_lstat(path)
+        } catch let error where error.errno == ENOENT || error.errno == ENOTDIR {
+            return nil
+        } catch {
+            throw RegistryError.systemCall(error, "inspect", path: path)
+        }
+    }
+
+    /// Whether anything (file, directory, link) exists at `path`.
+    package static func exists(_ path: String) throws -> Bool {
+        try linkStatus(path) != nil
+    }
+
+    /// The kind of file system holding `path`.
+    package static func kind(of path: String) throws -> FileSystemKind {
+        do {
+            return try system_fileSystemKind(path)
+        } catch {
+            throw RegistryError.systemCall(error, "identify the file system", path: path)
+        }
+    }
+
+    // MARK: Directories
+
+    /// Creates a directory; when `syncParent` is true, fsyncs the parent so the new entry survives a crash.
+    /// An existing directory is accepted when `allowExisting` is true.
+    package static func makeDirectory(_ path: String, allowExisting: Bool = true, syncParent: Bool = true) throws {
+        do {
+            try system_mkdir(path, directoryMode)
+        } catch let error where error.errno == EEXIST && allowExisting {
+            guard let info = try linkStatus(path), (info.st_mode & S_IFMT) == S_IFDIR else {
+                throw RegistryError(.alreadyExists, "'\(path)' exists and is not a directory", path: path)
+            }
+            return
+        } catch {
+            throw RegistryError.systemCall(error, "create the directory", path: path)
+        }
+        if syncParent { try syncDirectory(parent(of: path)) }
+    }
+
+    /// fsyncs a directory so that entries created, renamed or removed in it are durable.
+    package static func syncDirectory(_ path: String) throws {
+        do {
+            let directory = try OpenFile.open(path, O_RDONLY | O_DIRECTORY)
+            try directory.closeAfter { try $0.sync() }
+        } catch let error as SystemCallError {
+            throw RegistryError.systemCall(error, "flush the directory", path: path)
+        }
+    }
+
+    /// One entry of a directory listing, with the raw bytes of its name (which may not be UTF-8).
+    package struct DirectoryEntry {
+        /// The raw name bytes as stored by the file system.
+        package var nameBytes: [UInt8]
+        /// The name as a string when the bytes are valid UTF-8.
+        package var name: String? { String(validating: nameBytes, as: UTF8.self) }
+    }
+
+    /// Lists a directory without `.` and `..`, names as raw bytes, in no particular order.
+    package static func listDirectory(_ path: String) throws -> [DirectoryEntry] {
+        try checkedSyscall("list the directory", path: path) { () throws(SystemCallError) in
+            try system_check(.opendir, path: path)
+        }
+        guard let stream = opendir(path) else {
+            throw RegistryError.systemCall(SystemCallError(systemCall: "opendir", errno: errno), "list the directory", path: path)
+        }
+        defer { closedir(stream) }
+        var entries: [DirectoryEntry] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(stream) else {
+                if errno != 0 {
+                    throw RegistryError.systemCall(SystemCallError(systemCall: "readdir", errno: errno), "list the directory", path: path)
+                }
+                return entries
+            }
+            let bytes = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+            if bytes == [0x2E] || bytes == [0x2E, 0x2E] { continue }
+            entries.append(DirectoryEntry(nameBytes: bytes))
+        }
+    }
+
+    /// Removes a file or a directory tree. Used only for staging areas and temp files, never published artifacts.
+    /// A missing path is not an error.
+    package static func removeTree(_ path: String) throws {
+        guard let info = try linkStatus(path) else { return }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            for entry in try listDirectory(path) {
+                let child = path + "/" + String(decoding: entry.nameBytes, as: UTF8.self)
+                guard entry.name != nil else {
+                    // Not valid UTF-8: remove through the raw bytes.
+                    try removeRaw(directory: path, nameBytes: entry.nameBytes)
+                    continue
+                }
+                try removeTree(child)
+            }
+            try checkedSyscall("remove the directory", path: path) { () throws(SystemCallError) in try system_rmdir(path) }
+        } else {
+            try checkedSyscall("remove the file", path: path) { () throws(SystemCallError) in try system_unlink(path) }
+        }
+    }
+
+    private static func removeRaw(directory: String, nameBytes: [UInt8]) throws {
+        var full = Array(directory.utf8) + [0x2F] + nameBytes + [0]
+        let result = full.withUnsafeMutableBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { unlink($0) }
+        }
+        if result != 0 {
+            throw RegistryError.systemCall(SystemCallError(systemCall: "unlink", errno: errno), "remove a file", path: directory)
+        }
+        full.removeAll()
+    }
+
+    // MARK: Durable writes
+
+    /// Writes a new file that must not exist yet (`O_CREAT|O_EXCL`), fsyncs it and sets its permissions.
+    /// Does not fsync the directory: callers creating several files sync the directory once.
+    package static func createFile(_ path: String, contents: [UInt8], mode: mode_t = readOnlyFileMode) throws {
+        do {
+            let file = try OpenFile.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
+            try file.closeAfter { file in
+                try file.writeAll(contents)
+                try file.setPermissions(mode)
+                try file.sync()
+            }
+        } catch let error as SystemCallError {
+            try? removeTree(path)
+            throw RegistryError.systemCall(error, "write", path: path)
+        }
+    }
+
+    /// Atomically replaces the file at `path` with `contents`.
+    ///
+    /// **Durability:** writes a fresh, uniquely named temp file in the same directory (`O_CREAT|O_EXCL`), fsyncs
+    /// it, renames it over `path`, then fsyncs the directory. A crash at any point leaves either the old file or
+    /// the new one, never a torn mix, plus at worst an orphaned `.tmp-` file that recovery may delete. A failed
+    /// fsync fails the call.
+    package static func atomicReplace(_ path: String, contents: [UInt8], mode: mode_t = 0o644) throws {
+        let directory = parent(of: path)
+        let temp = directory + "/" + uniqueName(".tmp-")
+        try createFile(temp, contents: contents, mode: mode)
+        do {
+            try system_rename(temp, path)
+        } catch {
+            try? removeTree(temp)
+            throw RegistryError.systemCall(error, "replace", path: path)
+        }
+        try syncDirectory(directory)
+    }
+
+    /// The outcome of publishing a staged directory.
+    package enum PublishOutcome: Equatable {
+        /// The staged directory is now at the target path.
+        case published
+        /// Something was already at the target path; the staged directory was left in place for the caller.
+        case targetExisted
+    }
+
+    /// Publishes a fully synced staging directory by renaming it to `target`, then fsyncs the target's parent.
+    ///
+    /// When the target already exists the rename fails with `EEXIST`/`ENOTEMPTY` and nothing changes; for
+    /// content-addressed targets that means the same content is already published.
+    package static func publishDirectory(_ staging: String, to target: String) throws -> PublishOutcome {
+        if try exists(target) { return .targetExisted }
+        do {
+            try system_rename(staging, target)
+        } catch let error where error.errno == EEXIST || error.errno == ENOTEMPTY {
+            return .targetExisted
+        } catch {
+            throw RegistryError.systemCall(error, "publish '\(staging)'", path: target)
+        }
+        try syncDirectory(parent(of: target))
+        return .published
+    }
+
+    /// Appends one complete record with a single `write` on an `O_APPEND` descriptor, then fsyncs.
+    ///
+    /// **Durability:** the record is durable when this returns. Callers hold the writer lock, so records never
+    /// interleave; a crash mid-write can leave a torn final record, which readers detect (no final newline).
+    /// Creating the file also fsyncs its directory.
+    package static func append(_ path: String, record: [UInt8]) throws {
+        let existed = try exists(path)
+        do {
+            let file = try OpenFile.open(path, O_WRONLY | O_APPEND | O_CREAT, mode: 0o644)
+            try file.closeAfter { file in
+                try file.writeAll(record)
+                try file.sync()
+            }
+        } catch let error as SystemCallError {
+            throw RegistryError.systemCall(error, "append to", path: path)
+        }
+        if !existed { try syncDirectory(parent(of: path)) }
+    }
+
+    /// Reads a small published document (manifest, alias record) read-only with `O_NOFOLLOW`.
+    package static func readDocument(_ path: String, limit: Int = 64 << 20) throws -> [UInt8] {
+        do {
+            let file = try OpenFile.openPublished(path)
+            return try file.closeAfter { try $0.readAll(limit: limit) }
+        } catch let error as SystemCallError {
+            throw RegistryError.systemCall(error, "read", path: path)
+        }
+    }
+
+    // MARK: Helpers
+
+    /// The parent directory of a path (`"/"` for top-level entries, `"."` for bare names).
+    package static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        if slash == path.startIndex { return "/" }
+        return String(path[..<slash])
+    }
+
+    /// Runs a throwing syscall closure, mapping a `SystemCallError` to a `RegistryError`.
+    package static func checkedSyscall<R>(
+        _ action: String, path: String, _ body: () throws(SystemCallError) -> R
+    ) throws -> R {
+        do {
+            return try body()
+        } catch {
+            throw RegistryError.systemCall(error, action, path: path)
+        }
+    }
+}

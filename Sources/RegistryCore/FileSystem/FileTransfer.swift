@@ -1,0 +1,183 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Brings one file into a staging directory and hashes the staged bytes, in one pass where possible.
+package enum FileTransfer {
+    /// How the bytes travel.
+    package enum Method: Sendable {
+        /// Read and write, hashing the bytes as they pass.
+        case copy
+        /// `link(2)` the source into staging: no bytes move; the staged file *is* the source inode.
+        case hardlink
+        /// Clone copy-on-write (FICLONE / clonefile), falling back to `copy` when unsupported.
+        case reflink
+    }
+
+    /// What happened to one file.
+    package struct Outcome {
+        /// Size and digest of the staged bytes.
+        package var result: StreamingHasher.Result
+        /// True when the bytes were copied although `hardlink`/`reflink` was asked for.
+        package var copied: Bool
+    }
+
+    /// Stages `source` at `destination` (which must not exist), hashes what was staged, fsyncs it and makes it
+    /// read-only.
+    ///
+    /// - Parameters:
+    ///   - followSymlinks: when false, a symbolic link at `source` is refused (`O_NOFOLLOW`).
+    ///   - fallBackToCopyAcrossDevices: for `hardlink`, copy instead of failing with `EXDEV`.
+    /// - Throws: `RegistryError` naming the source or destination; on failure nothing is left at `destination`.
+    package static func stage(
+        _ source: String, at destination: String, method: Method, algorithm: some HashAlgorithm,
+        followSymlinks: Bool, fallBackToCopyAcrossDevices: Bool = false
+    ) throws -> Outcome {
+        do {
+            switch method {
+            case .copy:
+                return Outcome(result: try copy(source, destination, algorithm, followSymlinks), copied: true)
+            case .hardlink:
+                return try link(source, destination, algorithm, followSymlinks, fallBackToCopyAcrossDevices)
+            case .reflink:
+                return try clone(source, destination, algorithm, followSymlinks)
+            }
+        } catch {
+            try? FileSystem.removeTree(destination)
+            throw error
+        }
+    }
+
+    private static func openSource(_ path: String, _ followSymlinks: Bool) throws -> OpenFile {
+        let file: OpenFile
+        do {
+            file = try OpenFile.open(path, O_RDONLY | (followSymlinks ? 0 : O_NOFOLLOW))
+        } catch let error where error.errno == ELOOP {
+            throw RegistryError(.symlinkRefused, "'\(path)' is a symbolic link; links are refused unless followed explicitly", path: path)
+        } catch {
+            throw RegistryError.systemCall(error, "open the source file", path: path)
+        }
+        let status = try file.fileStatus()
+        guard status.kind == .regular else {
+            try? file.close()
+            throw RegistryError(.invalidPath, "'\(path)' is not a regular file", path: path)
+        }
+        return file
+    }
+
+    private static func createDestination(_ path: String) throws -> OpenFile {
+        do {
+            return try OpenFile.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
+        } catch {
+            throw RegistryError.systemCall(error, "create the staged file", path: path)
+        }
+    }
+
+    /// fsync + read-only, reporting errors against the staged path.
+    private static func seal(_ file: OpenFile, ignorePermissionErrors: Bool = false) throws {
+        do {
+            do {
+                try file.setPermissions(FileSystem.readOnlyFileMode)
+            } catch let error where ignorePermissionErrors && (error.errno == EPERM || error.errno == EACCES) {
+                // A hard-linked file owned by someone else keeps its mode; the stamp check still guards it.
+            }
+            try file.sync()
+        } catch {
+            throw RegistryError.systemCall(error, "flush the staged file", path: file.path)
+        }
+    }
+
+    private static func copy(
+        _ source: String, _ destination: String, _ algorithm: some HashAlgorithm, _ followSymlinks: Bool
+    ) throws -> StreamingHasher.Result {
+        let input = try openSource(source, followSymlinks)
+        return try input.closeAfter { input in
+            let output = try createDestination(destination)
+            return try output.closeAfter { output in
+                let result = try StreamingHasher.copy(from: input, to: output, algorithm: algorithm)
+                try seal(output)
+                return result
+            }
+        }
+    }
+
+    private static func link(
+        _ source: String, _ destination: String, _ algorithm: some HashAlgorithm, _ followSymlinks: Bool,
+        _ fallBack: Bool
+    ) throws -> Outcome {
+        // Refuse links and non-regular files before linking: link(2) would link the symlink itself.
+        let input = try openSource(source, followSymlinks)
+        try? input.close()
+        do {
+            try system_link(source, destination)
+        } catch let error where error.errno == EXDEV && fallBack {
+            return Outcome(result: try copy(source, destination, algorithm, followSymlinks), copied: true)
+        } catch let error where error.errno == EXDEV {
+            throw RegistryError(
+                .unsupportedOperation,
+                "cannot hard-link '\(source)' into the registry: they are on different file systems; use copy or move mode",
+                path: source, underlying: error)
+        } catch {
+            throw RegistryError.systemCall(error, "hard-link '\(source)' to the staged file", path: destination)
+        }
+        let staged: OpenFile
+        do {
+            staged = try OpenFile.open(destination, O_RDONLY | O_NOFOLLOW)
+        } catch {
+            throw RegistryError.systemCall(error, "open the staged file", path: destination)
+        }
+        return try staged.closeAfter { staged in
+            try seal(staged, ignorePermissionErrors: true)
+            return Outcome(result: try StreamingHasher.hash(staged, algorithm: algorithm), copied: false)
+        }
+    }
+
+    private static func clone(
+        _ source: String, _ destination: String, _ algorithm: some HashAlgorithm, _ followSymlinks: Bool
+    ) throws -> Outcome {
+        let input = try openSource(source, followSymlinks)
+        return try input.closeAfter { input in
+            #if canImport(Darwin)
+            do {
+                try system_clonefile(source, destination)
+            } catch let error where error.meansCloneUnsupported {
+                return Outcome(result: try copy(source, destination, algorithm, followSymlinks), copied: true)
+            } catch {
+                throw RegistryError.systemCall(error, "clone the source file", path: destination)
+            }
+            let output: OpenFile
+            do {
+                output = try OpenFile.open(destination, O_RDWR | O_NOFOLLOW)
+            } catch {
+                throw RegistryError.systemCall(error, "open the staged file", path: destination)
+            }
+            #else
+            let output = try createDestination(destination)
+            #endif
+            return try output.closeAfter { output in
+                #if !canImport(Darwin)
+                do {
+                    try system_cloneFile(source: input.fd, destination: output.fd, destinationPath: destination)
+                } catch let error as SystemCallError where error.meansCloneUnsupported {
+                    let result = try StreamingHasher.copy(from: input, to: output, algorithm: algorithm)
+                    try seal(output)
+                    return Outcome(result: result, copied: true)
+                } catch let error as SystemCallError {
+                    throw RegistryError.systemCall(error, "clone '\(source)' into the staged file", path: destination)
+                }
+                #endif
+                let reader: OpenFile
+                do {
+                    reader = try OpenFile.open(destination, O_RDONLY | O_NOFOLLOW)
+                } catch {
+                    throw RegistryError.systemCall(error, "open the staged file", path: destination)
+                }
+                let result = try reader.closeAfter { try StreamingHasher.hash($0, algorithm: algorithm) }
+                try seal(output)
+                return Outcome(result: result, copied: false)
+            }
+        }
+    }
+}

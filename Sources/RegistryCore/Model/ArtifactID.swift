@@ -1,0 +1,41 @@
+/// The identity of an artifact: `<algorithm>-<lowercase hex digest of the canonical manifest>`.
+///
+/// For the default algorithm that is `sha256-` followed by 64 hex digits. The same string names the
+/// artifact's directory under `artifacts/`, so an id can be checked against its directory, and a directory
+/// copied anywhere re-derives its id from its own `manifest.json`.
+public struct ArtifactID: Hashable, Comparable, Sendable, CustomStringConvertible, LosslessStringConvertible {
+    /// The manifest digest this id spells.
+    public let digest: Digest
+
+    /// Creates the id for a manifest digest.
+    public init(digest: Digest) {
+        self.digest = digest
+    }
+
+    /// Parses `<algorithm>-<hex>`; returns nil for anything else (including upper-case hex or a bad length
+    /// for a known algorithm).
+    public init?(_ text: String) {
+        guard let dash = text.firstIndex(of: "-"),
+            let digest = Digest(parsing: text[..<dash] + ":" + text[text.index(after: dash)...])
+        else { return nil }
+        if digest.algorithm == "sha256" && digest.bytes.count != 32 { return nil }
+        self.digest = digest
+    }
+
+    /// Parses an id, throwing a clear error that names `context` (a file, field or argument) when it is malformed.
+    public init(parsing text: String, context: String) throws {
+        guard let id = ArtifactID(text) else {
+            throw RegistryError(
+                .invalidArgument,
+                "\(context): '\(text)' is not an artifact id (expected 'sha256-' followed by 64 lowercase hex digits)")
+        }
+        self = id
+    }
+
+    /// `sha256-<hex>`.
+    public var description: String { "\(digest.algorithm)-\(digest.hex)" }
+
+    public static func < (lhs: ArtifactID, rhs: ArtifactID) -> Bool {
+        lhs.description < rhs.description
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+
+/// Where everything lives inside a registry directory, and the format-version check that guards it.
+///
+/// ```
+/// <root>/registry.json      format marker: {"format":"modelregistry","formatVersion":1}
+/// <root>/artifacts/<id>/    immutable artifact directories
+/// <root>/aliases/           alias records
+/// <root>/audit/             append-only audit log
+/// <root>/indexes/           generated caches
+/// <root>/locks/             the writer lock
+/// <root>/staging/           in-progress writes; anything here may be deleted when no writer runs
+/// ```
+public struct RegistryLayout: Hashable, Sendable {
+    /// The format version this library writes and the newest it reads.
+    public static let formatVersion = 1
+    /// The name of the format marker file at the root.
+    public static let formatFileName = "registry.json"
+
+    /// The registry's root directory.
+    public let root: URL
+
+    /// Creates a layout for `root` without touching the disk. Use ``create(at:)`` or ``open(at:forWriting:allowNetworkFileSystem:)``
+    /// to get one that has been checked.
+    public init(unchecked root: URL) {
+        self.root = root.standardizedFileURL
+    }
+
+    /// The root as a file-system path.
+    public var rootPath: String { root.path }
+    /// `artifacts/`: one immutable directory per artifact.
+    public var artifactsPath: String { rootPath + "/artifacts" }
+    /// `aliases/`: one record per alias.
+    public var aliasesPath: String { rootPath + "/aliases" }
+    /// `audit/`: the append-only log.
+    public var auditPath: String { rootPath + "/audit" }
+    /// `indexes/`: generated caches, never authoritative.
+    public var indexesPath: String { rootPath + "/indexes" }
+    /// `locks/`: the writer lock file.
+    public var locksPath: String { rootPath + "/locks" }
+    /// `staging/`: in-progress writes.
+    public var stagingPath: String { rootPath + "/staging" }
+    /// `registry.json`: the format marker.
+    public var formatFilePath: String { rootPath + "/" + Self.formatFileName }
+    /// The writer lock file.
+    public var writerLockPath: String { locksPath + "/writer.lock" }
+
+    /// The directory of one artifact.
+    public func artifactPath(_ id: ArtifactID) -> String { artifactsPath + "/" + id.description }
+
+    /// Creates a registry at `root`, or checks and returns an existing one.
+    ///
+    /// **Durability:** creates the directories first and writes the format marker last (atomically, synced), so
+    /// a crash part-way leaves a directory without a marker, which ``open(at:forWriting:allowNetworkFileSystem:)``
+    /// refuses and `create` completes.
+    /// - Throws: `.unsupportedFormatVersion` or `.invalidJSON` for an existing registry this library cannot read;
+    ///   `.networkFileSystem` unless `allowNetworkFileSystem`; I/O errors.
+    @discardableResult
+    public static func create(at root: URL, allowNetworkFileSystem: Bool = false) throws -> RegistryLayout {
+        let layout = RegistryLayout(unchecked: root)
+        if try FileSystem.exists(layout.formatFilePath) {
+            return try open(at: root, forWriting: true, allowNetworkFileSystem: allowNetworkFileSystem)
+        }
+        try FileSystem.makeDirectory(layout.rootPath)
+        try layout.checkFileSystem(allowNetworkFileSystem: allowNetworkFileSystem)
+        for path in [
+            layout.artifactsPath, layout.aliasesPath, layout.auditPath, layout.indexesPath, layout.locksPath,
+            layout.stagingPath,
+        ] {
+            try FileSystem.makeDirectory(path, syncParent: false)
+        }
+        try FileSystem.syncDirectory(layout.rootPath)
+        let marker: JSONValue = .object([
+            "format": .string("modelregistry"), "formatVersion": .number(JSONNumber(formatVersion)),
+        ])
+        try FileSystem.atomicReplace(layout.formatFilePath, contents: CanonicalJSON.encode(marker) + [0x0A])
+        return layout
+    }
+
+    /// Opens an existing registry after checking its format marker.
+    ///
+    /// - Parameters:
+    ///   - root: the registry directory.
+    ///   - forWriting: whether the caller will write; writers are checked for network file systems.
+    ///   - allowNetworkFileSystem: accept NFS, Lustre, GPFS, CIFS … where `flock` may silently not exclude.
+    /// - Throws: `.notARegistry` when there is no marker; `.invalidJSON`/`.invalidDocument` for a damaged one;
+    ///   `.unsupportedFormatVersion` for a newer format; `.networkFileSystem` for a writer on a network file system.
+    public static func open(
+        at root: URL, forWriting: Bool = false, allowNetworkFileSystem: Bool = false
+    ) throws -> RegistryLayout {
+        let layout = RegistryLayout(unchecked: root)
+        let bytes: [UInt8]
+        do {
+            bytes = try FileSystem.readDocument(layout.formatFilePath, limit: 1 << 16)
+        } catch RegistryError.Code.notFound {
+            throw RegistryError(
+                .notARegistry,
+                "'\(layout.rootPath)' is not a model registry (no \(formatFileName)); create one with 'modelreg init'",
+                path: layout.rootPath)
+        }
+        let marker = try JSONObjectReader(
+            CanonicalJSON.parse(bytes, source: layout.formatFilePath), source: layout.formatFilePath)
+        let format = try marker.string("format")
+        guard format == "modelregistry" else {
+            throw RegistryError(
+                .notARegistry, "\(layout.formatFilePath): field 'format' is '\(format)', expected 'modelregistry'",
+                path: layout.formatFilePath)
+        }
+        let version = try marker.integer("formatVersion")
+        guard version == Int64(formatVersion) else {
+            throw RegistryError(
+                .unsupportedFormatVersion,
+                "\(layout.formatFilePath): registry format version \(version) is not supported by this library "
+                    + "(it reads version \(formatVersion)); upgrade ModelRegistry",
+                path: layout.formatFilePath)
+        }
+        if forWriting { try layout.checkFileSystem(allowNetworkFileSystem: allowNetworkFileSystem) }
+        return layout
+    }
+
+    private func checkFileSystem(allowNetworkFileSystem: Bool) throws {
+        let kind = try FileSystem.kind(of: rootPath)
+        if kind.isNetworked && !allowNetworkFileSystem {
+            throw RegistryError(
+                .networkFileSystem,
+                "'\(rootPath)' is on a network file system (\(kind)) where file locks may silently not exclude "
+                    + "other writers; open it with allowNetworkFileSystem (CLI: --allow-network-fs) if only one "
+                    + "machine writes to it",
+                path: rootPath)
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import Dispatch
+import Foundation
+
+/// Runs independent jobs on all cores and stops handing out new ones after the first failure.
+package enum ParallelWork {
+    /// Calls `body(index)` for every index in `0..<count` on up to `maxConcurrency` threads, largest-first order
+    /// being the caller's job. Rethrows the first error; jobs not yet started are skipped after one fails.
+    package static func forEach(
+        _ count: Int, maxConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
+        _ body: @Sendable (Int) throws -> Void
+    ) throws {
+        guard count > 0 else { return }
+        let state = SharedState()
+        let workers = max(1, min(maxConcurrency, count))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while let index = state.claim(limit: count) {
+                do {
+                    try body(index)
+                } catch {
+                    state.fail(error)
+                }
+            }
+        }
+        if let error = state.firstError { throw error }
+    }
+
+    private final class SharedState: @unchecked Sendable {
+        private let lock = NSLock()
+        private var next = 0
+        private(set) var firstError: (any Error)?
+
+        func claim(limit: Int) -> Int? {
+            lock.lock()
+            defer { lock.unlock() }
+            guard firstError == nil, next < limit else { return nil }
+            defer { next += 1 }
+            return next
+        }
+
+        func fail(_ error: any Error) {
+            lock.lock()
+            defer { lock.unlock() }
+            if firstError == nil { firstError = error }
+        }
+    }
+}

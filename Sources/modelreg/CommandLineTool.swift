@@ -1,0 +1,88 @@
+import Foundation
+import ModelRegistry
+
+/// Dispatches `modelreg <command>` to the command's implementation.
+enum CommandLineTool {
+    static let help = """
+        OVERVIEW: Manage a model registry: immutable content-addressed artifacts in a plain directory.
+
+        USAGE: modelreg <command> [options]
+
+        OPTIONS:
+          --registry PATH         The registry directory. Default: $MODELREG_REGISTRY, else ./registry
+          --allow-network-fs      Allow writing on NFS/Lustre/GPFS/CIFS (only if one machine writes)
+          -h, --help              Show help.
+
+        SUBCOMMANDS:
+          init                    Create a registry (or check an existing one).
+          register DIR            Register every file under DIR as one artifact; prints its id.
+              --name NAME             Artifact name (default: DIR's base name)
+              --capability CAP        A capability such as text-classification (repeatable)
+              --parent ID             An artifact this one derives from (repeatable)
+              --label KEY=VALUE       A free-form label (repeatable)
+              --mode MODE             copy (default) | hardlink | move | reflink
+              --follow-symlinks       Follow symbolic links inside DIR instead of refusing them
+          show ID                 Print an artifact's manifest.
+          ls                      List artifacts: id, name, files, size.
+          demo [PATH]             Create a registry at PATH (default: a temporary directory), register a
+                                  sample model bundle and print what happened.
+          version                 Print the version and the SHA-256 kernel in use.
+
+        Exit status: 0 success, 1 failure, 64 usage error. Set MODELREG_VERBOSE=1 for error details.
+        """
+
+    static func run(_ arguments: [String]) throws {
+        guard let command = arguments.first else {
+            print(help)
+            return
+        }
+        let rest = Array(arguments.dropFirst())
+        switch command {
+        case "help", "-h", "--help": print(help)
+        case "version", "--version": print("modelreg \(ModelRegistryVersion.string) (sha256: \(SHA256Algorithm.implementation))")
+        case "init": try InitCommand.run(rest)
+        case "register": try RegisterCommand.run(rest)
+        case "show": try ShowCommand.run(rest)
+        case "ls": try ListCommand.run(rest)
+        case "demo": try DemoCommand.run(rest)
+        default: throw UsageError("unknown command '\(command)'")
+        }
+    }
+
+    /// Options every command accepts.
+    static let commonOptions: Set<String> = ["registry"]
+    /// Flags every command accepts.
+    static let commonFlags: Set<String> = ["allow-network-fs"]
+
+    /// The registry directory: `--registry`, else `$MODELREG_REGISTRY`, else `./registry`.
+    static func registryURL(_ arguments: ArgumentList) -> URL {
+        let path =
+            arguments.value("registry") ?? ProcessInfo.processInfo.environment["MODELREG_REGISTRY"] ?? "registry"
+        return URL(fileURLWithPath: path)
+    }
+
+    static func configuration(_ arguments: ArgumentList) -> Registry.Configuration {
+        Registry.Configuration(allowNetworkFileSystem: arguments.flag("allow-network-fs"))
+    }
+
+    /// Parses a command's arguments with the common options added.
+    static func parse(_ arguments: [String], options: Set<String> = [], flags: Set<String> = []) throws -> ArgumentList {
+        if arguments.contains("--help") || arguments.contains("-h") {
+            print(help)
+            exit(0)
+        }
+        return try ArgumentList(arguments, options: options.union(commonOptions), flags: flags.union(commonFlags))
+    }
+
+    /// Formats a byte count for people: `1.5 GiB`.
+    static func formatSize(_ bytes: Int64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+    }
+}
