@@ -100,7 +100,7 @@ extension FileArtifactStore {
             }
         let algorithm = hashAlgorithm
         let results = OutcomeTable(count: files.count)
-        try ParallelWork.forEach(order.count) { slot in
+        try ParallelWork.forEach(order.count, maxConcurrency: options.maxConcurrency) { slot in
             let index = order[slot]
             let file = files[index]
             let outcome = try FileTransfer.stage(

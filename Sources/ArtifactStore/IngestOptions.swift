@@ -32,12 +32,18 @@ extension FileArtifactStore {
         public var followSymlinks: Bool
         /// Media types to record for bundle paths, for example `["weights.safetensors": "application/octet-stream"]`.
         public var mediaTypes: [String: String]
+        /// How many files are copied and hashed at once. Default: one per active core.
+        public var maxConcurrency: Int
 
         /// Creates options.
-        public init(mode: IngestMode = .copy, followSymlinks: Bool = false, mediaTypes: [String: String] = [:]) {
+        public init(
+            mode: IngestMode = .copy, followSymlinks: Bool = false, mediaTypes: [String: String] = [:],
+            maxConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount
+        ) {
             self.mode = mode
             self.followSymlinks = followSymlinks
             self.mediaTypes = mediaTypes
+            self.maxConcurrency = max(1, maxConcurrency)
         }
     }
 

@@ -9,7 +9,7 @@ final class OpenRegistries: @unchecked Sendable {
     static let shared = OpenRegistries()
 
     private let lock = NSLock()
-    private var locks: [[UInt64]: WriterLock] = [:]
+    private var locks: [[UInt64]: (rootPath: String, lock: WriterLock)] = [:]
 
     func writerLock(for layout: RegistryLayout) throws -> WriterLock {
         guard let status = try FileSystem.status(layout.rootPath, followLinks: true) else {
@@ -18,9 +18,15 @@ final class OpenRegistries: @unchecked Sendable {
         let key = [status.device, status.inode]
         lock.lock()
         defer { lock.unlock() }
-        if let existing = locks[key] { return existing }
+        // Inode numbers are reused once a directory is deleted, so an entry only counts while its own path
+        // still names the same (device, inode).
+        if let existing = locks[key], let current = try? FileSystem.status(existing.rootPath, followLinks: true),
+            [current.device, current.inode] == key
+        {
+            return existing.lock
+        }
         let writerLock = WriterLock(path: layout.writerLockPath)
-        locks[key] = writerLock
+        locks[key] = (layout.rootPath, writerLock)
         return writerLock
     }
 }

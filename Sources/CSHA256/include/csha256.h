@@ -1,6 +1,64 @@
+/*
+ * csha256.h: streaming SHA-256 (FIPS 180-4) with hardware-accelerated compression kernels.
+ *
+ * The compression function runs on the x86 SHA extensions (SHA-NI) or the ARMv8 cryptography
+ * extensions when the CPU has them, chosen once at run time, and on a portable C kernel otherwise.
+ * RegistryCore wraps this API in `SHA256Algorithm` / `SHA256State`; nothing else should call it.
+ */
 #ifndef CSHA256_H
 #define CSHA256_H
-/* placeholder header replaced by the SHA-256 kernel work */
-#include <stdint.h>
+
 #include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
 #endif
+
+/*
+ * The running state of one SHA-256 computation. A plain value: copying it copies the hash so far.
+ *  state     the eight working hash words H0..H7
+ *  length    total number of message bytes fed so far
+ *  buffer    the bytes of a partial block not yet compressed (the first `buffered` bytes are valid)
+ *  buffered  number of valid bytes in `buffer`, always < 64
+ */
+typedef struct {
+    uint32_t state[8];
+    uint64_t length;
+    uint8_t buffer[64];
+    uint32_t buffered;
+} mr_sha256_ctx;
+
+/* Sets `ctx` to the initial SHA-256 state (the empty message). */
+void mr_sha256_init(mr_sha256_ctx *ctx);
+
+/*
+ * Feeds `length` bytes at `data` into the hash. Partial blocks are buffered in `ctx`; whole blocks are
+ * compressed straight from the caller's memory. `data` may be NULL when `length` is 0.
+ */
+void mr_sha256_update(mr_sha256_ctx *ctx, const void *data, size_t length);
+
+/*
+ * Writes the 32-byte digest of everything fed so far to `out`. Does not modify `ctx` (the padding is
+ * applied to a copy), so the caller may keep updating and finalize again later.
+ */
+void mr_sha256_final(const mr_sha256_ctx *ctx, uint8_t out[32]);
+
+/*
+ * Names the compression kernel that this thread's updates use: "x86-sha-ni", "armv8-crypto" or
+ * "portable". The returned string is static.
+ */
+const char *mr_sha256_implementation(void);
+
+/*
+ * Test hook. `on` != 0 forces the portable kernel, 0 restores the normal choice. Returns the previous
+ * setting. The setting is thread-local, so a test that flips it cannot affect code running on other
+ * threads (tests run in parallel).
+ */
+int mr_sha256_force_portable(int on);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CSHA256_H */

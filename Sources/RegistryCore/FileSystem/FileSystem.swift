@@ -146,15 +146,20 @@ package enum FileSystem {
     /// Writes a new file that must not exist yet (`O_CREAT|O_EXCL`), fsyncs it and sets its permissions.
     /// Does not fsync the directory: callers creating several files sync the directory once.
     package static func createFile(_ path: String, contents: [UInt8], mode: mode_t = readOnlyFileMode) throws {
+        let file: OpenFile
         do {
-            let file = try OpenFile.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
+            file = try OpenFile.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
+        } catch {
+            throw RegistryError.systemCall(error, "create", path: path)
+        }
+        do {
             try file.closeAfter { file in
                 try file.writeAll(contents)
                 try file.setPermissions(mode)
                 try file.sync()
             }
-        } catch let error as SystemCallError {
-            try? removeTree(path)
+        } catch {
+            try? removeTree(path)  // ours: created above with O_EXCL
             throw RegistryError.systemCall(error, "write", path: path)
         }
     }

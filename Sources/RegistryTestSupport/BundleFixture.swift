@@ -1,0 +1,40 @@
+import Foundation
+
+/// Writes small model bundles for tests: relative path → contents.
+public enum BundleFixture {
+    /// A typical bundle: weights, a tokenizer file, a contract, lineage and an evaluation card.
+    public static let standard: [String: [UInt8]] = [
+        "weights.bin": Array((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }),
+        "tokenizer/vocab.txt": Array("[PAD]\n[UNK]\ninvoice\nreceipt\n".utf8),
+        "contract.json": Array(#"{"inputs":[],"outputs":[],"task":"text-classification"}"#.utf8),
+        "lineage.json": Array(#"{"parents":[]}"#.utf8),
+        "evaluation-card.json": Array(#"{"metrics":{"accuracy":0.9}}"#.utf8),
+    ]
+
+    /// Writes `files` under `directory`, creating intermediate directories.
+    @discardableResult
+    public static func write(_ files: [String: [UInt8]], to directory: URL) throws -> URL {
+        for (path, bytes) in files {
+            let url = directory.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(bytes).write(to: url)
+        }
+        return directory
+    }
+
+    /// Random bytes from a seeded generator, so a failing case can be replayed.
+    public static func randomBytes(count: Int, seed: UInt64) -> [UInt8] {
+        var generator = SplitMix64(seed: seed)
+        var bytes = [UInt8](repeating: 0, count: count)
+        var index = 0
+        while index < count {
+            var word = generator.next()
+            for _ in 0..<8 where index < count {
+                bytes[index] = UInt8(truncatingIfNeeded: word)
+                word >>= 8
+                index += 1
+            }
+        }
+        return bytes
+    }
+}
