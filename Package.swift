@@ -46,7 +46,7 @@ let package = Package(
             exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ArtifactStoreTests", dependencies: ["ArtifactStore", "RegistryTestSupport"],
-            swiftSettings: swiftSettings),
+            exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ModelRegistryTests", dependencies: ["ModelRegistry", "RegistryTestSupport"],
             swiftSettings: swiftSettings),

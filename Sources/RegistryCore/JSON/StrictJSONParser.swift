@@ -107,6 +107,12 @@ struct StrictJSONParser {
 
     /// One open array or object on the explicit stack. Its pending members live in shared stacks, so an open
     /// container allocates nothing until it closes.
+    /// An object key waiting for its value, with the byte offset where it starts (for duplicate-key messages).
+    private struct PendingKey {
+        var key: String
+        var offset: Int
+    }
+
     private struct Frame {
         var isObject: Bool
         /// Where this container's values start in `values`.
@@ -147,7 +153,7 @@ struct StrictJSONParser {
         // with the byte offset where it starts (for duplicate-key messages).
         var values: [JSONValue] = []
         values.reserveCapacity(64)
-        var keys: [(key: String, offset: Int)] = []
+        var keys: [PendingKey] = []
         keys.reserveCapacity(64)
         nextValue: while true {
             skipWhitespace()
@@ -256,7 +262,7 @@ struct StrictJSONParser {
 
     /// Builds an object from its members in document order, refusing the first repeated key.
     private func makeObject(
-        keys: ArraySlice<(key: String, offset: Int)>, values: ArraySlice<JSONValue>
+        keys: ArraySlice<PendingKey>, values: ArraySlice<JSONValue>
     ) throws -> [String: JSONValue] {
         var members = [String: JSONValue](minimumCapacity: keys.count)
         for (member, value) in zip(keys, values) {
@@ -278,7 +284,7 @@ struct StrictJSONParser {
     }
 
     /// Parses `"key"` and the `:` after it. The offset is at the first non-whitespace byte of the member.
-    private mutating func parseKey(afterCommaAt commaOffset: Int?) throws -> (key: String, offset: Int) {
+    private mutating func parseKey(afterCommaAt commaOffset: Int?) throws -> PendingKey {
         let keyOffset = offset
         guard offset < input.count else {
             throw syntaxError("unexpected end of input; expected a string key", at: offset)
@@ -302,7 +308,7 @@ struct StrictJSONParser {
                 "expected ':' after the object key, found \(describeByte(at: offset))" + hint(at: offset), at: offset)
         }
         offset += 1
-        return (key, keyOffset)
+        return PendingKey(key: key, offset: keyOffset)
     }
 
     private func duplicateKeyError(_ key: String, existing: String, at keyOffset: Int) -> RegistryError {
@@ -382,7 +388,8 @@ struct StrictJSONParser {
     private mutating func parseString() throws -> String {
         let openingQuote = offset - 1
         let start = offset
-        // Fast path: no escapes, so the string is a slice of the input.
+        // Fast path: no escapes, so the string is a slice of the input. Skip plain ASCII eight bytes at a time.
+        skipPlainASCII()
         while offset < input.count {
             let byte = input[offset]
             if byte == UInt8(ascii: "\"") {
@@ -424,6 +431,27 @@ struct StrictJSONParser {
             }
         }
         throw unterminatedString(openingQuote)
+    }
+
+    /// Advances over whole 8-byte words that contain only printable ASCII other than `"` and `\`.
+    ///
+    /// Each test below sets the high bit of a byte's lane when that byte needs attention: non-ASCII, a control
+    /// character, a quote or a backslash. Borrows can only produce extra flags after a real one, and the byte
+    /// loop that follows re-examines everything from the stopping word on, so no byte is ever judged here alone.
+    @inline(__always)
+    private mutating func skipPlainASCII() {
+        guard let base = input.baseAddress else { return }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        while offset + 8 <= input.count {
+            let word = UnsafeRawPointer(base + offset).loadUnaligned(as: UInt64.self)
+            let control = (word &- ones &* 0x20) & ~word
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            let flags = (word | control | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)) & highBits
+            if flags != 0 { return }
+            offset += 8
+        }
     }
 
     private func unterminatedString(_ openingQuote: Int) -> RegistryError {

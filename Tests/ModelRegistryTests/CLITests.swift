@@ -1,0 +1,130 @@
+import Foundation
+import ModelRegistry
+import RegistryTestSupport
+import Testing
+
+/// Runs the real `modelreg` binary and checks its stdout, stderr and exit status.
+@Suite struct CLITests {
+    struct Outcome {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static let binary: URL? = {
+        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [
+            besideTests.appendingPathComponent("modelreg"),
+            besideTests.deletingLastPathComponent().appendingPathComponent("modelreg"),
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent(".build/debug/modelreg"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }()
+
+    func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> Outcome {
+        let process = Process()
+        process.executableURL = try #require(Self.binary, "build the modelreg product first (swift build)")
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["MODELREG_REGISTRY"] = nil
+        env["SWIFT_BACKTRACE"] = "enable=no"
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        if let directory { process.currentDirectoryURL = directory }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func initRegisterShowAndLsWorkTogether() throws {
+        try withTemporaryDirectory { temp in
+            let registry = temp.appendingPathComponent("reg").path
+            let bundle = try BundleFixture.write(BundleFixture.standard, to: temp.appendingPathComponent("bundle"))
+            #expect(try run(["init", "--registry", registry]).status == 0)
+            let registered = try run([
+                "register", bundle.path, "--registry", registry, "--name", "document-classifier",
+                "--capability", "text-classification", "--label", "framework=pytorch",
+            ])
+            #expect(registered.status == 0, "\(registered.stderr)")
+            let id = registered.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(ArtifactID(id) != nil, "stdout must be exactly the id, got '\(registered.stdout)'")
+
+            let shown = try run(["show", id, "--registry", registry])
+            #expect(shown.status == 0)
+            #expect(shown.stdout.contains("document-classifier") && shown.stdout.contains("tokenizer/vocab.txt"))
+            #expect(shown.stdout.contains("framework=pytorch"))
+
+            let listed = try run(["ls"], environment: ["MODELREG_REGISTRY": registry])
+            #expect(listed.status == 0)
+            #expect(listed.stdout.contains(id) && listed.stdout.contains("5 files"))
+
+            let again = try run(["register", bundle.path, "--registry", registry, "--name", "document-classifier",
+                                 "--capability", "text-classification", "--label", "framework=pytorch"])
+            #expect(again.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == id)
+            #expect(again.stderr.contains("already registered"))
+        }
+    }
+
+    @Test func theRegistryDefaultsToDotSlashRegistry() throws {
+        try withTemporaryDirectory { temp in
+            let outcome = try run(["init"], in: temp)
+            #expect(outcome.status == 0)
+            #expect(FileManager.default.fileExists(atPath: temp.appendingPathComponent("registry/registry.json").path))
+        }
+    }
+
+    @Test func theDemoRegistersASampleBundleAndReDerivesItsId() throws {
+        try withTemporaryDirectory { temp in
+            let outcome = try run(["demo", temp.appendingPathComponent("demo").path])
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+            #expect(outcome.stdout.contains("registered it as sha256-"))
+            #expect(outcome.stdout.contains("same id, nothing changed"))
+            #expect(outcome.stdout.contains("re-derives its own id: yes"))
+            let registry = try Registry.open(at: temp.appendingPathComponent("demo"), forWriting: false)
+            #expect(try registry.listArtifacts().count == 1)
+        }
+    }
+
+    @Test func failuresPrintOneErrorLineAndExitWithOne() throws {
+        try withTemporaryDirectory { temp in
+            let missing = try run(["ls", "--registry", temp.appendingPathComponent("nothing-here").path])
+            #expect(missing.status == 1)
+            #expect(missing.stderr.hasPrefix("error: ") && missing.stderr.contains("not a model registry"))
+            #expect(missing.stderr.split(separator: "\n").count == 1)
+
+            let registry = temp.appendingPathComponent("reg").path
+            _ = try run(["init", "--registry", registry])
+            let absent = try run(["show", "sha256-" + String(repeating: "0", count: 64), "--registry", registry])
+            #expect(absent.status == 1 && absent.stderr.hasPrefix("error: "))
+
+            let link = try BundleFixture.write(["a.bin": [1]], to: temp.appendingPathComponent("bundle"))
+            try FileManager.default.createSymbolicLink(atPath: link.appendingPathComponent("l").path, withDestinationPath: "/etc/hostname")
+            let refused = try run(["register", link.path, "--registry", registry])
+            #expect(refused.status == 1 && refused.stderr.contains("symbolic link"))
+        }
+    }
+
+    @Test(arguments: [["frobnicate"], ["ls", "--bogus"], ["register"], ["show", "not-an-id"], ["register", "x", "--mode", "teleport"]])
+    func usageErrorsExitWith64(arguments: [String]) throws {
+        try withTemporaryDirectory { temp in
+            let outcome = try run(arguments + ["--registry", temp.path])
+            #expect(outcome.status == (arguments == ["show", "not-an-id"] ? 1 : 64), "\(outcome.stderr)")
+            #expect(outcome.stderr.hasPrefix("error: "))
+        }
+    }
+
+    @Test func helpListsTheSubcommands() throws {
+        let outcome = try run(["help"])
+        #expect(outcome.status == 0)
+        for word in ["OVERVIEW:", "USAGE:", "SUBCOMMANDS:", "register", "demo"] { #expect(outcome.stdout.contains(word)) }
+    }
+}
