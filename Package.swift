@@ -40,6 +40,15 @@ let package = Package(
             dependencies: ["RegistryCore", "ArtifactStore", "AliasStore", "AuditLog", "IndexBuilder", "Verifier"],
             swiftSettings: swiftSettings),
         .executableTarget(name: "modelreg", dependencies: ["ModelRegistry"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "example-training", dependencies: ["ModelRegistry"], path: "Examples/training",
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "example-serving", dependencies: ["ModelRegistry"], path: "Examples/serving",
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "example-benchmark-harness", dependencies: ["ModelRegistry"], path: "Examples/benchmark-harness",
+            swiftSettings: swiftSettings),
         .target(name: "RegistryTestSupport", dependencies: ["ModelRegistry"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RegistryCoreTests", dependencies: ["RegistryCore", "RegistryTestSupport", "CSHA256"],

@@ -46,8 +46,10 @@ private func text(_ bytes: [UInt8]) -> String {
 /// U+2028, the U+E000–U+FFFF block and supplementary planes.
 private let scalarPool: [Unicode.Scalar] = {
     var pool: [Unicode.Scalar] = (0x00...0x1F).compactMap(Unicode.Scalar.init)
-    pool += ["\"", "\\", "/", "\u{7F}", "a", "z", "A", "0", " ", "é", "\u{301}", "ö", "€", "\u{2028}", "\u{E000}",
-             "\u{FB33}", "\u{FFFD}", "\u{FFFF}", "\u{10000}", "\u{1F600}", "\u{10FFFF}", "中", "\u{80}", "\u{7FF}"]
+    pool += [
+        "\"", "\\", "/", "\u{7F}", "a", "z", "A", "0", " ", "é", "\u{301}", "ö", "€", "\u{2028}", "\u{E000}",
+        "\u{FB33}", "\u{FFFD}", "\u{FFFF}", "\u{10000}", "\u{1F600}", "\u{10FFFF}", "中", "\u{80}", "\u{7FF}",
+    ]
     return pool
 }()
 
@@ -191,20 +193,22 @@ private func noisyJSON(_ value: JSONValue, _ rng: inout SplitMix64) -> [UInt8] {
 
     // MARK: Numbers
 
-    @Test(arguments: [
-        (0.0, "0"), (-0.0, "0"), (1.0, "1"), (-1.0, "-1"), (0.1, "0.1"), (-0.5, "-0.5"), (100.0, "100"),
-        (1e21, "1e+21"), (1e20, "100000000000000000000"), (1e-7, "1e-7"), (1e-6, "0.000001"),
-        (0.000001, "0.000001"), (1.5e-7, "1.5e-7"), (123e-20, "1.23e-18"), (Double.leastNonzeroMagnitude, "5e-324"),
-        (-Double.leastNonzeroMagnitude, "-5e-324"), (1.7976931348623157e308, "1.7976931348623157e+308"),
-        (-1.7976931348623157e308, "-1.7976931348623157e+308"), (9007199254740992.0, "9007199254740992"),
-        (-9007199254740992.0, "-9007199254740992"), (123456789012345680000.0, "123456789012345680000"),
-        (295147905179352830000.0, "295147905179352830000"), (9.999999999999997e22, "9.999999999999997e+22"),
-        (1e23, "1e+23"), (1.0000000000000001e23, "1.0000000000000001e+23"), (999999999999999900000.0, "999999999999999900000"),
-        (333333333.3333333, "333333333.3333333"), (333333333.33333325, "333333333.33333325"),
-        (0.30000000000000004, "0.30000000000000004"), (1.0 / 3.0, "0.3333333333333333"),
-        (4.35, "4.35"), (1e30, "1e+30"), (0.002, "0.002"), (-0.0000033333333333333333, "-0.0000033333333333333333"),
-        (1424953923781206.2, "1424953923781206.2"), (12345678.9, "12345678.9"), (2e-3, "0.002"),
-    ] as [(Double, String)])
+    @Test(
+        arguments: [
+            (0.0, "0"), (-0.0, "0"), (1.0, "1"), (-1.0, "-1"), (0.1, "0.1"), (-0.5, "-0.5"), (100.0, "100"),
+            (1e21, "1e+21"), (1e20, "100000000000000000000"), (1e-7, "1e-7"), (1e-6, "0.000001"),
+            (0.000001, "0.000001"), (1.5e-7, "1.5e-7"), (123e-20, "1.23e-18"), (Double.leastNonzeroMagnitude, "5e-324"),
+            (-Double.leastNonzeroMagnitude, "-5e-324"), (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (-1.7976931348623157e308, "-1.7976931348623157e+308"), (9007199254740992.0, "9007199254740992"),
+            (-9007199254740992.0, "-9007199254740992"), (123456789012345680000.0, "123456789012345680000"),
+            (295147905179352830000.0, "295147905179352830000"), (9.999999999999997e22, "9.999999999999997e+22"),
+            (1e23, "1e+23"), (1.0000000000000001e23, "1.0000000000000001e+23"),
+            (999999999999999900000.0, "999999999999999900000"),
+            (333333333.3333333, "333333333.3333333"), (333333333.33333325, "333333333.33333325"),
+            (0.30000000000000004, "0.30000000000000004"), (1.0 / 3.0, "0.3333333333333333"),
+            (4.35, "4.35"), (1e30, "1e+30"), (0.002, "0.002"), (-0.0000033333333333333333, "-0.0000033333333333333333"),
+            (1424953923781206.2, "1424953923781206.2"), (12345678.9, "12345678.9"), (2e-3, "0.002"),
+        ] as [(Double, String)])
     func doublesSerialiseWithECMAScriptNumberToString(_ value: Double, _ expected: String) throws {
         let number = try #require(JSONNumber(value))
         #expect(number.canonicalLiteral == expected)
@@ -294,8 +298,11 @@ private func noisyJSON(_ value: JSONValue, _ rng: inout SplitMix64) -> [UInt8] {
     // MARK: Key order
 
     @Test func keysSortByUTF16CodeUnitsNotByScalars() {
-        let value: JSONValue = ["\u{FFFD}": 1, "\u{E000}": 2, "😀": 3, "a": 4, "\u{7F}": 5, "\u{80}": 6, "aa": 7, "": 8, "B": 9]
-        let expected = "{\"\":8,\"B\":9,\"a\":4,\"aa\":7,\"\u{7F}\":5,\"\u{80}\":6,\"😀\":3,\"\u{E000}\":2,\"\u{FFFD}\":1}"
+        let value: JSONValue = [
+            "\u{FFFD}": 1, "\u{E000}": 2, "😀": 3, "a": 4, "\u{7F}": 5, "\u{80}": 6, "aa": 7, "": 8, "B": 9,
+        ]
+        let expected =
+            "{\"\":8,\"B\":9,\"a\":4,\"aa\":7,\"\u{7F}\":5,\"\u{80}\":6,\"😀\":3,\"\u{E000}\":2,\"\u{FFFD}\":1}"
         #expect(text(CanonicalJSON.encode(value)) == expected)
     }
 
@@ -353,18 +360,20 @@ private func noisyJSON(_ value: JSONValue, _ rng: inout SplitMix64) -> [UInt8] {
         (#""\u00e9""#, "1:2"), ("1E2", "1:2"), ("-0", "1:1"), ("[1, 2]", "1:4"), ("{\n}", "1:2"),
     ])
     func parseCanonicalRefusesOtherSpellings(_ input: String, _ position: String) throws {
-        let error = try #require(#expect(throws: RegistryError.self) {
-            try CanonicalJSON.parseCanonical(input.utf8, source: "signed/alias.json")
-        })
+        let error = try #require(
+            #expect(throws: RegistryError.self) {
+                try CanonicalJSON.parseCanonical(input.utf8, source: "signed/alias.json")
+            })
         #expect(error.code == .invalidJSON)
         #expect(error.message.hasPrefix("signed/alias.json:\(position): invalid JSON: "), "\(error.message)")
         #expect(error.message.contains("not in RFC 8785 canonical form"))
     }
 
     @Test func parseCanonicalStillReportsSyntaxErrors() throws {
-        let error = try #require(#expect(throws: RegistryError.self) {
-            try CanonicalJSON.parseCanonical("[1,]".utf8, source: "x.json")
-        })
+        let error = try #require(
+            #expect(throws: RegistryError.self) {
+                try CanonicalJSON.parseCanonical("[1,]".utf8, source: "x.json")
+            })
         #expect(error.message.contains("trailing comma"))
     }
 

@@ -101,7 +101,11 @@ import Testing
     @Test func wrongTypeInAnArrayElementNamesTheElementPath() throws {
         let files = try Self.makeReader().objects("files")
         let fraction = try documentError { _ = try files[2].integer("size") }
-        #expect(fraction == "\(Self.source): files[2].size: expected an integer, found the number 1.5 (write integers without a fraction or exponent)")
+        #expect(
+            fraction
+                == "\(Self.source): files[2].size: expected an integer, found the number 1.5 "
+                + "(write integers without a fraction or exponent)"
+        )
         let quoted = try documentError { _ = try files[3].integer("size") }
         #expect(quoted.contains(": files[3].size: expected an integer, found a string \"4\""))
     }
@@ -113,9 +117,10 @@ import Testing
     }
 
     @Test func nonObjectAtTheTopLevelIsReported() throws {
-        let error = try #require(#expect(throws: RegistryError.self) {
-            try JSONObjectReader(.array([]), source: "aliases/prod.json")
-        })
+        let error = try #require(
+            #expect(throws: RegistryError.self) {
+                try JSONObjectReader(.array([]), source: "aliases/prod.json")
+            })
         #expect(error.code == .invalidDocument)
         #expect(error.message == "aliases/prod.json: top level: expected an object, found an empty array")
     }
@@ -131,9 +136,15 @@ import Testing
         let value = try CanonicalJSON.parse(
             #"{"tags":["a",7],"labels":{"ok":"v","bad key":false,"team":null}}"#.utf8, source: Self.source)
         let reader = try JSONObjectReader(value, source: Self.source)
-        #expect(try documentError { _ = try reader.stringArray("tags") }.contains(": tags[1]: expected a string, found the number 7"))
-        #expect(try documentError { _ = try reader.stringMap("labels") }.contains(#": labels["bad key"]: expected a string, found false"#))
-        #expect(try documentError { _ = try reader.stringMap("tags") }.contains(": tags: expected an object of strings, found an array"))
+        #expect(
+            try documentError { _ = try reader.stringArray("tags") }.contains(
+                ": tags[1]: expected a string, found the number 7"))
+        #expect(
+            try documentError { _ = try reader.stringMap("labels") }.contains(
+                #": labels["bad key"]: expected a string, found false"#))
+        #expect(
+            try documentError { _ = try reader.stringMap("tags") }.contains(
+                ": tags: expected an object of strings, found an array"))
     }
 
     // MARK: Strict integers
@@ -169,11 +180,17 @@ import Testing
 
     @Test func boolAndDoubleRefuseLookalikes() throws {
         let reader = try Self.makeReader()
-        #expect(try documentError { _ = try reader.bool("flag") }.contains(": flag: expected true or false, found a string \"true\""))
+        #expect(
+            try documentError { _ = try reader.bool("flag") }.contains(
+                ": flag: expected true or false, found a string \"true\""))
         #expect(try documentError { _ = try reader.bool("schemaVersion") }.contains("found the number 1"))
-        #expect(try documentError { _ = try reader.double("quotedNumber") }.contains(": quotedNumber: expected a number"))
-        #expect(try documentError { _ = try reader.array("name") }.contains(": name: expected an array, found a string \"resnet\""))
-        #expect(try documentError { _ = try reader.object("tags") }.contains(": tags: expected an object, found an array"))
+        #expect(
+            try documentError { _ = try reader.double("quotedNumber") }.contains(": quotedNumber: expected a number"))
+        #expect(
+            try documentError { _ = try reader.array("name") }.contains(
+                ": name: expected an array, found a string \"resnet\""))
+        #expect(
+            try documentError { _ = try reader.object("tags") }.contains(": tags: expected an object, found an array"))
     }
 
     // MARK: NUL

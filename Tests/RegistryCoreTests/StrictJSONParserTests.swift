@@ -60,7 +60,8 @@ private let rejectionCases: [RejectionCase] = [
     RejectionCase("unterminatedString", "[\"abc", "unterminated string", at: "1:2"),
     RejectionCase("duplicateKey", "{\"a\":1,\"a\":2}", "duplicate key \"a\"", at: "1:8"),
     RejectionCase("duplicateKeyAfterUnescaping", "{\"a\":1,\"\\u0061\":2}", "duplicate key \"a\"", at: "1:8"),
-    RejectionCase("duplicateKeyInNestedObject", "[{\"x\":{\"k\":1,\"b\":2,\"k\":3}}]", "duplicate key \"k\"", at: "1:20"),
+    RejectionCase(
+        "duplicateKeyInNestedObject", "[{\"x\":{\"k\":1,\"b\":2,\"k\":3}}]", "duplicate key \"k\"", at: "1:20"),
     RejectionCase(
         "duplicateKeyCanonicallyEquivalent", "{\"\u{E9}\":1,\"e\u{301}\":2}", "canonically equivalent", at: "1:8"),
     // Things JSON5 and JavaScript allow
@@ -177,7 +178,8 @@ private let rejectionCases: [RejectionCase] = [
     @Test func nestingBeyondTheLimitIsRejected() throws {
         let depth = CanonicalJSON.maximumNestingDepth + 1
         let text = String(repeating: "{\"a\":", count: depth - 1) + "[]" + String(repeating: "}", count: depth - 1)
-        let error = try #require(#expect(throws: RegistryError.self) { try CanonicalJSON.parse(text.utf8, source: "deep.json") })
+        let error = try #require(
+            #expect(throws: RegistryError.self) { try CanonicalJSON.parse(text.utf8, source: "deep.json") })
         #expect(error.code == .invalidJSON)
         #expect(error.message.hasPrefix("deep.json:1:\(5 * (depth - 1) + 1): invalid JSON: "), "\(error.message)")
         #expect(error.message.contains("nested more than 512 levels"))
@@ -185,7 +187,8 @@ private let rejectionCases: [RejectionCase] = [
 
     @Test func hostileNestingFailsWithoutExhaustingTheStack() throws {
         let bytes = [UInt8](repeating: UInt8(ascii: "["), count: 1_000_000)
-        let error = try #require(#expect(throws: RegistryError.self) { try CanonicalJSON.parse(bytes, source: "bomb.json") })
+        let error = try #require(
+            #expect(throws: RegistryError.self) { try CanonicalJSON.parse(bytes, source: "bomb.json") })
         #expect(error.message.contains("nested more than"))
     }
 
@@ -233,18 +236,20 @@ private let rejectionCases: [RejectionCase] = [
             Issue.record("not an array")
             return
         }
-        #expect(elements.map { Array($0.stringValue?.utf8 ?? "".utf8) } == [
-            [0xC3, 0xA9], [0x65, 0xCC, 0x81], [0xF4, 0x8F, 0xBF, 0xBF], [0xEF, 0xBF, 0xBE], [0x7F],
-        ])
+        #expect(
+            elements.map { Array($0.stringValue?.utf8 ?? "".utf8) } == [
+                [0xC3, 0xA9], [0x65, 0xCC, 0x81], [0xF4, 0x8F, 0xBF, 0xBF], [0xEF, 0xBF, 0xBE], [0x7F],
+            ])
         // Canonically equivalent strings are different JSON values.
         #expect(elements[0] != elements[1])
     }
 
     @Test func distinctKeysThatDifferOnlyByEscapingStillCollide() throws {
         // "\/" and "/" are the same key.
-        let error = try #require(#expect(throws: RegistryError.self) {
-            try CanonicalJSON.parse(#"{"a/b":1,"a\/b":2}"#.utf8, source: "k.json")
-        })
+        let error = try #require(
+            #expect(throws: RegistryError.self) {
+                try CanonicalJSON.parse(#"{"a/b":1,"a\/b":2}"#.utf8, source: "k.json")
+            })
         #expect(error.message.contains("duplicate key \"a/b\""))
     }
 
@@ -302,7 +307,9 @@ private let rejectionCases: [RejectionCase] = [
         #expect(number.integerValue == nil)
     }
 
-    @Test(arguments: ["", " 1", "1 ", "+1", "01", ".5", "1.", "1e", "NaN", "Infinity", "-", "1e400", "\"1\"", "[1]", "0x1"])
+    @Test(arguments: [
+        "", " 1", "1 ", "+1", "01", ".5", "1.", "1e", "NaN", "Infinity", "-", "1e400", "\"1\"", "[1]", "0x1",
+    ])
     func literalInitializerRefusesAnythingButOneStrictNumber(_ literal: String) {
         #expect(JSONNumber(literal: literal) == nil)
     }

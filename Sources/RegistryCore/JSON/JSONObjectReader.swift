@@ -49,7 +49,8 @@ public struct JSONObjectReader: Sendable {
         guard case .object(let members) = value else {
             throw RegistryError(
                 .invalidDocument,
-                JSONObjectReader.message(source: source, path: path, "expected an object, found \(value.kindDescription)"))
+                JSONObjectReader.message(
+                    source: source, path: path, "expected an object, found \(value.kindDescription)"))
         }
         self.members = members
         self.source = source
@@ -357,7 +358,8 @@ extension JSONObjectReader {
             return false
         }
         return key.utf8.allSatisfy { byte in
-            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+                || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
                 || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "_")
                 || byte == UInt8(ascii: "-")
         }
@@ -368,7 +370,9 @@ extension JSONObjectReader {
             throw error(at: location, "expected a string, found \(value.kindDescription)")
         }
         if !allowNUL, text.utf8.contains(0) {
-            throw error(at: location, "the string \(JSONValue.quotedForMessage(text)) contains U+0000 (NUL), which is not allowed here")
+            throw error(
+                at: location,
+                "the string \(JSONValue.quotedForMessage(text)) contains U+0000 (NUL), which is not allowed here")
         }
         return text
     }
@@ -402,7 +406,8 @@ extension JSONObjectReader {
         return result
     }
 
-    private func checkedInteger(_ value: JSONValue, at location: String, in range: ClosedRange<Int64>?) throws -> Int64 {
+    private func checkedInteger(_ value: JSONValue, at location: String, in range: ClosedRange<Int64>?) throws -> Int64
+    {
         guard case .number(let number) = value else {
             throw error(at: location, "expected an integer, found \(value.kindDescription)")
         }

@@ -245,7 +245,8 @@ extension JSONValue: ExpressibleByDictionaryLiteral {
         var members: [String: JSONValue] = [:]
         members.reserveCapacity(elements.count)
         for (key, value) in elements {
-            precondition(members.updateValue(value, forKey: key) == nil, "duplicate key \"\(key)\" in JSON object literal")
+            precondition(
+                members.updateValue(value, forKey: key) == nil, "duplicate key \"\(key)\" in JSON object literal")
         }
         self = .object(members)
     }

@@ -79,7 +79,9 @@ extension CanonicalJSON {
             if offset < canonical.count {
                 var end = min(offset + 24, canonical.count)
                 while end < canonical.count, canonical[end] & 0xC0 == 0x80 { end += 1 }
-                expected = "canonical form continues with " + String(decoding: canonical[offset..<end], as: UTF8.self).debugDescription
+                expected =
+                    "canonical form continues with "
+                    + String(decoding: canonical[offset..<end], as: UTF8.self).debugDescription
             } else {
                 expected = "canonical form ends here"
             }
@@ -105,14 +107,14 @@ struct StrictJSONParser {
         self.source = source
     }
 
-    /// One open array or object on the explicit stack. Its pending members live in shared stacks, so an open
-    /// container allocates nothing until it closes.
     /// An object key waiting for its value, with the byte offset where it starts (for duplicate-key messages).
     private struct PendingKey {
         var key: String
         var offset: Int
     }
 
+    /// One open array or object on the explicit stack. Its pending members live in shared stacks, so an open
+    /// container allocates nothing until it closes.
     private struct Frame {
         var isObject: Bool
         /// Where this container's values start in `values`.
@@ -209,7 +211,8 @@ struct StrictJSONParser {
                 skipWhitespace()
                 if frame.isObject {
                     guard offset < input.count else {
-                        throw syntaxError("unexpected end of input; expected ',' or '}' to continue the object", at: offset)
+                        throw syntaxError(
+                            "unexpected end of input; expected ',' or '}' to continue the object", at: offset)
                     }
                     switch input[offset] {
                     case UInt8(ascii: ","):
@@ -220,7 +223,8 @@ struct StrictJSONParser {
                         continue nextValue
                     case UInt8(ascii: "}"):
                         offset += 1
-                        value = .object(try makeObject(keys: keys[frame.keyStart...], values: values[frame.valueStart...]))
+                        value = .object(
+                            try makeObject(keys: keys[frame.keyStart...], values: values[frame.valueStart...]))
                         keys.removeSubrange(frame.keyStart...)
                         values.removeSubrange(frame.valueStart...)
                         stack.removeLast()
@@ -232,7 +236,8 @@ struct StrictJSONParser {
                     }
                 } else {
                     guard offset < input.count else {
-                        throw syntaxError("unexpected end of input; expected ',' or ']' to continue the array", at: offset)
+                        throw syntaxError(
+                            "unexpected end of input; expected ',' or ']' to continue the array", at: offset)
                     }
                     switch input[offset] {
                     case UInt8(ascii: ","):
@@ -470,7 +475,8 @@ struct StrictJSONParser {
         default: escape = "\\u00" + StrictJSONParser.hex(byte)
         }
         return syntaxError(
-            "unescaped control character U+00\(StrictJSONParser.hex(byte, uppercase: true)) in string; write it as \(escape)",
+            "unescaped control character U+00\(StrictJSONParser.hex(byte, uppercase: true)) in string; "
+                + "write it as \(escape)",
             at: offset)
     }
 
@@ -761,7 +767,8 @@ struct StrictJSONParser {
         switch input[position] {
         case UInt8(ascii: "/"), UInt8(ascii: "#"): return "; comments are not allowed in JSON"
         case UInt8(ascii: "'"): return "; strings must use double quotes, not single quotes"
-        case UInt8(ascii: "T"), UInt8(ascii: "F"), UInt8(ascii: "N"): return "; the literals true, false and null are lowercase"
+        case UInt8(ascii: "T"), UInt8(ascii: "F"), UInt8(ascii: "N"):
+            return "; the literals true, false and null are lowercase"
         default: return ""
         }
     }
@@ -772,6 +779,7 @@ struct StrictJSONParser {
     }
 
     private static func hex4(_ value: UInt32) -> String {
-        hex(UInt8(truncatingIfNeeded: value >> 8), uppercase: true) + hex(UInt8(truncatingIfNeeded: value), uppercase: true)
+        hex(UInt8(truncatingIfNeeded: value >> 8), uppercase: true)
+            + hex(UInt8(truncatingIfNeeded: value), uppercase: true)
     }
 }
