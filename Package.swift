@@ -57,6 +57,9 @@ let package = Package(
             name: "ArtifactStoreTests", dependencies: ["ArtifactStore", "RegistryTestSupport"],
             exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "AliasStoreTests", dependencies: ["AliasStore", "RegistryTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "ModelRegistryTests", dependencies: ["ModelRegistry", "RegistryTestSupport"],
             swiftSettings: swiftSettings),
     ]

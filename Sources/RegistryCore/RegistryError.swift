@@ -49,6 +49,8 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
         public static let networkFileSystem = Code("networkFileSystem")
         /// An ingest mode is not possible here (for example hardlink across file systems).
         public static let unsupportedOperation = Code("unsupportedOperation")
+        /// A compare-and-swap found another value than expected (another writer moved an alias first).
+        public static let conflict = Code("conflict")
         /// A system call failed; ``RegistryError/underlying`` holds the ``SystemCallError``.
         public static let io = Code("io")
     }

@@ -279,14 +279,11 @@ private let rejectionCases: [RejectionCase] = [
         text += "]}"
         let bytes = Array(text.utf8)
         #expect(bytes.count > 900_000)
-        let clock = ContinuousClock()
-        var value = JSONValue.null
-        let elapsed = try clock.measure { value = try CanonicalJSON.parse(bytes, source: "big.json") }
+        let value = try CanonicalJSON.parse(bytes, source: "big.json")
         let files = try #require(value.objectValue?["files"]?.arrayValue)
         #expect(files.count == 8000)
         #expect(files[7999].objectValue?["size"]?.numberValue?.integerValue == Int64(7999 * 4096))
-        // Generous bound that holds even for unoptimised debug builds; release builds take a few milliseconds.
-        #expect(elapsed < .seconds(5))
+        // Speed is measured by the benchmarks, never asserted in unit tests.
     }
 }
 

@@ -130,6 +130,11 @@ package enum FileSystem {
         }
     }
 
+    /// Removes one file (not a directory). Does not fsync the directory; callers do that once.
+    package static func removeFile(_ path: String) throws {
+        try checkedSyscall("remove the file", path: path) { () throws(SystemCallError) in try system_unlink(path) }
+    }
+
     private static func removeRaw(directory: String, nameBytes: [UInt8]) throws {
         var full = Array(directory.utf8) + [0x2F] + nameBytes + [0]
         let result = full.withUnsafeMutableBufferPointer { buffer in
