@@ -160,8 +160,10 @@ package enum FileSystem {
         do {
             try file.closeAfter { file in
                 try file.writeAll(contents)
+                CrashPoint.hit("atomic.afterTempWrite")
                 try file.setPermissions(mode)
                 try file.sync()
+                CrashPoint.hit("atomic.afterTempSync")
             }
         } catch {
             try? removeTree(path)  // ours: created above with O_EXCL
@@ -185,7 +187,9 @@ package enum FileSystem {
             try? removeTree(temp)
             throw RegistryError.systemCall(error, "replace", path: path)
         }
+        CrashPoint.hit("atomic.afterRename")
         try syncDirectory(directory)
+        CrashPoint.hit("atomic.afterDirectorySync")
     }
 
     /// The outcome of publishing a staged directory.
@@ -224,7 +228,9 @@ package enum FileSystem {
             let file = try OpenFile.open(path, O_WRONLY | O_APPEND | O_CREAT, mode: 0o644)
             try file.closeAfter { file in
                 try file.writeAll(record)
+                CrashPoint.hit("append.afterWrite")
                 try file.sync()
+                CrashPoint.hit("append.afterSync")
             }
         } catch let error as SystemCallError {
             throw RegistryError.systemCall(error, "append to", path: path)

@@ -1,0 +1,37 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Named points between the system calls of a durable write, where crash tests kill the process.
+///
+/// In debug builds, a process started with `MODELREG_CRASH_AT=<name>` sends itself `SIGKILL` when it reaches
+/// that point — no cleanup, no buffered output, exactly like a power cut for everything not yet synced. The
+/// test then reopens the registry and checks that recovery brings it back into agreement. Release builds
+/// compile the calls away.
+package enum CrashPoint {
+    #if DEBUG
+    private static let armed: String? = ProcessInfo.processInfo.environment["MODELREG_CRASH_AT"]
+    #endif
+
+    /// Kills the process here if this point is armed.
+    @inline(__always)
+    package static func hit(_ name: String) {
+        #if DEBUG
+        if let armed, armed == name {
+            kill(getpid(), SIGKILL)
+        }
+        #endif
+    }
+
+    /// Every crash point, in the order a promotion or registration meets them (documented for tests).
+    package static let all = [
+        "atomic.afterTempWrite", "atomic.afterTempSync", "atomic.afterRename", "atomic.afterDirectorySync",
+        "append.afterWrite", "append.afterSync",
+        "alias.afterStateChange", "alias.afterEvent",
+        "artifact.afterPublish", "artifact.afterEvent",
+    ]
+}
