@@ -60,6 +60,8 @@ let package = Package(
             name: "AliasStoreTests", dependencies: ["AliasStore", "RegistryTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "AuditLogTests", dependencies: ["AuditLog", "RegistryTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
             name: "ModelRegistryTests", dependencies: ["ModelRegistry", "RegistryTestSupport"],
             swiftSettings: swiftSettings),
     ]

@@ -27,16 +27,36 @@ public final class Registry: Sendable {
         public var allowNetworkFileSystem: Bool
         /// How long a writer waits for the lock before failing with `.lockTimeout`.
         public var lockTimeout: Duration
+        /// Who is acting, recorded in alias records and audit events unless a call names someone else.
+        /// Default: `user@host`.
+        public var actor: String
+        /// The promotion policy: called under the writer lock, with the alias's current record freshly read,
+        /// before an alias is promoted or rolled back. Throwing vetoes the change and nothing is written.
+        public var promotionPolicy: (@Sendable (AliasChange) throws -> Void)?
+        /// Where times come from (tests inject a fixed clock).
+        public var clock: @Sendable () -> Date
 
         /// Creates a configuration.
         public init(
             hashAlgorithm: any HashAlgorithm = SHA256Algorithm(), additionalHashAlgorithms: [any HashAlgorithm] = [],
-            allowNetworkFileSystem: Bool = false, lockTimeout: Duration = .seconds(30)
+            allowNetworkFileSystem: Bool = false, lockTimeout: Duration = .seconds(30),
+            actor: String = Configuration.defaultActor, promotionPolicy: (@Sendable (AliasChange) throws -> Void)? = nil,
+            clock: @escaping @Sendable () -> Date = { Date() }
         ) {
             self.hashAlgorithm = hashAlgorithm
             self.additionalHashAlgorithms = additionalHashAlgorithms
             self.allowNetworkFileSystem = allowNetworkFileSystem
             self.lockTimeout = lockTimeout
+            self.actor = actor
+            self.promotionPolicy = promotionPolicy
+            self.clock = clock
+        }
+
+        /// `user@host` of this process.
+        public static var defaultActor: String {
+            let info = ProcessInfo.processInfo
+            let user = info.environment["USER"] ?? info.environment["LOGNAME"] ?? "unknown"
+            return "\(user)@\(info.hostName)"
         }
     }
 
@@ -46,8 +66,12 @@ public final class Registry: Sendable {
     public let configuration: Configuration
     /// The artifact store.
     public let artifacts: FileArtifactStore
+    /// The alias files.
+    public let aliases: FileAliasStore
+    /// The audit log.
+    public let journal: AuditJournal
 
-    private let writerLock: WriterLock
+    let writerLock: WriterLock
     private let queue: DispatchQueue
 
     private init(layout: RegistryLayout, configuration: Configuration) throws {
@@ -56,6 +80,8 @@ public final class Registry: Sendable {
         self.artifacts = FileArtifactStore(
             layout: layout, hashAlgorithm: configuration.hashAlgorithm,
             additionalAlgorithms: configuration.additionalHashAlgorithms)
+        self.aliases = FileAliasStore(layout: layout)
+        self.journal = AuditJournal(layout: layout, clock: configuration.clock)
         self.writerLock = try OpenRegistries.shared.writerLock(for: layout)
         self.queue = DispatchQueue(label: "modelregistry.registry", attributes: .concurrent)
     }
@@ -103,15 +129,38 @@ public final class Registry: Sendable {
         try publish(artifacts.stage(files: files, metadata: metadata, options: options))
     }
 
-    private func publish(_ staged: FileArtifactStore.StagedArtifact) throws -> Registration {
+    /// Publishes under the writer lock, then records `artifact_registered` (bytes first, event after: a crash
+    /// between the two leaves an artifact without its event, which ``recover()`` appends).
+    private func publish(_ staged: FileArtifactStore.StagedArtifact, actor: String? = nil) throws -> Registration {
         do {
-            return try writerLock.withLock(timeout: configuration.lockTimeout) {
-                try artifacts.publish(staged)
+            return try withWriterLock {
+                let registration = try artifacts.publish(staged)
+                guard registration.isNew else { return registration }
+                CrashPoint.hit("artifact.afterPublish")
+                try journal.append(.artifactRegistered, actor: actor ?? configuration.actor, payload: Self.registrationPayload(registration.artifact))
+                CrashPoint.hit("artifact.afterEvent")
+                return registration
             }
         } catch {
             try? artifacts.discard(staged)
             throw error
         }
+    }
+
+    static func registrationPayload(_ artifact: Artifact, recovered: Bool = false) -> [String: JSONValue] {
+        var payload: [String: JSONValue] = [
+            "artifact": .string(artifact.id.description),
+            "name": .string(artifact.manifest.metadata.name),
+            "files": .number(JSONNumber(artifact.manifest.files.count)),
+            "size": .number(JSONNumber(artifact.manifest.totalSize)),
+        ]
+        if recovered { payload["recovered"] = .bool(true) }
+        return payload
+    }
+
+    /// Runs `body` holding the cross-process writer lock.
+    func withWriterLock<R>(_ body: () throws -> R) throws -> R {
+        try writerLock.withLock(timeout: configuration.lockTimeout, body)
     }
 
     /// Opens a published artifact (no lock). See `FileArtifactStore.artifact(_:)`.
@@ -158,7 +207,7 @@ public final class Registry: Sendable {
         try await run { try self.listArtifacts() }
     }
 
-    private func run<R: Sendable>(_ body: @escaping @Sendable () throws -> R) async throws -> R {
+    func run<R: Sendable>(_ body: @escaping @Sendable () throws -> R) async throws -> R {
         try await withCheckedThrowingContinuation { continuation in
             queue.async { continuation.resume(with: Result { try body() }) }
         }

@@ -42,7 +42,8 @@ private func makeTemporaryDirectory() throws -> URL {
     guard made else {
         throw RegistryError(.io, "could not create a temporary directory (errno \(errno))")
     }
-    return URL(fileURLWithPath: String(cString: template), isDirectory: true)
+    let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return URL(fileURLWithPath: path, isDirectory: true)
 }
 
 /// Removes a tree even where tests made directories read-only.

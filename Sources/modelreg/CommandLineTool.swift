@@ -24,6 +24,17 @@ enum CommandLineTool {
               --follow-symlinks       Follow symbolic links inside DIR instead of refusing them
           show ID                 Print an artifact's manifest.
           ls                      List artifacts: id, name, files, size.
+          promote ALIAS ARTIFACT  Point ALIAS at ARTIFACT (compare-and-swap with --expect ID|none).
+              --reason TEXT  --approval ID  --actor NAME
+          resolve ALIAS           Print the artifact ALIAS points at.
+          rollback ALIAS          Point ALIAS back at its previous target (or --to ARTIFACT).
+          retire ALIAS            Remove ALIAS (its history stays in the audit log).
+          alias ls                List aliases.
+          alias history ALIAS     The changes of ALIAS, oldest first.
+          log                     Audit events; filters: --type T --alias A --artifact ID
+                                  --since TIME --until TIME --limit N
+          audit verify            Check the audit log's hash chain; exit 1 on any problem.
+          recover                 Bring log, aliases and artifacts back into agreement after a crash.
           demo [PATH]             Create a registry at PATH (default: a temporary directory), register a
                                   sample model bundle and print what happened.
           version                 Print the version and the SHA-256 kernel in use.
@@ -45,6 +56,14 @@ enum CommandLineTool {
         case "show": try ShowCommand.run(rest)
         case "ls": try ListCommand.run(rest)
         case "demo": try DemoCommand.run(rest)
+        case "promote": try PromoteCommand.run(rest)
+        case "resolve": try ResolveCommand.run(rest)
+        case "rollback": try RollbackCommand.run(rest)
+        case "retire": try RetireCommand.run(rest)
+        case "alias": try AliasCommand.run(rest)
+        case "log": try LogCommand.run(rest)
+        case "audit": try AuditCommand.run(rest)
+        case "recover": try RecoverCommand.run(rest)
         default: throw UsageError("unknown command '\(command)'")
         }
     }
@@ -63,6 +82,16 @@ enum CommandLineTool {
 
     static func configuration(_ arguments: ArgumentList) -> Registry.Configuration {
         Registry.Configuration(allowNetworkFileSystem: arguments.flag("allow-network-fs"))
+    }
+
+    /// Opens the registry for a command that writes.
+    static func openForWriting(_ arguments: ArgumentList) throws -> Registry {
+        try Registry.open(at: registryURL(arguments), configuration: configuration(arguments))
+    }
+
+    /// Opens the registry for a command that only reads (allowed on network file systems).
+    static func openForReading(_ arguments: ArgumentList) throws -> Registry {
+        try Registry.open(at: registryURL(arguments), configuration: configuration(arguments), forWriting: false)
     }
 
     /// Parses a command's arguments with the common options added.

@@ -268,3 +268,18 @@ package enum FileSystem {
         }
     }
 }
+
+extension FileSystem {
+    /// The id of the process that created a name made by ``uniqueName(_:)``, or nil if `name` is not one.
+    package static func creatorProcess(ofUniqueName name: String, prefix: String) -> Int32? {
+        guard name.hasPrefix(prefix) else { return nil }
+        let rest = name.dropFirst(prefix.count)
+        guard let dash = rest.firstIndex(of: "-") else { return nil }
+        return Int32(rest[..<dash])
+    }
+
+    /// Whether a process with this id exists on this machine (kill(2) with signal 0).
+    package static func isProcessAlive(_ pid: Int32) -> Bool {
+        kill(pid, 0) == 0 || errno == EPERM
+    }
+}

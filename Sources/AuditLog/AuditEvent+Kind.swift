@@ -1,0 +1,74 @@
+extension AuditEvent {
+    /// What an event records: `artifact_registered`, `alias_promoted` ….
+    ///
+    /// A string wrapper rather than an enum, because the set is open: a newer version of the library may write
+    /// types this one has never heard of, and those events must still be read, verified and shown, never dropped.
+    /// Compare with the constants, or switch over ``rawValue``.
+    ///
+    /// ```swift
+    /// if event.type == .aliasPromoted { … }
+    /// let custom: AuditEvent.Kind = "model_exploded"
+    /// ```
+    ///
+    /// New types written by ``AuditJournal/append(_:actor:payload:)`` must be 1–64 characters of `a–z`, `0–9`
+    /// and `_`, starting with a letter; types read from disk may be any non-empty string.
+    public struct Kind: RawRepresentable, Hashable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+        /// The type as written in the log, for example `alias_promoted`.
+        public let rawValue: String
+
+        /// Wraps a type name; any string is accepted here (``AuditJournal`` checks names it writes).
+        public init(rawValue: String) {
+            self.rawValue = rawValue
+        }
+
+        /// Wraps a type name; the same as ``init(rawValue:)``.
+        public init(_ rawValue: String) {
+            self.rawValue = rawValue
+        }
+
+        /// Lets a type be written as a string literal.
+        public init(stringLiteral value: String) {
+            self.rawValue = value
+        }
+
+        /// The raw name.
+        public var description: String { rawValue }
+
+        /// Whether this version of the library defines the type (it is in ``known``).
+        public var isKnown: Bool { Self.known.contains(self) }
+
+        /// Whether the name follows the grammar for newly written types: 1–64 of `a–z 0–9 _`, starting with a
+        /// letter.
+        public var isValidName: Bool {
+            let bytes = Array(rawValue.utf8)
+            guard let first = bytes.first, bytes.count <= 64, first >= 0x61, first <= 0x7A else { return false }
+            return bytes.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }
+        }
+
+        /// An artifact was published. Payload: `artifact`, and whatever the writer adds (name, size …).
+        public static let artifactRegistered: Kind = "artifact_registered"
+        /// An alias was pointed at an artifact. Payload: `alias`, `artifact`, `previousArtifact` (or null) ….
+        public static let aliasPromoted: Kind = "alias_promoted"
+        /// An alias was pointed back at an earlier artifact. Payload: `alias`, `artifact`, `previousArtifact` ….
+        public static let aliasRolledBack: Kind = "alias_rolled_back"
+        /// An alias was removed. Payload: `alias`, `previousArtifact` ….
+        public static let aliasRetired: Kind = "alias_retired"
+        /// An artifact's lifecycle state changed. Payload: `artifact`, the old and new state ….
+        public static let stateChanged: Kind = "state_changed"
+        /// A signature was attached to an artifact. Payload: `artifact`, the key id ….
+        public static let signatureAdded: Kind = "signature_added"
+        /// An unreferenced artifact was garbage-collected. Payload: `artifact` ….
+        public static let artifactCollected: Kind = "artifact_collected"
+        /// The promotion policy was changed. Payload: what changed.
+        public static let policyChanged: Kind = "policy_changed"
+        /// Recovery cut a torn final line off the log. Payload: `file`, `offset`, `removedByteCount`,
+        /// `removedDigest` and `reason`; see ``AuditJournal/repairTornTail(actor:)``.
+        public static let logRepaired: Kind = "log_repaired"
+
+        /// Every type this version of the library defines.
+        public static let known: Set<Kind> = [
+            artifactRegistered, aliasPromoted, aliasRolledBack, aliasRetired, stateChanged, signatureAdded,
+            artifactCollected, policyChanged, logRepaired,
+        ]
+    }
+}

@@ -1,0 +1,389 @@
+import Foundation
+import RegistryCore
+
+extension AuditJournal {
+    /// The outcome of ``AuditJournal/verify()``: every problem found, not just the first.
+    ///
+    /// A log is intact when ``findings`` is empty. When the only finding is a ``Finding/Kind/tornTail``, the log
+    /// is intact up to its last line and ``AuditJournal/repairTornTail(actor:)`` makes it whole again.
+    public struct Verification: Hashable, Sendable {
+        /// Every problem, in file and line order.
+        public var findings: [Finding]
+        /// How many lines parsed as events (including events reported as out of place).
+        public var eventCount: Int
+        /// The last event of the chain, or nil when no line parsed as an event.
+        public var lastEvent: AuditEvent?
+        /// How many day files were read.
+        public var fileCount: Int
+
+        /// Whether no problem was found.
+        public var isIntact: Bool { findings.isEmpty }
+
+        /// Whether the only problem is a torn final line, which ``AuditJournal/repairTornTail(actor:)`` repairs.
+        public var isRepairable: Bool {
+            !findings.isEmpty && findings.allSatisfy { $0.kind == .tornTail }
+        }
+
+        /// Creates a result; ``AuditJournal/verify()`` makes these.
+        public init(findings: [Finding], eventCount: Int, lastEvent: AuditEvent?, fileCount: Int) {
+            self.findings = findings
+            self.eventCount = eventCount
+            self.lastEvent = lastEvent
+            self.fileCount = fileCount
+        }
+    }
+
+    /// One problem in the log, located by file and line, explained in plain words.
+    public struct Finding: Hashable, Sendable, CustomStringConvertible {
+        /// What kind of problem this is. An open set, like ``RegistryError/Code``.
+        public struct Kind: Hashable, Sendable, CustomStringConvertible {
+            private let name: String
+            private init(_ name: String) { self.name = name }
+            /// The kind's name, for example `editedLine`.
+            public var description: String { name }
+
+            /// The line is not an event: not canonical JSON, a missing or extra member, a member of the wrong
+            /// type, an empty line, or a line over ``AuditJournal/maximumLineLength``.
+            public static let malformedLine = Kind("malformedLine")
+            /// The line's hash no longer matches the `previousHash` the next line recorded: it was changed after
+            /// it was written.
+            public static let editedLine = Kind("editedLine")
+            /// Sequence numbers jump forward here: events were removed.
+            public static let missingLines = Kind("missingLines")
+            /// A sequence number that the chain has already passed, with no matching gap: a line was inserted or
+            /// duplicated.
+            public static let insertedLine = Kind("insertedLine")
+            /// Lines are in the wrong order: an event appears after a gap that it belongs in.
+            public static let reorderedLines = Kind("reorderedLines")
+            /// The `time` member is not a valid RFC 3339 time.
+            public static let invalidTime = Kind("invalidTime")
+            /// The event's UTC day is later than its file's day, which a writer never does: the line was moved
+            /// or its time edited.
+            public static let misplacedEvent = Kind("misplacedEvent")
+            /// The newest file ends with an incomplete line (no final newline) or a final line that is not an
+            /// event: the mark of a crash during an append. ``AuditJournal/repairTornTail(actor:)`` repairs it.
+            public static let tornTail = Kind("tornTail")
+        }
+
+        /// What kind of problem this is.
+        public var kind: Kind
+        /// The day file's name, for example `2026-11-23.jsonl` (inside `audit/`).
+        public var file: String
+        /// The line number in that file, from 1.
+        public var line: Int
+        /// What is wrong, in plain words.
+        public var message: String
+
+        /// Creates a finding.
+        public init(kind: Kind, file: String, line: Int, message: String) {
+            self.kind = kind
+            self.file = file
+            self.line = line
+            self.message = message
+        }
+
+        /// `audit/2026-11-23.jsonl:3: <message>`.
+        public var description: String { "audit/\(file):\(line): \(message)" }
+    }
+
+    /// Checks the whole log and lists every problem.
+    ///
+    /// Streams every day file in name order, line by line, and checks that:
+    ///
+    /// - each line is an event in canonical form (``Finding/Kind/malformedLine``);
+    /// - each event's `previousHash` is the hash of the line before (``Finding/Kind/editedLine``, reported at
+    ///   the line that changed: a changed line breaks the link to the next line, and a changed `previousHash`
+    ///   breaks both links of its own line);
+    /// - sequence numbers go up by one (``Finding/Kind/missingLines`` for a jump forward,
+    ///   ``Finding/Kind/insertedLine`` or ``Finding/Kind/reorderedLines`` for a number the chain has passed);
+    /// - times are RFC 3339 (``Finding/Kind/invalidTime``) and no later than their file's day
+    ///   (``Finding/Kind/misplacedEvent``);
+    /// - the newest file does not end with a torn line (``Finding/Kind/tornTail``).
+    ///
+    /// After a problem the check resynchronises on the chain, so one damaged line gives findings at that line
+    /// only, and later damage is still found.
+    ///
+    /// What a hash chain cannot show on its own: the very last line can be removed, or edited without breaking
+    /// its JSON, without a trace, because no later line records its hash. Compare ``Verification/lastEvent``
+    /// with a hash kept elsewhere to cover that.
+    ///
+    /// Verification does not lock. Each file is read up to its size when it is opened, so events appended
+    /// meanwhile are not checked, and a final line that is still being written is not reported as torn.
+    ///
+    /// - Returns: the findings, the number of events and the last event.
+    /// - Throws: only when verification cannot run: `audit/` is missing (``RegistryError/Code/notFound``) or a
+    ///   file cannot be read (I/O codes).
+    /// - Complexity: O(*n*) in the size of the log, with memory bounded by the longest line (at most
+    ///   ``maximumLineLength``) plus a 64 KiB buffer, plus the findings.
+    public func verify() throws -> Verification {
+        let files = try JournalFile.list(in: directory)
+        var sizes: [Int64] = []
+        for file in files { sizes.append(try FileSystem.status(file.path, followLinks: true)?.size ?? 0) }
+        let newestNonEmpty = sizes.lastIndex { $0 > 0 }
+        var checker = ChainChecker()
+        for (index, file) in files.enumerated() {
+            let isNewest = index == newestNonEmpty
+            guard let reader = try JournalLineReader(file) else { continue }
+            while let line = try reader.nextLine() {
+                let isLastLine = isNewest && reader.isAtEnd
+                if isLastLine && !line.isTerminated {
+                    // Still being written by another process? Then the file has grown since we opened it.
+                    if let now = try FileSystem.status(file.path, followLinks: true)?.size, now > reader.size {
+                        break
+                    }
+                    checker.report(
+                        .tornTail, file: file, line: line.number,
+                        "the log ends with an incomplete line (\(line.length) bytes at byte offset \(line.offset) "
+                            + "without a final newline), most likely left by a crash during an append; recovery "
+                            + "removes it and records the repair")
+                    break
+                }
+                checker.check(line, in: file, isLastLine: isLastLine)
+            }
+        }
+        checker.finish()
+        return Verification(
+            findings: checker.findings, eventCount: checker.eventCount, lastEvent: checker.head.event,
+            fileCount: files.count)
+    }
+}
+
+/// The chain-checking state machine behind ``AuditJournal/verify()``.
+///
+/// It keeps the *head*: the last event accepted into the chain. Each new event is compared with the head:
+///
+/// | Link to head (`previousHash`) | Sequence | Verdict |
+/// |---|---|---|
+/// | matches | head + 1 | fine |
+/// | matches | anything else | this line's sequence number was edited; accepted as head + 1 |
+/// | differs | head + 1 | a line changed: decided one line later (see below); accepted |
+/// | differs | > head + 1 | events removed; accepted |
+/// | differs | ≤ head | inserted, duplicated or reordered; not accepted, the head stays |
+///
+/// A broken link between lines *k* − 1 and *k* means either line *k* − 1 changed (its hash moved) or line *k*'s
+/// `previousHash` changed, which also moves line *k*'s hash and so breaks the link to *k* + 1 as well. The
+/// checker therefore waits for the next line: if that link breaks too, line *k* is blamed, otherwise line *k* − 1.
+/// Malformed lines are reported and skipped; the events after them may jump by up to the number of skipped lines.
+struct ChainChecker {
+    struct Location: Hashable {
+        var file: JournalFile
+        var line: Int
+    }
+
+    struct Head {
+        var sequence: Int64 = 0
+        var hash: Digest = AuditEvent.genesisHash
+        var location: Location?
+        var event: AuditEvent?
+    }
+
+    /// A broken link waiting for the next line to decide which line changed.
+    struct PendingBreak {
+        /// The line before the break (blamed unless the next link breaks too).
+        var before: Location
+    }
+
+    /// A sequence gap, remembered so that a line turning up later can be reported as reordered.
+    struct Gap {
+        var missing: ClosedRange<Int64>
+        var findingIndex: Int
+        var location: Location
+    }
+
+    private(set) var findings: [AuditJournal.Finding] = []
+    private(set) var eventCount = 0
+    private(set) var head = Head()
+    private var skippedLines = 0
+    private var pending: PendingBreak?
+    private var gaps: [Gap] = []
+    private var blamed: Set<Location> = []
+
+    mutating func report(_ kind: AuditJournal.Finding.Kind, file: JournalFile, line: Int, _ message: String) {
+        blamed.insert(Location(file: file, line: line))
+        findings.append(AuditJournal.Finding(kind: kind, file: file.name, line: line, message: message))
+    }
+
+    private mutating func report(_ kind: AuditJournal.Finding.Kind, at location: Location, _ message: String) {
+        report(kind, file: location.file, line: location.line, message)
+    }
+
+    private func describe(_ location: Location) -> String {
+        "\(location.file.displayName):\(location.line)"
+    }
+
+    /// Checks one line read from `file`.
+    mutating func check(_ line: JournalLineReader.Line, in file: JournalFile, isLastLine: Bool) {
+        let location = Location(file: file, line: line.number)
+        let source = "\(file.displayName):\(line.number)"
+        let problem: String?
+        var event: AuditEvent?
+        if line.isOverlong {
+            problem = "the line is \(line.length) bytes long, more than the \(AuditJournal.maximumLineLength) an event may have"
+        } else if line.bytes.isEmpty {
+            problem = line.isTerminated ? "the line is empty" : "the file does not end with a newline"
+        } else if !line.isTerminated {
+            problem = "the file does not end with a newline although later files follow"
+        } else {
+            do {
+                event = try AuditEvent(parsingLine: line.bytes, source: source)
+                problem = nil
+            } catch let error as RegistryError {
+                problem = Self.stripSource(error.message, source: source)
+            } catch {
+                problem = "\(error)"
+            }
+        }
+        guard let event, problem == nil else {
+            let what = problem ?? "not an event"
+            if isLastLine {
+                report(
+                    .tornTail, at: location,
+                    "the log's last line is not an event (\(what)); if a crash left it, recovery removes it and "
+                        + "records the repair")
+            } else {
+                report(.malformedLine, at: location, "not an audit event: \(what)")
+            }
+            skippedLines += 1
+            return
+        }
+        eventCount += 1
+        checkTime(of: event, at: location)
+        link(event, hash: SHA256Algorithm().hash(line.bytes), at: location)
+    }
+
+    private mutating func checkTime(of event: AuditEvent, at location: Location) {
+        guard let date = event.date else {
+            report(
+                .invalidTime, at: location,
+                "event \(event.sequence) has time \(event.time.debugDescription), which is not an RFC 3339 time")
+            return
+        }
+        if let day = AuditTimestamp.day(of: date), day > location.file.day {
+            report(
+                .misplacedEvent, at: location,
+                "event \(event.sequence) is dated \(event.time), later than its file's day \(location.file.day); "
+                    + "writers never do that, so the line was moved here or its time was edited")
+        }
+    }
+
+    /// Links an event into the chain (see the table on the type).
+    private mutating func link(_ event: AuditEvent, hash: Digest, at location: Location) {
+        let sequence = event.sequence
+        let expected = head.sequence + 1
+        if skippedLines > 0 {
+            let skipped = Int64(skippedLines)
+            skippedLines = 0
+            if sequence >= expected && sequence <= expected + skipped {
+                // The malformed lines before this one explain any jump or broken link; they are reported.
+                flushPending()
+                accept(event, hash: hash, at: location)
+                return
+            }
+        }
+        let isLinked = event.previousHash == head.hash
+        if let pending {
+            self.pending = nil
+            if !isLinked && sequence == expected, let headLocation = head.location {
+                blame(
+                    headLocation,
+                    "line \(describe(headLocation)) was changed after it was written: its previousHash does not match "
+                        + "the line before it, and its own hash does not match the previousHash recorded by "
+                        + "\(describe(location))")
+                accept(event, hash: hash, at: location)
+                return
+            }
+            blame(pending.before, editedMessage(pending.before, next: head.location))
+        }
+        if isLinked {
+            if sequence != expected {
+                report(
+                    .editedLine, at: location,
+                    "sequence number \(sequence) where \(expected) was expected, although the line links correctly "
+                        + "to the line before: its sequence number was edited")
+                accept(event, hash: hash, at: location, sequence: expected)
+            } else {
+                accept(event, hash: hash, at: location)
+            }
+            return
+        }
+        if sequence == expected {
+            if let before = head.location {
+                pending = PendingBreak(before: before)
+            } else {
+                report(
+                    .editedLine, at: location,
+                    "the first event's previousHash is \(event.previousHash), not \(AuditEvent.genesisHash): the "
+                        + "line was edited, or lines before it were removed")
+            }
+            accept(event, hash: hash, at: location)
+            return
+        }
+        if sequence > expected {
+            let missing = expected...(sequence - 1)
+            let count = missing.count
+            let range = count == 1 ? "event \(expected) is" : "events \(expected)–\(sequence - 1) (\(count)) are"
+            report(
+                .missingLines, at: location,
+                "sequence jumps from \(head.sequence) to \(sequence): \(range) missing before this line (removed, "
+                    + "or moved elsewhere)")
+            gaps.append(Gap(missing: missing, findingIndex: findings.count - 1, location: location))
+            accept(event, hash: hash, at: location)
+            return
+        }
+        if let gapIndex = gaps.firstIndex(where: { $0.missing.contains(sequence) }) {
+            let gap = gaps[gapIndex]
+            findings[gap.findingIndex].kind = .reorderedLines
+            findings[gap.findingIndex].message += "; event \(sequence) turns up later, at \(describe(location))"
+            report(
+                .reorderedLines, at: location,
+                "event \(sequence) appears after event \(head.sequence); it belongs before \(describe(gap.location)), "
+                    + "where it is missing: lines were reordered")
+        } else {
+            report(
+                .insertedLine, at: location,
+                "event \(sequence) appears after event \(head.sequence), which the chain has already passed: this line "
+                    + "was inserted or duplicated")
+        }
+    }
+
+    private func editedMessage(_ edited: Location, next: Location?) -> String {
+        let nextText = next.map { describe($0) } ?? "the next line"
+        return "line \(describe(edited)) was changed after it was written: its hash no longer matches the "
+            + "previousHash recorded by \(nextText)"
+    }
+
+    /// Reports an edited line unless that line already has a finding.
+    private mutating func blame(_ location: Location, _ message: String) {
+        guard !blamed.contains(location) else { return }
+        report(.editedLine, at: location, message)
+    }
+
+    private mutating func flushPending() {
+        guard let pending else { return }
+        self.pending = nil
+        blame(pending.before, editedMessage(pending.before, next: head.location))
+    }
+
+    private mutating func accept(_ event: AuditEvent, hash: Digest, at location: Location, sequence: Int64? = nil) {
+        head = Head(sequence: sequence ?? event.sequence, hash: hash, location: location, event: event)
+    }
+
+    /// Resolves a broken link that no later line can decide.
+    mutating func finish() {
+        guard let pending else { return }
+        self.pending = nil
+        let next = head.location.map { describe($0) } ?? "the next line"
+        blame(
+            pending.before,
+            "line \(describe(pending.before)) was changed after it was written, or the previousHash of \(next) was: "
+                + "the two no longer match")
+    }
+
+    /// Removes the `<source>: ` or `<source>:` prefix of a parse error, since the finding names the place.
+    static func stripSource(_ message: String, source: String) -> String {
+        for prefix in [source + ": ", source + ":"] where message.hasPrefix(prefix) {
+            return String(message.dropFirst(prefix.count))
+        }
+        return message
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+
+extension Registry {
+    /// What ``recover()`` found and did.
+    public struct RecoveryReport: Sendable {
+        /// The `log_repaired` event, when a torn last line was cut off the audit log.
+        public var repairedTail: AuditEvent?
+        /// Events appended to bring the log in line with the state (artifacts or alias changes whose event a
+        /// crash prevented). Each carries `"recovered": true` in its payload.
+        public var appendedEvents: [AuditEvent] = []
+        /// Aliases whose damaged file was rewritten (or removed) from the audit log.
+        public var restoredAliases: [String] = []
+        /// Leftovers of dead processes removed from `staging/` and `aliases/`.
+        public var removedLeftovers: [String] = []
+
+        /// Whether the registry was already consistent.
+        public var isClean: Bool {
+            repairedTail == nil && appendedEvents.isEmpty && restoredAliases.isEmpty && removedLeftovers.isEmpty
+        }
+    }
+
+    /// Brings the audit log, the alias files and the artifacts back into agreement after a crash.
+    ///
+    /// Every store changes its state first and appends the event second, and every state file carries everything
+    /// its event needs. So, under the writer lock:
+    /// 1. a torn last line of the log is cut off and a `log_repaired` event records what was removed;
+    /// 2. an artifact without an `artifact_registered` event gets one;
+    /// 3. an alias file that parses but differs from the alias's last event gets the missing event; a missing
+    ///    alias file whose last event is not a retirement gets `alias_retired`;
+    /// 4. an alias file that does not parse (only a damaged disk or a human can produce one: writes are atomic)
+    ///    is rewritten from its last event's record — or removed if the log says it was retired — and
+    ///    `alias_restored` records that;
+    /// 5. staging directories and temp files left by processes that no longer run are deleted.
+    ///
+    /// Safe to run at any time; a consistent registry is left untouched.
+    /// - Complexity: reads the whole audit log once (streamed) and lists `artifacts/` and `aliases/`.
+    @discardableResult
+    public func recover(actor: String? = nil) throws -> RecoveryReport {
+        let actor = actor ?? configuration.actor
+        return try withWriterLock {
+            var report = RecoveryReport()
+            report.repairedTail = try journal.repairTornTail(actor: actor)
+
+            var registered = Set<String>()
+            var lastAliasEvent: [String: AuditEvent] = [:]
+            try journal.forEachEvent(.init()) { event in
+                if event.type == .artifactRegistered, let id = event.payload.objectValue?["artifact"]?.stringValue {
+                    registered.insert(id)
+                }
+                if Self.aliasEventTypes.contains(event.type), let alias = event.alias {
+                    lastAliasEvent[alias] = event
+                }
+            }
+
+            for id in try artifacts.list() where !registered.contains(id.description) {
+                let artifact = try artifacts.artifact(id)
+                report.appendedEvents.append(
+                    try journal.append(.artifactRegistered, actor: actor, payload: Self.registrationPayload(artifact, recovered: true)))
+            }
+
+            let names = Set(try aliases.names()).union(lastAliasEvent.keys)
+            for alias in names.sorted() {
+                try recoverAlias(alias, lastEvent: lastAliasEvent[alias], actor: actor, report: &report)
+            }
+            report.removedLeftovers = try removeLeftovers()
+            return report
+        }
+    }
+
+    /// Rewrites a damaged alias file from the audit log. See ``recover()``, which does this for every alias.
+    ///
+    /// - Throws: `.notFound` when the log has no record of the alias.
+    @discardableResult
+    public func restoreAlias(_ alias: String, actor: String? = nil) throws -> RecoveryReport {
+        try AliasName.check(alias)
+        let actor = actor ?? configuration.actor
+        var last: AuditEvent?
+        try journal.forEachEvent(.init(types: Self.aliasEventTypes, alias: alias)) { last = $0 }
+        guard last != nil || (try? aliases.record(alias)) != nil else {
+            throw RegistryError(.notFound, "the audit log has no record of alias '\(alias)'")
+        }
+        return try withWriterLock {
+            var report = RecoveryReport()
+            try recoverAlias(alias, lastEvent: last, actor: actor, report: &report)
+            return report
+        }
+    }
+
+    private func recoverAlias(_ alias: String, lastEvent: AuditEvent?, actor: String, report: inout RecoveryReport) throws {
+        let logged: AliasRecord? = try lastEvent.flatMap { event in
+            guard event.type != .aliasRetired, let record = event.payload.objectValue?["record"] else { return nil }
+            return try AliasRecord(json: record, source: "audit event \(event.sequence)")
+        }
+        let onDisk: AliasRecord?
+        do {
+            onDisk = try aliases.record(alias)
+        } catch let error as RegistryError where [.invalidJSON, .invalidDocument, .invalidArgument, .unsupportedFormatVersion].contains(error.code) {
+            // Damaged file: the log is the only trustworthy copy.
+            if let logged {
+                try aliases.write(logged)
+            } else {
+                try aliases.remove(alias)
+            }
+            var payload: [String: JSONValue] = ["alias": .string(alias), "damagedFile": .string(aliases.path(of: alias))]
+            if let logged { payload["artifact"] = .string(logged.artifact.description); payload["record"] = logged.jsonValue }
+            report.appendedEvents.append(try journal.append(.aliasRestored, actor: actor, payload: payload))
+            report.restoredAliases.append(alias)
+            return
+        }
+        switch (onDisk, logged) {
+        case (let file?, let logged) where file != logged:
+            // The file is newer than the log: its change was made, the event was not written.
+            report.appendedEvents.append(
+                try journal.append(.aliasPromoted, actor: file.actor, payload: Self.aliasPayload(file, recovered: true)))
+        case (nil, let logged?):
+            var payload: [String: JSONValue] = [
+                "alias": .string(alias), "artifact": .string(logged.artifact.description), "recovered": .bool(true),
+            ]
+            payload["reason"] = .string("alias file missing at recovery")
+            report.appendedEvents.append(try journal.append(.aliasRetired, actor: actor, payload: payload))
+        default:
+            break
+        }
+    }
+
+    /// Removes staging directories and temp files whose creating process is gone.
+    private func removeLeftovers() throws -> [String] {
+        var removed: [String] = []
+        let places: [(directory: String, prefix: String)] = [
+            (layout.stagingPath, "ingest-"), (layout.aliasesPath, ".tmp-"), (layout.rootPath, ".tmp-"),
+        ]
+        for (directory, prefix) in places where try FileSystem.exists(directory) {
+            for entry in try FileSystem.listDirectory(directory) {
+                guard let name = entry.name, let pid = FileSystem.creatorProcess(ofUniqueName: name, prefix: prefix),
+                    !FileSystem.isProcessAlive(pid)
+                else { continue }
+                try FileSystem.removeTree(directory + "/" + name)
+                removed.append(directory + "/" + name)
+            }
+        }
+        return removed
+    }
+}
