@@ -45,8 +45,9 @@ extension AuditJournal {
             /// The line is not an event: not canonical JSON, a missing or extra member, a member of the wrong
             /// type, an empty line, or a line over ``AuditJournal/maximumLineLength``.
             public static let malformedLine = Kind("malformedLine")
-            /// The line's hash no longer matches the `previousHash` the next line recorded: it was changed after
-            /// it was written.
+            /// The line was changed after it was written: its hash no longer matches the `previousHash` the next
+            /// line recorded, its own `previousHash` was changed, or its sequence number was changed while its
+            /// link to the line before still holds.
             public static let editedLine = Kind("editedLine")
             /// Sequence numbers jump forward here: events were removed.
             public static let missingLines = Kind("missingLines")

@@ -5,44 +5,8 @@ import Testing
 
 /// Runs the real `modelreg` binary and checks its stdout, stderr and exit status.
 @Suite struct CLITests {
-    struct Outcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static let binary: URL? = {
-        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidates = [
-            besideTests.appendingPathComponent("modelreg"),
-            besideTests.deletingLastPathComponent().appendingPathComponent("modelreg"),
-            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent(".build/debug/modelreg"),
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }()
-
-    func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> Outcome {
-        let process = Process()
-        process.executableURL = try #require(Self.binary, "build the modelreg product first (swift build)")
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env["MODELREG_REGISTRY"] = nil
-        env["SWIFT_BACKTRACE"] = "enable=no"
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        if let directory { process.currentDirectoryURL = directory }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+    func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> CLIRunner.Outcome {
+        try CLIRunner.run(arguments, environment: environment, in: directory)
     }
 
     @Test func initRegisterShowAndLsWorkTogether() throws {

@@ -1,0 +1,50 @@
+import Foundation
+import ModelRegistry
+
+/// Runs the built `modelreg` binary as a real, separate process.
+enum CLIRunner {
+    struct Outcome {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        /// True when the process died from a signal (`status` is then the signal number).
+        var wasKilled: Bool
+    }
+
+    static let binary: URL? = {
+        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [
+            besideTests.appendingPathComponent("modelreg"),
+            besideTests.deletingLastPathComponent().appendingPathComponent("modelreg"),
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent(".build/debug/modelreg"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }()
+
+    static func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> Outcome {
+        guard let binary = Self.binary else {
+            throw RegistryError(.notFound, "the modelreg binary was not found next to the tests; run 'swift build' first")
+        }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["MODELREG_REGISTRY"] = nil
+        env["SWIFT_BACKTRACE"] = "enable=no"
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        if let directory { process.currentDirectoryURL = directory }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self), wasKilled: process.terminationReason == .uncaughtSignal)
+    }
+}
