@@ -41,7 +41,25 @@ enum DemoCommand {
         if let weights = opened.url(for: "weights.bin") {
             print("6. a server would load \(weights.path)")
         }
+
+        try writeRetrainedWeights(in: bundle)
+        let retrained = try registry.register(directory: bundle, metadata: metadata)
+        print("7. registered a retrained model as \(retrained.artifact.id)")
+        try registry.promote("document-classifier-champion", to: first.artifact.id, reason: "first model")
+        let promoted = try registry.promote(
+            "document-classifier-champion", to: retrained.artifact.id, expecting: .target(first.artifact.id),
+            reason: "retrained on more documents")
+        print("8. promoted document-classifier-champion: \(first.artifact.id.description.prefix(19))… -> \(promoted.record.artifact.description.prefix(19))…")
+        let rolledBack = try registry.rollback("document-classifier-champion", reason: "demo rollback")
+        print("9. rolled it back in one call; it resolves to \(try registry.resolve("document-classifier-champion").artifact.description.prefix(19))… again (\(rolledBack.record.artifact == first.artifact.id ? "as expected" : "UNEXPECTED"))")
+        let verification = try registry.journal.verify()
+        print("10. audit log: \(verification.eventCount) events, hash chain \(verification.findings.isEmpty ? "intact" : "BROKEN")")
+        try registry.journal.forEachEvent { event in
+            print("      #\(event.sequence) \(event.type) \(event.alias ?? "")")
+        }
         print("\nTry: modelreg ls --registry \(registry.layout.rootPath)")
+        print("     modelreg alias history document-classifier-champion --registry \(registry.layout.rootPath)")
+        print("     modelreg audit verify --registry \(registry.layout.rootPath)")
         print("     modelreg show \(first.artifact.id) --registry \(registry.layout.rootPath)")
     }
 
@@ -64,6 +82,15 @@ enum DemoCommand {
         try Data(
             #"{"dataset":"demo-documents","metrics":{"accuracy":0.93,"macro_f1":0.91},"split":"test"}"#.utf8
         ).write(to: directory.appendingPathComponent("evaluation-card.json"))
+    }
+}
+
+extension DemoCommand {
+    /// Changes the weights as a retraining run would.
+    static func writeRetrainedWeights(in directory: URL) throws {
+        var generator = DemoRandom(seed: 2027)
+        let weights = (0..<(1 << 20)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        try Data(weights).write(to: directory.appendingPathComponent("weights.bin"))
     }
 }
 

@@ -120,6 +120,24 @@ import Darwin
         }
     }
 
+    @Test func theCachedTailIsTrustedOnlyWhileTheFileStillEndsWithIt() throws {
+        try withJournal { journal, layout in
+            try appendSample(journal, count: 3)
+            let path = journalPath(layout, "2026-11-23")
+            // Same size, different last line: another writer's line, which the next event must chain to.
+            var lines = try readLines(path)
+            lines[2] = Array(String(decoding: lines[2], as: UTF8.self).replacingOccurrences(of: "alice", with: "bobby").utf8)
+            try writeLines(path, lines)
+            let next = try journal.append(.aliasPromoted, actor: "a", payload: [:])
+            #expect(next.sequence == 4 && next.previousHash == SHA256Algorithm().hash(lines[2]))
+            // A repair made through another instance changes the size.
+            try appendRaw(path, Array("{\"torn".utf8))
+            let repair = try #require(try AuditJournal(layout: layout).repairTornTail(actor: "operator"))
+            let after = try journal.append(.aliasPromoted, actor: "a", payload: [:])
+            #expect(after.sequence == 6 && after.previousHash == repair.hash)
+        }
+    }
+
     @Test func anUnknownEventTypeIsReadBackAndShownNotDropped() throws {
         try withJournal { journal, layout in
             let known = try journal.append(.artifactRegistered, actor: "alice", payload: [:])

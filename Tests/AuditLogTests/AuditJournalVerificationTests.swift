@@ -89,6 +89,41 @@ import Testing
         #expect(report.lastEvent?.sequence == 6)
     }
 
+    @Test func aRemovedDayFileIsReportedAtTheStartOfTheNextFile() throws {
+        let clock = TestClock(TestClock.fixedDate)
+        try withJournal(clock: clock) { journal, layout in
+            for _ in 0..<3 {
+                try appendSample(journal, count: 2)
+                clock.advance(by: 86_400)
+            }
+            try FileManager.default.removeItem(atPath: journalPath(layout, "2026-11-24"))
+            let report = try journal.verify()
+            #expect(report.findings.map(\.kind) == [.missingLines])
+            #expect(report.findings.map(\.file) == ["2026-11-25.jsonl"] && report.findings.map(\.line) == [1])
+            #expect(report.findings.first?.message.contains("events 3–4 (2) are missing") == true)
+        }
+    }
+
+    @Test func aLineMovedToAnotherDayFileIsReported() throws {
+        let clock = TestClock(TestClock.fixedDate)
+        try withJournal(clock: clock) { journal, layout in
+            try appendSample(journal, count: 3)
+            clock.advance(by: 86_400)
+            try appendSample(journal, count: 3)
+            let firstPath = journalPath(layout, day)
+            let secondPath = journalPath(layout, "2026-11-24")
+            var first = try readLines(firstPath)
+            var second = try readLines(secondPath)
+            second.insert(first.removeLast(), at: 1)
+            try writeLines(firstPath, first)
+            try writeLines(secondPath, second)
+            let report = try journal.verify()
+            #expect(report.findings.map(\.kind) == [.reorderedLines, .reorderedLines])
+            #expect(report.findings.map(\.file) == ["2026-11-24.jsonl", "2026-11-24.jsonl"])
+            #expect(report.findings.map(\.line) == [1, 2])
+        }
+    }
+
     @Test func garbageInTheMiddleIsMalformedAndTheChainResumes() throws {
         let report = try verifyAfterTampering { lines in
             lines[1] = Array("not json at all".utf8)

@@ -53,8 +53,56 @@ import Testing
             #expect(outcome.stdout.contains("registered it as sha256-"))
             #expect(outcome.stdout.contains("same id, nothing changed"))
             #expect(outcome.stdout.contains("re-derives its own id: yes"))
+            #expect(outcome.stdout.contains("(as expected)") && outcome.stdout.contains("hash chain intact"))
             let registry = try Registry.open(at: temp.appendingPathComponent("demo"), forWriting: false)
-            #expect(try registry.listArtifacts().count == 1)
+            #expect(try registry.listArtifacts().count == 2)
+            #expect(try registry.resolve("document-classifier-champion").artifact == registry.listArtifacts().first { $0.description.hasPrefix("sha256-f223") })
+        }
+    }
+
+    @Test func aliasCommandsPromoteResolveRollBackAndShowHistory() throws {
+        try withTemporaryDirectory { temp in
+            let registry = temp.appendingPathComponent("reg").path
+            _ = try run(["init", "--registry", registry])
+            var ids: [String] = []
+            for index in 0..<2 {
+                let bundle = try BundleFixture.write(["w.bin": [UInt8(index)]], to: temp.appendingPathComponent("b\(index)"))
+                ids.append(try run(["register", bundle.path, "--registry", registry]).stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            #expect(try run(["promote", "champion", ids[0], "--registry", registry, "--reason", "first"]).status == 0)
+            let conflict = try run(["promote", "champion", ids[1], "--expect", ids[1], "--registry", registry])
+            #expect(conflict.status == 1 && conflict.stderr.contains("another writer"))
+            #expect(try run(["promote", "champion", ids[1], "--expect", ids[0], "--registry", registry]).status == 0)
+            #expect(try run(["resolve", "champion", "--registry", registry]).stdout == ids[1] + "\n")
+            #expect(try run(["rollback", "champion", "--registry", registry]).status == 0)
+            #expect(try run(["resolve", "champion", "--registry", registry]).stdout == ids[0] + "\n")
+            let history = try run(["alias", "history", "champion", "--registry", registry])
+            #expect(history.stdout.split(separator: "\n").count == 3)
+            #expect(try run(["alias", "ls", "--registry", registry]).stdout.contains("champion  \(ids[0])"))
+            let log = try run(["log", "--type", "alias_rolled_back", "--registry", registry])
+            #expect(log.stdout.split(separator: "\n").count == 1 && log.stdout.contains("alias_rolled_back"))
+            #expect(try run(["audit", "verify", "--registry", registry]).stdout.contains("hash chain intact"))
+            #expect(try run(["recover", "--registry", registry]).stdout.contains("consistent"))
+            #expect(try run(["resolve", "../x", "--registry", registry]).status == 1)
+            #expect(try run(["retire", "champion", "--registry", registry]).status == 0)
+            #expect(try run(["resolve", "champion", "--registry", registry]).status == 1)
+        }
+    }
+
+    @Test func auditVerifyExitsWithOneOnAnEditedLog() throws {
+        try withTemporaryDirectory { temp in
+            let registry = temp.appendingPathComponent("reg")
+            let bundle = try BundleFixture.write(["w.bin": [1]], to: temp.appendingPathComponent("b"))
+            _ = try run(["init", "--registry", registry.path])
+            _ = try run(["register", bundle.path, "--registry", registry.path])
+            _ = try run(["register", bundle.path, "--registry", registry.path, "--name", "other"])
+            let audit = registry.appendingPathComponent("audit")
+            let file = audit.appendingPathComponent(try #require(FileManager.default.contentsOfDirectory(atPath: audit.path).first))
+            let edited = try String(contentsOf: file, encoding: .utf8).replacingOccurrences(of: "\"files\":1", with: "\"files\":2")
+            try edited.write(to: file, atomically: false, encoding: .utf8)
+            let outcome = try run(["audit", "verify", "--registry", registry.path])
+            #expect(outcome.status == 1)
+            #expect(outcome.stdout.contains(file.lastPathComponent))
         }
     }
 

@@ -68,6 +68,14 @@ package enum FileSystem {
         if syncParent { try syncDirectory(parent(of: path)) }
     }
 
+    /// Creates a directory and any missing parents (`mkdir -p`), syncing each parent that gained an entry.
+    package static func makeDirectories(_ path: String) throws {
+        if try status(path, followLinks: true)?.kind == .directory { return }
+        let parentPath = parent(of: path)
+        if parentPath != path && parentPath != "." && parentPath != "/" { try makeDirectories(parentPath) }
+        try makeDirectory(path)
+    }
+
     /// fsyncs a directory so that entries created, renamed or removed in it are durable.
     package static func syncDirectory(_ path: String) throws {
         do {

@@ -48,7 +48,7 @@ public struct RegistryLayout: Hashable, Sendable {
     /// The directory of one artifact.
     public func artifactPath(_ id: ArtifactID) -> String { artifactsPath + "/" + id.description }
 
-    /// Creates a registry at `root`, or checks and returns an existing one.
+    /// Creates a registry at `root` (and any missing parent directories), or checks and returns an existing one.
     ///
     /// **Durability:** creates the directories first and writes the format marker last (atomically, synced), so
     /// a crash part-way leaves a directory without a marker, which ``open(at:forWriting:allowNetworkFileSystem:)``
@@ -61,7 +61,7 @@ public struct RegistryLayout: Hashable, Sendable {
         if try FileSystem.exists(layout.formatFilePath) {
             return try open(at: root, forWriting: true, allowNetworkFileSystem: allowNetworkFileSystem)
         }
-        try FileSystem.makeDirectory(layout.rootPath)
+        try FileSystem.makeDirectories(layout.rootPath)
         try layout.checkFileSystem(allowNetworkFileSystem: allowNetworkFileSystem)
         for path in [
             layout.artifactsPath, layout.aliasesPath, layout.auditPath, layout.indexesPath, layout.locksPath,
