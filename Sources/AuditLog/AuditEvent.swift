@@ -87,7 +87,7 @@ public struct AuditEvent: Hashable, Sendable {
     /// ``time`` as a `Date`, or nil when it is not a valid RFC 3339 time (which ``AuditJournal/verify()``
     /// reports).
     public var date: Date? {
-        AuditTimestamp.parse(time)
+        Timestamp.parse(time)
     }
 
     // MARK: Encoding

@@ -219,7 +219,7 @@ final class CursorState {
             } catch RegistryError.Code.notFound {
                 files = []
             }
-            if let since = filter.since, let firstDay = AuditTimestamp.day(of: since) {
+            if let since = filter.since, let firstDay = Timestamp.day(of: since) {
                 // A file never holds an event dated after its own day, so earlier files hold nothing in range.
                 files?.removeAll { $0.day < firstDay }
             }

@@ -259,7 +259,7 @@ struct ChainChecker {
                 "event \(event.sequence) has time \(event.time.debugDescription), which is not an RFC 3339 time")
             return
         }
-        if let day = AuditTimestamp.day(of: date), day > location.file.day {
+        if let day = Timestamp.day(of: date), day > location.file.day {
             report(
                 .misplacedEvent, at: location,
                 "event \(event.sequence) is dated \(event.time), later than its file's day \(location.file.day); "

@@ -120,7 +120,7 @@ public final class AuditJournal: Sendable {
         let files = try listFilesCreatingDirectory()
         let head = try currentHead(files: files, cached: &cached)
         let now = clock()
-        guard let time = AuditTimestamp.format(now) else {
+        guard let time = Timestamp.format(now) else {
             throw RegistryError(
                 .invalidArgument, "the audit clock returned \(now), which is outside the years 0000–9999")
         }

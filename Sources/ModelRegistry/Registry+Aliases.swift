@@ -149,9 +149,13 @@ extension Registry {
             return AliasUpdate(record: current, changed: false, event: nil)
         }
         try configuration.promotionPolicy?(request)
+        let now = configuration.clock()
+        guard let changedAt = Timestamp.format(now) else {
+            throw RegistryError(.invalidArgument, "the clock reads \(now), outside the years 0000-9999 a registry can record")
+        }
         let record = AliasRecord(
             alias: request.alias, artifact: request.target, previousArtifact: request.current?.artifact,
-            changedAt: Timestamp.format(configuration.clock()), approval: request.approval, actor: request.actor,
+            changedAt: changedAt, approval: request.approval, actor: request.actor,
             reason: request.reason)
         try aliases.write(record)
         CrashPoint.hit("alias.afterStateChange")
