@@ -62,6 +62,9 @@ let package = Package(
         .testTarget(
             name: "AuditLogTests", dependencies: ["AuditLog", "RegistryTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "VerifierTests", dependencies: ["Verifier", "ModelRegistry", "RegistryTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "ModelRegistryTests", dependencies: ["ModelRegistry", "RegistryTestSupport"],
             swiftSettings: swiftSettings),
     ]

@@ -99,16 +99,15 @@ extension FileArtifactStore {
             case .reflink: .reflink
             }
         let algorithm = hashAlgorithm
-        let results = OutcomeTable(count: files.count)
-        try ParallelWork.forEach(order.count, maxConcurrency: options.maxConcurrency) { slot in
-            let index = order[slot]
-            let file = files[index]
-            let outcome = try FileTransfer.stage(
+        let outcomesBySlot = try ParallelWork.map(order.count, maxConcurrency: options.maxConcurrency) { slot in
+            let file = files[order[slot]]
+            return try FileTransfer.stage(
                 file.source.standardizedFileURL.path, at: staging + "/" + file.path, method: method,
                 algorithm: algorithm, followSymlinks: options.followSymlinks,
                 fallBackToCopyAcrossDevices: options.mode == .move)
-            results.set(index, outcome)
         }
+        var outcomes = [FileTransfer.Outcome?](repeating: nil, count: files.count)
+        for (slot, outcome) in outcomesBySlot.enumerated() { outcomes[order[slot]] = outcome }
 
         // Make every new directory entry durable, deepest first, then the staging root.
         for directory in orderedDirectories.reversed() { try FileSystem.syncDirectory(staging + "/" + directory) }
@@ -116,7 +115,7 @@ extension FileArtifactStore {
         var entries: [Manifest.Entry] = []
         var copiedInstead: [String] = []
         for (index, file) in files.enumerated() {
-            guard let outcome = results.get(index) else {
+            guard let outcome = outcomes[index] else {
                 throw RegistryError(.io, "internal error: '\(file.path)' was not staged")
             }
             if outcome.copied && options.mode != .copy { copiedInstead.append(file.path) }
@@ -157,25 +156,5 @@ extension FileArtifactStore {
     /// Removes a staged artifact that will not be published. Published files are never touched.
     public func discard(_ staged: StagedArtifact) throws {
         try FileSystem.removeTree(staged.stagingPath)
-    }
-}
-
-/// Results written by parallel staging jobs, one slot per file.
-private final class OutcomeTable: @unchecked Sendable {
-    private let lock = NSLock()
-    private var outcomes: [FileTransfer.Outcome?]
-
-    init(count: Int) { outcomes = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ outcome: FileTransfer.Outcome) {
-        lock.lock()
-        outcomes[index] = outcome
-        lock.unlock()
-    }
-
-    func get(_ index: Int) -> FileTransfer.Outcome? {
-        lock.lock()
-        defer { lock.unlock() }
-        return outcomes[index]
     }
 }

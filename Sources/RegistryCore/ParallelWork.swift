@@ -24,6 +24,35 @@ package enum ParallelWork {
         if let error = state.firstError { throw error }
     }
 
+    /// Like ``forEach(_:maxConcurrency:_:)``, collecting each job's result in index order.
+    package static func map<T>(
+        _ count: Int, maxConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
+        _ body: @Sendable (Int) throws -> T
+    ) throws -> [T] {
+        let results = Results<T>(count: count)
+        try forEach(count, maxConcurrency: maxConcurrency) { index in results.set(index, try body(index)) }
+        return results.values.compactMap { $0 }
+    }
+
+    private final class Results<T>: @unchecked Sendable {
+        private let lock = NSLock()
+        private var storage: [T?]
+
+        init(count: Int) { storage = Array(repeating: nil, count: count) }
+
+        func set(_ index: Int, _ value: T) {
+            lock.lock()
+            storage[index] = value
+            lock.unlock()
+        }
+
+        var values: [T?] {
+            lock.lock()
+            defer { lock.unlock() }
+            return storage
+        }
+    }
+
     private final class SharedState: @unchecked Sendable {
         private let lock = NSLock()
         private var next = 0
