@@ -25,6 +25,7 @@ let package = Package(
     targets: [
         .target(name: "CSHA256"),
         .target(name: "CRegistryShims"),
+        .target(name: "CEd25519"),
         .target(name: "RegistryCore", dependencies: ["CSHA256", "CRegistryShims"], swiftSettings: swiftSettings),
         .target(name: "ArtifactStore", dependencies: ["RegistryCore"], swiftSettings: swiftSettings),
         .target(name: "AliasStore", dependencies: ["RegistryCore"], swiftSettings: swiftSettings),
@@ -33,7 +34,7 @@ let package = Package(
             name: "IndexBuilder", dependencies: ["RegistryCore", "ArtifactStore", "AuditLog"],
             swiftSettings: swiftSettings),
         .target(
-            name: "Verifier", dependencies: ["RegistryCore", "ArtifactStore", "AliasStore", "AuditLog"],
+            name: "Verifier", dependencies: ["RegistryCore", "ArtifactStore", "AliasStore", "AuditLog", "CEd25519"],
             swiftSettings: swiftSettings),
         .target(
             name: "ModelRegistry",
@@ -62,7 +63,7 @@ let package = Package(
         .testTarget(
             name: "AuditLogTests", dependencies: ["AuditLog", "RegistryTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "VerifierTests", dependencies: ["Verifier", "ModelRegistry", "RegistryTestSupport"],
+            name: "VerifierTests", dependencies: ["Verifier", "ModelRegistry", "RegistryTestSupport", "CEd25519"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ModelRegistryTests", dependencies: ["ModelRegistry", "RegistryTestSupport"],

@@ -17,8 +17,14 @@ extension Registry {
     ///
     /// - Throws: `.notFound`, `.invalidName`, or `.invalidJSON` / `.invalidDocument` naming a damaged alias file
     ///   (``restoreAlias(_:actor:)`` rewrites it from the audit log).
-    public func resolve(_ alias: String) throws -> AliasRecord {
-        try aliases.resolve(alias)
+    public func resolve(_ alias: String, allowRevoked: Bool = false) throws -> AliasRecord {
+        let record = try aliases.resolve(alias)
+        if !allowRevoked, try states.state(of: record.artifact) == .revoked {
+            throw RegistryError(
+                .revoked, "alias '\(alias)' points at \(record.artifact), which was revoked; roll the alias back, or "
+                    + "resolve with allowRevoked (CLI: --allow-revoked) to inspect it")
+        }
+        return record
     }
 
     /// Every alias and its record, sorted by name.
@@ -148,6 +154,7 @@ extension Registry {
         if let current = request.current, current.artifact == request.target {
             return AliasUpdate(record: current, changed: false, event: nil)
         }
+        try checkPolicy(request)
         try configuration.promotionPolicy?(request)
         let now = configuration.clock()
         guard let changedAt = Timestamp.format(now) else {
@@ -168,6 +175,24 @@ extension Registry {
             // The event could not be recorded: put the old state back so file and log agree.
             if let current = request.current { try? aliases.write(current) } else { try? aliases.remove(request.alias) }
             throw error
+        }
+    }
+
+    /// Refuses revoked targets and checks the registry's `policy.json`; the writer lock is held.
+    private func checkPolicy(_ request: AliasChange) throws {
+        if try states.state(of: request.target) == .revoked {
+            throw RegistryError(.revoked, "cannot point alias '\(request.alias)' at \(request.target): the artifact was revoked")
+        }
+        guard let rule = try promotionPolicy().rule(for: request.alias) else { return }
+        let unmet = try PromotionGate(verifier: verifier(trust: configuration.trust)).unmetRequirements(
+            rule: rule, alias: request.alias, target: request.target, current: request.current?.artifact,
+            approval: request.approval)
+        guard unmet.isEmpty else {
+            throw RegistryError(
+                .policyRefused,
+                "the policy for '\(rule.aliases)' refuses pointing '\(request.alias)' at \(request.target): "
+                    + unmet.enumerated().map { "(\($0.offset + 1)) \($0.element)" }.joined(separator: "; "),
+                path: layout.rootPath + "/policy.json")
         }
     }
 

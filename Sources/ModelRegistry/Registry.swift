@@ -35,14 +35,18 @@ public final class Registry: Sendable {
         public var promotionPolicy: (@Sendable (AliasChange) throws -> Void)?
         /// Where times come from (tests inject a fixed clock).
         public var clock: @Sendable () -> Date
+        /// The keys this process trusts for signature checks and the policy's signature requirements. Kept
+        /// outside the registry: the registry never writes them.
+        public var trust: TrustStore
 
         /// Creates a configuration.
         public init(
             hashAlgorithm: any HashAlgorithm = SHA256Algorithm(), additionalHashAlgorithms: [any HashAlgorithm] = [],
             allowNetworkFileSystem: Bool = false, lockTimeout: Duration = .seconds(30),
             actor: String = Configuration.defaultActor, promotionPolicy: (@Sendable (AliasChange) throws -> Void)? = nil,
-            clock: @escaping @Sendable () -> Date = { Date() }
+            clock: @escaping @Sendable () -> Date = { Date() }, trust: TrustStore = TrustStore()
         ) {
+            self.trust = trust
             self.hashAlgorithm = hashAlgorithm
             self.additionalHashAlgorithms = additionalHashAlgorithms
             self.allowNetworkFileSystem = allowNetworkFileSystem
@@ -70,6 +74,8 @@ public final class Registry: Sendable {
     public let aliases: FileAliasStore
     /// The audit log.
     public let journal: AuditJournal
+    /// Lifecycle state files.
+    public let states: FileStateStore
 
     let writerLock: WriterLock
     private let queue: DispatchQueue
@@ -82,6 +88,7 @@ public final class Registry: Sendable {
             additionalAlgorithms: configuration.additionalHashAlgorithms)
         self.aliases = FileAliasStore(layout: layout)
         self.journal = AuditJournal(layout: layout, clock: configuration.clock)
+        self.states = FileStateStore(layout: layout)
         self.writerLock = try OpenRegistries.shared.writerLock(for: layout)
         self.queue = DispatchQueue(label: "modelregistry.registry", attributes: .concurrent)
     }

@@ -51,6 +51,10 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
         public static let unsupportedOperation = Code("unsupportedOperation")
         /// A compare-and-swap found another value than expected (another writer moved an alias first).
         public static let conflict = Code("conflict")
+        /// The promotion policy refused a change; the message lists every unmet requirement.
+        public static let policyRefused = Code("policyRefused")
+        /// The artifact was revoked and may not be promoted or served.
+        public static let revoked = Code("revoked")
         /// A system call failed; ``RegistryError/underlying`` holds the ``SystemCallError``.
         public static let io = Code("io")
     }

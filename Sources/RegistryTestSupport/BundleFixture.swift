@@ -6,10 +6,24 @@ public enum BundleFixture {
     public static let standard: [String: [UInt8]] = [
         "weights.bin": Array((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }),
         "tokenizer/vocab.txt": Array("[PAD]\n[UNK]\ninvoice\nreceipt\n".utf8),
-        "contract.json": Array(#"{"inputs":[],"outputs":[],"task":"text-classification"}"#.utf8),
+        "contract.json": Array(contract().utf8),
         "lineage.json": Array(#"{"parents":[]}"#.utf8),
-        "evaluation-card.json": Array(#"{"metrics":{"accuracy":0.9}}"#.utf8),
+        "evaluation-card.json": Array(evaluationCard(["accuracy": 0.9]).utf8),
     ]
+
+    /// A valid `contract.json` for a text classifier with the given labels.
+    public static func contract(labels: [String] = ["invoice", "receipt"], inputDimension: String = "\"sequence\"") -> String {
+        let quoted = labels.map { "\"\($0)\"" }.joined(separator: ",")
+        return #"{"inputs":[{"dtype":"int32","name":"input_ids","shape":["batch",\#(inputDimension)]}],"labels":[\#(quoted)],"#
+            + #""outputs":[{"dtype":"float32","name":"logits","shape":["batch",\#(labels.count)]}],"task":"text-classification"}"#
+    }
+
+    /// A valid `evaluation-card.json` with the given metrics.
+    public static func evaluationCard(_ metrics: [String: Double]) -> String {
+        let body = metrics.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",")
+        return #"{"dataset":{"digest":"sha256:\#(String(repeating: "ab", count: 32))","name":"documents","split":"test"},"#
+            + #""evaluatedAt":"2026-11-20T10:00:00.000Z","evaluatedBy":"eval-pipeline","metrics":{\#(body)}}"#
+    }
 
     /// Writes `files` under `directory`, creating intermediate directories.
     @discardableResult

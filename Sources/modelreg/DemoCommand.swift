@@ -80,7 +80,7 @@ enum DemoCommand {
         try Data(#"{"dataset":"demo-documents","parents":[],"trainer":"modelreg demo"}"#.utf8)
             .write(to: directory.appendingPathComponent("lineage.json"))
         try Data(
-            #"{"dataset":"demo-documents","metrics":{"accuracy":0.93,"macro_f1":0.91},"split":"test"}"#.utf8
+            #"{"dataset":{"digest":"sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef","name":"demo-documents","split":"test"},"evaluatedAt":"2026-11-20T10:00:00.000Z","evaluatedBy":"modelreg demo","metrics":{"accuracy":0.93,"macro_f1":0.91}}"#.utf8
         ).write(to: directory.appendingPathComponent("evaluation-card.json"))
     }
 }

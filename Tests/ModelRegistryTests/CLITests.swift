@@ -56,7 +56,9 @@ import Testing
             #expect(outcome.stdout.contains("(as expected)") && outcome.stdout.contains("hash chain intact"))
             let registry = try Registry.open(at: temp.appendingPathComponent("demo"), forWriting: false)
             #expect(try registry.listArtifacts().count == 2)
-            #expect(try registry.resolve("document-classifier-champion").artifact == registry.listArtifacts().first { $0.description.hasPrefix("sha256-f223") })
+            let firstLine = outcome.stdout.split(separator: "\n").first { $0.contains("registered it as ") }
+            let first = firstLine.flatMap { ArtifactID(String($0.split(separator: " ").last ?? "")) }
+            #expect(try registry.resolve("document-classifier-champion").artifact == first)
         }
     }
 

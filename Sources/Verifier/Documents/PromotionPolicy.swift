@@ -1,0 +1,142 @@
+import RegistryCore
+
+/// What promoting an alias requires, per alias pattern, from the registry's `policy.json`.
+///
+/// ```json
+/// {"rules":[{"aliases":"document-classifier-*","requireApproval":true,"requireCompatibleContract":true,
+///   "requireEvaluationCard":true,"requireVerifiedDigests":true,"requiredSignatures":1,
+///   "metrics":{"accuracy":{"minimum":0.9}},"noRegression":{"macro_f1":0.01}}],"schemaVersion":1}
+/// ```
+///
+/// The first rule whose pattern matches the alias applies; an alias no rule matches has no requirements.
+/// Patterns are alias names where `*` matches any run of characters.
+public struct PromotionPolicy: Hashable, Sendable {
+    /// The schema version of policy files.
+    public static let schemaVersion = 1
+
+    /// One rule.
+    public struct Rule: Hashable, Sendable {
+        /// Alias pattern with `*` wildcards.
+        public var aliases: String
+        /// Re-hash every file of the target before promoting.
+        public var requireVerifiedDigests = false
+        /// Valid signatures from distinct trusted keys required.
+        public var requiredSignatures = 0
+        /// If not empty, only these key ids count toward ``requiredSignatures``.
+        public var trustedKeys: [String] = []
+        /// The target must carry a valid `contract.json`.
+        public var requireContract = false
+        /// The target's contract must be compatible with the current target's (implies ``requireContract``).
+        public var requireCompatibleContract = false
+        /// The target must carry a valid `evaluation-card.json`.
+        public var requireEvaluationCard = false
+        /// Metric thresholds: name → (minimum, maximum), either optional.
+        public var metrics: [String: Bounds] = [:]
+        /// Metric name → how much it may fall below the current target's value (higher is better).
+        public var noRegression: [String: Double] = [:]
+        /// An approval id must be given.
+        public var requireApproval = false
+
+        /// Inclusive bounds for a metric.
+        public struct Bounds: Hashable, Sendable {
+            public var minimum: Double?
+            public var maximum: Double?
+            public init(minimum: Double? = nil, maximum: Double? = nil) {
+                self.minimum = minimum
+                self.maximum = maximum
+            }
+        }
+
+        /// Creates a rule for an alias pattern with no requirements.
+        public init(aliases: String) { self.aliases = aliases }
+
+        /// Whether this rule applies to `alias`.
+        public func matches(_ alias: String) -> Bool { Self.glob(Array(aliases.utf8)[...], Array(alias.utf8)[...]) }
+
+        private static func glob(_ pattern: ArraySlice<UInt8>, _ text: ArraySlice<UInt8>) -> Bool {
+            guard let first = pattern.first else { return text.isEmpty }
+            if first == 0x2A {  // *
+                var rest = text
+                while true {
+                    if glob(pattern.dropFirst(), rest) { return true }
+                    guard !rest.isEmpty else { return false }
+                    rest = rest.dropFirst()
+                }
+            }
+            guard let head = text.first, head == first else { return false }
+            return glob(pattern.dropFirst(), text.dropFirst())
+        }
+    }
+
+    /// The rules, first match wins.
+    public var rules: [Rule]
+
+    /// Creates a policy.
+    public init(rules: [Rule] = []) { self.rules = rules }
+
+    /// The rule for `alias`, if any.
+    public func rule(for alias: String) -> Rule? { rules.first { $0.matches(alias) } }
+
+    /// Parses `policy.json`.
+    /// - Throws: `.invalidJSON` / `.invalidDocument` naming the file and field; nothing is promoted while the
+    ///   policy does not parse.
+    public init(parsing bytes: [UInt8], source: String) throws {
+        let reader = try JSONObjectReader(CanonicalJSON.parse(bytes, source: source), source: source)
+        try reader.rejectUnknownKeys(allowed: ["schemaVersion", "rules"])
+        guard try reader.integer("schemaVersion") == Int64(Self.schemaVersion) else {
+            throw reader.makeError(at: "schemaVersion", "unsupported policy schema version")
+        }
+        rules = try reader.objects("rules").map { rule in
+            try rule.rejectUnknownKeys(allowed: [
+                "aliases", "requireVerifiedDigests", "requiredSignatures", "trustedKeys", "requireContract",
+                "requireCompatibleContract", "requireEvaluationCard", "metrics", "noRegression", "requireApproval",
+            ])
+            var result = Rule(aliases: try rule.string("aliases"))
+            result.requireVerifiedDigests = try rule.optionalBool("requireVerifiedDigests") ?? false
+            result.requiredSignatures = Int(try rule.optionalInteger("requiredSignatures", in: 0...64) ?? 0)
+            result.trustedKeys = try rule.optionalStringArray("trustedKeys") ?? []
+            result.requireContract = try rule.optionalBool("requireContract") ?? false
+            result.requireCompatibleContract = try rule.optionalBool("requireCompatibleContract") ?? false
+            result.requireEvaluationCard = try rule.optionalBool("requireEvaluationCard") ?? false
+            result.requireApproval = try rule.optionalBool("requireApproval") ?? false
+            if let metrics = try rule.optionalObject("metrics") {
+                for name in metrics.keys {
+                    let bounds = try metrics.object(name)
+                    try bounds.rejectUnknownKeys(allowed: ["minimum", "maximum"])
+                    result.metrics[name] = Rule.Bounds(minimum: try bounds.optionalDouble("minimum"), maximum: try bounds.optionalDouble("maximum"))
+                }
+            }
+            if let regression = try rule.optionalObject("noRegression") {
+                for name in regression.keys { result.noRegression[name] = try regression.double(name) }
+            }
+            return result
+        }
+    }
+
+    /// The policy as canonical JSON (what `policy.json` holds).
+    public func fileBytes() -> [UInt8] {
+        let rules: [JSONValue] = self.rules.map { rule in
+            var fields: [String: JSONValue] = ["aliases": .string(rule.aliases)]
+            if rule.requireVerifiedDigests { fields["requireVerifiedDigests"] = .bool(true) }
+            if rule.requiredSignatures > 0 { fields["requiredSignatures"] = .number(JSONNumber(rule.requiredSignatures)) }
+            if !rule.trustedKeys.isEmpty { fields["trustedKeys"] = .array(rule.trustedKeys.map(JSONValue.string)) }
+            if rule.requireContract { fields["requireContract"] = .bool(true) }
+            if rule.requireCompatibleContract { fields["requireCompatibleContract"] = .bool(true) }
+            if rule.requireEvaluationCard { fields["requireEvaluationCard"] = .bool(true) }
+            if rule.requireApproval { fields["requireApproval"] = .bool(true) }
+            if !rule.metrics.isEmpty {
+                fields["metrics"] = .object(rule.metrics.mapValues { bounds in
+                    var b: [String: JSONValue] = [:]
+                    if let minimum = bounds.minimum, let n = JSONNumber(minimum) { b["minimum"] = .number(n) }
+                    if let maximum = bounds.maximum, let n = JSONNumber(maximum) { b["maximum"] = .number(n) }
+                    return .object(b)
+                })
+            }
+            if !rule.noRegression.isEmpty {
+                fields["noRegression"] = .object(rule.noRegression.compactMapValues { JSONNumber($0).map(JSONValue.number) })
+            }
+            return .object(fields)
+        }
+        return CanonicalJSON.encode(.object(["schemaVersion": .number(JSONNumber(Self.schemaVersion)), "rules": .array(rules)])) + [0x0A]
+    }
+}

@@ -1,0 +1,117 @@
+import ArtifactStore
+import Foundation
+import RegistryCore
+
+/// Checks a proposed promotion against a ``PromotionPolicy`` rule and lists every unmet requirement in plain
+/// words. An empty list means the promotion may go ahead.
+public struct PromotionGate: Sendable {
+    /// The verifier used for digests and signatures (its trust store decides which keys count).
+    public let verifier: ArtifactVerifier
+
+    /// Creates a gate.
+    public init(verifier: ArtifactVerifier) { self.verifier = verifier }
+
+    /// Every requirement of `rule` that promoting `alias` from `current` to `target` does not meet.
+    ///
+    /// - Throws: only when a check cannot run at all (for example the target artifact disappeared).
+    public func unmetRequirements(
+        rule: PromotionPolicy.Rule, alias: String, target: ArtifactID, current: ArtifactID?, approval: String?
+    ) throws -> [String] {
+        var unmet: [String] = []
+        let store = verifier.store
+        let artifact = try store.artifact(target)
+
+        if rule.requireApproval && (approval ?? "").isEmpty {
+            unmet.append("an approval id is required to change '\(alias)'")
+        }
+
+        let depth: VerificationReport.Depth? =
+            rule.requiredSignatures > 0 ? .trust : rule.requireVerifiedDigests ? .full : nil
+        if let depth {
+            let report = try verifier.verify(target, depth: depth)
+            let fileProblems = report.findings.filter { $0.kind != .badSignature }
+            if rule.requireVerifiedDigests && !fileProblems.isEmpty {
+                unmet.append("the artifact's files do not verify: " + fileProblems.map(\.description).joined(separator: "; "))
+            }
+            if rule.requiredSignatures > 0 {
+                let counted = report.trustedSigners.filter { rule.trustedKeys.isEmpty || rule.trustedKeys.contains($0) }
+                if counted.count < rule.requiredSignatures {
+                    unmet.append(
+                        "needs \(rule.requiredSignatures) valid signature(s) from trusted keys, has \(counted.count)"
+                            + (counted.isEmpty ? "" : " (\(counted.joined(separator: ", ")))"))
+                }
+            }
+        }
+
+        if rule.requireContract || rule.requireCompatibleContract {
+            switch loadContract(artifact) {
+            case .failure(let problem):
+                unmet.append(problem.text)
+            case .success(let contract):
+                if rule.requireCompatibleContract, let current, let currentArtifact = try? store.artifact(current),
+                    case .success(let currentContract) = loadContract(currentArtifact)
+                {
+                    let problems = currentContract.incompatibilities(with: contract)
+                    if !problems.isEmpty {
+                        unmet.append("the contract is not compatible with the current target \(current): " + problems.joined(separator: "; "))
+                    }
+                }
+            }
+        }
+
+        if rule.requireEvaluationCard || !rule.metrics.isEmpty || !rule.noRegression.isEmpty {
+            switch loadCard(artifact) {
+            case .failure(let problem):
+                unmet.append(problem.text)
+            case .success(let card):
+                for (name, bounds) in rule.metrics.sorted(by: { $0.key < $1.key }) {
+                    guard let value = card.metrics[name] else {
+                        unmet.append("metric '\(name)' is missing from evaluation-card.json")
+                        continue
+                    }
+                    if let minimum = bounds.minimum, value < minimum { unmet.append("metric '\(name)' is \(value), below the minimum \(minimum)") }
+                    if let maximum = bounds.maximum, value > maximum { unmet.append("metric '\(name)' is \(value), above the maximum \(maximum)") }
+                }
+                if !rule.noRegression.isEmpty, let current, let currentArtifact = try? store.artifact(current),
+                    case .success(let currentCard) = loadCard(currentArtifact)
+                {
+                    for (name, tolerance) in rule.noRegression.sorted(by: { $0.key < $1.key }) {
+                        guard let old = currentCard.metrics[name] else { continue }
+                        guard let new = card.metrics[name] else {
+                            unmet.append("metric '\(name)' is missing, so it cannot be compared with the current target")
+                            continue
+                        }
+                        if new < old - tolerance {
+                            unmet.append("metric '\(name)' regresses from \(old) to \(new), more than the tolerance \(tolerance)")
+                        }
+                    }
+                }
+            }
+        }
+        return unmet
+    }
+
+    private func loadContract(_ artifact: Artifact) -> Result<ModelContract, Unmet> {
+        guard let url = artifact.url(for: "contract.json") else { return .failure(Unmet("the artifact has no contract.json")) }
+        do {
+            return .success(try ModelContract(parsing: FileSystem.readDocument(url.path, limit: 16 << 20), source: "contract.json"))
+        } catch {
+            return .failure(Unmet("contract.json is invalid: \(error)"))
+        }
+    }
+
+    private func loadCard(_ artifact: Artifact) -> Result<EvaluationCard, Unmet> {
+        guard let url = artifact.url(for: "evaluation-card.json") else { return .failure(Unmet("the artifact has no evaluation-card.json")) }
+        do {
+            return .success(try EvaluationCard(parsing: FileSystem.readDocument(url.path, limit: 16 << 20), source: "evaluation-card.json"))
+        } catch {
+            return .failure(Unmet("evaluation-card.json is invalid: \(error)"))
+        }
+    }
+}
+
+/// An unmet requirement found while loading a document, in plain words.
+private struct Unmet: Error {
+    let text: String
+    init(_ text: String) { self.text = text }
+}
