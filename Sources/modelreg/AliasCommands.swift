@@ -30,9 +30,9 @@ enum PromoteCommand {
 /// `modelreg resolve ALIAS`
 enum ResolveCommand {
     static func run(_ raw: [String]) throws {
-        let arguments = try CommandLineTool.parse(raw)
+        let arguments = try CommandLineTool.parse(raw, flags: ["allow-revoked"])
         let alias = try arguments.positionals(["ALIAS"])[0]
-        print(try CommandLineTool.openForReading(arguments).resolve(alias).artifact)
+        print(try CommandLineTool.openForReading(arguments).resolve(alias, allowRevoked: arguments.flag("allow-revoked")).artifact)
     }
 }
 

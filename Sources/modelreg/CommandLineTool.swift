@@ -26,7 +26,7 @@ enum CommandLineTool {
           ls                      List artifacts: id, name, files, size.
           promote ALIAS ARTIFACT  Point ALIAS at ARTIFACT (compare-and-swap with --expect ID|none).
               --reason TEXT  --approval ID  --actor NAME
-          resolve ALIAS           Print the artifact ALIAS points at.
+          resolve ALIAS           Print the artifact ALIAS points at (--allow-revoked to see a revoked one).
           rollback ALIAS          Point ALIAS back at its previous target (or --to ARTIFACT).
           retire ALIAS            Remove ALIAS (its history stays in the audit log).
           alias ls                List aliases.
@@ -35,6 +35,18 @@ enum CommandLineTool {
                                   --since TIME --until TIME --limit N
           audit verify            Check the audit log's hash chain; exit 1 on any problem.
           recover                 Bring log, aliases and artifacts back into agreement after a crash.
+          keygen PATH             Write an Ed25519 key pair: PATH (private, 0600) and PATH.pub.
+          sign ARTIFACT --key K   Add a detached signature of ARTIFACT's manifest.
+          verify [ARTIFACT]       Verify one artifact or all: structure, sizes, ids; --deep re-hashes
+                                  every file; --trust DIR also checks signatures against DIR's keys.
+          trust add KEYFILE       Add a public key (OpenSSH or PEM) to the trust directory
+                                  (--trust DIR, $MODELREG_TRUST, or ~/.config/modelreg/trust).
+          trust ls                List trusted key ids.
+          policy show | set FILE  Show or replace the promotion policy (policy.json; audited).
+          policy check ALIAS ARTIFACT [--approval ID]
+                                  List every requirement the promotion would not meet.
+          state set ARTIFACT STATE [--reason …]   registered, validated, candidate, production,
+                                  deprecated or revoked.  state show ARTIFACT
           demo [PATH]             Create a registry at PATH (default: a temporary directory), register a
                                   sample model bundle and print what happened.
           version                 Print the version and the SHA-256 kernel in use.
@@ -64,6 +76,12 @@ enum CommandLineTool {
         case "log": try LogCommand.run(rest)
         case "audit": try AuditCommand.run(rest)
         case "recover": try RecoverCommand.run(rest)
+        case "keygen": try KeygenCommand.run(rest)
+        case "sign": try SignCommand.run(rest)
+        case "verify": try VerifyCommand.run(rest)
+        case "trust": try TrustCommand.run(rest)
+        case "policy": try PolicyCommand.run(rest)
+        case "state": try StateCommand.run(rest)
         default: throw UsageError("unknown command '\(command)'")
         }
     }
