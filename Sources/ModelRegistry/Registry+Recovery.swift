@@ -30,7 +30,8 @@ extension Registry {
     /// 4. an alias file that does not parse (only a damaged disk or a human can produce one: writes are atomic)
     ///    is rewritten from its last event's record — or removed if the log says it was retired — and
     ///    `alias_restored` records that;
-    /// 5. staging directories and temp files left by processes that no longer run are deleted.
+    /// 5. a lifecycle state file that differs from the artifact's last `state_changed` event gets the event;
+    /// 6. staging directories and temp files left by processes that no longer run are deleted.
     ///
     /// Safe to run at any time; a consistent registry is left untouched.
     /// - Complexity: reads the whole audit log once (streamed) and lists `artifacts/` and `aliases/`.
@@ -43,7 +44,13 @@ extension Registry {
 
             var registered = Set<String>()
             var lastAliasEvent: [String: AuditEvent] = [:]
+            var lastStateRecord: [String: JSONValue] = [:]
             try journal.forEachEvent(.init()) { event in
+                if event.type == .stateChanged, let id = event.payload.objectValue?["artifact"]?.stringValue,
+                    let record = event.payload.objectValue?["record"]
+                {
+                    lastStateRecord[id] = record
+                }
                 if event.type == .artifactRegistered, let id = event.payload.objectValue?["artifact"]?.stringValue {
                     registered.insert(id)
                 }
@@ -61,6 +68,16 @@ extension Registry {
             let names = Set(try aliases.names()).union(lastAliasEvent.keys)
             for alias in names.sorted() {
                 try recoverAlias(alias, lastEvent: lastAliasEvent[alias], actor: actor, report: &report)
+            }
+            for id in try artifacts.list() {
+                guard let record = try? states.record(id), lastStateRecord[id.description] != record.jsonValue else { continue }
+                report.appendedEvents.append(
+                    try journal.append(
+                        .stateChanged, actor: record.actor,
+                        payload: [
+                            "artifact": .string(id.description), "state": .string(record.state.rawValue),
+                            "record": record.jsonValue, "recovered": .bool(true),
+                        ]))
             }
             report.removedLeftovers = try removeLeftovers()
             return report
@@ -128,6 +145,7 @@ extension Registry {
         var removed: [String] = []
         let places: [(directory: String, prefix: String)] = [
             (layout.stagingPath, "ingest-"), (layout.aliasesPath, ".tmp-"), (layout.rootPath, ".tmp-"),
+            (states.directory, ".tmp-"),
         ]
         for (directory, prefix) in places where try FileSystem.exists(directory) {
             for entry in try FileSystem.listDirectory(directory) {

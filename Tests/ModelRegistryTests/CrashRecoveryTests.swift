@@ -99,6 +99,18 @@ import Testing
         }
     }
 
+    @Test(arguments: ["atomic.afterRename", "append.afterWrite"])
+    func aStateChangeKilledAtAnyPointRecoversToAgreement(point: String) throws {
+        try withTemporaryDirectory { temp in
+            let (root, first, _) = try makeRegistry(temp)
+            let outcome = try CLIRunner.run(["state", "set", first.description, "deprecated", "--registry", root.path], environment: ["MODELREG_CRASH_AT": point])
+            #expect(outcome.wasKilled)
+            let events = try expectConsistent(root)
+            #expect(try Registry.open(at: root).state(of: first) == .deprecated)
+            #expect(events.filter { $0.type == .stateChanged }.count == 1)
+        }
+    }
+
     @Test func aTornAuditLineIsRepairedAndRecorded() throws {
         try withTemporaryDirectory { temp in
             let (root, _, second) = try makeRegistry(temp)
