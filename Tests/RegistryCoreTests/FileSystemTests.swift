@@ -83,6 +83,19 @@ import Darwin
         }
     }
 
+    @Test func removeTreeRemovesNamesThatAreNotUTF8() throws {
+        try withTemporaryDirectory { temp in
+            let directory = temp.path + "/tree"
+            try FileSystem.makeDirectory(directory)
+            let raw = (Array(directory.utf8) + Array("/bad".utf8) + [0xFF, 0]).map { CChar(bitPattern: $0) }
+            let fd = open(raw, O_CREAT | O_WRONLY, 0o644)
+            try #require(fd >= 0)
+            close(fd)
+            try FileSystem.removeTree(directory)
+            #expect(try FileSystem.exists(directory) == false)
+        }
+    }
+
     @Test func createFileRefusesToOverwrite() throws {
         try withTemporaryDirectory { temp in
             try FileSystem.createFile(temp.path + "/x", contents: [1])

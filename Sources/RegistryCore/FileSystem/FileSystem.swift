@@ -144,14 +144,10 @@ package enum FileSystem {
     }
 
     private static func removeRaw(directory: String, nameBytes: [UInt8]) throws {
-        var full = Array(directory.utf8) + [0x2F] + nameBytes + [0]
-        let result = full.withUnsafeMutableBufferPointer { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { unlink($0) }
-        }
-        if result != 0 {
+        let full = (Array(directory.utf8) + [0x2F] + nameBytes + [0]).map { CChar(bitPattern: $0) }
+        if unlink(full) != 0 {
             throw RegistryError.systemCall(SystemCallError(systemCall: "unlink", errno: errno), "remove a file", path: directory)
         }
-        full.removeAll()
     }
 
     // MARK: Durable writes
