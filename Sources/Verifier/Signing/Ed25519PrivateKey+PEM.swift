@@ -24,8 +24,8 @@ extension Ed25519PrivateKey {
         case "OPENSSH PRIVATE KEY":
             throw RegistryError(
                 .invalidArgument,
-                "OpenSSH private key files are not supported; convert a copy to PKCS#8 with "
-                    + "`ssh-keygen -p -m PKCS8 -f copy_of_key` or generate a key with `openssl genpkey -algorithm ed25519`.")
+                "OpenSSH private key files are not supported (and ssh-keygen cannot export Ed25519 keys as PKCS#8); "
+                    + "generate a signing key with `openssl genpkey -algorithm ed25519` or `modelreg keygen`.")
         default:
             throw RegistryError(
                 .invalidArgument, "Expected a 'PRIVATE KEY' PEM block but found '\(document.label)'.")
@@ -51,7 +51,8 @@ extension Ed25519PrivateKey {
             try self.init(seed: Array(der[v2.count..<(v2.count + size)]))
             guard publicKey.rawRepresentation.elementsEqual(der[(der.count - size)...]) else {
                 throw RegistryError(
-                    .invalidArgument, "The PKCS#8 key's public key does not belong to its private key; the file is damaged.")
+                    .invalidArgument,
+                    "The PKCS#8 key's public key does not belong to its private key; the file is damaged.")
             }
         } else {
             throw Ed25519KeyEncoding.unexpectedStructure(der, expected: "an unencrypted Ed25519 PKCS#8 private key")

@@ -1,6 +1,5 @@
-import RegistryCore
-
 internal import CEd25519
+import RegistryCore
 
 /// An Ed25519 signing key (RFC 8032, pure Ed25519), held in memory as its 32-byte seed.
 ///

@@ -17,14 +17,16 @@ extension Ed25519PublicKey {
         guard !line.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else {
             throw RegistryError(.invalidArgument, "An OpenSSH public key is one line; the text has several.")
         }
-        let fields = line.split(maxSplits: 2, omittingEmptySubsequences: true, whereSeparator: { $0 == " " || $0 == "\t" })
+        let fields = line.split(
+            maxSplits: 2, omittingEmptySubsequences: true, whereSeparator: { $0 == " " || $0 == "\t" })
         guard let type = fields.first else {
             throw RegistryError(.invalidArgument, "The OpenSSH public key text is empty.")
         }
         guard type == Self.openSSHKeyType else {
             if type.hasPrefix("ssh-") || type.hasPrefix("ecdsa-") || type.hasPrefix("sk-") {
                 throw RegistryError(
-                    .invalidArgument, "The OpenSSH key type is '\(type)'; only '\(Self.openSSHKeyType)' keys are supported.")
+                    .invalidArgument,
+                    "The OpenSSH key type is '\(type)'; only '\(Self.openSSHKeyType)' keys are supported.")
             }
             throw RegistryError(
                 .invalidArgument,
@@ -74,8 +76,10 @@ extension Ed25519PublicKey {
 
     private static func appendWireString(_ bytes: [UInt8], to wire: inout [UInt8]) {
         let count = UInt32(bytes.count)
-        wire += [UInt8(truncatingIfNeeded: count >> 24), UInt8(truncatingIfNeeded: count >> 16),
-                 UInt8(truncatingIfNeeded: count >> 8), UInt8(truncatingIfNeeded: count)]
+        wire += [
+            UInt8(truncatingIfNeeded: count >> 24), UInt8(truncatingIfNeeded: count >> 16),
+            UInt8(truncatingIfNeeded: count >> 8), UInt8(truncatingIfNeeded: count),
+        ]
         wire += bytes
     }
 

@@ -32,7 +32,8 @@ struct PEMDocument {
         guard let begin = lines.firstIndex(where: { $0.hasPrefix("-----BEGIN ") && $0.hasSuffix("-----") }),
             lines[begin].count > "-----BEGIN ".count + "-----".count
         else {
-            throw RegistryError(.invalidArgument, "Expected \(what) in PEM form, but found no '-----BEGIN …-----' line.")
+            throw RegistryError(
+                .invalidArgument, "Expected \(what) in PEM form, but found no '-----BEGIN …-----' line.")
         }
         let label = String(lines[begin].dropFirst("-----BEGIN ".count).dropLast("-----".count))
         let endLine = "-----END \(label)-----"
