@@ -130,7 +130,7 @@ import Testing
             let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
             for index in 0..<3 {
                 let bundle = try BundleFixture.write(["w.bin": [UInt8(index)]], to: temp.appendingPathComponent("b\(index)"))
-                try registry.register(directory: bundle, metadata: ArtifactMetadata(name: "m"))
+                _ = try registry.register(directory: bundle, metadata: ArtifactMetadata(name: "m"))
             }
             let seen = ProgressLog()
             let reports = try registry.verifier().verifyAll(depth: .full) { seen.append($0.completed) }
