@@ -91,6 +91,8 @@ public struct FileStateStore: Sendable {
     /// - Throws: `.invalidJSON` / `.invalidDocument` naming a damaged file.
     public func record(_ id: ArtifactID) throws -> StateRecord? {
         let file = path(of: id)
+        // Most artifacts never leave `registered`: one stat answers that without opening anything.
+        guard try FileSystem.status(file) != nil else { return nil }
         let bytes: [UInt8]
         do {
             bytes = try FileSystem.readDocument(file, limit: 1 << 16)
