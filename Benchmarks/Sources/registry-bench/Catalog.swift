@@ -1,0 +1,78 @@
+import Foundation
+import ModelRegistry
+
+/// One runnable benchmark.
+struct Benchmark {
+    let name: String
+    let summary: String
+    let run: (BenchContext) throws -> Void
+}
+
+/// Every benchmark, in the order a full run runs them.
+enum Catalog {
+    static var all: [Benchmark] {
+        [
+            Benchmark(
+                name: SHA256Benchmark.name,
+                summary: "hash(fileAt:) of a 1 GiB file vs openssl dgst -sha256; target ≥ 0.90× openssl's MB/s",
+                run: SHA256Benchmark.run),
+            Benchmark(
+                name: RegisterBenchmark.name(.copy),
+                summary:
+                    "register 1 GiB, copy mode, disk and /dev/shm, with the dd conv=fsync floor; target ≤ 1.3× openssl time",
+                run: { try RegisterBenchmark.run(.copy, $0) }),
+            Benchmark(
+                name: RegisterBenchmark.name(.hardlink),
+                summary: "register 1 GiB, hardlink mode; target ≤ 1.1× openssl time",
+                run: { try RegisterBenchmark.run(.hardlink, $0) }),
+            Benchmark(
+                name: RegisterBenchmark.name(.move), summary: "register 1 GiB, move mode; target ≤ 1.1× openssl time",
+                run: { try RegisterBenchmark.run(.move, $0) }),
+            Benchmark(
+                name: RegisterBenchmark.name(.reflink),
+                summary: "register 1 GiB, reflink mode; ≤ 1.1× where it clones, ≤ 1.3× where it falls back to copy",
+                run: { try RegisterBenchmark.run(.reflink, $0) }),
+            Benchmark(
+                name: PeakMemoryBenchmark.name,
+                summary: "peak RSS of a child process registering 4 GiB (copy, hardlink; 1 run each); target < 64 MiB",
+                run: PeakMemoryBenchmark.run),
+            Benchmark(
+                name: ParallelBundleBenchmark.name,
+                summary: "8 × 128 MiB bundle, hardlink, maxConcurrency 1 vs cores; target speed-up ≥ 1.7× on 2 cores",
+                run: ParallelBundleBenchmark.run),
+            Benchmark(
+                name: AliasBenchmarks.resolveName, summary: "in-process resolve() per second; target ≥ 100,000/s",
+                run: AliasBenchmarks.resolve),
+            Benchmark(
+                name: AliasBenchmarks.promoteName,
+                summary: "promote p50/p99 next to write+fsync+rename+dir-fsync on the same disk; goal ≤ 3× that floor",
+                run: AliasBenchmarks.promote),
+            Benchmark(
+                name: AliasBenchmarks.contentionName,
+                summary: "4 processes × 500 promotions against one registry; target zero lost events, chain intact",
+                run: AliasBenchmarks.contention),
+            Benchmark(
+                name: TrustBenchmarks.ed25519Name, summary: "Ed25519 sign/s and verify/s next to openssl speed; goal within 3×",
+                run: TrustBenchmarks.ed25519),
+            Benchmark(
+                name: TrustBenchmarks.verifyName,
+                summary: "full verify of a 1 GiB artifact vs openssl dgst -sha256 of its file; target ≤ 1.1×",
+                run: TrustBenchmarks.verify),
+        ]
+    }
+
+    /// The benchmarks named, in catalog order; all of them for no names.
+    static func select(_ names: [String]) throws -> [Benchmark] {
+        let unknown = names.filter { name in !all.contains { $0.name == name } }
+        guard unknown.isEmpty else {
+            throw UsageError("unknown benchmark \(unknown.joined(separator: ", ")); see --list")
+        }
+        return names.isEmpty ? all : all.filter { names.contains($0.name) }
+    }
+
+    static var listing: String {
+        let width = all.map(\.name.count).max() ?? 0
+        return all.map { $0.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.summary }
+            .joined(separator: "\n")
+    }
+}
