@@ -66,6 +66,9 @@ let package = Package(
             name: "VerifierTests", dependencies: ["Verifier", "ModelRegistry", "RegistryTestSupport", "CEd25519"],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "IndexBuilderTests", dependencies: ["IndexBuilder", "ModelRegistry", "RegistryTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "ModelRegistryTests", dependencies: ["ModelRegistry", "RegistryTestSupport"],
             swiftSettings: swiftSettings),
     ]

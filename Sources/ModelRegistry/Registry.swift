@@ -146,6 +146,7 @@ public final class Registry: Sendable {
                 CrashPoint.hit("artifact.afterPublish")
                 try journal.append(.artifactRegistered, actor: actor ?? configuration.actor, payload: Self.registrationPayload(registration.artifact))
                 CrashPoint.hit("artifact.afterEvent")
+                updateIndexesAfterWrite()  // a cache: never fails the registration (Registry+Index.swift)
                 return registration
             }
         } catch {

@@ -35,6 +35,13 @@ enum CommandLineTool {
                                   --since TIME --until TIME --limit N
           audit verify            Check the audit log's hash chain; exit 1 on any problem.
           recover                 Bring log, aliases and artifacts back into agreement after a crash.
+          index rebuild           Rebuild the generated indexes in indexes/ (caches; never authoritative).
+          index status            Compare the stored indexes with the registry (current, stale, damaged).
+          find                    Query the index, most recent first; filters combine:
+                                  --capability C (repeatable) --state S --text WORDS --name N
+                                  --label KEY=VALUE (repeatable) --ancestors-of ID --descendants-of ID
+                                  --limit N
+          lineage ARTIFACT        Ancestors and descendants of ARTIFACT (transitive; --up or --down only).
           keygen PATH             Write an Ed25519 key pair: PATH (private, 0600) and PATH.pub.
           sign ARTIFACT --key K   Add a detached signature of ARTIFACT's manifest.
           verify [ARTIFACT]       Verify one artifact or all: structure, sizes, ids; --deep re-hashes
@@ -76,6 +83,9 @@ enum CommandLineTool {
         case "log": try LogCommand.run(rest)
         case "audit": try AuditCommand.run(rest)
         case "recover": try RecoverCommand.run(rest)
+        case "index": try IndexCommand.run(rest)
+        case "find": try FindCommand.run(rest)
+        case "lineage": try LineageCommand.run(rest)
         case "keygen": try KeygenCommand.run(rest)
         case "sign": try SignCommand.run(rest)
         case "verify": try VerifyCommand.run(rest)

@@ -1,0 +1,103 @@
+import RegistryCore
+
+/// Where an index is kept and how it answers queries: the plug-in point between ``RegistryIndex`` and storage.
+///
+/// ``RegistryIndex`` decides *what* the index must hold: it scans artifacts and the audit log, works out which
+/// events a stored index has not seen yet, and chooses between catching up, rebuilding and scanning in memory.
+/// A backend decides *how* that is stored and queried. The built-in backend is ``JSONIndexBackend`` (plain JSON
+/// files in `indexes/`); a database can serve as an index over the same immutable store by conforming to this
+/// protocol, without changing the public API that callers use.
+///
+/// ## Contract
+///
+/// - **A cache, never a source of truth.** Everything a backend stores must be reproducible from
+///   ``RegistryIndex/Contents``; losing it all loses nothing.
+/// - **Never trust damaged storage.** ``refresh()`` throws (naming what is wrong) rather than answer from
+///   storage that is incomplete, inconsistent or unparseable. ``RegistryIndex`` then rebuilds or scans.
+/// - **Stamps.** ``refresh()`` returns the stamp of exactly the data queries are answered from, including
+///   changes applied with `persist: false`.
+/// - **Idempotent changes.** ``apply(_:persist:)`` follows the rules of ``RegistryIndex/Changes``: a
+///   registration counts only if none with a smaller sequence number is held; a state only if it is newer.
+///   Changes whose ``RegistryIndex/Changes/through`` position is not beyond the current stamp still apply (they
+///   may carry what an in-memory catch-up already holds) but never move the stamp back.
+/// - **Result order.** Query results are ordered most recent first (highest ``ArtifactSummary/registrationSequence``
+///   first), then artifacts without a registration by id; ``lineage(of:direction:)`` is nearest first.
+/// - **Writers hold the lock.** Methods called with `persist: true` run under the registry's writer lock; the
+///   backend needs no cross-process locking of its own, but must leave storage readable at every instant (for
+///   files: atomic replacement, complete appended lines).
+/// - `Sendable`, and safe to call from several threads at once.
+///
+/// A conformance can be checked against the built-in backend over the same contents, as the package's tests do
+/// for ``JSONIndexBackend`` against full rebuilds:
+///
+/// ```swift
+/// @Test func myBackendAnswersLikeTheBuiltInOne() throws {
+///     let contents = try RegistryIndex(artifacts: store, journal: journal).scan().contents
+///     let mine = MyBackend()
+///     try mine.replaceContents(with: contents, persist: true)
+///     #expect(try mine.refresh() == contents.stamp)
+///     #expect(try mine.contents() == contents)
+///     let reference = JSONIndexBackend(layout: scratchLayout)
+///     try reference.replaceContents(with: contents, persist: false)
+///     for query in [IndexQuery(), IndexQuery(capabilities: ["ocr"]), IndexQuery(text: "bert", limit: 3)] {
+///         #expect(try mine.summaries(matching: query) == reference.summaries(matching: query))
+///     }
+/// }
+/// ```
+public protocol IndexBackend: AnyObject, Sendable {
+    /// Brings the backend's view up to date with its storage and returns the view's stamp.
+    ///
+    /// Cheap when nothing changed (for files: a few `stat` calls).
+    /// - Returns: the stamp of the data queries are answered from, or nil when nothing is stored.
+    /// - Throws: ``RegistryError`` naming the problem when the stored index is damaged, incomplete or
+    ///   inconsistent; I/O errors.
+    func refresh() throws -> RegistryIndex.Stamp?
+
+    /// The audit position the *stored* index reflects, read as cheaply as possible and without loading it: the
+    /// writers' fast path, which must stay fast however large the index is.
+    ///
+    /// - Returns: the position, or nil when nothing usable is stored.
+    /// - Throws: I/O errors. A damaged store may return nil or a position; ``refresh()`` is what must detect damage.
+    func storedAuditPosition() throws -> RegistryIndex.AuditPosition?
+
+    /// Replaces everything the backend holds.
+    ///
+    /// - Parameters:
+    ///   - contents: the complete new contents.
+    ///   - persist: store them (true; the caller holds the writer lock), or only answer queries from them in this
+    ///     process (false; for read-only registries and damaged stores that cannot be rewritten).
+    /// - Throws: I/O errors when persisting fails; the previous stored index may then be gone, which
+    ///   ``refresh()`` reports.
+    func replaceContents(with contents: RegistryIndex.Contents, persist: Bool) throws
+
+    /// Applies an incremental update.
+    ///
+    /// - Parameters:
+    ///   - changes: what a run of audit events changed.
+    ///   - persist: store the update (true; the caller holds the writer lock, and `changes.after` is the stored
+    ///     position) or apply it to this process's view only (false).
+    /// - Throws: I/O errors when persisting fails.
+    func apply(_ changes: RegistryIndex.Changes, persist: Bool) throws
+
+    /// The summaries that match `query`, most recent first, at most `query.limit`.
+    ///
+    /// - Throws: what ``refresh()`` throws, when the view has to be (re)loaded first.
+    func summaries(matching query: IndexQuery) throws -> [ArtifactSummary]
+
+    /// The summary of one artifact, or nil when the index has none.
+    ///
+    /// - Throws: what ``refresh()`` throws.
+    func summary(of id: ArtifactID) throws -> ArtifactSummary?
+
+    /// The transitive ancestors or descendants of an artifact, nearest first (each generation sorted by id),
+    /// without the artifact itself. Ids the lineage names but the index does not hold are walked through but not
+    /// returned.
+    ///
+    /// - Throws: ``RegistryError/Code/notFound`` when the index holds no such artifact; what ``refresh()`` throws.
+    func lineage(of id: ArtifactID, direction: RegistryIndex.LineageDirection) throws -> [ArtifactSummary]
+
+    /// Everything the current view holds, or nil when there is nothing.
+    ///
+    /// - Throws: what ``refresh()`` throws.
+    func contents() throws -> RegistryIndex.Contents?
+}

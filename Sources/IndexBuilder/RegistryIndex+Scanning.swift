@@ -1,0 +1,278 @@
+import ArtifactStore
+import AuditLog
+import Foundation
+import RegistryCore
+
+extension RegistryIndex {
+    /// The result of ``RegistryIndex/scan()``: the contents of a fresh index and what could not be read.
+    public struct Scan: Sendable {
+        /// The contents, ready for ``IndexBackend/replaceContents(with:persist:)``.
+        public var contents: Contents
+        /// What was skipped or ignored.
+        public var report: Report
+    }
+
+    /// The name of the bundle file whose `parents` add to the manifest's.
+    public static let lineageFileName = "lineage.json"
+    /// The largest `lineage.json` the index reads (1 MiB).
+    static let maximumLineageSize = 1 << 20
+    /// The longest state name the index accepts from a `state_changed` event.
+    static let maximumStateLength = 128
+
+    /// Reads the whole registry into index contents without writing anything: every artifact's manifest (in
+    /// parallel) and `lineage.json`, and the whole audit log.
+    ///
+    /// Problems are collected, not thrown: an artifact whose manifest cannot be read, does not parse or does not
+    /// hash to its directory name is left out (it still counts in ``Stamp/artifactCount``); a malformed
+    /// `lineage.json` is ignored; an audit line that cannot be read is skipped.
+    ///
+    /// - Returns: the contents and the report.
+    /// - Throws: I/O errors listing `artifacts/` or opening the log.
+    /// - Complexity: O(*n*) in the number of artifacts plus the length of the log.
+    public func scan() throws -> Scan {
+        var findings: [Finding] = []
+        var registrations: [ArtifactID: AuditEvent] = [:]
+        var states: [ArtifactID: (state: String, sequence: Int64)] = [:]
+        var last = AuditPosition.start
+        var cursor = journal.events().makeIterator()
+        while let result = cursor.next() {
+            switch result {
+            case .failure(let error):
+                findings.append(Finding(.unusableAuditEvent, path: error.path, "\(error.message)"))
+            case .success(let event):
+                last = Self.position(of: event)
+                switch Self.interpret(event) {
+                case .none:
+                    break
+                case .registration(let id):
+                    if registrations[id] == nil { registrations[id] = event }
+                case .state(let change):
+                    if (states[change.artifact]?.sequence ?? 0) < change.sequence {
+                        states[change.artifact] = (change.state, change.sequence)
+                    }
+                case .unusable(let problem):
+                    findings.append(
+                        Finding(.unusableAuditEvent, path: nil, "audit event #\(event.sequence): \(problem)"))
+                }
+            }
+        }
+
+        let ids = try listArtifactIDs()
+        let slots = ResultSlots<(ArtifactSummary?, [Finding])>(count: ids.count)
+        try ParallelWork.forEach(ids.count) { index in
+            slots[index] = self.readSummary(ids[index])
+        }
+        var summaries: [ArtifactSummary] = []
+        summaries.reserveCapacity(ids.count)
+        for index in ids.indices {
+            guard let (summary, problems) = slots[index] else { continue }
+            findings.append(contentsOf: problems)
+            guard var summary else { continue }
+            if let event = registrations[summary.id] {
+                summary.registeredAt = event.time
+                summary.registrationSequence = event.sequence
+            }
+            summaries.append(summary)
+        }
+        let stamp = Stamp(artifactCount: ids.count, auditSequence: last.sequence, auditTime: last.time)
+        let contents = Contents(stamp: stamp, summaries: summaries, states: states.mapValues(\.state))
+        return Scan(contents: contents, report: Report(stamp: stamp, summaryCount: summaries.count, findings: findings))
+    }
+
+    // MARK: Artifacts
+
+    /// Reads one artifact's summary (without audit facts), or the problems that kept it out.
+    func readSummary(_ id: ArtifactID) -> (ArtifactSummary?, [Finding]) {
+        let artifact: Artifact
+        do {
+            artifact = try artifacts.artifact(id)
+        } catch {
+            let path = artifacts.layout.artifactPath(id) + "/manifest.json"
+            let message = (error as? RegistryError)?.message ?? "\(error)"
+            return (nil, [Finding(.unreadableManifest, path: path, "\(path): \(message); the artifact is not indexed")])
+        }
+        let (parents, problem) = lineageParents(of: artifact)
+        let summary = ArtifactSummary(artifact: artifact, lineageParents: parents)
+        return (summary, problem.map { [Finding(.malformedLineage, path: $0.path, $0.message)] } ?? [])
+    }
+
+    /// The parents listed in an artifact's `lineage.json`, or the problem that made the file unusable.
+    ///
+    /// The file must be listed in the manifest (and match its size and digest), parse as strict JSON, and be an
+    /// object whose optional `parents` member is an array of artifact ids; other members are ignored.
+    func lineageParents(of artifact: Artifact) -> ([ArtifactID], (path: String, message: String)?) {
+        guard let entry = artifact.manifest.entry(at: Self.lineageFileName) else { return ([], nil) }
+        let path = artifacts.layout.artifactPath(artifact.id) + "/" + Self.lineageFileName
+        func problem(_ text: String) -> ([ArtifactID], (path: String, message: String)?) {
+            ([], (path, "\(path): \(text); its parents are ignored"))
+        }
+        guard entry.size <= Int64(Self.maximumLineageSize) else {
+            return problem(
+                "\(entry.size) bytes is larger than the \(Self.maximumLineageSize) bytes a lineage file may have")
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = try FileSystem.readDocument(path, limit: Self.maximumLineageSize)
+        } catch {
+            return problem((error as? RegistryError)?.message ?? "\(error)")
+        }
+        guard let algorithm = artifacts.knownAlgorithms[artifact.manifest.hashAlgorithm],
+            Int64(bytes.count) == entry.size, algorithm.hash(bytes) == entry.digest
+        else {
+            return problem("the file does not match its manifest entry (\(entry.size) bytes, \(entry.digest))")
+        }
+        do {
+            let document = try JSONObjectReader(CanonicalJSON.parse(bytes, source: path), source: path)
+            guard let texts = try document.optionalStringArray("parents") else { return ([], nil) }
+            var parents: [ArtifactID] = []
+            for (index, text) in texts.enumerated() {
+                guard let id = ArtifactID(text) else {
+                    return problem("parents[\(index)] is '\(NameRules.printable(text))', not an artifact id")
+                }
+                if !parents.contains(id) { parents.append(id) }
+            }
+            return (parents, nil)
+        } catch {
+            return problem((error as? RegistryError)?.message ?? "\(error)")
+        }
+    }
+
+    // MARK: Events
+
+    /// What one audit event means for the index.
+    enum EventMeaning {
+        case none
+        case registration(ArtifactID)
+        case state(StateChange)
+        case unusable(String)
+    }
+
+    /// The one place that decides which events the index uses, shared by full and incremental builds so that
+    /// both reach the same contents.
+    ///
+    /// - `artifact_registered` with a payload `artifact` that is an artifact id registers it (the first such
+    ///   event for an id wins);
+    /// - `state_changed` with payload `artifact` (an artifact id) and `state` (1–128 bytes, no control
+    ///   characters) sets its state (the last such event wins);
+    /// - everything else is ignored.
+    static func interpret(_ event: AuditEvent) -> EventMeaning {
+        switch event.type {
+        case .artifactRegistered:
+            guard let text = event.payload.objectValue?["artifact"]?.stringValue, let id = ArtifactID(text) else {
+                return .unusable("artifact_registered without an artifact id in its payload")
+            }
+            return .registration(id)
+        case .stateChanged:
+            let payload = event.payload.objectValue
+            guard let text = payload?["artifact"]?.stringValue, let id = ArtifactID(text) else {
+                return .unusable("state_changed without an artifact id in its payload")
+            }
+            guard let state = payload?["state"]?.stringValue, !state.isEmpty,
+                state.utf8.count <= maximumStateLength,
+                !state.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
+            else {
+                return .unusable(
+                    "state_changed for \(text) without a usable state (1–\(maximumStateLength) bytes, "
+                        + "no control characters)"
+                )
+            }
+            return .state(StateChange(artifact: id, state: state, sequence: event.sequence))
+        default:
+            return .none
+        }
+    }
+
+    /// Turns a contiguous run of events into changes. Artifacts whose manifest cannot be read are left out, as
+    /// a full scan leaves them out.
+    func makeChanges(from events: [AuditEvent], after: AuditPosition) -> Changes {
+        var changes = Changes(after: after, through: events.last.map(Self.position(of:)) ?? after)
+        var seen = Set<ArtifactID>()
+        for event in events {
+            switch Self.interpret(event) {
+            case .registration(let id) where seen.insert(id).inserted:
+                guard case (var summary?, _) = readSummary(id) else { continue }
+                summary.registeredAt = event.time
+                summary.registrationSequence = event.sequence
+                changes.registered.append(summary)
+            case .state(let change):
+                changes.stateChanges.append(change)
+            default:
+                continue
+            }
+        }
+        return changes
+    }
+
+    /// Reads the events after `position` (at least through `sequence`) and turns them into changes.
+    ///
+    /// Starts at the day file of `position`'s time and falls back to reading the whole log when that misses
+    /// events (a clock that went backwards).
+    ///
+    /// - Parameter chunked: split into updates of at most ``changesPerUpdate`` changes, for storing.
+    /// - Throws: ``RegistryError/Code/invalidDocument`` when the log does not continue without a gap from
+    ///   `position`; read errors.
+    func collectChanges(after position: AuditPosition, through sequence: Int64, chunked: Bool) throws -> [Changes] {
+        func read(_ filter: AuditJournal.Filter) throws -> [AuditEvent] {
+            var events: [AuditEvent] = []
+            try journal.forEachEvent(filter) { event in
+                if event.sequence > position.sequence { events.append(event) }
+            }
+            return events
+        }
+        func isContiguous(_ events: [AuditEvent]) -> Bool {
+            guard let last = events.last, last.sequence >= sequence else { return false }
+            return events.enumerated().allSatisfy { $0.element.sequence == position.sequence + 1 + Int64($0.offset) }
+        }
+        var since: Date?
+        if let time = position.time, let date = Timestamp.parse(time), let day = Timestamp.day(of: date) {
+            since = Timestamp.parse(day + "T00:00:00Z")
+        }
+        var events = try read(AuditJournal.Filter(since: since))
+        if !isContiguous(events) && since != nil { events = try read(AuditJournal.Filter()) }
+        guard isContiguous(events) else {
+            throw RegistryError(
+                .invalidDocument,
+                "the audit log does not continue without a gap from event #\(position.sequence) to #\(sequence)",
+                path: journal.layout.auditPath)
+        }
+        guard chunked else { return [makeChanges(from: events, after: position)] }
+        var batches: [Changes] = []
+        var start = 0
+        var after = position
+        while start < events.count {
+            var end = start
+            var relevant = 0
+            while end < events.count && relevant < Self.changesPerUpdate {
+                if case .none = Self.interpret(events[end]) {} else { relevant += 1 }
+                end += 1
+            }
+            let batch = makeChanges(from: Array(events[start..<end]), after: after)
+            batches.append(batch)
+            after = batch.through
+            start = end
+        }
+        return batches
+    }
+}
+
+/// Fixed slots that parallel jobs fill, each slot by exactly one job.
+final class ResultSlots<Value>: @unchecked Sendable {
+    private let storage: UnsafeMutablePointer<Value?>
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+        storage = UnsafeMutablePointer<Value?>.allocate(capacity: max(1, count))
+        storage.initialize(repeating: nil, count: max(1, count))
+    }
+
+    deinit {
+        storage.deinitialize(count: max(1, count))
+        storage.deallocate()
+    }
+
+    subscript(index: Int) -> Value? {
+        get { storage[index] }
+        set { storage[index] = newValue }
+    }
+}

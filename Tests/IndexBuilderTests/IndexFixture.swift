@@ -1,0 +1,95 @@
+import Foundation
+import ModelRegistry
+import RegistryTestSupport
+
+/// A temporary registry with a fixed clock, and helpers to fill it and to look at its index files.
+struct IndexFixture {
+    let temp: URL
+    let registry: Registry
+    private let counter = Counter()
+
+    /// The five index files a full index consists of.
+    static let indexFiles = ["summaries.json", "by-capability.json", "by-parent.json", "by-state.json", "search.json"]
+
+    static let fixedClock: @Sendable () -> Date = { Date(timeIntervalSince1970: 1_795_441_020) }
+
+    static func with(_ body: (IndexFixture) throws -> Void) throws {
+        try withTemporaryDirectory { temp in
+            let registry = try Registry.create(
+                at: temp.appendingPathComponent("registry"),
+                configuration: Registry.Configuration(actor: "tester", clock: fixedClock))
+            try body(IndexFixture(temp: temp, registry: registry))
+        }
+    }
+
+    var indexesPath: String { registry.layout.indexesPath }
+
+    /// Registers a small artifact; `extraFiles` are added to its bundle (for example `lineage.json`).
+    @discardableResult
+    func register(
+        _ name: String, capabilities: [String] = [], parents: [ArtifactID] = [], labels: [String: String] = [:],
+        extraFiles: [String: [UInt8]] = [:], seed: UInt64? = nil
+    ) throws -> ArtifactID {
+        let number = counter.next()
+        let bundle = temp.appendingPathComponent("bundle-\(number)")
+        var files = extraFiles
+        files["weights.bin"] = BundleFixture.randomBytes(count: 64, seed: seed ?? UInt64(number))
+        try BundleFixture.write(files, to: bundle)
+        let metadata = ArtifactMetadata(name: name, capabilities: capabilities, parents: parents, labels: labels)
+        return try registry.register(directory: bundle, metadata: metadata).artifact.id
+    }
+
+    /// A `lineage.json` naming `parents`.
+    static func lineage(_ parents: [ArtifactID]) -> [String: [UInt8]] {
+        let list = parents.map { "\"\($0)\"" }.joined(separator: ",")
+        return ["lineage.json": Array("{\"parents\":[\(list)],\"note\":\"from the training run\"}".utf8)]
+    }
+
+    /// Appends a `state_changed` event the way a writer without the index hook would.
+    func appendState(_ id: ArtifactID, _ state: String) throws {
+        try AuditJournal(layout: registry.layout).appendLocked(
+            .stateChanged, actor: "tester", payload: ["artifact": .string(id.description), "state": .string(state)],
+            lock: WriterLock(path: registry.layout.writerLockPath))
+    }
+
+    /// The bytes of every index file present (the five files and `updates.jsonl`).
+    func indexBytes() throws -> [String: Data] {
+        var result: [String: Data] = [:]
+        for name in Self.indexFiles + ["updates.jsonl"] {
+            let url = URL(fileURLWithPath: indexesPath + "/" + name)
+            if FileManager.default.fileExists(atPath: url.path) { result[name] = try Data(contentsOf: url) }
+        }
+        return result
+    }
+
+    /// A fresh index over the same directory, sharing nothing loaded with `registry.index`; it never writes.
+    func freshIndex() -> RegistryIndex {
+        RegistryIndex(artifacts: registry.artifacts, journal: registry.journal)
+    }
+
+    func write(_ bytes: [UInt8], to name: String) throws {
+        try Data(bytes).write(to: URL(fileURLWithPath: indexesPath + "/" + name))
+    }
+
+    func remove(_ name: String) throws {
+        try FileManager.default.removeItem(atPath: indexesPath + "/" + name)
+    }
+}
+
+/// A thread-safe counter for unique bundle directory names.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value
+    }
+}
+
+extension Array where Element == ArtifactSummary {
+    /// The ids, in order.
+    var ids: [ArtifactID] { map(\.id) }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import ModelRegistry
+import RegistryTestSupport
+import Testing
+
+@testable import IndexBuilder
+
+@Suite struct IndexFormatTests {
+    /// The fast writer for the large files must agree with the reference RFC 8785 encoder.
+    @Test(arguments: 0..<16)
+    func canonicalWriterAgreesWithCanonicalJSON(seed: UInt64) throws {
+        var random = SplitMix64(seed: seed)
+        let alphabet: [Unicode.Scalar] = [
+            "a", "Z", "0", "\"", "\\", "/", "\u{1F}", "\n", "\u{7F}", "é", "\u{E000}", "\u{1F600}", " ",
+        ]
+        func randomString() -> String {
+            var scalars = String.UnicodeScalarView()
+            for _ in 0..<Int.random(in: 0..<8, using: &random) {
+                scalars.append(alphabet.randomElement(using: &random) ?? "a")
+            }
+            return String(scalars)
+        }
+        var map: [String: String] = [:]
+        for _ in 0..<Int.random(in: 0..<12, using: &random) { map[randomString()] = randomString() }
+        var writer = CanonicalWriter()
+        writer.stringMap(map)
+        #expect(writer.bytes == CanonicalJSON.encode(.object(map.mapValues(JSONValue.string))))
+
+        let summary = ArtifactSummary(
+            id: try #require(ArtifactID("sha256-" + String(repeating: "0\(seed % 10)", count: 32))), name: "m-\(seed)",
+            capabilities: ["b", "a"], labels: map, parents: [], fileCount: Int(seed), totalSize: Int64(seed) << 40,
+            registeredAt: seed % 2 == 0 ? "2026-11-23T13:37:00.000Z" : nil,
+            registrationSequence: seed % 2 == 0 ? 7 : nil)
+        var record = CanonicalWriter()
+        summary.appendRecord(to: &record)
+        let parsed = try CanonicalJSON.parseCanonical(record.bytes, source: "record")
+        #expect(CanonicalJSON.encode(parsed) == record.bytes)
+        #expect(try ArtifactSummary(record: JSONObjectReader(parsed, source: "record")) == summary)
+    }
+
+    @Test func keysSortByUTF16CodeUnits() {
+        #expect(canonicalKeyPrecedes("\u{1F600}", "\u{E000}"))  // a surrogate pair sorts before U+E000
+        #expect(canonicalKeyPrecedes("a", "b") && canonicalKeyPrecedes("a", "ab") && !canonicalKeyPrecedes("b", "a"))
+    }
+
+    @Test func tokensAreLowerCasedRunsOfLettersDigitsAndNonASCII() {
+        #expect(SearchTokens.tokens(of: "ResNet-50 (fine_tuned)") == ["resnet", "50", "fine", "tuned"])
+        #expect(SearchTokens.tokens(of: "Übersetzung v2") == ["Übersetzung", "v2"])
+        #expect(SearchTokens.tokens(of: " -- ").isEmpty)
+    }
+
+    @Test func updateLinesRoundTrip() throws {
+        let id = try #require(ArtifactID("sha256-" + String(repeating: "1", count: 64)))
+        let changes = RegistryIndex.Changes(
+            after: .init(sequence: 4, time: "2026-11-23T13:37:00.000Z"),
+            through: .init(sequence: 9, time: "2026-11-24T00:00:00.000Z"),
+            registered: [
+                ArtifactSummary(id: id, name: "x", registeredAt: "2026-11-23T13:37:00.000Z", registrationSequence: 5)
+            ],
+            stateChanges: [.init(artifact: id, state: "production", sequence: 9)])
+        let line = IndexFileFormat.encodeUpdate(changes)
+        #expect(try IndexFileFormat.decodeUpdate(line, source: "line") == changes)
+        var outOfRange = changes
+        outOfRange.stateChanges[0].sequence = 10
+        #expect(
+            registryErrorCode {
+                try IndexFileFormat.decodeUpdate(IndexFileFormat.encodeUpdate(outOfRange), source: "l")
+            } == .invalidDocument)
+    }
+
+    @Test func theStampCanBeReadFromTheFirstBytes() throws {
+        let contents = RegistryIndex.Contents(
+            stamp: .init(artifactCount: 3, auditSequence: 12, auditTime: "2026-11-23T13:37:00.000Z"), summaries: [],
+            states: [:])
+        var count = 0
+        IndexFileFormat.Encoder(contents).encodeAll { _, bytes in
+            #expect(IndexFileFormat.decodeStampPrefix(Array(bytes.prefix(512)), source: "x") == contents.stamp)
+            count += 1
+        }
+        #expect(count == 5)
+        let empty = RegistryIndex.Contents(
+            stamp: .init(artifactCount: 0, auditSequence: 0, auditTime: nil), summaries: [], states: [:])
+        let bytes = IndexFileFormat.Encoder(empty).derivedBytes(.search)
+        #expect(
+            String(decoding: bytes, as: UTF8.self).hasPrefix(
+                #"{"builtFrom":{"artifactCount":0,"auditSequence":0},"digest":"sha256:"#))
+        #expect(IndexFileFormat.decodeStampPrefix(bytes, source: "x") == empty.stamp)
+    }
+}

@@ -1,0 +1,230 @@
+import Foundation
+import ModelRegistry
+import RegistryTestSupport
+import Testing
+
+/// Ways to damage an index file; each must be detected and repaired.
+enum Damage: String, CaseIterable, CustomStringConvertible {
+    case flipOneByte, truncate, garbage, empty, otherStamp, nonCanonical, editedID
+
+    var description: String { rawValue }
+
+    func apply(to bytes: [UInt8]) -> [UInt8] {
+        switch self {
+        case .flipOneByte:
+            var copy = bytes
+            // A byte inside the JSON, past the header: for most files an id or a name changes.
+            copy[copy.count * 2 / 3] ^= 0x01
+            return copy
+        case .truncate:
+            return Array(bytes.prefix(bytes.count / 2))
+        case .garbage:
+            return Array("not json at all\n".utf8)
+        case .empty:
+            return []
+        case .otherStamp:
+            // Valid JSON, but stamped as built from a different audit position.
+            let text = String(decoding: bytes, as: UTF8.self)
+            return Array(text.replacingOccurrences(of: "\"auditSequence\":", with: "\"auditSequence\":9").utf8)
+        case .nonCanonical:
+            return Array(("  " + String(decoding: bytes, as: UTF8.self)).utf8)
+        case .editedID:
+            // Still valid JSON with the right stamp: one id changes its last hex digit.
+            let text = String(decoding: bytes, as: UTF8.self)
+            guard let range = text.range(of: #"sha256-[0-9a-f]{64}""#, options: .regularExpression) else { return [] }
+            let digit = text.index(range.upperBound, offsetBy: -2)
+            let replacement = text[digit] == "0" ? "1" : "0"
+            return Array(text.replacingCharacters(in: digit...digit, with: replacement).utf8)
+        }
+    }
+}
+
+@Suite struct IndexRebuildTests {
+    @Test func rebuildIsDeterministicAndStampsEveryFile() throws {
+        try ModelFamily.with { f in
+            let registry = f.fixture.registry
+            try registry.setState(f.invoices, to: .production)
+            let report = try registry.rebuildIndexes()
+            #expect(report.findings.isEmpty)
+            #expect(report.summaryCount == 5 && report.stamp.artifactCount == 5)
+            let first = try f.fixture.indexBytes()
+            #expect(Set(first.keys) == Set(IndexFixture.indexFiles))  // no updates.jsonl after a rebuild
+            for (name, data) in first {
+                let text = String(decoding: data, as: UTF8.self)
+                #expect(
+                    text.hasPrefix(
+                        #"{"builtFrom":{"artifactCount":5,"auditSequence":6,"auditTime":"2026-11-23T13:37:00.000Z"},"#),
+                    "\(name)")
+                #expect(text.contains("\"index\":\"\(name.dropLast(5))\""))
+                #expect(text.contains(#""digest":"sha256:"#))
+                if name == "summaries.json" { #expect(text.contains(#""files":{"by-capability.json":"sha256:"#)) }
+                #expect(text.hasSuffix("}\n"))
+                let value = try CanonicalJSON.parseCanonical(Array(data.dropLast()), source: name)
+                #expect(value.objectValue?["format"] == "modelregistry-index")
+                #expect(value.objectValue?["formatVersion"] == 1)
+            }
+            try registry.rebuildIndexes()
+            #expect(try f.fixture.indexBytes() == first)
+            let byState = try #require(first["by-state.json"])
+            #expect(
+                String(decoding: byState, as: UTF8.self).contains("\"states\":{\"production\":[\"\(f.invoices)\"]}"))
+        }
+    }
+
+    @Test(arguments: IndexFixture.indexFiles)
+    func deletingAnIndexFileLosesNothing(file: String) throws {
+        try ModelFamily.with { f in
+            let registry = f.fixture.registry
+            try registry.rebuildIndexes()
+            let original = try f.fixture.indexBytes()
+            let answers = try registry.query(IndexQuery())
+
+            try f.fixture.remove(file)
+            #expect(try f.fixture.freshIndex().status().problem != nil)
+            #expect(try f.fixture.freshIndex().query(IndexQuery()) == answers)  // a read-only index scans instead
+            #expect(try registry.query(IndexQuery()) == answers)  // the registry's index rebuilds
+            #expect(try f.fixture.indexBytes() == original)
+            #expect(registry.index.lastReport?.findings.first?.kind == .damagedIndex)
+
+            try f.fixture.remove(file)
+            #expect(try registry.rebuildIndexes().findings.isEmpty)  // replaced without being read
+            #expect(try f.fixture.indexBytes() == original)
+        }
+    }
+
+    @Test(arguments: IndexFixture.indexFiles, Damage.allCases)
+    func aCorruptIndexFileIsDetectedAndRebuiltByteForByte(file: String, damage: Damage) throws {
+        try ModelFamily.with { f in
+            let registry = f.fixture.registry
+            try registry.setState(f.receipts, to: .candidate)
+            try registry.rebuildIndexes()
+            let original = try f.fixture.indexBytes()
+            let answers = try registry.query(IndexQuery())
+            let path = f.fixture.indexesPath + "/" + file
+            let damaged = damage.apply(to: Array(try Data(contentsOf: URL(fileURLWithPath: path))))
+
+            try f.fixture.write(damaged, to: file)
+            let status = try f.fixture.freshIndex().status()
+            #expect(status.problem != nil, "\(file) with \(damage) was trusted: \(status)")
+            #expect(!status.isCurrent)
+            #expect(try registry.query(IndexQuery()) == answers)
+            #expect(try f.fixture.indexBytes() == original)
+            #expect(registry.index.lastReport?.findings.first?.kind == .damagedIndex)
+
+            try f.fixture.write(damaged, to: file)
+            try registry.rebuildIndexes()
+            #expect(try f.fixture.indexBytes() == original)
+        }
+    }
+
+    @Test func damagedUpdateLinesAreDetected() throws {
+        try IndexFixture.with { f in
+            let first = try f.register("one")
+            try f.registry.rebuildIndexes()
+            try f.register("two", parents: [first])
+            try f.register("three")
+            let answers = try f.registry.query(IndexQuery())
+            let updates = try #require(try f.indexBytes()["updates.jsonl"])
+            #expect(updates.split(separator: 0x0A).count == 2)
+
+            // A torn final line (a crash mid-append) is ignored: the index is one event behind and catches up.
+            try f.write(Array(updates) + Array("{\"after\":".utf8), to: "updates.jsonl")
+            #expect(try f.freshIndex().status().problem == nil)
+            #expect(try f.freshIndex().query(IndexQuery()) == answers)
+            // The next writer cuts it off before appending.
+            try f.register("four")
+            #expect(try f.freshIndex().status().isCurrent)
+
+            // A line that does not continue the chain is damage.
+            let lines = Array(updates).split(separator: 0x0A, omittingEmptySubsequences: true)
+            try f.write(Array(lines[1]) + [0x0A] + Array(lines[0]) + [0x0A], to: "updates.jsonl")
+            #expect(try f.freshIndex().status().problem != nil)
+            #expect(try f.registry.query(IndexQuery()).count == 4)
+            let repaired = try f.freshIndex().status()
+            #expect(repaired.isCurrent, "\(repaired)")
+        }
+    }
+
+    @Test func aManifestThatDoesNotParseIsReportedAndSkipped() throws {
+        try ModelFamily.with { f in
+            let registry = f.fixture.registry
+            let manifest = registry.layout.artifactPath(f.receipts) + "/manifest.json"
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: manifest)
+            try Data("{\"schemaVersion\":1,".utf8).write(to: URL(fileURLWithPath: manifest))
+
+            let report = try registry.rebuildIndexes()
+            #expect(report.findings.count == 1)
+            let finding = try #require(report.findings.first)
+            #expect(finding.kind == .unreadableManifest && finding.path == manifest)
+            #expect(finding.message.contains(manifest))
+            #expect(report.stamp.artifactCount == 5 && report.summaryCount == 4)
+            #expect(try registry.query(IndexQuery()).ids == [f.vision, f.distilled, f.invoices, f.base])
+            #expect(try registry.index.status().isCurrent)
+            // The lineage through the unreadable artifact is gone; the rest still answers.
+            #expect(try registry.lineage(of: f.base, direction: .descendants).ids == [f.invoices, f.distilled])
+        }
+    }
+
+    @Test func aMalformedLineageFileIsReportedAndIgnored() throws {
+        try IndexFixture.with { f in
+            let base = try f.register("base")
+            let cases: [(String, [UInt8])] = [
+                ("not-json", Array("parents: base".utf8)),
+                ("not-ids", Array(#"{"parents":["base"]}"#.utf8)),
+                ("not-a-list", Array(#"{"parents":"sha256-x"}"#.utf8)),
+            ]
+            var ids: [ArtifactID] = []
+            for (name, bytes) in cases {
+                ids.append(try f.register(name, parents: [base], extraFiles: ["lineage.json": bytes]))
+            }
+            let noParents = try f.register("no-parents-member", extraFiles: ["lineage.json": Array(#"{"run":7}"#.utf8)])
+
+            let report = try f.registry.rebuildIndexes()
+            #expect(report.findings.map(\.kind) == Array(repeating: .malformedLineage, count: 3))
+            #expect(report.findings.allSatisfy { $0.path?.hasSuffix("/lineage.json") == true })
+            for id in ids { #expect(try f.registry.index.summary(of: id)?.parents == [base]) }
+            #expect(try f.registry.index.summary(of: noParents)?.parents == [])
+        }
+    }
+
+    @Test func aCopiedRegistryAnswersAfterOneRebuild() throws {
+        try ModelFamily.with { f in
+            let registry = f.fixture.registry
+            try registry.setState(f.invoices, to: .production)
+            _ = try registry.query(IndexQuery())
+            let answers = try registry.query(IndexQuery())
+            let lineage = try registry.lineage(of: f.base, direction: .descendants)
+
+            // Copy the whole directory elsewhere (another machine: other inodes, other path).
+            let copy = f.fixture.temp.appendingPathComponent("moved/registry")
+            try FileManager.default.createDirectory(
+                at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: registry.layout.root, to: copy)
+            let moved = try Registry.open(at: copy)
+            #expect(try moved.query(IndexQuery()) == answers)  // nothing in the index names a path or an inode
+            try moved.rebuildIndexes()
+            #expect(try moved.query(IndexQuery()) == answers)
+            #expect(try moved.lineage(of: f.base, direction: .descendants) == lineage)
+            #expect(try moved.index.status().isCurrent)
+            let movedBytes = try IndexFixture.indexBytes(in: moved.layout.indexesPath)
+            try registry.rebuildIndexes()  // fold the original's incremental updates in
+            #expect(movedBytes == (try f.fixture.indexBytes()))
+
+            // Without the index at all, the copy answers too.
+            try FileManager.default.removeItem(atPath: moved.layout.indexesPath)
+            let reopened = try Registry.open(at: copy)
+            #expect(try reopened.query(IndexQuery(state: "production")).ids == [f.invoices])
+        }
+    }
+}
+
+extension IndexFixture {
+    static func indexBytes(in directory: String) throws -> [String: Data] {
+        var result: [String: Data] = [:]
+        for name in indexFiles + ["updates.jsonl"] {
+            let url = URL(fileURLWithPath: directory + "/" + name)
+            if FileManager.default.fileExists(atPath: url.path) { result[name] = try Data(contentsOf: url) }
+        }
+        return result
+    }
+}
