@@ -78,7 +78,7 @@ public struct IndexQuery: Hashable, Sendable {
     /// - Complexity: O(*t* · *u*) for *t* query tokens and *u* tokens in the summary.
     public func matchesIgnoringLineage(_ summary: ArtifactSummary) -> Bool {
         if !capabilities.isSubset(of: summary.capabilities) { return false }
-        if let state, summary.state != state { return false }
+        if let state, (summary.state ?? "registered") != state { return false }
         if let name, summary.name != name { return false }
         for (key, value) in labels where summary.labels[key] != value { return false }
         if let text {

@@ -59,7 +59,7 @@ struct IndexTables {
             for token in SearchTokens.tokens(of: entry) { byToken[token, default: []].append(ordinal) }
             byName[entry.name, default: []].append(ordinal)
             for (key, value) in entry.labels { byLabel[Self.labelKey(key, value), default: []].append(ordinal) }
-            if let state = entry.state { byState[state, default: []].append(ordinal) }
+            byState[Self.stateKey(entry.state), default: []].append(ordinal)
         }
         for entry in entries {
             for parent in entry.parents { children[parent, default: []].append(entry.id) }
@@ -107,7 +107,8 @@ struct IndexTables {
             if let held = states[change.artifact], held.sequence >= change.sequence { continue }
             states[change.artifact] = (change.state, change.sequence)
             guard let ordinal = ordinalOf[change.artifact] else { continue }
-            if let old = entries[Int(ordinal)].state, var list = byState[old] {
+            let old = Self.stateKey(entries[Int(ordinal)].state)
+            if var list = byState[old] {
                 Self.remove(ordinal, keys: key, from: &list)
                 byState[old] = list.isEmpty ? nil : list
             }
@@ -141,8 +142,12 @@ struct IndexTables {
         for (label, value) in entry.labels {
             Self.insert(ordinal, keys: key, into: &byLabel[Self.labelKey(label, value), default: []])
         }
-        if let state = entry.state { Self.insert(ordinal, keys: key, into: &byState[state, default: []]) }
+        Self.insert(ordinal, keys: key, into: &byState[Self.stateKey(entry.state), default: []])
     }
+
+    /// The state an artifact is listed under in memory: one that never had a `state_changed` event is
+    /// `registered`, so queries for `registered` find it (the files record only explicit states).
+    static func stateKey(_ state: String?) -> String { state ?? "registered" }
 
     private mutating func removePostings(_ ordinal: Int32) {
         let entry = entries[Int(ordinal)]
@@ -157,7 +162,7 @@ struct IndexTables {
         for (label, value) in entry.labels {
             Self.remove(ordinal, keys: key, from: &byLabel[Self.labelKey(label, value), default: []])
         }
-        if let state = entry.state { Self.remove(ordinal, keys: key, from: &byState[state, default: []]) }
+        Self.remove(ordinal, keys: key, from: &byState[Self.stateKey(entry.state), default: []])
     }
 
     private static func labelKey(_ key: String, _ value: String) -> String {

@@ -58,7 +58,9 @@ extension Registry {
             ]
             if let reason { payload["reason"] = .string(reason) }
             do {
-                return try journal.append(.stateChanged, actor: actor, payload: payload)
+                let event = try journal.append(.stateChanged, actor: actor, payload: payload)
+                updateIndexesAfterWrite()
+                return event
             } catch {
                 if let previous { try? states.write(previous) } else { try? FileSystem.removeTree(states.path(of: id)) }
                 throw error

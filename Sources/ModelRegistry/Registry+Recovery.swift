@@ -80,6 +80,7 @@ extension Registry {
                         ]))
             }
             report.removedLeftovers = try removeLeftovers()
+            if !report.appendedEvents.isEmpty { updateIndexesAfterWrite() }
             return report
         }
     }

@@ -75,6 +75,10 @@ struct ModelFamily {
             #expect(try index.summaries(inState: "shadow").ids == [f.vision])
             #expect(try index.summary(of: f.invoices)?.state == "production")
             #expect(try index.summary(of: f.base)?.state == nil)
+            // An artifact whose state never changed counts as `registered`.
+            let registered = try index.summaries(inState: "registered").ids
+            #expect(registered.contains(f.base) && !registered.contains(f.invoices))
+            #expect(try index.query(IndexQuery(state: "registered")).ids == registered)
         }
     }
 
