@@ -15,7 +15,9 @@ struct Server {
         do {
             // Readers never lock and never block writers; the async API keeps fsync-bound work off the pool.
             let registry = try Registry.open(at: URL(fileURLWithPath: arguments[0]), forWriting: false)
-            let artifact = try await registry.artifact(id)
+            // The loading path verifies: stamps are checked in microseconds and only changed files re-hashed; an
+            // artifact whose bytes changed throws instead of being served.
+            let artifact = try await registry.openForLoading(id)
             for entry in artifact.manifest.files {
                 guard let url = artifact.url(for: entry.path) else { continue }
                 let data = try Data(contentsOf: url, options: .alwaysMapped)  // mmap: published files never change

@@ -51,7 +51,7 @@ import Testing
             for record in try registry.listAliases() { #expect(try registry.contains(record.artifact)) }
             #expect(try await registry.listArtifacts().count == writers * rounds)
             #expect(try FileManager.default.contentsOfDirectory(atPath: registry.layout.stagingPath).isEmpty)
-            #expect(try registry.recover().isClean)
+            #expect(try await registry.recover().isClean)
         }
     }
 }
