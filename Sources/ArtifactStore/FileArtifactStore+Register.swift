@@ -15,8 +15,11 @@ extension FileArtifactStore {
         public let stagingPath: String
         /// Bundle paths copied although another mode was asked for.
         public let copiedInstead: [String]
-        /// Sources to remove once published (move mode).
+        /// Sources to remove once the registration is complete (move mode).
         let sourcesToRemove: [String]
+        /// Permission bits of hard-linked sources before they were made read-only, restored if the staged
+        /// artifact is discarded (the user's file shares the inode).
+        let linkedSourceModes: [String: UInt32]
     }
 
     /// Registers every regular file under `directory` as one artifact.
@@ -26,12 +29,18 @@ extension FileArtifactStore {
     /// - Throws: see ``stage(files:metadata:options:)``.
     /// - Durability: when this returns, the artifact's files, manifest and directory entry are on stable storage.
     public func register(directory: URL, metadata: ArtifactMetadata, options: IngestOptions = .init()) throws -> Registration {
-        try publish(stage(directory: directory, metadata: metadata, options: options))
+        let staged = try stage(directory: directory, metadata: metadata, options: options)
+        let registration = try publish(staged)
+        removeMovedSources(of: staged)
+        return registration
     }
 
     /// Registers an explicit list of files as one artifact.
     public func register(files: [SourceFile], metadata: ArtifactMetadata, options: IngestOptions = .init()) throws -> Registration {
-        try publish(stage(files: files, metadata: metadata, options: options))
+        let staged = try stage(files: files, metadata: metadata, options: options)
+        let registration = try publish(staged)
+        removeMovedSources(of: staged)
+        return registration
     }
 
     /// Copies (or links) and hashes every regular file under `directory` into a new staging directory.
@@ -62,19 +71,46 @@ extension FileArtifactStore {
             throw RegistryError(.invalidArgument, "\(context): a media type '\(mediaType)' was given for '\(path)', which is not in the bundle")
         }
 
+        var linkedModes: [String: UInt32] = [:]
+        if options.mode == .hardlink || options.mode == .move {
+            let root = URL(fileURLWithPath: layout.rootPath).resolvingSymlinksInPath().path + "/"
+            for file in files {
+                let source = file.source.standardizedFileURL.path
+                // Taking (or linking) a registry's own files would let a move delete a published artifact's bytes.
+                if URL(fileURLWithPath: source).resolvingSymlinksInPath().path.hasPrefix(root) {
+                    throw RegistryError(
+                        .invalidArgument,
+                        "\(context): '\(source)' is inside the registry; register it in copy mode", path: source)
+                }
+                if let status = try FileSystem.status(source, followLinks: true) { linkedModes[source] = status.permissions }
+            }
+        }
         try FileSystem.makeDirectory(layout.stagingPath)
         let staging = layout.stagingPath + "/" + FileSystem.uniqueName("ingest-")
         try FileSystem.makeDirectory(staging, allowExisting: false, syncParent: false)
         do {
-            let staged = try fill(staging: staging, files: files, metadata: metadata, options: options)
-            return staged
+            return try fill(staging: staging, files: files, metadata: metadata, options: options, linkedModes: linkedModes)
         } catch {
             try? FileSystem.removeTree(staging)
+            Self.restorePermissions(linkedModes)
             throw error
         }
     }
 
-    private func fill(staging: String, files: [SourceFile], metadata: ArtifactMetadata, options: IngestOptions) throws -> StagedArtifact {
+    /// Gives hard-linked sources back the permission bits they had before staging made them read-only — but only
+    /// a source no other name links to any more: if a published artifact still shares the inode, it stays read-only.
+    static func restorePermissions(_ modes: [String: UInt32]) {
+        for (path, mode) in modes {
+            guard let status = try? FileSystem.status(path, followLinks: true), status.linkCount == 1,
+                status.permissions != mode
+            else { continue }
+            try? FileSystem.setPermissions(path, mode: mode_t(mode))
+        }
+    }
+
+    private func fill(
+        staging: String, files: [SourceFile], metadata: ArtifactMetadata, options: IngestOptions, linkedModes: [String: UInt32]
+    ) throws -> StagedArtifact {
         // Directories first, serially, so that parallel file jobs never race to create them.
         var directories = Set<String>()
         for file in files {
@@ -131,30 +167,36 @@ extension FileArtifactStore {
         return StagedArtifact(
             id: ArtifactID(digest: algorithm.hash(bytes)), manifest: manifest, stagingPath: staging,
             copiedInstead: copiedInstead.sorted(),
-            sourcesToRemove: options.mode == .move ? files.map { $0.source.standardizedFileURL.path } : [])
+            sourcesToRemove: options.mode == .move ? files.map { $0.source.standardizedFileURL.path } : [],
+            linkedSourceModes: linkedModes)
     }
 
     /// Makes a staged artifact visible: one atomic rename of its directory to `artifacts/<id>`, then an fsync of
     /// `artifacts/`.
     ///
     /// If the id is already published, the staged copy is discarded and the existing artifact is returned with
-    /// `isNew == false`. In move mode the sources are removed after the artifact is durable.
+    /// `isNew == false`. Move-mode sources are not removed here: call ``removeMovedSources(of:)`` once the whole
+    /// registration (including its audit event) has succeeded, so a failure never costs the user their files.
     /// - Durability: a crash before the rename leaves only an orphan in `staging/`; after it, the artifact is complete.
     public func publish(_ staged: StagedArtifact) throws -> Registration {
         try FileSystem.makeDirectory(layout.artifactsPath)
         let target = layout.artifactPath(staged.id)
         let outcome = try FileSystem.publishDirectory(staged.stagingPath, to: target)
         if outcome == .targetExisted { try discard(staged) }
-        for source in staged.sourcesToRemove {
-            // The artifact is durable; a source that cannot be removed is left behind, never lost.
-            try? FileSystem.removeTree(source)
-        }
         let artifact = Artifact(id: staged.id, manifest: staged.manifest, directory: URL(fileURLWithPath: target, isDirectory: true))
         return Registration(artifact: artifact, isNew: outcome == .published, copiedInstead: staged.copiedInstead)
     }
 
-    /// Removes a staged artifact that will not be published. Published files are never touched.
+    /// Removes a staged artifact that will not be published, and gives hard-linked sources their permission bits
+    /// back. Published files are never touched.
     public func discard(_ staged: StagedArtifact) throws {
         try FileSystem.removeTree(staged.stagingPath)
+        Self.restorePermissions(staged.linkedSourceModes)
+    }
+
+    /// Move mode: removes the sources of a registration that has fully succeeded. A source that cannot be removed
+    /// is left behind, never lost. Does nothing in other modes.
+    public func removeMovedSources(of staged: StagedArtifact) {
+        for source in staged.sourcesToRemove { try? FileSystem.removeTree(source) }
     }
 }

@@ -23,11 +23,25 @@ extension Registry {
     public func setPromotionPolicy(_ policy: PromotionPolicy, actor: String? = nil) throws -> AuditEvent {
         let bytes = policy.fileBytes()
         return try withWriterLock {
+            let previous = try? FileSystem.readDocument(policyPath, limit: 1 << 20)
             try FileSystem.atomicReplace(policyPath, contents: bytes, mode: 0o644)
-            return try journal.append(
-                .policyChanged, actor: actor ?? configuration.actor,
-                payload: ["digest": .string(SHA256Algorithm().hash(bytes).description), "rules": .number(JSONNumber(policy.rules.count))])
+            do {
+                return try journal.append(
+                    .policyChanged, actor: actor ?? configuration.actor, payload: Self.policyPayload(bytes, rules: policy.rules.count))
+            } catch {
+                // Keep file and log in agreement: put the previous policy back.
+                if let previous { try? FileSystem.atomicReplace(policyPath, contents: previous, mode: 0o644) } else { try? FileSystem.removeTree(policyPath) }
+                throw error
+            }
         }
+    }
+
+    static func policyPayload(_ bytes: [UInt8], rules: Int, recovered: Bool = false) -> [String: JSONValue] {
+        var payload: [String: JSONValue] = [
+            "digest": .string(SHA256Algorithm().hash(bytes).description), "rules": .number(JSONNumber(rules)),
+        ]
+        if recovered { payload["recovered"] = .bool(true) }
+        return payload
     }
 
     /// The lifecycle state of an artifact (`registered` when it was never changed).

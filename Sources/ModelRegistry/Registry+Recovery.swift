@@ -30,8 +30,9 @@ extension Registry {
     /// 4. an alias file that does not parse (only a damaged disk or a human can produce one: writes are atomic)
     ///    is rewritten from its last event's record — or removed if the log says it was retired — and
     ///    `alias_restored` records that;
-    /// 5. a lifecycle state file that differs from the artifact's last `state_changed` event gets the event;
-    /// 6. staging directories and temp files left by processes that no longer run are deleted.
+    /// 5. a signature file or a `policy.json` without its `signature_added` / `policy_changed` event gets one;
+    /// 6. a lifecycle state file that differs from the artifact's last `state_changed` event gets the event;
+    /// 7. staging directories and temp files left by processes that no longer run are deleted.
     ///
     /// Safe to run at any time; a consistent registry is left untouched.
     /// - Complexity: reads the whole audit log once (streamed) and lists `artifacts/` and `aliases/`.
@@ -45,7 +46,15 @@ extension Registry {
             var registered = Set<String>()
             var lastAliasEvent: [String: AuditEvent] = [:]
             var lastStateRecord: [String: JSONValue] = [:]
+            var lastPolicyDigest: String?
+            var loggedSignatures = Set<String>()
             try journal.forEachEvent(.init()) { event in
+                if event.type == .policyChanged { lastPolicyDigest = event.payload.objectValue?["digest"]?.stringValue }
+                if event.type == .signatureAdded, let id = event.payload.objectValue?["artifact"]?.stringValue,
+                    let file = event.payload.objectValue?["file"]?.stringValue
+                {
+                    loggedSignatures.insert(id + "/" + file)
+                }
                 if event.type == .stateChanged, let id = event.payload.objectValue?["artifact"]?.stringValue,
                     let record = event.payload.objectValue?["record"]
                 {
@@ -59,10 +68,28 @@ extension Registry {
                 }
             }
 
-            for id in try artifacts.list() where !registered.contains(id.description) {
-                let artifact = try artifacts.artifact(id)
+            for id in try artifacts.list() {
+                // One damaged artifact must not stop the recovery of everything else; the verifier reports it.
+                if !registered.contains(id.description), let artifact = try? artifacts.artifact(id) {
+                    report.appendedEvents.append(
+                        try journal.append(.artifactRegistered, actor: actor, payload: Self.registrationPayload(artifact, recovered: true)))
+                }
+                let signatures = layout.artifactPath(id) + "/signatures"
+                for entry in (try? FileSystem.listDirectory(signatures)) ?? [] {
+                    guard let name = entry.name, name.hasSuffix(".json"), !loggedSignatures.contains("\(id)/signatures/\(name)"),
+                        let bytes = try? FileSystem.readDocument(signatures + "/" + name, limit: 1 << 20),
+                        let file = try? SignatureFile(fileBytes: bytes, source: name), file.fileName == name
+                    else { continue }
+                    report.appendedEvents.append(
+                        try journal.append(.signatureAdded, actor: actor, payload: Self.signaturePayload(file, recovered: true)))
+                }
+            }
+            if let bytes = try? FileSystem.readDocument(policyPath, limit: 1 << 20),
+                SHA256Algorithm().hash(bytes).description != lastPolicyDigest,
+                let policy = try? PromotionPolicy(parsing: bytes, source: policyPath)
+            {
                 report.appendedEvents.append(
-                    try journal.append(.artifactRegistered, actor: actor, payload: Self.registrationPayload(artifact, recovered: true)))
+                    try journal.append(.policyChanged, actor: actor, payload: Self.policyPayload(bytes, rules: policy.rules.count, recovered: true)))
             }
 
             let names = Set(try aliases.names()).union(lastAliasEvent.keys)
@@ -92,12 +119,13 @@ extension Registry {
     public func restoreAlias(_ alias: String, actor: String? = nil) throws -> RecoveryReport {
         try AliasName.check(alias)
         let actor = actor ?? configuration.actor
-        var last: AuditEvent?
-        try journal.forEachEvent(.init(types: Self.aliasEventTypes, alias: alias)) { last = $0 }
-        guard last != nil || (try? aliases.record(alias)) != nil else {
-            throw RegistryError(.notFound, "the audit log has no record of alias '\(alias)'")
-        }
         return try withWriterLock {
+            // Read the log under the lock, so a promotion landing meanwhile cannot look like a missing event.
+            var last: AuditEvent?
+            try journal.forEachEvent(.init(types: Self.aliasEventTypes, alias: alias)) { last = $0 }
+            guard last != nil || (try? aliases.record(alias)) != nil else {
+                throw RegistryError(.notFound, "the audit log has no record of alias '\(alias)'")
+            }
             var report = RecoveryReport()
             try recoverAlias(alias, lastEvent: last, actor: actor, report: &report)
             return report

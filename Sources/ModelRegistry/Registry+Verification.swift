@@ -29,6 +29,15 @@ extension Registry {
         return try artifacts.artifact(id)
     }
 
+    static func signaturePayload(_ file: SignatureFile, recovered: Bool = false) -> [String: JSONValue] {
+        var payload: [String: JSONValue] = [
+            "artifact": .string(file.artifact.description), "keyID": .string(file.signature.keyID),
+            "algorithm": .string(file.signature.algorithm), "file": .string("signatures/" + file.fileName),
+        ]
+        if recovered { payload["recovered"] = .bool(true) }
+        return payload
+    }
+
     /// Adds a detached signature of the artifact's manifest to `artifacts/<id>/signatures/` and records
     /// `signature_added`. The artifact's identity does not change.
     ///
@@ -43,13 +52,14 @@ extension Registry {
         let directory = layout.artifactPath(id) + "/signatures"
         return try withWriterLock {
             try FileSystem.makeDirectory(directory)
-            try FileSystem.atomicReplace(directory + "/" + file.fileName, contents: file.fileBytes(), mode: 0o444)
-            try journal.append(
-                .signatureAdded, actor: actor ?? configuration.actor,
-                payload: [
-                    "artifact": .string(id.description), "keyID": .string(file.signature.keyID),
-                    "algorithm": .string(file.signature.algorithm), "file": .string("signatures/" + file.fileName),
-                ])
+            let path = directory + "/" + file.fileName
+            try FileSystem.atomicReplace(path, contents: file.fileBytes(), mode: 0o444)
+            do {
+                try journal.append(.signatureAdded, actor: actor ?? configuration.actor, payload: Self.signaturePayload(file))
+            } catch {
+                try? FileSystem.removeTree(path)  // keep file and log in agreement
+                throw error
+            }
             return file
         }
     }

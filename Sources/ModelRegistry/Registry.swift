@@ -140,7 +140,7 @@ public final class Registry: Sendable {
     /// between the two leaves an artifact without its event, which ``recover()`` appends).
     private func publish(_ staged: FileArtifactStore.StagedArtifact, actor: String? = nil) throws -> Registration {
         do {
-            return try withWriterLock {
+            let registration = try withWriterLock {
                 let registration = try artifacts.publish(staged)
                 guard registration.isNew else { return registration }
                 CrashPoint.hit("artifact.afterPublish")
@@ -149,6 +149,9 @@ public final class Registry: Sendable {
                 updateIndexesAfterWrite()  // a cache: never fails the registration (Registry+Index.swift)
                 return registration
             }
+            // Move mode takes the user's files only now that the registration, event included, has succeeded.
+            artifacts.removeMovedSources(of: staged)
+            return registration
         } catch {
             try? artifacts.discard(staged)
             throw error

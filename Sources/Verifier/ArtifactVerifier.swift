@@ -185,8 +185,16 @@ public final class ArtifactVerifier: Sendable {
             case .success(let result)?:
                 report.bytesHashed += result.size
                 if result.digest == entry.digest && result.size == entry.size {
-                    // Stamp taken after hashing: if the file changed meanwhile, the next check re-hashes it.
-                    if let status = try? FileSystem.status(directory + "/" + entry.path) { updated[entry.path] = FileStamps.Stamp(status) }
+                    // Record the stamp taken *before* hashing, and only if the file still has it afterwards: a
+                    // write during or after hashing changes the stamp, so the next check re-hashes instead of
+                    // trusting bytes that were never hashed.
+                    if let before = statuses[entry.path], let after = try? FileSystem.status(directory + "/" + entry.path),
+                        FileStamps.Stamp(before) == FileStamps.Stamp(after)
+                    {
+                        updated[entry.path] = FileStamps.Stamp(before)
+                    } else {
+                        updated[entry.path] = nil
+                    }
                 } else {
                     updated[entry.path] = nil
                     let changed = onlyChanged && known[entry.path] != nil ? " (the file changed since it was last verified)" : ""

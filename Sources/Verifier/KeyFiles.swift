@@ -20,6 +20,9 @@ public enum KeyFiles {
                 .invalidArgument, "refusing to write a private key inside the registry at '\(registry)'; keep keys outside it",
                 path: full)
         }
+        for existing in [full, full + ".pub"] where try FileSystem.exists(existing) {
+            throw RegistryError(.alreadyExists, "'\(existing)' already exists; keys are never overwritten", path: existing)
+        }
         let key = try Ed25519PrivateKey.generate()
         try FileSystem.createFile(full, contents: Array(key.pemRepresentation.utf8), mode: 0o600)
         try FileSystem.createFile(full + ".pub", contents: Array((key.publicKey.openSSHRepresentation(comment: comment) + "\n").utf8), mode: 0o644)
@@ -81,7 +84,9 @@ public enum KeyFiles {
 
     /// The registry directory containing `path`, if any (a parent with a `registry.json` marker).
     static func enclosingRegistry(of path: String) -> String? {
-        var directory = FileSystem.parent(of: path)
+        // Resolve symbolic links first: a link pointing into a registry must not hide it.
+        let parentPath = FileSystem.parent(of: path)
+        var directory = URL(fileURLWithPath: parentPath).resolvingSymlinksInPath().path
         while directory != "/" && directory != "." && !directory.isEmpty {
             if (try? FileSystem.exists(directory + "/" + RegistryLayout.formatFileName)) == true { return directory }
             directory = FileSystem.parent(of: directory)

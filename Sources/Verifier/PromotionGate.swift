@@ -92,20 +92,42 @@ public struct PromotionGate: Sendable {
     }
 
     private func loadContract(_ artifact: Artifact) -> Result<ModelContract, Unmet> {
-        guard let url = artifact.url(for: "contract.json") else { return .failure(Unmet("the artifact has no contract.json")) }
-        do {
-            return .success(try ModelContract(parsing: FileSystem.readDocument(url.path, limit: 16 << 20), source: "contract.json"))
-        } catch {
-            return .failure(Unmet("contract.json is invalid: \(error)"))
+        verifiedBytes(of: "contract.json", in: artifact).flatMap { bytes in
+            do {
+                return .success(try ModelContract(parsing: bytes, source: "contract.json"))
+            } catch {
+                return .failure(Unmet("contract.json is invalid: \(error)"))
+            }
         }
     }
 
     private func loadCard(_ artifact: Artifact) -> Result<EvaluationCard, Unmet> {
-        guard let url = artifact.url(for: "evaluation-card.json") else { return .failure(Unmet("the artifact has no evaluation-card.json")) }
+        verifiedBytes(of: "evaluation-card.json", in: artifact).flatMap { bytes in
+            do {
+                return .success(try EvaluationCard(parsing: bytes, source: "evaluation-card.json"))
+            } catch {
+                return .failure(Unmet("evaluation-card.json is invalid: \(error)"))
+            }
+        }
+    }
+
+    /// The bytes of a bundle document, checked against the manifest's size and digest: a policy decision must never
+    /// rest on a document that was edited after registration (for example through a hard-linked source).
+    private func verifiedBytes(of path: String, in artifact: Artifact) -> Result<[UInt8], Unmet> {
+        guard let entry = artifact.manifest.entry(at: path), let url = artifact.url(for: path) else {
+            return .failure(Unmet("the artifact has no \(path)"))
+        }
+        guard let algorithm = verifier.store.knownAlgorithms[artifact.manifest.hashAlgorithm] else {
+            return .failure(Unmet("\(path) cannot be checked: hash algorithm '\(artifact.manifest.hashAlgorithm)' is not available"))
+        }
         do {
-            return .success(try EvaluationCard(parsing: FileSystem.readDocument(url.path, limit: 16 << 20), source: "evaluation-card.json"))
+            let bytes = try FileSystem.readDocument(url.path, limit: 16 << 20)
+            guard Int64(bytes.count) == entry.size, algorithm.hash(bytes) == entry.digest else {
+                return .failure(Unmet("\(path) does not match the manifest's digest (it changed after registration)"))
+            }
+            return .success(bytes)
         } catch {
-            return .failure(Unmet("evaluation-card.json is invalid: \(error)"))
+            return .failure(Unmet("\(path) cannot be read: \(error)"))
         }
     }
 }

@@ -138,6 +138,16 @@ package enum FileSystem {
         }
     }
 
+    /// Sets the permission bits of an existing file (open read-only without following links, then fchmod).
+    package static func setPermissions(_ path: String, mode: mode_t) throws {
+        do {
+            let file = try OpenFile.open(path, O_RDONLY | O_NOFOLLOW)
+            try file.closeAfter { try $0.setPermissions(mode) }
+        } catch let error as SystemCallError {
+            throw RegistryError.systemCall(error, "change the permissions of", path: path)
+        }
+    }
+
     /// Removes one file (not a directory). Does not fsync the directory; callers do that once.
     package static func removeFile(_ path: String) throws {
         try checkedSyscall("remove the file", path: path) { () throws(SystemCallError) in try system_unlink(path) }
@@ -209,10 +219,16 @@ package enum FileSystem {
     /// When the target already exists the rename fails with `EEXIST`/`ENOTEMPTY` and nothing changes; for
     /// content-addressed targets that means the same content is already published.
     package static func publishDirectory(_ staging: String, to target: String) throws -> PublishOutcome {
-        if try exists(target) { return .targetExisted }
+        // "Already there" is only reported once the entry is durable: the writer that renamed it may have crashed
+        // before its own directory fsync.
+        if try exists(target) {
+            try syncDirectory(parent(of: target))
+            return .targetExisted
+        }
         do {
             try system_rename(staging, target)
         } catch let error where error.errno == EEXIST || error.errno == ENOTEMPTY {
+            try syncDirectory(parent(of: target))
             return .targetExisted
         } catch {
             throw RegistryError.systemCall(error, "publish '\(staging)'", path: target)

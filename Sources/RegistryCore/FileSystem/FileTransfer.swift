@@ -59,7 +59,13 @@ package enum FileTransfer {
         } catch {
             throw RegistryError.systemCall(error, "open the source file", path: path)
         }
-        let status = try file.fileStatus()
+        let status: FileStatus
+        do {
+            status = try file.fileStatus()
+        } catch {
+            try? file.close()
+            throw error
+        }
         guard status.kind == .regular else {
             try? file.close()
             throw RegistryError(.invalidPath, "'\(path)' is not a regular file", path: path)
@@ -111,7 +117,7 @@ package enum FileTransfer {
         let input = try openSource(source, followSymlinks)
         try? input.close()
         do {
-            try system_link(source, destination)
+            try system_link(source, destination, followSymlink: followSymlinks)
         } catch let error where error.errno == EXDEV && fallBack {
             return Outcome(result: try copy(source, destination, algorithm, followSymlinks), copied: true)
         } catch let error where error.errno == EXDEV {

@@ -26,11 +26,17 @@ package enum StreamingHasher {
     package static func hashFile(_ path: String, algorithm: some HashAlgorithm, followSymlinks: Bool = false) throws -> Result {
         let source: OpenFile
         do {
-            source = try OpenFile.open(path, O_RDONLY | (followSymlinks ? 0 : O_NOFOLLOW))
+            // O_NONBLOCK: opening a FIFO planted where a file belongs must not hang; it is refused just below.
+            source = try OpenFile.open(path, O_RDONLY | O_NONBLOCK | (followSymlinks ? 0 : O_NOFOLLOW))
         } catch {
             throw RegistryError.systemCall(error, "open for hashing", path: path)
         }
-        return try source.closeAfter { try pump(from: $0, to: nil, algorithm: algorithm) }
+        return try source.closeAfter { file in
+            guard try file.fileStatus().kind == .regular else {
+                throw RegistryError(.invalidPath, "'\(path)' is not a regular file", path: path)
+            }
+            return try pump(from: file, to: nil, algorithm: algorithm)
+        }
     }
 
     /// Copies `source` into `destination` (both open) while hashing the bytes; does not fsync.

@@ -88,9 +88,10 @@ package func system_rename(_ from: String, _ to: String) throws(SystemCallError)
 }
 
 /// link(2): creates a hard link `to` for the file `from`; fails with EEXIST if `to` exists.
-package func system_link(_ from: String, _ to: String) throws(SystemCallError) {
+package func system_link(_ from: String, _ to: String, followSymlink: Bool = false) throws(SystemCallError) {
     try check(.link, path: to)
-    _ = try retrying(.link) { link(from, to) }
+    // linkat(AT_SYMLINK_FOLLOW) links the file a symbolic link points at; plain link(2) on Linux links the link.
+    _ = try retrying(.link) { linkat(AT_FDCWD, from, AT_FDCWD, to, followSymlink ? AT_SYMLINK_FOLLOW : 0) }
 }
 
 /// unlink(2): removes a directory entry for a file.
