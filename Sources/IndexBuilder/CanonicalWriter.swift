@@ -35,34 +35,7 @@ struct CanonicalWriter {
     }
 
     private mutating func escape<Bytes: Collection<UInt8>>(_ source: Bytes) where Bytes.Index == Int {
-        var runStart = source.startIndex
-        var index = source.startIndex
-        while index < source.endIndex {
-            let byte = source[index]
-            if byte >= 0x20, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") {
-                index += 1
-                continue
-            }
-            bytes.append(contentsOf: source[runStart..<index])
-            bytes.append(UInt8(ascii: "\\"))
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\""))
-            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\"))
-            case 0x08: bytes.append(UInt8(ascii: "b"))
-            case 0x09: bytes.append(UInt8(ascii: "t"))
-            case 0x0A: bytes.append(UInt8(ascii: "n"))
-            case 0x0C: bytes.append(UInt8(ascii: "f"))
-            case 0x0D: bytes.append(UInt8(ascii: "r"))
-            default:
-                let digits: [UInt8] = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: "u00".utf8)
-                bytes.append(digits[Int(byte >> 4)])
-                bytes.append(digits[Int(byte & 0x0F)])
-            }
-            index += 1
-            runStart = index
-        }
-        bytes.append(contentsOf: source[runStart..<index])
+        CanonicalJSON.appendEscaped(source, to: &bytes)
     }
 
     mutating func artifactID(_ id: ArtifactID) {

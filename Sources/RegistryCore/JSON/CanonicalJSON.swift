@@ -86,7 +86,8 @@ public enum CanonicalJSON {
         output.append(UInt8(ascii: "\""))
     }
 
-    private static func appendEscaped<Bytes: Collection<UInt8>>(_ bytes: Bytes, to output: inout [UInt8])
+    /// Appends the RFC 8785 escaping of UTF-8 string contents (without quotes). Shared with the index writer.
+    package static func appendEscaped<Bytes: Collection<UInt8>>(_ bytes: Bytes, to output: inout [UInt8])
     where Bytes.Index == Int {
         var runStart = bytes.startIndex
         var index = bytes.startIndex
