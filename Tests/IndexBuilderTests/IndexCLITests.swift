@@ -3,49 +3,14 @@ import ModelRegistry
 import RegistryTestSupport
 import Testing
 
-/// Runs the built `modelreg` binary as a separate process.
+/// Runs `modelreg` against one registry.
 enum IndexCLI {
-    struct Outcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static let binary: URL? = {
-        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidates = [
-            besideTests.appendingPathComponent("modelreg"),
-            besideTests.deletingLastPathComponent().appendingPathComponent("modelreg"),
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }()
-
-    static func run(_ arguments: [String], registry: URL) throws -> Outcome {
-        guard let binary else {
-            throw RegistryError(
-                .notFound, "the modelreg binary was not found next to the tests; run 'swift build' first")
-        }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments + ["--registry", registry.path]
-        var environment = ProcessInfo.processInfo.environment
-        environment["MODELREG_REGISTRY"] = nil
-        process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+    static func run(_ arguments: [String], registry: URL) throws -> CLIRunner.Outcome {
+        try CLIRunner.run(arguments + ["--registry", registry.path])
     }
 }
 
-@Suite(.enabled(if: IndexCLI.binary != nil, "needs the built modelreg binary"))
+@Suite(.enabled(if: CLIRunner.binary != nil, "needs the built modelreg binary"))
 struct IndexCLITests {
     @Test func rebuildFindAndLineage() throws {
         try ModelFamily.with { f in

@@ -1,28 +1,35 @@
 import Foundation
 import ModelRegistry
 
-/// Runs the built `modelreg` binary as a real, separate process.
-enum CLIRunner {
-    struct Outcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+/// Runs the built `modelreg` binary as a real, separate process, for tests of the command-line tool.
+public enum CLIRunner {
+    /// What a run of the binary produced.
+    public struct Outcome: Sendable {
+        /// The exit status, or the signal number when ``wasKilled``.
+        public var status: Int32
+        /// Everything written to standard output.
+        public var stdout: String
+        /// Everything written to standard error.
+        public var stderr: String
         /// True when the process died from a signal (`status` is then the signal number).
-        var wasKilled: Bool
+        public var wasKilled: Bool
     }
 
-    static let binary: URL? = {
+    /// The `modelreg` binary built next to the test bundle, if any.
+    public static let binary: URL? = {
         let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let candidates = [
             besideTests.appendingPathComponent("modelreg"),
             besideTests.deletingLastPathComponent().appendingPathComponent("modelreg"),
             URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent(".build/debug/modelreg"),
+                .deletingLastPathComponent().appendingPathComponent(".build/debug/modelreg"),  // Sources/RegistryTestSupport → root
         ]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }()
 
-    static func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> Outcome {
+    /// Runs `modelreg` with `arguments`; `MODELREG_REGISTRY` is cleared and Swift's backtracer disabled (a child
+    /// that is meant to crash must not hang the test on its output pipe).
+    public static func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> Outcome {
         guard let binary = Self.binary else {
             throw RegistryError(.notFound, "the modelreg binary was not found next to the tests; run 'swift build' first")
         }
