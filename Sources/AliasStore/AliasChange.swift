@@ -27,12 +27,16 @@ public struct AliasChange: Sendable {
     public var reason: String?
     /// The approval presented, if any.
     public var approval: String?
+    /// A signed approval document presented with the change, as canonical JSON bytes (the Verifier parses and
+    /// checks it), if any.
+    public var signedApprovalBytes: [UInt8]?
 
     /// Creates a change description.
     public init(
         kind: Kind, alias: String, current: AliasRecord?, target: ArtifactID, actor: String, reason: String?,
-        approval: String?
+        approval: String?, signedApprovalBytes: [UInt8]? = nil
     ) {
+        self.signedApprovalBytes = signedApprovalBytes
         self.kind = kind
         self.alias = alias
         self.current = current

@@ -68,7 +68,7 @@ extension Registry {
     @discardableResult
     public func promote(
         _ alias: String, to artifact: ArtifactID, expecting: AliasExpectation = .any, actor: String? = nil,
-        reason: String? = nil, approval: String? = nil
+        reason: String? = nil, approval: String? = nil, signedApproval: SignedApproval? = nil
     ) throws -> AliasUpdate {
         try AliasName.check(alias)
         guard try artifacts.contains(artifact) else {
@@ -80,7 +80,8 @@ extension Registry {
             return try change(
                 AliasChange(
                     kind: .promote, alias: alias, current: current, target: artifact,
-                    actor: actor ?? configuration.actor, reason: reason, approval: approval))
+                    actor: actor ?? configuration.actor, reason: reason, approval: approval ?? signedApproval?.approval,
+                    signedApprovalBytes: signedApproval?.fileBytes()))
         }
     }
 
@@ -168,7 +169,8 @@ extension Registry {
         CrashPoint.hit("alias.afterStateChange")
         let type: AuditEvent.Kind = request.kind == .promote ? .aliasPromoted : .aliasRolledBack
         do {
-            let event = try journal.append(type, actor: request.actor, payload: Self.aliasPayload(record))
+            let event = try journal.append(
+                type, actor: request.actor, payload: Self.aliasPayload(record, signedApproval: request.signedApprovalBytes))
             CrashPoint.hit("alias.afterEvent")
             return AliasUpdate(record: record, changed: true, event: event)
         } catch {
@@ -184,9 +186,10 @@ extension Registry {
             throw RegistryError(.revoked, "cannot point alias '\(request.alias)' at \(request.target): the artifact was revoked")
         }
         guard let rule = try promotionPolicy().rule(for: request.alias) else { return }
+        let signedApproval = try request.signedApprovalBytes.map { try SignedApproval(fileBytes: $0, source: "signed approval") }
         let unmet = try PromotionGate(verifier: verifier(trust: configuration.trust)).unmetRequirements(
             rule: rule, alias: request.alias, target: request.target, current: request.current?.artifact,
-            approval: request.approval)
+            approval: request.approval, signedApproval: signedApproval)
         guard unmet.isEmpty else {
             throw RegistryError(
                 .policyRefused,
@@ -197,7 +200,7 @@ extension Registry {
     }
 
     /// The payload of an alias event: the alias, its new and previous targets, and the full record.
-    static func aliasPayload(_ record: AliasRecord, recovered: Bool = false) -> [String: JSONValue] {
+    static func aliasPayload(_ record: AliasRecord, recovered: Bool = false, signedApproval: [UInt8]? = nil) -> [String: JSONValue] {
         var payload: [String: JSONValue] = [
             "alias": .string(record.alias),
             "artifact": .string(record.artifact.description),
@@ -205,6 +208,9 @@ extension Registry {
         ]
         if let previous = record.previousArtifact { payload["previousArtifact"] = .string(previous.description) }
         if recovered { payload["recovered"] = .bool(true) }
+        if let signedApproval, let value = try? CanonicalJSON.parse(signedApproval, source: "signed approval") {
+            payload["signedApproval"] = value
+        }
         return payload
     }
 }

@@ -14,15 +14,17 @@ extension Registry {
         try await run { try self.openForLoading(id) }
     }
 
-    /// Async twin of ``promote(_:to:expecting:actor:reason:approval:)``.
+    /// Async twin of ``promote(_:to:expecting:actor:reason:approval:signedApproval:)``.
     @discardableResult
     public func promote(
         _ alias: String, to artifact: ArtifactID, expecting: AliasExpectation = .any, actor: String? = nil,
-        reason: String? = nil, approval: String? = nil
+        reason: String? = nil, approval: String? = nil, signedApproval: SignedApproval? = nil
     ) async throws -> AliasUpdate {
         try Task.checkCancellation()
         return try await run {
-            try self.promote(alias, to: artifact, expecting: expecting, actor: actor, reason: reason, approval: approval)
+            try self.promote(
+                alias, to: artifact, expecting: expecting, actor: actor, reason: reason, approval: approval,
+                signedApproval: signedApproval)
         }
     }
 

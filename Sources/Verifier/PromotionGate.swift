@@ -15,14 +15,22 @@ public struct PromotionGate: Sendable {
     ///
     /// - Throws: only when a check cannot run at all (for example the target artifact disappeared).
     public func unmetRequirements(
-        rule: PromotionPolicy.Rule, alias: String, target: ArtifactID, current: ArtifactID?, approval: String?
+        rule: PromotionPolicy.Rule, alias: String, target: ArtifactID, current: ArtifactID?, approval: String?,
+        signedApproval: SignedApproval? = nil
     ) throws -> [String] {
         var unmet: [String] = []
         let store = verifier.store
         let artifact = try store.artifact(target)
 
-        if rule.requireApproval && (approval ?? "").isEmpty {
+        if rule.requireApproval && (approval ?? "").isEmpty && signedApproval == nil {
             unmet.append("an approval id is required to change '\(alias)'")
+        }
+        if rule.requireSignedApproval {
+            if let signedApproval {
+                unmet += signedApproval.problems(alias: alias, target: target, trust: verifier.trust, approverKeys: rule.approverKeys)
+            } else {
+                unmet.append("a signed approval for '\(alias)' -> \(target) by a trusted approver is required")
+            }
         }
 
         let depth: VerificationReport.Depth? =

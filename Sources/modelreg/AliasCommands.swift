@@ -4,13 +4,18 @@ import ModelRegistry
 /// `modelreg promote ALIAS ARTIFACT [--expect CURRENT|none] [--reason …] [--approval …] [--actor …]`
 enum PromoteCommand {
     static func run(_ raw: [String]) throws {
-        let arguments = try CommandLineTool.parse(raw, options: ["expect", "reason", "approval", "actor"])
+        let arguments = try CommandLineTool.parse(raw, options: ["expect", "reason", "approval", "approval-file", "actor", "trust"])
         let positionals = try arguments.positionals(["ALIAS", "ARTIFACT"])
         let target = try ArtifactID(parsing: positionals[1], context: "ARTIFACT")
-        let registry = try CommandLineTool.openForWriting(arguments)
+        let signed = try arguments.value("approval-file").map { path in
+            try SignedApproval(fileBytes: Array(try Data(contentsOf: URL(fileURLWithPath: path))), source: path)
+        }
+        var configuration = CommandLineTool.configuration(arguments)
+        configuration.trust = try KeyFiles.loadTrustDirectory(trustDirectory(arguments))
+        let registry = try Registry.open(at: CommandLineTool.registryURL(arguments), configuration: configuration)
         let update = try registry.promote(
             positionals[0], to: target, expecting: try expectation(arguments), actor: arguments.value("actor"),
-            reason: arguments.value("reason"), approval: arguments.value("approval"))
+            reason: arguments.value("reason"), approval: arguments.value("approval"), signedApproval: signed)
         if update.changed {
             let from = update.record.previousArtifact.map { " (was \($0))" } ?? ""
             print("\(update.record.alias) -> \(update.record.artifact)\(from)")

@@ -25,7 +25,7 @@ enum CommandLineTool {
           show ID                 Print an artifact's manifest.
           ls                      List artifacts: id, name, files, size.
           promote ALIAS ARTIFACT  Point ALIAS at ARTIFACT (compare-and-swap with --expect ID|none).
-              --reason TEXT  --approval ID  --actor NAME
+              --reason TEXT  --approval ID  --approval-file FILE  --trust DIR  --actor NAME
           resolve ALIAS           Print the artifact ALIAS points at (--allow-revoked to see a revoked one).
           rollback ALIAS          Point ALIAS back at its previous target (or --to ARTIFACT).
           retire ALIAS            Remove ALIAS (its history stays in the audit log).
@@ -44,6 +44,8 @@ enum CommandLineTool {
           lineage ARTIFACT        Ancestors and descendants of ARTIFACT (transitive; --up or --down only).
           keygen PATH             Write an Ed25519 key pair: PATH (private, 0600) and PATH.pub.
           sign ARTIFACT --key K   Add a detached signature of ARTIFACT's manifest.
+          approve ALIAS ARTIFACT --approval ID --key K --out FILE
+                                  Write a signed approval; pass it to promote --approval-file FILE.
           verify [ARTIFACT]       Verify one artifact or all: structure, sizes, ids; --deep re-hashes
                                   every file; --trust DIR also checks signatures against DIR's keys.
           trust add KEYFILE       Add a public key (OpenSSH or PEM) to the trust directory
@@ -87,6 +89,7 @@ enum CommandLineTool {
         case "find": try FindCommand.run(rest)
         case "lineage": try LineageCommand.run(rest)
         case "keygen": try KeygenCommand.run(rest)
+        case "approve": try ApproveCommand.run(rest)
         case "sign": try SignCommand.run(rest)
         case "verify": try VerifyCommand.run(rest)
         case "trust": try TrustCommand.run(rest)

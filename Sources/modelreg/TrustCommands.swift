@@ -141,3 +141,21 @@ enum StateCommand {
         }
     }
 }
+
+/// `modelreg approve ALIAS ARTIFACT --approval ID --key PATH --out FILE [--approver NAME] [--reason …]`
+enum ApproveCommand {
+    static func run(_ raw: [String]) throws {
+        let arguments = try CommandLineTool.parse(raw, options: ["approval", "key", "out", "approver", "reason"])
+        let positionals = try arguments.positionals(["ALIAS", "ARTIFACT"])
+        guard let approval = arguments.value("approval"), let keyPath = arguments.value("key"), let out = arguments.value("out") else {
+            throw UsageError("approve needs --approval ID, --key PATH and --out FILE")
+        }
+        try AliasName.check(positionals[0])
+        let key = try KeyFiles.loadPrivateKey(at: keyPath)
+        let signed = try SignedApproval(
+            alias: positionals[0], approval: approval, approver: arguments.value("approver") ?? Registry.Configuration.defaultActor,
+            artifact: try ArtifactID(parsing: positionals[1], context: "ARTIFACT"), reason: arguments.value("reason"), signer: key)
+        try Data(signed.fileBytes()).write(to: URL(fileURLWithPath: out), options: .withoutOverwriting)
+        print("wrote signed approval \(approval) for \(positionals[0]) -> \(positionals[1]) by \(key.keyID) to \(out)")
+    }
+}

@@ -35,6 +35,17 @@ import Testing
             #expect(trusted.status == 0, "\(trusted.stdout)\(trusted.stderr)")
             #expect(trusted.stdout.contains("signed by ed25519:"))
             #expect(try run(["verify", "--deep", "--registry", registry]).status == 0)
+
+            // Signed approvals: a policy that requires one refuses without, accepts with.
+            let policy = temp.appendingPathComponent("policy.json")
+            try Data(#"{"rules":[{"aliases":"*","requireSignedApproval":true}],"schemaVersion":1}"#.utf8).write(to: policy)
+            #expect(try run(["policy", "set", policy.path, "--registry", registry]).status == 0)
+            #expect(try run(["promote", "champion", id, "--registry", registry, "--trust", trust]).stderr.contains("signed approval"))
+            let approval = temp.appendingPathComponent("approval.json").path
+            let approve = try run(["approve", "champion", id, "--approval", "CHG-42", "--key", keys + "/release", "--out", approval])
+            #expect(approve.status == 0, "\(approve.stderr)")
+            let promoted = try run(["promote", "champion", id, "--approval-file", approval, "--registry", registry, "--trust", trust])
+            #expect(promoted.status == 0, "\(promoted.stderr)")
         }
     }
 

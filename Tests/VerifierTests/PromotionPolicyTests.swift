@@ -51,6 +51,33 @@ import Testing
         }
     }
 
+    @Test func aSignedApprovalForExactlyThisChangeIsRequired() throws {
+        var rule = PromotionPolicy.Rule(aliases: "*")
+        rule.requireSignedApproval = true
+        try withFixture(rule) { f in
+            let id = try f.register("a")
+            let other = try f.register("b")
+            #expect(try f.refusal(id).message.contains("a signed approval"))
+            func attempt(_ approval: SignedApproval) throws -> RegistryError {
+                try #require(throws: RegistryError.self) { try f.registry.promote("champion", to: id, signedApproval: approval) }
+            }
+            let forOther = try SignedApproval(alias: "champion", approval: "CHG-1", approver: "carol", artifact: other, signer: f.alice)
+            #expect(try attempt(forOther).message.contains("is for \(other)"))
+            let otherAlias = try SignedApproval(alias: "canary", approval: "CHG-1", approver: "carol", artifact: id, signer: f.alice)
+            #expect(try attempt(otherAlias).message.contains("is for alias 'canary'"))
+            let untrusted = try SignedApproval(alias: "champion", approval: "CHG-1", approver: "mallory", artifact: id, signer: FakeSigner(name: "mallory"))
+            #expect(try attempt(untrusted).message.contains("not trusted"))
+            var forged = try SignedApproval(alias: "champion", approval: "CHG-1", approver: "carol", artifact: id, signer: f.alice)
+            forged.reason = "edited after signing"
+            #expect(try attempt(forged).message.contains("does not verify"))
+            let valid = try SignedApproval(alias: "champion", approval: "CHG-2", approver: "carol", artifact: id, reason: "release", signer: f.alice)
+            #expect(try SignedApproval(fileBytes: valid.fileBytes(), source: "approval.json") == valid)
+            let update = try f.registry.promote("champion", to: id, signedApproval: valid)
+            #expect(update.record.approval == "CHG-2")
+            #expect(update.event?.payload.objectValue?["signedApproval"]?.objectValue?["approver"]?.stringValue == "carol")
+        }
+    }
+
     @Test func signaturesFromTrustedKeysAreRequired() throws {
         var rule = PromotionPolicy.Rule(aliases: "champ*")
         rule.requiredSignatures = 1
@@ -156,6 +183,8 @@ import Testing
         rule.metrics = ["f1": .init(minimum: 0.5, maximum: 1)]
         rule.noRegression = ["f1": 0.02]
         rule.requireApproval = true
+        rule.requireSignedApproval = true
+        rule.approverKeys = ["ed25519:01"]
         let policy = PromotionPolicy(rules: [rule, PromotionPolicy.Rule(aliases: "*")])
         #expect(try PromotionPolicy(parsing: policy.fileBytes(), source: "policy.json") == policy)
         #expect(policy.rule(for: "document-classifier-champion")?.requiredSignatures == 2)

@@ -36,6 +36,10 @@ public struct PromotionPolicy: Hashable, Sendable {
         public var noRegression: [String: Double] = [:]
         /// An approval id must be given.
         public var requireApproval = false
+        /// A signed approval for exactly this alias and artifact, by a trusted key, must be presented.
+        public var requireSignedApproval = false
+        /// If not empty, only these key ids may sign approvals.
+        public var approverKeys: [String] = []
 
         /// Inclusive bounds for a metric.
         public struct Bounds: Hashable, Sendable {
@@ -90,6 +94,7 @@ public struct PromotionPolicy: Hashable, Sendable {
             try rule.rejectUnknownKeys(allowed: [
                 "aliases", "requireVerifiedDigests", "requiredSignatures", "trustedKeys", "requireContract",
                 "requireCompatibleContract", "requireEvaluationCard", "metrics", "noRegression", "requireApproval",
+                "requireSignedApproval", "approverKeys",
             ])
             var result = Rule(aliases: try rule.string("aliases"))
             result.requireVerifiedDigests = try rule.optionalBool("requireVerifiedDigests") ?? false
@@ -99,6 +104,8 @@ public struct PromotionPolicy: Hashable, Sendable {
             result.requireCompatibleContract = try rule.optionalBool("requireCompatibleContract") ?? false
             result.requireEvaluationCard = try rule.optionalBool("requireEvaluationCard") ?? false
             result.requireApproval = try rule.optionalBool("requireApproval") ?? false
+            result.requireSignedApproval = try rule.optionalBool("requireSignedApproval") ?? false
+            result.approverKeys = try rule.optionalStringArray("approverKeys") ?? []
             if let metrics = try rule.optionalObject("metrics") {
                 for name in metrics.keys {
                     let bounds = try metrics.object(name)
@@ -124,6 +131,8 @@ public struct PromotionPolicy: Hashable, Sendable {
             if rule.requireCompatibleContract { fields["requireCompatibleContract"] = .bool(true) }
             if rule.requireEvaluationCard { fields["requireEvaluationCard"] = .bool(true) }
             if rule.requireApproval { fields["requireApproval"] = .bool(true) }
+            if rule.requireSignedApproval { fields["requireSignedApproval"] = .bool(true) }
+            if !rule.approverKeys.isEmpty { fields["approverKeys"] = .array(rule.approverKeys.map(JSONValue.string)) }
             if !rule.metrics.isEmpty {
                 fields["metrics"] = .object(rule.metrics.mapValues { bounds in
                     var b: [String: JSONValue] = [:]
