@@ -74,6 +74,7 @@ extension Registry {
         guard try artifacts.contains(artifact) else {
             throw RegistryError(.notFound, "cannot point alias '\(alias)' at \(artifact): no such artifact in this registry")
         }
+        warmStampsForPolicy(alias: alias, target: artifact)
         return try withWriterLock {
             let current = try aliases.record(alias)
             try expecting.check(current, alias: alias)
@@ -99,6 +100,7 @@ extension Registry {
         let earlierTargets = Set(try aliasHistory(alias).compactMap { event in
             event.payload.objectValue?["artifact"]?.stringValue.flatMap(ArtifactID.init)
         })
+        if let target { warmStampsForPolicy(alias: alias, target: target) }
         return try withWriterLock {
             let current = try aliases.resolve(alias)
             try expecting.check(current, alias: alias)
@@ -178,6 +180,14 @@ extension Registry {
             if let current = request.current { try? aliases.write(current) } else { try? aliases.remove(request.alias) }
             throw error
         }
+    }
+
+    /// Hashes the target's changed files *before* the writer lock is taken when the policy will ask for verified
+    /// digests or signatures, so the check under the lock only compares stamps. Best effort: the gate decides.
+    private func warmStampsForPolicy(alias: String, target: ArtifactID) {
+        guard let rule = try? promotionPolicy().rule(for: alias), rule.requireVerifiedDigests || rule.requiredSignatures > 0
+        else { return }
+        _ = try? verifier().verifyForLoading(target)
     }
 
     /// Refuses revoked targets and checks the registry's `policy.json`; the writer lock is held.

@@ -58,12 +58,17 @@ public final class ArtifactVerifier: Sendable {
     /// files whose stamp changed (or that were never stamped). Microseconds when nothing changed.
     ///
     /// - Returns: the report; a changed file whose bytes no longer match is a `digestMismatch` finding.
-    public func verifyForLoading(_ id: ArtifactID) throws -> VerificationReport {
+    /// - Parameter checkingSignatures: also check every signature against the trust store (no extra hashing: the
+    ///   signatures cover the manifest, whose files the stamps vouch for).
+    public func verifyForLoading(_ id: ArtifactID, checkingSignatures: Bool = false) throws -> VerificationReport {
         let directory = store.layout.artifactPath(id)
-        var report = VerificationReport(artifact: id, depth: .quick)
-        guard let (manifest, _) = checkManifest(id, directory: directory, report: &report) else { return report }
+        var report = VerificationReport(artifact: id, depth: checkingSignatures ? .trust : .quick)
+        guard let (manifest, manifestBytes) = checkManifest(id, directory: directory, report: &report) else { return report }
         let statuses = checkStructure(manifest, directory: directory, report: &report)
         rehash(manifest, id: id, directory: directory, statuses: statuses, onlyChanged: true, report: &report)
+        if checkingSignatures {
+            checkSignatures(id, manifestBytes: manifestBytes, directory: directory, report: &report)
+        }
         return report
     }
 

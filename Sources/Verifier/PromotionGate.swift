@@ -33,10 +33,10 @@ public struct PromotionGate: Sendable {
             }
         }
 
-        let depth: VerificationReport.Depth? =
-            rule.requiredSignatures > 0 ? .trust : rule.requireVerifiedDigests ? .full : nil
-        if let depth {
-            let report = try verifier.verify(target, depth: depth)
+        if rule.requireVerifiedDigests || rule.requiredSignatures > 0 {
+            // Stamp-based: only files changed since they were last hashed are re-hashed, so a gate run under the
+            // writer lock does not re-read gigabytes (the registry warms the stamps before taking the lock).
+            let report = try verifier.verifyForLoading(target, checkingSignatures: rule.requiredSignatures > 0)
             let fileProblems = report.findings.filter { $0.kind != .badSignature }
             if rule.requireVerifiedDigests && !fileProblems.isEmpty {
                 unmet.append("the artifact's files do not verify: " + fileProblems.map(\.description).joined(separator: "; "))
