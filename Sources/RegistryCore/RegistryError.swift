@@ -57,6 +57,9 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
         public static let revoked = Code("revoked")
         /// A system call failed; ``RegistryError/underlying`` holds the ``SystemCallError``.
         public static let io = Code("io")
+        /// A file changed size, or became unreadable, while it was being hashed: typically a hard-linked or
+        /// moved source that another program rewrote meanwhile. Try again once the writer is done.
+        public static let fileChanged = Code("fileChanged")
     }
 
     /// What kind of failure this is.

@@ -1,6 +1,7 @@
 import ArtifactStore
 import Foundation
 import ModelRegistry
+import RegistryCore
 import RegistryTestSupport
 import Testing
 
@@ -191,6 +192,26 @@ import Darwin
             if call == .write { #expect(error.message.contains("disk is full")) }
             // The same registration succeeds once the fault is gone: nothing was half-published.
             #expect(try registry.register(directory: bundle, metadata: metadata).isNew)
+        }
+    }
+
+    @Test func aHardLinkedSourceTruncatedWhileBeingHashedFailsWithFileChangedAndPublishesNothing() throws {
+        try withTemporaryDirectory { temp in
+            let weights = BundleFixture.randomBytes(count: 3 * StreamingHasher.mappingWindow, seed: 7)
+            let bundle = try BundleFixture.write(["weights.bin": weights], to: temp.appendingPathComponent("bundle"))
+            let source = bundle.path + "/weights.bin"
+            let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
+            // The training script rewrites its checkpoint in place while the registry hashes the shared inode.
+            let token = FaultInjector.shared.perform(
+                { _ = truncate(source, 4096) }, before: .mmap, under: registry.layout.stagingPath + "/", after: 1)
+            let error = try failedRegistration(registry) {
+                try registry.register(directory: bundle, metadata: metadata, options: .init(mode: .hardlink))
+            }
+            FaultInjector.shared.remove(token)
+            #expect(error.code == .fileChanged)
+            #expect(error.message.contains("weights.bin"))
+            // Once the writer is done, registering the new content works.
+            #expect(try registry.register(directory: bundle, metadata: metadata, options: .init(mode: .hardlink)).isNew)
         }
     }
     #endif

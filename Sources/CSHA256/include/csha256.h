@@ -45,6 +45,19 @@ void mr_sha256_update(mr_sha256_ctx *ctx, const void *data, size_t length);
 void mr_sha256_final(const mr_sha256_ctx *ctx, uint8_t out[32]);
 
 /*
+ * Feeds `length` bytes of a read-only memory mapping of a file into the hash, like mr_sha256_update, but
+ * survives the file shrinking underneath: the SIGBUS raised by touching a page past the file's new end (or
+ * a page the kernel could not read) inside [data, data + length) is caught on this thread. Returns 0 when
+ * every byte was hashed; -1 when the mapping faulted (`ctx` is then meaningless: discard it); -2 when the
+ * guard could not be installed (nothing was hashed: read the file instead).
+ *
+ * The first call installs a process-wide SIGBUS handler with sigaction(). Every SIGBUS it does not own (a
+ * fault outside a guarded range, or on another thread) goes to the handler that was installed before it, or
+ * to the default action.
+ */
+int mr_sha256_update_mapped(mr_sha256_ctx *ctx, const void *data, size_t length);
+
+/*
  * Names the compression kernel that this thread's updates use: "x86-sha-ni", "armv8-crypto" or
  * "portable". The returned string is static.
  */

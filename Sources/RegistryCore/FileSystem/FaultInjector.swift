@@ -15,7 +15,9 @@ package final class FaultInjector: @unchecked Sendable {
     private struct Rule {
         let id: Int
         let call: SystemCall
-        let errno: Int32
+        /// The errno to fail with, or nil to let the call through after running `action`.
+        let errno: Int32?
+        let action: (@Sendable () -> Void)?
         let prefix: String
         var skip: Int
         var remaining: Int
@@ -33,7 +35,23 @@ package final class FaultInjector: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         nextID += 1
-        rules.append(Rule(id: nextID, call: call, errno: errno, prefix: prefix, skip: after, remaining: times))
+        rules.append(
+            Rule(id: nextID, call: call, errno: errno, action: nil, prefix: prefix, skip: after, remaining: times))
+        isEmpty = false
+        return nextID
+    }
+
+    /// Runs `action` just before the `after + 1`-th `call` on a path starting with `prefix`, once, and then
+    /// lets that call through: for tests that change a file between two system calls of an operation (a
+    /// source truncated while it is being hashed). Returns a token for ``remove(_:)``.
+    @discardableResult
+    package func perform(
+        _ action: @escaping @Sendable () -> Void, before call: SystemCall, under prefix: String, after: Int = 0
+    ) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        nextID += 1
+        rules.append(Rule(id: nextID, call: call, errno: nil, action: action, prefix: prefix, skip: after, remaining: 1))
         isEmpty = false
         return nextID
     }
@@ -48,9 +66,15 @@ package final class FaultInjector: @unchecked Sendable {
 
     /// The errno to fail with, or nil to let the call through.
     package func fault(for call: SystemCall, path: String) -> Int32? {
+        let (errno, action) = match(call, path)
+        action?()  // outside the lock: the action may make system calls of its own
+        return errno
+    }
+
+    private func match(_ call: SystemCall, _ path: String) -> (Int32?, (@Sendable () -> Void)?) {
         lock.lock()
         defer { lock.unlock() }
-        if isEmpty { return nil }
+        if isEmpty { return (nil, nil) }
         for index in rules.indices where rules[index].call == call && path.hasPrefix(rules[index].prefix) {
             if rules[index].skip > 0 {
                 rules[index].skip -= 1
@@ -58,9 +82,9 @@ package final class FaultInjector: @unchecked Sendable {
             }
             guard rules[index].remaining > 0 else { continue }
             rules[index].remaining -= 1
-            return rules[index].errno
+            return (rules[index].errno, rules[index].action)
         }
-        return nil
+        return (nil, nil)
     }
 }
 #endif

@@ -13,7 +13,7 @@ internal import CRegistryShims
 /// The system calls the fault injector can target.
 package enum SystemCall: String, Sendable, CaseIterable {
     case open, read, write, fsync, close, rename, link, unlink, mkdir, rmdir, flock, fstat, lstat, fchmod
-    case statfs, clone, opendir, ftruncate
+    case statfs, clone, opendir, ftruncate, mmap
 }
 
 /// Consults the fault injector for calls made outside this file (for example `opendir`).
@@ -152,6 +152,27 @@ package func system_fchmod(_ fd: Int32, _ mode: mode_t, path: String) throws(Sys
 package func system_ftruncate(_ fd: Int32, _ length: Int64, path: String) throws(SystemCallError) {
     try check(.ftruncate, path: path)
     _ = try retrying(.ftruncate) { ftruncate(fd, off_t(length)) }
+}
+
+/// mmap(2): maps `length` bytes of `fd` from `offset`, read-only and shared, for hashing.
+///
+/// Touching a page past the file's end raises SIGBUS; only `SHA256State.updateMapped` may read the mapping.
+package func system_mapReadOnly(_ fd: Int32, offset: Int64, length: Int, path: String) throws(SystemCallError)
+    -> UnsafeRawBufferPointer
+{
+    try check(.mmap, path: path)
+    guard let address = mmap(nil, length, PROT_READ, MAP_SHARED, fd, off_t(offset)), address != MAP_FAILED else {
+        throw SystemCallError(systemCall: "mmap", errno: errno)
+    }
+    _ = madvise(address, length, MADV_SEQUENTIAL)
+    _ = posix_fadvise(fd, off_t(offset) + off_t(length), off_t(length), POSIX_FADV_WILLNEED)
+    return UnsafeRawBufferPointer(start: address, count: length)
+}
+
+/// munmap(2): releases a mapping made by ``system_mapReadOnly(_:offset:length:path:)``.
+package func system_unmap(_ mapping: UnsafeRawBufferPointer) {
+    guard let base = mapping.baseAddress else { return }
+    _ = munmap(UnsafeMutableRawPointer(mutating: base), mapping.count)
 }
 
 /// statfs(2): which kind of file system holds `path` (Linux `f_type` magic, Darwin `f_fstypename`).

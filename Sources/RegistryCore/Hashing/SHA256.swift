@@ -76,6 +76,28 @@ public struct SHA256State: HashState {
         mr_sha256_update(&context, base, bytes.count)
     }
 
+    /// How ``updateMapped(_:)`` ended.
+    package enum MappedUpdate {
+        /// Every byte was hashed.
+        case hashed
+        /// Touching the mapping raised SIGBUS (the file shrank, or a page could not be read). The state is
+        /// meaningless now.
+        case faulted
+        /// The SIGBUS guard could not be installed; nothing was hashed.
+        case unguarded
+    }
+
+    /// Feeds bytes of a read-only memory mapping of a file, catching the SIGBUS that touching a page past
+    /// the file's end would raise, so a file truncated meanwhile fails the hash instead of the process.
+    package mutating func updateMapped(_ bytes: UnsafeRawBufferPointer) -> MappedUpdate {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return .hashed }
+        switch mr_sha256_update_mapped(&context, base, bytes.count) {
+        case 0: return .hashed
+        case -1: return .faulted
+        default: return .unguarded
+        }
+    }
+
     /// Returns the digest of everything fed so far.
     ///
     /// The padding is applied to a copy, so the state is unchanged: calling `finalize()` again returns the
