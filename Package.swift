@@ -51,6 +51,11 @@ let package = Package(
             name: "example-benchmark-harness", dependencies: ["ModelRegistry"], path: "Examples/benchmark-harness",
             swiftSettings: swiftSettings),
         .target(name: "RegistryTestSupport", dependencies: ["ModelRegistry"], swiftSettings: swiftSettings),
+        // A child process for the SIGBUS-guard tests: what happens to signals that are not ours cannot be
+        // tested in the test process itself.
+        .executableTarget(
+            name: "signal-probe", dependencies: ["RegistryCore", "RegistryTestSupport"], path: "Tests/SignalProbe",
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "RegistryCoreTests", dependencies: ["RegistryCore", "RegistryTestSupport", "CSHA256"],
             exclude: ["Fixtures"], swiftSettings: swiftSettings),

@@ -16,22 +16,28 @@ public enum CLIRunner {
     }
 
     /// The `modelreg` binary built next to the test bundle, if any.
-    public static let binary: URL? = {
+    public static let binary: URL? = executable(named: "modelreg")
+
+    /// The executable product `name` of this package built next to the test bundle, if any.
+    public static func executable(named name: String) -> URL? {
         let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let candidates = [
-            besideTests.appendingPathComponent("modelreg"),
-            besideTests.deletingLastPathComponent().appendingPathComponent("modelreg"),
+            besideTests.appendingPathComponent(name),
+            besideTests.deletingLastPathComponent().appendingPathComponent(name),
             URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent(".build/debug/modelreg"),  // Sources/RegistryTestSupport → root
+                .deletingLastPathComponent().appendingPathComponent(".build/debug/" + name),  // Sources/RegistryTestSupport → root
         ]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }()
+    }
 
-    /// Runs `modelreg` with `arguments`; `MODELREG_REGISTRY` is cleared and Swift's backtracer disabled (a child
-    /// that is meant to crash must not hang the test on its output pipe).
-    public static func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> Outcome {
-        guard let binary = Self.binary else {
-            throw RegistryError(.notFound, "the modelreg binary was not found next to the tests; run 'swift build' first")
+    /// Runs `modelreg` (or the product named `executable`) with `arguments`; `MODELREG_REGISTRY` is cleared and
+    /// Swift's backtracer disabled (a child that is meant to crash must not hang the test on its output pipe).
+    public static func run(
+        _ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil,
+        executable: String = "modelreg"
+    ) throws -> Outcome {
+        guard let binary = executable == "modelreg" ? Self.binary : Self.executable(named: executable) else {
+            throw RegistryError(.notFound, "the \(executable) binary was not found next to the tests; run 'swift build' first")
         }
         let process = Process()
         process.executableURL = binary

@@ -203,7 +203,10 @@ import Darwin
             let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
             // The training script rewrites its checkpoint in place while the registry hashes the shared inode.
             let token = FaultInjector.shared.perform(
-                { _ = truncate(source, 4096) }, before: .mmap, under: registry.layout.stagingPath + "/", after: 1)
+                {
+                    _ = chmod(source, 0o644)  // registration made the shared inode read-only; its owner may undo that
+                    _ = truncate(source, 4096)
+                }, before: .mmap, under: registry.layout.stagingPath + "/", after: 1)
             let error = try failedRegistration(registry) {
                 try registry.register(directory: bundle, metadata: metadata, options: .init(mode: .hardlink))
             }

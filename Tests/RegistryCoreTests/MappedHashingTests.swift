@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import RegistryCore
 import RegistryTestSupport
@@ -77,7 +78,7 @@ import Darwin
                 try StreamingHasher.hashFile(path, algorithm: SHA256Algorithm())
             }
             #expect(error.code == .fileChanged)
-            #expect(error.message.contains("changed size from \(2 * Self.window) to \(2 * Self.window + 3) bytes"))
+            #expect(error.message.contains("changed (from \(2 * Self.window) to \(2 * Self.window + 3) bytes)"))
         }
     }
     #endif
@@ -107,22 +108,97 @@ import Darwin
 
     @Test func faultsOnSeveralThreadsAtOnceAreEachCaughtOnTheirOwnThread() throws {
         try withTemporaryDirectory { temp in
-            let count = 8
-            let files = try (0..<count).map { try writeRandomFile(temp, "part-\($0).bin", size: (1 << 20) + $0).0 }
-            let outcomes = try ParallelWork.map(count, maxConcurrency: 4) { index -> SHA256State.MappedUpdate? in
-                guard let file = try? OpenFile.open(files[index], O_RDONLY) else { return nil }
-                defer { try? file.close() }
-                guard
-                    let mapping = try? system_mapReadOnly(
-                        file.fd, offset: 0, length: (1 << 20) + index, path: files[index])
-                else { return nil }
-                defer { system_unmap(mapping) }
-                // Even-numbered files are emptied first and must fault; odd ones stay whole and must hash.
-                if index % 2 == 0 { _ = truncate(files[index], 0) }
-                var state = SHA256State()
-                return state.updateMapped(mapping)
+            // Odd threads hash a long valid mapping while even threads fault again and again; all start together.
+            // A guard that were not per thread would jump into another thread's frame, or send its fault to the
+            // wrong range, and this would crash or report a wrong outcome.
+            let threads = 4
+            let long = 4 * StreamingHasher.mappingWindow
+            let files = try (0..<threads).map { index in
+                try writeRandomFile(temp, "part-\(index).bin", size: index % 2 == 0 ? 1 << 20 : long + index)
             }
-            #expect(outcomes == (0..<count).map { $0 % 2 == 0 ? .faulted : .hashed })
+            let ready = DispatchSemaphore(value: 0)
+            let go = DispatchSemaphore(value: 0)
+            let done = DispatchGroup()
+            let results = OutcomeTable(count: threads)
+            for index in 0..<threads {
+                done.enter()
+                Thread {
+                    defer { done.leave() }
+                    let (path, bytes) = files[index]
+                    guard let file = try? OpenFile.open(path, O_RDONLY) else { _ = ready.signal(); return }
+                    defer { try? file.close() }
+                    guard let mapping = try? system_mapReadOnly(file.fd, offset: 0, length: bytes.count, path: path)
+                    else { _ = ready.signal(); return }
+                    defer { system_unmap(mapping) }
+                    if index % 2 == 0 { _ = truncate(path, 0) }
+                    _ = ready.signal()
+                    go.wait()
+                    if index % 2 == 1 {
+                        var state = SHA256State()
+                        let outcome = state.updateMapped(mapping)
+                        results.set(index, [outcome, state.finalize() == SHA256Algorithm().hash(bytes) ? .hashed : .faulted])
+                    } else {
+                        results.set(index, (0..<200).map { _ in
+                            var doomed = SHA256State()
+                            return doomed.updateMapped(mapping)
+                        })
+                    }
+                }.start()
+            }
+            for _ in 0..<threads { ready.wait() }
+            for _ in 0..<threads { go.signal() }
+            done.wait()
+            let outcomes = results.values
+            for (index, outcome) in outcomes.enumerated() {
+                #expect(outcome == (index % 2 == 0 ? Array(repeating: .faulted, count: 200) : [.hashed, .hashed]))
+            }
         }
+    }
+
+    /// Per-thread results, filled from several threads.
+    private final class OutcomeTable: @unchecked Sendable {
+        private let lock = NSLock()
+        private var storage: [[SHA256State.MappedUpdate]]
+        init(count: Int) { storage = Array(repeating: [], count: count) }
+        func set(_ index: Int, _ value: [SHA256State.MappedUpdate]) { lock.withLock { storage[index] = value } }
+        var values: [[SHA256State.MappedUpdate]] { lock.withLock { storage } }
+    }
+
+    // MARK: Signals that are not ours, in a child process
+
+    /// Runs `signal-probe SCENARIO DIRECTORY`.
+    private func probe(_ scenario: String) throws -> CLIRunner.Outcome {
+        try withTemporaryDirectory { temp in try CLIRunner.run([scenario, temp.path], executable: "signal-probe") }
+    }
+
+    @Test(.enabled(if: CLIRunner.executable(named: "signal-probe") != nil, "needs the built signal-probe"))
+    func aFaultOutsideTheGuardStillKillsTheProcessWithSIGBUS() throws {
+        let outcome = try probe("unguarded-fault")
+        #expect(outcome.wasKilled && outcome.status == SIGBUS, "\(outcome)")
+        #expect(!outcome.stdout.contains("alive"))
+    }
+
+    @Test(.enabled(if: CLIRunner.executable(named: "signal-probe") != nil, "needs the built signal-probe"))
+    func aSIGBUSSentWithKillGetsTheDefaultActionOrTheIgnoreTheHostChose() throws {
+        let killed = try probe("sent-default")
+        #expect(killed.wasKilled && killed.status == SIGBUS, "\(killed)")
+        let ignored = try probe("sent-ignored")
+        #expect(!ignored.wasKilled && ignored.status == 0 && ignored.stdout.contains("alive"), "\(ignored)")
+    }
+
+    @Test(.enabled(if: CLIRunner.executable(named: "signal-probe") != nil, "needs the built signal-probe"))
+    func aSIGBUSThatIsNotOursReachesTheHandlerInstalledBeforeTheGuard() throws {
+        let outcome = try probe("previous-handler")
+        #expect(outcome.status == 0 && outcome.stdout.contains("previous handler ran 1 time(s)"), "\(outcome)")
+    }
+
+    @Test(.enabled(if: CLIRunner.executable(named: "signal-probe") != nil, "needs the built signal-probe"))
+    func aHostThatReplacesTheHandlerGetsReadsInsteadOfMappingsAndNeverOurFaults() throws {
+        let outcome = try probe("replaced-handler")
+        #expect(!outcome.wasKilled && outcome.status == 0, "\(outcome)")
+        #expect(outcome.stdout.contains("read instead of mapping: digest ok"))
+        #if DEBUG
+        #expect(outcome.stdout.contains("truncated file: fileChanged"))
+        #endif
     }
 }

@@ -49,11 +49,12 @@ void mr_sha256_final(const mr_sha256_ctx *ctx, uint8_t out[32]);
  * survives the file shrinking underneath: the SIGBUS raised by touching a page past the file's new end (or
  * a page the kernel could not read) inside [data, data + length) is caught on this thread. Returns 0 when
  * every byte was hashed; -1 when the mapping faulted (`ctx` is then meaningless: discard it); -2 when the
- * guard could not be installed (nothing was hashed: read the file instead).
+ * guard is not in place (nothing was hashed: read the file instead).
  *
  * The first call installs a process-wide SIGBUS handler with sigaction(). Every SIGBUS it does not own (a
- * fault outside a guarded range, or on another thread) goes to the handler that was installed before it, or
- * to the default action.
+ * fault outside a guarded range, or on another thread, or a signal sent with kill()) goes to the handler
+ * that was installed before it, or to the default action. When a host later replaces the handler, every
+ * call returns -2 from then on, so the host's handler never sees one of our faults.
  */
 int mr_sha256_update_mapped(mr_sha256_ctx *ctx, const void *data, size_t length);
 

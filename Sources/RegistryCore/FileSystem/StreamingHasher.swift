@@ -51,65 +51,85 @@ package enum StreamingHasher {
             guard status.kind == .regular else {
                 throw RegistryError(.invalidPath, "'\(path)' is not a regular file", path: path)
             }
-            return try hashWhole(file, size: status.size, algorithm: algorithm)
+            return try hashWhole(file, before: status, algorithm: algorithm)
         }
     }
 
     /// Copies `source` into `destination` (both open) while hashing the bytes; does not fsync.
     package static func copy(from source: OpenFile, to destination: OpenFile, algorithm: some HashAlgorithm) throws -> Result {
-        try pump(from: source, to: destination, algorithm: algorithm)
+        try pump(from: source, to: destination, state: algorithm.makeState())
     }
 
     /// Hashes a freshly opened regular file (its offset at 0) to the end.
     package static func hash(_ source: OpenFile, algorithm: some HashAlgorithm) throws -> Result {
-        try hashWhole(source, size: try source.fileStatus().size, algorithm: algorithm)
+        try hashWhole(source, before: try source.fileStatus(), algorithm: algorithm)
     }
 
-    private static func hashWhole(_ file: OpenFile, size: Int64, algorithm: some HashAlgorithm) throws -> Result {
-        if mapsFiles, size >= smallestMappedFile, algorithm is SHA256Algorithm,
-            let result = try hashMapped(file, size: size)
-        {
-            return result
+    /// Hashes the whole file, and fails with `.fileChanged` unless it kept the size, mtime and ctime it had
+    /// before: a digest of bytes that changed midway describes no version of the file.
+    private static func hashWhole(_ file: OpenFile, before: FileStatus, algorithm: some HashAlgorithm) throws -> Result {
+        let result =
+            if mapsFiles, before.size >= smallestMappedFile, algorithm is SHA256Algorithm {
+                try hashMapped(file, size: before.size)
+            } else {
+                try pump(from: file, to: nil, state: algorithm.makeState())
+            }
+        let after = try file.fileStatus()
+        guard result.size == before.size, after.size == before.size, after.modified == before.modified,
+            after.changed == before.changed
+        else {
+            let sizes = after.size == before.size ? "" : " (from \(before.size) to \(after.size) bytes)"
+            throw RegistryError(
+                .fileChanged, "'\(file.path)' changed\(sizes) while it was being hashed; try again once its writer is done",
+                path: file.path)
         }
-        return try pump(from: file, to: nil, algorithm: algorithm)
+        return result
     }
 
-    /// Hashes `size` bytes of `file` with SHA-256 through memory mappings; nil when the first window cannot
-    /// be mapped or guarded, so the caller reads the file instead.
-    private static func hashMapped(_ file: OpenFile, size: Int64) throws -> Result? {
+    /// Hashes `size` bytes of `file` with SHA-256 through memory mappings. Where a window cannot be mapped or
+    /// guarded (see `mr_sha256_update_mapped`), the rest of the file is read instead, into the same state.
+    private static func hashMapped(_ file: OpenFile, size: Int64) throws -> Result {
         var state = SHA256State()
         var offset: Int64 = 0
         while offset < size {
             let length = Int(min(Int64(mappingWindow), size - offset))
-            let mapping: UnsafeRawBufferPointer
-            do {
-                mapping = try system_mapReadOnly(file.fd, offset: offset, length: length, path: file.path)
-            } catch {
-                if offset == 0 { return nil }
-                throw RegistryError.systemCall(error, "map for hashing", path: file.path)
+            guard let mapping = try? system_mapReadOnly(file.fd, offset: offset, length: length, path: file.path) else {
+                break
             }
             let outcome = state.updateMapped(mapping)
             system_unmap(mapping)
             switch outcome {
             case .hashed:
                 offset += Int64(length)
-            case .unguarded where offset == 0:
-                return nil
-            case .faulted, .unguarded:
-                throw RegistryError(
-                    .fileChanged,
-                    "'\(file.path)' could not be read at byte \(offset) or later while it was being hashed: "
-                        + "another program truncated it, or the disk failed", path: file.path)
+                continue
+            case .unguarded:
+                break
+            case .faulted:
+                throw faultError(file, at: offset, length: length)
             }
+            break
         }
-        let sizeAfter = try file.fileStatus().size
-        guard sizeAfter == size else {
-            throw RegistryError(
+        guard offset < size else { return Result(size: size, digest: state.finalize()) }
+        do {
+            try system_seek(file.fd, to: offset, path: file.path)
+        } catch {
+            throw RegistryError.systemCall(error, "seek for hashing", path: file.path)
+        }
+        let rest = try pump(from: file, to: nil, state: state)
+        return Result(size: offset + rest.size, digest: rest.digest)
+    }
+
+    /// The error for a SIGBUS caught in the window at `offset`: the file shrank, or the disk failed.
+    private static func faultError(_ file: OpenFile, at offset: Int64, length: Int) -> RegistryError {
+        if let now = try? file.fileStatus(), now.size < offset + Int64(length) {
+            return RegistryError(
                 .fileChanged,
-                "'\(file.path)' changed size from \(size) to \(sizeAfter) bytes while it was being hashed",
-                path: file.path)
+                "'\(file.path)' was truncated to \(now.size) bytes while it was being hashed; try again once its "
+                    + "writer is done", path: file.path)
         }
-        return Result(size: size, digest: state.finalize())
+        return RegistryError(
+            .io, "cannot read '\(file.path)' between bytes \(offset) and \(offset + Int64(length)): an I/O error "
+                + "(SIGBUS on a mapped page)", path: file.path)
     }
 
     private final class Pipeline: @unchecked Sendable {
@@ -137,8 +157,8 @@ package enum StreamingHasher {
         func drain() { queue.sync {} }
     }
 
-    private static func pump(from source: OpenFile, to destination: OpenFile?, algorithm: some HashAlgorithm) throws -> Result {
-        let pipeline = Pipeline(state: algorithm.makeState())
+    private static func pump(from source: OpenFile, to destination: OpenFile?, state: any HashState) throws -> Result {
+        let pipeline = Pipeline(state: state)
         var total: Int64 = 0
         var lastWriteback: Int64 = 0
         var slot = 0

@@ -13,7 +13,7 @@ internal import CRegistryShims
 /// The system calls the fault injector can target.
 package enum SystemCall: String, Sendable, CaseIterable {
     case open, read, write, fsync, close, rename, link, unlink, mkdir, rmdir, flock, fstat, lstat, fchmod
-    case statfs, clone, opendir, ftruncate, mmap
+    case statfs, clone, opendir, ftruncate, mmap, lseek
 }
 
 /// Consults the fault injector for calls made outside this file (for example `opendir`).
@@ -154,6 +154,12 @@ package func system_ftruncate(_ fd: Int32, _ length: Int64, path: String) throws
     _ = try retrying(.ftruncate) { ftruncate(fd, off_t(length)) }
 }
 
+/// lseek(2) with `SEEK_SET`: moves the file offset that the next `read` starts from.
+package func system_seek(_ fd: Int32, to offset: Int64, path: String) throws(SystemCallError) {
+    try check(.lseek, path: path)
+    _ = try retrying(.lseek) { lseek(fd, off_t(offset), SEEK_SET) }
+}
+
 /// mmap(2): maps `length` bytes of `fd` from `offset`, read-only and shared, for hashing.
 ///
 /// Touching a page past the file's end raises SIGBUS; only `SHA256State.updateMapped` may read the mapping.
@@ -164,8 +170,15 @@ package func system_mapReadOnly(_ fd: Int32, offset: Int64, length: Int, path: S
     guard let address = mmap(nil, length, PROT_READ, MAP_SHARED, fd, off_t(offset)), address != MAP_FAILED else {
         throw SystemCallError(systemCall: "mmap", errno: errno)
     }
+    // Best effort: sequential read-ahead for this window, and start reading the next one, so that a cold file
+    // is read while this window is hashed.
     _ = madvise(address, length, MADV_SEQUENTIAL)
+    #if canImport(Darwin)
+    var advice = radvisory(ra_offset: off_t(offset) + off_t(length), ra_count: Int32(clamping: length))
+    _ = fcntl(fd, F_RDADVISE, &advice)
+    #else
     _ = posix_fadvise(fd, off_t(offset) + off_t(length), off_t(length), POSIX_FADV_WILLNEED)
+    #endif
     return UnsafeRawBufferPointer(start: address, count: length)
 }
 
