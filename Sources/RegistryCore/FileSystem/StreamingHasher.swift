@@ -98,16 +98,9 @@ package enum StreamingHasher {
             }
             let outcome = state.updateMapped(mapping)
             system_unmap(mapping)
-            switch outcome {
-            case .hashed:
-                offset += Int64(length)
-                continue
-            case .unguarded:
-                break
-            case .faulted:
-                throw faultError(file, at: offset, length: length)
-            }
-            break
+            if outcome == .unguarded { break }
+            if outcome == .faulted { throw faultError(file, at: offset, length: length) }
+            offset += Int64(length)
         }
         guard offset < size else { return Result(size: size, digest: state.finalize()) }
         do {
