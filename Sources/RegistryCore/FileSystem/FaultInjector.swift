@@ -32,13 +32,7 @@ package final class FaultInjector: @unchecked Sendable {
     /// `times` times (`Int.max` for always). Returns a token for ``remove(_:)``.
     @discardableResult
     package func inject(_ call: SystemCall, errno: Int32, under prefix: String, after: Int = 0, times: Int = .max) -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        nextID += 1
-        rules.append(
-            Rule(id: nextID, call: call, errno: errno, action: nil, prefix: prefix, skip: after, remaining: times))
-        isEmpty = false
-        return nextID
+        add { id in Rule(id: id, call: call, errno: errno, action: nil, prefix: prefix, skip: after, remaining: times) }
     }
 
     /// Runs `action` just before the `after + 1`-th `call` on a path starting with `prefix`, once, and then
@@ -48,10 +42,14 @@ package final class FaultInjector: @unchecked Sendable {
     package func perform(
         _ action: @escaping @Sendable () -> Void, before call: SystemCall, under prefix: String, after: Int = 0
     ) -> Int {
+        add { id in Rule(id: id, call: call, errno: nil, action: action, prefix: prefix, skip: after, remaining: 1) }
+    }
+
+    private func add(_ makeRule: (Int) -> Rule) -> Int {
         lock.lock()
         defer { lock.unlock() }
         nextID += 1
-        rules.append(Rule(id: nextID, call: call, errno: nil, action: action, prefix: prefix, skip: after, remaining: 1))
+        rules.append(makeRule(nextID))
         isEmpty = false
         return nextID
     }
