@@ -67,14 +67,21 @@ import Testing
         }
     }
 
+    /// Registers the standard bundle in a new registry under `temp`, then copies its artifact directory to
+    /// `relativePath` under `temp`, outside the registry.
+    private func registerAndCopy(in temp: URL, to relativePath: String) throws -> (Registry, Artifact, URL) {
+        let bundle = try BundleFixture.write(BundleFixture.standard, to: temp.appendingPathComponent("bundle"))
+        let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
+        let artifact = try registry.register(directory: bundle, metadata: metadata).artifact
+        let copy = temp.appendingPathComponent(relativePath)
+        try FileManager.default.createDirectory(at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: artifact.directory, to: copy)
+        return (registry, artifact, copy)
+    }
+
     @Test func anArtifactDirectoryCopiedElsewhereReDerivesItsId() throws {
         try withTemporaryDirectory { temp in
-            let bundle = try BundleFixture.write(BundleFixture.standard, to: temp.appendingPathComponent("bundle"))
-            let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
-            let artifact = try registry.register(directory: bundle, metadata: metadata).artifact
-            let copy = temp.appendingPathComponent("elsewhere/some-other-name")
-            try FileManager.default.createDirectory(at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try FileManager.default.copyItem(at: artifact.directory, to: copy)
+            let (registry, artifact, copy) = try registerAndCopy(in: temp, to: "elsewhere/some-other-name")
             #expect(try registry.artifacts.identify(directory: copy, verifyFiles: true) == artifact.id)
 
             // A second, unrelated registry derives the same id without the first one.
@@ -85,11 +92,7 @@ import Testing
 
     @Test func aTamperedCopyIsCaughtWhenFilesAreVerified() throws {
         try withTemporaryDirectory { temp in
-            let bundle = try BundleFixture.write(BundleFixture.standard, to: temp.appendingPathComponent("bundle"))
-            let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
-            let artifact = try registry.register(directory: bundle, metadata: metadata).artifact
-            let copy = temp.appendingPathComponent("copy")
-            try FileManager.default.copyItem(at: artifact.directory, to: copy)
+            let (registry, artifact, copy) = try registerAndCopy(in: temp, to: "copy")
             let weights = copy.appendingPathComponent("weights.bin")
             try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: weights.path)
             var bytes = Array(try Data(contentsOf: weights))
@@ -109,11 +112,7 @@ import Testing
 
     @Test func anUnlistedFileInACopiedDirectoryIsReported() throws {
         try withTemporaryDirectory { temp in
-            let bundle = try BundleFixture.write(BundleFixture.standard, to: temp.appendingPathComponent("bundle"))
-            let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
-            let artifact = try registry.register(directory: bundle, metadata: metadata).artifact
-            let copy = temp.appendingPathComponent("copy")
-            try FileManager.default.copyItem(at: artifact.directory, to: copy)
+            let (registry, _, copy) = try registerAndCopy(in: temp, to: "copy")
             try Data("smuggled".utf8).write(to: copy.appendingPathComponent("tokenizer/extra.txt"))
             let error = try #require(throws: RegistryError.self) {
                 try registry.artifacts.identify(directory: copy, verifyFiles: true)
