@@ -22,7 +22,7 @@ public final class FileAliasStore: Sendable {
 
     /// The path of an alias file.
     public func path(of alias: String) -> String {
-        layout.aliasesPath + "/" + alias + ".json"
+        layout.aliasPath(alias)
     }
 
     // MARK: Reading (lock-free)

@@ -65,6 +65,19 @@ extension FileArtifactStore {
 
     private func stage(files: [SourceFile], metadata: ArtifactMetadata, options: IngestOptions, context: String) throws -> StagedArtifact {
         try metadata.validate(context: context)
+        if files.isEmpty && !options.allowEmpty {
+            throw RegistryError(
+                .invalidArgument,
+                "\(context): there are no files to register (pass allowEmpty to register an empty artifact)")
+        }
+        if !options.allowForeignParents {
+            for parent in metadata.parents where try !contains(parent) {
+                throw RegistryError(
+                    .notFound,
+                    "\(context) (parents): \(parent) is not an artifact of registry '\(layout.rootPath)' (pass "
+                        + "allowForeignParents for a parent from another registry)")
+            }
+        }
         for file in files { try BundlePath.check(file.path, context: context) }
         try BundlePath.checkDistinct(files.map(\.path), context: context)
         for (path, mediaType) in options.mediaTypes where !files.contains(where: { $0.path == path }) {
@@ -86,7 +99,7 @@ extension FileArtifactStore {
             }
         }
         try FileSystem.makeDirectory(layout.stagingPath)
-        let staging = layout.stagingPath + "/" + FileSystem.uniqueName("ingest-")
+        let staging = layout.stagingPath + "/" + FileSystem.uniqueName(RegistryLayout.stagingPrefix)
         try FileSystem.makeDirectory(staging, allowExisting: false, syncParent: false)
         do {
             return try fill(staging: staging, files: files, metadata: metadata, options: options, linkedModes: linkedModes)
@@ -185,6 +198,35 @@ extension FileArtifactStore {
         if outcome == .targetExisted { try discard(staged) }
         let artifact = Artifact(id: staged.id, manifest: staged.manifest, directory: URL(fileURLWithPath: target, isDirectory: true))
         return Registration(artifact: artifact, isNew: outcome == .published, copiedInstead: staged.copiedInstead)
+    }
+
+    /// Whether the staged artifact's id is already published; if so, waits until that directory entry is durable
+    /// (the writer that renamed it may have crashed before its own directory fsync).
+    public func isPublished(_ staged: StagedArtifact) throws -> Bool {
+        guard try contains(staged.id) else { return false }
+        try FileSystem.syncDirectory(layout.artifactsPath)
+        return true
+    }
+
+    /// The registration result for a staged artifact, as published at its id's directory.
+    public func registration(of staged: StagedArtifact, isNew: Bool) -> Registration {
+        let directory = URL(fileURLWithPath: layout.artifactPath(staged.id), isDirectory: true)
+        return Registration(
+            artifact: Artifact(id: staged.id, manifest: staged.manifest, directory: directory), isNew: isNew,
+            copiedInstead: staged.copiedInstead)
+    }
+
+    /// Takes a just-published artifact back out of `artifacts/` (its registration event could not be written):
+    /// renames the directory into `staging/`, syncs, then deletes it. The caller holds the writer lock.
+    ///
+    /// - Durability: after the rename and the fsync of `artifacts/`, the artifact is gone; a crash before the
+    ///   delete leaves only an orphan in `staging/`.
+    public func unpublish(_ id: ArtifactID) throws {
+        let parked = layout.stagingPath + "/" + FileSystem.uniqueName(RegistryLayout.stagingPrefix)
+        try FileSystem.makeDirectory(layout.stagingPath)
+        try FileSystem.rename(layout.artifactPath(id), to: parked)
+        try FileSystem.syncDirectory(layout.artifactsPath)
+        try FileSystem.removeTree(parked)
     }
 
     /// Removes a staged artifact that will not be published, and gives hard-linked sources their permission bits

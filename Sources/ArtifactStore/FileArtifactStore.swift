@@ -47,7 +47,7 @@ public final class FileArtifactStore: Sendable {
 
     /// Whether an artifact with this id is published.
     public func contains(_ id: ArtifactID) throws -> Bool {
-        try FileSystem.status(layout.artifactPath(id) + "/manifest.json") != nil
+        try FileSystem.status(layout.manifestPath(of: id)) != nil
     }
 
     /// Opens a published artifact: reads its manifest and checks that the manifest's digest is the id.

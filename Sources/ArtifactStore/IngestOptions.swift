@@ -36,10 +36,21 @@ extension FileArtifactStore {
         public var maxConcurrency: Int
 
         /// Creates options.
+        /// Accept a bundle with no files (refused by default: an empty artifact is almost always a wrong path).
+        public var allowEmpty: Bool
+        /// Accept parents (``ArtifactMetadata/parents``) that are not in this registry, for lineage that
+        /// crosses registries. Refused by default: a mistyped parent would make wrong lineage permanent.
+        public var allowForeignParents: Bool
+
+        /// Creates options; the defaults copy, refuse symbolic links, empty bundles and unknown parents, and hash
+        /// on every core.
         public init(
             mode: IngestMode = .copy, followSymlinks: Bool = false, mediaTypes: [String: String] = [:],
-            maxConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount
+            maxConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount, allowEmpty: Bool = false,
+            allowForeignParents: Bool = false
         ) {
+            self.allowEmpty = allowEmpty
+            self.allowForeignParents = allowForeignParents
             self.mode = mode
             self.followSymlinks = followSymlinks
             self.mediaTypes = mediaTypes

@@ -45,30 +45,30 @@ extension AuditEvent {
             return bytes.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }
         }
 
-        /// An artifact was published. Payload: `artifact`, and whatever the writer adds (name, size …).
+        /// An artifact was published. Payload: `ArtifactRegistered` (FORMAT.md §9.3).
         public static let artifactRegistered: Kind = "artifact_registered"
-        /// An alias was pointed at an artifact. Payload: `alias`, `artifact`, `previousArtifact` (or null) ….
+        /// An alias was created or pointed at a new target. Payload: `AliasMoved`.
         public static let aliasPromoted: Kind = "alias_promoted"
-        /// An alias was pointed back at an earlier artifact. Payload: `alias`, `artifact`, `previousArtifact` ….
+        /// An alias was pointed back at an earlier target. Payload: `AliasMoved`.
         public static let aliasRolledBack: Kind = "alias_rolled_back"
-        /// An alias was removed. Payload: `alias`, `previousArtifact` ….
+        /// An alias was removed. Payload: `AliasRetired`.
         public static let aliasRetired: Kind = "alias_retired"
-        /// An artifact's lifecycle state changed. Payload: `artifact`, the old and new state ….
+        /// Recovery rewrote (or removed) a damaged alias file from the log. Payload: `AliasRestored`.
+        public static let aliasRestored: Kind = "alias_restored"
+        /// An artifact's lifecycle state changed. Payload: ``StateChanged``.
         public static let stateChanged: Kind = "state_changed"
-        /// A signature was attached to an artifact. Payload: `artifact`, the key id ….
+        /// A signature was attached to an artifact. Payload: `SignatureAdded`.
         public static let signatureAdded: Kind = "signature_added"
-        /// An unreferenced artifact was garbage-collected. Payload: `artifact` ….
-        public static let artifactCollected: Kind = "artifact_collected"
-        /// The promotion policy was changed. Payload: what changed.
+        /// The promotion policy was replaced. Payload: `PolicyChanged`.
         public static let policyChanged: Kind = "policy_changed"
-        /// Recovery cut a torn final line off the log. Payload: `file`, `offset`, `removedByteCount`,
-        /// `removedDigest` and `reason`; see ``AuditJournal/repairTornTail(actor:)``.
+        /// Recovery cut a torn final line off the log. Payload: ``LogRepaired``; see
+        /// ``AuditJournal/repairTornTail(actor:)``.
         public static let logRepaired: Kind = "log_repaired"
 
-        /// Every type this version of the library defines.
+        /// Every type this version of the library writes (FORMAT.md §9.3).
         public static let known: Set<Kind> = [
-            artifactRegistered, aliasPromoted, aliasRolledBack, aliasRetired, stateChanged, signatureAdded,
-            artifactCollected, policyChanged, logRepaired,
+            artifactRegistered, aliasPromoted, aliasRolledBack, aliasRetired, aliasRestored, stateChanged,
+            signatureAdded, policyChanged, logRepaired,
         ]
     }
 }

@@ -45,14 +45,11 @@ extension AuditJournal {
                 files: files, skippingTornLines: false, truncation: (damage.file, damage.offset))
             let digest = try Self.digest(of: damage.file.path, from: damage.offset, count: damage.count)
             try FileSystem.truncate(damage.file.path, to: damage.offset)
-            let payload: [String: JSONValue] = [
-                "file": .string(damage.file.name),
-                "offset": .number(JSONNumber(damage.offset)),
-                "removedByteCount": .number(JSONNumber(damage.count)),
-                "removedDigest": .string(digest.description),
-                "reason": .string(damage.reason),
-            ]
-            return try appendHoldingState(.logRepaired, actor: actor, payload: payload, cached: &cached)
+            let repaired = LogRepaired(
+                file: damage.file.name, offset: damage.offset, removedByteCount: damage.count, removedDigest: digest,
+                reason: damage.reason)
+            return try appendHoldingState(
+                .logRepaired, actor: actor, payload: repaired.payloadMembers, cached: &cached)
         }
     }
 

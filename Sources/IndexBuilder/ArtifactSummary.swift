@@ -112,8 +112,14 @@ public struct ArtifactSummary: Hashable, Sendable {
         get { storage.registrationSequence }
         set { unique().registrationSequence = newValue }
     }
-    /// The `state` of the latest `state_changed` audit event for this artifact, or nil when there is none.
-    public var state: String? {
+    /// The `state` of the latest `state_changed` audit event for this artifact, or nil when there is none
+    /// (the artifact is `registered`).
+    public var state: LifecycleState? {
+        get { storage.state.flatMap(LifecycleState.init(rawValue:)) }
+        set { unique().state = newValue?.rawValue }
+    }
+    /// The state as stored in the index files.
+    var stateName: String? {
         get { storage.state }
         set { unique().state = newValue }
     }

@@ -18,7 +18,7 @@ public struct IndexQuery: Hashable, Sendable {
     /// Capabilities the artifact must all have (exact names).
     public var capabilities: Set<String>
     /// The lifecycle state the artifact must be in: the state of its latest `state_changed` event.
-    public var state: String?
+    public var state: LifecycleState?
     /// Free text: split into tokens as the search index is (ASCII letters lower-cased; runs of letters, digits
     /// and non-ASCII characters), each of which must be the start of some token of the artifact's name,
     /// capabilities, label keys or label values. `"resn 50"` matches a model named `ResNet-50`. Text without
@@ -48,7 +48,7 @@ public struct IndexQuery: Hashable, Sendable {
     ///   - descendantsOf: keep only descendants of this artifact.
     ///   - limit: the most summaries to return.
     public init(
-        capabilities: Set<String> = [], state: String? = nil, text: String? = nil, name: String? = nil,
+        capabilities: Set<String> = [], state: LifecycleState? = nil, text: String? = nil, name: String? = nil,
         labels: [String: String] = [:], ancestorsOf: ArtifactID? = nil, descendantsOf: ArtifactID? = nil,
         limit: Int? = nil
     ) {
@@ -78,7 +78,7 @@ public struct IndexQuery: Hashable, Sendable {
     /// - Complexity: O(*t* · *u*) for *t* query tokens and *u* tokens in the summary.
     public func matchesIgnoringLineage(_ summary: ArtifactSummary) -> Bool {
         if !capabilities.isSubset(of: summary.capabilities) { return false }
-        if let state, (summary.state ?? "registered") != state { return false }
+        if let state, (summary.state ?? .registered) != state { return false }
         if let name, summary.name != name { return false }
         for (key, value) in labels where summary.labels[key] != value { return false }
         if let text {

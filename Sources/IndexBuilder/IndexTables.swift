@@ -59,7 +59,7 @@ struct IndexTables {
             for token in SearchTokens.tokens(of: entry) { byToken[token, default: []].append(ordinal) }
             byName[entry.name, default: []].append(ordinal)
             for (key, value) in entry.labels { byLabel[Self.labelKey(key, value), default: []].append(ordinal) }
-            byState[Self.stateKey(entry.state), default: []].append(ordinal)
+            byState[Self.stateKey(entry.stateName), default: []].append(ordinal)
         }
         for entry in entries {
             for parent in entry.parents { children[parent, default: []].append(entry.id) }
@@ -94,7 +94,7 @@ struct IndexTables {
             } else {
                 let ordinal = Int32(entries.count)
                 var entry = summary
-                entry.state = states[entry.id]?.state
+                entry.stateName = states[entry.id]?.state
                 entries.append(entry)
                 ordinalOf[entry.id] = ordinal
                 key.append(sequence)
@@ -107,12 +107,12 @@ struct IndexTables {
             if let held = states[change.artifact], held.sequence >= change.sequence { continue }
             states[change.artifact] = (change.state, change.sequence)
             guard let ordinal = ordinalOf[change.artifact] else { continue }
-            let old = Self.stateKey(entries[Int(ordinal)].state)
+            let old = Self.stateKey(entries[Int(ordinal)].stateName)
             if var list = byState[old] {
                 Self.remove(ordinal, keys: key, from: &list)
                 byState[old] = list.isEmpty ? nil : list
             }
-            entries[Int(ordinal)].state = change.state
+            entries[Int(ordinal)].stateName = change.state
             Self.insert(ordinal, keys: key, into: &byState[change.state, default: []])
         }
         if changes.through.sequence > stamp.auditSequence {
@@ -142,7 +142,7 @@ struct IndexTables {
         for (label, value) in entry.labels {
             Self.insert(ordinal, keys: key, into: &byLabel[Self.labelKey(label, value), default: []])
         }
-        Self.insert(ordinal, keys: key, into: &byState[Self.stateKey(entry.state), default: []])
+        Self.insert(ordinal, keys: key, into: &byState[Self.stateKey(entry.stateName), default: []])
     }
 
     /// The state an artifact is listed under in memory: one that never had a `state_changed` event is
@@ -162,7 +162,7 @@ struct IndexTables {
         for (label, value) in entry.labels {
             Self.remove(ordinal, keys: key, from: &byLabel[Self.labelKey(label, value), default: []])
         }
-        Self.remove(ordinal, keys: key, from: &byState[Self.stateKey(entry.state), default: []])
+        Self.remove(ordinal, keys: key, from: &byState[Self.stateKey(entry.stateName), default: []])
     }
 
     private static func labelKey(_ key: String, _ value: String) -> String {
@@ -217,7 +217,7 @@ struct IndexTables {
             lists.append(list)
         }
         if let state = query.state {
-            guard let list = byState[state] else { return [] }
+            guard let list = byState[state.rawValue] else { return [] }
             lists.append(list)
         }
         if let name = query.name {

@@ -87,7 +87,7 @@ extension RegistryIndex {
         do {
             artifact = try artifacts.artifact(id)
         } catch {
-            let path = artifacts.layout.artifactPath(id) + "/manifest.json"
+            let path = artifacts.layout.manifestPath(of: id)
             let message = (error as? RegistryError)?.message ?? "\(error)"
             return (nil, [Finding(.unreadableManifest, path: path, "\(path): \(message); the artifact is not indexed")])
         }
@@ -167,14 +167,9 @@ extension RegistryIndex {
             guard let text = payload?["artifact"]?.stringValue, let id = ArtifactID(text) else {
                 return .unusable("state_changed without an artifact id in its payload")
             }
-            guard let state = payload?["state"]?.stringValue, !state.isEmpty,
-                state.utf8.count <= maximumStateLength,
-                !state.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
-            else {
+            guard let state = payload?["state"]?.stringValue, LifecycleState(rawValue: state) != nil else {
                 return .unusable(
-                    "state_changed for \(text) without a usable state (1–\(maximumStateLength) bytes, "
-                        + "no control characters)"
-                )
+                    "state_changed for \(text) without a lifecycle state (\(LifecycleState.names)) in its payload")
             }
             return .state(StateChange(artifact: id, state: state, sequence: event.sequence))
         default:

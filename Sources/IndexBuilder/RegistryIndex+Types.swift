@@ -90,7 +90,7 @@ extension RegistryIndex {
                 .sorted { bytesPrecede($0.key, $1.key) }
                 .map { entry in
                     var summary = entry.summary
-                    summary.state = states[summary.id]
+                    summary.stateName = states[summary.id]
                     return summary
                 }
         }
@@ -102,7 +102,7 @@ extension RegistryIndex {
             self.summaries = summaries
             if !states.isEmpty {
                 for index in self.summaries.indices {
-                    if let state = states[self.summaries[index].id] { self.summaries[index].state = state }
+                    if let state = states[self.summaries[index].id] { self.summaries[index].stateName = state }
                 }
             }
         }

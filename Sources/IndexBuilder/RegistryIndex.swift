@@ -143,7 +143,7 @@ public final class RegistryIndex: Sendable {
     ///   - limit: the most summaries to return.
     /// - Throws: as ``query(_:)``.
     /// - Complexity: O(*k*) for *k* summaries returned.
-    public func summaries(inState state: String, limit: Int? = nil) throws -> [ArtifactSummary] {
+    public func summaries(inState state: LifecycleState, limit: Int? = nil) throws -> [ArtifactSummary] {
         try query(IndexQuery(state: state, limit: limit))
     }
 

@@ -13,15 +13,26 @@ extension Registry {
 
     // MARK: Reading (lock-free)
 
-    /// What an alias points at now. Lock-free; costs one `stat` when the alias has not changed since the last call.
+    /// What an alias points at now. Lock-free; costs two `stat`s when the alias has not changed since the last
+    /// call (the alias file, and the target's manifest).
     ///
-    /// - Throws: `.notFound`, `.invalidName`, or `.invalidJSON` / `.invalidDocument` naming a damaged alias file
-    ///   (``restoreAlias(_:actor:)`` rewrites it from the audit log).
+    /// - Throws: `.notFound` for an unknown alias or when its target is not in the registry (the message names
+    ///   the missing artifact); `.revoked` when the target was revoked, unless `allowRevoked`; `.invalidName`;
+    ///   `.invalidJSON` / `.invalidDocument` naming a damaged alias or state file (``recover(actor:)`` rewrites it
+    ///   from the audit log).
     public func resolve(_ alias: String, allowRevoked: Bool = false) throws -> AliasRecord {
         let record = try aliases.resolve(alias)
+        guard try artifacts.contains(record.artifact) else {
+            throw RegistryError(
+                .notFound,
+                "alias '\(alias)' points at \(record.artifact), which is not in registry '\(layout.rootPath)' (its "
+                    + "directory is missing); promote or roll the alias back to an artifact that exists",
+                path: layout.artifactPath(record.artifact))
+        }
         if !allowRevoked, try states.state(of: record.artifact) == .revoked {
             throw RegistryError(
-                .revoked, "alias '\(alias)' points at \(record.artifact), which was revoked; roll the alias back, or "
+                .revoked,
+                "alias '\(alias)' points at \(record.artifact), which was revoked; roll the alias back, or "
                     + "resolve with allowRevoked (CLI: --allow-revoked) to inspect it")
         }
         return record
@@ -35,25 +46,32 @@ extension Registry {
     }
 
     /// The changes of one alias, oldest first, read from the audit log (streamed, not loaded at once).
+    ///
+    /// - Throws: `.invalidName`; `.notFound` when the log has no event for the alias and it has no file.
     public func aliasHistory(_ alias: String) throws -> [AuditEvent] {
         try AliasName.check(alias)
         var history: [AuditEvent] = []
         try journal.forEachEvent(.init(types: Self.aliasEventTypes, alias: alias)) { history.append($0) }
+        if history.isEmpty, try aliases.record(alias) == nil {
+            throw RegistryError(
+                .notFound, "no alias '\(alias)' in registry '\(layout.rootPath)': the audit log never mentions it",
+                path: aliases.path(of: alias))
+        }
         return history
     }
 
     /// The audit event types that change an alias.
-    public static let aliasEventTypes: Set<AuditEvent.Kind> = [
-        .aliasPromoted, .aliasRolledBack, .aliasRetired, .aliasRestored,
-    ]
+    public static let aliasEventTypes: Set<AuditEvent.Kind> = Set(AliasEvent.eventTypes.map { AuditEvent.Kind(rawValue: $0) })
 
     // MARK: Changing (writer lock)
 
     /// Points `alias` at `artifact`, creating the alias if needed.
     ///
     /// Under the writer lock: reads the current record, checks `expecting` (compare-and-swap), checks that the
-    /// artifact exists, runs the configured promotion policy, replaces `aliases/<alias>.json` atomically, then
-    /// appends `alias_promoted` to the audit log. Promoting to the current target changes nothing.
+    /// artifact exists, is not revoked and passes quick verification (structure, sizes, id; the full re-hash too
+    /// when the policy asks), checks `policy.json` and the configured promotion hook, replaces
+    /// `aliases/<alias>.json` atomically, then appends `alias_promoted`. Promoting to the current target changes
+    /// nothing.
     ///
     /// - Parameters:
     ///   - expecting: `.target(id)` fails with `.conflict`, changing nothing, if another writer moved the alias
@@ -61,171 +79,121 @@ extension Registry {
     ///   - actor: who promotes (default: the configuration's actor).
     ///   - reason: why, recorded in the alias record and the event.
     ///   - approval: the approval id the policy asked for, if any.
-    /// - Throws: `.invalidName`, `.notFound` (no such artifact), `.conflict`, whatever the policy throws,
-    ///   `.lockTimeout`, I/O errors. On any error the alias is unchanged.
+    ///   - signedApproval: a signed approval (FORMAT.md §12.8), recorded whole in the event.
+    /// - Throws: `.invalidName`, `.notFound` (no such artifact), `.revoked`, `.digestMismatch` (the target fails
+    ///   quick verification), `.conflict`, `.policyRefused` listing every unmet requirement, whatever the hook
+    ///   throws, `.lockTimeout`, `.reentrantWrite`, I/O errors. On any error the alias is unchanged.
     /// - Durability: state first, event second, both synced before this returns. After a crash between them,
-    ///   ``recover()`` appends the missing event from the alias file, which carries all of it.
+    ///   ``recover(actor:)`` appends the missing event from the alias file, which carries all of it.
     @discardableResult
     public func promote(
         _ alias: String, to artifact: ArtifactID, expecting: AliasExpectation = .any, actor: String? = nil,
         reason: String? = nil, approval: String? = nil, signedApproval: SignedApproval? = nil
     ) throws -> AliasUpdate {
         try AliasName.check(alias)
-        guard try artifacts.contains(artifact) else {
-            throw RegistryError(.notFound, "cannot point alias '\(alias)' at \(artifact): no such artifact in this registry")
-        }
-        warmStampsForPolicy(alias: alias, target: artifact)
-        return try withWriterLock {
-            let current = try aliases.record(alias)
-            try expecting.check(current, alias: alias)
-            return try change(
-                AliasChange(
-                    kind: .promote, alias: alias, current: current, target: artifact,
-                    actor: actor ?? configuration.actor, reason: reason, approval: approval ?? signedApproval?.approval,
-                    signedApprovalBytes: signedApproval?.fileBytes()))
-        }
+        warmStamps(alias: alias, target: artifact)
+        return try changeAlias(
+            .init(
+                kind: .promote(artifact), alias: alias, expecting: expecting, reason: reason, approval: approval,
+                signedApproval: signedApproval),
+            actor: actor)
     }
 
-    /// Points `alias` back at its previous target, or at `target` if given, which must be a target the alias had
-    /// before (according to the audit log).
+    /// Points `alias` back one step through its history, or at `target` if given.
     ///
-    /// - Throws: `.notFound` (no such alias, or nothing to roll back to), `.invalidArgument` when `target` was
-    ///   never a target of the alias, `.conflict` when `expecting` fails, what the policy throws, I/O errors.
+    /// Rollbacks walk back like Nix generations: after A → B → C, one rollback lands on B, the next on A, and a
+    /// third fails because nothing earlier is left. A later promotion starts a new step. `target` must be an
+    /// artifact the alias pointed at before (according to the audit log). Rollback is the emergency lever, so the
+    /// promotion requirements of `policy.json` do not apply: only revocation, quick verification and the rule's
+    /// own optional `rollback` requirements gate it.
+    ///
+    /// - Throws: `.notFound` (no such alias, or nothing to roll back to, or the target is gone),
+    ///   `.invalidArgument` when `target` was never a target of the alias, `.revoked`, `.conflict` when
+    ///   `expecting` fails, `.policyRefused`, what the hook throws, I/O errors.
+    /// - Durability: as ``promote(_:to:expecting:actor:reason:approval:signedApproval:)``.
     @discardableResult
     public func rollback(
         _ alias: String, to target: ArtifactID? = nil, expecting: AliasExpectation = .any, actor: String? = nil,
         reason: String? = nil, approval: String? = nil
     ) throws -> AliasUpdate {
         try AliasName.check(alias)
-        let earlierTargets = Set(try aliasHistory(alias).compactMap { event in
-            event.payload.objectValue?["artifact"]?.stringValue.flatMap(ArtifactID.init)
-        })
-        if let target { warmStampsForPolicy(alias: alias, target: target) }
-        return try withWriterLock {
-            let current = try aliases.resolve(alias)
-            try expecting.check(current, alias: alias)
-            let destination: ArtifactID
-            if let target {
-                guard earlierTargets.contains(target) || current.previousArtifact == target else {
-                    throw RegistryError(
-                        .invalidArgument, "\(target) was never a target of alias '\(alias)'; use promote to point it there")
-                }
-                destination = target
-            } else {
-                guard let previous = current.previousArtifact else {
-                    throw RegistryError(.notFound, "alias '\(alias)' has no previous target to roll back to")
-                }
-                destination = previous
-            }
-            guard try artifacts.contains(destination) else {
-                throw RegistryError(.notFound, "cannot roll alias '\(alias)' back to \(destination): the artifact is gone")
-            }
-            return try change(
-                AliasChange(
-                    kind: .rollback, alias: alias, current: current, target: destination,
-                    actor: actor ?? configuration.actor, reason: reason, approval: approval))
-        }
+        if let target { warmStamps(alias: alias, target: target) }
+        return try changeAlias(
+            .init(kind: .rollback(to: target), alias: alias, expecting: expecting, reason: reason, approval: approval),
+            actor: actor)
     }
 
     /// Removes an alias. Its history stays in the audit log.
     ///
-    /// - Throws: `.notFound`, `.conflict` when `expecting` fails, I/O errors.
+    /// - Throws: `.notFound`, `.conflict` when `expecting` fails, `.policyRefused` when the rule's optional
+    ///   `retire` requirements are not met, I/O errors.
     /// - Durability: the file is removed and `aliases/` synced, then `alias_retired` is appended.
     @discardableResult
-    public func retire(_ alias: String, expecting: AliasExpectation = .any, actor: String? = nil, reason: String? = nil) throws -> AuditEvent {
+    public func retire(
+        _ alias: String, expecting: AliasExpectation = .any, actor: String? = nil, reason: String? = nil,
+        approval: String? = nil
+    ) throws -> AuditEvent {
         try AliasName.check(alias)
-        return try withWriterLock {
-            let current = try aliases.resolve(alias)
-            try expecting.check(current, alias: alias)
-            try aliases.remove(alias)
-            CrashPoint.hit("alias.afterStateChange")
-            var payload: [String: JSONValue] = ["alias": .string(alias), "artifact": .string(current.artifact.description)]
-            if let reason { payload["reason"] = .string(reason) }
-            do {
-                let event = try journal.append(.aliasRetired, actor: actor ?? configuration.actor, payload: payload)
-                CrashPoint.hit("alias.afterEvent")
-                return event
-            } catch {
-                try? aliases.write(current)  // keep file and log in agreement: undo the removal
-                throw error
-            }
+        let change = JournaledAliases.Change(
+            kind: .retire, alias: alias, expecting: expecting, reason: reason, approval: approval)
+        guard let committed = try commit(change, to: JournaledAliases(registry: self), actor: actor) else {
+            throw RegistryError(.notFound, "no alias '\(alias)' in registry '\(layout.rootPath)'")
         }
+        return committed.event
     }
 
-    /// Applies a checked change; the writer lock is held.
-    private func change(_ request: AliasChange) throws -> AliasUpdate {
-        if let current = request.current, current.artifact == request.target {
-            return AliasUpdate(record: current, changed: false, event: nil)
+    private func changeAlias(_ change: JournaledAliases.Change, actor: String?) throws -> AliasUpdate {
+        if let committed = try commit(change, to: JournaledAliases(registry: self), actor: actor),
+            let record = committed.payload.record
+        {
+            return AliasUpdate(record: record, changed: true, event: committed.event)
         }
-        try checkPolicy(request)
-        try configuration.promotionPolicy?(request)
-        let now = configuration.clock()
-        guard let changedAt = Timestamp.format(now) else {
-            throw RegistryError(.invalidArgument, "the clock reads \(now), outside the years 0000-9999 a registry can record")
-        }
-        let record = AliasRecord(
-            alias: request.alias, artifact: request.target, previousArtifact: request.current?.artifact,
-            changedAt: changedAt, approval: request.approval, actor: request.actor,
-            reason: request.reason)
-        try aliases.write(record)
-        CrashPoint.hit("alias.afterStateChange")
-        let type: AuditEvent.Kind = request.kind == .promote ? .aliasPromoted : .aliasRolledBack
-        do {
-            let event = try journal.append(
-                type, actor: request.actor, payload: Self.aliasPayload(record, signedApproval: request.signedApprovalBytes))
-            CrashPoint.hit("alias.afterEvent")
-            return AliasUpdate(record: record, changed: true, event: event)
-        } catch {
-            // The event could not be recorded: put the old state back so file and log agree.
-            if let current = request.current { try? aliases.write(current) } else { try? aliases.remove(request.alias) }
-            throw error
-        }
+        return AliasUpdate(record: try aliases.resolve(change.alias), changed: false, event: nil)
     }
 
-    /// Hashes the target's changed files *before* the writer lock is taken when the policy will ask for verified
-    /// digests or signatures, so the check under the lock only compares stamps. Best effort: the gate decides.
-    private func warmStampsForPolicy(alias: String, target: ArtifactID) {
+    /// Hashes the target's changed files *before* the writer lock is taken, so the checks under the lock only
+    /// compare stamps. Best effort: the checks under the lock decide.
+    private func warmStamps(alias: String, target: ArtifactID) {
         guard let rule = try? promotionPolicy().rule(for: alias), rule.requireVerifiedDigests || rule.requiredSignatures > 0
         else { return }
         _ = try? verifier().verifyForLoading(target)
     }
 
-    /// Refuses revoked targets and checks the registry's `policy.json`; the writer lock is held.
-    private func checkPolicy(_ request: AliasChange) throws {
-        if try states.state(of: request.target) == .revoked {
-            throw RegistryError(.revoked, "cannot point alias '\(request.alias)' at \(request.target): the artifact was revoked")
-        }
-        guard let rule = try promotionPolicy().rule(for: request.alias) else { return }
-        let signedApproval = try request.signedApprovalBytes.map { try SignedApproval(fileBytes: $0, source: "signed approval") }
-        let unmet = try PromotionGate(verifier: verifier(trust: configuration.trust)).unmetRequirements(
-            rule: rule, alias: request.alias, target: request.target, current: request.current?.artifact,
-            approval: request.approval, signedApproval: signedApproval)
-        guard unmet.isEmpty else {
-            throw RegistryError(
-                .policyRefused,
-                "the policy for '\(rule.aliases)' refuses pointing '\(request.alias)' at \(request.target): "
-                    + unmet.enumerated().map { "(\($0.offset + 1)) \($0.element)" }.joined(separator: "; "),
-                path: layout.rootPath + "/policy.json")
-        }
-    }
+    // MARK: Rollback history
 
-    /// The payload of an alias event: the alias, its new and previous targets, and the full record.
-    static func aliasPayload(_ record: AliasRecord, recovered: Bool = false, signedApproval: [UInt8]? = nil) -> [String: JSONValue] {
-        var payload: [String: JSONValue] = [
-            "alias": .string(record.alias),
-            "artifact": .string(record.artifact.description),
-            "record": record.jsonValue,
-        ]
-        if let previous = record.previousArtifact { payload["previousArtifact"] = .string(previous.description) }
-        if recovered { payload["recovered"] = .bool(true) }
-        if let signedApproval, let value = try? CanonicalJSON.parse(signedApproval, source: "signed approval") {
-            payload["signedApproval"] = value
+    /// Where a rollback goes: `requested` if the alias ever pointed there, else one step back through the
+    /// alias's generations (FORMAT.md §8.3).
+    func rollbackTarget(of alias: String, current: AliasRecord, requested: ArtifactID?) throws -> ArtifactID {
+        var generations: [ArtifactID] = []
+        var everTargeted = Set<ArtifactID>()
+        try journal.forEachEvent(.init(types: Self.aliasEventTypes, alias: alias)) { event in
+            guard let change = try? event.decode(AliasEvent.self) else { return }
+            switch change {
+            case .moved(let moved):
+                let target = moved.record.artifact
+                everTargeted.insert(target)
+                if moved.kind == .rollback, let index = generations.lastIndex(of: target) {
+                    generations.removeSubrange((index + 1)...)
+                } else {
+                    generations.append(target)
+                }
+            case .retired:
+                generations.removeAll()
+            case .restored(let restored):
+                generations.removeAll()
+                if let record = restored.record { generations.append(record.artifact) }
+            }
         }
-        return payload
+        if let requested {
+            guard everTargeted.contains(requested) || current.previousArtifact == requested else {
+                throw RegistryError(
+                    .invalidArgument, "\(requested) was never a target of alias '\(alias)'; use promote to point it there")
+            }
+            return requested
+        }
+        if generations.last == current.artifact, generations.count >= 2 { return generations[generations.count - 2] }
+        if generations.last != current.artifact, let previous = current.previousArtifact { return previous }
+        throw RegistryError(
+            .notFound, "alias '\(alias)' has no earlier target to roll back to (its history starts at \(current.artifact))")
     }
-}
-
-extension AuditEvent.Kind {
-    /// Recovery rewrote a damaged alias file from the audit log.
-    public static let aliasRestored: Self = "alias_restored"
 }

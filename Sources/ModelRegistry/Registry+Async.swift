@@ -1,17 +1,87 @@
+import Dispatch
 import Foundation
 
-/// Async twins with the same names as the blocking calls: the same code runs on the registry's own queue, so a
-/// server's cooperative threads never wait on `fsync` or hashing. Cancellation is checked before a change starts,
-/// never between writing and publishing.
+/// Async twins with the same names as the blocking calls, all made by one wrapper (``run(_:)``): the same code
+/// runs on the registry's own queue, so a server's cooperative threads never wait on `fsync` or hashing.
+/// Cancellation is checked before a call starts, never between writing and publishing.
 extension Registry {
+    /// Runs blocking registry code on the registry's queue; the one wrapper behind every async twin.
+    func run<R: Sendable>(_ body: @escaping @Sendable () throws -> R) async throws -> R {
+        try Task.checkCancellation()
+        return try await Self.run(on: queue, body)
+    }
+
+    static func run<R: Sendable>(
+        on queue: DispatchQueue = .global(), _ body: @escaping @Sendable () throws -> R
+    ) async throws -> R {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
+    // MARK: Opening
+
+    /// Async twin of ``create(at:configuration:)``.
+    public static func create(at root: URL, configuration: Configuration = .init()) async throws -> Registry {
+        try Task.checkCancellation()
+        return try await run { try create(at: root, configuration: configuration) }
+    }
+
+    /// Async twin of ``open(at:configuration:forWriting:)``.
+    public static func open(
+        at root: URL, configuration: Configuration = .init(), forWriting: Bool = true
+    ) async throws -> Registry {
+        try Task.checkCancellation()
+        return try await run { try open(at: root, configuration: configuration, forWriting: forWriting) }
+    }
+
+    // MARK: Artifacts
+
+    /// Async twin of ``register(directory:metadata:options:)``.
+    public func register(
+        directory: URL, metadata: ArtifactMetadata, options: FileArtifactStore.IngestOptions = .init()
+    ) async throws -> Registration {
+        try await run { try self.register(directory: directory, metadata: metadata, options: options) }
+    }
+
+    /// Async twin of ``register(files:metadata:options:)``.
+    public func register(
+        files: [FileArtifactStore.SourceFile], metadata: ArtifactMetadata,
+        options: FileArtifactStore.IngestOptions = .init()
+    ) async throws -> Registration {
+        try await run { try self.register(files: files, metadata: metadata, options: options) }
+    }
+
+    /// Async twin of ``artifact(_:)``.
+    public func artifact(_ id: ArtifactID) async throws -> Artifact {
+        try await run { try self.artifact(id) }
+    }
+
+    /// Async twin of ``listArtifacts()``.
+    public func listArtifacts() async throws -> [ArtifactID] {
+        try await run { try self.listArtifacts() }
+    }
+
+    /// Async twin of ``contains(_:)``.
+    public func contains(_ id: ArtifactID) async throws -> Bool {
+        try await run { try self.contains(id) }
+    }
+
+    // MARK: Aliases
+
     /// Async twin of ``resolve(_:allowRevoked:)``.
     public func resolve(_ alias: String, allowRevoked: Bool = false) async throws -> AliasRecord {
         try await run { try self.resolve(alias, allowRevoked: allowRevoked) }
     }
 
-    /// Async twin of ``openForLoading(_:)``.
-    public func openForLoading(_ id: ArtifactID) async throws -> Artifact {
-        try await run { try self.openForLoading(id) }
+    /// Async twin of ``listAliases()``.
+    public func listAliases() async throws -> [AliasRecord] {
+        try await run { try self.listAliases() }
+    }
+
+    /// Async twin of ``aliasHistory(_:)``.
+    public func aliasHistory(_ alias: String) async throws -> [AuditEvent] {
+        try await run { try self.aliasHistory(alias) }
     }
 
     /// Async twin of ``promote(_:to:expecting:actor:reason:approval:signedApproval:)``.
@@ -20,8 +90,7 @@ extension Registry {
         _ alias: String, to artifact: ArtifactID, expecting: AliasExpectation = .any, actor: String? = nil,
         reason: String? = nil, approval: String? = nil, signedApproval: SignedApproval? = nil
     ) async throws -> AliasUpdate {
-        try Task.checkCancellation()
-        return try await run {
+        try await run {
             try self.promote(
                 alias, to: artifact, expecting: expecting, actor: actor, reason: reason, approval: approval,
                 signedApproval: signedApproval)
@@ -34,33 +103,77 @@ extension Registry {
         _ alias: String, to target: ArtifactID? = nil, expecting: AliasExpectation = .any, actor: String? = nil,
         reason: String? = nil, approval: String? = nil
     ) async throws -> AliasUpdate {
-        try Task.checkCancellation()
-        return try await run {
+        try await run {
             try self.rollback(alias, to: target, expecting: expecting, actor: actor, reason: reason, approval: approval)
         }
     }
 
-    /// Async twin of ``retire(_:expecting:actor:reason:)``.
+    /// Async twin of ``retire(_:expecting:actor:reason:approval:)``.
     @discardableResult
     public func retire(
-        _ alias: String, expecting: AliasExpectation = .any, actor: String? = nil, reason: String? = nil
+        _ alias: String, expecting: AliasExpectation = .any, actor: String? = nil, reason: String? = nil,
+        approval: String? = nil
     ) async throws -> AuditEvent {
-        try Task.checkCancellation()
-        return try await run { try self.retire(alias, expecting: expecting, actor: actor, reason: reason) }
+        try await run {
+            try self.retire(alias, expecting: expecting, actor: actor, reason: reason, approval: approval)
+        }
     }
 
-    /// Async twin of ``verify(_:depth:trust:)``.
-    public func verify(
-        _ id: ArtifactID, depth: VerificationReport.Depth = .full, trust: TrustStore = TrustStore()
-    ) async throws -> VerificationReport {
-        try await run { try self.verify(id, depth: depth, trust: trust) }
+    /// Async twin of ``restoreAlias(_:actor:)``.
+    @discardableResult
+    public func restoreAlias(_ alias: String, actor: String? = nil) async throws -> RecoveryReport {
+        try await run { try self.restoreAlias(alias, actor: actor) }
+    }
+
+    // MARK: Verification and trust
+
+    /// Async twin of ``verify(_:depth:)``.
+    public func verify(_ id: ArtifactID, depth: VerificationReport.Depth = .full) async throws -> VerificationReport {
+        try await run { try self.verify(id, depth: depth) }
+    }
+
+    /// Async twin of ``openForLoading(_:)``.
+    public func openForLoading(_ id: ArtifactID) async throws -> Artifact {
+        try await run { try self.openForLoading(id) }
+    }
+
+    /// Async twin of ``sign(_:with:actor:)``.
+    @discardableResult
+    public func sign(_ id: ArtifactID, with signer: any Signer, actor: String? = nil) async throws -> SignatureFile {
+        try await run { try self.sign(id, with: signer, actor: actor) }
+    }
+
+    // MARK: Policy and states
+
+    /// Async twin of ``promotionPolicy()``.
+    public func promotionPolicy() async throws -> PromotionPolicy {
+        try await run { try self.promotionPolicy() }
+    }
+
+    /// Async twin of ``setPromotionPolicy(_:actor:)``.
+    @discardableResult
+    public func setPromotionPolicy(_ policy: PromotionPolicy, actor: String? = nil) async throws -> AuditEvent? {
+        try await run { try self.setPromotionPolicy(policy, actor: actor) }
+    }
+
+    /// Async twin of ``checkPromotion(_:to:approval:signedApproval:)``.
+    public func checkPromotion(
+        _ alias: String, to target: ArtifactID, approval: String? = nil, signedApproval: SignedApproval? = nil
+    ) async throws -> [String] {
+        try await run { try self.checkPromotion(alias, to: target, approval: approval, signedApproval: signedApproval) }
+    }
+
+    /// Async twin of ``state(of:)``.
+    public func state(of id: ArtifactID) async throws -> LifecycleState {
+        try await run { try self.state(of: id) }
     }
 
     /// Async twin of ``setState(_:to:reason:actor:)``.
     @discardableResult
-    public func setState(_ id: ArtifactID, to state: LifecycleState, reason: String? = nil, actor: String? = nil) async throws -> AuditEvent {
-        try Task.checkCancellation()
-        return try await run { try self.setState(id, to: state, reason: reason, actor: actor) }
+    public func setState(
+        _ id: ArtifactID, to state: LifecycleState, reason: String? = nil, actor: String? = nil
+    ) async throws -> AuditEvent? {
+        try await run { try self.setState(id, to: state, reason: reason, actor: actor) }
     }
 
     /// Async twin of ``recover(actor:)``.

@@ -61,8 +61,7 @@ extension Registry {
     /// Async twin of ``rebuildIndexes()``; runs on the registry's queue.
     @discardableResult
     public func rebuildIndexes() async throws -> RegistryIndex.Report {
-        try Task.checkCancellation()
-        return try await run { try self.rebuildIndexes() }
+        try await run { try self.rebuildIndexes() }
     }
 
     /// Brings the stored index up to date after a write; the caller holds the writer lock.

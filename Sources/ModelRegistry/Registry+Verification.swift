@@ -1,14 +1,19 @@
 import Foundation
 
 extension Registry {
-    /// A verifier over this registry's artifacts with the given trusted keys.
-    public func verifier(trust: TrustStore = TrustStore()) -> ArtifactVerifier {
-        ArtifactVerifier(store: artifacts, trust: trust)
+    /// A verifier over this registry's artifacts, trusting the configuration's keys
+    /// (``Configuration/trust``: the one place trust comes from).
+    public func verifier() -> ArtifactVerifier {
+        ArtifactVerifier(store: artifacts, trust: configuration.trust)
     }
 
-    /// Verifies one artifact. See `ArtifactVerifier.verify(_:depth:)`.
-    public func verify(_ id: ArtifactID, depth: VerificationReport.Depth = .full, trust: TrustStore = TrustStore()) throws -> VerificationReport {
-        try verifier(trust: trust).verify(id, depth: depth)
+    /// Verifies one artifact, checking signatures against the configuration's trusted keys at `.trust` depth.
+    /// See `ArtifactVerifier.verify(_:depth:)`.
+    ///
+    /// - Returns: every problem found; a failed verification is a value, not a throw.
+    /// - Throws: only when verification cannot run at all.
+    public func verify(_ id: ArtifactID, depth: VerificationReport.Depth = .full) throws -> VerificationReport {
+        try verifier().verify(id, depth: depth)
     }
 
     /// Opens an artifact for loading after the cheap check: quick verification plus per-file stamps, re-hashing
@@ -29,38 +34,20 @@ extension Registry {
         return try artifacts.artifact(id)
     }
 
-    static func signaturePayload(_ file: SignatureFile, recovered: Bool = false) -> [String: JSONValue] {
-        var payload: [String: JSONValue] = [
-            "artifact": .string(file.artifact.description), "keyID": .string(file.signature.keyID),
-            "algorithm": .string(file.signature.algorithm), "file": .string("signatures/" + file.fileName),
-        ]
-        if recovered { payload["recovered"] = .bool(true) }
-        return payload
-    }
-
     /// Adds a detached signature of the artifact's manifest to `artifacts/<id>/signatures/` and records
-    /// `signature_added`. The artifact's identity does not change.
+    /// `signature_added`. The artifact's identity does not change. Signing happens before the writer lock is
+    /// taken (a remote signer may be slow).
     ///
-    /// - Throws: `.notFound`; whatever the signer throws; I/O errors.
+    /// - Returns: the signature file (also when the same signature was already attached: nothing is written).
+    /// - Throws: `.notFound`; whatever the signer throws; `.lockTimeout`; I/O errors (the file is removed again).
     /// - Durability: the signature file is written atomically (unique temp file, fsync, rename, directory fsync)
     ///   before the event is appended.
     @discardableResult
     public func sign(_ id: ArtifactID, with signer: any Signer, actor: String? = nil) throws -> SignatureFile {
         _ = try artifacts.artifact(id)  // exists, and its manifest hashes to its id
-        let manifestBytes = try FileSystem.readDocument(layout.artifactPath(id) + "/manifest.json")
+        let manifestBytes = try FileSystem.readDocument(layout.manifestPath(of: id))
         let file = SignatureFile(artifact: id, signature: try signer.signature(for: manifestBytes))
-        let directory = layout.artifactPath(id) + "/signatures"
-        return try withWriterLock {
-            try FileSystem.makeDirectory(directory)
-            let path = directory + "/" + file.fileName
-            try FileSystem.atomicReplace(path, contents: file.fileBytes(), mode: 0o444)
-            do {
-                try journal.append(.signatureAdded, actor: actor ?? configuration.actor, payload: Self.signaturePayload(file))
-            } catch {
-                try? FileSystem.removeTree(path)  // keep file and log in agreement
-                throw error
-            }
-            return file
-        }
+        _ = try commit(file, to: JournaledSignatures(store: signatures, artifacts: artifacts), actor: actor)
+        return file
     }
 }

@@ -76,9 +76,13 @@ public final class Registry: Sendable {
     public let journal: AuditJournal
     /// Lifecycle state files.
     public let states: FileStateStore
+    /// Detached signature files.
+    public let signatures: FileSignatureStore
+    /// The promotion policy file.
+    public let policies: FilePolicyStore
 
     let writerLock: WriterLock
-    private let queue: DispatchQueue
+    let queue: DispatchQueue
 
     private init(layout: RegistryLayout, configuration: Configuration) throws {
         self.layout = layout
@@ -89,6 +93,8 @@ public final class Registry: Sendable {
         self.aliases = FileAliasStore(layout: layout)
         self.journal = AuditJournal(layout: layout, clock: configuration.clock)
         self.states = FileStateStore(layout: layout)
+        self.signatures = FileSignatureStore(layout: layout)
+        self.policies = FilePolicyStore(layout: layout)
         self.writerLock = try OpenRegistries.shared.writerLock(for: layout)
         self.queue = DispatchQueue(label: "modelregistry.registry", attributes: .concurrent)
     }
@@ -136,42 +142,21 @@ public final class Registry: Sendable {
         try publish(artifacts.stage(files: files, metadata: metadata, options: options))
     }
 
-    /// Publishes under the writer lock, then records `artifact_registered` (bytes first, event after: a crash
-    /// between the two leaves an artifact without its event, which ``recover()`` appends).
+    /// Publishes through the one write path: under the writer lock the staged directory is renamed into
+    /// `artifacts/`, then `artifact_registered` is appended (bytes first, event after: a crash between the two
+    /// leaves an artifact without its event, which ``recover(actor:)`` appends; a failed append takes the
+    /// artifact back out).
     private func publish(_ staged: FileArtifactStore.StagedArtifact, actor: String? = nil) throws -> Registration {
         do {
-            let registration = try withWriterLock {
-                let registration = try artifacts.publish(staged)
-                guard registration.isNew else { return registration }
-                CrashPoint.hit("artifact.afterPublish")
-                try journal.append(.artifactRegistered, actor: actor ?? configuration.actor, payload: Self.registrationPayload(registration.artifact))
-                CrashPoint.hit("artifact.afterEvent")
-                updateIndexesAfterWrite()  // a cache: never fails the registration (Registry+Index.swift)
-                return registration
-            }
+            let committed = try commit(staged, to: JournaledArtifacts(store: artifacts), actor: actor)
+            if committed == nil { try artifacts.discard(staged) }  // identical content was already registered
             // Move mode takes the user's files only now that the registration, event included, has succeeded.
             artifacts.removeMovedSources(of: staged)
-            return registration
+            return artifacts.registration(of: staged, isNew: committed != nil)
         } catch {
             try? artifacts.discard(staged)
             throw error
         }
-    }
-
-    static func registrationPayload(_ artifact: Artifact, recovered: Bool = false) -> [String: JSONValue] {
-        var payload: [String: JSONValue] = [
-            "artifact": .string(artifact.id.description),
-            "name": .string(artifact.manifest.metadata.name),
-            "files": .number(JSONNumber(artifact.manifest.files.count)),
-            "size": .number(JSONNumber(artifact.manifest.totalSize)),
-        ]
-        if recovered { payload["recovered"] = .bool(true) }
-        return payload
-    }
-
-    /// Runs `body` holding the cross-process writer lock.
-    func withWriterLock<R>(_ body: () throws -> R) throws -> R {
-        try writerLock.withLock(timeout: configuration.lockTimeout, body)
     }
 
     /// Opens a published artifact (no lock). See `FileArtifactStore.artifact(_:)`.
@@ -187,40 +172,5 @@ public final class Registry: Sendable {
     /// Whether an artifact is published (no lock).
     public func contains(_ id: ArtifactID) throws -> Bool {
         try artifacts.contains(id)
-    }
-
-    // MARK: Async twins
-
-    /// Async twin of ``register(directory:metadata:options:)``; runs on the registry's queue.
-    public func register(
-        directory: URL, metadata: ArtifactMetadata, options: FileArtifactStore.IngestOptions = .init()
-    ) async throws -> Registration {
-        try Task.checkCancellation()
-        return try await run { try self.register(directory: directory, metadata: metadata, options: options) }
-    }
-
-    /// Async twin of ``register(files:metadata:options:)``; runs on the registry's queue.
-    public func register(
-        files: [FileArtifactStore.SourceFile], metadata: ArtifactMetadata,
-        options: FileArtifactStore.IngestOptions = .init()
-    ) async throws -> Registration {
-        try Task.checkCancellation()
-        return try await run { try self.register(files: files, metadata: metadata, options: options) }
-    }
-
-    /// Async twin of ``artifact(_:)``.
-    public func artifact(_ id: ArtifactID) async throws -> Artifact {
-        try await run { try self.artifact(id) }
-    }
-
-    /// Async twin of ``listArtifacts()``.
-    public func listArtifacts() async throws -> [ArtifactID] {
-        try await run { try self.listArtifacts() }
-    }
-
-    func run<R: Sendable>(_ body: @escaping @Sendable () throws -> R) async throws -> R {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try body() }) }
-        }
     }
 }

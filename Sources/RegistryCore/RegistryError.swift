@@ -55,8 +55,21 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
         public static let policyRefused = Code("policyRefused")
         /// The artifact was revoked and may not be promoted or served.
         public static let revoked = Code("revoked")
-        /// A system call failed; ``RegistryError/underlying`` holds the ``SystemCallError``.
+        /// A system call failed with an I/O error (EIO and anything not listed below);
+        /// ``RegistryError/underlying`` holds the ``SystemCallError``.
         public static let io = Code("io")
+        /// The process may not read or write a file or directory (EACCES, EPERM).
+        public static let permissionDenied = Code("permissionDenied")
+        /// The file system is full, or the user's quota is used up (ENOSPC, EDQUOT). Nothing was changed; free
+        /// space and try again.
+        public static let noSpace = Code("noSpace")
+        /// The registry is on a read-only file system or mount (EROFS).
+        public static let readOnlyFileSystem = Code("readOnlyFileSystem")
+        /// A registry write was started from inside another write on the same thread (for example from a
+        /// promotion policy hook); it fails at once instead of deadlocking on the writer lock.
+        public static let reentrantWrite = Code("reentrantWrite")
+        /// A lifecycle state change that FORMAT.md §12.4 does not allow (for example out of `revoked`).
+        public static let invalidTransition = Code("invalidTransition")
         /// A file changed size, or became unreadable, while it was being hashed: typically a hard-linked or
         /// moved source that another program rewrote meanwhile. Try again once the writer is done.
         public static let fileChanged = Code("fileChanged")

@@ -16,6 +16,9 @@ package enum FileSystem {
 
     // MARK: Names
 
+    /// The name prefix of the temporary files ``atomicReplace(_:contents:mode:)`` writes next to their target.
+    package static let temporaryPrefix = ".tmp-"
+
     /// A name no other process or thread will pick: `prefix` + pid + 16 random hex digits.
     package static func uniqueName(_ prefix: String) -> String {
         var random = SystemRandomNumberGenerator()
@@ -193,7 +196,7 @@ package enum FileSystem {
     /// fsync fails the call.
     package static func atomicReplace(_ path: String, contents: [UInt8], mode: mode_t = 0o644) throws {
         let directory = parent(of: path)
-        let temp = directory + "/" + uniqueName(".tmp-")
+        let temp = directory + "/" + uniqueName(temporaryPrefix)
         try createFile(temp, contents: contents, mode: mode)
         do {
             try system_rename(temp, path)
@@ -204,6 +207,11 @@ package enum FileSystem {
         CrashPoint.hit("atomic.afterRename")
         try syncDirectory(directory)
         CrashPoint.hit("atomic.afterDirectorySync")
+    }
+
+    /// Renames `from` to `to` (replacing a file at `to`, or an empty directory). The caller syncs the parents.
+    package static func rename(_ from: String, to: String) throws {
+        try checkedSyscall("rename '\(from)'", path: to) { () throws(SystemCallError) in try system_rename(from, to) }
     }
 
     /// The outcome of publishing a staged directory.

@@ -18,13 +18,13 @@ extension RegistryError {
         case ENOENT: code = .notFound
         case EEXIST, ENOTEMPTY: code = .alreadyExists
         case ENOSPC, EDQUOT:
-            code = .io
-            hint = ": the disk is full"
+            code = .noSpace
+            hint = ": no space left on the file system (or the quota is used up)"
         case EACCES, EPERM:
-            code = .io
+            code = .permissionDenied
             hint = ": permission denied"
         case EROFS:
-            code = .io
+            code = .readOnlyFileSystem
             hint = ": the file system is read-only"
         case EXDEV: code = .unsupportedOperation
         case ELOOP: code = .symlinkRefused

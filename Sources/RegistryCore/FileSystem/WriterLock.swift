@@ -18,20 +18,36 @@ import Darwin
 package final class WriterLock: @unchecked Sendable {
     /// The lock file's path.
     package let path: String
-    private let threads = NSLock()
+    /// Threads of this process queue here, with the same deadline as the `flock` below.
+    private let threads = NSCondition()
+    /// The thread that holds the lock, so a write started from inside another write fails instead of waiting
+    /// for itself.
+    private var owner: pthread_t?
 
     /// Creates a lock on `path`; the file is created on first use.
     package init(path: String) {
         self.path = path
     }
 
-    /// Runs `body` while holding the lock, waiting up to `timeout` for it.
-    ///
-    /// - Throws: `RegistryError` with code `.lockTimeout` when another writer held the lock for the whole
-    ///   timeout; I/O errors opening the lock file; whatever `body` throws.
-    package func withLock<R>(timeout: Duration = .seconds(30), _ body: () throws -> R) throws -> R {
+    /// Whether the calling thread holds this lock (it is inside `withLock`).
+    package var isHeldByCurrentThread: Bool {
         threads.lock()
         defer { threads.unlock() }
+        return owner.map { pthread_equal($0, pthread_self()) != 0 } ?? false
+    }
+
+    /// Runs `body` while holding the lock, waiting up to `timeout` for it — for other threads of this process and
+    /// for other processes alike.
+    ///
+    /// - Throws: `RegistryError` with code `.lockTimeout` when another writer held the lock for the whole
+    ///   timeout; `.reentrantWrite` when the calling thread already holds it (a write started from inside
+    ///   another write, such as a promotion policy hook that promotes); I/O errors opening the lock file;
+    ///   whatever `body` throws.
+    package func withLock<R>(timeout: Duration = .seconds(30), _ body: () throws -> R) throws -> R {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        try acquireForThisThread(until: deadline, timeout: timeout)
+        defer { releaseForThisThread() }
         if try !FileSystem.exists(FileSystem.parent(of: path)) {
             try FileSystem.makeDirectory(FileSystem.parent(of: path))  // locks/ was removed; it holds nothing durable
         }
@@ -42,8 +58,6 @@ package final class WriterLock: @unchecked Sendable {
             throw RegistryError.systemCall(error, "open the writer lock", path: path)
         }
         defer { try? file.close() }  // closing the descriptor releases the flock
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
         var pause = Duration.microseconds(200)
         while true {
             do {
@@ -63,5 +77,41 @@ package final class WriterLock: @unchecked Sendable {
             }
         }
         return try body()
+    }
+
+    private func acquireForThisThread(until deadline: ContinuousClock.Instant, timeout: Duration) throws {
+        let me = pthread_self()
+        let limit = Date(timeIntervalSinceNow: Self.seconds(ContinuousClock().now.duration(to: deadline)))
+        threads.lock()
+        defer { threads.unlock() }
+        if let owner, pthread_equal(owner, me) != 0 {
+            throw RegistryError(
+                .reentrantWrite,
+                "a registry write was started from inside another write on the same thread (for example a "
+                    + "promotion policy hook that promotes); the outer write holds the writer lock '\(path)', so "
+                    + "the inner one could only deadlock. Make the second change after the first returns",
+                path: path)
+        }
+        while owner != nil {
+            if !threads.wait(until: limit) && owner != nil {
+                throw RegistryError(
+                    .lockTimeout,
+                    "another thread of this process held the registry's writer lock '\(path)' for longer than "
+                        + "\(timeout)",
+                    path: path)
+            }
+        }
+        owner = me
+    }
+
+    private func releaseForThisThread() {
+        threads.lock()
+        owner = nil
+        threads.signal()
+        threads.unlock()
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

@@ -45,8 +45,39 @@ public struct RegistryLayout: Hashable, Sendable {
     /// The writer lock file.
     public var writerLockPath: String { locksPath + "/writer.lock" }
 
+    /// `states/`: lifecycle state files.
+    public var statesPath: String { rootPath + "/states" }
+    /// `policy.json`: the promotion policy.
+    public var policyPath: String { rootPath + "/policy.json" }
+
     /// The directory of one artifact.
     public func artifactPath(_ id: ArtifactID) -> String { artifactsPath + "/" + id.description }
+    /// The `manifest.json` of one artifact.
+    public func manifestPath(of id: ArtifactID) -> String { artifactPath(id) + "/manifest.json" }
+    /// The `signatures/` directory of one artifact.
+    public func signaturesPath(of id: ArtifactID) -> String { artifactPath(id) + "/signatures" }
+    /// The file of one alias (the name is not checked here).
+    public func aliasPath(_ alias: String) -> String { aliasesPath + "/" + alias + ".json" }
+    /// The lifecycle state file of one artifact.
+    public func statePath(of id: ArtifactID) -> String { statesPath + "/" + id.description + ".json" }
+
+    /// `path` relative to the root, for messages and for paths recorded in the log (which must not name a host's
+    /// directories); paths outside the root are returned unchanged.
+    public func relativePath(_ path: String) -> String {
+        path.hasPrefix(rootPath + "/") ? String(path.dropFirst(rootPath.count + 1)) : path
+    }
+
+    /// The directories where writers leave uniquely named temporary files or directories, with the name prefix
+    /// they use: what recovery may delete once the creating process is gone.
+    package var scratchPlaces: [(directory: String, prefix: String)] {
+        [
+            (stagingPath, Self.stagingPrefix), (aliasesPath, FileSystem.temporaryPrefix),
+            (rootPath, FileSystem.temporaryPrefix), (statesPath, FileSystem.temporaryPrefix),
+        ]
+    }
+
+    /// The name prefix of artifact staging directories in `staging/`.
+    package static let stagingPrefix = "ingest-"
 
     /// Creates a registry at `root` (and any missing parent directories), or checks and returns an existing one.
     ///

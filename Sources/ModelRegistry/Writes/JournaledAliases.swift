@@ -1,0 +1,124 @@
+/// Aliases on the write path: `aliases/<alias>.json`, recorded as `alias_promoted`, `alias_rolled_back`,
+/// `alias_retired` (and `alias_restored` by recovery).
+struct JournaledAliases: JournaledStore {
+    /// A requested alias change.
+    struct Change {
+        /// What to do.
+        enum Kind {
+            /// Point the alias at this artifact.
+            case promote(ArtifactID)
+            /// Point it back: at the given earlier target, or one step back through its history.
+            case rollback(to: ArtifactID?)
+            /// Remove it.
+            case retire
+        }
+
+        var kind: Kind
+        var alias: String
+        var expecting: AliasExpectation
+        var reason: String?
+        var approval: String?
+        var signedApproval: SignedApproval?
+    }
+
+    let registry: Registry
+    var store: FileAliasStore { registry.aliases }
+    var name: String { "alias" }
+
+    func check(_ change: Change, in transaction: Transaction) throws -> AliasEvent? {
+        let current = try store.record(change.alias)
+        try change.expecting.check(current, alias: change.alias)
+        let target: ArtifactID
+        let kind: AliasChange.Kind
+        switch change.kind {
+        case .retire:
+            guard let current else {
+                throw RegistryError(
+                    .notFound, "no alias '\(change.alias)' in registry '\(store.layout.rootPath)'",
+                    path: store.path(of: change.alias))
+            }
+            try registry.refuseUnlessAllowed(
+                registry.unmetRetireRequirements(change.alias, approval: change.approval), alias: change.alias,
+                target: current.artifact)
+            return .retired(AliasRetired(alias: change.alias, artifact: current.artifact, reason: change.reason))
+        case .promote(let artifact):
+            target = artifact
+            kind = .promote
+            if current?.artifact == target { return nil }  // already there: nothing to write or log
+            try registry.refuseUnlessAllowed(
+                registry.unmetPromotionRequirements(
+                    change.alias, to: target, current: current?.artifact, approval: change.approval,
+                    signedApproval: change.signedApproval),
+                alias: change.alias, target: target)
+        case .rollback(let requested):
+            guard let current else {
+                throw RegistryError(
+                    .notFound, "no alias '\(change.alias)' in registry '\(store.layout.rootPath)'",
+                    path: store.path(of: change.alias))
+            }
+            target = try registry.rollbackTarget(of: change.alias, current: current, requested: requested)
+            kind = .rollback
+            try registry.refuseUnlessAllowed(
+                registry.unmetRollbackRequirements(change.alias, to: target, approval: change.approval),
+                alias: change.alias, target: target)
+        }
+        let record = AliasRecord(
+            alias: change.alias, artifact: target, previousArtifact: current?.artifact, changedAt: transaction.time,
+            approval: change.approval ?? change.signedApproval?.approval, actor: transaction.actor,
+            reason: change.reason)
+        try registry.configuration.promotionPolicy?(
+            AliasChange(
+                kind: kind, alias: change.alias, current: current, target: target, actor: transaction.actor,
+                reason: change.reason, approval: record.approval,
+                signedApprovalBytes: change.signedApproval?.fileBytes()))
+        let signed = try change.signedApproval.map { try CanonicalJSON.parse($0.fileBytes(), source: "signed approval") }
+        return .moved(AliasMoved(kind: kind, record: record, signedApproval: signed))
+    }
+
+    func apply(_ change: Change, as event: AliasEvent, in transaction: Transaction) throws -> (String, AliasRecord?) {
+        let previous = try store.record(change.alias)
+        if let record = event.record { try store.write(record) } else { try store.remove(change.alias) }
+        return (change.alias, previous)
+    }
+
+    func undo(_ undo: (String, AliasRecord?), in transaction: Transaction) {
+        if let previous = undo.1 { try? store.write(previous) } else { try? store.remove(undo.0) }
+    }
+
+    func key(of event: AliasEvent) -> String { event.alias }
+
+    func reconcile(lastEvents: [String: AliasEvent], in transaction: Transaction) throws -> [Recovered<AliasEvent>] {
+        let names = Set(try store.names()).union(lastEvents.keys.filter { (try? AliasName.check($0)) != nil })
+        return try names.sorted().flatMap { try reconcile($0, lastEvent: lastEvents[$0], in: transaction) }
+    }
+
+    /// Brings one alias file and the log into agreement (FORMAT.md §8.3).
+    func reconcile(_ alias: String, lastEvent: AliasEvent?, in transaction: Transaction) throws -> [Recovered<AliasEvent>] {
+        let logged = lastEvent?.record
+        let onDisk: AliasRecord?
+        do {
+            onDisk = try store.record(alias)
+        } catch let error as RegistryError
+            where [.invalidJSON, .invalidDocument, .invalidArgument, .unsupportedFormatVersion].contains(error.code)
+        {
+            // Damaged file (only a damaged disk or a human can produce one: writes are atomic): the log is the
+            // only trustworthy copy.
+            if let logged { try store.write(logged) } else { try store.remove(alias) }
+            transaction.report.restoredAliases.append(alias)
+            let restored = AliasRestored(
+                alias: alias, damagedFile: store.layout.relativePath(store.path(of: alias)), record: logged)
+            return [Recovered(event: .restored(restored), actor: nil)]
+        }
+        switch (onDisk, logged) {
+        case (let file?, let logged) where file != logged:
+            // The file is newer than the log: its change was made, the event was not written.
+            return [Recovered(event: .moved(AliasMoved(kind: .promote, record: file, recovered: true)), actor: file.actor)]
+        case (nil, let logged?):
+            let retired = AliasRetired(
+                alias: alias, artifact: logged.artifact, reason: "alias file missing at recovery", recovered: true)
+            return [Recovered(event: .retired(retired), actor: nil)]
+        default:
+            return []
+        }
+    }
+}

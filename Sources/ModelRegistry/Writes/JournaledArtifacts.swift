@@ -1,0 +1,36 @@
+/// Artifacts on the write path: publishing a staged directory, recorded as `artifact_registered`.
+struct JournaledArtifacts: JournaledStore {
+    let store: FileArtifactStore
+    var name: String { "artifact" }
+
+    func check(_ staged: FileArtifactStore.StagedArtifact, in transaction: Transaction) throws -> ArtifactRegistered? {
+        guard try !store.isPublished(staged) else { return nil }  // identical content: nothing to record
+        return ArtifactRegistered(
+            artifact: staged.id, name: staged.manifest.metadata.name, files: Int64(staged.manifest.files.count),
+            size: staged.manifest.totalSize)
+    }
+
+    func apply(
+        _ staged: FileArtifactStore.StagedArtifact, as event: ArtifactRegistered, in transaction: Transaction
+    ) throws -> ArtifactID {
+        _ = try store.publish(staged)  // the writer lock is held, so the id cannot have appeared since the check
+        return staged.id
+    }
+
+    func undo(_ id: ArtifactID, in transaction: Transaction) {
+        try? store.unpublish(id)
+    }
+
+    func key(of event: ArtifactRegistered) -> String { event.artifact.description }
+
+    /// An artifact directory without its event was published by a writer that died before appending it.
+    func reconcile(
+        lastEvents: [String: ArtifactRegistered], in transaction: Transaction
+    ) throws -> [Recovered<ArtifactRegistered>] {
+        try store.list().compactMap { id in
+            // One damaged artifact must not stop the recovery of everything else; the verifier reports it.
+            guard lastEvents[id.description] == nil, let artifact = try? store.artifact(id) else { return nil }
+            return Recovered(event: ArtifactRegistered(artifact, recovered: true), actor: nil)
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/// Detached signatures on the write path: `artifacts/<id>/signatures/<name>.json`, recorded as
+/// `signature_added`.
+struct JournaledSignatures: JournaledStore {
+    let store: FileSignatureStore
+    let artifacts: FileArtifactStore
+    var name: String { "signature" }
+
+    func check(_ file: SignatureFile, in transaction: Transaction) throws -> SignatureAdded? {
+        guard try artifacts.contains(file.artifact) else {
+            throw RegistryError(
+                .notFound, "no artifact '\(file.artifact)' in registry '\(store.layout.rootPath)'",
+                path: store.layout.artifactPath(file.artifact))
+        }
+        let existing = try store.files(of: file.artifact).first { $0.name == file.fileName }
+        if case .success(let present)? = existing?.file, present == file { return nil }  // already attached
+        return SignatureAdded(file)
+    }
+
+    func apply(_ file: SignatureFile, as event: SignatureAdded, in transaction: Transaction) throws -> SignatureFile {
+        try store.write(file)
+        return file
+    }
+
+    func undo(_ file: SignatureFile, in transaction: Transaction) {
+        try? store.remove(file)
+    }
+
+    func key(of event: SignatureAdded) -> String { "\(event.artifact)/\(event.file)" }
+
+    /// A valid signature file without its event was written by a writer that died before appending it.
+    func reconcile(
+        lastEvents: [String: SignatureAdded], in transaction: Transaction
+    ) throws -> [Recovered<SignatureAdded>] {
+        var missing: [Recovered<SignatureAdded>] = []
+        for id in try artifacts.list() {
+            for case (_, .success(let file)) in try store.files(of: id) {
+                let event = SignatureAdded(file, recovered: true)
+                if lastEvents[key(of: event)] == nil { missing.append(Recovered(event: event, actor: nil)) }
+            }
+        }
+        return missing
+    }
+}
