@@ -2,7 +2,13 @@ import Foundation
 import ModelRegistry
 
 /// `modelreg demo [PATH]`: creates a registry, registers a small sample model bundle and narrates each step.
-enum DemoCommand {
+enum DemoCommand: Command {
+    static let name = "demo"
+    static let usage = """
+        demo [PATH]             Create a registry at PATH (default: a temporary directory), register a
+                                sample model bundle and print what happened.
+        """
+
     static func run(_ raw: [String]) throws {
         let arguments = try CommandLineTool.parse(raw)
         let given = try arguments.positionals([], optional: 1)
@@ -11,7 +17,7 @@ enum DemoCommand {
         let bundle = temporary.appendingPathComponent("document-classifier")
         defer { try? FileManager.default.removeItem(at: bundle) }
 
-        let registry = try Registry.create(at: root, configuration: CommandLineTool.configuration(arguments))
+        let registry = try Registry.create(at: root, configuration: try CommandLineTool.configuration(arguments))
         print("1. created registry at \(registry.layout.rootPath)")
 
         try writeSampleBundle(to: bundle)
