@@ -19,7 +19,12 @@ struct HelpRequested: Error {
 /// A mistake in how the command was called; exits with 64 (`EX_USAGE`).
 struct UsageError: Error, CustomStringConvertible {
     var description: String
-    init(_ description: String) { self.description = description }
+    /// The command that was called wrongly, for the "see 'modelreg help COMMAND'" hint.
+    var command: String?
+    init(_ description: String, command: String? = nil) {
+        self.description = description
+        self.command = command
+    }
 }
 
 /// The command ran and found something wrong (findings, unmet requirements, a missing trust directory):

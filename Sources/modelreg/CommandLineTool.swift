@@ -81,7 +81,11 @@ enum CommandLineTool {
         let command = try command(named: name == "--version" ? VersionCommand.name : name)
         let rest = Array(arguments.dropFirst())
         if asksForHelp(rest) && command.name != HelpCommand.name { throw HelpRequested(command: command.name) }
-        try command.run(rest)
+        do {
+            try command.run(rest)
+        } catch let error as UsageError where error.command == nil && command.name != HelpCommand.name {
+            throw UsageError(error.description, command: command.name)
+        }
     }
 
     /// Whether `-h` or `--help` appears before a `--`.
@@ -109,7 +113,8 @@ enum CommandLineTool {
     /// The configuration every command opens the registry with, including the trusted keys
     /// (see ``loadTrust(_:)``).
     static func configuration(_ arguments: ArgumentList) throws -> Registry.Configuration {
-        Registry.Configuration(allowNetworkFileSystem: arguments.flag("allow-network-fs"), trust: try loadTrust(arguments))
+        Registry.Configuration(
+            allowNetworkFileSystem: arguments.flag("allow-network-fs"), trust: try loadTrust(arguments))
     }
 
     /// Opens the registry for a command that writes.

@@ -26,7 +26,7 @@ do {
         exit(64)
     }
 } catch let error as UsageError {
-    printError("error: \(error.description)\nsee 'modelreg help'")
+    printError("error: \(error.description)\nsee 'modelreg help\(error.command.map { " " + $0 } ?? "")'")
     exit(64)
 } catch let failure as CommandFailure {
     printError("error: \(failure.message)")

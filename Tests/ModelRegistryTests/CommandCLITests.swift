@@ -40,6 +40,12 @@ import Testing
         #expect(!outcome.stdout.contains("SUBCOMMANDS:"))
     }
 
+    @Test func aUsageErrorPointsAtTheCommandsHelp() throws {
+        let outcome = try run(["promote", "champion"])
+        #expect(outcome.status == 64)
+        #expect(outcome.stderr == "error: missing ARTIFACT\nsee 'modelreg help promote'\n")
+    }
+
     @Test func helpForAnUnknownCommandIsAUsageError() throws {
         let outcome = try run(["help", "frobnicate"])
         #expect(outcome.status == 64)
@@ -112,7 +118,8 @@ import Testing
             let weights = URL(fileURLWithPath: registry).appendingPathComponent("artifacts/\(id)/w.bin")
             try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: weights.path)
             try Data([8]).write(to: weights)
-            let verify = try run(["verify", id, "--deep", "--registry", registry], environment: ["MODELREG_VERBOSE": "1"])
+            let verify = try run(
+                ["verify", id, "--deep", "--registry", registry], environment: ["MODELREG_VERBOSE": "1"])
             #expect(verify.status == 1 && verify.stdout.hasPrefix("BAD "))
             #expect(verify.stderr.hasPrefix("error: ") && verify.stderr.hasSuffix(" problem(s) in 1 artifact(s)\n"))
             #expect(verify.stderr.split(separator: "\n").count == 1, "\(verify.stderr)")

@@ -129,13 +129,15 @@ import Testing
                 let promoted = try run(["promote", "champion", id, "--registry", registry, "--trust", trust])
                 #expect(promoted.status == 0, "\(promoted.stderr)")
             }
-            let untrusted = try run(["rollback", "champion", "--registry", registry], environment: ["HOME": temp.path, "MODELREG_TRUST": ""])
+            let untrusted = try run(
+                ["rollback", "champion", "--registry", registry], environment: ["HOME": temp.path, "MODELREG_TRUST": ""])
             #expect(untrusted.status == 1 && untrusted.stderr.contains("refuses"), "\(untrusted.stderr)")
             let rolledBack = try run(["rollback", "champion", "--registry", registry, "--trust", trust])
             #expect(rolledBack.status == 0, "\(rolledBack.stderr)")
             #expect(try run(["resolve", "champion", "--registry", registry]).stdout == ids[0] + "\n")
             let viaEnvironment = try run(
-                ["rollback", "champion", "--to", ids[1], "--registry", registry], environment: ["MODELREG_TRUST": trust])
+                ["rollback", "champion", "--to", ids[1], "--registry", registry],
+                environment: ["MODELREG_TRUST": trust])
             #expect(viaEnvironment.status == 0, "\(viaEnvironment.stderr)")
             let retired = try run(["retire", "champion", "--registry", registry, "--trust", trust])
             #expect(retired.status == 0, "\(retired.stderr)")
