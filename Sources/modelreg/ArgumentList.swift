@@ -54,6 +54,16 @@ struct ArgumentList {
     /// Whether a flag was given.
     func flag(_ name: String) -> Bool { flags.contains(name) }
 
+    /// The last value of `--name`, or nil; a value outside `allowed` is a usage error listing them.
+    func value(_ name: String, oneOf allowed: [String], kind: String) throws -> String? {
+        try value(name).map { try UsageError.check($0, oneOf: allowed, kind: kind, argument: "--" + name) }
+    }
+
+    /// Every value of a repeatable `--name`; a value outside `allowed` is a usage error listing them.
+    func values(_ name: String, oneOf allowed: [String], kind: String) throws -> [String] {
+        try values(name).map { try UsageError.check($0, oneOf: allowed, kind: kind, argument: "--" + name) }
+    }
+
     /// Requires exactly `names.count` positionals (with `optional` more allowed) and returns them.
     func positionals(_ names: [String], optional: Int = 0) throws -> [String] {
         if positionals.count < names.count {
@@ -66,8 +76,13 @@ struct ArgumentList {
     }
 }
 
-/// A mistake in how the command was called; exits with 64 (`EX_USAGE`).
-struct UsageError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+extension UsageError {
+    /// Returns `value` if `allowed` contains it, else throws "'x' is not a KIND: ARGUMENT must be one of …".
+    static func check(_ value: String, oneOf allowed: [String], kind: String, argument: String) throws -> String {
+        guard allowed.contains(value) else {
+            throw UsageError(
+                "'\(value)' is not \(kind): \(argument) must be one of \(allowed.joined(separator: ", "))")
+        }
+        return value
+    }
 }

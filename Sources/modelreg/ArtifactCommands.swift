@@ -2,18 +2,34 @@ import Foundation
 import ModelRegistry
 
 /// `modelreg init`
-enum InitCommand {
+enum InitCommand: Command {
+    static let name = "init"
+    static let usage = """
+        init                    Create a registry (or check an existing one).
+        """
+
     static func run(_ raw: [String]) throws {
         let arguments = try CommandLineTool.parse(raw)
         _ = try arguments.positionals([])
         let registry = try Registry.create(
-            at: CommandLineTool.registryURL(arguments), configuration: CommandLineTool.configuration(arguments))
+            at: CommandLineTool.registryURL(arguments), configuration: try CommandLineTool.configuration(arguments))
         print("initialized registry at \(registry.layout.rootPath) (format version \(RegistryLayout.formatVersion))")
     }
 }
 
 /// `modelreg register DIR [--name …] [--capability …] [--parent ID] [--label k=v] [--mode …]`
-enum RegisterCommand {
+enum RegisterCommand: Command {
+    static let name = "register"
+    static let usage = """
+        register DIR            Register every file under DIR as one artifact; prints its id.
+            --name NAME             Artifact name (default: DIR's base name)
+            --capability CAP        A capability such as text-classification (repeatable)
+            --parent ID             An artifact this one derives from (repeatable)
+            --label KEY=VALUE       A free-form label (repeatable)
+            --mode MODE             copy (default) | hardlink | move | reflink
+            --follow-symlinks       Follow symbolic links inside DIR instead of refusing them
+        """
+
     static func run(_ raw: [String]) throws {
         let arguments = try CommandLineTool.parse(
             raw, options: ["name", "capability", "parent", "label", "mode"], flags: ["follow-symlinks"])
@@ -33,30 +49,31 @@ enum RegisterCommand {
         let metadata = ArtifactMetadata(
             name: arguments.value("name") ?? directory.standardizedFileURL.lastPathComponent,
             capabilities: arguments.values("capability"), parents: parents, labels: labels)
-        let registry = try Registry.open(
-            at: CommandLineTool.registryURL(arguments), configuration: CommandLineTool.configuration(arguments))
+        let registry = try CommandLineTool.openForWriting(arguments)
         let registration = try registry.register(
             directory: directory, metadata: metadata,
             options: .init(mode: mode, followSymlinks: arguments.flag("follow-symlinks")))
         print(registration.artifact.id)
         if !registration.isNew {
-            FileHandle.standardError.write(Data("note: identical content was already registered; nothing changed\n".utf8))
+            printError("note: identical content was already registered; nothing changed")
         }
         if !registration.copiedInstead.isEmpty {
-            FileHandle.standardError.write(
-                Data("note: \(registration.copiedInstead.count) file(s) were copied instead of \(mode)\n".utf8))
+            printError("note: \(registration.copiedInstead.count) file(s) were copied instead of \(mode)")
         }
     }
 }
 
 /// `modelreg show ID`
-enum ShowCommand {
+enum ShowCommand: Command {
+    static let name = "show"
+    static let usage = """
+        show ID                 Print an artifact's manifest.
+        """
+
     static func run(_ raw: [String]) throws {
         let arguments = try CommandLineTool.parse(raw)
         let id = try ArtifactID(parsing: try arguments.positionals(["ID"])[0], context: "ID")
-        let registry = try Registry.open(
-            at: CommandLineTool.registryURL(arguments), configuration: CommandLineTool.configuration(arguments),
-            forWriting: false)
+        let registry = try CommandLineTool.openForReading(arguments)
         let artifact = try registry.artifact(id)
         let manifest = artifact.manifest
         print("id:           \(artifact.id)")
@@ -75,16 +92,20 @@ enum ShowCommand {
 }
 
 /// `modelreg ls`
-enum ListCommand {
+enum ListCommand: Command {
+    static let name = "ls"
+    static let usage = """
+        ls                      List artifacts: id, name, files, size.
+        """
+
     static func run(_ raw: [String]) throws {
         let arguments = try CommandLineTool.parse(raw)
         _ = try arguments.positionals([])
-        let registry = try Registry.open(
-            at: CommandLineTool.registryURL(arguments), configuration: CommandLineTool.configuration(arguments),
-            forWriting: false)
+        let registry = try CommandLineTool.openForReading(arguments)
         for id in try registry.listArtifacts() {
             let manifest = try registry.artifact(id).manifest
-            print("\(id)  \(manifest.metadata.name)  \(manifest.files.count) files  \(CommandLineTool.formatSize(manifest.totalSize))")
+            let size = CommandLineTool.formatSize(manifest.totalSize)
+            print("\(id)  \(manifest.metadata.name)  \(manifest.files.count) files  \(size)")
         }
     }
 }

@@ -3,104 +3,103 @@ import ModelRegistry
 
 /// Dispatches `modelreg <command>` to the command's implementation.
 enum CommandLineTool {
-    static let help = """
+    /// Every command, in help order. Adding a command is adding its type here: the SUBCOMMANDS help, the
+    /// dispatch and `modelreg help COMMAND` all come from this list.
+    static let commands: [any Command.Type] = [
+        InitCommand.self, RegisterCommand.self, ShowCommand.self, ListCommand.self,
+        PromoteCommand.self, ResolveCommand.self, RollbackCommand.self, RetireCommand.self, AliasCommand.self,
+        LogCommand.self, AuditCommand.self, RecoverCommand.self,
+        IndexCommand.self, FindCommand.self, LineageCommand.self,
+        KeygenCommand.self, SignCommand.self, ApproveCommand.self, VerifyCommand.self, TrustCommand.self,
+        PolicyCommand.self, StateCommand.self,
+        DemoCommand.self, VersionCommand.self, HelpCommand.self,
+    ]
+
+    static let overview = """
         OVERVIEW: Manage a model registry: immutable content-addressed artifacts in a plain directory.
+        """
 
-        USAGE: modelreg <command> [options]
-
+    static let options = """
         OPTIONS:
           --registry PATH         The registry directory. Default: $MODELREG_REGISTRY, else ./registry
+          --trust DIR             Trusted public keys. Default: $MODELREG_TRUST, else ~/.config/modelreg/trust
           --allow-network-fs      Allow writing on NFS/Lustre/GPFS/CIFS (only if one machine writes)
           -h, --help              Show help.
+        """
 
-        SUBCOMMANDS:
-          init                    Create a registry (or check an existing one).
-          register DIR            Register every file under DIR as one artifact; prints its id.
-              --name NAME             Artifact name (default: DIR's base name)
-              --capability CAP        A capability such as text-classification (repeatable)
-              --parent ID             An artifact this one derives from (repeatable)
-              --label KEY=VALUE       A free-form label (repeatable)
-              --mode MODE             copy (default) | hardlink | move | reflink
-              --follow-symlinks       Follow symbolic links inside DIR instead of refusing them
-          show ID                 Print an artifact's manifest.
-          ls                      List artifacts: id, name, files, size.
-          promote ALIAS ARTIFACT  Point ALIAS at ARTIFACT (compare-and-swap with --expect ID|none).
-              --reason TEXT  --approval ID  --approval-file FILE  --trust DIR  --actor NAME
-          resolve ALIAS           Print the artifact ALIAS points at (--allow-revoked to see a revoked one).
-          rollback ALIAS          Point ALIAS back at its previous target (or --to ARTIFACT).
-          retire ALIAS            Remove ALIAS (its history stays in the audit log).
-          alias ls                List aliases.
-          alias history ALIAS     The changes of ALIAS, oldest first.
-          log                     Audit events; filters: --type T --alias A --artifact ID
-                                  --since TIME --until TIME --limit N
-          audit verify            Check the audit log's hash chain; exit 1 on any problem.
-          recover                 Bring log, aliases and artifacts back into agreement after a crash.
-          index rebuild           Rebuild the generated indexes in indexes/ (caches; never authoritative).
-          index status            Compare the stored indexes with the registry (current, stale, damaged).
-          find                    Query the index, most recent first; filters combine:
-                                  --capability C (repeatable) --state S --text WORDS --name N
-                                  --label KEY=VALUE (repeatable) --ancestors-of ID --descendants-of ID
-                                  --limit N
-          lineage ARTIFACT        Ancestors and descendants of ARTIFACT (transitive; --up or --down only).
-          keygen PATH             Write an Ed25519 key pair: PATH (private, 0600) and PATH.pub.
-          sign ARTIFACT --key K   Add a detached signature of ARTIFACT's manifest.
-          approve ALIAS ARTIFACT --approval ID --key K --out FILE
-                                  Write a signed approval; pass it to promote --approval-file FILE.
-          verify [ARTIFACT]       Verify one artifact or all: structure, sizes, ids; --deep re-hashes
-                                  every file; --trust DIR also checks signatures against DIR's keys.
-          trust add KEYFILE       Add a public key (OpenSSH or PEM) to the trust directory
-                                  (--trust DIR, $MODELREG_TRUST, or ~/.config/modelreg/trust).
-          trust ls                List trusted key ids.
-          policy show | set FILE  Show or replace the promotion policy (policy.json; audited).
-          policy check ALIAS ARTIFACT [--approval ID]
-                                  List every requirement the promotion would not meet.
-          state set ARTIFACT STATE [--reason …]   registered, validated, candidate, production,
-                                  deprecated or revoked.  state show ARTIFACT
-          demo [PATH]             Create a registry at PATH (default: a temporary directory), register a
-                                  sample model bundle and print what happened.
-          version                 Print the version and the SHA-256 kernel in use.
-
+    static let exitStatus = """
         Exit status: 0 success, 1 failure, 64 usage error. Set MODELREG_VERBOSE=1 for error details.
         """
 
-    static func run(_ arguments: [String]) throws {
-        guard let command = arguments.first else {
-            print(help)
-            return
+    /// The full help: OVERVIEW, USAGE, OPTIONS, then SUBCOMMANDS built from ``commands``.
+    static var help: String {
+        let subcommands = commands.map { indented($0.usage) }.joined(separator: "\n")
+        return """
+            \(overview)
+
+            USAGE: modelreg <command> [options]
+
+            \(options)
+
+            SUBCOMMANDS:
+            \(subcommands)
+
+            \(exitStatus)
+            """
+    }
+
+    /// The help of one command: its USAGE, its lines from SUBCOMMANDS, and the options every command takes.
+    static func help(for command: any Command.Type) -> String {
+        """
+        USAGE: modelreg \(command.name) [arguments] [options]
+
+        \(indented(command.usage))
+
+        \(options)
+
+        \(exitStatus)
+        """
+    }
+
+    /// The full help for nil, else the help of the command named `name` (a usage error if there is none).
+    static func helpText(for name: String?) throws -> String {
+        guard let name else { return help }
+        return help(for: try command(named: name))
+    }
+
+    /// The command called `name`, or a usage error.
+    static func command(named name: String) throws -> any Command.Type {
+        guard let command = commands.first(where: { $0.name == name }) else {
+            throw UsageError("unknown command '\(name)'")
         }
+        return command
+    }
+
+    /// Runs the command `arguments` names. Help never exits here: it is thrown as ``HelpRequested``.
+    static func run(_ arguments: [String]) throws {
+        guard let name = arguments.first, name != "-h", name != "--help" else { throw HelpRequested() }
+        let command = try command(named: name == "--version" ? VersionCommand.name : name)
         let rest = Array(arguments.dropFirst())
-        switch command {
-        case "help", "-h", "--help": print(help)
-        case "version", "--version": print("modelreg \(ModelRegistryVersion.string) (sha256: \(SHA256Algorithm.implementation))")
-        case "init": try InitCommand.run(rest)
-        case "register": try RegisterCommand.run(rest)
-        case "show": try ShowCommand.run(rest)
-        case "ls": try ListCommand.run(rest)
-        case "demo": try DemoCommand.run(rest)
-        case "promote": try PromoteCommand.run(rest)
-        case "resolve": try ResolveCommand.run(rest)
-        case "rollback": try RollbackCommand.run(rest)
-        case "retire": try RetireCommand.run(rest)
-        case "alias": try AliasCommand.run(rest)
-        case "log": try LogCommand.run(rest)
-        case "audit": try AuditCommand.run(rest)
-        case "recover": try RecoverCommand.run(rest)
-        case "index": try IndexCommand.run(rest)
-        case "find": try FindCommand.run(rest)
-        case "lineage": try LineageCommand.run(rest)
-        case "keygen": try KeygenCommand.run(rest)
-        case "approve": try ApproveCommand.run(rest)
-        case "sign": try SignCommand.run(rest)
-        case "verify": try VerifyCommand.run(rest)
-        case "trust": try TrustCommand.run(rest)
-        case "policy": try PolicyCommand.run(rest)
-        case "state": try StateCommand.run(rest)
-        default: throw UsageError("unknown command '\(command)'")
+        if asksForHelp(rest) && command.name != HelpCommand.name { throw HelpRequested(command: command.name) }
+        do {
+            try command.run(rest)
+        } catch let error as UsageError where error.command == nil && command.name != HelpCommand.name {
+            throw UsageError(error.description, command: command.name)
         }
     }
 
+    /// Whether `-h` or `--help` appears before a `--`.
+    static func asksForHelp(_ arguments: [String]) -> Bool {
+        arguments.prefix { $0 != "--" }.contains { $0 == "-h" || $0 == "--help" }
+    }
+
+    /// Indents every line of `text` by two spaces.
+    static func indented(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n")
+    }
+
     /// Options every command accepts.
-    static let commonOptions: Set<String> = ["registry"]
+    static let commonOptions: Set<String> = ["registry", "trust"]
     /// Flags every command accepts.
     static let commonFlags: Set<String> = ["allow-network-fs"]
 
@@ -111,8 +110,11 @@ enum CommandLineTool {
         return URL(fileURLWithPath: path)
     }
 
-    static func configuration(_ arguments: ArgumentList) -> Registry.Configuration {
-        Registry.Configuration(allowNetworkFileSystem: arguments.flag("allow-network-fs"))
+    /// The configuration every command opens the registry with, including the trusted keys
+    /// (see ``loadTrust(_:)``).
+    static func configuration(_ arguments: ArgumentList) throws -> Registry.Configuration {
+        Registry.Configuration(
+            allowNetworkFileSystem: arguments.flag("allow-network-fs"), trust: try loadTrust(arguments))
     }
 
     /// Opens the registry for a command that writes.
@@ -126,12 +128,9 @@ enum CommandLineTool {
     }
 
     /// Parses a command's arguments with the common options added.
-    static func parse(_ arguments: [String], options: Set<String> = [], flags: Set<String> = []) throws -> ArgumentList {
-        if arguments.contains("--help") || arguments.contains("-h") {
-            print(help)
-            exit(0)
-        }
-        return try ArgumentList(arguments, options: options.union(commonOptions), flags: flags.union(commonFlags))
+    static func parse(_ arguments: [String], options: Set<String> = [], flags: Set<String> = []) throws -> ArgumentList
+    {
+        try ArgumentList(arguments, options: options.union(commonOptions), flags: flags.union(commonFlags))
     }
 
     /// Formats a byte count for people: `1.5 GiB`.
@@ -144,5 +143,32 @@ enum CommandLineTool {
             unit += 1
         }
         return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+    }
+}
+
+/// `modelreg help [COMMAND]`
+enum HelpCommand: Command {
+    static let name = "help"
+    static let usage = """
+        help [COMMAND]          Show this help, or only COMMAND's (also: modelreg COMMAND --help).
+        """
+
+    static func run(_ raw: [String]) throws {
+        let given = try CommandLineTool.parse(raw.filter { $0 != "-h" && $0 != "--help" }).positionals([], optional: 1)
+        if let name = given.first { _ = try CommandLineTool.command(named: name) }
+        throw HelpRequested(command: given.first)
+    }
+}
+
+/// `modelreg version`
+enum VersionCommand: Command {
+    static let name = "version"
+    static let usage = """
+        version                 Print the version and the SHA-256 kernel in use.
+        """
+
+    static func run(_ raw: [String]) throws {
+        _ = try CommandLineTool.parse(raw).positionals([])
+        print("modelreg \(ModelRegistryVersion.string) (sha256: \(SHA256Algorithm.implementation))")
     }
 }

@@ -2,16 +2,23 @@ import Foundation
 import ModelRegistry
 
 /// `modelreg demo [PATH]`: creates a registry, registers a small sample model bundle and narrates each step.
-enum DemoCommand {
+enum DemoCommand: Command {
+    static let name = "demo"
+    static let usage = """
+        demo [PATH]             Create a registry at PATH (default: a temporary directory), register a
+                                sample model bundle and print what happened.
+        """
+
     static func run(_ raw: [String]) throws {
         let arguments = try CommandLineTool.parse(raw)
         let given = try arguments.positionals([], optional: 1)
-        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("modelreg-demo-\(UUID().uuidString)")
+        let temporary = FileManager.default.temporaryDirectory
+            .appendingPathComponent("modelreg-demo-\(UUID().uuidString)")
         let root = given.first.map { URL(fileURLWithPath: $0) } ?? temporary.appendingPathComponent("registry")
         let bundle = temporary.appendingPathComponent("document-classifier")
         defer { try? FileManager.default.removeItem(at: bundle) }
 
-        let registry = try Registry.create(at: root, configuration: CommandLineTool.configuration(arguments))
+        let registry = try Registry.create(at: root, configuration: try CommandLineTool.configuration(arguments))
         print("1. created registry at \(registry.layout.rootPath)")
 
         try writeSampleBundle(to: bundle)
@@ -23,19 +30,24 @@ enum DemoCommand {
         let first = try registry.register(directory: bundle, metadata: metadata)
         let manifest = first.artifact.manifest
         print("3. registered it as \(first.artifact.id)")
-        print("   \(manifest.files.count) files, \(CommandLineTool.formatSize(manifest.totalSize)), hashed with \(manifest.hashAlgorithm) (\(SHA256Algorithm.implementation) kernel):")
+        let size = CommandLineTool.formatSize(manifest.totalSize)
+        let kernel = SHA256Algorithm.implementation
+        print("   \(manifest.files.count) files, \(size), hashed with \(manifest.hashAlgorithm) (\(kernel) kernel):")
         for entry in manifest.files {
-            print("     \(entry.digest.description.prefix(23))…  \(String(entry.size).leftPadded(to: 8))  \(entry.path)")
+            let digest = entry.digest.description.prefix(23)
+            print("     \(digest)…  \(String(entry.size).leftPadded(to: 8))  \(entry.path)")
         }
 
         let again = try registry.register(directory: bundle, metadata: metadata)
-        print("4. registered the same bundle again: \(again.isNew ? "a new artifact (unexpected)" : "same id, nothing changed")")
+        let outcome = again.isNew ? "a new artifact (unexpected)" : "same id, nothing changed"
+        print("4. registered the same bundle again: \(outcome)")
 
         let copy = temporary.appendingPathComponent("copied-artifact")
         try FileManager.default.copyItem(at: first.artifact.directory, to: copy)
         defer { try? FileManager.default.removeItem(at: copy) }
         let derived = try registry.artifacts.identify(directory: copy, verifyFiles: true)
-        print("5. copied the artifact directory elsewhere; it re-derives its own id: \(derived == first.artifact.id ? "yes" : "NO")")
+        let same = derived == first.artifact.id ? "yes" : "NO"
+        print("5. copied the artifact directory elsewhere; it re-derives its own id: \(same)")
 
         let opened = try registry.artifact(first.artifact.id)
         if let weights = opened.url(for: "weights.bin") {
@@ -49,11 +61,15 @@ enum DemoCommand {
         let promoted = try registry.promote(
             "document-classifier-champion", to: retrained.artifact.id, expecting: .target(first.artifact.id),
             reason: "retrained on more documents")
-        print("8. promoted document-classifier-champion: \(first.artifact.id.description.prefix(19))… -> \(promoted.record.artifact.description.prefix(19))…")
+        let (from, to) = (first.artifact.id.description.prefix(19), promoted.record.artifact.description.prefix(19))
+        print("8. promoted document-classifier-champion: \(from)… -> \(to)…")
         let rolledBack = try registry.rollback("document-classifier-champion", reason: "demo rollback")
-        print("9. rolled it back in one call; it resolves to \(try registry.resolve("document-classifier-champion").artifact.description.prefix(19))… again (\(rolledBack.record.artifact == first.artifact.id ? "as expected" : "UNEXPECTED"))")
+        let resolved = try registry.resolve("document-classifier-champion").artifact.description.prefix(19)
+        let expected = rolledBack.record.artifact == first.artifact.id ? "as expected" : "UNEXPECTED"
+        print("9. rolled it back in one call; it resolves to \(resolved)… again (\(expected))")
         let verification = try registry.journal.verify()
-        print("10. audit log: \(verification.eventCount) events, hash chain \(verification.findings.isEmpty ? "intact" : "BROKEN")")
+        let chain = verification.findings.isEmpty ? "intact" : "BROKEN"
+        print("10. audit log: \(verification.eventCount) events, hash chain \(chain)")
         try registry.journal.forEachEvent { event in
             print("      #\(event.sequence) \(event.type) \(event.alias ?? "")")
         }
@@ -66,7 +82,8 @@ enum DemoCommand {
     /// A small but realistic bundle: weights, a tokenizer, a contract, lineage and an evaluation card.
     static func writeSampleBundle(to directory: URL) throws {
         let manager = FileManager.default
-        try manager.createDirectory(at: directory.appendingPathComponent("tokenizer"), withIntermediateDirectories: true)
+        try manager.createDirectory(
+            at: directory.appendingPathComponent("tokenizer"), withIntermediateDirectories: true)
         var generator = DemoRandom(seed: 2026)
         let weights = (0..<(1 << 20)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
         try Data(weights).write(to: directory.appendingPathComponent("weights.bin"))
@@ -74,13 +91,17 @@ enum DemoCommand {
         try Data((vocabulary.joined(separator: "\n") + "\n").utf8)
             .write(to: directory.appendingPathComponent("tokenizer/vocab.txt"))
         try Data(
-            #"{"inputs":[{"dtype":"int32","name":"input_ids","shape":["batch","sequence"]}],"labels":["invoice","contract","receipt","letter"],"outputs":[{"dtype":"float32","name":"logits","shape":["batch",4]}],"task":"text-classification"}"#
+            (#"{"inputs":[{"dtype":"int32","name":"input_ids","shape":["batch","sequence"]}],"#
+                + #""labels":["invoice","contract","receipt","letter"],"#
+                + #""outputs":[{"dtype":"float32","name":"logits","shape":["batch",4]}],"task":"text-classification"}"#)
                 .utf8
         ).write(to: directory.appendingPathComponent("contract.json"))
         try Data(#"{"dataset":"demo-documents","parents":[],"trainer":"modelreg demo"}"#.utf8)
             .write(to: directory.appendingPathComponent("lineage.json"))
         try Data(
-            #"{"dataset":{"digest":"sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef","name":"demo-documents","split":"test"},"evaluatedAt":"2026-11-20T10:00:00.000Z","evaluatedBy":"modelreg demo","metrics":{"accuracy":0.93,"macro_f1":0.91}}"#.utf8
+            (#"{"dataset":{"digest":"sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef","#
+                + #""name":"demo-documents","split":"test"},"evaluatedAt":"2026-11-20T10:00:00.000Z","#
+                + #""evaluatedBy":"modelreg demo","metrics":{"accuracy":0.93,"macro_f1":0.91}}"#).utf8
         ).write(to: directory.appendingPathComponent("evaluation-card.json"))
     }
 }

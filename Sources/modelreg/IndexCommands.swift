@@ -2,7 +2,13 @@ import Foundation
 import ModelRegistry
 
 /// `modelreg index rebuild` and `modelreg index status`
-enum IndexCommand {
+enum IndexCommand: Command {
+    static let name = "index"
+    static let usage = """
+        index rebuild           Rebuild the generated indexes in indexes/ (caches; never authoritative).
+        index status            Compare the stored indexes with the registry (current, stale, damaged).
+        """
+
     static func run(_ raw: [String]) throws {
         guard let sub = raw.first else { throw UsageError("missing index subcommand (rebuild or status)") }
         let arguments = try CommandLineTool.parse(Array(raw.dropFirst()))
@@ -31,13 +37,23 @@ enum IndexCommand {
 
 /// `modelreg find [--capability C]… [--state S] [--text T] [--name N] [--label K=V]… [--ancestors-of ID]
 /// [--descendants-of ID] [--limit N]`
-enum FindCommand {
+enum FindCommand: Command {
+    static let name = "find"
+    static let usage = """
+        find                    Query the index, most recent first; filters combine:
+                                --capability C (repeatable) --state S --text WORDS --name N
+                                --label KEY=VALUE (repeatable) --ancestors-of ID --descendants-of ID
+                                --limit N
+        """
+
     static func run(_ raw: [String]) throws {
         let arguments = try CommandLineTool.parse(
             raw, options: ["capability", "state", "text", "name", "label", "ancestors-of", "descendants-of", "limit"])
         _ = try arguments.positionals([])
+        let state = try arguments.value(
+            "state", oneOf: LifecycleState.all.map(\.rawValue), kind: "a lifecycle state")
         var query = IndexQuery(
-            capabilities: Set(arguments.values("capability")), state: arguments.value("state"),
+            capabilities: Set(arguments.values("capability")), state: state,
             text: arguments.value("text"), name: arguments.value("name"))
         for label in arguments.values("label") {
             guard let equals = label.firstIndex(of: "=") else {
@@ -69,7 +85,12 @@ enum FindCommand {
 }
 
 /// `modelreg lineage ARTIFACT [--up|--down]`
-enum LineageCommand {
+enum LineageCommand: Command {
+    static let name = "lineage"
+    static let usage = """
+        lineage ARTIFACT        Ancestors and descendants of ARTIFACT (transitive; --up or --down only).
+        """
+
     static func run(_ raw: [String]) throws {
         let arguments = try CommandLineTool.parse(raw, flags: ["up", "down"])
         let id = try ArtifactID(parsing: try arguments.positionals(["ARTIFACT"])[0], context: "ARTIFACT")

@@ -2,26 +2,42 @@ import Foundation
 import ModelRegistry
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
-/// Entry point: parse, call the library, print, map errors to exit codes 0 / 1 / 64.
+/// Writes `text` and a newline to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Entry point: parse, call the library, print, map outcomes to exit codes 0 / 1 / 64.
 let arguments = Array(CommandLine.arguments.dropFirst())
 do {
     try CommandLineTool.run(arguments)
     exit(0)
+} catch let request as HelpRequested {
+    do {
+        print(try CommandLineTool.helpText(for: request.command))
+        exit(0)
+    } catch {
+        printError("error: \(error)\nsee 'modelreg help'")
+        exit(64)
+    }
 } catch let error as UsageError {
-    FileHandle.standardError.write(Data("error: \(error.description)\nsee 'modelreg help'\n".utf8))
+    printError("error: \(error.description)\nsee 'modelreg help\(error.command.map { " " + $0 } ?? "")'")
     exit(64)
+} catch let failure as CommandFailure {
+    printError("error: \(failure.message)")
+    exit(1)
 } catch let error as RegistryError {
-    FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+    printError("error: \(error.description)")
     if ProcessInfo.processInfo.environment["MODELREG_VERBOSE"] != nil {
-        FileHandle.standardError.write(Data((error.detailedDescription() + "\n").utf8))
+        printError(error.detailedDescription())
     }
     exit(1)
 } catch {
-    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    printError("error: \(error)")
     exit(1)
 }

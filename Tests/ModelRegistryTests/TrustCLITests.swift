@@ -26,6 +26,7 @@ import Testing
             #expect(try run(["keygen", registry + "/inside"]).stderr.contains("inside the registry"))
 
             #expect(try run(["sign", id, "--key", keys + "/release", "--registry", registry]).status == 0)
+            try FileManager.default.createDirectory(atPath: trust, withIntermediateDirectories: true)
             let untrusted = try run(["verify", id, "--registry", registry, "--trust", trust])
             #expect(untrusted.status == 1 && untrusted.stdout.contains("not trusted"))
 
@@ -71,6 +72,75 @@ import Testing
             #expect(try run(["resolve", "canary", "--registry", registry]).stderr.contains("revoked"))
             #expect(try run(["resolve", "canary", "--allow-revoked", "--registry", registry]).stdout == id + "\n")
             #expect(try run(["state", "set", id, "shiny", "--registry", registry]).stderr.contains("not a lifecycle state"))
+        }
+    }
+
+    @Test func aTrustDirectoryThatDoesNotExistIsAnErrorNamingIt() throws {
+        try withTemporaryDirectory { temp in
+            let registry = temp.appendingPathComponent("reg").path
+            let missing = temp.appendingPathComponent("no-such-trust").path
+            _ = try run(["init", "--registry", registry])
+            let bundle = try BundleFixture.write(["w.bin": [1]], to: temp.appendingPathComponent("bundle"))
+            let id = try run(["register", bundle.path, "--registry", registry]).stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(try run(["promote", "canary", id, "--registry", registry]).status == 0)
+            let commands: [[String]] = [
+                ["verify", id], ["promote", "canary", id], ["rollback", "canary", "--to", id], ["retire", "canary"],
+                ["policy", "check", "canary", id], ["trust", "ls"],
+            ]
+            for command in commands {
+                let given = try run(command + ["--registry", registry, "--trust", missing])
+                #expect(given.status == 1, "\(command): \(given.stdout)\(given.stderr)")
+                #expect(given.stderr.hasPrefix("error: trust directory '\(missing)' does not exist"), "\(command)")
+                let environment = try run(command + ["--registry", registry], environment: ["MODELREG_TRUST": missing])
+                #expect(environment.status == 1, "\(command): \(environment.stdout)\(environment.stderr)")
+                #expect(environment.stderr.contains("trust directory '\(missing)' does not exist"), "\(command)")
+            }
+            // Only the default directory may be missing: it means no trusted keys.
+            let home = ["HOME": temp.path, "MODELREG_TRUST": ""]
+            let none = try run(["trust", "ls"], environment: home)
+            #expect(none.status == 0 && none.stdout.isEmpty, "\(none.stderr)")
+            #expect(try run(["verify", id, "--registry", registry], environment: home).status == 0)
+            #expect(try run(["resolve", "canary", "--registry", registry]).stdout == id + "\n")
+        }
+    }
+
+    @Test func rollbackAndRetireTakeTheTrustDirectory() throws {
+        try withTemporaryDirectory { temp in
+            let registry = temp.appendingPathComponent("reg").path
+            let trust = temp.appendingPathComponent("trust").path
+            let key = temp.appendingPathComponent("release").path
+            _ = try run(["init", "--registry", registry])
+            #expect(try run(["keygen", key]).status == 0)
+            #expect(try run(["trust", "add", key + ".pub", "--trust", trust]).status == 0)
+            var ids: [String] = []
+            for index in 0..<2 {
+                let bundle = try BundleFixture.write(
+                    ["w.bin": [UInt8(index)]], to: temp.appendingPathComponent("b\(index)"))
+                let id = try run(["register", bundle.path, "--registry", registry]).stdout
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(try run(["sign", id, "--key", key, "--registry", registry]).status == 0)
+                ids.append(id)
+            }
+            let policy = temp.appendingPathComponent("policy.json")
+            try Data(#"{"rules":[{"aliases":"*","requiredSignatures":1}],"schemaVersion":1}"#.utf8).write(to: policy)
+            #expect(try run(["policy", "set", policy.path, "--registry", registry]).status == 0)
+            for id in ids {
+                let promoted = try run(["promote", "champion", id, "--registry", registry, "--trust", trust])
+                #expect(promoted.status == 0, "\(promoted.stderr)")
+            }
+            let untrusted = try run(
+                ["rollback", "champion", "--registry", registry], environment: ["HOME": temp.path, "MODELREG_TRUST": ""])
+            #expect(untrusted.status == 1 && untrusted.stderr.contains("refuses"), "\(untrusted.stderr)")
+            let rolledBack = try run(["rollback", "champion", "--registry", registry, "--trust", trust])
+            #expect(rolledBack.status == 0, "\(rolledBack.stderr)")
+            #expect(try run(["resolve", "champion", "--registry", registry]).stdout == ids[0] + "\n")
+            let viaEnvironment = try run(
+                ["rollback", "champion", "--to", ids[1], "--registry", registry],
+                environment: ["MODELREG_TRUST": trust])
+            #expect(viaEnvironment.status == 0, "\(viaEnvironment.stderr)")
+            let retired = try run(["retire", "champion", "--registry", registry, "--trust", trust])
+            #expect(retired.status == 0, "\(retired.stderr)")
         }
     }
 }

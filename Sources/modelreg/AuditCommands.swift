@@ -1,0 +1,87 @@
+import Foundation
+import ModelRegistry
+
+/// `modelreg log [--type T] [--alias A] [--artifact ID] [--since TIME] [--until TIME] [--limit N]`
+enum LogCommand: Command {
+    static let name = "log"
+    static let usage = """
+        log                     Audit events; filters: --type T --alias A --artifact ID
+                                --since TIME --until TIME --limit N
+        """
+
+    /// The event types `--type` accepts, sorted: the library's known types, plus `alias_restored` (written by
+    /// recovery; the library is adding it to `AuditEvent.Kind.known`).
+    static var eventTypes: [String] {
+        Set(AuditEvent.Kind.known.map(\.rawValue)).union([AuditEvent.Kind.aliasRestored.rawValue]).sorted()
+    }
+
+    static func run(_ raw: [String]) throws {
+        let arguments = try CommandLineTool.parse(
+            raw, options: ["type", "alias", "artifact", "since", "until", "limit"])
+        _ = try arguments.positionals([])
+        var filter = AuditJournal.Filter()
+        let types = try arguments.values("type", oneOf: eventTypes, kind: "an audit event type")
+        if !types.isEmpty { filter.types = Set(types.map(AuditEvent.Kind.init(rawValue:))) }
+        filter.alias = arguments.value("alias")
+        filter.artifact = arguments.value("artifact")
+        filter.since = try arguments.value("since").map { try time($0, option: "--since") }
+        filter.until = try arguments.value("until").map { try time($0, option: "--until") }
+        if let limit = arguments.value("limit") {
+            guard let count = Int(limit), count > 0 else { throw UsageError("--limit must be a positive number") }
+            filter.limit = count
+        }
+        try CommandLineTool.openForReading(arguments).journal.forEachEvent(filter) { print(line($0)) }
+    }
+
+    /// Accepts RFC 3339 (`2026-11-23T13:37:00Z`) or a day (`2026-11-23`, meaning its start in UTC).
+    static func time(_ text: String, option: String) throws -> Date {
+        if let date = Timestamp.parse(text) ?? Timestamp.parse(text + "T00:00:00Z") { return date }
+        throw UsageError("\(option) must be an RFC 3339 time or a YYYY-MM-DD day, not '\(text)'")
+    }
+
+    /// One event per line: sequence, time, actor, type, then the payload's canonical JSON.
+    static func line(_ event: AuditEvent) -> String {
+        let payload = String(decoding: CanonicalJSON.encode(event.payload), as: UTF8.self)
+        return "\(event.sequence)  \(event.time)  \(event.actor)  \(event.type)  \(payload)"
+    }
+}
+
+/// `modelreg audit verify`
+enum AuditCommand: Command {
+    static let name = "audit"
+    static let usage = """
+        audit verify            Check the audit log's hash chain; exit 1 on any problem.
+        """
+
+    static func run(_ raw: [String]) throws {
+        guard raw.first == "verify" else { throw UsageError("unknown audit subcommand (expected verify)") }
+        let arguments = try CommandLineTool.parse(Array(raw.dropFirst()))
+        _ = try arguments.positionals([])
+        let report = try CommandLineTool.openForReading(arguments).journal.verify()
+        for finding in report.findings { print(finding) }
+        guard report.findings.isEmpty else {
+            throw CommandFailure(
+                "audit log has \(report.findings.count) problem(s); run 'modelreg recover' to repair a torn tail")
+        }
+        print("audit log verified: \(report.eventCount) events, hash chain intact")
+    }
+}
+
+/// `modelreg recover`
+enum RecoverCommand: Command {
+    static let name = "recover"
+    static let usage = """
+        recover                 Bring log, aliases and artifacts back into agreement after a crash.
+        """
+
+    static func run(_ raw: [String]) throws {
+        let arguments = try CommandLineTool.parse(raw, options: ["actor"])
+        _ = try arguments.positionals([])
+        let report = try CommandLineTool.openForWriting(arguments).recover(actor: arguments.value("actor"))
+        if report.isClean { print("registry is consistent; nothing to do") }
+        if let repaired = report.repairedTail { print("repaired torn audit log tail (event \(repaired.sequence))") }
+        for event in report.appendedEvents { print("recorded missing event: \(LogCommand.line(event))") }
+        for alias in report.restoredAliases { print("restored alias file: \(alias)") }
+        for path in report.removedLeftovers { print("removed leftover: \(path)") }
+    }
+}

@@ -1,0 +1,36 @@
+/// One `modelreg` command: its name, its help and its implementation, registered together in
+/// ``CommandLineTool/commands`` (the SUBCOMMANDS help and the dispatch are both derived from that list).
+protocol Command: Sendable {
+    /// The word after `modelreg` that selects the command: `promote`, `alias` ….
+    static var name: String { get }
+    /// The command's help lines as they appear under SUBCOMMANDS, without the two-space indent: the synopsis,
+    /// padded to column 24, then the description; following lines indented further.
+    static var usage: String { get }
+    /// Runs the command with the arguments after its name; throws ``UsageError`` for a mistake in the call.
+    static func run(_ arguments: [String]) throws
+}
+
+/// `-h`/`--help`, `help [COMMAND]` or no arguments at all: `main.swift` prints the help on stdout and exits 0.
+struct HelpRequested: Error {
+    /// The command whose help was asked for, or nil for the full help.
+    var command: String?
+}
+
+/// A mistake in how the command was called; exits with 64 (`EX_USAGE`).
+struct UsageError: Error, CustomStringConvertible {
+    var description: String
+    /// The command that was called wrongly, for the "see 'modelreg help COMMAND'" hint.
+    var command: String?
+    init(_ description: String, command: String? = nil) {
+        self.description = description
+        self.command = command
+    }
+}
+
+/// The command ran and found something wrong (findings, unmet requirements, a missing trust directory):
+/// exits with 1 and prints `error: <message>`. The CLI's own outcome, never dressed up as a library error.
+struct CommandFailure: Error, CustomStringConvertible {
+    var message: String
+    init(_ message: String) { self.message = message }
+    var description: String { message }
+}
