@@ -14,7 +14,7 @@ struct Server {
         }
         do {
             // Readers never lock and never block writers; the async API keeps fsync-bound work off the pool.
-            let registry = try Registry.open(at: URL(fileURLWithPath: arguments[0]), forWriting: false)
+            let registry = try await Registry.open(at: URL(fileURLWithPath: arguments[0]), forWriting: false)
             // The loading path verifies: stamps are checked in microseconds and only changed files re-hashed; an
             // artifact whose bytes changed throws instead of being served.
             let artifact = try await registry.openForLoading(id)

@@ -53,7 +53,7 @@ enum FindCommand: Command {
         let state = try arguments.value(
             "state", oneOf: LifecycleState.all.map(\.rawValue), kind: "a lifecycle state")
         var query = IndexQuery(
-            capabilities: Set(arguments.values("capability")), state: state,
+            capabilities: Set(arguments.values("capability")), state: state.flatMap(LifecycleState.init(rawValue:)),
             text: arguments.value("text"), name: arguments.value("name"))
         for label in arguments.values("label") {
             guard let equals = label.firstIndex(of: "=") else {
@@ -80,7 +80,7 @@ enum FindCommand: Command {
     static func line(_ summary: ArtifactSummary) -> String {
         let capabilities = summary.capabilities.isEmpty ? "-" : summary.capabilities.joined(separator: ",")
         return
-            "\(summary.id)  \(summary.name)  \(summary.state ?? "-")  \(summary.registeredAt ?? "-")  \(capabilities)"
+            "\(summary.id)  \(summary.name)  \(summary.state?.rawValue ?? "-")  \(summary.registeredAt ?? "-")  \(capabilities)"
     }
 }
 

@@ -23,8 +23,11 @@ enum PolicyCommand: Command {
             let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
             let policy = try PromotionPolicy(parsing: bytes, source: path)
             let registry = try CommandLineTool.openForWriting(arguments)
-            let event = try registry.setPromotionPolicy(policy, actor: arguments.value("actor"))
-            print("policy replaced (\(policy.rules.count) rule(s)); audit event \(event.sequence)")
+            if let event = try registry.setPromotionPolicy(policy, actor: arguments.value("actor")) {
+                print("policy replaced (\(policy.rules.count) rule(s)); audit event \(event.sequence)")
+            } else {
+                print("policy unchanged: \(path) is the policy in force")
+            }
         case "check":
             try check(arguments)
         default:
@@ -38,18 +41,14 @@ enum PolicyCommand: Command {
         let alias = positionals[0]
         let target = try ArtifactID(parsing: positionals[1], context: "ARTIFACT")
         let registry = try CommandLineTool.openForReading(arguments)
-        guard let rule = try registry.promotionPolicy().rule(for: alias) else {
-            print("no rule matches '\(alias)': promotion needs nothing")
-            return
-        }
-        let current = try? registry.resolve(alias, allowRevoked: true).artifact
-        // The library will read trust from the configuration (`registry.verifier()`); until then, pass it.
-        let gate = PromotionGate(verifier: registry.verifier(trust: registry.configuration.trust))
-        let unmet = try gate.unmetRequirements(
-            rule: rule, alias: alias, target: target, current: current, approval: arguments.value("approval"))
+        let unmet = try registry.checkPromotion(alias, to: target, approval: arguments.value("approval"))
         guard unmet.isEmpty else {
             for item in unmet { print("unmet: \(item)") }
             throw CommandFailure("\(unmet.count) requirement(s) unmet")
+        }
+        guard let rule = try registry.promotionPolicy().rule(for: alias) else {
+            print("no rule matches '\(alias)': promotion needs nothing")
+            return
         }
         print("the policy for '\(rule.aliases)' allows pointing '\(alias)' at \(target)")
     }
@@ -74,9 +73,9 @@ enum StateCommand: Command {
                 positionals[1], oneOf: LifecycleState.all.map(\.rawValue), kind: "a lifecycle state",
                 argument: "STATE")
             let state = try LifecycleState(parsing: name)
-            try CommandLineTool.openForWriting(arguments).setState(
+            let event = try CommandLineTool.openForWriting(arguments).setState(
                 id, to: state, reason: arguments.value("reason"), actor: arguments.value("actor"))
-            print("\(id) is now \(state)")
+            print(event == nil ? "\(id) is already \(state); nothing changed" : "\(id) is now \(state)")
         case "show":
             let id = try ArtifactID(parsing: try arguments.positionals(["ARTIFACT"])[0], context: "ARTIFACT")
             print(try CommandLineTool.openForReading(arguments).state(of: id))

@@ -78,8 +78,7 @@ enum VerifyCommand: Command {
         let registry = try CommandLineTool.openForReading(arguments)
         let depth: VerificationReport.Depth =
             arguments.value("trust") != nil ? .trust : arguments.flag("deep") ? .full : .quick
-        // The library will read trust from the configuration (`registry.verifier()`); until then, pass it.
-        let verifier = registry.verifier(trust: registry.configuration.trust)
+        let verifier = registry.verifier()
         let reports: [VerificationReport]
         if let text = given.first {
             reports = [try verifier.verify(try ArtifactID(parsing: text, context: "ARTIFACT"), depth: depth)]
