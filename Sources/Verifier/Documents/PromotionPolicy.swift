@@ -5,11 +5,14 @@ import RegistryCore
 /// ```json
 /// {"rules":[{"aliases":"document-classifier-*","requireApproval":true,"requireCompatibleContract":true,
 ///   "requireEvaluationCard":true,"requireVerifiedDigests":true,"requiredSignatures":1,
-///   "metrics":{"accuracy":{"minimum":0.9}},"noRegression":{"macro_f1":0.01}}],"schemaVersion":1}
+///   "metrics":{"accuracy":{"minimum":0.9}},"noRegression":{"loss":{"better":"lower","tolerance":0.02},
+///   "macro_f1":0.01},"rollback":{"requireApproval":true},"retire":{"requireApproval":true}}],"schemaVersion":1}
 /// ```
 ///
 /// The first rule whose pattern matches the alias applies; an alias no rule matches has no requirements.
-/// Patterns are alias names where `*` matches any run of characters.
+/// Patterns are alias names where `*` matches any run of characters. A rule's promotion requirements gate
+/// promotions only; rollbacks and retirements are gated by the rule's own ``Rule/rollback`` and
+/// ``Rule/retire`` (nothing when absent). ``PromotionGate`` evaluates all three; FORMAT.md §12.5 lists the fields.
 public struct PromotionPolicy: Hashable, Sendable {
     /// The schema version of policy files.
     public static let schemaVersion = 1
@@ -32,19 +35,26 @@ public struct PromotionPolicy: Hashable, Sendable {
         public var requireEvaluationCard = false
         /// Metric thresholds: name → (minimum, maximum), either optional.
         public var metrics: [String: Bounds] = [:]
-        /// Metric name → how much it may fall below the current target's value (higher is better).
-        public var noRegression: [String: Double] = [:]
+        /// Metric name → how much, and in which direction, it may get worse than the current target's value.
+        public var noRegression: [String: Regression] = [:]
         /// An approval id must be given.
         public var requireApproval = false
         /// A signed approval for exactly this alias and artifact, by a trusted key, must be presented.
         public var requireSignedApproval = false
         /// If not empty, only these key ids may sign approvals.
         public var approverKeys: [String] = []
+        /// What a rollback of a matching alias requires; `nil`: nothing (only revocation gates a rollback).
+        public var rollback: RollbackRule?
+        /// What retiring a matching alias requires; `nil`: nothing.
+        public var retire: RetireRule?
 
         /// Inclusive bounds for a metric.
         public struct Bounds: Hashable, Sendable {
+            /// The smallest value allowed, if any.
             public var minimum: Double?
+            /// The largest value allowed, if any.
             public var maximum: Double?
+            /// Creates bounds; `nil` leaves that side open.
             public init(minimum: Double? = nil, maximum: Double? = nil) {
                 self.minimum = minimum
                 self.maximum = maximum
@@ -55,7 +65,9 @@ public struct PromotionPolicy: Hashable, Sendable {
         public init(aliases: String) { self.aliases = aliases }
 
         /// Whether this rule applies to `alias`.
-        public func matches(_ alias: String) -> Bool { Self.glob(Array(aliases.utf8)[...], Array(alias.utf8)[...]) }
+        public func matches(_ alias: String) -> Bool {
+            Self.glob(Array(aliases.utf8)[...], Array(alias.utf8)[...])
+        }
 
         private static func glob(_ pattern: ArraySlice<UInt8>, _ text: ArraySlice<UInt8>) -> Bool {
             guard let first = pattern.first else { return text.isEmpty }
@@ -82,6 +94,10 @@ public struct PromotionPolicy: Hashable, Sendable {
     public func rule(for alias: String) -> Rule? { rules.first { $0.matches(alias) } }
 
     /// Parses `policy.json`.
+    ///
+    /// - Parameters:
+    ///   - bytes: The file's bytes.
+    ///   - source: The file's path or name, for error messages.
     /// - Throws: `.invalidJSON` / `.invalidDocument` naming the file and field; nothing is promoted while the
     ///   policy does not parse.
     public init(parsing bytes: [UInt8], source: String) throws {
@@ -94,7 +110,7 @@ public struct PromotionPolicy: Hashable, Sendable {
             try rule.rejectUnknownKeys(allowed: [
                 "aliases", "requireVerifiedDigests", "requiredSignatures", "trustedKeys", "requireContract",
                 "requireCompatibleContract", "requireEvaluationCard", "metrics", "noRegression", "requireApproval",
-                "requireSignedApproval", "approverKeys",
+                "requireSignedApproval", "approverKeys", "rollback", "retire",
             ])
             var result = Rule(aliases: try rule.string("aliases"))
             result.requireVerifiedDigests = try rule.optionalBool("requireVerifiedDigests") ?? false
@@ -110,12 +126,17 @@ public struct PromotionPolicy: Hashable, Sendable {
                 for name in metrics.keys {
                     let bounds = try metrics.object(name)
                     try bounds.rejectUnknownKeys(allowed: ["minimum", "maximum"])
-                    result.metrics[name] = Rule.Bounds(minimum: try bounds.optionalDouble("minimum"), maximum: try bounds.optionalDouble("maximum"))
+                    result.metrics[name] = Rule.Bounds(
+                        minimum: try bounds.optionalDouble("minimum"), maximum: try bounds.optionalDouble("maximum"))
                 }
             }
             if let regression = try rule.optionalObject("noRegression") {
-                for name in regression.keys { result.noRegression[name] = try regression.double(name) }
+                for name in regression.keys {
+                    result.noRegression[name] = try Rule.Regression(parsing: regression, key: name)
+                }
             }
+            result.rollback = try rule.optionalObject("rollback").map(RollbackRule.init(parsing:))
+            result.retire = try rule.optionalObject("retire").map(RetireRule.init(parsing:))
             return result
         }
     }
@@ -125,27 +146,37 @@ public struct PromotionPolicy: Hashable, Sendable {
         let rules: [JSONValue] = self.rules.map { rule in
             var fields: [String: JSONValue] = ["aliases": .string(rule.aliases)]
             if rule.requireVerifiedDigests { fields["requireVerifiedDigests"] = .bool(true) }
-            if rule.requiredSignatures > 0 { fields["requiredSignatures"] = .number(JSONNumber(rule.requiredSignatures)) }
+            if rule.requiredSignatures > 0 {
+                fields["requiredSignatures"] = .number(JSONNumber(rule.requiredSignatures))
+            }
             if !rule.trustedKeys.isEmpty { fields["trustedKeys"] = .array(rule.trustedKeys.map(JSONValue.string)) }
             if rule.requireContract { fields["requireContract"] = .bool(true) }
             if rule.requireCompatibleContract { fields["requireCompatibleContract"] = .bool(true) }
             if rule.requireEvaluationCard { fields["requireEvaluationCard"] = .bool(true) }
             if rule.requireApproval { fields["requireApproval"] = .bool(true) }
             if rule.requireSignedApproval { fields["requireSignedApproval"] = .bool(true) }
-            if !rule.approverKeys.isEmpty { fields["approverKeys"] = .array(rule.approverKeys.map(JSONValue.string)) }
+            if !rule.approverKeys.isEmpty {
+                fields["approverKeys"] = .array(rule.approverKeys.map(JSONValue.string))
+            }
             if !rule.metrics.isEmpty {
-                fields["metrics"] = .object(rule.metrics.mapValues { bounds in
-                    var b: [String: JSONValue] = [:]
-                    if let minimum = bounds.minimum, let n = JSONNumber(minimum) { b["minimum"] = .number(n) }
-                    if let maximum = bounds.maximum, let n = JSONNumber(maximum) { b["maximum"] = .number(n) }
-                    return .object(b)
-                })
+                fields["metrics"] = .object(
+                    rule.metrics.mapValues { bounds in
+                        var b: [String: JSONValue] = [:]
+                        if let minimum = bounds.minimum, let n = JSONNumber(minimum) { b["minimum"] = .number(n) }
+                        if let maximum = bounds.maximum, let n = JSONNumber(maximum) { b["maximum"] = .number(n) }
+                        return .object(b)
+                    })
             }
             if !rule.noRegression.isEmpty {
-                fields["noRegression"] = .object(rule.noRegression.compactMapValues { JSONNumber($0).map(JSONValue.number) })
+                fields["noRegression"] = .object(rule.noRegression.compactMapValues(\.jsonValue))
             }
+            if let rollback = rule.rollback { fields["rollback"] = rollback.jsonValue }
+            if let retire = rule.retire { fields["retire"] = retire.jsonValue }
             return .object(fields)
         }
-        return CanonicalJSON.encode(.object(["schemaVersion": .number(JSONNumber(Self.schemaVersion)), "rules": .array(rules)])) + [0x0A]
+        let document: JSONValue = .object([
+            "schemaVersion": .number(JSONNumber(Self.schemaVersion)), "rules": .array(rules),
+        ])
+        return CanonicalJSON.encode(document) + [0x0A]
     }
 }
