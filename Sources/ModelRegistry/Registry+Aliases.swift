@@ -114,12 +114,13 @@ extension Registry {
     @discardableResult
     public func rollback(
         _ alias: String, to target: ArtifactID? = nil, expecting: AliasExpectation = .any, actor: String? = nil,
-        reason: String? = nil, approval: String? = nil
+        reason: String? = nil, approval: String? = nil, signedApproval: SignedApproval? = nil
     ) throws -> AliasUpdate {
         try AliasName.check(alias)
-        if let target { warmStamps(alias: alias, target: target) }
         return try changeAlias(
-            .init(kind: .rollback(to: target), alias: alias, expecting: expecting, reason: reason, approval: approval),
+            .init(
+                kind: .rollback(to: target), alias: alias, expecting: expecting, reason: reason, approval: approval,
+                signedApproval: signedApproval),
             actor: actor)
     }
 

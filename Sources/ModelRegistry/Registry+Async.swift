@@ -97,14 +97,16 @@ extension Registry {
         }
     }
 
-    /// Async twin of ``rollback(_:to:expecting:actor:reason:approval:)``.
+    /// Async twin of ``rollback(_:to:expecting:actor:reason:approval:signedApproval:)``.
     @discardableResult
     public func rollback(
         _ alias: String, to target: ArtifactID? = nil, expecting: AliasExpectation = .any, actor: String? = nil,
-        reason: String? = nil, approval: String? = nil
+        reason: String? = nil, approval: String? = nil, signedApproval: SignedApproval? = nil
     ) async throws -> AliasUpdate {
         try await run {
-            try self.rollback(alias, to: target, expecting: expecting, actor: actor, reason: reason, approval: approval)
+            try self.rollback(
+                alias, to: target, expecting: expecting, actor: actor, reason: reason, approval: approval,
+                signedApproval: signedApproval)
         }
     }
 
@@ -159,7 +161,7 @@ extension Registry {
     /// Async twin of ``checkPromotion(_:to:approval:signedApproval:)``.
     public func checkPromotion(
         _ alias: String, to target: ArtifactID, approval: String? = nil, signedApproval: SignedApproval? = nil
-    ) async throws -> [String] {
+    ) async throws -> [PromotionPolicy.Requirement] {
         try await run { try self.checkPromotion(alias, to: target, approval: approval, signedApproval: signedApproval) }
     }
 

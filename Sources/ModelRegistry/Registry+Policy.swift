@@ -24,77 +24,88 @@ extension Registry {
 
     /// Every requirement that promoting `alias` to `target` would not meet now, without changing anything: the
     /// dry run of ``promote(_:to:expecting:actor:reason:approval:signedApproval:)``, with the same checks
-    /// (existence, revocation, quick verification, `policy.json`; the configured hook is not called).
+    /// (revocation, quick verification, the first matching rule of `policy.json`; the configured hook is not
+    /// called).
     ///
-    /// - Returns: the unmet requirements in plain words; empty when the promotion would be allowed.
+    /// ```swift
+    /// let unmet = try registry.checkPromotion("champion", to: candidate)
+    /// if unmet.contains(where: { $0.kind == .noRegression }) { … }
+    /// ```
+    /// - Returns: the unmet requirements; empty when the promotion would be allowed.
     /// - Throws: `.invalidName`; `.notFound` when the artifact is not in the registry; a damaged alias or policy
     ///   file's error.
     public func checkPromotion(
         _ alias: String, to target: ArtifactID, approval: String? = nil, signedApproval: SignedApproval? = nil
-    ) throws -> [String] {
+    ) throws -> [PromotionPolicy.Requirement] {
         try AliasName.check(alias)
-        return try unmetPromotionRequirements(
-            alias, to: target, current: aliases.record(alias)?.artifact, approval: approval,
-            signedApproval: signedApproval)
+        return try unmetRequirements(
+            .promote, alias: alias, target: target, current: aliases.record(alias)?.artifact, approval: approval,
+            signedApproval: signedApproval
+        ).unmet
     }
 
-    /// What promoting `alias` from `current` to `target` does not meet: revocation and quick verification first,
-    /// then the first matching rule of `policy.json`.
-    func unmetPromotionRequirements(
-        _ alias: String, to target: ArtifactID, current: ArtifactID?, approval: String?,
-        signedApproval: SignedApproval?
-    ) throws -> [String] {
-        var unmet = try unmetTargetRequirements(alias, target: target)
-        if let rule = try promotionPolicy().rule(for: alias) {
-            unmet += try PromotionGate(verifier: verifier()).unmetRequirements(
-                rule: rule, alias: alias, target: target, current: current, approval: approval,
-                signedApproval: signedApproval)
+    /// What pointing `alias` at `target` does not meet: revocation and quick verification for every change, then
+    /// the first matching rule of `policy.json` — its promotion requirements for a promotion, its own optional
+    /// `rollback` and `retire` rules for those emergency levers.
+    func unmetRequirements(
+        _ action: PolicyRefusal.Action, alias: String, target: ArtifactID, current: ArtifactID?,
+        approval: String?, signedApproval: SignedApproval?
+    ) throws -> PolicyRefusal {
+        var unmet = action == .retire ? [] : try unmetTargetRequirements(alias, target: target)
+        let rule = try promotionPolicy().rule(for: alias)
+        if let rule {
+            let gate = PromotionGate(verifier: verifier())
+            switch action {
+            case .rollback:
+                unmet += try gate.unmetRequirements(
+                    forRollbackOf: alias, to: target, rule: rule, approval: approval, signedApproval: signedApproval)
+            case .retire:
+                unmet += try gate.unmetRequirements(forRetiring: alias, rule: rule, approval: approval)
+            default:
+                unmet += try gate.unmetRequirements(
+                    rule: rule, alias: alias, target: target, current: current, approval: approval,
+                    signedApproval: signedApproval)
+            }
         }
-        return unmet
-    }
-
-    /// What rolling `alias` back to `target` does not meet: only revocation and quick verification — the
-    /// promotion requirements do not apply to the emergency lever.
-    func unmetRollbackRequirements(_ alias: String, to target: ArtifactID, approval: String?) throws -> [String] {
-        try unmetTargetRequirements(alias, target: target)
-    }
-
-    /// What retiring `alias` does not meet.
-    func unmetRetireRequirements(_ alias: String, approval: String?) throws -> [String] {
-        []
+        return PolicyRefusal(action: action, alias: alias, target: target, rulePattern: rule?.aliases ?? "*", unmet: unmet)
     }
 
     /// The target must exist (else `.notFound`), must not be revoked, and must pass quick verification.
-    private func unmetTargetRequirements(_ alias: String, target: ArtifactID) throws -> [String] {
+    private func unmetTargetRequirements(_ alias: String, target: ArtifactID) throws -> [PromotionPolicy.Requirement] {
         guard try artifacts.contains(target) else {
             throw RegistryError(
                 .notFound, "cannot point alias '\(alias)' at \(target): no such artifact in this registry",
                 path: layout.artifactPath(target))
         }
-        var unmet: [String] = []
-        if try states.state(of: target) == .revoked { unmet.append(Self.revokedRequirement(target)) }
+        var unmet: [PromotionPolicy.Requirement] = []
+        if try states.state(of: target) == .revoked {
+            unmet.append(.init(.notRevoked, subject: target.description, "\(target) was revoked"))
+        }
         let report = try verifier().verify(target, depth: .quick)
         if !report.isValid {
             unmet.append(
-                "\(target) fails quick verification: " + report.findings.map(\.description).joined(separator: "; "))
+                .init(
+                    .quickVerification, subject: target.description,
+                    "\(target) fails quick verification: " + report.findings.map(\.description).joined(separator: "; ")))
         }
         return unmet
     }
 
-    private static func revokedRequirement(_ target: ArtifactID) -> String {
-        "\(target) was revoked and may not be the target of an alias"
-    }
-
-    /// Throws the refusal for a non-empty list of unmet requirements: `.revoked` when the target was revoked,
-    /// `.digestMismatch` when it fails verification, else `.policyRefused`; each message lists every requirement.
-    func refuseUnlessAllowed(_ unmet: [String], alias: String, target: ArtifactID) throws {
-        guard !unmet.isEmpty else { return }
-        let list = unmet.enumerated().map { "(\($0.offset + 1)) \($0.element)" }.joined(separator: "; ")
-        let code: RegistryError.Code =
-            unmet.contains(Self.revokedRequirement(target))
-            ? .revoked : unmet.contains { $0.hasPrefix("\(target) fails quick verification") } ? .digestMismatch
-            : .policyRefused
-        throw RegistryError(code, "cannot point alias '\(alias)' at \(target): \(list)", path: layout.policyPath)
+    /// Throws the refusal when something is unmet: `.revoked` when the target was revoked, `.digestMismatch` when
+    /// it fails verification, else `.policyRefused`. The message lists every unmet requirement, and the error's
+    /// `underlying` is the ``PolicyRefusal`` with the typed list.
+    func refuseUnlessAllowed(_ refusal: PolicyRefusal) throws {
+        guard !refusal.unmet.isEmpty else { return }
+        let kinds = Set(refusal.unmet.map(\.kind))
+        if kinds.contains(.notRevoked) || kinds.contains(.quickVerification) {
+            let list = refusal.unmet.enumerated().map { "(\($0.offset + 1)) \($0.element.message)" }
+            throw RegistryError(
+                kinds.contains(.notRevoked) ? .revoked : .digestMismatch,
+                "cannot point alias '\(refusal.alias)' at \(refusal.target.map { "\($0)" } ?? "?"): "
+                    + list.joined(separator: "; "),
+                path: refusal.target.map(layout.artifactPath), underlying: refusal)
+        }
+        throw RegistryError(.policyRefused, refusal.message, path: layout.policyPath, underlying: refusal)
     }
 
     // MARK: Lifecycle states

@@ -38,18 +38,18 @@ struct JournaledAliases: JournaledStore {
                     path: store.path(of: change.alias))
             }
             try registry.refuseUnlessAllowed(
-                registry.unmetRetireRequirements(change.alias, approval: change.approval), alias: change.alias,
-                target: current.artifact)
+                registry.unmetRequirements(
+                    .retire, alias: change.alias, target: current.artifact, current: current.artifact,
+                    approval: change.approval, signedApproval: nil))
             return .retired(AliasRetired(alias: change.alias, artifact: current.artifact, reason: change.reason))
         case .promote(let artifact):
             target = artifact
             kind = .promote
             if current?.artifact == target { return nil }  // already there: nothing to write or log
             try registry.refuseUnlessAllowed(
-                registry.unmetPromotionRequirements(
-                    change.alias, to: target, current: current?.artifact, approval: change.approval,
-                    signedApproval: change.signedApproval),
-                alias: change.alias, target: target)
+                registry.unmetRequirements(
+                    .promote, alias: change.alias, target: target, current: current?.artifact,
+                    approval: change.approval, signedApproval: change.signedApproval))
         case .rollback(let requested):
             guard let current else {
                 throw RegistryError(
@@ -59,8 +59,9 @@ struct JournaledAliases: JournaledStore {
             target = try registry.rollbackTarget(of: change.alias, current: current, requested: requested)
             kind = .rollback
             try registry.refuseUnlessAllowed(
-                registry.unmetRollbackRequirements(change.alias, to: target, approval: change.approval),
-                alias: change.alias, target: target)
+                registry.unmetRequirements(
+                    .rollback, alias: change.alias, target: target, current: current.artifact,
+                    approval: change.approval, signedApproval: change.signedApproval))
         }
         let record = AliasRecord(
             alias: change.alias, artifact: target, previousArtifact: current?.artifact, changedAt: transaction.time,

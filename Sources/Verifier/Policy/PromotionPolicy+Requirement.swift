@@ -42,6 +42,11 @@ extension PromotionPolicy {
             /// A metric got worse than the current target's by more than the tolerance, or cannot be compared:
             /// `noRegression`. The subject is the metric name.
             public static let noRegression = Kind("noRegression")
+            /// The target was revoked: no rule can allow pointing an alias at it. The subject is its id.
+            public static let notRevoked = Kind("notRevoked")
+            /// The target fails quick verification (structure, sizes, id), which every alias change checks.
+            /// The subject is its id.
+            public static let quickVerification = Kind("quickVerification")
         }
 
         /// Which requirement is unmet.
