@@ -52,11 +52,11 @@ enum VerifyCommand {
         var problems = 0
         for report in reports {
             let signers = report.trustedSigners.isEmpty ? "" : " signed by \(report.trustedSigners.joined(separator: ", "))"
-            print(report.isValid ? "ok  \(report.artifact) (\(depth))\(signers)" : "BAD \(report)")
+            print(report.isClean ? "ok  \(report.artifact) (\(depth))\(signers)" : "BAD \(report)")
             problems += report.findings.count
         }
         if problems > 0 {
-            throw RegistryError(.digestMismatch, "\(problems) problem(s) in \(reports.filter { !$0.isValid }.count) artifact(s)")
+            throw RegistryError(.digestMismatch, "\(problems) problem(s) in \(reports.filter { !$0.isClean }.count) artifact(s)")
         }
     }
 }
