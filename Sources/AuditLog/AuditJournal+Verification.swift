@@ -4,10 +4,11 @@ import RegistryCore
 extension AuditJournal {
     /// The outcome of ``AuditJournal/verify()``: every problem found, not just the first.
     ///
-    /// A log is intact when ``findings`` is empty. When the only finding is a ``Finding/Kind/tornTail``, the log
-    /// is intact up to its last line and ``AuditJournal/repairTornTail(actor:)`` makes it whole again.
+    /// A log is intact when ``isClean``. When the only finding is a ``Finding/Kind/tornTail``, the log is intact
+    /// up to its last line and ``AuditJournal/repairTornTail(actor:)`` makes it whole again.
     public struct Verification: Hashable, Sendable {
-        /// Every problem, in file and line order.
+        /// Every problem, in file and line order. Each names its day file relative to the registry root
+        /// (`audit/2026-11-23.jsonl`) as ``Finding/path`` and the line in it, from 1, as ``Finding/line``.
         public var findings: [Finding]
         /// How many lines parsed as events (including events reported as out of place).
         public var eventCount: Int
@@ -16,8 +17,8 @@ extension AuditJournal {
         /// How many day files were read.
         public var fileCount: Int
 
-        /// Whether no problem was found.
-        public var isIntact: Bool { findings.isEmpty }
+        /// Whether no problem was found: the log is intact.
+        public var isClean: Bool { findings.isEmpty }
 
         /// Whether the only problem is a torn final line, which ``AuditJournal/repairTornTail(actor:)`` repairs.
         public var isRepairable: Bool {
@@ -31,60 +32,6 @@ extension AuditJournal {
             self.lastEvent = lastEvent
             self.fileCount = fileCount
         }
-    }
-
-    /// One problem in the log, located by file and line, explained in plain words.
-    public struct Finding: Hashable, Sendable, CustomStringConvertible {
-        /// What kind of problem this is. An open set, like ``RegistryError/Code``.
-        public struct Kind: Hashable, Sendable, CustomStringConvertible {
-            private let name: String
-            private init(_ name: String) { self.name = name }
-            /// The kind's name, for example `editedLine`.
-            public var description: String { name }
-
-            /// The line is not an event: not canonical JSON, a missing or extra member, a member of the wrong
-            /// type, an empty line, or a line over ``AuditJournal/maximumLineLength``.
-            public static let malformedLine = Kind("malformedLine")
-            /// The line was changed after it was written: its hash no longer matches the `previousHash` the next
-            /// line recorded, its own `previousHash` was changed, or its sequence number was changed while its
-            /// link to the line before still holds.
-            public static let editedLine = Kind("editedLine")
-            /// Sequence numbers jump forward here: events were removed.
-            public static let missingLines = Kind("missingLines")
-            /// A sequence number that the chain has already passed, with no matching gap: a line was inserted or
-            /// duplicated.
-            public static let insertedLine = Kind("insertedLine")
-            /// Lines are in the wrong order: an event appears after a gap that it belongs in.
-            public static let reorderedLines = Kind("reorderedLines")
-            /// The `time` member is not a valid RFC 3339 time.
-            public static let invalidTime = Kind("invalidTime")
-            /// The event's UTC day is later than its file's day, which a writer never does: the line was moved
-            /// or its time edited.
-            public static let misplacedEvent = Kind("misplacedEvent")
-            /// The newest file ends with an incomplete line (no final newline) or a final line that is not an
-            /// event: the mark of a crash during an append. ``AuditJournal/repairTornTail(actor:)`` repairs it.
-            public static let tornTail = Kind("tornTail")
-        }
-
-        /// What kind of problem this is.
-        public var kind: Kind
-        /// The day file's name, for example `2026-11-23.jsonl` (inside `audit/`).
-        public var file: String
-        /// The line number in that file, from 1.
-        public var line: Int
-        /// What is wrong, in plain words.
-        public var message: String
-
-        /// Creates a finding.
-        public init(kind: Kind, file: String, line: Int, message: String) {
-            self.kind = kind
-            self.file = file
-            self.line = line
-            self.message = message
-        }
-
-        /// `audit/2026-11-23.jsonl:3: <message>`.
-        public var description: String { "audit/\(file):\(line): \(message)" }
     }
 
     /// Checks the whole log and lists every problem.
@@ -191,7 +138,7 @@ struct ChainChecker {
         var location: Location
     }
 
-    private(set) var findings: [AuditJournal.Finding] = []
+    private(set) var findings: [Finding] = []
     private(set) var eventCount = 0
     private(set) var head = Head()
     private var skippedLines = 0
@@ -199,12 +146,12 @@ struct ChainChecker {
     private var gaps: [Gap] = []
     private var blamed: Set<Location> = []
 
-    mutating func report(_ kind: AuditJournal.Finding.Kind, file: JournalFile, line: Int, _ message: String) {
+    mutating func report(_ kind: Finding.Kind, file: JournalFile, line: Int, _ message: String) {
         blamed.insert(Location(file: file, line: line))
-        findings.append(AuditJournal.Finding(kind: kind, file: file.name, line: line, message: message))
+        findings.append(Finding(kind, path: file.displayName, line: line, message))
     }
 
-    private mutating func report(_ kind: AuditJournal.Finding.Kind, at location: Location, _ message: String) {
+    private mutating func report(_ kind: Finding.Kind, at location: Location, _ message: String) {
         report(kind, file: location.file, line: location.line, message)
     }
 
@@ -219,7 +166,9 @@ struct ChainChecker {
         let problem: String?
         var event: AuditEvent?
         if line.isOverlong {
-            problem = "the line is \(line.length) bytes long, more than the \(AuditJournal.maximumLineLength) an event may have"
+            problem =
+                "the line is \(line.length) bytes long, more than the \(AuditJournal.maximumLineLength) an event may "
+                + "have"
         } else if line.bytes.isEmpty {
             problem = line.isTerminated ? "the line is empty" : "the file does not end with a newline"
         } else if !line.isTerminated {

@@ -38,7 +38,7 @@ extension RegistryIndex {
         while let result = cursor.next() {
             switch result {
             case .failure(let error):
-                findings.append(Finding(.unusableAuditEvent, path: error.path, "\(error.message)"))
+                findings.append(Finding(.unusableAuditEvent, path: error.path ?? "", error.message))
             case .success(let event):
                 last = Self.position(of: event)
                 switch Self.interpret(event) {
@@ -51,8 +51,7 @@ extension RegistryIndex {
                         states[change.artifact] = (change.state, change.sequence)
                     }
                 case .unusable(let problem):
-                    findings.append(
-                        Finding(.unusableAuditEvent, path: nil, "audit event #\(event.sequence): \(problem)"))
+                    findings.append(Finding(.unusableAuditEvent, "audit event #\(event.sequence): \(problem)"))
                 }
             }
         }
@@ -88,12 +87,20 @@ extension RegistryIndex {
             artifact = try artifacts.artifact(id)
         } catch {
             let path = artifacts.layout.manifestPath(of: id)
-            let message = (error as? RegistryError)?.message ?? "\(error)"
-            return (nil, [Finding(.unreadableManifest, path: path, "\(path): \(message); the artifact is not indexed")])
+            let message = Self.withoutSource((error as? RegistryError)?.message ?? "\(error)", path: path)
+            return (nil, [Finding(.unreadableManifest, path: path, "\(message); the artifact is not indexed")])
         }
         let (parents, problem) = lineageParents(of: artifact)
         let summary = ArtifactSummary(artifact: artifact, lineageParents: parents)
         return (summary, problem.map { [Finding(.malformedLineage, path: $0.path, $0.message)] } ?? [])
+    }
+
+    /// Removes a leading `<path>: ` from an error message, since the finding names the path.
+    static func withoutSource(_ message: String, path: String) -> String {
+        for prefix in [path + ": ", path + ":"] where message.hasPrefix(prefix) {
+            return String(message.dropFirst(prefix.count))
+        }
+        return message
     }
 
     /// The parents listed in an artifact's `lineage.json`, or the problem that made the file unusable.
@@ -104,7 +111,7 @@ extension RegistryIndex {
         guard let entry = artifact.manifest.entry(at: Self.lineageFileName) else { return ([], nil) }
         let path = artifacts.layout.artifactPath(artifact.id) + "/" + Self.lineageFileName
         func problem(_ text: String) -> ([ArtifactID], (path: String, message: String)?) {
-            ([], (path, "\(path): \(text); its parents are ignored"))
+            ([], (path, "\(Self.withoutSource(text, path: path)); its parents are ignored"))
         }
         guard entry.size <= Int64(Self.maximumLineageSize) else {
             return problem(

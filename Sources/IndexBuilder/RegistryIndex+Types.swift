@@ -187,6 +187,9 @@ extension RegistryIndex {
         /// Everything that was skipped or repaired, in the order found.
         public var findings: [Finding]
 
+        /// Whether nothing was skipped or repaired: the index reflects every artifact and event.
+        public var isClean: Bool { findings.isEmpty }
+
         /// Creates a report.
         ///
         /// - Parameters:
@@ -200,101 +203,62 @@ extension RegistryIndex {
         }
     }
 
-    /// One problem found while building or checking an index.
-    public struct Finding: Hashable, Sendable, CustomStringConvertible {
-        /// The kind of problem. An open set, like ``RegistryError/Code``.
-        public struct Kind: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-            /// The kind's name, for example `unreadableManifest`.
-            public let rawValue: String
-
-            /// Wraps a kind name.
-            public init(rawValue: String) {
-                self.rawValue = rawValue
-            }
-
-            /// The name.
-            public var description: String { rawValue }
-
-            /// An artifact's `manifest.json` could not be read, did not parse, or did not hash to its directory
-            /// name. The artifact is left out of the index.
-            public static let unreadableManifest = Kind(rawValue: "unreadableManifest")
-            /// A bundle's `lineage.json` could not be read, did not match its manifest entry, or did not parse as
-            /// `{"parents": [<artifact id>, …]}`. Its parents are ignored; the artifact is indexed.
-            public static let malformedLineage = Kind(rawValue: "malformedLineage")
-            /// An audit line could not be read, or an event's payload was not usable. The event is ignored.
-            public static let unusableAuditEvent = Kind(rawValue: "unusableAuditEvent")
-            /// A stored index file was missing, damaged or inconsistent and was replaced.
-            public static let damagedIndex = Kind(rawValue: "damagedIndex")
-            /// The stored index did not describe the registry any more (see ``Stamp``).
-            public static let staleIndex = Kind(rawValue: "staleIndex")
-        }
-
-        /// What kind of problem this is.
-        public var kind: Kind
-        /// The file concerned, when there is one.
-        public var path: String?
-        /// What is wrong, naming the file.
-        public var message: String
-
-        /// Creates a finding.
-        ///
-        /// - Parameters:
-        ///   - kind: the kind of problem.
-        ///   - path: the file concerned.
-        ///   - message: what is wrong.
-        public init(_ kind: Kind, path: String?, _ message: String) {
-            self.kind = kind
-            self.path = path
-            self.message = message
-        }
-
-        /// `unreadableManifest: <message>`.
-        public var description: String { "\(kind): \(message)" }
-    }
-
     /// How the stored index compares with the registry, as ``RegistryIndex/status()`` sees it without changing
     /// anything.
+    ///
+    /// The index is **current** when ``isClean``: a stored, usable index with the registry's artifact count and
+    /// last audit event. Otherwise ``findings`` says why not: a ``Finding/Kind/damagedIndex`` when the stored
+    /// index cannot be used, a ``Finding/Kind/staleIndex`` when none is stored or it describes another state.
     public struct Status: Sendable, CustomStringConvertible {
         /// The stamp of the stored index, or nil when none is stored or it is damaged.
         public var stored: Stamp?
-        /// Why the stored index cannot be used, when it cannot (missing, damaged, inconsistent).
-        public var problem: String?
         /// The number of artifact directories now.
         public var artifactCount: Int
         /// The audit log's last position now.
         public var auditPosition: AuditPosition
+        /// Why the stored index is not current; empty when it is.
+        public var findings: [Finding]
 
-        /// Creates a status.
+        /// Creates a status; the findings follow from the stamps.
         ///
         /// - Parameters:
-        ///   - stored: the stored index's stamp.
-        ///   - problem: why it cannot be used.
+        ///   - stored: the stored index's stamp, nil when none is stored or it cannot be used.
+        ///   - damage: why the stored index cannot be used, when it cannot: reported first, as a
+        ///     ``Finding/Kind/damagedIndex``.
         ///   - artifactCount: the number of artifact directories.
         ///   - auditPosition: the log's last position.
-        public init(stored: Stamp?, problem: String?, artifactCount: Int, auditPosition: AuditPosition) {
+        public init(stored: Stamp?, damage: Finding? = nil, artifactCount: Int, auditPosition: AuditPosition) {
             self.stored = stored
-            self.problem = problem
             self.artifactCount = artifactCount
             self.auditPosition = auditPosition
+            var findings = damage.map { [$0] } ?? []
+            if let stored {
+                if stored.artifactCount != artifactCount || stored.auditSequence != auditPosition.sequence {
+                    findings.append(
+                        Finding(
+                            .staleIndex,
+                            "index has \(stored); registry has \(artifactCount) artifacts, audit \(auditPosition)"))
+                }
+            } else if damage == nil {
+                findings.append(Finding(.staleIndex, "no index is stored"))
+            }
+            self.findings = findings
         }
 
         /// Whether the stored index describes the registry exactly: same artifact count, same last audit event.
-        public var isCurrent: Bool {
-            guard let stored, problem == nil else { return false }
-            return stored.artifactCount == artifactCount && stored.auditSequence == auditPosition.sequence
-        }
+        public var isClean: Bool { findings.isEmpty }
 
         /// Whether the stored index is usable but behind: it can be caught up from the audit log.
         public var isBehind: Bool {
-            guard let stored, problem == nil else { return false }
+            guard let stored, !findings.contains(where: { $0.kind == .damagedIndex }) else { return false }
             return stored.auditSequence < auditPosition.sequence
         }
 
-        /// `current: 12 artifacts, audit #40`, `stale: …` or `unusable: …`.
+        /// `current: 12 artifacts, audit #40`, `stale: …`, or `unusable: …` (damaged, or none stored).
         public var description: String {
-            if let problem { return "unusable: \(problem)" }
-            guard let stored else { return "missing" }
-            if isCurrent { return "current: \(stored)" }
+            if let damage = findings.first(where: { $0.kind == .damagedIndex }) { return "unusable: \(damage.message)" }
+            guard let stored else { return "unusable: " + (findings.first?.message ?? "no index is stored") }
+            if isClean { return "current: \(stored)" }
             return "stale: index has \(stored); registry has \(artifactCount) artifacts, audit \(auditPosition)"
         }
     }

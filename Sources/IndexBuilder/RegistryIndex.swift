@@ -197,15 +197,14 @@ public final class RegistryIndex: Sendable {
     /// - Complexity: one listing of `artifacts/`, plus loading the index if it is not loaded yet.
     public func status() throws -> Status {
         var stored: Stamp?
-        var problem: String?
+        var damage: Finding?
         do {
             stored = try backend.refresh()
-            if stored == nil { problem = "no index is stored" }
         } catch {
-            problem = "\(error)"
+            damage = Finding(.damagedIndex, path: (error as? RegistryError)?.path ?? "", "\(error)")
         }
         let head = try journal.lastEvent().map(Self.position(of:)) ?? .start
-        return Status(stored: stored, problem: problem, artifactCount: try countArtifacts(), auditPosition: head)
+        return Status(stored: stored, damage: damage, artifactCount: try countArtifacts(), auditPosition: head)
     }
 
     /// The problem the last write-side update hit, if any (it did not fail the registration that triggered it).
@@ -231,14 +230,14 @@ public final class RegistryIndex: Sendable {
     /// Checks the backend's view against the registry, catching up in memory from the log when it is behind;
     /// rebuilds or scans when it cannot be used.
     private func makeCurrent() throws {
-        var problem = Finding(.staleIndex, path: nil, "no index is stored")
+        var problem = Finding(.staleIndex, "no index is stored")
         for attempt in 0..<4 {
             if attempt > 0 { Thread.sleep(forTimeInterval: 0.002 * Double(attempt)) }
             switch try check(recount: attempt > 0) {
             case .current:
                 return
             case .missing:
-                problem = Finding(.staleIndex, path: nil, "no index is stored")
+                problem = Finding(.staleIndex, "no index is stored")
             case .stale(let finding):
                 problem = finding
                 continue
@@ -256,7 +255,8 @@ public final class RegistryIndex: Sendable {
         } catch {
             return .stale(
                 Finding(
-                    .damagedIndex, path: (error as? RegistryError)?.path, "the stored index cannot be used: \(error)"))
+                    .damagedIndex, path: (error as? RegistryError)?.path ?? "",
+                    "the stored index cannot be used: \(error)"))
         }
         let head: AuditPosition?
         do {
@@ -272,20 +272,20 @@ public final class RegistryIndex: Sendable {
                 guard let caughtUp = try backend.refresh() else { return .missing }
                 stamp = caughtUp
             } catch {
-                return .stale(Finding(.staleIndex, path: nil, "could not catch up from the audit log: \(error)"))
+                return .stale(Finding(.staleIndex, "could not catch up from the audit log: \(error)"))
             }
         }
         if let head, head.sequence < stamp.auditSequence {
             return .stale(
                 Finding(
-                    .staleIndex, path: nil,
+                    .staleIndex,
                     "the index reflects audit event #\(stamp.auditSequence) but the log ends at #\(head.sequence)"))
         }
         let count = try countArtifacts(useCache: !recount)
         if count != stamp.artifactCount {
             return .stale(
                 Finding(
-                    .staleIndex, path: nil,
+                    .staleIndex,
                     "the index counts \(stamp.artifactCount) artifacts but artifacts/ holds \(count)"))
         }
         return .current

@@ -82,7 +82,7 @@ extension Registry {
             unmet.append(.init(.notRevoked, subject: target.description, "\(target) was revoked"))
         }
         let report = try verifier().verify(target, depth: .quick)
-        if !report.isValid {
+        if !report.isClean {
             unmet.append(
                 .init(
                     .quickVerification, subject: target.description,

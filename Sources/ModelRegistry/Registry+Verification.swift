@@ -24,7 +24,7 @@ extension Registry {
     /// - Throws: `.notFound`, `.digestMismatch`.
     public func openForLoading(_ id: ArtifactID) throws -> Artifact {
         let report = try verifier().verifyForLoading(id)
-        guard report.isValid else {
+        guard report.isClean else {
             throw RegistryError(
                 .digestMismatch,
                 "artifact \(id) failed verification and will not be served: "

@@ -7,7 +7,7 @@ import ArtifactStore
 /// ```swift
 /// let verifier = ArtifactVerifier(store: registry.artifacts, trust: TrustStore(verifiers: [publicKey]))
 /// let report = try verifier.verify(id, depth: .trust)
-/// if !report.isValid { print(report) }
+/// if !report.isClean { print(report) }
 /// ```
 ///
 /// Reports list every problem, not only the first; a throw means verification could not run (for example the

@@ -92,11 +92,11 @@ enum VerifyCommand: Command {
         for report in reports {
             let signers = report.trustedSigners.joined(separator: ", ")
             let signed = signers.isEmpty ? "" : " signed by \(signers)"
-            print(report.isValid ? "ok  \(report.artifact) (\(depth))\(signed)" : "BAD \(report)")
+            print(report.isClean ? "ok  \(report.artifact) (\(depth))\(signed)" : "BAD \(report)")
             problems += report.findings.count
         }
         if problems > 0 {
-            let bad = reports.filter { !$0.isValid }.count
+            let bad = reports.filter { !$0.isClean }.count
             throw CommandFailure("\(problems) problem(s) in \(bad) artifact(s)")
         }
     }

@@ -45,11 +45,11 @@ import Darwin
     @Test func aFreshChainVerifies() throws {
         try withJournal { journal, _ in
             let empty = try journal.verify()
-            #expect(empty.isIntact && empty.eventCount == 0 && empty.lastEvent == nil)
+            #expect(empty.isClean && empty.eventCount == 0 && empty.lastEvent == nil)
             let events = try appendSample(journal, count: 25)
             let report = try journal.verify()
             #expect(report.findings == [])
-            #expect(report.isIntact && !report.isRepairable)
+            #expect(report.isClean && !report.isRepairable)
             #expect(report.eventCount == 25 && report.fileCount == 1)
             #expect(report.lastEvent == events.last)
         }
@@ -87,7 +87,7 @@ import Darwin
             #expect(second.previousHash == first.hash && third.previousHash == second.hash)
             #expect(try readLines(journalPath(layout, "2026-11-24")) == [second.encodedLine])
             let report = try journal.verify()
-            #expect(report.isIntact && report.eventCount == 3 && report.fileCount == 3)
+            #expect(report.isClean && report.eventCount == 3 && report.fileCount == 3)
             #expect(try allEvents(journal).map(\.sequence) == [1, 2, 3])
         }
     }
@@ -104,7 +104,7 @@ import Darwin
             #expect(late.time.hasPrefix("2026-11-22"))
             #expect(try journalFileNames(layout) == ["2026-11-23.jsonl", "2026-11-25.jsonl"])
             #expect(try readLines(journalPath(layout, "2026-11-25")).count == 2)
-            #expect(try journal.verify().isIntact)
+            #expect(try journal.verify().isClean)
             #expect(try allEvents(journal).map(\.sequence) == [1, 2, 3])
         }
     }
@@ -116,7 +116,7 @@ import Darwin
             try second.append(.artifactRegistered, actor: "b", payload: [:])
             let third = try first.append(.artifactRegistered, actor: "a", payload: [:])
             #expect(third.sequence == 3)
-            #expect(try first.verify().isIntact)
+            #expect(try first.verify().isClean)
         }
     }
 
@@ -155,7 +155,7 @@ import Darwin
             #expect(events[1].description.contains("model_exploded"))
             #expect(try allEvents(journal, .init(types: ["model_exploded"])) == [future])
             #expect(try allEvents(journal, .init(artifact: artifactID("a"))) == [future])
-            #expect(try journal.verify().isIntact)
+            #expect(try journal.verify().isClean)
         }
     }
 
@@ -213,7 +213,7 @@ import Darwin
             FaultInjector.shared.remove(token)
             #expect(try readBytes(journalPath(layout, "2026-11-23")) == before)
             #expect(try journal.append(.aliasPromoted, actor: "a", payload: [:]).sequence == 4)
-            #expect(try journal.verify().isIntact)
+            #expect(try journal.verify().isClean)
         }
     }
 
@@ -227,7 +227,7 @@ import Darwin
             FaultInjector.shared.remove(token)
             #expect(try journalFileNames(layout) == ["2026-11-23.jsonl"])
             #expect(try journal.append(.aliasPromoted, actor: "a", payload: [:]).sequence == 3)
-            #expect(try journal.verify().isIntact)
+            #expect(try journal.verify().isClean)
         }
     }
     #endif

@@ -152,7 +152,7 @@ import Testing
             let recent = try allEvents(journal, .init(since: Date(timeIntervalSince1970: 1_795_441_020 - 86_400 * 5)))
             #expect(recent.first?.sequence == 18_001)  // 2026-11-18T12:00 is before the cut at 13:37
             let report = try journal.verify()
-            #expect(report.isIntact && report.eventCount == 20_000 && report.fileCount == 20)
+            #expect(report.isClean && report.eventCount == 20_000 && report.fileCount == 20)
             #expect(try journal.lastEvent()?.sequence == 20_000)
         }
     }

@@ -33,7 +33,8 @@ import Testing
                 try writeLines(path, lines)
                 let report = try journal.verify()
                 #expect(!report.findings.isEmpty, "byte \(offset) edited without a finding")
-                #expect(report.findings.allSatisfy { $0.file == file && $0.line == 3 },
+                #expect(
+                    report.findings.allSatisfy { $0.path == "audit/\(file)" && $0.line == 3 },
                     "byte \(offset): \(report.findings)")
             }
         }
@@ -46,7 +47,8 @@ import Testing
         }
         #expect(report.findings.map(\.kind) == [.editedLine])
         #expect(report.findings.first?.line == 3)
-        #expect(report.findings.first?.description.hasPrefix("audit/\(file):3: line audit/\(file):3 was changed") == true)
+        let expected = "edited_line: audit/\(file):3: line audit/\(file):3 was changed"
+        #expect(report.findings.first?.description.hasPrefix(expected) == true)
         #expect(report.eventCount == 6)
     }
 
@@ -99,7 +101,7 @@ import Testing
             try FileManager.default.removeItem(atPath: journalPath(layout, "2026-11-24"))
             let report = try journal.verify()
             #expect(report.findings.map(\.kind) == [.missingLines])
-            #expect(report.findings.map(\.file) == ["2026-11-25.jsonl"] && report.findings.map(\.line) == [1])
+            #expect(report.findings.map(\.path) == ["audit/2026-11-25.jsonl"] && report.findings.map(\.line) == [1])
             #expect(report.findings.first?.message.contains("events 3–4 (2) are missing") == true)
         }
     }
@@ -119,7 +121,7 @@ import Testing
             try writeLines(secondPath, second)
             let report = try journal.verify()
             #expect(report.findings.map(\.kind) == [.reorderedLines, .reorderedLines])
-            #expect(report.findings.map(\.file) == ["2026-11-24.jsonl", "2026-11-24.jsonl"])
+            #expect(report.findings.map(\.path) == ["audit/2026-11-24.jsonl", "audit/2026-11-24.jsonl"])
             #expect(report.findings.map(\.line) == [1, 2])
         }
     }
@@ -145,7 +147,8 @@ import Testing
 
     @Test func everyProblemIsListedNotJustTheFirst() throws {
         let report = try verifyAfterTampering(count: 12) { lines in
-            lines[1] = Array(String(decoding: lines[1], as: UTF8.self).replacingOccurrences(of: "alice", with: "eve").utf8)
+            lines[1] = Array(
+                String(decoding: lines[1], as: UTF8.self).replacingOccurrences(of: "alice", with: "eve").utf8)
             lines.remove(at: 5)
             lines.insert(lines[0], at: 8)
         }
@@ -192,13 +195,14 @@ import Testing
 
             let repair = try #require(try journal.repairTornTail(actor: "operator"))
             #expect(repair.type == .logRepaired && repair.sequence == 5 && repair.previousHash == events[3].hash)
-            #expect(repair.payload == [
-                "file": .string(file), "offset": .number(JSONNumber(intact.count)),
-                "removedByteCount": 70, "removedDigest": .string(SHA256Algorithm().hash(half).description),
-                "reason": "incomplete_line",
-            ])
+            #expect(
+                repair.payload == [
+                    "file": .string(file), "offset": .number(JSONNumber(intact.count)),
+                    "removedByteCount": 70, "removedDigest": .string(SHA256Algorithm().hash(half).description),
+                    "reason": "incomplete_line",
+                ])
             #expect(try readBytes(path) == intact + repair.encodedLine + [10])
-            #expect(try journal.verify().isIntact)
+            #expect(try journal.verify().isClean)
             #expect(try journal.repairTornTail(actor: "operator") == nil)
             #expect(try journal.append(.aliasPromoted, actor: "a", payload: [:]).sequence == 6)
         }
@@ -213,12 +217,13 @@ import Testing
             let report = try journal.verify()
             #expect(report.findings.map(\.kind) == [.tornTail])
             #expect(report.findings.map(\.line) == [4])
-            #expect(registryErrorCode { try journal.append(.aliasPromoted, actor: "a", payload: [:]) } == .invalidDocument)
+            #expect(
+                registryErrorCode { try journal.append(.aliasPromoted, actor: "a", payload: [:]) } == .invalidDocument)
             let repair = try #require(try journal.repairTornTail(actor: "operator"))
             #expect(repair.payload.objectValue?["reason"] == "unparseable_line")
             #expect(repair.previousHash == events[2].hash)
             #expect(try readBytes(path) == intact + repair.encodedLine + [10])
-            #expect(try journal.verify().isIntact)
+            #expect(try journal.verify().isClean)
         }
     }
 
@@ -233,7 +238,7 @@ import Testing
             let repair = try #require(try journal.repairTornTail(actor: "operator"))
             #expect(repair.sequence == 3 && repair.previousHash == events[1].hash)
             #expect(try readLines(newPath) == [repair.encodedLine])
-            #expect(try journal.verify().isIntact)
+            #expect(try journal.verify().isClean)
         }
     }
 
@@ -264,7 +269,7 @@ import Testing
             try writeBytes(nextPath, next.encodedLine + [10])
             let report = try journal.verify()
             #expect(report.findings.map(\.kind) == [.malformedLine])
-            #expect(report.findings.map(\.file) == [file] && report.findings.map(\.line) == [3])
+            #expect(report.findings.map(\.path) == ["audit/\(file)"] && report.findings.map(\.line) == [3])
             #expect(try journal.append(.aliasPromoted, actor: "a", payload: [:]).sequence == 4)
         }
     }

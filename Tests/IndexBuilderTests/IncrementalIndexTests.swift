@@ -99,7 +99,7 @@ import Testing
             #expect(
                 line.hasSuffix(#""states":[],"through":{"auditSequence":2,"auditTime":"2026-11-23T13:37:00.000Z"}}"#))
             for name in IndexFixture.indexFiles { #expect(try f.indexBytes()[name] == base[name]) }  // untouched
-            #expect(try f.freshIndex().status().isCurrent)
+            #expect(try f.freshIndex().status().isClean)
             #expect(try f.freshIndex().lineage(of: first, direction: .descendants).ids == [second])
 
             // Registering identical content again writes no event and no update.
@@ -122,7 +122,7 @@ import Testing
             #expect(try f.freshIndex().status().isBehind)
             try f.register("second")  // the hook stores the missed events too
             let status = try f.freshIndex().status()
-            #expect(status.isCurrent, "\(status)")
+            #expect(status.isClean, "\(status)")
             #expect(try f.freshIndex().summary(of: first)?.state == "validated")
         }
     }

@@ -6,19 +6,22 @@ import Testing
 @Suite struct StaleIndexTests {
     @Test func statusTellsCurrentBehindAndMissingApart() throws {
         try IndexFixture.with { f in
-            #expect(try f.freshIndex().status().stored == nil)
-            #expect(try !f.freshIndex().status().isCurrent)
+            let missing = try f.freshIndex().status()
+            #expect(missing.stored == nil && !missing.isClean && !missing.isBehind)
+            #expect(missing.findings.map(\.kind) == [.staleIndex])
+            #expect(missing.description == "unusable: no index is stored")
             let first = try f.register("first")
             let current = try f.freshIndex().status()
-            #expect(current.isCurrent && !current.isBehind)
+            #expect(current.isClean && current.findings.isEmpty && !current.isBehind)
             #expect(
                 current.stored
                     == RegistryIndex.Stamp(artifactCount: 1, auditSequence: 1, auditTime: "2026-11-23T13:37:00.000Z"))
 
             try f.appendState(first, "candidate")
             let behind = try f.freshIndex().status()
-            #expect(!behind.isCurrent && behind.isBehind && behind.auditPosition.sequence == 2)
+            #expect(!behind.isClean && behind.isBehind && behind.auditPosition.sequence == 2)
             #expect(behind.description.hasPrefix("stale"))
+            #expect(behind.findings.map(\.kind) == [.staleIndex])
             // A reader catches up in memory without writing.
             let before = try f.indexBytes()
             #expect(try f.freshIndex().summaries(inState: "candidate").ids == [first])
@@ -34,12 +37,12 @@ import Testing
             let direct = try f.registry.artifacts.register(
                 directory: bundle, metadata: ArtifactMetadata(name: "direct"))
             let status = try f.freshIndex().status()
-            #expect(!status.isCurrent && !status.isBehind && status.artifactCount == 2)
+            #expect(!status.isClean && !status.isBehind && status.artifactCount == 2)
             // Queries notice the count and rebuild; the artifact has no registration time.
             let summary = try #require(try f.registry.index.summary(of: direct.artifact.id))
             #expect(summary.registeredAt == nil && summary.registrationSequence == nil)
             #expect(try f.registry.query(IndexQuery()).last?.id == direct.artifact.id)  // unregistered ones come last
-            #expect(try f.freshIndex().status().isCurrent)
+            #expect(try f.freshIndex().status().isClean)
             // recover() records the missing event; the index catches up and orders it by that event.
             try f.registry.recover()
             #expect(try f.registry.index.mostRecent(1).ids == [direct.artifact.id])
@@ -60,7 +63,7 @@ import Testing
             }
             #expect(try f.indexBytes() == saved)
             let status = try f.freshIndex().status()
-            #expect(!status.isCurrent && status.auditPosition.sequence == 1)
+            #expect(!status.isClean && status.auditPosition.sequence == 1)
             let answers = try f.registry.query(IndexQuery())
             #expect(answers.count == 2)
             #expect(answers.compactMap(\.registrationSequence) == [1])  // the second registration has no event now

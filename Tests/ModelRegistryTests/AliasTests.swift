@@ -136,7 +136,7 @@ struct AliasFixture {
             try f.registry.rollback("a")
             try f.registry.retire("a")
             let report = try f.registry.journal.verify()
-            #expect(report.findings.isEmpty)
+            #expect(report.isClean)
             var types: [AuditEvent.Kind] = []
             try f.registry.journal.forEachEvent { types.append($0.type) }
             #expect(types == [.artifactRegistered, .artifactRegistered, .artifactRegistered, .aliasPromoted, .aliasPromoted, .aliasRolledBack, .aliasRetired])

@@ -18,7 +18,7 @@ import Testing
             #expect(try await registry.resolve("champion").artifact == ids[1])
             try await registry.rollback("champion")
             #expect(try await registry.resolve("champion").artifact == ids[0])
-            #expect(try await registry.verify(ids[0]).isValid)
+            #expect(try await registry.verify(ids[0]).isClean)
             #expect(try await registry.openForLoading(ids[0]).id == ids[0])
             try await registry.setState(ids[1], to: .deprecated)
             try await registry.retire("champion")

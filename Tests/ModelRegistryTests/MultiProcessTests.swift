@@ -38,7 +38,7 @@ import Testing
             #expect(outcomes.count == writers * rounds * 2)
 
             let registry = try Registry.open(at: root)
-            #expect(try registry.journal.verify().findings.isEmpty)
+            #expect(try registry.journal.verify().isClean)
             var logged: [String: Int] = [:]
             try registry.journal.forEachEvent(.init(types: [.aliasPromoted])) { event in
                 let key = "\(event.alias ?? "?") \(event.payload.objectValue?["artifact"]?.stringValue ?? "?")"

@@ -53,7 +53,7 @@ import Darwin
             let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
             let artifact = try registry.register(directory: bundle, metadata: ArtifactMetadata(name: "m"), options: .init(mode: .hardlink, followSymlinks: true)).artifact
             #expect(Array(try Data(contentsOf: try #require(artifact.url(for: "w.bin")))) == [7, 7])
-            #expect(try registry.verify(artifact.id).isValid)
+            #expect(try registry.verify(artifact.id).isClean)
         }
     }
 
@@ -66,7 +66,7 @@ import Darwin
             #expect(registryErrorCode {
                 try registry.register(files: [.init(source: published, path: "w.bin")], metadata: ArtifactMetadata(name: "other"), options: .init(mode: .move))
             } == .invalidArgument)
-            #expect(try registry.verify(artifact.id).isValid)
+            #expect(try registry.verify(artifact.id).isClean)
         }
     }
 

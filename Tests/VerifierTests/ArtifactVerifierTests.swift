@@ -26,7 +26,7 @@ import Testing
     func aFreshArtifactVerifiesAtEveryDepth(depth: VerificationReport.Depth) throws {
         try withArtifact { registry, artifact, _ in
             let report = try registry.verify(artifact.id, depth: depth)
-            #expect(report.isValid, "\(report)")
+            #expect(report.isClean, "\(report)")
             #expect(report.bytesHashed == (depth >= .full ? artifact.manifest.totalSize : 0))
         }
     }
@@ -65,9 +65,9 @@ import Testing
         try withArtifact { registry, artifact, _ in
             let verifier = registry.verifier()
             let first = try verifier.verifyForLoading(artifact.id)
-            #expect(first.isValid && first.bytesHashed == artifact.manifest.totalSize)  // nothing stamped yet
+            #expect(first.isClean && first.bytesHashed == artifact.manifest.totalSize)  // nothing stamped yet
             let second = try verifier.verifyForLoading(artifact.id)
-            #expect(second.isValid && second.bytesHashed == 0)  // stamps match: no bytes read
+            #expect(second.isClean && second.bytesHashed == 0)  // stamps match: no bytes read
             _ = try registry.openForLoading(artifact.id)
         }
     }
@@ -134,7 +134,7 @@ import Testing
             }
             let seen = ProgressLog()
             let reports = try registry.verifier().verifyAll(depth: .full) { seen.append($0.completed) }
-            #expect(reports.count == 3 && reports.allSatisfy(\.isValid))
+            #expect(reports.count == 3 && reports.allSatisfy(\.isClean))
             #expect(seen.values == [1, 2, 3])
         }
     }

@@ -105,7 +105,8 @@ enum AliasBenchmarks {
         let line =
             "promote-4proc: \(processes) processes × \(promotions) promotions in \(Format.duration(seconds)) "
             + "(\(Format.fixed(Double(processes * promotions) / seconds)) promotions/s); events logged \(promoted), "
-            + "lost \(lost), chain \(verification.findings.isEmpty ? "intact" : "BROKEN"); target zero lost: \(lost == 0 && verification.findings.isEmpty ? "met" : "MISSED")"
+            + "lost \(lost), chain \(verification.isClean ? "intact" : "BROKEN"); "
+            + "target zero lost: \(lost == 0 && verification.isClean ? "met" : "MISSED")"
         Progress.say(line)
         context.note(line)
     }

@@ -143,7 +143,7 @@ do {
     let registry = try Registry.open(at: root, configuration: .init(actor: "bench"))
     if !reusing {
         let (verification, verifyTime) = try timed { try registry.journal.verify() }
-        guard verification.findings.isEmpty, verification.eventCount == ids.count else {
+        guard verification.isClean, verification.eventCount == ids.count else {
             print("generated audit log does not verify: \(verification.findings.prefix(3))")
             finish(1)
         }
@@ -277,7 +277,7 @@ do {
     let status = try registry.index.status()
     let fresh = RegistryIndex(artifacts: registry.artifacts, journal: registry.journal)
     let (_, queryAfterUpdates) = try timed { try index.mostRecent(5) }
-    guard status.isCurrent, try fresh.status().isCurrent,
+    guard status.isClean, try fresh.status().isClean,
         try index.mostRecent(1).first?.name == "incremental-\(firstRun + 59)"
     else {
         print("the index is not current after the incremental updates: \(status)")

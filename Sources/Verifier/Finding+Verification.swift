@@ -1,0 +1,32 @@
+import RegistryCore
+
+/// The kinds of problem artifact verification reports (``VerificationReport``).
+///
+/// A verification finding's ``Finding/path`` is relative to the artifact directory (`""` for the artifact as a
+/// whole).
+extension Finding.Kind {
+    /// `manifest.json` is missing, unreadable, not strict canonical JSON, or invalid.
+    public static let badManifest: Self = "bad_manifest"
+    /// The manifest does not hash to the artifact's id.
+    public static let idMismatch: Self = "id_mismatch"
+    /// A listed file is missing.
+    public static let missingFile: Self = "missing_file"
+    /// A listed file is a link, directory or device instead of a regular file.
+    public static let notARegularFile: Self = "not_a_regular_file"
+    /// A listed file has another size than the manifest says.
+    public static let sizeMismatch: Self = "size_mismatch"
+    /// A listed file's bytes do not hash to the manifest's digest.
+    public static let digestMismatch: Self = "digest_mismatch"
+    /// A file that the manifest does not list.
+    public static let unlistedFile: Self = "unlisted_file"
+    /// A published file is writable (published files are read-only).
+    public static let writableFile: Self = "writable_file"
+    /// A file changed since it was last verified (stamp differs) and must be re-hashed.
+    public static let stampChanged: Self = "stamp_changed"
+    /// A signature file is malformed, made by an unknown key, or does not verify.
+    public static let badSignature: Self = "bad_signature"
+    /// Fewer valid signatures from trusted keys than required.
+    public static let missingSignature: Self = "missing_signature"
+    /// `contract.json` or `evaluation-card.json` is invalid.
+    public static let badDocument: Self = "bad_document"
+}
