@@ -291,33 +291,9 @@ public final class RegistryIndex: Sendable {
         return .current
     }
 
-    /// Rebuilds under the writer lock when this index has one, else scans into memory.
-    ///
-    /// The lock is taken on another thread, so that a caller that already holds it (a promotion policy that
-    /// queries the index) cannot deadlock: if the lock is not acquired within two seconds, the registry is
-    /// scanned into memory instead and the rebuild goes on in the background.
+    /// Scans the registry into memory: readers never take the writer lock and never write index files
+    /// (FORMAT.md §7). The stored index is brought up to date by the next write, or by ``rebuild()``.
     private func repair(_ problem: Finding) throws {
-        if let writerLock {
-            let attempt = RebuildAttempt()
-            let timeout = lockTimeout
-            DispatchQueue.global().async {
-                do {
-                    try writerLock.withLock(timeout: timeout) {
-                        attempt.signalAcquired()
-                        if case .current = try self.check(recount: true) { return }
-                        self.state.withLock { $0.lastReport = nil }
-                        _ = try self.rebuildHoldingLock(cause: problem)
-                    }
-                    attempt.finish(nil)
-                } catch {
-                    attempt.signalAcquired()
-                    attempt.finish(error)
-                }
-            }
-            if attempt.waitUntilAcquired(seconds: 2), attempt.waitUntilFinished() == nil {
-                return
-            }
-        }
         let scan = try scan()
         var report = scan.report
         report.findings.insert(problem, at: 0)
@@ -526,31 +502,3 @@ final class IndexState: @unchecked Sendable {
     }
 }
 
-/// Hand-off between a query and the thread that rebuilds under the writer lock for it.
-final class RebuildAttempt: @unchecked Sendable {
-    private let acquired = DispatchSemaphore(value: 0)
-    private let finished = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
-    private var error: (any Error)?
-
-    func signalAcquired() { acquired.signal() }
-
-    func finish(_ error: (any Error)?) {
-        lock.lock()
-        self.error = error
-        lock.unlock()
-        finished.signal()
-    }
-
-    func waitUntilAcquired(seconds: Double) -> Bool {
-        acquired.wait(timeout: .now() + seconds) == .success
-    }
-
-    /// Waits for the rebuild and returns its error, if any.
-    func waitUntilFinished() -> (any Error)? {
-        finished.wait()
-        lock.lock()
-        defer { lock.unlock() }
-        return error
-    }
-}

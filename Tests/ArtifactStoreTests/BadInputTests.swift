@@ -56,7 +56,7 @@ import Darwin
             let token = FaultInjector.shared.inject(.open, errno: EACCES, under: secret)
             defer { FaultInjector.shared.remove(token) }
             let error = try failedRegistration(registry) { try registry.register(directory: bundle, metadata: metadata) }
-            #expect(error.code == .io)
+            #expect(error.code == .permissionDenied)
             #expect(error.message.contains("secret.bin") && error.message.contains("permission denied"))
         }
     }
@@ -188,8 +188,8 @@ import Darwin
             let token = FaultInjector.shared.inject(call, errno: errno, under: registry.layout.rootPath + "/", after: call == .rename ? 0 : 3)
             let error = try failedRegistration(registry) { try registry.register(directory: bundle, metadata: metadata) }
             FaultInjector.shared.remove(token)
-            #expect(error.code == .io)
-            if call == .write { #expect(error.message.contains("disk is full")) }
+            #expect(error.code == (call == .write ? .noSpace : .io))
+            if call == .write { #expect(error.message.contains("no space left")) }
             // The same registration succeeds once the fault is gone: nothing was half-published.
             #expect(try registry.register(directory: bundle, metadata: metadata).isNew)
         }

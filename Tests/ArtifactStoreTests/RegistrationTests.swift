@@ -164,7 +164,7 @@ import Testing
     @Test func concurrentRegistrationsOfTheSameContentAgreeOnOneArtifact() async throws {
         try await withTemporaryDirectory { temp in
             let bundle = try BundleFixture.write(BundleFixture.standard, to: temp.appendingPathComponent("bundle"))
-            let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
+            let registry = try await Registry.create(at: temp.appendingPathComponent("registry"))
             let metadata = self.metadata
             let results = try await withThrowingTaskGroup(of: Registration.self) { group in
                 for _ in 0..<8 { group.addTask { try await registry.register(directory: bundle, metadata: metadata) } }
@@ -177,12 +177,18 @@ import Testing
         }
     }
 
-    @Test func anEmptyBundleIsAValidArtifact() throws {
+    @Test func anEmptyBundleIsRefusedUnlessAllowed() throws {
         try withTemporaryDirectory { temp in
             let empty = temp.appendingPathComponent("empty")
             try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
             let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
-            let artifact = try registry.register(directory: empty, metadata: metadata).artifact
+            let error = try #require(throws: RegistryError.self) {
+                try registry.register(directory: empty, metadata: metadata)
+            }
+            #expect(error.code == .invalidArgument && error.message.contains("no files"), "\(error)")
+            #expect(try registry.listArtifacts().isEmpty)
+            let artifact = try registry.register(directory: empty, metadata: metadata, options: .init(allowEmpty: true))
+                .artifact
             #expect(artifact.manifest.files.isEmpty)
             #expect(try registry.artifact(artifact.id).manifest.totalSize == 0)
         }

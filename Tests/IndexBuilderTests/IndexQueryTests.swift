@@ -64,21 +64,21 @@ struct ModelFamily {
     @Test func stateQueriesFollowTheLatestStateChangedEvent() throws {
         try ModelFamily.with { f in
             let registry = f.fixture.registry
-            #expect(try registry.index.summaries(inState: "production").isEmpty)
+            #expect(try registry.index.summaries(inState: .production).isEmpty)
             try registry.setState(f.invoices, to: .candidate)
             try registry.setState(f.invoices, to: .production)
             try registry.setState(f.receipts, to: .candidate)
-            try f.fixture.appendState(f.vision, "shadow")  // any state name a writer records
+            try f.fixture.appendState(f.vision, "shadow")  // not a lifecycle state: the event is not used
             let index = registry.index
-            #expect(try index.summaries(inState: "production").ids == [f.invoices])
-            #expect(try index.summaries(inState: "candidate").ids == [f.receipts])
-            #expect(try index.summaries(inState: "shadow").ids == [f.vision])
-            #expect(try index.summary(of: f.invoices)?.state == "production")
+            #expect(try index.summaries(inState: .production).ids == [f.invoices])
+            #expect(try index.summaries(inState: .candidate).ids == [f.receipts])
+            #expect(try index.summary(of: f.vision)?.state == nil)
+            #expect(try index.summary(of: f.invoices)?.state == .production)
             #expect(try index.summary(of: f.base)?.state == nil)
             // An artifact whose state never changed counts as `registered`.
-            let registered = try index.summaries(inState: "registered").ids
+            let registered = try index.summaries(inState: .registered).ids
             #expect(registered.contains(f.base) && !registered.contains(f.invoices))
-            #expect(try index.query(IndexQuery(state: "registered")).ids == registered)
+            #expect(try index.query(IndexQuery(state: .registered)).ids == registered)
         }
     }
 
@@ -117,16 +117,16 @@ struct ModelFamily {
             try registry.setState(f.receipts, to: .candidate)
             let index = registry.index
             #expect(
-                try index.query(IndexQuery(capabilities: ["text-classification"], state: "candidate")).ids == [
+                try index.query(IndexQuery(capabilities: ["text-classification"], state: .candidate)).ids == [
                     f.distilled, f.receipts,
                 ])
-            #expect(try index.query(IndexQuery(state: "candidate", descendantsOf: f.invoices)).ids == [f.distilled])
+            #expect(try index.query(IndexQuery(state: .candidate, descendantsOf: f.invoices)).ids == [f.distilled])
             #expect(
                 try index.query(IndexQuery(text: "classifier", labels: ["framework": "pytorch"])).ids == [f.invoices])
             #expect(
                 try index.query(IndexQuery(name: "receipt-classifier", labels: ["team": "docs"])).ids == [f.receipts])
             #expect(try index.query(IndexQuery(text: "bert", ancestorsOf: f.distilled)).ids == [f.base])
-            #expect(try index.query(IndexQuery(capabilities: ["ocr"], state: "production")).isEmpty)
+            #expect(try index.query(IndexQuery(capabilities: ["ocr"], state: .production)).isEmpty)
             #expect(try index.query(IndexQuery(descendantsOf: f.base, limit: 2)).ids == [f.distilled, f.receipts])
         }
     }
@@ -137,7 +137,7 @@ struct ModelFamily {
             let index = f.fixture.registry.index
             let all = try index.query(IndexQuery())
             let queries = [
-                IndexQuery(capabilities: ["text-classification"]), IndexQuery(state: "production"),
+                IndexQuery(capabilities: ["text-classification"]), IndexQuery(state: .production),
                 IndexQuery(text: "clas"), IndexQuery(text: "docs onnx"), IndexQuery(labels: ["team": "docs"]),
                 IndexQuery(name: "bert-base"), IndexQuery(capabilities: ["ocr"], text: "receipt"),
             ]
@@ -149,7 +149,7 @@ struct ModelFamily {
 
     @Test func asyncTwinsGiveTheSameAnswers() async throws {
         try await withTemporaryDirectory { temp in
-            let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
+            let registry = try await Registry.create(at: temp.appendingPathComponent("registry"))
             let bundle = try BundleFixture.write(["w.bin": [1, 2, 3]], to: temp.appendingPathComponent("b"))
             let id = try await registry.register(
                 directory: bundle, metadata: ArtifactMetadata(name: "m", capabilities: ["echo"])

@@ -7,7 +7,7 @@ import Testing
 @Suite struct AsyncAPITests {
     @Test func theAsyncTwinsBehaveLikeTheBlockingCalls() async throws {
         try await withTemporaryDirectory { temp in
-            let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
+            let registry = try await Registry.create(at: temp.appendingPathComponent("registry"))
             var ids: [ArtifactID] = []
             for index in 0..<2 {
                 let bundle = try BundleFixture.write(["w.bin": [UInt8(index)]], to: temp.appendingPathComponent("b\(index)"))

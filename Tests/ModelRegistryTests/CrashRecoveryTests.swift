@@ -83,7 +83,7 @@ import Testing
         }
     }
 
-    @Test(arguments: ["atomic.afterTempWrite", "artifact.afterPublish", "append.afterWrite", "artifact.afterEvent"])
+    @Test(arguments: ["atomic.afterTempWrite", "artifact.afterStateChange", "append.afterWrite", "artifact.afterEvent"])
     func aRegistrationKilledAtAnyPointLeavesNoOrphanReference(point: String) throws {
         try withTemporaryDirectory { temp in
             let root = temp.appendingPathComponent("registry")

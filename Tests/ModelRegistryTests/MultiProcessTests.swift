@@ -9,7 +9,7 @@ import Testing
     @Test func concurrentWritersLoseNothingAndLeaveAConsistentRegistry() async throws {
         try await withTemporaryDirectory { temp in
             let root = temp.appendingPathComponent("registry")
-            _ = try Registry.create(at: root)
+            _ = try await Registry.create(at: root)
             let writers = 4
             let rounds = 6
             // Each writer registers its own bundles and promotes them to a shared alias and to its own alias.
@@ -37,7 +37,7 @@ import Testing
             }
             #expect(outcomes.count == writers * rounds * 2)
 
-            let registry = try Registry.open(at: root)
+            let registry = try await Registry.open(at: root)
             #expect(try registry.journal.verify().isClean)
             var logged: [String: Int] = [:]
             try registry.journal.forEachEvent(.init(types: [.aliasPromoted])) { event in
@@ -48,7 +48,7 @@ import Testing
             // no-op, which cannot happen here: every bundle is distinct.)
             for promotion in outcomes { #expect(logged[promotion] == 1, "\(promotion)") }
             #expect(logged.values.reduce(0, +) == outcomes.count)
-            for record in try registry.listAliases() { #expect(try registry.contains(record.artifact)) }
+            for record in try await registry.listAliases() { #expect(try await registry.contains(record.artifact)) }
             #expect(try await registry.listArtifacts().count == writers * rounds)
             #expect(try FileManager.default.contentsOfDirectory(atPath: registry.layout.stagingPath).isEmpty)
             #expect(try await registry.recover().isClean)

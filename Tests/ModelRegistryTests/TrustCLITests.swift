@@ -129,16 +129,18 @@ import Testing
                 let promoted = try run(["promote", "champion", id, "--registry", registry, "--trust", trust])
                 #expect(promoted.status == 0, "\(promoted.stderr)")
             }
+            // Rollback is the emergency lever: the promotion's signature requirement does not gate it, with or
+            // without a trust directory.
             let untrusted = try run(
                 ["rollback", "champion", "--registry", registry], environment: ["HOME": temp.path, "MODELREG_TRUST": ""])
-            #expect(untrusted.status == 1 && untrusted.stderr.contains("refuses"), "\(untrusted.stderr)")
-            let rolledBack = try run(["rollback", "champion", "--registry", registry, "--trust", trust])
-            #expect(rolledBack.status == 0, "\(rolledBack.stderr)")
+            #expect(untrusted.status == 0, "\(untrusted.stderr)")
             #expect(try run(["resolve", "champion", "--registry", registry]).stdout == ids[0] + "\n")
             let viaEnvironment = try run(
                 ["rollback", "champion", "--to", ids[1], "--registry", registry],
                 environment: ["MODELREG_TRUST": trust])
             #expect(viaEnvironment.status == 0, "\(viaEnvironment.stderr)")
+            let missing = try run(["rollback", "champion", "--registry", registry, "--trust", trust + "-typo"])
+            #expect(missing.status == 1 && missing.stderr.contains("does not exist"), "\(missing.stderr)")
             let retired = try run(["retire", "champion", "--registry", registry, "--trust", trust])
             #expect(retired.status == 0, "\(retired.stderr)")
         }

@@ -93,7 +93,7 @@ import Testing
             try registry.sign(artifact.id, with: alice)
             try registry.sign(artifact.id, with: mallory)
             #expect(try registry.artifacts.identify(directory: artifact.directory, verifyFiles: true) == artifact.id)
-            let report = try registry.verify(artifact.id, depth: .trust, trust: TrustStore(verifiers: [alice]))
+            let report = try ArtifactVerifier(store: registry.artifacts, trust: TrustStore(verifiers: [alice])).verify(artifact.id, depth: .trust)
             #expect(report.trustedSigners == [alice.keyID])
             #expect(report.findings.map(\.kind) == [.badSignature])
             #expect(report.findings.first?.message.contains("not trusted") == true)
@@ -112,15 +112,15 @@ import Testing
             let moved = SignatureFile(artifact: other, signature: file.signature)
             try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path.path)
             try Data(moved.fileBytes()).write(to: path)
-            var report = try registry.verify(artifact.id, depth: .trust, trust: TrustStore(verifiers: [alice]))
+            var report = try ArtifactVerifier(store: registry.artifacts, trust: TrustStore(verifiers: [alice])).verify(artifact.id, depth: .trust)
             #expect(report.findings.first?.message.contains("signs \(other)") == true)
             var forged = file.signature
             forged.bytes[0] ^= 1
             try Data(SignatureFile(artifact: artifact.id, signature: forged).fileBytes()).write(to: path)
-            report = try registry.verify(artifact.id, depth: .trust, trust: TrustStore(verifiers: [alice]))
+            report = try ArtifactVerifier(store: registry.artifacts, trust: TrustStore(verifiers: [alice])).verify(artifact.id, depth: .trust)
             #expect(report.findings.first?.message.contains("does not verify") == true)
             try Data("{".utf8).write(to: path)
-            report = try registry.verify(artifact.id, depth: .trust, trust: TrustStore(verifiers: [alice]))
+            report = try ArtifactVerifier(store: registry.artifacts, trust: TrustStore(verifiers: [alice])).verify(artifact.id, depth: .trust)
             #expect(report.findings.map(\.kind) == [.badSignature] && report.trustedSigners.isEmpty)
         }
     }

@@ -38,7 +38,7 @@ import Testing
             let registry = try Registry.create(
                 at: temp.appendingPathComponent("registry"), configuration: .init(trust: trust))
             try registry.setPromotionPolicy(PromotionPolicy(rules: [rule]))
-            let gate = PromotionGate(verifier: registry.verifier(trust: trust))
+            let gate = PromotionGate(verifier: registry.verifier())
             try body(Fixture(registry: registry, temp: temp, alice: alice, gate: gate))
         }
     }
