@@ -83,7 +83,7 @@ public struct AliasRetired: AuditPayload {
     public init(eventType: String, payload: JSONObjectReader) throws {
         self.init(
             alias: try payload.string("alias"),
-            artifact: try ArtifactID(parsing: payload.string("artifact"), context: "\(payload.source): artifact"),
+            artifact: try payload.artifactID("artifact"),
             reason: try payload.optionalString("reason"), recovered: try Self.isRecovered(payload))
     }
 }

@@ -44,7 +44,7 @@ public struct ArtifactRegistered: AuditPayload {
 
     public init(eventType: String, payload: JSONObjectReader) throws {
         self.init(
-            artifact: try ArtifactID(parsing: payload.string("artifact"), context: "\(payload.source): artifact"),
+            artifact: try payload.artifactID("artifact"),
             name: try payload.string("name"), files: try payload.integer("files"), size: try payload.integer("size"),
             recovered: try Self.isRecovered(payload))
     }

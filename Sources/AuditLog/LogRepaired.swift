@@ -34,10 +34,7 @@ public struct LogRepaired: AuditPayload {
     }
 
     public init(eventType: String, payload: JSONObjectReader) throws {
-        let digestText = try payload.string("removedDigest")
-        guard let digest = Digest(parsing: digestText) else {
-            throw payload.makeError(at: "removedDigest", "'\(digestText)' is not a digest")
-        }
+        let digest = try payload.sha256Digest("removedDigest")
         self.init(
             file: try payload.string("file"), offset: try payload.integer("offset"),
             removedByteCount: try payload.integer("removedByteCount"), removedDigest: digest,

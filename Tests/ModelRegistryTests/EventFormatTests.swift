@@ -112,16 +112,12 @@ import Testing
         expectRefusal(registered, members, naming: "files", "a fractional count")
         members = registered.full.payloadMembers
         members["artifact"] = .string("sha256-not-an-id")
-        withKnownIssue("ArtifactID(parsing:context:) throws .invalidArgument, not .invalidDocument") {
-            expectRefusal(registered, members, naming: "artifact", "a malformed artifact id")
-        }
+        expectRefusal(registered, members, naming: "artifact", "a malformed artifact id")
 
         let repaired = PayloadSample.all.first { $0.kind == "log_repaired" }!
         members = repaired.full.payloadMembers
         members["removedDigest"] = .string("md5:00")
-        withKnownIssue("LogRepaired accepts a digest of any algorithm and length") {
-            expectRefusal(repaired, members, naming: "removedDigest", "a digest that is not sha256:<64 hex>")
-        }
+        expectRefusal(repaired, members, naming: "removedDigest", "a digest that is not sha256:<64 hex>")
 
         let state = PayloadSample.all.first { $0.kind == "state_changed" }!
         members = state.full.payloadMembers

@@ -34,3 +34,23 @@ extension AuditPayload {
         try payload.optionalBool("recovered") ?? false
     }
 }
+
+extension JSONObjectReader {
+    /// A member that must be an artifact id; `.invalidDocument` naming the field otherwise.
+    package func artifactID(_ key: String) throws -> ArtifactID {
+        let text = try string(key)
+        guard let id = ArtifactID(text) else {
+            throw makeError(at: key, "'\(NameRules.printable(text))' is not an artifact id (sha256-<64 hex digits>)")
+        }
+        return id
+    }
+
+    /// A member that must be a SHA-256 digest, `sha256:<64 lowercase hex digits>`.
+    package func sha256Digest(_ key: String) throws -> Digest {
+        let text = try string(key)
+        guard let digest = Digest(parsing: text), digest.algorithm == "sha256", digest.bytes.count == 32 else {
+            throw makeError(at: key, "'\(NameRules.printable(text))' is not a digest of the form sha256:<64 hex digits>")
+        }
+        return digest
+    }
+}

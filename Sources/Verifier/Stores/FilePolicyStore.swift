@@ -77,10 +77,6 @@ public struct PolicyChanged: AuditPayload {
     }
 
     public init(eventType: String, payload: JSONObjectReader) throws {
-        let text = try payload.string("digest")
-        guard let digest = Digest(parsing: text) else {
-            throw payload.makeError(at: "digest", "'\(text)' is not a digest")
-        }
-        self.init(digest: digest, rules: try payload.integer("rules"), recovered: try Self.isRecovered(payload))
+        self.init(digest: try payload.sha256Digest("digest"), rules: try payload.integer("rules"), recovered: try Self.isRecovered(payload))
     }
 }

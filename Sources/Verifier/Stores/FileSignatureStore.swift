@@ -100,7 +100,7 @@ public struct SignatureAdded: AuditPayload {
 
     public init(eventType: String, payload: JSONObjectReader) throws {
         self.init(
-            artifact: try ArtifactID(parsing: payload.string("artifact"), context: "\(payload.source): artifact"),
+            artifact: try payload.artifactID("artifact"),
             keyID: try payload.string("keyID"), algorithm: try payload.string("algorithm"),
             file: try payload.string("file"), recovered: try Self.isRecovered(payload))
     }
