@@ -64,7 +64,8 @@ extension AuditJournal {
     /// - Complexity: O(*n*) in the size of the log, with memory bounded by the longest line (at most
     ///   ``maximumLineLength``) plus a 64 KiB buffer, plus the findings.
     public func verify() throws -> Verification {
-        let files = try JournalFile.list(in: directory)
+        // FORMAT.md §3: readers must not require `audit/`; a registry nothing was written to has no log yet.
+        let files = try FileSystem.exists(directory) ? try JournalFile.list(in: directory) : []
         var sizes: [Int64] = []
         for file in files { sizes.append(try FileSystem.status(file.path, followLinks: true)?.size ?? 0) }
         let newestNonEmpty = sizes.lastIndex { $0 > 0 }

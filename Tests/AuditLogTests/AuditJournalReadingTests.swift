@@ -111,7 +111,7 @@ import Testing
             try FileManager.default.removeItem(atPath: layout.auditPath)
             #expect(try allEvents(journal).isEmpty)
             #expect(try journal.lastEvent() == nil)
-            #expect(registryErrorCode { try journal.verify() } == .notFound)
+            #expect(try journal.verify().isClean)  // readers must not require audit/ (FORMAT.md §3)
             #expect(try journal.append(.aliasPromoted, actor: "a", payload: [:]).sequence == 1)
         }
     }

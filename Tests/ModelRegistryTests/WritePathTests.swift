@@ -50,6 +50,31 @@ private func unmetKinds(_ error: RegistryError) -> [PromotionPolicy.Requirement.
 /// Alias changes through the one write path: policy gates, rollback generations, quick verification, and the
 /// reads that must not write.
 @Suite struct WritePathTests {
+    @Test func verifyingARegistryWhoseAuditDirectoryWasRemovedGivesACleanReport() throws {
+        try WritePathFixture.with { f in
+            try FileManager.default.removeItem(atPath: f.registry.layout.auditPath)
+            let report = try f.registry.journal.verify()
+            #expect(report.isClean)
+            #expect(report.eventCount == 0 && report.fileCount == 0)
+        }
+    }
+
+    @Test func aQueryFromAReaderWritesNoIndexFiles() throws {
+        try WritePathFixture.with { f in
+            let a = try f.register("a")
+            let b = try f.register("b")
+            let indexes = f.registry.layout.indexesPath
+            let manager = FileManager.default
+            for name in (try? manager.contentsOfDirectory(atPath: indexes)) ?? [] {
+                try manager.removeItem(atPath: indexes + "/" + name)
+            }
+            let reader = try Registry.open(at: f.registry.layout.root, forWriting: false)
+            let found = try reader.query(.mostRecent(10))
+            #expect(Set(found.map(\.id)) == [a, b])
+            #expect(((try? manager.contentsOfDirectory(atPath: indexes)) ?? []) == [])
+        }
+    }
+
     // MARK: 1. Rollback and retire are not gated by the promotion requirements
 
     @Test func rollbackIsNotBlockedByANoRegressionRule() throws {

@@ -14,6 +14,20 @@ import Darwin
 /// anything, so the errors are injected through the debug system-call hook.
 @Suite struct AtomicWriteErrorTests {
     #if DEBUG
+    @Test(arguments: [(SystemCall.open, EACCES), (.open, EROFS), (.write, ENOSPC)])
+    func anAtomicWriteThatFailsNamesTheFileItReplaces(call: SystemCall, errno: Int32) throws {
+        try withTemporaryDirectory { temp in
+            let path = temp.path + "/record.json"
+            try FileSystem.atomicReplace(path, contents: Array("old".utf8))
+            let token = FaultInjector.shared.inject(call, errno: errno, under: temp.path + "/")
+            defer { FaultInjector.shared.remove(token) }
+            let error = try #require(throws: RegistryError.self) {
+                try FileSystem.atomicReplace(path, contents: Array("new".utf8))
+            }
+            #expect(error.message.contains("record.json"), "\(error.message)")
+        }
+    }
+
     static let cases: [(SystemCall, Int32, RegistryError.Code)] = [
         (.open, EACCES, .permissionDenied), (.open, EROFS, .readOnlyFileSystem), (.write, ENOSPC, .noSpace),
         (.write, EDQUOT, .noSpace), (.rename, EROFS, .readOnlyFileSystem), (.rename, EACCES, .permissionDenied),

@@ -197,7 +197,14 @@ package enum FileSystem {
     package static func atomicReplace(_ path: String, contents: [UInt8], mode: mode_t = 0o644) throws {
         let directory = parent(of: path)
         let temp = directory + "/" + uniqueName(temporaryPrefix)
-        try createFile(temp, contents: contents, mode: mode)
+        do {
+            try createFile(temp, contents: contents, mode: mode)
+        } catch var error as RegistryError {
+            // Name the file being replaced: the temporary name means nothing to the user.
+            error.message = error.message.replacingOccurrences(of: temp, with: path) + " (writing a temporary copy)"
+            error.path = path
+            throw error
+        }
         do {
             try system_rename(temp, path)
         } catch {
