@@ -17,7 +17,9 @@ do {
         let manifest = try registry.artifact(id).manifest
         guard manifest.metadata.capabilities.contains(capability) else { continue }
         // A real harness would load the files and run its evaluation here.
-        print("\(id)  \(String(manifest.totalSize).padding(toLength: 8, withPad: " ", startingAt: 0))  \(manifest.metadata.name)")
+        print(
+            "\(id)  \(String(manifest.totalSize).padding(toLength: 8, withPad: " ", startingAt: 0))  \(manifest.metadata.name)"
+        )
     }
 } catch {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))

@@ -11,7 +11,8 @@ defer { try? FileManager.default.removeItem(at: output) }
 
 do {
     // "Training": write weights and a tokenizer the way a real job would.
-    try FileManager.default.createDirectory(at: output.appendingPathComponent("tokenizer"), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+        at: output.appendingPathComponent("tokenizer"), withIntermediateDirectories: true)
     let weights = (0..<(256 * 1024)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) }
     try Data(weights).write(to: output.appendingPathComponent("model.safetensors"))
     try Data("[PAD]\n[UNK]\nhello\nworld\n".utf8).write(to: output.appendingPathComponent("tokenizer/vocab.txt"))

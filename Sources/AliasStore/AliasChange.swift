@@ -63,7 +63,8 @@ public enum AliasExpectation: Sendable, Hashable {
             return
         case (.absent, let current?):
             throw RegistryError(
-                .conflict, "alias '\(alias)' already exists (it points at \(current.artifact)); expected it to be absent")
+                .conflict,
+                "alias '\(alias)' already exists (it points at \(current.artifact)); expected it to be absent")
         case (.target(let expected), nil):
             throw RegistryError(
                 .conflict, "alias '\(alias)' does not exist; expected it to point at \(expected)")

@@ -16,7 +16,8 @@ public struct AliasMoved: AuditPayload {
     public var recovered: Bool
 
     /// Creates a payload.
-    public init(kind: AliasChange.Kind, record: AliasRecord, signedApproval: JSONValue? = nil, recovered: Bool = false) {
+    public init(kind: AliasChange.Kind, record: AliasRecord, signedApproval: JSONValue? = nil, recovered: Bool = false)
+    {
         self.kind = kind
         self.record = record
         self.signedApproval = signedApproval

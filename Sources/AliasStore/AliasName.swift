@@ -32,8 +32,13 @@ public enum AliasName {
         }
         if let bad = bytes.first(where: { !isAlphanumeric($0) && $0 != 0x2D && $0 != 0x5F && $0 != 0x2E }) {
             let what =
-                bad == 0x2F ? "a path separator '/'" : bad == 0 ? "NUL" : bad >= 0x80 ? "a non-ASCII character"
-                : "'\(NameRules.printable(String(UnicodeScalar(bad))))'"
+                bad == 0x2F
+                ? "a path separator '/'"
+                : bad == 0
+                    ? "NUL"
+                    : bad >= 0x80
+                        ? "a non-ASCII character"
+                        : "'\(NameRules.printable(String(UnicodeScalar(bad))))'"
             throw RegistryError(
                 .invalidName,
                 "alias '\(shown)' contains \(what); allowed are lowercase letters, digits, '-', '_' and '.'")

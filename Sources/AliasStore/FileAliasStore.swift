@@ -33,7 +33,8 @@ public final class FileAliasStore: Sendable {
     ///   `.invalidJSON` / `.invalidDocument` naming the file when it is damaged.
     public func resolve(_ alias: String) throws -> AliasRecord {
         guard let record = try record(alias) else {
-            throw RegistryError(.notFound, "no alias '\(alias)' in registry '\(layout.rootPath)'", path: path(of: alias))
+            throw RegistryError(
+                .notFound, "no alias '\(alias)' in registry '\(layout.rootPath)'", path: path(of: alias))
         }
         return record
     }

@@ -6,7 +6,9 @@ import RegistryCore
 /// Refuses, with an error naming the offending path: names that are not valid UTF-8, symbolic links (unless
 /// following them was asked for), sockets, FIFOs and devices, and directory cycles through followed links.
 enum BundleScanner {
-    static func scan(directory: URL, followSymlinks: Bool, skipReserved: Bool = false) throws -> [FileArtifactStore.SourceFile] {
+    static func scan(directory: URL, followSymlinks: Bool, skipReserved: Bool = false) throws -> [FileArtifactStore
+        .SourceFile]
+    {
         let root = directory.standardizedFileURL.path
         guard let info = try FileSystem.status(root, followLinks: true) else {
             throw RegistryError(.notFound, "source directory '\(root)' does not exist", path: root)
@@ -16,7 +18,9 @@ enum BundleScanner {
         }
         var files: [FileArtifactStore.SourceFile] = []
         var visited: Set<[UInt64]> = []
-        try walk(root, relative: "", followSymlinks: followSymlinks, skipReserved: skipReserved, visited: &visited, into: &files)
+        try walk(
+            root, relative: "", followSymlinks: followSymlinks, skipReserved: skipReserved, visited: &visited,
+            into: &files)
         return files
     }
 
@@ -29,14 +33,19 @@ enum BundleScanner {
         }
         let key = [info.device, info.inode]
         guard visited.insert(key).inserted else {
-            throw RegistryError(.invalidPath, "source directory '\(path)' is reached twice through symbolic links (a cycle)", path: path)
+            throw RegistryError(
+                .invalidPath, "source directory '\(path)' is reached twice through symbolic links (a cycle)", path: path
+            )
         }
         for entry in try FileSystem.listDirectory(path) {
-            if skipReserved && relative.isEmpty, let name = entry.name, BundlePath.reservedTopLevelNames.contains(name) {
+            if skipReserved && relative.isEmpty, let name = entry.name, BundlePath.reservedTopLevelNames.contains(name)
+            {
                 continue
             }
             guard let name = entry.name else {
-                let escaped = entry.nameBytes.map { $0 < 0x80 ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16) }.joined()
+                let escaped = entry.nameBytes.map {
+                    $0 < 0x80 ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16)
+                }.joined()
                 throw RegistryError(
                     .invalidPath, "'\(path)' contains a file name that is not valid UTF-8: '\(escaped)'", path: path)
             }
@@ -59,7 +68,9 @@ enum BundleScanner {
             }
             switch kind {
             case .directory:
-                try walk(child, relative: bundlePath, followSymlinks: followSymlinks, skipReserved: false, visited: &visited, into: &files)
+                try walk(
+                    child, relative: bundlePath, followSymlinks: followSymlinks, skipReserved: false, visited: &visited,
+                    into: &files)
             case .regular:
                 files.append(.init(source: URL(fileURLWithPath: child, isDirectory: false), path: bundlePath))
             default:

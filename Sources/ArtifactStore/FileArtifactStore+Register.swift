@@ -28,7 +28,9 @@ extension FileArtifactStore {
     /// nothing (`isNew == false`).
     /// - Throws: see ``stage(files:metadata:options:)``.
     /// - Durability: when this returns, the artifact's files, manifest and directory entry are on stable storage.
-    public func register(directory: URL, metadata: ArtifactMetadata, options: IngestOptions = .init()) throws -> Registration {
+    public func register(directory: URL, metadata: ArtifactMetadata, options: IngestOptions = .init()) throws
+        -> Registration
+    {
         let staged = try stage(directory: directory, metadata: metadata, options: options)
         let registration = try publish(staged)
         removeMovedSources(of: staged)
@@ -36,7 +38,9 @@ extension FileArtifactStore {
     }
 
     /// Registers an explicit list of files as one artifact.
-    public func register(files: [SourceFile], metadata: ArtifactMetadata, options: IngestOptions = .init()) throws -> Registration {
+    public func register(files: [SourceFile], metadata: ArtifactMetadata, options: IngestOptions = .init()) throws
+        -> Registration
+    {
         let staged = try stage(files: files, metadata: metadata, options: options)
         let registration = try publish(staged)
         removeMovedSources(of: staged)
@@ -46,9 +50,12 @@ extension FileArtifactStore {
     /// Copies (or links) and hashes every regular file under `directory` into a new staging directory.
     ///
     /// Takes no lock: this is the slow part and runs concurrently with other writers.
-    public func stage(directory: URL, metadata: ArtifactMetadata, options: IngestOptions = .init()) throws -> StagedArtifact {
+    public func stage(directory: URL, metadata: ArtifactMetadata, options: IngestOptions = .init()) throws
+        -> StagedArtifact
+    {
         let files = try BundleScanner.scan(directory: directory, followSymlinks: options.followSymlinks)
-        return try stage(files: files, metadata: metadata, options: options, context: directory.standardizedFileURL.path)
+        return try stage(
+            files: files, metadata: metadata, options: options, context: directory.standardizedFileURL.path)
     }
 
     /// Copies (or links) and hashes the given files into a new staging directory and writes their manifest.
@@ -59,11 +66,15 @@ extension FileArtifactStore {
     ///   `.invalidName` (metadata), `.symlinkRefused`, `.notFound` (missing source), `.unsupportedOperation`
     ///   (hard link across file systems), `.io` (unreadable source, disk full …). On any failure the staging
     ///   directory is removed and nothing appears in `artifacts/`.
-    public func stage(files: [SourceFile], metadata: ArtifactMetadata, options: IngestOptions = .init()) throws -> StagedArtifact {
+    public func stage(files: [SourceFile], metadata: ArtifactMetadata, options: IngestOptions = .init()) throws
+        -> StagedArtifact
+    {
         try stage(files: files, metadata: metadata, options: options, context: "bundle")
     }
 
-    private func stage(files: [SourceFile], metadata: ArtifactMetadata, options: IngestOptions, context: String) throws -> StagedArtifact {
+    private func stage(files: [SourceFile], metadata: ArtifactMetadata, options: IngestOptions, context: String) throws
+        -> StagedArtifact
+    {
         try metadata.validate(context: context)
         if files.isEmpty && !options.allowEmpty {
             throw RegistryError(
@@ -81,7 +92,9 @@ extension FileArtifactStore {
         for file in files { try BundlePath.check(file.path, context: context) }
         try BundlePath.checkDistinct(files.map(\.path), context: context)
         for (path, mediaType) in options.mediaTypes where !files.contains(where: { $0.path == path }) {
-            throw RegistryError(.invalidArgument, "\(context): a media type '\(mediaType)' was given for '\(path)', which is not in the bundle")
+            throw RegistryError(
+                .invalidArgument,
+                "\(context): a media type '\(mediaType)' was given for '\(path)', which is not in the bundle")
         }
 
         var linkedModes: [String: UInt32] = [:]
@@ -95,14 +108,17 @@ extension FileArtifactStore {
                         .invalidArgument,
                         "\(context): '\(source)' is inside the registry; register it in copy mode", path: source)
                 }
-                if let status = try FileSystem.status(source, followLinks: true) { linkedModes[source] = status.permissions }
+                if let status = try FileSystem.status(source, followLinks: true) {
+                    linkedModes[source] = status.permissions
+                }
             }
         }
         try FileSystem.makeDirectory(layout.stagingPath)
         let staging = layout.stagingPath + "/" + FileSystem.uniqueName(RegistryLayout.stagingPrefix)
         try FileSystem.makeDirectory(staging, allowExisting: false, syncParent: false)
         do {
-            return try fill(staging: staging, files: files, metadata: metadata, options: options, linkedModes: linkedModes)
+            return try fill(
+                staging: staging, files: files, metadata: metadata, options: options, linkedModes: linkedModes)
         } catch {
             try? FileSystem.removeTree(staging)
             Self.restorePermissions(linkedModes)
@@ -122,7 +138,8 @@ extension FileArtifactStore {
     }
 
     private func fill(
-        staging: String, files: [SourceFile], metadata: ArtifactMetadata, options: IngestOptions, linkedModes: [String: UInt32]
+        staging: String, files: [SourceFile], metadata: ArtifactMetadata, options: IngestOptions,
+        linkedModes: [String: UInt32]
     ) throws -> StagedArtifact {
         // Directories first, serially, so that parallel file jobs never race to create them.
         var directories = Set<String>()
@@ -139,7 +156,9 @@ extension FileArtifactStore {
         }
 
         // Largest first keeps all cores busy until the end.
-        let sizes = files.map { (try? FileSystem.status($0.source.path, followLinks: options.followSymlinks))??.size ?? 0 }
+        let sizes = files.map {
+            (try? FileSystem.status($0.source.path, followLinks: options.followSymlinks))??.size ?? 0
+        }
         let order = files.indices.sorted { sizes[$0] > sizes[$1] }
         let method: FileTransfer.Method =
             switch options.mode {
@@ -196,7 +215,8 @@ extension FileArtifactStore {
         let target = layout.artifactPath(staged.id)
         let outcome = try FileSystem.publishDirectory(staged.stagingPath, to: target)
         if outcome == .targetExisted { try discard(staged) }
-        let artifact = Artifact(id: staged.id, manifest: staged.manifest, directory: URL(fileURLWithPath: target, isDirectory: true))
+        let artifact = Artifact(
+            id: staged.id, manifest: staged.manifest, directory: URL(fileURLWithPath: target, isDirectory: true))
         return Registration(artifact: artifact, isNew: outcome == .published, copiedInstead: staged.copiedInstead)
     }
 

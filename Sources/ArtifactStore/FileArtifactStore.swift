@@ -132,10 +132,12 @@ public final class FileArtifactStore: Sendable {
             }
         }
         let listed = Set(entries.map(\.path))
-        let present = try BundleScanner.scan(directory: URL(fileURLWithPath: root), followSymlinks: false, skipReserved: true)
+        let present = try BundleScanner.scan(
+            directory: URL(fileURLWithPath: root), followSymlinks: false, skipReserved: true)
         if let extra = present.first(where: { !listed.contains($0.path) }) {
             throw RegistryError(
-                .invalidDocument, "'\(root)/\(extra.path)' is not listed in the artifact's manifest", path: root + "/" + extra.path)
+                .invalidDocument, "'\(root)/\(extra.path)' is not listed in the artifact's manifest",
+                path: root + "/" + extra.path)
         }
     }
 }

@@ -173,7 +173,8 @@ final class CursorState {
             } catch {
                 finish()
                 return .failure(
-                    error as? RegistryError ?? RegistryError(.io, "could not read the audit log: \(error)", underlying: error))
+                    error as? RegistryError
+                        ?? RegistryError(.io, "could not read the audit log: \(error)", underlying: error))
             }
         }
         return nil

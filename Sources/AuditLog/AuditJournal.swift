@@ -274,7 +274,8 @@ public final class AuditJournal: Sendable {
                 var refused = error
                 refused.path = file.path
                 if !skippingTornLines {
-                    refused.message += "; nothing was appended after it. Run verify to see the damage, and the "
+                    refused.message +=
+                        "; nothing was appended after it. Run verify to see the damage, and the "
                         + "audit log recovery (AuditJournal.repairTornTail) if it is a torn final line"
                 }
                 throw refused

@@ -238,6 +238,7 @@ final class JournalLineReader {
             bufferOffset += Int64(buffer.count)
             buffer.removeAll(keepingCapacity: true)
         }
-        return Line(bytes: [], number: lineNumber, offset: offset, length: length, isTerminated: false, isOverlong: true)
+        return Line(
+            bytes: [], number: lineNumber, offset: offset, length: length, isTerminated: false, isOverlong: true)
     }
 }

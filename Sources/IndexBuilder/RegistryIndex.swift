@@ -501,4 +501,3 @@ final class IndexState: @unchecked Sendable {
         return try body(&values)
     }
 }
-

@@ -61,7 +61,8 @@ extension Registry {
     }
 
     /// The audit event types that change an alias.
-    public static let aliasEventTypes: Set<AuditEvent.Kind> = Set(AliasEvent.eventTypes.map { AuditEvent.Kind(rawValue: $0) })
+    public static let aliasEventTypes: Set<AuditEvent.Kind> = Set(
+        AliasEvent.eventTypes.map { AuditEvent.Kind(rawValue: $0) })
 
     // MARK: Changing (writer lock)
 
@@ -155,7 +156,8 @@ extension Registry {
     /// Hashes the target's changed files *before* the writer lock is taken, so the checks under the lock only
     /// compare stamps. Best effort: the checks under the lock decide.
     private func warmStamps(alias: String, target: ArtifactID) {
-        guard let rule = try? promotionPolicy().rule(for: alias), rule.requireVerifiedDigests || rule.requiredSignatures > 0
+        guard let rule = try? promotionPolicy().rule(for: alias),
+            rule.requireVerifiedDigests || rule.requiredSignatures > 0
         else { return }
         _ = try? verifier().verifyForLoading(target)
     }
@@ -188,13 +190,15 @@ extension Registry {
         if let requested {
             guard everTargeted.contains(requested) || current.previousArtifact == requested else {
                 throw RegistryError(
-                    .invalidArgument, "\(requested) was never a target of alias '\(alias)'; use promote to point it there")
+                    .invalidArgument,
+                    "\(requested) was never a target of alias '\(alias)'; use promote to point it there")
             }
             return requested
         }
         if generations.last == current.artifact, generations.count >= 2 { return generations[generations.count - 2] }
         if generations.last != current.artifact, let previous = current.previousArtifact { return previous }
         throw RegistryError(
-            .notFound, "alias '\(alias)' has no earlier target to roll back to (its history starts at \(current.artifact))")
+            .notFound,
+            "alias '\(alias)' has no earlier target to roll back to (its history starts at \(current.artifact))")
     }
 }

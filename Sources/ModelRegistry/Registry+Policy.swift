@@ -67,7 +67,8 @@ extension Registry {
                     signedApproval: signedApproval)
             }
         }
-        return PolicyRefusal(action: action, alias: alias, target: target, rulePattern: rule?.aliases ?? "*", unmet: unmet)
+        return PolicyRefusal(
+            action: action, alias: alias, target: target, rulePattern: rule?.aliases ?? "*", unmet: unmet)
     }
 
     /// The target must exist (else `.notFound`), must not be revoked, and must pass quick verification.
@@ -86,7 +87,8 @@ extension Registry {
             unmet.append(
                 .init(
                     .quickVerification, subject: target.description,
-                    "\(target) fails quick verification: " + report.findings.map(\.description).joined(separator: "; ")))
+                    "\(target) fails quick verification: " + report.findings.map(\.description).joined(separator: "; "))
+            )
         }
         return unmet
     }

@@ -43,7 +43,8 @@ public final class Registry: Sendable {
         public init(
             hashAlgorithm: any HashAlgorithm = SHA256Algorithm(), additionalHashAlgorithms: [any HashAlgorithm] = [],
             allowNetworkFileSystem: Bool = false, lockTimeout: Duration = .seconds(30),
-            actor: String = Configuration.defaultActor, promotionPolicy: (@Sendable (AliasChange) throws -> Void)? = nil,
+            actor: String = Configuration.defaultActor,
+            promotionPolicy: (@Sendable (AliasChange) throws -> Void)? = nil,
             clock: @escaping @Sendable () -> Date = { Date() }, trust: TrustStore = TrustStore()
         ) {
             self.trust = trust
@@ -114,7 +115,9 @@ public final class Registry: Sendable {
     /// - Parameter forWriting: check that the file system is safe for writers (default `true`). Readers can pass
     ///   `false` to open registries on network file systems.
     /// - Throws: `.notARegistry`, `.unsupportedFormatVersion`, `.networkFileSystem`, I/O errors.
-    public static func open(at root: URL, configuration: Configuration = .init(), forWriting: Bool = true) throws -> Registry {
+    public static func open(at root: URL, configuration: Configuration = .init(), forWriting: Bool = true) throws
+        -> Registry
+    {
         let layout = try RegistryLayout.open(
             at: root, forWriting: forWriting, allowNetworkFileSystem: configuration.allowNetworkFileSystem)
         return try Registry(layout: layout, configuration: configuration)

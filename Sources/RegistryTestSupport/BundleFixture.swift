@@ -12,16 +12,20 @@ public enum BundleFixture {
     ]
 
     /// A valid `contract.json` for a text classifier with the given labels.
-    public static func contract(labels: [String] = ["invoice", "receipt"], inputDimension: String = "\"sequence\"") -> String {
+    public static func contract(labels: [String] = ["invoice", "receipt"], inputDimension: String = "\"sequence\"")
+        -> String
+    {
         let quoted = labels.map { "\"\($0)\"" }.joined(separator: ",")
-        return #"{"inputs":[{"dtype":"int32","name":"input_ids","shape":["batch",\#(inputDimension)]}],"labels":[\#(quoted)],"#
+        return
+            #"{"inputs":[{"dtype":"int32","name":"input_ids","shape":["batch",\#(inputDimension)]}],"labels":[\#(quoted)],"#
             + #""outputs":[{"dtype":"float32","name":"logits","shape":["batch",\#(labels.count)]}],"task":"text-classification"}"#
     }
 
     /// A valid `evaluation-card.json` with the given metrics.
     public static func evaluationCard(_ metrics: [String: Double]) -> String {
         let body = metrics.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",")
-        return #"{"dataset":{"digest":"sha256:\#(String(repeating: "ab", count: 32))","name":"documents","split":"test"},"#
+        return
+            #"{"dataset":{"digest":"sha256:\#(String(repeating: "ab", count: 32))","name":"documents","split":"test"},"#
             + #""evaluatedAt":"2026-11-20T10:00:00.000Z","evaluatedBy":"eval-pipeline","metrics":{\#(body)}}"#
     }
 
@@ -30,7 +34,8 @@ public enum BundleFixture {
     public static func write(_ files: [String: [UInt8]], to directory: URL) throws -> URL {
         for (path, bytes) in files {
             let url = directory.appendingPathComponent(path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(bytes).write(to: url)
         }
         return directory

@@ -25,7 +25,8 @@ public enum CLIRunner {
             besideTests.appendingPathComponent(name),
             besideTests.deletingLastPathComponent().appendingPathComponent(name),
             URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent(".build/debug/" + name),  // Sources/RegistryTestSupport → root
+                // Sources/RegistryTestSupport → root
+                .deletingLastPathComponent().appendingPathComponent(".build/debug/" + name),
         ]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
@@ -37,7 +38,8 @@ public enum CLIRunner {
         executable: String = "modelreg"
     ) throws -> Outcome {
         guard let binary = executable == "modelreg" ? Self.binary : Self.executable(named: executable) else {
-            throw RegistryError(.notFound, "the \(executable) binary was not found next to the tests; run 'swift build' first")
+            throw RegistryError(
+                .notFound, "the \(executable) binary was not found next to the tests; run 'swift build' first")
         }
         let process = Process()
         process.executableURL = binary

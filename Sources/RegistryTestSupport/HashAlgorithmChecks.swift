@@ -20,7 +20,9 @@ public func checkHashAlgorithm(_ algorithm: some HashAlgorithm, knownAnswers: [(
     }
     for (message, expected) in knownAnswers {
         let digest = algorithm.hash(message)
-        if digest.hex != expected { problems.append("digest of a \(message.count)-byte message is \(digest.hex), expected \(expected)") }
+        if digest.hex != expected {
+            problems.append("digest of a \(message.count)-byte message is \(digest.hex), expected \(expected)")
+        }
     }
     var random = SplitMix64(seed: 0x5EED)
     for trial in 0..<16 {
@@ -38,7 +40,9 @@ public func checkHashAlgorithm(_ algorithm: some HashAlgorithm, knownAnswers: [(
             offset += length
         }
         let first = state.finalize()
-        if first != whole { problems.append("hashing \(message.count) bytes in chunks changed the digest (trial \(trial))") }
+        if first != whole {
+            problems.append("hashing \(message.count) bytes in chunks changed the digest (trial \(trial))")
+        }
         if state.finalize() != first { problems.append("finalize() twice gave different digests (trial \(trial))") }
     }
     return problems

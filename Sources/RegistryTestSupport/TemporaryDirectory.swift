@@ -2,9 +2,9 @@ import Foundation
 import ModelRegistry
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Runs `body` with a fresh, empty directory that is removed afterwards (read-only files included).
@@ -28,7 +28,8 @@ public func withTemporaryRegistry<R>(
     configuration: Registry.Configuration = .init(), _ body: (Registry) throws -> R
 ) throws -> R {
     try withTemporaryDirectory { directory in
-        let registry = try Registry.create(at: directory.appendingPathComponent("registry"), configuration: configuration)
+        let registry = try Registry.create(
+            at: directory.appendingPathComponent("registry"), configuration: configuration)
         return try body(registry)
     }
 }

@@ -1,6 +1,6 @@
+import ArtifactStore
 import Foundation
 import RegistryCore
-import ArtifactStore
 
 /// Verifies artifacts at three depths and keeps per-file stamps so that re-verification is cheap.
 ///
@@ -40,10 +40,13 @@ public final class ArtifactVerifier: Sendable {
     public func verify(_ id: ArtifactID, depth: VerificationReport.Depth) throws -> VerificationReport {
         let directory = store.layout.artifactPath(id)
         guard try FileSystem.status(directory)?.kind == .directory else {
-            throw RegistryError(.notFound, "no artifact '\(id)' in registry '\(store.layout.rootPath)'", path: directory)
+            throw RegistryError(
+                .notFound, "no artifact '\(id)' in registry '\(store.layout.rootPath)'", path: directory)
         }
         var report = VerificationReport(artifact: id, depth: depth)
-        guard let (manifest, manifestBytes) = checkManifest(id, directory: directory, report: &report) else { return report }
+        guard let (manifest, manifestBytes) = checkManifest(id, directory: directory, report: &report) else {
+            return report
+        }
         let statuses = checkStructure(manifest, directory: directory, report: &report)
         if depth >= .full {
             rehash(manifest, id: id, directory: directory, statuses: statuses, onlyChanged: false, report: &report)
@@ -63,7 +66,9 @@ public final class ArtifactVerifier: Sendable {
     public func verifyForLoading(_ id: ArtifactID, checkingSignatures: Bool = false) throws -> VerificationReport {
         let directory = store.layout.artifactPath(id)
         var report = VerificationReport(artifact: id, depth: checkingSignatures ? .trust : .quick)
-        guard let (manifest, manifestBytes) = checkManifest(id, directory: directory, report: &report) else { return report }
+        guard let (manifest, manifestBytes) = checkManifest(id, directory: directory, report: &report) else {
+            return report
+        }
         let statuses = checkStructure(manifest, directory: directory, report: &report)
         rehash(manifest, id: id, directory: directory, statuses: statuses, onlyChanged: true, report: &report)
         if checkingSignatures {
@@ -106,12 +111,16 @@ public final class ArtifactVerifier: Sendable {
             let bytes = try FileSystem.readDocument(path)
             let manifest = try Manifest(parsing: bytes, source: path)
             guard let algorithm = store.knownAlgorithms[manifest.hashAlgorithm] else {
-                report.findings.append(.init(.badManifest, path: "manifest.json", "hash algorithm '\(manifest.hashAlgorithm)' is not available"))
+                report.findings.append(
+                    .init(
+                        .badManifest, path: "manifest.json",
+                        "hash algorithm '\(manifest.hashAlgorithm)' is not available"))
                 return nil
             }
             let derived = ArtifactID(digest: algorithm.hash(bytes))
             if derived != id {
-                report.findings.append(.init(.idMismatch, path: "manifest.json", "hashes to \(derived), not to the artifact's id"))
+                report.findings.append(
+                    .init(.idMismatch, path: "manifest.json", "hashes to \(derived), not to the artifact's id"))
             }
             return (manifest, bytes)
         } catch {
@@ -121,7 +130,9 @@ public final class ArtifactVerifier: Sendable {
     }
 
     /// Checks presence, type, size and mode of every file and looks for unlisted ones; returns the statuses.
-    private func checkStructure(_ manifest: Manifest, directory: String, report: inout VerificationReport) -> [String: FileStatus] {
+    private func checkStructure(_ manifest: Manifest, directory: String, report: inout VerificationReport) -> [String:
+        FileStatus]
+    {
         var statuses: [String: FileStatus] = [:]
         for entry in manifest.files {
             let path = directory + "/" + entry.path
@@ -131,14 +142,23 @@ public final class ArtifactVerifier: Sendable {
                     continue
                 }
                 guard status.kind == .regular else {
-                    report.findings.append(.init(.notARegularFile, path: entry.path, "is not a regular file (a link, directory or device)"))
+                    report.findings.append(
+                        .init(.notARegularFile, path: entry.path, "is not a regular file (a link, directory or device)")
+                    )
                     continue
                 }
                 if status.size != entry.size {
-                    report.findings.append(.init(.sizeMismatch, path: entry.path, "has \(status.size) bytes; the manifest says \(entry.size)"))
+                    report.findings.append(
+                        .init(
+                            .sizeMismatch, path: entry.path, "has \(status.size) bytes; the manifest says \(entry.size)"
+                        ))
                 }
                 if status.permissions & 0o222 != 0 {
-                    report.findings.append(.init(.writableFile, path: entry.path, "is writable (mode \(String(status.permissions, radix: 8))); published files are read-only"))
+                    report.findings.append(
+                        .init(
+                            .writableFile, path: entry.path,
+                            "is writable (mode \(String(status.permissions, radix: 8))); published files are read-only")
+                    )
                 }
                 statuses[entry.path] = status
             } catch {
@@ -181,9 +201,10 @@ public final class ArtifactVerifier: Sendable {
             guard let status = statuses[entry.path], status.size == entry.size else { return false }
             return !onlyChanged || known[entry.path] != FileStamps.Stamp(status)
         }
-        let results = (try? ParallelWork.map(entries.count) { index in
-            Result { try StreamingHasher.hashFile(directory + "/" + entries[index].path, algorithm: algorithm) }
-        }) ?? []
+        let results =
+            (try? ParallelWork.map(entries.count) { index in
+                Result { try StreamingHasher.hashFile(directory + "/" + entries[index].path, algorithm: algorithm) }
+            }) ?? []
         var updated = known
         for (index, entry) in entries.enumerated() {
             switch index < results.count ? results[index] : nil {
@@ -193,7 +214,8 @@ public final class ArtifactVerifier: Sendable {
                     // Record the stamp taken *before* hashing, and only if the file still has it afterwards: a
                     // write during or after hashing changes the stamp, so the next check re-hashes instead of
                     // trusting bytes that were never hashed.
-                    if let before = statuses[entry.path], let after = try? FileSystem.status(directory + "/" + entry.path),
+                    if let before = statuses[entry.path],
+                        let after = try? FileSystem.status(directory + "/" + entry.path),
                         FileStamps.Stamp(before) == FileStamps.Stamp(after)
                     {
                         updated[entry.path] = FileStamps.Stamp(before)
@@ -202,8 +224,12 @@ public final class ArtifactVerifier: Sendable {
                     }
                 } else {
                     updated[entry.path] = nil
-                    let changed = onlyChanged && known[entry.path] != nil ? " (the file changed since it was last verified)" : ""
-                    report.findings.append(.init(.digestMismatch, path: entry.path, "hashes to \(result.digest), the manifest says \(entry.digest)\(changed)"))
+                    let changed =
+                        onlyChanged && known[entry.path] != nil ? " (the file changed since it was last verified)" : ""
+                    report.findings.append(
+                        .init(
+                            .digestMismatch, path: entry.path,
+                            "hashes to \(result.digest), the manifest says \(entry.digest)\(changed)"))
                 }
             case .failure(let error)?:
                 report.findings.append(.init(.missingFile, path: entry.path, "cannot be read: \(error)"))
@@ -214,7 +240,9 @@ public final class ArtifactVerifier: Sendable {
         if updated != known { stamps.store(id, updated) }
     }
 
-    private func checkSignatures(_ id: ArtifactID, manifestBytes: [UInt8], directory: String, report: inout VerificationReport) {
+    private func checkSignatures(
+        _ id: ArtifactID, manifestBytes: [UInt8], directory: String, report: inout VerificationReport
+    ) {
         let signatures = directory + "/signatures"
         guard let entries = try? FileSystem.listDirectory(signatures) else { return }
         var signers = Set<String>()
@@ -222,19 +250,23 @@ public final class ArtifactVerifier: Sendable {
             let name = entry.name ?? "?"
             let relative = "signatures/" + name
             do {
-                let file = try SignatureFile(fileBytes: FileSystem.readDocument(signatures + "/" + name, limit: 1 << 20), source: relative)
+                let file = try SignatureFile(
+                    fileBytes: FileSystem.readDocument(signatures + "/" + name, limit: 1 << 20), source: relative)
                 guard file.artifact == id else {
-                    report.findings.append(.init(.badSignature, path: relative, "signs \(file.artifact), not this artifact"))
+                    report.findings.append(
+                        .init(.badSignature, path: relative, "signs \(file.artifact), not this artifact"))
                     continue
                 }
                 guard trust.verifiers[file.signature.keyID] != nil else {
-                    report.findings.append(.init(.badSignature, path: relative, "is by key \(file.signature.keyID), which is not trusted"))
+                    report.findings.append(
+                        .init(.badSignature, path: relative, "is by key \(file.signature.keyID), which is not trusted"))
                     continue
                 }
                 if trust.isTrustedSignature(file.signature, for: manifestBytes) {
                     signers.insert(file.signature.keyID)
                 } else {
-                    report.findings.append(.init(.badSignature, path: relative, "does not verify under key \(file.signature.keyID)"))
+                    report.findings.append(
+                        .init(.badSignature, path: relative, "does not verify under key \(file.signature.keyID)"))
                 }
             } catch {
                 report.findings.append(.init(.badSignature, path: relative, "\(error)"))

@@ -51,7 +51,8 @@ struct FileStamps: Sendable {
         else { return [:] }
         var stamps: [String: Stamp] = [:]
         for (file, entry) in files {
-            guard let reader = try? JSONObjectReader(entry, source: path(id)), let stamp = try? Stamp(json: reader) else {
+            guard let reader = try? JSONObjectReader(entry, source: path(id)), let stamp = try? Stamp(json: reader)
+            else {
                 return [:]
             }
             stamps[file] = stamp

@@ -17,15 +17,19 @@ public enum KeyFiles {
         let full = URL(fileURLWithPath: path).standardizedFileURL.path
         if let registry = enclosingRegistry(of: full) {
             throw RegistryError(
-                .invalidArgument, "refusing to write a private key inside the registry at '\(registry)'; keep keys outside it",
+                .invalidArgument,
+                "refusing to write a private key inside the registry at '\(registry)'; keep keys outside it",
                 path: full)
         }
         for existing in [full, full + ".pub"] where try FileSystem.exists(existing) {
-            throw RegistryError(.alreadyExists, "'\(existing)' already exists; keys are never overwritten", path: existing)
+            throw RegistryError(
+                .alreadyExists, "'\(existing)' already exists; keys are never overwritten", path: existing)
         }
         let key = try Ed25519PrivateKey.generate()
         try FileSystem.createFile(full, contents: Array(key.pemRepresentation.utf8), mode: 0o600)
-        try FileSystem.createFile(full + ".pub", contents: Array((key.publicKey.openSSHRepresentation(comment: comment) + "\n").utf8), mode: 0o644)
+        try FileSystem.createFile(
+            full + ".pub", contents: Array((key.publicKey.openSSHRepresentation(comment: comment) + "\n").utf8),
+            mode: 0o644)
         try FileSystem.syncDirectory(FileSystem.parent(of: full))
         return key
     }
@@ -36,7 +40,8 @@ public enum KeyFiles {
         let full = URL(fileURLWithPath: path).standardizedFileURL.path
         if let status = try FileSystem.status(full, followLinks: true), status.permissions & 0o077 != 0 {
             throw RegistryError(
-                .invalidArgument, "private key '\(full)' is readable by other users (mode \(String(status.permissions, radix: 8))); chmod 600 it",
+                .invalidArgument,
+                "private key '\(full)' is readable by other users (mode \(String(status.permissions, radix: 8))); chmod 600 it",
                 path: full)
         }
         let text = String(decoding: try FileSystem.readDocument(full, limit: 1 << 16), as: UTF8.self)
@@ -71,14 +76,18 @@ public enum KeyFiles {
 
     /// Copies a public key into a trust directory as `<key id>.pub`, refusing directories inside a registry.
     @discardableResult
-    public static func addToTrustDirectory(_ key: Ed25519PublicKey, directory: String, comment: String = "") throws -> String {
+    public static func addToTrustDirectory(_ key: Ed25519PublicKey, directory: String, comment: String = "") throws
+        -> String
+    {
         let full = URL(fileURLWithPath: directory).standardizedFileURL.path
         if let registry = enclosingRegistry(of: full + "/x") {
-            throw RegistryError(.invalidArgument, "a trust directory must live outside the registry at '\(registry)'", path: full)
+            throw RegistryError(
+                .invalidArgument, "a trust directory must live outside the registry at '\(registry)'", path: full)
         }
         try FileSystem.makeDirectories(full)
         let file = full + "/" + key.keyID.replacingOccurrences(of: ":", with: "-") + ".pub"
-        try FileSystem.atomicReplace(file, contents: Array((key.openSSHRepresentation(comment: comment) + "\n").utf8), mode: 0o644)
+        try FileSystem.atomicReplace(
+            file, contents: Array((key.openSSHRepresentation(comment: comment) + "\n").utf8), mode: 0o644)
         return file
     }
 

@@ -44,7 +44,9 @@ public struct SignatureFile: Hashable, Sendable {
     /// - Throws: `.invalidJSON` / `.invalidDocument` naming `source` and the field.
     public init(fileBytes bytes: [UInt8], source: String) throws {
         let reader = try JSONObjectReader(CanonicalJSON.parse(bytes, source: source), source: source)
-        try reader.rejectUnknownKeys(allowed: ["schemaVersion", "artifact", "keyID", "algorithm", "signed", "signature"])
+        try reader.rejectUnknownKeys(allowed: [
+            "schemaVersion", "artifact", "keyID", "algorithm", "signed", "signature",
+        ])
         guard try reader.integer("schemaVersion") == Int64(Self.schemaVersion) else {
             throw reader.makeError(at: "schemaVersion", "unsupported signature schema version")
         }
@@ -56,7 +58,8 @@ public struct SignatureFile: Hashable, Sendable {
             throw reader.makeError(at: "signature", "is not base64")
         }
         self.artifact = artifact
-        self.signature = Signature(keyID: try reader.string("keyID"), algorithm: try reader.string("algorithm"), bytes: Array(bytes))
+        self.signature = Signature(
+            keyID: try reader.string("keyID"), algorithm: try reader.string("algorithm"), bytes: Array(bytes))
     }
 
     /// A file name for this signature that never collides: the key id made file-safe, and 8 hex digits of the

@@ -36,7 +36,10 @@ public struct SignedApproval: Hashable, Sendable {
     }
 
     /// Signs an approval statement with `signer`.
-    public init(alias: String, approval: String, approver: String, artifact: ArtifactID, reason: String? = nil, signer: any Signer) throws {
+    public init(
+        alias: String, approval: String, approver: String, artifact: ArtifactID, reason: String? = nil,
+        signer: any Signer
+    ) throws {
         self.alias = alias
         self.approval = approval
         self.approver = approver
@@ -60,8 +63,12 @@ public struct SignedApproval: Hashable, Sendable {
     /// - Throws: `.invalidJSON` / `.invalidDocument` naming `source` and the field.
     public init(fileBytes bytes: [UInt8], source: String) throws {
         let reader = try JSONObjectReader(CanonicalJSON.parse(bytes, source: source), source: source)
-        try reader.rejectUnknownKeys(allowed: ["schemaVersion", "alias", "approval", "approver", "artifact", "reason", "signature"])
-        guard try reader.integer("schemaVersion") == 1 else { throw reader.makeError(at: "schemaVersion", "unsupported") }
+        try reader.rejectUnknownKeys(allowed: [
+            "schemaVersion", "alias", "approval", "approver", "artifact", "reason", "signature",
+        ])
+        guard try reader.integer("schemaVersion") == 1 else {
+            throw reader.makeError(at: "schemaVersion", "unsupported")
+        }
         alias = try reader.string("alias")
         approval = try reader.string("approval")
         approver = try reader.string("approver")
@@ -72,13 +79,16 @@ public struct SignedApproval: Hashable, Sendable {
         guard let value = Data(base64Encoded: try signatureReader.string("value")) else {
             throw signatureReader.makeError(at: "value", "is not base64")
         }
-        signature = Signature(keyID: try signatureReader.string("keyID"), algorithm: try signatureReader.string("algorithm"), bytes: Array(value))
+        signature = Signature(
+            keyID: try signatureReader.string("keyID"), algorithm: try signatureReader.string("algorithm"),
+            bytes: Array(value))
     }
 
     /// Why this approval does not allow pointing `alias` at `target` under `trust`; empty when it does.
     ///
     /// - Parameter approverKeys: if not empty, only these key ids may approve.
-    public func problems(alias: String, target: ArtifactID, trust: TrustStore, approverKeys: [String] = []) -> [String] {
+    public func problems(alias: String, target: ArtifactID, trust: TrustStore, approverKeys: [String] = []) -> [String]
+    {
         var problems: [String] = []
         if self.alias != alias { problems.append("the signed approval is for alias '\(self.alias)', not '\(alias)'") }
         if artifact != target { problems.append("the signed approval is for \(artifact), not \(target)") }

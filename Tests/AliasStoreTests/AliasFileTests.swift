@@ -14,7 +14,8 @@ import Testing
         }
     }
 
-    private func record(_ alias: String = "document-classifier-champion", _ artifact: ArtifactID? = nil) -> AliasRecord {
+    private func record(_ alias: String = "document-classifier-champion", _ artifact: ArtifactID? = nil) -> AliasRecord
+    {
         AliasRecord(
             alias: alias, artifact: artifact ?? target, previousArtifact: nil, changedAt: "2026-11-23T13:37:00.000Z",
             actor: "alice", reason: "best F1")
@@ -25,7 +26,10 @@ import Testing
             try store.write(record())
             #expect(try store.resolve("document-classifier-champion") == record())
             let bytes = try Data(contentsOf: URL(fileURLWithPath: store.path(of: "document-classifier-champion")))
-            #expect(String(decoding: bytes, as: UTF8.self) == #"{"actor":"alice","alias":"document-classifier-champion","artifact":"sha256-1111111111111111111111111111111111111111111111111111111111111111","changedAt":"2026-11-23T13:37:00.000Z","reason":"best F1","schemaVersion":1}"# + "\n")
+            #expect(
+                String(decoding: bytes, as: UTF8.self)
+                    == #"{"actor":"alice","alias":"document-classifier-champion","artifact":"sha256-1111111111111111111111111111111111111111111111111111111111111111","changedAt":"2026-11-23T13:37:00.000Z","reason":"best F1","schemaVersion":1}"#
+                    + "\n")
             #expect(try store.names() == ["document-classifier-champion"])
         }
     }
@@ -51,7 +55,10 @@ import Testing
         }
     }
 
-    @Test(arguments: ["", "../etc", "a/b", "nul\u{0}", ".hidden", "UPPER", String(repeating: "a", count: 129), "con", "nul.json", "latest", "a..b", "é"])
+    @Test(arguments: [
+        "", "../etc", "a/b", "nul\u{0}", ".hidden", "UPPER", String(repeating: "a", count: 129), "con", "nul.json",
+        "latest", "a..b", "é",
+    ])
     func badAliasNamesAreClearErrors(name: String) throws {
         try withStore { store in
             let error = try #require(throws: RegistryError.self) { try store.resolve(name) }
@@ -60,7 +67,10 @@ import Testing
         }
     }
 
-    @Test(arguments: ["", "{", #"{"alias":"x"}"#, "not json at all", #"{"actor":"a","alias":"x","artifact":"sha256-11","changedAt":"2026-11-23T13:37:00.000Z","schemaVersion":1}"#])
+    @Test(arguments: [
+        "", "{", #"{"alias":"x"}"#, "not json at all",
+        #"{"actor":"a","alias":"x","artifact":"sha256-11","changedAt":"2026-11-23T13:37:00.000Z","schemaVersion":1}"#,
+    ])
     func aCorruptOrTruncatedAliasFileIsAnErrorNamingTheFile(contents: String) throws {
         try withStore { store in
             let path = store.path(of: "x")

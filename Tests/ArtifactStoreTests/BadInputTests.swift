@@ -6,9 +6,9 @@ import RegistryTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Every bad input gets a typed error naming what was wrong, and leaves nothing behind: no artifact, no
@@ -22,14 +22,18 @@ import Darwin
     ) throws -> RegistryError {
         let error = try #require(throws: RegistryError.self, sourceLocation: sourceLocation) { try body() }
         #expect(try registry.listArtifacts().isEmpty, sourceLocation: sourceLocation)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: registry.layout.stagingPath).isEmpty, sourceLocation: sourceLocation)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: registry.layout.stagingPath).isEmpty,
+            sourceLocation: sourceLocation)
         return error
     }
 
     @Test func aMissingSourceDirectoryIsNotFound() throws {
         try withTemporaryRegistry { registry in
             let missing = URL(fileURLWithPath: "/nonexistent/model-\(UUID().uuidString)")
-            let error = try failedRegistration(registry) { try registry.register(directory: missing, metadata: metadata) }
+            let error = try failedRegistration(registry) {
+                try registry.register(directory: missing, metadata: metadata)
+            }
             #expect(error.code == .notFound)
             #expect(error.message.contains(missing.path))
         }
@@ -47,19 +51,22 @@ import Darwin
     }
 
     #if DEBUG
-    @Test func anUnreadableSourceFileIsAnIOErrorNamingIt() throws {
-        try withTemporaryDirectory { temp in
-            let bundle = try BundleFixture.write(["a.bin": [1], "secret.bin": [2]], to: temp.appendingPathComponent("bundle"))
-            let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
-            // Root ignores permission bits, so the refusal is injected at the open(2) shim for this file only.
-            let secret = bundle.appendingPathComponent("secret.bin").path
-            let token = FaultInjector.shared.inject(.open, errno: EACCES, under: secret)
-            defer { FaultInjector.shared.remove(token) }
-            let error = try failedRegistration(registry) { try registry.register(directory: bundle, metadata: metadata) }
-            #expect(error.code == .permissionDenied)
-            #expect(error.message.contains("secret.bin") && error.message.contains("permission denied"))
+        @Test func anUnreadableSourceFileIsAnIOErrorNamingIt() throws {
+            try withTemporaryDirectory { temp in
+                let bundle = try BundleFixture.write(
+                    ["a.bin": [1], "secret.bin": [2]], to: temp.appendingPathComponent("bundle"))
+                let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
+                // Root ignores permission bits, so the refusal is injected at the open(2) shim for this file only.
+                let secret = bundle.appendingPathComponent("secret.bin").path
+                let token = FaultInjector.shared.inject(.open, errno: EACCES, under: secret)
+                defer { FaultInjector.shared.remove(token) }
+                let error = try failedRegistration(registry) {
+                    try registry.register(directory: bundle, metadata: metadata)
+                }
+                #expect(error.code == .permissionDenied)
+                #expect(error.message.contains("secret.bin") && error.message.contains("permission denied"))
+            }
         }
-    }
     #endif
 
     @Test func aSymbolicLinkInsideTheBundleIsRefusedByDefault() throws {
@@ -67,13 +74,17 @@ import Darwin
             let bundle = try BundleFixture.write(["weights.bin": [1, 2, 3]], to: temp.appendingPathComponent("bundle"))
             try BundleFixture.write(["outside.txt": Array("not part of the model".utf8)], to: temp)
             try FileManager.default.createSymbolicLink(
-                atPath: bundle.appendingPathComponent("link.txt").path, withDestinationPath: temp.appendingPathComponent("outside.txt").path)
+                atPath: bundle.appendingPathComponent("link.txt").path,
+                withDestinationPath: temp.appendingPathComponent("outside.txt").path)
             let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
-            let error = try failedRegistration(registry) { try registry.register(directory: bundle, metadata: metadata) }
+            let error = try failedRegistration(registry) {
+                try registry.register(directory: bundle, metadata: metadata)
+            }
             #expect(error.code == .symlinkRefused)
             #expect(error.message.contains("link.txt"))
 
-            let followed = try registry.register(directory: bundle, metadata: metadata, options: .init(followSymlinks: true))
+            let followed = try registry.register(
+                directory: bundle, metadata: metadata, options: .init(followSymlinks: true))
             let linked = try #require(followed.artifact.url(for: "link.txt"))
             #expect(try String(contentsOf: linked, encoding: .utf8) == "not part of the model")
         }
@@ -83,11 +94,13 @@ import Darwin
         try withTemporaryDirectory { temp in
             try BundleFixture.write(["real.bin": [9]], to: temp)
             let link = temp.appendingPathComponent("link.bin")
-            try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: temp.appendingPathComponent("real.bin").path)
+            try FileManager.default.createSymbolicLink(
+                atPath: link.path, withDestinationPath: temp.appendingPathComponent("real.bin").path)
             let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
             for mode in FileArtifactStore.IngestMode.allCases {
                 let error = try failedRegistration(registry) {
-                    try registry.register(files: [.init(source: link, path: "w.bin")], metadata: metadata, options: .init(mode: mode))
+                    try registry.register(
+                        files: [.init(source: link, path: "w.bin")], metadata: metadata, options: .init(mode: mode))
                 }
                 #expect(error.code == .symlinkRefused, "\(mode)")
             }
@@ -120,7 +133,9 @@ import Darwin
             try #require(fd >= 0)
             close(fd)
             let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
-            let error = try failedRegistration(registry) { try registry.register(directory: bundle, metadata: metadata) }
+            let error = try failedRegistration(registry) {
+                try registry.register(directory: bundle, metadata: metadata)
+            }
             #expect(error.code == .invalidPath)
             #expect(error.message.contains("not valid UTF-8") && error.message.contains("bad\\xff.bin"))
         }
@@ -140,9 +155,13 @@ import Darwin
                 try #require(fd >= 0)
                 close(fd)
             }
-            try #require(try FileManager.default.contentsOfDirectory(atPath: bundle.path).count == 2, "this file system normalizes names")
+            try #require(
+                try FileManager.default.contentsOfDirectory(atPath: bundle.path).count == 2,
+                "this file system normalizes names")
             let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
-            let error = try failedRegistration(registry) { try registry.register(directory: bundle, metadata: metadata) }
+            let error = try failedRegistration(registry) {
+                try registry.register(directory: bundle, metadata: metadata)
+            }
             #expect(error.code == .invalidPath)
             #expect(error.message.contains("Unicode normalization"))
         }
@@ -169,53 +188,63 @@ import Darwin
                 ArtifactMetadata(name: "m", labels: ["Bad Key": "v"]),
                 ArtifactMetadata(name: "m", labels: ["key": "nul\u{0}value"]),
             ] {
-                let error = try failedRegistration(registry) { try registry.register(directory: bundle, metadata: metadata) }
+                let error = try failedRegistration(registry) {
+                    try registry.register(directory: bundle, metadata: metadata)
+                }
                 #expect(error.code == .invalidName)
             }
         }
     }
 
     #if DEBUG
-    @Test(arguments: [SystemCall.write, .fsync, .open, .rename])
-    func aDiskFullOrIOErrorMidRegistrationCleansStagingAndPublishesNothing(call: SystemCall) throws {
-        try withTemporaryDirectory { temp in
-            var files: [String: [UInt8]] = [:]
-            for index in 0..<6 { files["shard-\(index).bin"] = BundleFixture.randomBytes(count: 3_000_000, seed: UInt64(index)) }
-            let bundle = try BundleFixture.write(files, to: temp.appendingPathComponent("bundle"))
-            let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
-            let errno: Int32 = call == .write ? ENOSPC : EIO
-            // The publishing rename is the only rename; the other calls fail part-way through the copies.
-            let token = FaultInjector.shared.inject(call, errno: errno, under: registry.layout.rootPath + "/", after: call == .rename ? 0 : 3)
-            let error = try failedRegistration(registry) { try registry.register(directory: bundle, metadata: metadata) }
-            FaultInjector.shared.remove(token)
-            #expect(error.code == (call == .write ? .noSpace : .io))
-            if call == .write { #expect(error.message.contains("no space left")) }
-            // The same registration succeeds once the fault is gone: nothing was half-published.
-            #expect(try registry.register(directory: bundle, metadata: metadata).isNew)
-        }
-    }
-
-    @Test func aHardLinkedSourceTruncatedWhileBeingHashedFailsWithFileChangedAndPublishesNothing() throws {
-        try withTemporaryDirectory { temp in
-            let weights = BundleFixture.randomBytes(count: 3 * StreamingHasher.mappingWindow, seed: 7)
-            let bundle = try BundleFixture.write(["weights.bin": weights], to: temp.appendingPathComponent("bundle"))
-            let source = bundle.path + "/weights.bin"
-            let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
-            // The training script rewrites its checkpoint in place while the registry hashes the shared inode.
-            let token = FaultInjector.shared.perform(
-                {
-                    _ = chmod(source, 0o644)  // registration made the shared inode read-only; its owner may undo that
-                    _ = truncate(source, 4096)
-                }, before: .mmap, under: registry.layout.stagingPath + "/", after: 1)
-            let error = try failedRegistration(registry) {
-                try registry.register(directory: bundle, metadata: metadata, options: .init(mode: .hardlink))
+        @Test(arguments: [SystemCall.write, .fsync, .open, .rename])
+        func aDiskFullOrIOErrorMidRegistrationCleansStagingAndPublishesNothing(call: SystemCall) throws {
+            try withTemporaryDirectory { temp in
+                var files: [String: [UInt8]] = [:]
+                for index in 0..<6 {
+                    files["shard-\(index).bin"] = BundleFixture.randomBytes(count: 3_000_000, seed: UInt64(index))
+                }
+                let bundle = try BundleFixture.write(files, to: temp.appendingPathComponent("bundle"))
+                let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
+                let errno: Int32 = call == .write ? ENOSPC : EIO
+                // The publishing rename is the only rename; the other calls fail part-way through the copies.
+                let token = FaultInjector.shared.inject(
+                    call, errno: errno, under: registry.layout.rootPath + "/", after: call == .rename ? 0 : 3)
+                let error = try failedRegistration(registry) {
+                    try registry.register(directory: bundle, metadata: metadata)
+                }
+                FaultInjector.shared.remove(token)
+                #expect(error.code == (call == .write ? .noSpace : .io))
+                if call == .write { #expect(error.message.contains("no space left")) }
+                // The same registration succeeds once the fault is gone: nothing was half-published.
+                #expect(try registry.register(directory: bundle, metadata: metadata).isNew)
             }
-            FaultInjector.shared.remove(token)
-            #expect(error.code == .fileChanged)
-            #expect(error.message.contains("weights.bin"))
-            // Once the writer is done, registering the new content works.
-            #expect(try registry.register(directory: bundle, metadata: metadata, options: .init(mode: .hardlink)).isNew)
         }
-    }
+
+        @Test func aHardLinkedSourceTruncatedWhileBeingHashedFailsWithFileChangedAndPublishesNothing() throws {
+            try withTemporaryDirectory { temp in
+                let weights = BundleFixture.randomBytes(count: 3 * StreamingHasher.mappingWindow, seed: 7)
+                let bundle = try BundleFixture.write(
+                    ["weights.bin": weights], to: temp.appendingPathComponent("bundle"))
+                let source = bundle.path + "/weights.bin"
+                let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
+                // The training script rewrites its checkpoint in place while the registry hashes the shared inode.
+                let token = FaultInjector.shared.perform(
+                    {
+                        // registration made the shared inode read-only; its owner may undo that
+                        _ = chmod(source, 0o644)
+                        _ = truncate(source, 4096)
+                    }, before: .mmap, under: registry.layout.stagingPath + "/", after: 1)
+                let error = try failedRegistration(registry) {
+                    try registry.register(directory: bundle, metadata: metadata, options: .init(mode: .hardlink))
+                }
+                FaultInjector.shared.remove(token)
+                #expect(error.code == .fileChanged)
+                #expect(error.message.contains("weights.bin"))
+                // Once the writer is done, registering the new content works.
+                #expect(
+                    try registry.register(directory: bundle, metadata: metadata, options: .init(mode: .hardlink)).isNew)
+            }
+        }
     #endif
 }

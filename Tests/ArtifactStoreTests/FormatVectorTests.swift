@@ -9,7 +9,8 @@ import Testing
 @Suite struct FormatVectorTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
     static let vector = fixtures.appendingPathComponent("format-v1-vector")
-    static let metadata = ArtifactMetadata(name: "tiny", capabilities: ["echo"], labels: ["purpose": "format-test-vector"])
+    static let metadata = ArtifactMetadata(
+        name: "tiny", capabilities: ["echo"], labels: ["purpose": "format-test-vector"])
 
     private func expectedID() throws -> ArtifactID {
         let text = try String(contentsOf: Self.vector.appendingPathComponent("id.txt"), encoding: .utf8)

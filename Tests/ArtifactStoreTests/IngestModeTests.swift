@@ -13,9 +13,11 @@ import Testing
 
     @Test func copyModeGivesTheArtifactItsOwnInode() throws {
         try withTemporaryDirectory { temp in
-            let bundle = try BundleFixture.write(["w.bin": BundleFixture.randomBytes(count: 3_000_001, seed: 1)], to: temp.appendingPathComponent("b"))
+            let bundle = try BundleFixture.write(
+                ["w.bin": BundleFixture.randomBytes(count: 3_000_001, seed: 1)], to: temp.appendingPathComponent("b"))
             let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
-            let artifact = try registry.register(directory: bundle, metadata: metadata, options: .init(mode: .copy)).artifact
+            let artifact = try registry.register(directory: bundle, metadata: metadata, options: .init(mode: .copy))
+                .artifact
             let stored = try #require(artifact.url(for: "w.bin"))
             #expect(try inode(stored) != inode(bundle.appendingPathComponent("w.bin")))
             #expect(try Data(contentsOf: stored) == Data(contentsOf: bundle.appendingPathComponent("w.bin")))
@@ -24,9 +26,11 @@ import Testing
 
     @Test func hardlinkModeSharesTheInodeAndMakesTheSourceReadOnly() throws {
         try withTemporaryDirectory { temp in
-            let bundle = try BundleFixture.write(["w.bin": BundleFixture.randomBytes(count: 70_000, seed: 2)], to: temp.appendingPathComponent("b"))
+            let bundle = try BundleFixture.write(
+                ["w.bin": BundleFixture.randomBytes(count: 70_000, seed: 2)], to: temp.appendingPathComponent("b"))
             let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
-            let registration = try registry.register(directory: bundle, metadata: metadata, options: .init(mode: .hardlink))
+            let registration = try registry.register(
+                directory: bundle, metadata: metadata, options: .init(mode: .hardlink))
             let stored = try #require(registration.artifact.url(for: "w.bin"))
             let source = bundle.appendingPathComponent("w.bin")
             #expect(try inode(stored) == inode(source))
@@ -42,7 +46,8 @@ import Testing
             let files = ["w.bin": BundleFixture.randomBytes(count: 10_000, seed: 3), "sub/t.txt": Array("x".utf8)]
             let bundle = try BundleFixture.write(files, to: temp.appendingPathComponent("b"))
             let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
-            let artifact = try registry.register(directory: bundle, metadata: metadata, options: .init(mode: .move)).artifact
+            let artifact = try registry.register(directory: bundle, metadata: metadata, options: .init(mode: .move))
+                .artifact
             #expect(!FileManager.default.fileExists(atPath: bundle.appendingPathComponent("w.bin").path))
             #expect(!FileManager.default.fileExists(atPath: bundle.appendingPathComponent("sub/t.txt").path))
             for (path, bytes) in files {
@@ -56,9 +61,10 @@ import Testing
             let bundle = try BundleFixture.write(["w.bin": [1, 2, 3]], to: temp.appendingPathComponent("b"))
             let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
             let bad = ArtifactMetadata(name: "bad name with spaces")
-            #expect(registryErrorCode {
-                try registry.register(directory: bundle, metadata: bad, options: .init(mode: .move))
-            } == .invalidName)
+            #expect(
+                registryErrorCode {
+                    try registry.register(directory: bundle, metadata: bad, options: .init(mode: .move))
+                } == .invalidName)
             #expect(FileManager.default.fileExists(atPath: bundle.appendingPathComponent("w.bin").path))
         }
     }
@@ -68,7 +74,8 @@ import Testing
             let bytes = BundleFixture.randomBytes(count: 200_000, seed: 4)
             let bundle = try BundleFixture.write(["w.bin": bytes], to: temp.appendingPathComponent("b"))
             let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
-            let registration = try registry.register(directory: bundle, metadata: metadata, options: .init(mode: .reflink))
+            let registration = try registry.register(
+                directory: bundle, metadata: metadata, options: .init(mode: .reflink))
             let stored = try #require(registration.artifact.url(for: "w.bin"))
             #expect(Array(try Data(contentsOf: stored)) == bytes)
             #expect(registration.artifact.manifest.entry(at: "w.bin")?.digest == SHA256Algorithm().hash(bytes))
@@ -83,13 +90,18 @@ import Testing
     @Test(arguments: FileArtifactStore.IngestMode.allCases)
     func everyModeProducesTheSameId(mode: FileArtifactStore.IngestMode) throws {
         try withTemporaryDirectory { temp in
-            let files = ["w.bin": BundleFixture.randomBytes(count: 1_234_567, seed: 5), "a/b/c.txt": Array("deep".utf8)]
+            let files = [
+                "w.bin": BundleFixture.randomBytes(count: 1_234_567, seed: 5), "a/b/c.txt": Array("deep".utf8),
+            ]
             let reference = try withTemporaryRegistry { registry in
-                try registry.register(directory: BundleFixture.write(files, to: temp.appendingPathComponent("ref")), metadata: metadata).artifact.id
+                try registry.register(
+                    directory: BundleFixture.write(files, to: temp.appendingPathComponent("ref")), metadata: metadata
+                ).artifact.id
             }
             let bundle = try BundleFixture.write(files, to: temp.appendingPathComponent("src"))
             let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
-            let id = try registry.register(directory: bundle, metadata: metadata, options: .init(mode: mode)).artifact.id
+            let id = try registry.register(directory: bundle, metadata: metadata, options: .init(mode: mode)).artifact
+                .id
             #expect(id == reference)
         }
     }
@@ -97,7 +109,9 @@ import Testing
     @Test func manyFilesAreHashedOnAllCoresAndListedInPathOrder() throws {
         try withTemporaryDirectory { temp in
             var files: [String: [UInt8]] = [:]
-            for index in 0..<40 { files["shard-\(index).bin"] = BundleFixture.randomBytes(count: 1000 * index + 17, seed: UInt64(index)) }
+            for index in 0..<40 {
+                files["shard-\(index).bin"] = BundleFixture.randomBytes(count: 1000 * index + 17, seed: UInt64(index))
+            }
             let bundle = try BundleFixture.write(files, to: temp.appendingPathComponent("b"))
             let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
             let serial = try withTemporaryRegistry { other in

@@ -31,7 +31,9 @@ import Testing
     }
 
     @Test func aTrailingCommaIsRefused() throws {
-        #expect(try error(Self.valid.replacingOccurrences(of: #""parents":[]"#, with: #""parents":[],"#)).code == .invalidJSON)
+        #expect(
+            try error(Self.valid.replacingOccurrences(of: #""parents":[]"#, with: #""parents":[],"#)).code
+                == .invalidJSON)
         #expect(try error(Self.valid.replacingOccurrences(of: #"["echo"]"#, with: #"["echo",]"#)).code == .invalidJSON)
     }
 
@@ -47,7 +49,8 @@ import Testing
     }
 
     @Test func aNulInAPathIsRefused() throws {
-        let error = try error(Self.valid.replacingOccurrences(of: #""path":"weights.bin""#, with: #""path":"weights\u0000.bin""#))
+        let error = try error(
+            Self.valid.replacingOccurrences(of: #""path":"weights.bin""#, with: #""path":"weights\u0000.bin""#))
         // The document layer refuses NUL in any string field before path rules run, naming the field.
         #expect(error.code == .invalidDocument)
         #expect(error.message.contains("files[0].path"))
@@ -60,7 +63,8 @@ import Testing
     }
 
     @Test func aPathThatEscapesTheBundleIsRefused() throws {
-        let error = try error(Self.valid.replacingOccurrences(of: #""path":"weights.bin""#, with: #""path":"../../etc/passwd""#))
+        let error = try error(
+            Self.valid.replacingOccurrences(of: #""path":"weights.bin""#, with: #""path":"../../etc/passwd""#))
         #expect(error.code == .invalidPath)
     }
 
@@ -73,7 +77,8 @@ import Testing
     }
 
     @Test func anUnknownFieldIsRefused() throws {
-        let error = try error(Self.valid.replacingOccurrences(of: #""name":"tiny""#, with: #""name":"tiny","registeredAt":"2026-01-01""#))
+        let error = try error(
+            Self.valid.replacingOccurrences(of: #""name":"tiny""#, with: #""name":"tiny","registeredAt":"2026-01-01""#))
         #expect(error.code == .invalidDocument)
         #expect(error.message.contains("registeredAt"))
     }
@@ -90,8 +95,10 @@ import Testing
     }
 
     @Test func aDigestOfAnotherAlgorithmOrBadHexIsRefused() throws {
-        #expect(try error(Self.valid.replacingOccurrences(of: "sha256:054e", with: "sha512:054e")).code == .invalidDocument)
-        #expect(try error(Self.valid.replacingOccurrences(of: "sha256:054e", with: "sha256:054E")).code == .invalidDocument)
+        #expect(
+            try error(Self.valid.replacingOccurrences(of: "sha256:054e", with: "sha512:054e")).code == .invalidDocument)
+        #expect(
+            try error(Self.valid.replacingOccurrences(of: "sha256:054e", with: "sha256:054E")).code == .invalidDocument)
     }
 
     @Test(arguments: 0..<32)
@@ -109,9 +116,10 @@ import Testing
             if name.hasSuffix("/") { name += "x" }
             let components = name.split(separator: "/", omittingEmptySubsequences: false)
             if components.contains(where: { $0 == "." || $0 == ".." || $0.isEmpty }) { continue }
-            files.append(.init(
-                path: name, size: Int64.random(in: 0...Manifest.maximumFileSize, using: &random),
-                digest: SHA256Algorithm().hash(Array(name.utf8))))
+            files.append(
+                .init(
+                    path: name, size: Int64.random(in: 0...Manifest.maximumFileSize, using: &random),
+                    digest: SHA256Algorithm().hash(Array(name.utf8))))
         }
         let manifest = try Manifest(
             hashAlgorithm: "sha256",

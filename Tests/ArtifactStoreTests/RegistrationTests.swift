@@ -14,9 +14,10 @@ import Testing
             let registration = try registry.register(directory: bundle, metadata: metadata)
             #expect(registration.isNew)
             let artifact = registration.artifact
-            #expect(artifact.manifest.files.map(\.path) == [
-                "contract.json", "evaluation-card.json", "lineage.json", "tokenizer/vocab.txt", "weights.bin",
-            ])
+            #expect(
+                artifact.manifest.files.map(\.path) == [
+                    "contract.json", "evaluation-card.json", "lineage.json", "tokenizer/vocab.txt", "weights.bin",
+                ])
             for (path, bytes) in BundleFixture.standard {
                 let url = try #require(artifact.url(for: path))
                 #expect(Array(try Data(contentsOf: url)) == bytes)
@@ -100,13 +101,15 @@ import Testing
             try Data(bytes).write(to: weights)
             // The id still derives from the manifest; only re-hashing the files notices.
             #expect(try registry.artifacts.identify(directory: copy, verifyFiles: false) == artifact.id)
-            #expect(registryErrorCode {
-                try registry.artifacts.identify(directory: copy, verifyFiles: true)
-            } == .digestMismatch)
+            #expect(
+                registryErrorCode {
+                    try registry.artifacts.identify(directory: copy, verifyFiles: true)
+                } == .digestMismatch)
             try Data("extra".utf8).write(to: copy.appendingPathComponent("weights.bin"))
-            #expect(registryErrorCode {
-                try registry.artifacts.identify(directory: copy, verifyFiles: true)
-            } == .digestMismatch)
+            #expect(
+                registryErrorCode {
+                    try registry.artifacts.identify(directory: copy, verifyFiles: true)
+                } == .digestMismatch)
         }
     }
 
@@ -128,7 +131,8 @@ import Testing
                 let bundle = try BundleFixture.write(BundleFixture.standard, to: temp)
                 let artifact = try registry.register(directory: bundle, metadata: metadata).artifact
                 let forged = try #require(ArtifactID("sha256-" + String(repeating: "ab", count: 32)))
-                try FileManager.default.copyItem(atPath: artifact.directory.path, toPath: registry.layout.artifactPath(forged))
+                try FileManager.default.copyItem(
+                    atPath: artifact.directory.path, toPath: registry.layout.artifactPath(forged))
                 let error = try #require(throws: RegistryError.self) { try registry.artifact(forged) }
                 #expect(error.code == .digestMismatch)
                 #expect(error.message.contains("manifest.json"))
@@ -146,7 +150,8 @@ import Testing
 
     @Test func registeringAnExplicitFileListUsesTheGivenPathsAndMediaTypes() throws {
         try withTemporaryDirectory { temp in
-            let loose = try BundleFixture.write(["a.bin": [1, 2, 3], "b.txt": Array("hi".utf8)], to: temp.appendingPathComponent("loose"))
+            let loose = try BundleFixture.write(
+                ["a.bin": [1, 2, 3], "b.txt": Array("hi".utf8)], to: temp.appendingPathComponent("loose"))
             let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
             let registration = try registry.register(
                 files: [

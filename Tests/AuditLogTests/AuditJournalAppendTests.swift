@@ -5,9 +5,9 @@ import RegistryTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 @Suite struct AuditJournalAppendTests {
@@ -33,8 +33,9 @@ import Darwin
                 let value = try CanonicalJSON.parse(line, source: "test")
                 #expect(CanonicalJSON.encode(value) == line)
                 #expect(line == event.encodedLine)
-                #expect(value.objectValue.map { Set($0.keys) }
-                    == ["actor", "payload", "previousHash", "sequence", "time", "type"])
+                #expect(
+                    value.objectValue.map { Set($0.keys) }
+                        == ["actor", "payload", "previousHash", "sequence", "time", "type"])
             }
             for index in 1..<lines.count {
                 #expect(events[index].previousHash == SHA256Algorithm().hash(lines[index - 1]))
@@ -69,14 +70,16 @@ import Darwin
 
                 """
             #expect(text == expected)
-            #expect(second.hash.description == "sha256:2d342d753abf475aa97f86b6c589d11cc6b5bcf7eb6d31df2016a545a6038332")
+            #expect(
+                second.hash.description == "sha256:2d342d753abf475aa97f86b6c589d11cc6b5bcf7eb6d31df2016a545a6038332")
         }
     }
 
     @Test func eventsCrossADayBoundaryAndTheChainContinuesAcrossFiles() throws {
         let clock = TestClock(Date(timeIntervalSince1970: 1_795_478_399.5))  // 2026-11-23T23:59:59.500Z
         try withJournal(clock: clock) { journal, layout in
-            let first = try journal.append(.artifactRegistered, actor: "ci", payload: ["artifact": .string(artifactID())])
+            let first = try journal.append(
+                .artifactRegistered, actor: "ci", payload: ["artifact": .string(artifactID())])
             clock.advance(by: 1)
             let second = try journal.append(.aliasPromoted, actor: "ci", payload: ["alias": "prod"])
             clock.advance(by: 86_400)
@@ -126,7 +129,8 @@ import Darwin
             let path = journalPath(layout, "2026-11-23")
             // Same size, different last line: another writer's line, which the next event must chain to.
             var lines = try readLines(path)
-            lines[2] = Array(String(decoding: lines[2], as: UTF8.self).replacingOccurrences(of: "alice", with: "bobby").utf8)
+            lines[2] = Array(
+                String(decoding: lines[2], as: UTF8.self).replacingOccurrences(of: "alice", with: "bobby").utf8)
             try writeLines(path, lines)
             let next = try journal.append(.aliasPromoted, actor: "a", payload: [:])
             #expect(next.sequence == 4 && next.previousHash == SHA256Algorithm().hash(lines[2]))
@@ -161,13 +165,19 @@ import Darwin
 
     @Test func appendRefusesBadTypesActorsAndOversizedPayloads() throws {
         try withJournal { journal, layout in
-            #expect(registryErrorCode { try journal.append("Alias Promoted", actor: "a", payload: [:]) } == .invalidArgument)
+            #expect(
+                registryErrorCode { try journal.append("Alias Promoted", actor: "a", payload: [:]) } == .invalidArgument
+            )
             #expect(registryErrorCode { try journal.append("", actor: "a", payload: [:]) } == .invalidArgument)
-            #expect(registryErrorCode { try journal.append(.aliasPromoted, actor: "", payload: [:]) } == .invalidArgument)
-            #expect(registryErrorCode { try journal.append(.aliasPromoted, actor: "a\nb", payload: [:]) } == .invalidArgument)
+            #expect(
+                registryErrorCode { try journal.append(.aliasPromoted, actor: "", payload: [:]) } == .invalidArgument)
+            #expect(
+                registryErrorCode { try journal.append(.aliasPromoted, actor: "a\nb", payload: [:]) }
+                    == .invalidArgument)
             let huge = String(repeating: "x", count: AuditJournal.maximumLineLength)
-            #expect(registryErrorCode { try journal.append(.aliasPromoted, actor: "a", payload: ["x": .string(huge)]) }
-                == .invalidArgument)
+            #expect(
+                registryErrorCode { try journal.append(.aliasPromoted, actor: "a", payload: ["x": .string(huge)]) }
+                    == .invalidArgument)
             let names = try journalFileNames(layout)
             #expect(names == [])
             let first = try journal.append(.aliasPromoted, actor: "a", payload: [:])
@@ -203,32 +213,32 @@ import Darwin
     }
 
     #if DEBUG
-    @Test(arguments: [SystemCall.fsync, .write])
-    func aFailedWriteOrFsyncFailsTheAppendAndLeavesTheLogAsItWas(call: SystemCall) throws {
-        try withJournal { journal, layout in
-            try appendSample(journal, count: 3)
-            let before = try readBytes(journalPath(layout, "2026-11-23"))
-            let token = FaultInjector.shared.inject(call, errno: EIO, under: layout.auditPath + "/")
-            #expect(registryErrorCode { try journal.append(.aliasPromoted, actor: "a", payload: [:]) } == .io)
-            FaultInjector.shared.remove(token)
-            #expect(try readBytes(journalPath(layout, "2026-11-23")) == before)
-            #expect(try journal.append(.aliasPromoted, actor: "a", payload: [:]).sequence == 4)
-            #expect(try journal.verify().isClean)
+        @Test(arguments: [SystemCall.fsync, .write])
+        func aFailedWriteOrFsyncFailsTheAppendAndLeavesTheLogAsItWas(call: SystemCall) throws {
+            try withJournal { journal, layout in
+                try appendSample(journal, count: 3)
+                let before = try readBytes(journalPath(layout, "2026-11-23"))
+                let token = FaultInjector.shared.inject(call, errno: EIO, under: layout.auditPath + "/")
+                #expect(registryErrorCode { try journal.append(.aliasPromoted, actor: "a", payload: [:]) } == .io)
+                FaultInjector.shared.remove(token)
+                #expect(try readBytes(journalPath(layout, "2026-11-23")) == before)
+                #expect(try journal.append(.aliasPromoted, actor: "a", payload: [:]).sequence == 4)
+                #expect(try journal.verify().isClean)
+            }
         }
-    }
 
-    @Test func aFailedFsyncOfANewDayFileRemovesTheFile() throws {
-        let clock = TestClock(TestClock.fixedDate)
-        try withJournal(clock: clock) { journal, layout in
-            try appendSample(journal, count: 2)
-            clock.advance(by: 86_400)
-            let token = FaultInjector.shared.inject(.fsync, errno: EIO, under: layout.auditPath + "/")
-            #expect(registryErrorCode { try journal.append(.aliasPromoted, actor: "a", payload: [:]) } == .io)
-            FaultInjector.shared.remove(token)
-            #expect(try journalFileNames(layout) == ["2026-11-23.jsonl"])
-            #expect(try journal.append(.aliasPromoted, actor: "a", payload: [:]).sequence == 3)
-            #expect(try journal.verify().isClean)
+        @Test func aFailedFsyncOfANewDayFileRemovesTheFile() throws {
+            let clock = TestClock(TestClock.fixedDate)
+            try withJournal(clock: clock) { journal, layout in
+                try appendSample(journal, count: 2)
+                clock.advance(by: 86_400)
+                let token = FaultInjector.shared.inject(.fsync, errno: EIO, under: layout.auditPath + "/")
+                #expect(registryErrorCode { try journal.append(.aliasPromoted, actor: "a", payload: [:]) } == .io)
+                FaultInjector.shared.remove(token)
+                #expect(try journalFileNames(layout) == ["2026-11-23.jsonl"])
+                #expect(try journal.append(.aliasPromoted, actor: "a", payload: [:]).sequence == 3)
+                #expect(try journal.verify().isClean)
+            }
         }
-    }
     #endif
 }

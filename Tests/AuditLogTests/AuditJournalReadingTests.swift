@@ -14,8 +14,10 @@ import Testing
             events.append(
                 try journal.append(
                     .aliasPromoted, actor: "ci",
-                    payload: ["alias": "champion", "artifact": .string(artifactID("a")),
-                              "previousArtifact": .string(artifactID("b"))]))
+                    payload: [
+                        "alias": "champion", "artifact": .string(artifactID("a")),
+                        "previousArtifact": .string(artifactID("b")),
+                    ]))
             events.append(
                 try journal.append(
                     .aliasRolledBack, actor: "alice",
@@ -40,8 +42,9 @@ import Testing
             let secondDay = TestClock.fixedDate.addingTimeInterval(86_400)
             #expect(try allEvents(journal, .init(since: secondDay)).map(\.sequence) == [4, 5, 6, 7, 8, 9])
             #expect(try allEvents(journal, .init(until: secondDay)).map(\.sequence) == [1, 2, 3])
-            #expect(try allEvents(journal, .init(since: secondDay, until: secondDay.addingTimeInterval(1)))
-                .map(\.sequence) == [4, 5, 6])
+            #expect(
+                try allEvents(journal, .init(since: secondDay, until: secondDay.addingTimeInterval(1)))
+                    .map(\.sequence) == [4, 5, 6])
             #expect(try allEvents(journal, .init(alias: "champion", limit: 2)).map(\.sequence) == [2, 5])
             #expect(try allEvents(journal, .init(limit: 0)).isEmpty)
         }
@@ -51,8 +54,10 @@ import Testing
         try withJournal { journal, _ in
             let event = try journal.append(
                 .aliasPromoted, actor: "ci",
-                payload: ["alias": "champion", "artifact": .string(artifactID("a")),
-                          "previousArtifact": .string(artifactID("a")), "target": .string(artifactID("b"))])
+                payload: [
+                    "alias": "champion", "artifact": .string(artifactID("a")),
+                    "previousArtifact": .string(artifactID("a")), "target": .string(artifactID("b")),
+                ])
             #expect(event.alias == "champion")
             #expect(event.artifactIDs == [artifactID("a"), artifactID("b")])
             #expect(event.date == TestClock.fixedDate)
@@ -62,15 +67,18 @@ import Testing
 
     @Test func eventTimesParseAsRFC3339() {
         func date(_ time: String) -> Date? {
-            AuditEvent(sequence: 1, time: time, actor: "a", type: "x", payload: [:], previousHash: AuditEvent.genesisHash).date
+            AuditEvent(
+                sequence: 1, time: time, actor: "a", type: "x", payload: [:], previousHash: AuditEvent.genesisHash
+            ).date
         }
         #expect(date("2026-11-23T13:37:00.123Z") == TestClock.fixedDate)
         #expect(date("2026-11-23t14:37:00.123+01:00") == TestClock.fixedDate)
         #expect(date("2026-11-23T13:37:00Z") == Date(timeIntervalSince1970: 1_795_441_020))
         #expect(date("2024-02-29T00:00:00Z") != nil)
-        for bad in ["2026-02-29T00:00:00Z", "2026-11-23 13:37:00Z", "2026-11-23T13:37:00", "2026-13-01T00:00:00Z",
-            "2026-11-23T24:00:00Z", "2026-11-23T13:37:00.Z", "2026-11-23T13:37:00+0100", ""]
-        {
+        for bad in [
+            "2026-02-29T00:00:00Z", "2026-11-23 13:37:00Z", "2026-11-23T13:37:00", "2026-13-01T00:00:00Z",
+            "2026-11-23T24:00:00Z", "2026-11-23T13:37:00.Z", "2026-11-23T13:37:00+0100", "",
+        ] {
             #expect(date(bad) == nil, "\(bad)")
         }
     }

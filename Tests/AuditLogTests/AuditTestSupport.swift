@@ -77,7 +77,8 @@ func writeBytes(_ path: String, _ bytes: [UInt8]) throws {
 
 /// The lines of a file without their newlines (a final unterminated fragment included).
 func readLines(_ path: String) throws -> [[UInt8]] {
-    var lines = try readBytes(path).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map(Array.init)
+    var lines = try readBytes(path).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map(
+        Array.init)
     if lines.last == [] { lines.removeLast() }
     return lines
 }

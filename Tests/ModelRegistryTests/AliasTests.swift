@@ -17,13 +17,16 @@ struct AliasFixture {
             let configuration = Registry.Configuration(
                 actor: "tester", promotionPolicy: policy,
                 clock: { Date(timeIntervalSince1970: 1_795_441_020) })
-            let registry = try Registry.create(at: temp.appendingPathComponent("registry"), configuration: configuration)
+            let registry = try Registry.create(
+                at: temp.appendingPathComponent("registry"), configuration: configuration)
             var ids: [ArtifactID] = []
             for index in 0..<3 {
                 let bundle = try BundleFixture.write(
                     ["weights.bin": BundleFixture.randomBytes(count: 1000, seed: UInt64(index))],
                     to: temp.appendingPathComponent("bundle-\(index)"))
-                ids.append(try registry.register(directory: bundle, metadata: ArtifactMetadata(name: "model-\(index)")).artifact.id)
+                ids.append(
+                    try registry.register(directory: bundle, metadata: ArtifactMetadata(name: "model-\(index)"))
+                        .artifact.id)
             }
             try body(AliasFixture(registry: registry, first: ids[0], second: ids[1], third: ids[2]))
         }
@@ -44,7 +47,10 @@ struct AliasFixture {
 
             let history = try f.registry.aliasHistory("document-classifier-champion")
             #expect(history.map(\.type) == [.aliasPromoted, .aliasPromoted])
-            #expect(history.map { $0.payload.objectValue?["artifact"]?.stringValue } == [f.first.description, f.second.description])
+            #expect(
+                history.map { $0.payload.objectValue?["artifact"]?.stringValue } == [
+                    f.first.description, f.second.description,
+                ])
             #expect(try f.registry.listAliases().map(\.alias) == ["document-classifier-champion"])
         }
     }
@@ -71,7 +77,8 @@ struct AliasFixture {
             #expect(try f.registry.aliasHistory("champion").count == 2)
 
             #expect(try f.registry.promote("champion", to: f.third, expecting: .target(f.second)).changed)
-            #expect(registryErrorCode { try f.registry.promote("champion", to: f.first, expecting: .absent) } == .conflict)
+            #expect(
+                registryErrorCode { try f.registry.promote("champion", to: f.first, expecting: .absent) } == .conflict)
             #expect(try f.registry.promote("fresh", to: f.first, expecting: .absent).changed)
         }
     }
@@ -119,7 +126,9 @@ struct AliasFixture {
 
     @Test func aPolicyThatRefusesLeavesTheAliasUntouched() throws {
         try AliasFixture.with(policy: { change in
-            if change.approval == nil { throw RegistryError(.invalidArgument, "promotion of '\(change.alias)' needs an approval") }
+            if change.approval == nil {
+                throw RegistryError(.invalidArgument, "promotion of '\(change.alias)' needs an approval")
+            }
         }) { f in
             let error = try #require(throws: RegistryError.self) { try f.registry.promote("champion", to: f.first) }
             #expect(error.message.contains("needs an approval"))
@@ -139,21 +148,25 @@ struct AliasFixture {
             #expect(report.isClean)
             var types: [AuditEvent.Kind] = []
             try f.registry.journal.forEachEvent { types.append($0.type) }
-            #expect(types == [.artifactRegistered, .artifactRegistered, .artifactRegistered, .aliasPromoted, .aliasPromoted, .aliasRolledBack, .aliasRetired])
+            #expect(
+                types == [
+                    .artifactRegistered, .artifactRegistered, .artifactRegistered, .aliasPromoted, .aliasPromoted,
+                    .aliasRolledBack, .aliasRetired,
+                ])
         }
     }
 
     #if DEBUG
-    @Test func aFailedEventAppendRevertsTheAliasFile() throws {
-        try AliasFixture.with { f in
-            try f.registry.promote("a", to: f.first)
-            let token = FaultInjector.shared.inject(.fsync, errno: EIO, under: f.registry.layout.auditPath + "/")
-            defer { FaultInjector.shared.remove(token) }
-            #expect(registryErrorCode { try f.registry.promote("a", to: f.second) } == .io)
-            FaultInjector.shared.remove(token)
-            #expect(try f.registry.resolve("a").artifact == f.first)
-            #expect(try f.registry.recover().isClean)
+        @Test func aFailedEventAppendRevertsTheAliasFile() throws {
+            try AliasFixture.with { f in
+                try f.registry.promote("a", to: f.first)
+                let token = FaultInjector.shared.inject(.fsync, errno: EIO, under: f.registry.layout.auditPath + "/")
+                defer { FaultInjector.shared.remove(token) }
+                #expect(registryErrorCode { try f.registry.promote("a", to: f.second) } == .io)
+                FaultInjector.shared.remove(token)
+                #expect(try f.registry.resolve("a").artifact == f.first)
+                #expect(try f.registry.recover().isClean)
+            }
         }
-    }
     #endif
 }

@@ -10,8 +10,10 @@ import Testing
             let registry = try await Registry.create(at: temp.appendingPathComponent("registry"))
             var ids: [ArtifactID] = []
             for index in 0..<2 {
-                let bundle = try BundleFixture.write(["w.bin": [UInt8(index)]], to: temp.appendingPathComponent("b\(index)"))
-                ids.append(try await registry.register(directory: bundle, metadata: ArtifactMetadata(name: "m")).artifact.id)
+                let bundle = try BundleFixture.write(
+                    ["w.bin": [UInt8(index)]], to: temp.appendingPathComponent("b\(index)"))
+                ids.append(
+                    try await registry.register(directory: bundle, metadata: ArtifactMetadata(name: "m")).artifact.id)
             }
             try await registry.promote("champion", to: ids[0])
             try await registry.promote("champion", to: ids[1], expecting: .target(ids[0]))

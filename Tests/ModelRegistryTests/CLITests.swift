@@ -5,7 +5,9 @@ import Testing
 
 /// Runs the real `modelreg` binary and checks its stdout, stderr and exit status.
 @Suite struct CLITests {
-    func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> CLIRunner.Outcome {
+    func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws
+        -> CLIRunner.Outcome
+    {
         try CLIRunner.run(arguments, environment: environment, in: directory)
     }
 
@@ -31,8 +33,10 @@ import Testing
             #expect(listed.status == 0)
             #expect(listed.stdout.contains(id) && listed.stdout.contains("5 files"))
 
-            let again = try run(["register", bundle.path, "--registry", registry, "--name", "document-classifier",
-                                 "--capability", "text-classification", "--label", "framework=pytorch"])
+            let again = try run([
+                "register", bundle.path, "--registry", registry, "--name", "document-classifier",
+                "--capability", "text-classification", "--label", "framework=pytorch",
+            ])
             #expect(again.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == id)
             #expect(again.stderr.contains("already registered"))
         }
@@ -68,8 +72,11 @@ import Testing
             _ = try run(["init", "--registry", registry])
             var ids: [String] = []
             for index in 0..<2 {
-                let bundle = try BundleFixture.write(["w.bin": [UInt8(index)]], to: temp.appendingPathComponent("b\(index)"))
-                ids.append(try run(["register", bundle.path, "--registry", registry]).stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+                let bundle = try BundleFixture.write(
+                    ["w.bin": [UInt8(index)]], to: temp.appendingPathComponent("b\(index)"))
+                ids.append(
+                    try run(["register", bundle.path, "--registry", registry]).stdout.trimmingCharacters(
+                        in: .whitespacesAndNewlines))
             }
             #expect(try run(["promote", "champion", ids[0], "--registry", registry, "--reason", "first"]).status == 0)
             let conflict = try run(["promote", "champion", ids[1], "--expect", ids[1], "--registry", registry])
@@ -99,8 +106,10 @@ import Testing
             _ = try run(["register", bundle.path, "--registry", registry.path])
             _ = try run(["register", bundle.path, "--registry", registry.path, "--name", "other"])
             let audit = registry.appendingPathComponent("audit")
-            let file = audit.appendingPathComponent(try #require(FileManager.default.contentsOfDirectory(atPath: audit.path).first))
-            let edited = try String(contentsOf: file, encoding: .utf8).replacingOccurrences(of: "\"files\":1", with: "\"files\":2")
+            let file = audit.appendingPathComponent(
+                try #require(FileManager.default.contentsOfDirectory(atPath: audit.path).first))
+            let edited = try String(contentsOf: file, encoding: .utf8).replacingOccurrences(
+                of: "\"files\":1", with: "\"files\":2")
             try edited.write(to: file, atomically: false, encoding: .utf8)
             let outcome = try run(["audit", "verify", "--registry", registry.path])
             #expect(outcome.status == 1)
@@ -121,13 +130,17 @@ import Testing
             #expect(absent.status == 1 && absent.stderr.hasPrefix("error: "))
 
             let link = try BundleFixture.write(["a.bin": [1]], to: temp.appendingPathComponent("bundle"))
-            try FileManager.default.createSymbolicLink(atPath: link.appendingPathComponent("l").path, withDestinationPath: "/etc/hostname")
+            try FileManager.default.createSymbolicLink(
+                atPath: link.appendingPathComponent("l").path, withDestinationPath: "/etc/hostname")
             let refused = try run(["register", link.path, "--registry", registry])
             #expect(refused.status == 1 && refused.stderr.contains("symbolic link"))
         }
     }
 
-    @Test(arguments: [["frobnicate"], ["ls", "--bogus"], ["register"], ["show", "not-an-id"], ["register", "x", "--mode", "teleport"]])
+    @Test(arguments: [
+        ["frobnicate"], ["ls", "--bogus"], ["register"], ["show", "not-an-id"],
+        ["register", "x", "--mode", "teleport"],
+    ])
     func usageErrorsExitWith64(arguments: [String]) throws {
         try withTemporaryDirectory { temp in
             let outcome = try run(arguments + ["--registry", temp.path])
@@ -139,6 +152,8 @@ import Testing
     @Test func helpListsTheSubcommands() throws {
         let outcome = try run(["help"])
         #expect(outcome.status == 0)
-        for word in ["OVERVIEW:", "USAGE:", "SUBCOMMANDS:", "register", "demo"] { #expect(outcome.stdout.contains(word)) }
+        for word in ["OVERVIEW:", "USAGE:", "SUBCOMMANDS:", "register", "demo"] {
+            #expect(outcome.stdout.contains(word))
+        }
     }
 }

@@ -4,145 +4,175 @@ import RegistryTestSupport
 import Testing
 
 #if DEBUG
-/// Kills a real `modelreg` process with SIGKILL between each pair of system calls of a change, then checks
-/// that recovery brings the alias files, the artifacts and the audit log back into agreement.
-@Suite struct CrashRecoveryTests {
-    static let aliasPoints = [
-        "atomic.afterTempWrite", "atomic.afterTempSync", "atomic.afterRename", "atomic.afterDirectorySync",
-        "alias.afterStateChange", "append.afterWrite", "append.afterSync", "alias.afterEvent",
-    ]
+    /// Kills a real `modelreg` process with SIGKILL between each pair of system calls of a change, then checks
+    /// that recovery brings the alias files, the artifacts and the audit log back into agreement.
+    @Suite struct CrashRecoveryTests {
+        static let aliasPoints = [
+            "atomic.afterTempWrite", "atomic.afterTempSync", "atomic.afterRename", "atomic.afterDirectorySync",
+            "alias.afterStateChange", "append.afterWrite", "append.afterSync", "alias.afterEvent",
+        ]
 
-    /// Checks the invariants every recovered registry must satisfy, returning the log's events.
-    @discardableResult
-    private func expectConsistent(_ root: URL, sourceLocation: SourceLocation = #_sourceLocation) throws -> [AuditEvent] {
-        let registry = try Registry.open(at: root)
-        let report = try registry.recover()
-        #expect(try registry.recover().isClean, "a second recovery must find nothing to do", sourceLocation: sourceLocation)
-        #expect(try registry.journal.verify().isClean, "\(report)", sourceLocation: sourceLocation)
-        var events: [AuditEvent] = []
-        try registry.journal.forEachEvent { events.append($0) }
-        // Every artifact has exactly one registration event.
-        for id in try registry.listArtifacts() {
-            let count = events.filter { $0.type == .artifactRegistered && $0.payload.objectValue?["artifact"]?.stringValue == id.description }.count
-            #expect(count == 1, "\(id) has \(count) registration events", sourceLocation: sourceLocation)
+        /// Checks the invariants every recovered registry must satisfy, returning the log's events.
+        @discardableResult
+        private func expectConsistent(_ root: URL, sourceLocation: SourceLocation = #_sourceLocation) throws
+            -> [AuditEvent]
+        {
+            let registry = try Registry.open(at: root)
+            let report = try registry.recover()
+            #expect(
+                try registry.recover().isClean, "a second recovery must find nothing to do",
+                sourceLocation: sourceLocation)
+            #expect(try registry.journal.verify().isClean, "\(report)", sourceLocation: sourceLocation)
+            var events: [AuditEvent] = []
+            try registry.journal.forEachEvent { events.append($0) }
+            // Every artifact has exactly one registration event.
+            for id in try registry.listArtifacts() {
+                let count = events.filter {
+                    $0.type == .artifactRegistered && $0.payload.objectValue?["artifact"]?.stringValue == id.description
+                }.count
+                #expect(count == 1, "\(id) has \(count) registration events", sourceLocation: sourceLocation)
+            }
+            // Every alias file equals the record of its last event, and names an existing artifact.
+            for record in try registry.listAliases() {
+                let last = events.last { Registry.aliasEventTypes.contains($0.type) && $0.alias == record.alias }
+                let logged = try last?.payload.objectValue?["record"].map { try AliasRecord(json: $0, source: "event") }
+                #expect(logged == record, "alias \(record.alias)", sourceLocation: sourceLocation)
+                #expect(try registry.contains(record.artifact), sourceLocation: sourceLocation)
+            }
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: registry.layout.stagingPath).isEmpty,
+                sourceLocation: sourceLocation)
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: registry.layout.aliasesPath).filter {
+                $0.hasPrefix(".")
+            }
+            #expect(leftovers.isEmpty, sourceLocation: sourceLocation)
+            return events
         }
-        // Every alias file equals the record of its last event, and names an existing artifact.
-        for record in try registry.listAliases() {
-            let last = events.last { Registry.aliasEventTypes.contains($0.type) && $0.alias == record.alias }
-            let logged = try last?.payload.objectValue?["record"].map { try AliasRecord(json: $0, source: "event") }
-            #expect(logged == record, "alias \(record.alias)", sourceLocation: sourceLocation)
-            #expect(try registry.contains(record.artifact), sourceLocation: sourceLocation)
-        }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: registry.layout.stagingPath).isEmpty, sourceLocation: sourceLocation)
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: registry.layout.aliasesPath).filter { $0.hasPrefix(".") }
-        #expect(leftovers.isEmpty, sourceLocation: sourceLocation)
-        return events
-    }
 
-    private func makeRegistry(_ temp: URL) throws -> (URL, ArtifactID, ArtifactID) {
-        let root = temp.appendingPathComponent("registry")
-        let registry = try Registry.create(at: root)
-        var ids: [ArtifactID] = []
-        for index in 0..<2 {
-            let bundle = try BundleFixture.write(["w.bin": BundleFixture.randomBytes(count: 5000, seed: UInt64(index))], to: temp.appendingPathComponent("b\(index)"))
-            ids.append(try registry.register(directory: bundle, metadata: ArtifactMetadata(name: "m\(index)")).artifact.id)
+        private func makeRegistry(_ temp: URL) throws -> (URL, ArtifactID, ArtifactID) {
+            let root = temp.appendingPathComponent("registry")
+            let registry = try Registry.create(at: root)
+            var ids: [ArtifactID] = []
+            for index in 0..<2 {
+                let bundle = try BundleFixture.write(
+                    ["w.bin": BundleFixture.randomBytes(count: 5000, seed: UInt64(index))],
+                    to: temp.appendingPathComponent("b\(index)"))
+                ids.append(
+                    try registry.register(directory: bundle, metadata: ArtifactMetadata(name: "m\(index)")).artifact.id)
+            }
+            try registry.promote("champion", to: ids[0])
+            return (root, ids[0], ids[1])
         }
-        try registry.promote("champion", to: ids[0])
-        return (root, ids[0], ids[1])
-    }
 
-    @Test(arguments: aliasPoints)
-    func aPromotionKilledAtAnyPointRecoversToAgreement(point: String) throws {
-        try withTemporaryDirectory { temp in
-            let (root, first, second) = try makeRegistry(temp)
-            let outcome = try CLIRunner.run(
-                ["promote", "champion", second.description, "--registry", root.path], environment: ["MODELREG_CRASH_AT": point])
-            #expect(outcome.wasKilled && outcome.status == 9, "the process should die at \(point): \(outcome.stderr)")
-            let events = try expectConsistent(root)
-            let target = try Registry.open(at: root).resolve("champion").artifact
-            #expect(target == first || target == second)
-            // Once the new file is renamed into place the promotion counts, and the log must say so.
-            if ["atomic.afterRename", "atomic.afterDirectorySync", "alias.afterStateChange", "append.afterWrite", "append.afterSync", "alias.afterEvent"].contains(point) {
-                #expect(target == second)
-                #expect(events.last { $0.alias == "champion" }?.payload.objectValue?["artifact"]?.stringValue == second.description)
-            } else {
-                #expect(target == first)
+        @Test(arguments: aliasPoints)
+        func aPromotionKilledAtAnyPointRecoversToAgreement(point: String) throws {
+            try withTemporaryDirectory { temp in
+                let (root, first, second) = try makeRegistry(temp)
+                let outcome = try CLIRunner.run(
+                    ["promote", "champion", second.description, "--registry", root.path],
+                    environment: ["MODELREG_CRASH_AT": point])
+                #expect(
+                    outcome.wasKilled && outcome.status == 9, "the process should die at \(point): \(outcome.stderr)")
+                let events = try expectConsistent(root)
+                let target = try Registry.open(at: root).resolve("champion").artifact
+                #expect(target == first || target == second)
+                // Once the new file is renamed into place the promotion counts, and the log must say so.
+                if [
+                    "atomic.afterRename", "atomic.afterDirectorySync", "alias.afterStateChange", "append.afterWrite",
+                    "append.afterSync", "alias.afterEvent",
+                ].contains(point) {
+                    #expect(target == second)
+                    #expect(
+                        events.last { $0.alias == "champion" }?.payload.objectValue?["artifact"]?.stringValue
+                            == second.description)
+                } else {
+                    #expect(target == first)
+                }
+            }
+        }
+
+        @Test(arguments: ["alias.afterStateChange", "append.afterWrite", "alias.afterEvent"])
+        func aRetirementKilledAtAnyPointRecoversToAgreement(point: String) throws {
+            try withTemporaryDirectory { temp in
+                let (root, _, _) = try makeRegistry(temp)
+                let outcome = try CLIRunner.run(
+                    ["retire", "champion", "--registry", root.path], environment: ["MODELREG_CRASH_AT": point])
+                #expect(outcome.wasKilled)
+                let events = try expectConsistent(root)
+                #expect(registryErrorCode { try Registry.open(at: root).resolve("champion") } == .notFound)
+                #expect(events.last { $0.alias == "champion" }?.type == .aliasRetired)
+            }
+        }
+
+        @Test(arguments: [
+            "atomic.afterTempWrite", "artifact.afterStateChange", "append.afterWrite", "artifact.afterEvent",
+        ])
+        func aRegistrationKilledAtAnyPointLeavesNoOrphanReference(point: String) throws {
+            try withTemporaryDirectory { temp in
+                let root = temp.appendingPathComponent("registry")
+                _ = try Registry.create(at: root)
+                let bundle = try BundleFixture.write(BundleFixture.standard, to: temp.appendingPathComponent("bundle"))
+                let outcome = try CLIRunner.run(
+                    ["register", bundle.path, "--registry", root.path], environment: ["MODELREG_CRASH_AT": point])
+                #expect(outcome.wasKilled)
+                let events = try expectConsistent(root)
+                let registry = try Registry.open(at: root)
+                // Before the publishing rename nothing exists; after it the artifact exists and is logged once.
+                #expect(try registry.listArtifacts().count == (point == "atomic.afterTempWrite" ? 0 : 1))
+                #expect(
+                    events.filter { $0.type == .artifactRegistered }.count == (point == "atomic.afterTempWrite" ? 0 : 1)
+                )
+            }
+        }
+
+        @Test(arguments: ["atomic.afterRename", "append.afterWrite"])
+        func aStateChangeKilledAtAnyPointRecoversToAgreement(point: String) throws {
+            try withTemporaryDirectory { temp in
+                let (root, first, _) = try makeRegistry(temp)
+                let outcome = try CLIRunner.run(
+                    ["state", "set", first.description, "deprecated", "--registry", root.path],
+                    environment: ["MODELREG_CRASH_AT": point])
+                #expect(outcome.wasKilled)
+                let events = try expectConsistent(root)
+                #expect(try Registry.open(at: root).state(of: first) == .deprecated)
+                #expect(events.filter { $0.type == .stateChanged }.count == 1)
+            }
+        }
+
+        @Test func aTornAuditLineIsRepairedAndRecorded() throws {
+            try withTemporaryDirectory { temp in
+                let (root, _, second) = try makeRegistry(temp)
+                let registry = try Registry.open(at: root)
+                let day = try #require(
+                    FileManager.default.contentsOfDirectory(atPath: registry.layout.auditPath).sorted().last)
+                let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: registry.layout.auditPath + "/" + day))
+                try handle.seekToEnd()
+                try handle.write(contentsOf: Data(#"{"actor":"x","payl"#.utf8))
+                try handle.close()
+                #expect(registryErrorCode { try registry.promote("champion", to: second) } == .invalidDocument)
+                #expect(
+                    try registry.resolve("champion").artifact != second, "a refused append must leave the alias alone")
+                let report = try registry.recover()
+                #expect(report.repairedTail?.type == .logRepaired)
+                try expectConsistent(root)
+                #expect(try registry.promote("champion", to: second).changed)
+            }
+        }
+
+        @Test func aCorruptAliasFileIsRestoredFromTheLog() throws {
+            try withTemporaryDirectory { temp in
+                let (root, first, _) = try makeRegistry(temp)
+                let registry = try Registry.open(at: root)
+                let path = registry.aliases.path(of: "champion")
+                try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+                try Data(#"{"alias":"champ"#.utf8).write(to: URL(fileURLWithPath: path))
+                let error = try #require(throws: RegistryError.self) { try registry.resolve("champion") }
+                #expect(error.message.contains(path))
+                let report = try registry.restoreAlias("champion")
+                #expect(report.restoredAliases == ["champion"])
+                #expect(try registry.resolve("champion").artifact == first)
+                try expectConsistent(root)
             }
         }
     }
-
-    @Test(arguments: ["alias.afterStateChange", "append.afterWrite", "alias.afterEvent"])
-    func aRetirementKilledAtAnyPointRecoversToAgreement(point: String) throws {
-        try withTemporaryDirectory { temp in
-            let (root, _, _) = try makeRegistry(temp)
-            let outcome = try CLIRunner.run(["retire", "champion", "--registry", root.path], environment: ["MODELREG_CRASH_AT": point])
-            #expect(outcome.wasKilled)
-            let events = try expectConsistent(root)
-            #expect(registryErrorCode { try Registry.open(at: root).resolve("champion") } == .notFound)
-            #expect(events.last { $0.alias == "champion" }?.type == .aliasRetired)
-        }
-    }
-
-    @Test(arguments: ["atomic.afterTempWrite", "artifact.afterStateChange", "append.afterWrite", "artifact.afterEvent"])
-    func aRegistrationKilledAtAnyPointLeavesNoOrphanReference(point: String) throws {
-        try withTemporaryDirectory { temp in
-            let root = temp.appendingPathComponent("registry")
-            _ = try Registry.create(at: root)
-            let bundle = try BundleFixture.write(BundleFixture.standard, to: temp.appendingPathComponent("bundle"))
-            let outcome = try CLIRunner.run(["register", bundle.path, "--registry", root.path], environment: ["MODELREG_CRASH_AT": point])
-            #expect(outcome.wasKilled)
-            let events = try expectConsistent(root)
-            let registry = try Registry.open(at: root)
-            // Before the publishing rename nothing exists; after it the artifact exists and is logged once.
-            #expect(try registry.listArtifacts().count == (point == "atomic.afterTempWrite" ? 0 : 1))
-            #expect(events.filter { $0.type == .artifactRegistered }.count == (point == "atomic.afterTempWrite" ? 0 : 1))
-        }
-    }
-
-    @Test(arguments: ["atomic.afterRename", "append.afterWrite"])
-    func aStateChangeKilledAtAnyPointRecoversToAgreement(point: String) throws {
-        try withTemporaryDirectory { temp in
-            let (root, first, _) = try makeRegistry(temp)
-            let outcome = try CLIRunner.run(["state", "set", first.description, "deprecated", "--registry", root.path], environment: ["MODELREG_CRASH_AT": point])
-            #expect(outcome.wasKilled)
-            let events = try expectConsistent(root)
-            #expect(try Registry.open(at: root).state(of: first) == .deprecated)
-            #expect(events.filter { $0.type == .stateChanged }.count == 1)
-        }
-    }
-
-    @Test func aTornAuditLineIsRepairedAndRecorded() throws {
-        try withTemporaryDirectory { temp in
-            let (root, _, second) = try makeRegistry(temp)
-            let registry = try Registry.open(at: root)
-            let day = try #require(FileManager.default.contentsOfDirectory(atPath: registry.layout.auditPath).sorted().last)
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: registry.layout.auditPath + "/" + day))
-            try handle.seekToEnd()
-            try handle.write(contentsOf: Data(#"{"actor":"x","payl"#.utf8))
-            try handle.close()
-            #expect(registryErrorCode { try registry.promote("champion", to: second) } == .invalidDocument)
-            #expect(try registry.resolve("champion").artifact != second, "a refused append must leave the alias alone")
-            let report = try registry.recover()
-            #expect(report.repairedTail?.type == .logRepaired)
-            try expectConsistent(root)
-            #expect(try registry.promote("champion", to: second).changed)
-        }
-    }
-
-    @Test func aCorruptAliasFileIsRestoredFromTheLog() throws {
-        try withTemporaryDirectory { temp in
-            let (root, first, _) = try makeRegistry(temp)
-            let registry = try Registry.open(at: root)
-            let path = registry.aliases.path(of: "champion")
-            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
-            try Data(#"{"alias":"champ"#.utf8).write(to: URL(fileURLWithPath: path))
-            let error = try #require(throws: RegistryError.self) { try registry.resolve("champion") }
-            #expect(error.message.contains(path))
-            let report = try registry.restoreAlias("champion")
-            #expect(report.restoredAliases == ["champion"])
-            #expect(try registry.resolve("champion").artifact == first)
-            try expectConsistent(root)
-        }
-    }
-}
 #endif

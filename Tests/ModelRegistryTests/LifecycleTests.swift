@@ -4,9 +4,9 @@ import RegistryTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Lifecycle states: the closed set of states, the allowed moves, no-op changes, and recovery of state files.
@@ -17,7 +17,8 @@ import Darwin
             let registry = try Registry.create(
                 at: temp.appendingPathComponent("registry"),
                 configuration: .init(actor: "tester", clock: { Date(timeIntervalSince1970: 1_795_441_020) }))
-            let bundle = try BundleFixture.write(["weights.bin": [1, 2, 3, 4]], to: temp.appendingPathComponent("bundle"))
+            let bundle = try BundleFixture.write(
+                ["weights.bin": [1, 2, 3, 4]], to: temp.appendingPathComponent("bundle"))
             let id = try registry.register(directory: bundle, metadata: ArtifactMetadata(name: "m")).artifact.id
             try body(registry, id)
         }
@@ -141,26 +142,28 @@ import Darwin
 }
 
 #if DEBUG
-/// A state change whose file cannot be written fails with a code that says why, and changes nothing.
-@Suite struct LifecycleWriteErrorTests {
-    @Test(arguments: [(EACCES, RegistryError.Code.permissionDenied), (ENOSPC, .noSpace), (EROFS, .readOnlyFileSystem)])
-    func aStateFileThatCannotBeWrittenFailsWithACodeThatSaysWhy(errno: Int32, code: RegistryError.Code) throws {
-        try withTemporaryDirectory { temp in
-            let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
-            let bundle = try BundleFixture.write(["weights.bin": [9]], to: temp.appendingPathComponent("bundle"))
-            let id = try registry.register(directory: bundle, metadata: ArtifactMetadata(name: "m")).artifact.id
-            let token = FaultInjector.shared.inject(.open, errno: errno, under: registry.layout.statesPath + "/")
-            defer { FaultInjector.shared.remove(token) }
+    /// A state change whose file cannot be written fails with a code that says why, and changes nothing.
+    @Suite struct LifecycleWriteErrorTests {
+        @Test(arguments: [
+            (EACCES, RegistryError.Code.permissionDenied), (ENOSPC, .noSpace), (EROFS, .readOnlyFileSystem),
+        ])
+        func aStateFileThatCannotBeWrittenFailsWithACodeThatSaysWhy(errno: Int32, code: RegistryError.Code) throws {
+            try withTemporaryDirectory { temp in
+                let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
+                let bundle = try BundleFixture.write(["weights.bin": [9]], to: temp.appendingPathComponent("bundle"))
+                let id = try registry.register(directory: bundle, metadata: ArtifactMetadata(name: "m")).artifact.id
+                let token = FaultInjector.shared.inject(.open, errno: errno, under: registry.layout.statesPath + "/")
+                defer { FaultInjector.shared.remove(token) }
 
-            let error = try #require(throws: RegistryError.self) { try registry.setState(id, to: .production) }
-            FaultInjector.shared.remove(token)
-            #expect(error.code == code)
-            #expect(error.message.contains(registry.layout.statesPath))
-            #expect(try registry.state(of: id) == .registered)
-            var changes = 0
-            try registry.journal.forEachEvent { if $0.type == .stateChanged { changes += 1 } }
-            #expect(changes == 0)
+                let error = try #require(throws: RegistryError.self) { try registry.setState(id, to: .production) }
+                FaultInjector.shared.remove(token)
+                #expect(error.code == code)
+                #expect(error.message.contains(registry.layout.statesPath))
+                #expect(try registry.state(of: id) == .registered)
+                var changes = 0
+                try registry.journal.forEachEvent { if $0.type == .stateChanged { changes += 1 } }
+                #expect(changes == 0)
+            }
         }
     }
-}
 #endif

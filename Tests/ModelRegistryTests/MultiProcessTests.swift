@@ -21,12 +21,20 @@ import Testing
                             let bundle = try BundleFixture.write(
                                 ["w.bin": BundleFixture.randomBytes(count: 20_000, seed: UInt64(writer * 100 + round))],
                                 to: temp.appendingPathComponent("w\(writer)-r\(round)"))
-                            let registered = try CLIRunner.run(["register", bundle.path, "--registry", root.path, "--name", "m\(writer)"])
-                            guard registered.status == 0 else { throw RegistryError(.io, "register failed: \(registered.stderr)") }
+                            let registered = try CLIRunner.run([
+                                "register", bundle.path, "--registry", root.path, "--name", "m\(writer)",
+                            ])
+                            guard registered.status == 0 else {
+                                throw RegistryError(.io, "register failed: \(registered.stderr)")
+                            }
                             let id = registered.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
                             for alias in ["shared-champion", "writer-\(writer)"] {
-                                let promoted = try CLIRunner.run(["promote", alias, id, "--registry", root.path, "--actor", "writer-\(writer)"])
-                                guard promoted.status == 0 else { throw RegistryError(.io, "promote failed: \(promoted.stderr)") }
+                                let promoted = try CLIRunner.run([
+                                    "promote", alias, id, "--registry", root.path, "--actor", "writer-\(writer)",
+                                ])
+                                guard promoted.status == 0 else {
+                                    throw RegistryError(.io, "promote failed: \(promoted.stderr)")
+                                }
                                 promotions.append("\(alias) \(id)")
                             }
                         }

@@ -4,24 +4,28 @@ import RegistryTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Regressions for problems found in review: each would have lost or exposed a user's data.
 @Suite struct ReviewRegressionTests {
     #if DEBUG
-    @Test func moveModeKeepsTheSourcesWhenTheAuditEventCannotBeWritten() throws {
-        try withTemporaryDirectory { temp in
-            let bundle = try BundleFixture.write(["w.bin": [1, 2, 3]], to: temp.appendingPathComponent("bundle"))
-            let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
-            let token = FaultInjector.shared.inject(.fsync, errno: EIO, under: registry.layout.auditPath + "/")
-            defer { FaultInjector.shared.remove(token) }
-            #expect(registryErrorCode { try registry.register(directory: bundle, metadata: ArtifactMetadata(name: "m"), options: .init(mode: .move)) } == .io)
-            #expect(FileManager.default.fileExists(atPath: bundle.appendingPathComponent("w.bin").path))
+        @Test func moveModeKeepsTheSourcesWhenTheAuditEventCannotBeWritten() throws {
+            try withTemporaryDirectory { temp in
+                let bundle = try BundleFixture.write(["w.bin": [1, 2, 3]], to: temp.appendingPathComponent("bundle"))
+                let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
+                let token = FaultInjector.shared.inject(.fsync, errno: EIO, under: registry.layout.auditPath + "/")
+                defer { FaultInjector.shared.remove(token) }
+                #expect(
+                    registryErrorCode {
+                        try registry.register(
+                            directory: bundle, metadata: ArtifactMetadata(name: "m"), options: .init(mode: .move))
+                    } == .io)
+                #expect(FileManager.default.fileExists(atPath: bundle.appendingPathComponent("w.bin").path))
+            }
         }
-    }
     #endif
 
     @Test func aFailedHardlinkRegistrationGivesTheSourceItsPermissionsBack() throws {
@@ -36,9 +40,12 @@ import Darwin
                 .init(source: URL(fileURLWithPath: source), path: "w.bin"),
                 .init(source: temp.appendingPathComponent("missing.bin"), path: "missing.bin"),
             ]
-            #expect(registryErrorCode {
-                try registry.register(files: files, metadata: ArtifactMetadata(name: "m"), options: .init(mode: .hardlink, maxConcurrency: 1))
-            } == .notFound)
+            #expect(
+                registryErrorCode {
+                    try registry.register(
+                        files: files, metadata: ArtifactMetadata(name: "m"),
+                        options: .init(mode: .hardlink, maxConcurrency: 1))
+                } == .notFound)
             let mode = try FileManager.default.attributesOfItem(atPath: source)[.posixPermissions] as? Int
             #expect(mode == 0o640)
         }
@@ -49,9 +56,14 @@ import Darwin
             try BundleFixture.write(["real.bin": [7, 7]], to: temp.appendingPathComponent("elsewhere"))
             let bundle = temp.appendingPathComponent("bundle")
             try FileManager.default.createDirectory(at: bundle, withIntermediateDirectories: true)
-            try FileManager.default.createSymbolicLink(atPath: bundle.appendingPathComponent("w.bin").path, withDestinationPath: temp.appendingPathComponent("elsewhere/real.bin").path)
+            try FileManager.default.createSymbolicLink(
+                atPath: bundle.appendingPathComponent("w.bin").path,
+                withDestinationPath: temp.appendingPathComponent("elsewhere/real.bin").path)
             let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
-            let artifact = try registry.register(directory: bundle, metadata: ArtifactMetadata(name: "m"), options: .init(mode: .hardlink, followSymlinks: true)).artifact
+            let artifact = try registry.register(
+                directory: bundle, metadata: ArtifactMetadata(name: "m"),
+                options: .init(mode: .hardlink, followSymlinks: true)
+            ).artifact
             #expect(Array(try Data(contentsOf: try #require(artifact.url(for: "w.bin")))) == [7, 7])
             #expect(try registry.verify(artifact.id).isClean)
         }
@@ -63,9 +75,12 @@ import Darwin
             let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
             let artifact = try registry.register(directory: bundle, metadata: ArtifactMetadata(name: "m")).artifact
             let published = try #require(artifact.url(for: "w.bin"))
-            #expect(registryErrorCode {
-                try registry.register(files: [.init(source: published, path: "w.bin")], metadata: ArtifactMetadata(name: "other"), options: .init(mode: .move))
-            } == .invalidArgument)
+            #expect(
+                registryErrorCode {
+                    try registry.register(
+                        files: [.init(source: published, path: "w.bin")], metadata: ArtifactMetadata(name: "other"),
+                        options: .init(mode: .move))
+                } == .invalidArgument)
             #expect(try registry.verify(artifact.id).isClean)
         }
     }
@@ -79,7 +94,9 @@ import Darwin
             var rule = PromotionPolicy.Rule(aliases: "*")
             rule.metrics = ["accuracy": .init(minimum: 0.9)]
             try registry.setPromotionPolicy(PromotionPolicy(rules: [rule]))
-            let id = try registry.register(directory: bundle, metadata: ArtifactMetadata(name: "m"), options: .init(mode: .hardlink)).artifact.id
+            let id = try registry.register(
+                directory: bundle, metadata: ArtifactMetadata(name: "m"), options: .init(mode: .hardlink)
+            ).artifact.id
             // The user rewrites their (shared) evaluation card in place to claim a better score.
             let card = bundle.appendingPathComponent("evaluation-card.json").path
             try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: card)
@@ -102,7 +119,9 @@ import Darwin
             try FileManager.default.copyItem(at: artifact.directory, to: copy)
             try FileManager.default.removeItem(at: copy.appendingPathComponent("w.bin"))
             try #require(mkfifo(copy.appendingPathComponent("w.bin").path, 0o644) == 0)
-            #expect(registryErrorCode { try registry.artifacts.identify(directory: copy, verifyFiles: true) } == .invalidPath)
+            #expect(
+                registryErrorCode { try registry.artifacts.identify(directory: copy, verifyFiles: true) }
+                    == .invalidPath)
         }
     }
 
@@ -110,7 +129,8 @@ import Darwin
         try withTemporaryDirectory { temp in
             let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
             let link = temp.appendingPathComponent("innocent")
-            try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: registry.layout.artifactsPath)
+            try FileManager.default.createSymbolicLink(
+                atPath: link.path, withDestinationPath: registry.layout.artifactsPath)
             #expect(registryErrorCode { try KeyFiles.generateKeyPair(at: link.path + "/key") } == .invalidArgument)
             try KeyFiles.generateKeyPair(at: temp.path + "/key")
             #expect(registryErrorCode { try KeyFiles.generateKeyPair(at: temp.path + "/key") } == .alreadyExists)
@@ -118,15 +138,17 @@ import Darwin
     }
 
     #if DEBUG
-    @Test func aPolicyWhoseEventCannotBeWrittenIsRolledBack() throws {
-        try withTemporaryDirectory { temp in
-            let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
-            let token = FaultInjector.shared.inject(.fsync, errno: EIO, under: registry.layout.auditPath + "/")
-            defer { FaultInjector.shared.remove(token) }
-            #expect(registryErrorCode { try registry.setPromotionPolicy(PromotionPolicy(rules: [.init(aliases: "*")])) } == .io)
-            FaultInjector.shared.remove(token)
-            #expect(try registry.promotionPolicy().rules.isEmpty)
+        @Test func aPolicyWhoseEventCannotBeWrittenIsRolledBack() throws {
+            try withTemporaryDirectory { temp in
+                let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
+                let token = FaultInjector.shared.inject(.fsync, errno: EIO, under: registry.layout.auditPath + "/")
+                defer { FaultInjector.shared.remove(token) }
+                #expect(
+                    registryErrorCode { try registry.setPromotionPolicy(PromotionPolicy(rules: [.init(aliases: "*")])) }
+                        == .io)
+                FaultInjector.shared.remove(token)
+                #expect(try registry.promotionPolicy().rules.isEmpty)
+            }
         }
-    }
     #endif
 }

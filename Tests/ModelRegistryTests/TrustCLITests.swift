@@ -17,7 +17,8 @@ import Testing
             try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
             _ = try run(["init", "--registry", registry])
             let bundle = try BundleFixture.write(BundleFixture.standard, to: temp.appendingPathComponent("bundle"))
-            let id = try run(["register", bundle.path, "--registry", registry]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let id = try run(["register", bundle.path, "--registry", registry]).stdout.trimmingCharacters(
+                in: .whitespacesAndNewlines)
 
             let keygen = try run(["keygen", keys + "/release"])
             #expect(keygen.status == 0, "\(keygen.stderr)")
@@ -39,13 +40,20 @@ import Testing
 
             // Signed approvals: a policy that requires one refuses without, accepts with.
             let policy = temp.appendingPathComponent("policy.json")
-            try Data(#"{"rules":[{"aliases":"*","requireSignedApproval":true}],"schemaVersion":1}"#.utf8).write(to: policy)
+            try Data(#"{"rules":[{"aliases":"*","requireSignedApproval":true}],"schemaVersion":1}"#.utf8).write(
+                to: policy)
             #expect(try run(["policy", "set", policy.path, "--registry", registry]).status == 0)
-            #expect(try run(["promote", "champion", id, "--registry", registry, "--trust", trust]).stderr.contains("signed approval"))
+            #expect(
+                try run(["promote", "champion", id, "--registry", registry, "--trust", trust]).stderr.contains(
+                    "signed approval"))
             let approval = temp.appendingPathComponent("approval.json").path
-            let approve = try run(["approve", "champion", id, "--approval", "CHG-42", "--key", keys + "/release", "--out", approval])
+            let approve = try run([
+                "approve", "champion", id, "--approval", "CHG-42", "--key", keys + "/release", "--out", approval,
+            ])
             #expect(approve.status == 0, "\(approve.stderr)")
-            let promoted = try run(["promote", "champion", id, "--approval-file", approval, "--registry", registry, "--trust", trust])
+            let promoted = try run([
+                "promote", "champion", id, "--approval-file", approval, "--registry", registry, "--trust", trust,
+            ])
             #expect(promoted.status == 0, "\(promoted.stderr)")
         }
     }
@@ -55,9 +63,13 @@ import Testing
             let registry = temp.appendingPathComponent("reg").path
             _ = try run(["init", "--registry", registry])
             let bundle = try BundleFixture.write(BundleFixture.standard, to: temp.appendingPathComponent("bundle"))
-            let id = try run(["register", bundle.path, "--registry", registry]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let id = try run(["register", bundle.path, "--registry", registry]).stdout.trimmingCharacters(
+                in: .whitespacesAndNewlines)
             let policy = temp.appendingPathComponent("policy.json")
-            try Data(#"{"rules":[{"aliases":"*-champion","requireApproval":true,"metrics":{"accuracy":{"minimum":0.95}}}],"schemaVersion":1}"#.utf8).write(to: policy)
+            try Data(
+                #"{"rules":[{"aliases":"*-champion","requireApproval":true,"metrics":{"accuracy":{"minimum":0.95}}}],"schemaVersion":1}"#
+                    .utf8
+            ).write(to: policy)
             #expect(try run(["policy", "set", policy.path, "--registry", registry]).status == 0)
             #expect(try run(["policy", "show", "--registry", registry]).stdout.contains("*-champion"))
             let check = try run(["policy", "check", "document-classifier-champion", id, "--registry", registry])
@@ -71,7 +83,8 @@ import Testing
             #expect(try run(["state", "show", id, "--registry", registry]).stdout == "revoked\n")
             #expect(try run(["resolve", "canary", "--registry", registry]).stderr.contains("revoked"))
             #expect(try run(["resolve", "canary", "--allow-revoked", "--registry", registry]).stdout == id + "\n")
-            #expect(try run(["state", "set", id, "shiny", "--registry", registry]).stderr.contains("not a lifecycle state"))
+            #expect(
+                try run(["state", "set", id, "shiny", "--registry", registry]).stderr.contains("not a lifecycle state"))
         }
     }
 
@@ -132,7 +145,8 @@ import Testing
             // Rollback is the emergency lever: the promotion's signature requirement does not gate it, with or
             // without a trust directory.
             let untrusted = try run(
-                ["rollback", "champion", "--registry", registry], environment: ["HOME": temp.path, "MODELREG_TRUST": ""])
+                ["rollback", "champion", "--registry", registry],
+                environment: ["HOME": temp.path, "MODELREG_TRUST": ""])
             #expect(untrusted.status == 0, "\(untrusted.stderr)")
             #expect(try run(["resolve", "champion", "--registry", registry]).stdout == ids[0] + "\n")
             let viaEnvironment = try run(

@@ -12,7 +12,8 @@ private struct WritePathFixture {
         try withTemporaryDirectory { temp in
             let configuration = Registry.Configuration(
                 actor: "tester", clock: { Date(timeIntervalSince1970: 1_795_441_020) })
-            let registry = try Registry.create(at: temp.appendingPathComponent("registry"), configuration: configuration)
+            let registry = try Registry.create(
+                at: temp.appendingPathComponent("registry"), configuration: configuration)
             try body(WritePathFixture(registry: registry, temp: temp))
         }
     }

@@ -29,9 +29,11 @@ private final class RegistryBox: @unchecked Sendable {
                 guard change.alias == "champion", let registry = box.registry else { return }
                 try registry.promote("shadow", to: change.target)
             })
-            let registry = try Registry.create(at: temp.appendingPathComponent("registry"), configuration: configuration)
+            let registry = try Registry.create(
+                at: temp.appendingPathComponent("registry"), configuration: configuration)
             box.registry = registry
-            let id = try registry.register(directory: Self.bundle("a", in: temp), metadata: ArtifactMetadata(name: "a")).artifact.id
+            let id = try registry.register(directory: Self.bundle("a", in: temp), metadata: ArtifactMetadata(name: "a"))
+                .artifact.id
 
             let error = try #require(throws: RegistryError.self) { try registry.promote("champion", to: id) }
             #expect(error.code == .reentrantWrite)
@@ -55,7 +57,8 @@ private final class RegistryBox: @unchecked Sendable {
                     _ = release.wait(timeout: .now() + 20)
                 }))
             let impatient = try Registry.open(at: root, configuration: .init(lockTimeout: .milliseconds(200)))
-            let a = try slow.register(directory: Self.bundle("a", in: temp), metadata: ArtifactMetadata(name: "a")).artifact.id
+            let a = try slow.register(directory: Self.bundle("a", in: temp), metadata: ArtifactMetadata(name: "a"))
+                .artifact.id
 
             let done = DispatchSemaphore(value: 0)
             let outcome = RegistryBox()

@@ -4,9 +4,9 @@ import RegistryTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 @Suite struct FileSystemTests {
@@ -23,40 +23,41 @@ import Darwin
     }
 
     #if DEBUG
-    @Test(arguments: [SystemCall.write, .fsync, .rename])
-    func aFailedAtomicReplaceKeepsTheOldContentAndRemovesTheTempFile(call: SystemCall) throws {
-        try withTemporaryDirectory { temp in
-            let path = temp.path + "/record.json"
-            try FileSystem.atomicReplace(path, contents: Array("old".utf8))
-            let token = FaultInjector.shared.inject(call, errno: EIO, under: temp.path + "/")
-            defer { FaultInjector.shared.remove(token) }
-            #expect(registryErrorCode { try FileSystem.atomicReplace(path, contents: Array("new".utf8)) } == .io)
-            #expect(try read(path) == Array("old".utf8))
-            #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path) == ["record.json"])
-        }
-    }
-
-    @Test func aFailedFsyncIsNeverReportedAsSuccess() throws {
-        try withTemporaryDirectory { temp in
-            let token = FaultInjector.shared.inject(.fsync, errno: EIO, under: temp.path + "/", times: 1)
-            defer { FaultInjector.shared.remove(token) }
-            #expect(registryErrorCode { try FileSystem.append(temp.path + "/log", record: Array("x\n".utf8)) } == .io)
-        }
-    }
-
-    @Test func faultsAreScopedToTheirPathPrefix() throws {
-        try withTemporaryDirectory { temp in
-            let token = FaultInjector.shared.inject(.write, errno: ENOSPC, under: temp.path + "/full/")
-            defer { FaultInjector.shared.remove(token) }
-            try FileSystem.atomicReplace(temp.path + "/fine", contents: [1])
-            try FileSystem.makeDirectory(temp.path + "/full")
-            let error = try #require(throws: RegistryError.self) {
-                try FileSystem.atomicReplace(temp.path + "/full/x", contents: [1])
+        @Test(arguments: [SystemCall.write, .fsync, .rename])
+        func aFailedAtomicReplaceKeepsTheOldContentAndRemovesTheTempFile(call: SystemCall) throws {
+            try withTemporaryDirectory { temp in
+                let path = temp.path + "/record.json"
+                try FileSystem.atomicReplace(path, contents: Array("old".utf8))
+                let token = FaultInjector.shared.inject(call, errno: EIO, under: temp.path + "/")
+                defer { FaultInjector.shared.remove(token) }
+                #expect(registryErrorCode { try FileSystem.atomicReplace(path, contents: Array("new".utf8)) } == .io)
+                #expect(try read(path) == Array("old".utf8))
+                #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path) == ["record.json"])
             }
-            #expect(error.code == .noSpace && error.message.contains("no space left"))
-            #expect(error.message.contains(temp.path + "/full/"))
         }
-    }
+
+        @Test func aFailedFsyncIsNeverReportedAsSuccess() throws {
+            try withTemporaryDirectory { temp in
+                let token = FaultInjector.shared.inject(.fsync, errno: EIO, under: temp.path + "/", times: 1)
+                defer { FaultInjector.shared.remove(token) }
+                #expect(
+                    registryErrorCode { try FileSystem.append(temp.path + "/log", record: Array("x\n".utf8)) } == .io)
+            }
+        }
+
+        @Test func faultsAreScopedToTheirPathPrefix() throws {
+            try withTemporaryDirectory { temp in
+                let token = FaultInjector.shared.inject(.write, errno: ENOSPC, under: temp.path + "/full/")
+                defer { FaultInjector.shared.remove(token) }
+                try FileSystem.atomicReplace(temp.path + "/fine", contents: [1])
+                try FileSystem.makeDirectory(temp.path + "/full")
+                let error = try #require(throws: RegistryError.self) {
+                    try FileSystem.atomicReplace(temp.path + "/full/x", contents: [1])
+                }
+                #expect(error.code == .noSpace && error.message.contains("no space left"))
+                #expect(error.message.contains(temp.path + "/full/"))
+            }
+        }
     #endif
 
     @Test func appendAddsCompleteRecordsInOrder() throws {
@@ -107,7 +108,8 @@ import Darwin
     @Test func publishedDocumentsAreNotReadThroughSymbolicLinks() throws {
         try withTemporaryDirectory { temp in
             try FileSystem.createFile(temp.path + "/real", contents: [1])
-            try FileManager.default.createSymbolicLink(atPath: temp.path + "/link", withDestinationPath: temp.path + "/real")
+            try FileManager.default.createSymbolicLink(
+                atPath: temp.path + "/link", withDestinationPath: temp.path + "/real")
             #expect(registryErrorCode { try FileSystem.readDocument(temp.path + "/link") } == .symlinkRefused)
         }
     }

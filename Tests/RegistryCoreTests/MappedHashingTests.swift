@@ -5,9 +5,9 @@ import RegistryTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Hashing straight out of memory mappings: the same digests as reading, and a file that shrinks meanwhile
@@ -38,49 +38,52 @@ import Darwin
     }
 
     #if DEBUG
-    @Test func aFileThatCannotBeMappedIsReadInstead() throws {
-        try withTemporaryDirectory { temp in
-            let (path, bytes) = try writeRandomFile(temp, "weights.bin", size: 2 * Self.window + 3)
-            let token = FaultInjector.shared.inject(.mmap, errno: ENODEV, under: path)
-            defer { FaultInjector.shared.remove(token) }
-            #expect(try StreamingHasher.hashFile(path, algorithm: SHA256Algorithm()).digest == SHA256Algorithm().hash(bytes))
-        }
-    }
-
-    @Test(arguments: [0, Self.window + 4096])
-    func aFileTruncatedWhileBeingHashedFailsWithFileChanged(truncatedTo length: Int) throws {
-        try withTemporaryDirectory { temp in
-            let (path, _) = try writeRandomFile(temp, "weights.bin", size: 3 * Self.window)
-            // Truncate just before the second window is mapped: its pages then lie past the end of the file.
-            let token = FaultInjector.shared.perform({ _ = truncate(path, off_t(length)) }, before: .mmap, under: path, after: 1)
-            defer { FaultInjector.shared.remove(token) }
-            let error = try #require(throws: RegistryError.self) {
-                try StreamingHasher.hashFile(path, algorithm: SHA256Algorithm())
+        @Test func aFileThatCannotBeMappedIsReadInstead() throws {
+            try withTemporaryDirectory { temp in
+                let (path, bytes) = try writeRandomFile(temp, "weights.bin", size: 2 * Self.window + 3)
+                let token = FaultInjector.shared.inject(.mmap, errno: ENODEV, under: path)
+                defer { FaultInjector.shared.remove(token) }
+                #expect(
+                    try StreamingHasher.hashFile(path, algorithm: SHA256Algorithm()).digest
+                        == SHA256Algorithm().hash(bytes))
             }
-            #expect(error.code == .fileChanged)
-            #expect(error.path == path)
-            #expect(error.message.contains("truncated"))
         }
-    }
 
-    @Test func aFileThatGrowsWhileBeingHashedFailsWithFileChanged() throws {
-        try withTemporaryDirectory { temp in
-            let (path, _) = try writeRandomFile(temp, "weights.bin", size: 2 * Self.window)
-            let token = FaultInjector.shared.perform(
-                {
-                    guard let handle = FileHandle(forWritingAtPath: path) else { return }
-                    handle.seekToEndOfFile()
-                    handle.write(Data([1, 2, 3]))
-                    try? handle.close()
-                }, before: .mmap, under: path, after: 1)
-            defer { FaultInjector.shared.remove(token) }
-            let error = try #require(throws: RegistryError.self) {
-                try StreamingHasher.hashFile(path, algorithm: SHA256Algorithm())
+        @Test(arguments: [0, Self.window + 4096])
+        func aFileTruncatedWhileBeingHashedFailsWithFileChanged(truncatedTo length: Int) throws {
+            try withTemporaryDirectory { temp in
+                let (path, _) = try writeRandomFile(temp, "weights.bin", size: 3 * Self.window)
+                // Truncate just before the second window is mapped: its pages then lie past the end of the file.
+                let token = FaultInjector.shared.perform(
+                    { _ = truncate(path, off_t(length)) }, before: .mmap, under: path, after: 1)
+                defer { FaultInjector.shared.remove(token) }
+                let error = try #require(throws: RegistryError.self) {
+                    try StreamingHasher.hashFile(path, algorithm: SHA256Algorithm())
+                }
+                #expect(error.code == .fileChanged)
+                #expect(error.path == path)
+                #expect(error.message.contains("truncated"))
             }
-            #expect(error.code == .fileChanged)
-            #expect(error.message.contains("changed (from \(2 * Self.window) to \(2 * Self.window + 3) bytes)"))
         }
-    }
+
+        @Test func aFileThatGrowsWhileBeingHashedFailsWithFileChanged() throws {
+            try withTemporaryDirectory { temp in
+                let (path, _) = try writeRandomFile(temp, "weights.bin", size: 2 * Self.window)
+                let token = FaultInjector.shared.perform(
+                    {
+                        guard let handle = FileHandle(forWritingAtPath: path) else { return }
+                        handle.seekToEndOfFile()
+                        handle.write(Data([1, 2, 3]))
+                        try? handle.close()
+                    }, before: .mmap, under: path, after: 1)
+                defer { FaultInjector.shared.remove(token) }
+                let error = try #require(throws: RegistryError.self) {
+                    try StreamingHasher.hashFile(path, algorithm: SHA256Algorithm())
+                }
+                #expect(error.code == .fileChanged)
+                #expect(error.message.contains("changed (from \(2 * Self.window) to \(2 * Self.window + 3) bytes)"))
+            }
+        }
     #endif
 
     /// The guard itself, without the streaming layer: a mapping whose file was emptied faults, the fault is
@@ -136,12 +139,15 @@ import Darwin
                     if index % 2 == 1 {
                         var state = SHA256State()
                         let outcome = state.updateMapped(mapping)
-                        results.set(index, [outcome, state.finalize() == SHA256Algorithm().hash(bytes) ? .hashed : .faulted])
+                        results.set(
+                            index, [outcome, state.finalize() == SHA256Algorithm().hash(bytes) ? .hashed : .faulted])
                     } else {
-                        results.set(index, (0..<200).map { _ in
-                            var doomed = SHA256State()
-                            return doomed.updateMapped(mapping)
-                        })
+                        results.set(
+                            index,
+                            (0..<200).map { _ in
+                                var doomed = SHA256State()
+                                return doomed.updateMapped(mapping)
+                            })
                     }
                 }.start()
             }
@@ -198,7 +204,7 @@ import Darwin
         #expect(!outcome.wasKilled && outcome.status == 0, "\(outcome)")
         #expect(outcome.stdout.contains("read instead of mapping: digest ok"))
         #if DEBUG
-        #expect(outcome.stdout.contains("truncated file: fileChanged"))
+            #expect(outcome.stdout.contains("truncated file: fileChanged"))
         #endif
     }
 }

@@ -7,7 +7,10 @@ import Testing
     @Test func createMakesEveryDirectoryAndTheFormatMarker() throws {
         try withTemporaryDirectory { temp in
             let layout = try RegistryLayout.create(at: temp.appendingPathComponent("r"))
-            for path in [layout.artifactsPath, layout.aliasesPath, layout.auditPath, layout.indexesPath, layout.locksPath, layout.stagingPath] {
+            for path in [
+                layout.artifactsPath, layout.aliasesPath, layout.auditPath, layout.indexesPath, layout.locksPath,
+                layout.stagingPath,
+            ] {
                 #expect(FileManager.default.fileExists(atPath: path), "\(path)")
             }
             let marker = try Data(contentsOf: URL(fileURLWithPath: layout.formatFilePath))

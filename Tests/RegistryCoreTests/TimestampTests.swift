@@ -15,7 +15,10 @@ import Testing
 
     @Test func parsesOffsetsAndRefusesGarbage() {
         #expect(Timestamp.parse("2026-11-23T14:37:00+01:00") == Date(timeIntervalSince1970: 1_795_441_020))
-        for bad in ["", "2026-11-23", "2026-13-01T00:00:00Z", "2026-11-23T13:37:00", "2026-11-23 13:37:00Z", "2026-11-23T13:37:00.Z"] {
+        for bad in [
+            "", "2026-11-23", "2026-13-01T00:00:00Z", "2026-11-23T13:37:00", "2026-11-23 13:37:00Z",
+            "2026-11-23T13:37:00.Z",
+        ] {
             #expect(Timestamp.parse(bad) == nil, "\(bad)")
         }
     }
@@ -26,7 +29,9 @@ import Testing
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        let expected = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!, parts.second!)
+        let expected = String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d", parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!,
+            parts.second!)
         #expect(Timestamp.format(date)?.hasPrefix(expected) == true)
     }
 }

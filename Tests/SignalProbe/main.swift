@@ -7,9 +7,9 @@ import RegistryCore
 import RegistryTestSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 nonisolated(unsafe) var previousHandlerRuns: Int32 = 0
@@ -80,13 +80,13 @@ case "replaced-handler":
     else { fail("hashing without the guard gave a wrong digest") }
     print("read instead of mapping: digest ok")
     #if DEBUG
-    FaultInjector.shared.perform({ _ = truncate(path, 4096) }, before: .read, under: path, after: 2)
-    do {
-        _ = try StreamingHasher.hashFile(path, algorithm: SHA256Algorithm())
-        print("truncated file hashed without an error")
-    } catch let error as RegistryError {
-        print("truncated file: \(error.code)")
-    }
+        FaultInjector.shared.perform({ _ = truncate(path, 4096) }, before: .read, under: path, after: 2)
+        do {
+            _ = try StreamingHasher.hashFile(path, algorithm: SHA256Algorithm())
+            print("truncated file hashed without an error")
+        } catch let error as RegistryError {
+            print("truncated file: \(error.code)")
+        }
     #endif
 
 default:

@@ -5,11 +5,15 @@ import Testing
 
 @Suite struct ArtifactVerifierTests {
     /// Runs `body` with a registry holding one artifact of the standard bundle.
-    private func withArtifact(mode: FileArtifactStore.IngestMode = .copy, _ body: (Registry, Artifact, URL) throws -> Void) throws {
+    private func withArtifact(
+        mode: FileArtifactStore.IngestMode = .copy, _ body: (Registry, Artifact, URL) throws -> Void
+    ) throws {
         try withTemporaryDirectory { temp in
             let bundle = try BundleFixture.write(BundleFixture.standard, to: temp.appendingPathComponent("bundle"))
             let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
-            let artifact = try registry.register(directory: bundle, metadata: ArtifactMetadata(name: "m"), options: .init(mode: mode)).artifact
+            let artifact = try registry.register(
+                directory: bundle, metadata: ArtifactMetadata(name: "m"), options: .init(mode: mode)
+            ).artifact
             try body(registry, artifact, bundle)
         }
     }
@@ -39,8 +43,12 @@ import Testing
             try Data("x".utf8).write(to: artifact.directory.appendingPathComponent("tokenizer/smuggled.txt"))
             let quick = try registry.verify(artifact.id, depth: .quick)
             #expect(Set(quick.findings.map(\.kind)) == [.sizeMismatch, .missingFile, .unlistedFile])
-            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: try #require(artifact.url(for: "evaluation-card.json")).path)
-            #expect(try registry.verify(artifact.id, depth: .quick).findings.contains { $0.kind == .writableFile && $0.path == "evaluation-card.json" })
+            try FileManager.default.setAttributes(
+                [.posixPermissions: 0o644], ofItemAtPath: try #require(artifact.url(for: "evaluation-card.json")).path)
+            #expect(
+                try registry.verify(artifact.id, depth: .quick).findings.contains {
+                    $0.kind == .writableFile && $0.path == "evaluation-card.json"
+                })
             let full = try registry.verify(artifact.id, depth: .full)
             #expect(full.findings.contains { $0.kind == .digestMismatch && $0.path == "weights.bin" })
             #expect(full.findings.contains { $0.kind == .sizeMismatch && $0.path == "lineage.json" })
@@ -53,7 +61,8 @@ import Testing
         try withArtifact { registry, artifact, _ in
             let manifest = artifact.directory.appendingPathComponent("manifest.json")
             try tamper(manifest) { bytes in
-                let text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"name\":\"m\"", with: "\"name\":\"n\"")
+                let text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(
+                    of: "\"name\":\"m\"", with: "\"name\":\"n\"")
                 bytes = Array(text.utf8)
             }
             let report = try registry.verify(artifact.id, depth: .quick)
@@ -93,7 +102,8 @@ import Testing
             try registry.sign(artifact.id, with: alice)
             try registry.sign(artifact.id, with: mallory)
             #expect(try registry.artifacts.identify(directory: artifact.directory, verifyFiles: true) == artifact.id)
-            let report = try ArtifactVerifier(store: registry.artifacts, trust: TrustStore(verifiers: [alice])).verify(artifact.id, depth: .trust)
+            let report = try ArtifactVerifier(store: registry.artifacts, trust: TrustStore(verifiers: [alice])).verify(
+                artifact.id, depth: .trust)
             #expect(report.trustedSigners == [alice.keyID])
             #expect(report.findings.map(\.kind) == [.badSignature])
             #expect(report.findings.first?.message.contains("not trusted") == true)
@@ -112,15 +122,18 @@ import Testing
             let moved = SignatureFile(artifact: other, signature: file.signature)
             try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path.path)
             try Data(moved.fileBytes()).write(to: path)
-            var report = try ArtifactVerifier(store: registry.artifacts, trust: TrustStore(verifiers: [alice])).verify(artifact.id, depth: .trust)
+            var report = try ArtifactVerifier(store: registry.artifacts, trust: TrustStore(verifiers: [alice])).verify(
+                artifact.id, depth: .trust)
             #expect(report.findings.first?.message.contains("signs \(other)") == true)
             var forged = file.signature
             forged.bytes[0] ^= 1
             try Data(SignatureFile(artifact: artifact.id, signature: forged).fileBytes()).write(to: path)
-            report = try ArtifactVerifier(store: registry.artifacts, trust: TrustStore(verifiers: [alice])).verify(artifact.id, depth: .trust)
+            report = try ArtifactVerifier(store: registry.artifacts, trust: TrustStore(verifiers: [alice])).verify(
+                artifact.id, depth: .trust)
             #expect(report.findings.first?.message.contains("does not verify") == true)
             try Data("{".utf8).write(to: path)
-            report = try ArtifactVerifier(store: registry.artifacts, trust: TrustStore(verifiers: [alice])).verify(artifact.id, depth: .trust)
+            report = try ArtifactVerifier(store: registry.artifacts, trust: TrustStore(verifiers: [alice])).verify(
+                artifact.id, depth: .trust)
             #expect(report.findings.map(\.kind) == [.badSignature] && report.trustedSigners.isEmpty)
         }
     }
@@ -129,7 +142,8 @@ import Testing
         try withTemporaryDirectory { temp in
             let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
             for index in 0..<3 {
-                let bundle = try BundleFixture.write(["w.bin": [UInt8(index)]], to: temp.appendingPathComponent("b\(index)"))
+                let bundle = try BundleFixture.write(
+                    ["w.bin": [UInt8(index)]], to: temp.appendingPathComponent("b\(index)"))
                 _ = try registry.register(directory: bundle, metadata: ArtifactMetadata(name: "m"))
             }
             let seen = ProgressLog()

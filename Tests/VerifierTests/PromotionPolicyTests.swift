@@ -10,7 +10,10 @@ import Testing
         let temp: URL
         let alice = FakeSigner(name: "alice")
 
-        func register(_ name: String, contract: String? = BundleFixture.contract(), card: String? = BundleFixture.evaluationCard(["accuracy": 0.9])) throws -> ArtifactID {
+        func register(
+            _ name: String, contract: String? = BundleFixture.contract(),
+            card: String? = BundleFixture.evaluationCard(["accuracy": 0.9])
+        ) throws -> ArtifactID {
             var files: [String: [UInt8]] = ["weights.bin": Array(name.utf8)]
             if let contract { files["contract.json"] = Array(contract.utf8) }
             if let card { files["evaluation-card.json"] = Array(card.utf8) }
@@ -19,7 +22,9 @@ import Testing
         }
 
         /// Promotes and returns the refusal, checking that the alias did not move.
-        func refusal(_ target: ArtifactID, approval: String? = "CHG-1", sourceLocation: SourceLocation = #_sourceLocation) throws -> RegistryError {
+        func refusal(
+            _ target: ArtifactID, approval: String? = "CHG-1", sourceLocation: SourceLocation = #_sourceLocation
+        ) throws -> RegistryError {
             let before = try? registry.resolve("champion", allowRevoked: true)
             let error = try #require(throws: RegistryError.self, sourceLocation: sourceLocation) {
                 try registry.promote("champion", to: target, approval: approval)
@@ -34,7 +39,8 @@ import Testing
         try withTemporaryDirectory { temp in
             let alice = FakeSigner(name: "alice")
             let registry = try Registry.create(
-                at: temp.appendingPathComponent("registry"), configuration: .init(trust: TrustStore(verifiers: [alice])))
+                at: temp.appendingPathComponent("registry"), configuration: .init(trust: TrustStore(verifiers: [alice]))
+            )
             try registry.setPromotionPolicy(PromotionPolicy(rules: [rule]))
             try body(Fixture(registry: registry, temp: temp))
         }
@@ -59,22 +65,32 @@ import Testing
             let other = try f.register("b")
             #expect(try f.refusal(id).message.contains("a signed approval"))
             func attempt(_ approval: SignedApproval) throws -> RegistryError {
-                try #require(throws: RegistryError.self) { try f.registry.promote("champion", to: id, signedApproval: approval) }
+                try #require(throws: RegistryError.self) {
+                    try f.registry.promote("champion", to: id, signedApproval: approval)
+                }
             }
-            let forOther = try SignedApproval(alias: "champion", approval: "CHG-1", approver: "carol", artifact: other, signer: f.alice)
+            let forOther = try SignedApproval(
+                alias: "champion", approval: "CHG-1", approver: "carol", artifact: other, signer: f.alice)
             #expect(try attempt(forOther).message.contains("is for \(other)"))
-            let otherAlias = try SignedApproval(alias: "canary", approval: "CHG-1", approver: "carol", artifact: id, signer: f.alice)
+            let otherAlias = try SignedApproval(
+                alias: "canary", approval: "CHG-1", approver: "carol", artifact: id, signer: f.alice)
             #expect(try attempt(otherAlias).message.contains("is for alias 'canary'"))
-            let untrusted = try SignedApproval(alias: "champion", approval: "CHG-1", approver: "mallory", artifact: id, signer: FakeSigner(name: "mallory"))
+            let untrusted = try SignedApproval(
+                alias: "champion", approval: "CHG-1", approver: "mallory", artifact: id,
+                signer: FakeSigner(name: "mallory"))
             #expect(try attempt(untrusted).message.contains("not trusted"))
-            var forged = try SignedApproval(alias: "champion", approval: "CHG-1", approver: "carol", artifact: id, signer: f.alice)
+            var forged = try SignedApproval(
+                alias: "champion", approval: "CHG-1", approver: "carol", artifact: id, signer: f.alice)
             forged.reason = "edited after signing"
             #expect(try attempt(forged).message.contains("does not verify"))
-            let valid = try SignedApproval(alias: "champion", approval: "CHG-2", approver: "carol", artifact: id, reason: "release", signer: f.alice)
+            let valid = try SignedApproval(
+                alias: "champion", approval: "CHG-2", approver: "carol", artifact: id, reason: "release",
+                signer: f.alice)
             #expect(try SignedApproval(fileBytes: valid.fileBytes(), source: "approval.json") == valid)
             let update = try f.registry.promote("champion", to: id, signedApproval: valid)
             #expect(update.record.approval == "CHG-2")
-            #expect(update.event?.payload.objectValue?["signedApproval"]?.objectValue?["approver"]?.stringValue == "carol")
+            #expect(
+                update.event?.payload.objectValue?["signedApproval"]?.objectValue?["approver"]?.stringValue == "carol")
         }
     }
 
@@ -109,7 +125,8 @@ import Testing
         rule.requireContract = true
         try withFixture(rule) { f in
             #expect(try f.refusal(try f.register("none", contract: nil)).message.contains("has no contract.json"))
-            let broken = try f.register("broken", contract: #"{"task":"x","inputs":[],"outputs":[{"name":"y","dtype":"float99","shape":[1]}]}"#)
+            let broken = try f.register(
+                "broken", contract: #"{"task":"x","inputs":[],"outputs":[{"name":"y","dtype":"float99","shape":[1]}]}"#)
             let error = try f.refusal(broken)
             #expect(error.message.contains("contract.json is invalid") && error.message.contains("float99"))
         }
@@ -121,11 +138,13 @@ import Testing
         try withFixture(rule) { f in
             let current = try f.register("current")
             try f.registry.promote("champion", to: current)
-            let relabelled = try f.register("relabelled", contract: BundleFixture.contract(labels: ["receipt", "invoice"]))
+            let relabelled = try f.register(
+                "relabelled", contract: BundleFixture.contract(labels: ["receipt", "invoice"]))
             #expect(try f.refusal(relabelled).message.contains("labels change"))
             let fixedInput = try f.register("fixed", contract: BundleFixture.contract(inputDimension: "128"))
             #expect(try f.refusal(fixedInput).message.contains("dimension 1 accepts 128"))
-            let extended = try f.register("extended", contract: BundleFixture.contract(labels: ["invoice", "receipt", "letter"]))
+            let extended = try f.register(
+                "extended", contract: BundleFixture.contract(labels: ["invoice", "receipt", "letter"]))
             let error = try f.refusal(extended)  // three outputs instead of two: the logits shape changes
             #expect(error.message.contains("output 'logits' changes shape"))
         }
@@ -141,12 +160,18 @@ import Testing
             let weak = try f.register("weak", card: BundleFixture.evaluationCard(["accuracy": 0.8]))
             let error = try f.refusal(weak)
             // Both requirements are listed, not only the first.
-            #expect(error.message.contains("below the minimum 0.85") && error.message.contains("regresses from 0.92 to 0.8"))
+            #expect(
+                error.message.contains("below the minimum 0.85") && error.message.contains("regresses from 0.92 to 0.8")
+            )
             let slightly = try f.register("slightly", card: BundleFixture.evaluationCard(["accuracy": 0.915]))
             #expect(try f.registry.promote("champion", to: slightly).changed)  // within tolerance
             let noCard = try f.register("nocard", card: nil)
             #expect(try f.refusal(noCard).message.contains("has no evaluation-card.json"))
-            let nanCard = try f.register("nan", card: #"{"dataset":{"digest":"sha256:00","name":"d","split":"t"},"evaluatedAt":"2026-11-20T10:00:00Z","evaluatedBy":"x","metrics":{"accuracy":NaN}}"#)
+            let nanCard = try f.register(
+                "nan",
+                card:
+                    #"{"dataset":{"digest":"sha256:00","name":"d","split":"t"},"evaluatedAt":"2026-11-20T10:00:00Z","evaluatedBy":"x","metrics":{"accuracy":NaN}}"#
+            )
             #expect(try f.refusal(nanCard).message.contains("evaluation-card.json is invalid"))
         }
     }
@@ -172,7 +197,9 @@ import Testing
             try Data(#"{"rules":[{"aliases":"*","requireApproval":"yes"}],"schemaVersion":1}"#.utf8)
                 .write(to: URL(fileURLWithPath: f.registry.policyPath))
             let error = try f.refusal(id)
-            #expect(error.code == .invalidDocument && error.message.contains("policy.json") && error.message.contains("requireApproval"))
+            #expect(
+                error.code == .invalidDocument && error.message.contains("policy.json")
+                    && error.message.contains("requireApproval"))
         }
     }
 

@@ -19,13 +19,17 @@ enum AliasBenchmarks {
 
     /// A registry with two tiny artifacts, in the disk workspace.
     static func makeRegistry(_ context: BenchContext, _ label: String) throws -> (Registry, ArtifactID, ArtifactID) {
-        let root = URL(fileURLWithPath: context.disk.root).appendingPathComponent("\(label)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let root = URL(fileURLWithPath: context.disk.root).appendingPathComponent(
+            "\(label)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         let registry = try Registry.create(at: root.appendingPathComponent("registry"))
         var ids: [ArtifactID] = []
         for index in 0..<2 {
             let file = root.appendingPathComponent("w\(index).bin")
             try Data([UInt8(index)]).write(to: file)
-            ids.append(try registry.register(files: [.init(source: file, path: "w.bin")], metadata: ArtifactMetadata(name: "m\(index)")).artifact.id)
+            ids.append(
+                try registry.register(
+                    files: [.init(source: file, path: "w.bin")], metadata: ArtifactMetadata(name: "m\(index)")
+                ).artifact.id)
         }
         return (registry, ids[0], ids[1])
     }
@@ -37,12 +41,17 @@ enum AliasBenchmarks {
         var sink = 0
         let samples = try Harness.interleave(
             resolveName,
-            [Subject(name: "resolve ×\(count)", body: { _ in
-                for _ in 0..<count { sink &+= try registry.resolve("champion").artifact.digest.bytes.count }
-            })], runs: context.options.runs)
+            [
+                Subject(
+                    name: "resolve ×\(count)",
+                    body: { _ in
+                        for _ in 0..<count { sink &+= try registry.resolve("champion").artifact.digest.bytes.count }
+                    })
+            ], runs: context.options.runs)
         precondition(sink > 0)
         let perSecond = Double(count) / samples[0].median
-        let line = "resolve: \(Format.fixed(perSecond / 1000)) k/s median (\(Format.fixed(Double(count) / samples[0].p90 / 1000)) k/s p90 run); target ≥ 100 k/s: \(perSecond >= 100_000 ? "met" : "MISSED")"
+        let line =
+            "resolve: \(Format.fixed(perSecond / 1000)) k/s median (\(Format.fixed(Double(count) / samples[0].p90 / 1000)) k/s p90 run); target ≥ 100 k/s: \(perSecond >= 100_000 ? "met" : "MISSED")"
         Progress.say(line)
         context.note(line)
     }
@@ -91,7 +100,10 @@ enum AliasBenchmarks {
         for index in 0..<processes {
             let child = Process()
             child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-            child.arguments = [PromoteChild.command, registry.layout.rootPath, "writer-\(index)", String(promotions), first.description, second.description]
+            child.arguments = [
+                PromoteChild.command, registry.layout.rootPath, "writer-\(index)", String(promotions),
+                first.description, second.description,
+            ]
             try child.run()
             children.append(child)
         }
@@ -145,7 +157,8 @@ enum PromoteChild {
             return 64
         }
         do {
-            let registry = try Registry.open(at: URL(fileURLWithPath: arguments[0]), configuration: .init(lockTimeout: .seconds(300)))
+            let registry = try Registry.open(
+                at: URL(fileURLWithPath: arguments[0]), configuration: .init(lockTimeout: .seconds(300)))
             for index in 0..<count {
                 try registry.promote(arguments[1], to: index % 2 == 0 ? first : second, actor: arguments[1])
             }

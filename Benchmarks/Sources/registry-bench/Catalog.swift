@@ -52,7 +52,8 @@ enum Catalog {
                 summary: "4 processes × 500 promotions against one registry; target zero lost events, chain intact",
                 run: AliasBenchmarks.contention),
             Benchmark(
-                name: TrustBenchmarks.ed25519Name, summary: "Ed25519 sign/s and verify/s next to openssl speed; goal within 3×",
+                name: TrustBenchmarks.ed25519Name,
+                summary: "Ed25519 sign/s and verify/s next to openssl speed; goal within 3×",
                 run: TrustBenchmarks.ed25519),
             Benchmark(
                 name: TrustBenchmarks.verifyName,

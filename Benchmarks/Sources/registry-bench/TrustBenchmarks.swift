@@ -17,17 +17,22 @@ enum TrustBenchmarks {
         let samples = try Harness.interleave(
             ed25519Name,
             [
-                Subject(name: "sign ×\(count)", body: { _ in for _ in 0..<count { _ = try key.signature(for: message) } }),
-                Subject(name: "verify ×\(count)", body: { _ in
-                    for _ in 0..<count where key.publicKey.isValidSignature(signature, for: message) { valid += 1 }
-                }),
+                Subject(
+                    name: "sign ×\(count)", body: { _ in for _ in 0..<count { _ = try key.signature(for: message) } }),
+                Subject(
+                    name: "verify ×\(count)",
+                    body: { _ in
+                        for _ in 0..<count where key.publicKey.isValidSignature(signature, for: message) { valid += 1 }
+                    }),
             ], runs: context.options.runs)
         guard valid > 0 else { throw BenchError("ed25519 verification failed") }
         let signPerSecond = Double(count) / samples[0].median
         let verifyPerSecond = Double(count) / samples[1].median
-        var line = "ed25519: ours sign \(Format.fixed(signPerSecond))/s, verify \(Format.fixed(verifyPerSecond))/s (medians)"
+        var line =
+            "ed25519: ours sign \(Format.fixed(signPerSecond))/s, verify \(Format.fixed(verifyPerSecond))/s (medians)"
         if let (openSign, openVerify) = opensslSpeed() {
-            line += "; openssl speed sign \(Format.fixed(openSign))/s, verify \(Format.fixed(openVerify))/s; "
+            line +=
+                "; openssl speed sign \(Format.fixed(openSign))/s, verify \(Format.fixed(openVerify))/s; "
                 + "ratio openssl/ours sign \(Format.ratio(openSign / signPerSecond)), verify \(Format.ratio(openVerify / verifyPerSecond)); "
                 + "goal within 3×: \(openSign / signPerSecond <= 3 && openVerify / verifyPerSecond <= 3 ? "met" : "MISSED")"
         } else {
@@ -62,16 +67,20 @@ enum TrustBenchmarks {
         let registry = try Registry.create(at: root)
         // Hardlink: the artifact shares the model's inode, so no second GiB is written.
         let id = try registry.register(
-            files: [.init(source: URL(fileURLWithPath: path), path: "model.bin")], metadata: ArtifactMetadata(name: "big"),
-            options: .init(mode: .hardlink)).artifact.id
+            files: [.init(source: URL(fileURLWithPath: path), path: "model.bin")],
+            metadata: ArtifactMetadata(name: "big"),
+            options: .init(mode: .hardlink)
+        ).artifact.id
         var ok = true
         let samples = try Harness.interleave(
             verifyName,
             [
-                Subject(name: "verify(.full)", body: { _ in
-                    let valid = try registry.verify(id, depth: .full).isClean
-                    ok = ok && valid
-                }),
+                Subject(
+                    name: "verify(.full)",
+                    body: { _ in
+                        let valid = try registry.verify(id, depth: .full).isClean
+                        ok = ok && valid
+                    }),
                 Subject(name: "openssl", body: { _ in _ = try context.openssl.sha256(path) }),
             ], runs: context.options.runs)
         try? FileManager.default.removeItem(at: root)
@@ -80,6 +89,8 @@ enum TrustBenchmarks {
             TimingResult(
                 benchmark: verifyName, subject: "verify(.full) 1 GiB", location: context.location(workspace),
                 samples: samples[0], bytes: context.sizes.model,
-                comparison: Comparison(reference: "openssl dgst -sha256", referenceSamples: samples[1], kind: .time, target: Target(bound: 1.1, atLeast: false))))
+                comparison: Comparison(
+                    reference: "openssl dgst -sha256", referenceSamples: samples[1], kind: .time,
+                    target: Target(bound: 1.1, atLeast: false))))
     }
 }

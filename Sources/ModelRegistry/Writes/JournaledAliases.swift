@@ -72,7 +72,9 @@ struct JournaledAliases: JournaledStore {
                 kind: kind, alias: change.alias, current: current, target: target, actor: transaction.actor,
                 reason: change.reason, approval: record.approval,
                 signedApprovalBytes: change.signedApproval?.fileBytes()))
-        let signed = try change.signedApproval.map { try CanonicalJSON.parse($0.fileBytes(), source: "signed approval") }
+        let signed = try change.signedApproval.map {
+            try CanonicalJSON.parse($0.fileBytes(), source: "signed approval")
+        }
         return .moved(AliasMoved(kind: kind, record: record, signedApproval: signed))
     }
 
@@ -94,7 +96,9 @@ struct JournaledAliases: JournaledStore {
     }
 
     /// Brings one alias file and the log into agreement (FORMAT.md §8.3).
-    func reconcile(_ alias: String, lastEvent: AliasEvent?, in transaction: Transaction) throws -> [Recovered<AliasEvent>] {
+    func reconcile(_ alias: String, lastEvent: AliasEvent?, in transaction: Transaction) throws -> [Recovered<
+        AliasEvent
+    >] {
         let logged = lastEvent?.record
         let onDisk: AliasRecord?
         do {
@@ -113,7 +117,9 @@ struct JournaledAliases: JournaledStore {
         switch (onDisk, logged) {
         case (let file?, let logged) where file != logged:
             // The file is newer than the log: its change was made, the event was not written.
-            return [Recovered(event: .moved(AliasMoved(kind: .promote, record: file, recovered: true)), actor: file.actor)]
+            return [
+                Recovered(event: .moved(AliasMoved(kind: .promote, record: file, recovered: true)), actor: file.actor)
+            ]
         case (nil, let logged?):
             let retired = AliasRetired(
                 alias: alias, artifact: logged.artifact, reason: "alias file missing at recovery", recovered: true)

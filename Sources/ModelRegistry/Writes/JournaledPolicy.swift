@@ -23,7 +23,9 @@ struct JournaledPolicy: JournaledStore {
 
     /// A valid `policy.json` whose digest is not the last one logged was written by a writer that died before
     /// appending its event.
-    func reconcile(lastEvents: [String: PolicyChanged], in transaction: Transaction) throws -> [Recovered<PolicyChanged>] {
+    func reconcile(lastEvents: [String: PolicyChanged], in transaction: Transaction) throws -> [Recovered<
+        PolicyChanged
+    >] {
         guard let bytes = try store.bytes(), SHA256Algorithm().hash(bytes) != lastEvents["policy"]?.digest,
             let policy = try? PromotionPolicy(parsing: bytes, source: store.path)
         else { return [] }

@@ -51,7 +51,8 @@ struct JournaledStates: JournaledStore {
     /// A state file that differs from the log's last record for it was written by a writer that died before
     /// appending the event: append it. A file that cannot be read (only damage produces one: writes are atomic)
     /// is rewritten from the log, or removed when the log has no state for the artifact.
-    func reconcile(lastEvents: [String: StateChanged], in transaction: Transaction) throws -> [Recovered<StateChanged>] {
+    func reconcile(lastEvents: [String: StateChanged], in transaction: Transaction) throws -> [Recovered<StateChanged>]
+    {
         var missing: [Recovered<StateChanged>] = []
         for id in try store.artifactsWithFiles() {
             let last = lastEvents[id.description]

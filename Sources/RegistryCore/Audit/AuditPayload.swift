@@ -49,7 +49,8 @@ extension JSONObjectReader {
     package func sha256Digest(_ key: String) throws -> Digest {
         let text = try string(key)
         guard let digest = Digest(parsing: text), digest.algorithm == "sha256", digest.bytes.count == 32 else {
-            throw makeError(at: key, "'\(NameRules.printable(text))' is not a digest of the form sha256:<64 hex digits>")
+            throw makeError(
+                at: key, "'\(NameRules.printable(text))' is not a digest of the form sha256:<64 hex digits>")
         }
         return digest
     }

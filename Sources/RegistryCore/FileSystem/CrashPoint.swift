@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Named points between the system calls of a durable write, where crash tests kill the process.
@@ -14,16 +14,16 @@ import Darwin
 /// compile the calls away.
 package enum CrashPoint {
     #if DEBUG
-    private static let armed: String? = ProcessInfo.processInfo.environment["MODELREG_CRASH_AT"]
+        private static let armed: String? = ProcessInfo.processInfo.environment["MODELREG_CRASH_AT"]
     #endif
 
     /// Kills the process here if this point is armed.
     @inline(__always)
     package static func hit(_ name: String) {
         #if DEBUG
-        if let armed, armed == name {
-            kill(getpid(), SIGKILL)
-        }
+            if let armed, armed == name {
+                kill(getpid(), SIGKILL)
+            }
         #endif
     }
 

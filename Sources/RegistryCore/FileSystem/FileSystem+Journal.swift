@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 // Primitives for append-only journals (the audit log): streaming reads, reads at an offset (to find the tail
@@ -67,7 +67,8 @@ extension OpenFile {
             while filled < count, let base = buffer.baseAddress {
                 let got: Int
                 do {
-                    got = try system_pread(fd, base + filled, count - filled, offset: offset + Int64(filled), path: path)
+                    got = try system_pread(
+                        fd, base + filled, count - filled, offset: offset + Int64(filled), path: path)
                 } catch {
                     throw RegistryError.systemCall(error, "read", path: path)
                 }

@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The durable-write recipes every store uses. No store calls POSIX directly; each recipe here is one named,
@@ -103,7 +103,8 @@ package enum FileSystem {
             try system_check(.opendir, path: path)
         }
         guard let stream = opendir(path) else {
-            throw RegistryError.systemCall(SystemCallError(systemCall: "opendir", errno: errno), "list the directory", path: path)
+            throw RegistryError.systemCall(
+                SystemCallError(systemCall: "opendir", errno: errno), "list the directory", path: path)
         }
         defer { closedir(stream) }
         var entries: [DirectoryEntry] = []
@@ -111,7 +112,8 @@ package enum FileSystem {
             errno = 0
             guard let entry = readdir(stream) else {
                 if errno != 0 {
-                    throw RegistryError.systemCall(SystemCallError(systemCall: "readdir", errno: errno), "list the directory", path: path)
+                    throw RegistryError.systemCall(
+                        SystemCallError(systemCall: "readdir", errno: errno), "list the directory", path: path)
                 }
                 return entries
             }
@@ -135,7 +137,9 @@ package enum FileSystem {
                 }
                 try removeTree(child)
             }
-            try checkedSyscall("remove the directory", path: path) { () throws(SystemCallError) in try system_rmdir(path) }
+            try checkedSyscall("remove the directory", path: path) { () throws(SystemCallError) in
+                try system_rmdir(path)
+            }
         } else {
             try checkedSyscall("remove the file", path: path) { () throws(SystemCallError) in try system_unlink(path) }
         }
@@ -159,7 +163,8 @@ package enum FileSystem {
     private static func removeRaw(directory: String, nameBytes: [UInt8]) throws {
         let full = (Array(directory.utf8) + [0x2F] + nameBytes + [0]).map { CChar(bitPattern: $0) }
         if unlink(full) != 0 {
-            throw RegistryError.systemCall(SystemCallError(systemCall: "unlink", errno: errno), "remove a file", path: directory)
+            throw RegistryError.systemCall(
+                SystemCallError(systemCall: "unlink", errno: errno), "remove a file", path: directory)
         }
     }
 

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Brings one file into a staging directory and hashes the staged bytes, in one pass where possible.
@@ -55,7 +55,9 @@ package enum FileTransfer {
         do {
             file = try OpenFile.open(path, O_RDONLY | (followSymlinks ? 0 : O_NOFOLLOW))
         } catch let error where error.errno == ELOOP {
-            throw RegistryError(.symlinkRefused, "'\(path)' is a symbolic link; links are refused unless followed explicitly", path: path)
+            throw RegistryError(
+                .symlinkRefused, "'\(path)' is a symbolic link; links are refused unless followed explicitly",
+                path: path)
         } catch {
             throw RegistryError.systemCall(error, "open the source file", path: path)
         }
@@ -146,33 +148,34 @@ package enum FileTransfer {
         let input = try openSource(source, followSymlinks)
         return try input.closeAfter { input in
             #if canImport(Darwin)
-            do {
-                try system_clonefile(source, destination)
-            } catch let error where error.meansCloneUnsupported {
-                return Outcome(result: try copy(source, destination, algorithm, followSymlinks), copied: true)
-            } catch {
-                throw RegistryError.systemCall(error, "clone the source file", path: destination)
-            }
-            let output: OpenFile
-            do {
-                output = try OpenFile.open(destination, O_RDWR | O_NOFOLLOW)
-            } catch {
-                throw RegistryError.systemCall(error, "open the staged file", path: destination)
-            }
+                do {
+                    try system_clonefile(source, destination)
+                } catch let error where error.meansCloneUnsupported {
+                    return Outcome(result: try copy(source, destination, algorithm, followSymlinks), copied: true)
+                } catch {
+                    throw RegistryError.systemCall(error, "clone the source file", path: destination)
+                }
+                let output: OpenFile
+                do {
+                    output = try OpenFile.open(destination, O_RDWR | O_NOFOLLOW)
+                } catch {
+                    throw RegistryError.systemCall(error, "open the staged file", path: destination)
+                }
             #else
-            let output = try createDestination(destination)
+                let output = try createDestination(destination)
             #endif
             return try output.closeAfter { output in
                 #if !canImport(Darwin)
-                do {
-                    try system_cloneFile(source: input.fd, destination: output.fd, destinationPath: destination)
-                } catch let error as SystemCallError where error.meansCloneUnsupported {
-                    let result = try StreamingHasher.copy(from: input, to: output, algorithm: algorithm)
-                    try seal(output)
-                    return Outcome(result: result, copied: true)
-                } catch let error as SystemCallError {
-                    throw RegistryError.systemCall(error, "clone '\(source)' into the staged file", path: destination)
-                }
+                    do {
+                        try system_cloneFile(source: input.fd, destination: output.fd, destinationPath: destination)
+                    } catch let error as SystemCallError where error.meansCloneUnsupported {
+                        let result = try StreamingHasher.copy(from: input, to: output, algorithm: algorithm)
+                        try seal(output)
+                        return Outcome(result: result, copied: true)
+                    } catch let error as SystemCallError {
+                        throw RegistryError.systemCall(
+                            error, "clone '\(source)' into the staged file", path: destination)
+                    }
                 #endif
                 let reader: OpenFile
                 do {

@@ -38,7 +38,9 @@ package enum StreamingHasher {
     }
 
     /// Hashes the file at `path` (opened read-only, following no final symlink unless `followSymlinks`).
-    package static func hashFile(_ path: String, algorithm: some HashAlgorithm, followSymlinks: Bool = false) throws -> Result {
+    package static func hashFile(_ path: String, algorithm: some HashAlgorithm, followSymlinks: Bool = false) throws
+        -> Result
+    {
         let source: OpenFile
         do {
             // O_NONBLOCK: opening a FIFO planted where a file belongs must not hang; it is refused just below.
@@ -56,7 +58,9 @@ package enum StreamingHasher {
     }
 
     /// Copies `source` into `destination` (both open) while hashing the bytes; does not fsync.
-    package static func copy(from source: OpenFile, to destination: OpenFile, algorithm: some HashAlgorithm) throws -> Result {
+    package static func copy(from source: OpenFile, to destination: OpenFile, algorithm: some HashAlgorithm) throws
+        -> Result
+    {
         try pump(from: source, to: destination, state: algorithm.makeState())
     }
 
@@ -67,7 +71,8 @@ package enum StreamingHasher {
 
     /// Hashes the whole file, and fails with `.fileChanged` unless it kept the size, mtime and ctime it had
     /// before: a digest of bytes that changed midway describes no version of the file.
-    private static func hashWhole(_ file: OpenFile, before: FileStatus, algorithm: some HashAlgorithm) throws -> Result {
+    private static func hashWhole(_ file: OpenFile, before: FileStatus, algorithm: some HashAlgorithm) throws -> Result
+    {
         let result =
             if mapsFiles, before.size >= smallestMappedFile, algorithm is SHA256Algorithm {
                 try hashMapped(file, size: before.size)
@@ -80,7 +85,8 @@ package enum StreamingHasher {
         else {
             let sizes = after.size == before.size ? "" : " (from \(before.size) to \(after.size) bytes)"
             throw RegistryError(
-                .fileChanged, "'\(file.path)' changed\(sizes) while it was being hashed; try again once its writer is done",
+                .fileChanged,
+                "'\(file.path)' changed\(sizes) while it was being hashed; try again once its writer is done",
                 path: file.path)
         }
         return result
@@ -121,7 +127,8 @@ package enum StreamingHasher {
                     + "writer is done", path: file.path)
         }
         return RegistryError(
-            .io, "cannot read '\(file.path)' between bytes \(offset) and \(offset + Int64(length)): an I/O error "
+            .io,
+            "cannot read '\(file.path)' between bytes \(offset) and \(offset + Int64(length)): an I/O error "
                 + "(SIGBUS on a mapped page)", path: file.path)
     }
 
@@ -178,7 +185,8 @@ package enum StreamingHasher {
                         throw RegistryError.systemCall(error, "write", path: destination.path)
                     }
                     if total + Int64(count) - lastWriteback >= writebackInterval {
-                        system_startWriteback(destination.fd, offset: lastWriteback, length: total + Int64(count) - lastWriteback)
+                        system_startWriteback(
+                            destination.fd, offset: lastWriteback, length: total + Int64(count) - lastWriteback)
                         lastWriteback = total + Int64(count)
                     }
                 }

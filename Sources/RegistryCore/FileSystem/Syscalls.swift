@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 internal import CRegistryShims
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 // One shim per system call, the only place in the package that calls POSIX for registry I/O.
 // Each shim consults the debug-only fault injector first, so tests can make any call fail with a chosen
@@ -24,9 +25,9 @@ package func system_check(_ call: SystemCall, path: String) throws(SystemCallErr
 @inline(__always)
 private func check(_ call: SystemCall, path: String) throws(SystemCallError) {
     #if DEBUG
-    if let injected = FaultInjector.shared.fault(for: call, path: path) {
-        throw SystemCallError(systemCall: call.rawValue, errno: injected)
-    }
+        if let injected = FaultInjector.shared.fault(for: call, path: path) {
+            throw SystemCallError(systemCall: call.rawValue, errno: injected)
+        }
     #endif
 }
 
@@ -50,13 +51,17 @@ package func system_open(_ path: String, _ flags: Int32, _ mode: mode_t = 0) thr
 }
 
 /// read(2): reads up to `count` bytes; 0 means end of file.
-package func system_read(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, path: String) throws(SystemCallError) -> Int {
+package func system_read(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, path: String)
+    throws(SystemCallError) -> Int
+{
     try check(.read, path: path)
     return try retrying(.read) { read(fd, buffer, count) }
 }
 
 /// write(2): writes up to `count` bytes and returns how many were written.
-package func system_write(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int, path: String) throws(SystemCallError) -> Int {
+package func system_write(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int, path: String) throws(SystemCallError)
+    -> Int
+{
     try check(.write, path: path)
     return try retrying(.write) { write(fd, buffer, count) }
 }
@@ -68,7 +73,7 @@ package func system_write(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int,
 package func system_fsync(_ fd: Int32, path: String) throws(SystemCallError) {
     try check(.fsync, path: path)
     #if canImport(Darwin)
-    if fcntl(fd, F_FULLFSYNC) == 0 { return }
+        if fcntl(fd, F_FULLFSYNC) == 0 { return }
     #endif
     _ = try retrying(.fsync) { fsync(fd) }
 }
@@ -174,10 +179,10 @@ package func system_mapReadOnly(_ fd: Int32, offset: Int64, length: Int, path: S
     // is read while this window is hashed.
     _ = madvise(address, length, MADV_SEQUENTIAL)
     #if canImport(Darwin)
-    var advice = radvisory(ra_offset: off_t(offset) + off_t(length), ra_count: Int32(clamping: length))
-    _ = fcntl(fd, F_RDADVISE, &advice)
+        var advice = radvisory(ra_offset: off_t(offset) + off_t(length), ra_count: Int32(clamping: length))
+        _ = fcntl(fd, F_RDADVISE, &advice)
     #else
-    _ = posix_fadvise(fd, off_t(offset) + off_t(length), off_t(length), POSIX_FADV_WILLNEED)
+        _ = posix_fadvise(fd, off_t(offset) + off_t(length), off_t(length), POSIX_FADV_WILLNEED)
     #endif
     return UnsafeRawBufferPointer(start: address, count: length)
 }
@@ -195,10 +200,10 @@ package func system_fileSystemKind(_ path: String) throws(SystemCallError) -> Fi
     var name = [CChar](repeating: 0, count: 32)
     _ = try retrying(.statfs) { mr_filesystem_type(path, &magic, &name, Int32(name.count)) }
     #if canImport(Darwin)
-    let typeName = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    return FileSystemKind(darwinTypeName: typeName)
+        let typeName = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return FileSystemKind(darwinTypeName: typeName)
     #else
-    return FileSystemKind(linuxMagic: magic)
+        return FileSystemKind(linuxMagic: magic)
     #endif
 }
 
@@ -217,9 +222,9 @@ package func system_startWriteback(_ fd: Int32, offset: Int64, length: Int64) {
 }
 
 #if canImport(Darwin)
-/// clonefile(2): creates `destination` as a copy-on-write clone of `source` (APFS).
-package func system_clonefile(_ source: String, _ destination: String) throws(SystemCallError) {
-    try check(.clone, path: destination)
-    _ = try retrying(.clone) { clonefile(source, destination, 0) }
-}
+    /// clonefile(2): creates `destination` as a copy-on-write clone of `source` (APFS).
+    package func system_clonefile(_ source: String, _ destination: String) throws(SystemCallError) {
+        try check(.clone, path: destination)
+        _ = try retrying(.clone) { clonefile(source, destination, 0) }
+    }
 #endif

@@ -23,7 +23,9 @@ public struct ArtifactMetadata: Hashable, Sendable {
     /// Checks every field against its grammar; `context` names where the metadata came from.
     public func validate(context: String) throws {
         try NameRules.checkArtifactName(name, context: context + " (name)")
-        for capability in capabilities { try NameRules.checkCapability(capability, context: context + " (capabilities)") }
+        for capability in capabilities {
+            try NameRules.checkCapability(capability, context: context + " (capabilities)")
+        }
         if Set(parents).count != parents.count {
             throw RegistryError(.invalidArgument, "\(context) (parents): a parent is listed twice")
         }

@@ -24,7 +24,9 @@ public enum BundlePath {
         let components = path.split(separator: "/", omittingEmptySubsequences: false)
         for component in components {
             if component.isEmpty { throw fail("has an empty component ('//' or a trailing '/')") }
-            if component == "." || component == ".." { throw fail("contains '\(component)', which could escape the bundle") }
+            if component == "." || component == ".." {
+                throw fail("contains '\(component)', which could escape the bundle")
+            }
             if component.utf8.count > 255 { throw fail("has a component longer than 255 bytes") }
         }
         if let first = components.first, reservedTopLevelNames.contains(String(first)) {

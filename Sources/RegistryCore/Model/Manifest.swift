@@ -107,7 +107,8 @@ public struct Manifest: Hashable, Sendable {
         self.files = entries
         try validate(context: source)
         if entries.map(\.path) != entries.map(\.path).sorted(by: BundlePath.precedes) {
-            throw RegistryError(.invalidDocument, "\(source): field 'files' must be ordered by path bytes", path: source)
+            throw RegistryError(
+                .invalidDocument, "\(source): field 'files' must be ordered by path bytes", path: source)
         }
         if requireCanonical && canonicalBytes() != bytes {
             throw RegistryError(
@@ -167,12 +168,16 @@ public struct Manifest: Hashable, Sendable {
             guard entry.digest.algorithm == hashAlgorithm else {
                 throw RegistryError(
                     .invalidDocument,
-                    "\(context): file '\(entry.path)' has a \(entry.digest.algorithm) digest in a \(hashAlgorithm) manifest")
+                    "\(context): file '\(entry.path)' has a \(entry.digest.algorithm) digest in a \(hashAlgorithm) manifest"
+                )
             }
             guard (0...Self.maximumFileSize).contains(entry.size) else {
-                throw RegistryError(.invalidDocument, "\(context): file '\(entry.path)' has size \(entry.size), out of range")
+                throw RegistryError(
+                    .invalidDocument, "\(context): file '\(entry.path)' has size \(entry.size), out of range")
             }
-            if let mediaType = entry.mediaType, mediaType.isEmpty || mediaType.unicodeScalars.contains(where: NameRules.isControl) {
+            if let mediaType = entry.mediaType,
+                mediaType.isEmpty || mediaType.unicodeScalars.contains(where: NameRules.isControl)
+            {
                 throw RegistryError(.invalidDocument, "\(context): file '\(entry.path)' has an invalid mediaType")
             }
         }

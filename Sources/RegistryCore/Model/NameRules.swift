@@ -62,21 +62,25 @@ public enum NameRules {
             throw RegistryError(.invalidName, "\(context): \(what) is empty")
         }
         guard bytes.count <= maxLength else {
-            throw RegistryError(.invalidName, "\(context): \(what) '\(printable(name))' is longer than \(maxLength) characters")
+            throw RegistryError(
+                .invalidName, "\(context): \(what) '\(printable(name))' is longer than \(maxLength) characters")
         }
         let extraBytes = Set(extra.utf8)
         func isAlphanumeric(_ byte: UInt8) -> Bool {
-            (0x30...0x39).contains(byte) || (0x61...0x7A).contains(byte) || (!lowercaseOnly && (0x41...0x5A).contains(byte))
+            (0x30...0x39).contains(byte) || (0x61...0x7A).contains(byte)
+                || (!lowercaseOnly && (0x41...0x5A).contains(byte))
         }
         guard isAlphanumeric(bytes[0]) else {
-            throw RegistryError(.invalidName, "\(context): \(what) '\(printable(name))' must start with a letter or digit")
+            throw RegistryError(
+                .invalidName, "\(context): \(what) '\(printable(name))' must start with a letter or digit")
         }
         if let bad = bytes.first(where: { !isAlphanumeric($0) && !extraBytes.contains($0) }) {
             let shown = bad < 0x80 ? "'\(printable(String(UnicodeScalar(bad))))'" : "a non-ASCII character"
             let letters = lowercaseOnly ? "lowercase letters" : "letters"
             throw RegistryError(
                 .invalidName,
-                "\(context): \(what) '\(printable(name))' contains \(shown); allowed are \(letters), digits and '\(extra)'")
+                "\(context): \(what) '\(printable(name))' contains \(shown); allowed are \(letters), digits and '\(extra)'"
+            )
         }
     }
 }

@@ -60,7 +60,9 @@ public struct ModelContract: Hashable, Sendable {
     public var runtime: [String: String]
 
     /// Creates a contract.
-    public init(task: String, inputs: [Tensor], outputs: [Tensor], labels: [String] = [], runtime: [String: String] = [:]) {
+    public init(
+        task: String, inputs: [Tensor], outputs: [Tensor], labels: [String] = [], runtime: [String: String] = [:]
+    ) {
         self.task = task
         self.inputs = inputs
         self.outputs = outputs
@@ -89,7 +91,8 @@ public struct ModelContract: Hashable, Sendable {
     }
 
     private static func tensor(_ reader: JSONObjectReader, allowOptional: Bool) throws -> Tensor {
-        try reader.rejectUnknownKeys(allowed: allowOptional ? ["name", "dtype", "shape", "optional"] : ["name", "dtype", "shape"])
+        try reader.rejectUnknownKeys(
+            allowed: allowOptional ? ["name", "dtype", "shape", "optional"] : ["name", "dtype", "shape"])
         let name = try reader.string("name")
         guard !name.isEmpty else { throw reader.makeError(at: "name", "must not be empty") }
         let dtype = try reader.string("dtype")
@@ -101,7 +104,8 @@ public struct ModelContract: Hashable, Sendable {
             switch element {
             case .number(let number):
                 guard let size = number.integerValue, size > 0 else {
-                    throw reader.makeError(at: "shape", "dimension \(index) must be a positive integer or a symbol name")
+                    throw reader.makeError(
+                        at: "shape", "dimension \(index) must be a positive integer or a symbol name")
                 }
                 shape.append(.fixed(size))
             case .string(let symbol) where !symbol.isEmpty:
@@ -133,7 +137,9 @@ public struct ModelContract: Hashable, Sendable {
                 if !input.isOptional { problems.append("input '\(input.name)' is no longer accepted") }
                 continue
             }
-            if other.dtype != input.dtype { problems.append("input '\(input.name)' changes dtype from \(input.dtype) to \(other.dtype)") }
+            if other.dtype != input.dtype {
+                problems.append("input '\(input.name)' changes dtype from \(input.dtype) to \(other.dtype)")
+            }
             guard other.shape.count == input.shape.count else {
                 problems.append("input '\(input.name)' changes rank from \(input.shape.count) to \(other.shape.count)")
                 continue
@@ -142,7 +148,8 @@ public struct ModelContract: Hashable, Sendable {
                 switch (old, new) {
                 case (_, .symbol): break
                 case (.fixed(let a), .fixed(let b)) where a == b: break
-                default: problems.append("input '\(input.name)' dimension \(index) accepts \(new) where callers send \(old)")
+                default:
+                    problems.append("input '\(input.name)' dimension \(index) accepts \(new) where callers send \(old)")
                 }
             }
         }
@@ -154,13 +161,18 @@ public struct ModelContract: Hashable, Sendable {
                 problems.append("output '\(output.name)' is no longer produced")
                 continue
             }
-            if other.dtype != output.dtype { problems.append("output '\(output.name)' changes dtype from \(output.dtype) to \(other.dtype)") }
+            if other.dtype != output.dtype {
+                problems.append("output '\(output.name)' changes dtype from \(output.dtype) to \(other.dtype)")
+            }
             if other.shape != output.shape {
                 problems.append("output '\(output.name)' changes shape from \(output.shape) to \(other.shape)")
             }
         }
-        if !labels.isEmpty && !(candidate.labels.count >= labels.count && Array(candidate.labels.prefix(labels.count)) == labels) {
-            problems.append("labels change: the current labels \(labels) must stay a prefix of the new \(candidate.labels)")
+        if !labels.isEmpty
+            && !(candidate.labels.count >= labels.count && Array(candidate.labels.prefix(labels.count)) == labels)
+        {
+            problems.append(
+                "labels change: the current labels \(labels) must stay a prefix of the new \(candidate.labels)")
         }
         return problems
     }

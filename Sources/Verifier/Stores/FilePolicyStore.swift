@@ -77,6 +77,8 @@ public struct PolicyChanged: AuditPayload {
     }
 
     public init(eventType: String, payload: JSONObjectReader) throws {
-        self.init(digest: try payload.sha256Digest("digest"), rules: try payload.integer("rules"), recovered: try Self.isRecovered(payload))
+        self.init(
+            digest: try payload.sha256Digest("digest"), rules: try payload.integer("rules"),
+            recovered: try Self.isRecovered(payload))
     }
 }

@@ -31,7 +31,8 @@ public struct FileSignatureStore: Sendable {
                 let file = try SignatureFile(fileBytes: FileSystem.readDocument(path, limit: 1 << 20), source: path)
                 guard file.fileName == name, file.artifact == id else {
                     throw RegistryError(
-                        .invalidDocument, "\(path): the signature belongs in \(layout.relativePath(self.path(of: file)))",
+                        .invalidDocument,
+                        "\(path): the signature belongs in \(layout.relativePath(self.path(of: file)))",
                         path: path)
                 }
                 return (name, .success(file))
