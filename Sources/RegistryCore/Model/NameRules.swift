@@ -72,7 +72,9 @@ public enum NameRules {
         }
         guard isAlphanumeric(bytes[0]) else {
             throw RegistryError(
-                .invalidName, "\(context): \(what) '\(printable(name))' must start with a letter or digit")
+                .invalidName,
+                "\(context): \(what) '\(printable(name))' must start with a "
+                    + (lowercaseOnly ? "lowercase letter or digit" : "letter or digit"))
         }
         if let bad = bytes.first(where: { !isAlphanumeric($0) && !extraBytes.contains($0) }) {
             let shown = bad < 0x80 ? "'\(printable(String(UnicodeScalar(bad))))'" : "a non-ASCII character"

@@ -7,8 +7,8 @@ import RegistryCore
 /// the same 64 bytes), and constant-time signing (no branch or table index depends on the secret).
 ///
 /// ```swift
-/// let key = try Ed25519PrivateKey.generate()
-/// try key.pemRepresentation.write(to: keyURL, atomically: true, encoding: .utf8) // then chmod 0600
+/// // Writes the private key with mode 0600 from the start (never world-readable, never inside a registry).
+/// let key = try KeyFiles.generateKeyPair(at: "/secure/release.key")
 /// let signature = try key.signature(for: manifestBytes)
 /// assert(key.publicKey.isValidSignature(signature, for: manifestBytes))
 /// ```
