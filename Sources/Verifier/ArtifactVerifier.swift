@@ -48,6 +48,7 @@ public final class ArtifactVerifier: Sendable {
             return report
         }
         let statuses = checkStructure(manifest, directory: directory, report: &report)
+        checkStateFile(id, report: &report)
         if depth >= .full {
             rehash(manifest, id: id, directory: directory, statuses: statuses, onlyChanged: false, report: &report)
         }
@@ -102,6 +103,20 @@ public final class ArtifactVerifier: Sendable {
     }
 
     // MARK: Steps
+
+    /// A state file that cannot be read would make every state lookup of the artifact fail: report it.
+    private func checkStateFile(_ id: ArtifactID, report: inout VerificationReport) {
+        let states = FileStateStore(layout: store.layout)
+        do {
+            _ = try states.record(id)
+        } catch {
+            let message = (error as? RegistryError)?.message ?? "\(error)"
+            report.findings.append(
+                .init(
+                    .badStateFile, path: store.layout.relativePath(states.path(of: id)),
+                    "\(message); 'modelreg recover' rewrites it from the audit log"))
+        }
+    }
 
     private func checkManifest(
         _ id: ArtifactID, directory: String, report: inout VerificationReport

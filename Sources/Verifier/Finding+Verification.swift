@@ -29,4 +29,7 @@ extension Finding.Kind {
     public static let missingSignature: Self = "missing_signature"
     /// `contract.json` or `evaluation-card.json` is invalid.
     public static let badDocument: Self = "bad_document"
+    /// The artifact's lifecycle state file (`states/<id>.json`, the finding's path, relative to the registry root)
+    /// cannot be read: damaged, or naming a state that does not exist. `recover()` rewrites it from the log.
+    public static let badStateFile: Self = "bad_state_file"
 }

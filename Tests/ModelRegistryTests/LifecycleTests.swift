@@ -89,9 +89,13 @@ import Testing
             let error = try #require(throws: RegistryError.self) { try registry.state(of: id) }
             #expect(error.code == .invalidJSON || error.code == .invalidDocument)
             #expect(error.message.contains(path))
+            let verification = try registry.verify(id, depth: .quick)
+            #expect(verification.findings.map(\.kind) == [.badStateFile], "\(verification)")
+            #expect(verification.findings.first?.path == "states/\(id).json")
 
             let report = try registry.recover()
             #expect(report.restoredStates == [id])
+            #expect(try registry.verify(id, depth: .quick).isClean)
             #expect(try registry.state(of: id) == .candidate)
             #expect(try registry.states.record(id)?.reason == "ready for review")
             #expect(try registry.recover().isClean)
