@@ -205,7 +205,7 @@ do {
     // 5. Queries on the registry's (loaded) index.
     let index = registry.index
     _ = try index.mostRecent(1)
-    let state = try index.summaries(inState: "production", limit: 1)
+    let state = try index.summaries(inState: .production, limit: 1)
     let deep = try index.query(IndexQuery(limit: 1)).first?.id ?? ids[ids.count - 1]
     let rootID = ids[0]
     var rows: [Row] = []
@@ -216,7 +216,7 @@ do {
         })
     rows.append(
         try measure("capability, limit 20", runs: runs) { try index.summaries(withCapability: "ocr", limit: 20).count })
-    rows.append(try measure("state (all matches)", runs: runs) { try index.summaries(inState: "production").count })
+    rows.append(try measure("state (all matches)", runs: runs) { try index.summaries(inState: .production).count })
     rows.append(try measure("text: one word", runs: runs) { try index.search("whisper quantized").count })
     rows.append(try measure("text: prefix, limit 20", runs: runs) { try index.search("distil", limit: 20).count })
     let uniqueName = try index.summary(of: ids[ids.count / 2])?.name ?? "missing"
@@ -233,7 +233,7 @@ do {
         })
     rows.append(
         try measure("combined: cap+state+text+limit", runs: runs) {
-            try index.query(IndexQuery(capabilities: ["capability-1"], state: "candidate", text: "bert", limit: 10))
+            try index.query(IndexQuery(capabilities: ["capability-1"], state: .candidate, text: "bert", limit: 10))
                 .count
         })
     rows.append(
