@@ -125,6 +125,46 @@ import Testing
             }
         }
 
+        @Test(arguments: [
+            "atomic.afterRename", "signature.afterStateChange", "append.afterWrite", "signature.afterEvent",
+        ])
+        func aSignatureKilledAtAnyPointRecoversToAgreement(point: String) throws {
+            try withTemporaryDirectory { temp in
+                let (root, first, _) = try makeRegistry(temp)
+                let key = temp.appendingPathComponent("release").path
+                #expect(try CLIRunner.run(["keygen", key]).status == 0)
+                let outcome = try CLIRunner.run(
+                    ["sign", first.description, "--key", key, "--registry", root.path],
+                    environment: ["MODELREG_CRASH_AT": point])
+                #expect(outcome.wasKilled, "the process should die at \(point): \(outcome.stderr)")
+                let events = try expectConsistent(root)
+                // Once the signature file is renamed into place it counts, and the log must say so.
+                let files = try Registry.open(at: root).signatures.files(of: first)
+                #expect(files.count == 1)
+                #expect(events.filter { $0.type == .signatureAdded }.count == 1)
+            }
+        }
+
+        @Test(arguments: ["atomic.afterRename", "policy.afterStateChange", "append.afterWrite", "policy.afterEvent"])
+        func aPolicyChangeKilledAtAnyPointRecoversToAgreement(point: String) throws {
+            try withTemporaryDirectory { temp in
+                let (root, _, _) = try makeRegistry(temp)
+                let policy = temp.appendingPathComponent("policy.json")
+                try Data(#"{"rules":[{"aliases":"*","requireApproval":true}],"schemaVersion":1}"#.utf8).write(
+                    to: policy)
+                let outcome = try CLIRunner.run(
+                    ["policy", "set", policy.path, "--registry", root.path], environment: ["MODELREG_CRASH_AT": point])
+                #expect(outcome.wasKilled, "the process should die at \(point): \(outcome.stderr)")
+                let events = try expectConsistent(root)
+                #expect(try Registry.open(at: root).promotionPolicy().rules.count == 1)
+                let logged = try events.last { $0.type == .policyChanged }.flatMap { try $0.decode(PolicyChanged.self) }
+                #expect(
+                    logged?.digest
+                        == SHA256Algorithm().hash(
+                            Array(try Data(contentsOf: root.appendingPathComponent("policy.json")))))
+            }
+        }
+
         @Test(arguments: ["atomic.afterRename", "append.afterWrite"])
         func aStateChangeKilledAtAnyPointRecoversToAgreement(point: String) throws {
             try withTemporaryDirectory { temp in
