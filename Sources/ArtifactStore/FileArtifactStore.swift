@@ -50,6 +50,14 @@ public final class FileArtifactStore: Sendable {
         try FileSystem.status(layout.manifestPath(of: id)) != nil
     }
 
+    /// Throws `.notFound` naming the registry when the artifact is not published (one `stat`).
+    public func requireContains(_ id: ArtifactID) throws {
+        guard try contains(id) else {
+            throw RegistryError(
+                .notFound, "no artifact '\(id)' in registry '\(layout.rootPath)'", path: layout.artifactPath(id))
+        }
+    }
+
     /// Opens a published artifact: reads its manifest and checks that the manifest's digest is the id.
     ///
     /// This does not re-hash the files; use the verifier for that.

@@ -32,11 +32,7 @@ struct JournaledAliases: JournaledStore {
         let kind: AliasChange.Kind
         switch change.kind {
         case .retire:
-            guard let current else {
-                throw RegistryError(
-                    .notFound, "no alias '\(change.alias)' in registry '\(store.layout.rootPath)'",
-                    path: store.path(of: change.alias))
-            }
+            let current = try current ?? store.resolve(change.alias)  // throws .notFound naming the alias
             try registry.refuseUnlessAllowed(
                 registry.unmetRequirements(
                     .retire, alias: change.alias, target: current.artifact, current: current.artifact,
@@ -51,11 +47,7 @@ struct JournaledAliases: JournaledStore {
                     .promote, alias: change.alias, target: target, current: current?.artifact,
                     approval: change.approval, signedApproval: change.signedApproval))
         case .rollback(let requested):
-            guard let current else {
-                throw RegistryError(
-                    .notFound, "no alias '\(change.alias)' in registry '\(store.layout.rootPath)'",
-                    path: store.path(of: change.alias))
-            }
+            let current = try current ?? store.resolve(change.alias)  // throws .notFound naming the alias
             target = try registry.rollbackTarget(of: change.alias, current: current, requested: requested)
             kind = .rollback
             try registry.refuseUnlessAllowed(

@@ -6,11 +6,7 @@ struct JournaledSignatures: JournaledStore {
     var name: String { "signature" }
 
     func check(_ file: SignatureFile, in transaction: Transaction) throws -> SignatureAdded? {
-        guard try artifacts.contains(file.artifact) else {
-            throw RegistryError(
-                .notFound, "no artifact '\(file.artifact)' in registry '\(store.layout.rootPath)'",
-                path: store.layout.artifactPath(file.artifact))
-        }
+        try artifacts.requireContains(file.artifact)
         let existing = try store.files(of: file.artifact).first { $0.name == file.fileName }
         if case .success(let present)? = existing?.file, present == file { return nil }  // already attached
         return SignatureAdded(file)

@@ -12,11 +12,7 @@ struct JournaledStates: JournaledStore {
     var name: String { "state" }
 
     func check(_ change: Change, in transaction: Transaction) throws -> StateChanged? {
-        guard try artifacts.contains(change.artifact) else {
-            throw RegistryError(
-                .notFound, "no artifact '\(change.artifact)' in registry '\(store.layout.rootPath)'",
-                path: store.layout.artifactPath(change.artifact))
-        }
+        try artifacts.requireContains(change.artifact)
         let from = try store.state(of: change.artifact)
         guard from != change.state else { return nil }
         guard from.canMove(to: change.state) else {
