@@ -16,8 +16,6 @@ extension RegistryIndex {
     public static let lineageFileName = "lineage.json"
     /// The largest `lineage.json` the index reads (1 MiB).
     static let maximumLineageSize = 1 << 20
-    /// The longest state name the index accepts from a `state_changed` event.
-    static let maximumStateLength = 128
 
     /// Reads the whole registry into index contents without writing anything: every artifact's manifest (in
     /// parallel) and `lineage.json`, and the whole audit log.
@@ -155,32 +153,24 @@ extension RegistryIndex {
     }
 
     /// The one place that decides which events the index uses, shared by full and incremental builds so that
-    /// both reach the same contents.
+    /// both reach the same contents. Events are read through their typed payloads (FORMAT.md §9.3):
     ///
-    /// - `artifact_registered` with a payload `artifact` that is an artifact id registers it (the first such
-    ///   event for an id wins);
-    /// - `state_changed` with payload `artifact` (an artifact id) and `state` (1–128 bytes, no control
-    ///   characters) sets its state (the last such event wins);
-    /// - everything else is ignored.
+    /// - `artifact_registered` (``ArtifactRegistered``) registers its artifact (the first such event for an id
+    ///   wins);
+    /// - `state_changed` (``StateChanged``) sets its artifact's state (the last such event wins);
+    /// - everything else is ignored; an event of those two types whose payload does not decode is unusable.
     static func interpret(_ event: AuditEvent) -> EventMeaning {
-        switch event.type {
-        case .artifactRegistered:
-            guard let text = event.payload.objectValue?["artifact"]?.stringValue, let id = ArtifactID(text) else {
-                return .unusable("artifact_registered without an artifact id in its payload")
+        do {
+            if let registered = try event.decode(ArtifactRegistered.self) {
+                return .registration(registered.artifact)
             }
-            return .registration(id)
-        case .stateChanged:
-            let payload = event.payload.objectValue
-            guard let text = payload?["artifact"]?.stringValue, let id = ArtifactID(text) else {
-                return .unusable("state_changed without an artifact id in its payload")
+            if let change = try event.decode(StateChanged.self) {
+                return .state(
+                    StateChange(artifact: change.artifact, state: change.state.rawValue, sequence: event.sequence))
             }
-            guard let state = payload?["state"]?.stringValue, LifecycleState(rawValue: state) != nil else {
-                return .unusable(
-                    "state_changed for \(text) without a lifecycle state (\(LifecycleState.names)) in its payload")
-            }
-            return .state(StateChange(artifact: id, state: state, sequence: event.sequence))
-        default:
             return .none
+        } catch {
+            return .unusable((error as? RegistryError)?.message ?? "\(error)")
         }
     }
 

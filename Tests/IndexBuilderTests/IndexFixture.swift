@@ -46,10 +46,17 @@ struct IndexFixture {
     }
 
     /// Appends a `state_changed` event the way a writer without the index hook would.
+    /// Appends a `state_changed` event without going through the registry (so without updating the index). A
+    /// name that is not a lifecycle state is written as a bare payload, as a foreign writer might.
     func appendState(_ id: ArtifactID, _ state: String) throws {
+        var payload: [String: JSONValue] = ["artifact": .string(id.description), "state": .string(state)]
+        if let lifecycle = LifecycleState(rawValue: state) {
+            let record = StateRecord(
+                artifact: id, state: lifecycle, changedAt: "2026-11-27T00:00:00.000Z", actor: "tester", reason: nil)
+            payload = StateChanged(record: record, previousState: nil).payloadMembers
+        }
         try AuditJournal(layout: registry.layout).appendLocked(
-            .stateChanged, actor: "tester", payload: ["artifact": .string(id.description), "state": .string(state)],
-            lock: WriterLock(path: registry.layout.writerLockPath))
+            .stateChanged, actor: "tester", payload: payload, lock: WriterLock(path: registry.layout.writerLockPath))
     }
 
     /// The bytes of every index file present (the five files and `updates.jsonl`).

@@ -145,6 +145,21 @@ enum Damage: String, CaseIterable, CustomStringConvertible {
         }
     }
 
+    @Test func anEventWhosePayloadDoesNotDecodeIsReportedAndIgnored() throws {
+        try IndexFixture.with { f in
+            let id = try f.register("one")
+            // A bare `state_changed` (no `record`) is not the documented payload (FORMAT.md §9.3).
+            try AuditJournal(layout: f.registry.layout).appendLocked(
+                .stateChanged, actor: "foreign",
+                payload: ["artifact": .string(id.description), "state": .string("production")],
+                lock: WriterLock(path: f.registry.layout.writerLockPath))
+            let report = try f.registry.rebuildIndexes()
+            #expect(report.findings.map(\.kind) == [.unusableAuditEvent], "\(report)")
+            #expect(report.findings.first?.message.contains("record") == true, "\(report)")
+            #expect(try f.registry.index.summary(of: id)?.state == nil)
+        }
+    }
+
     @Test func aManifestThatDoesNotParseIsReportedAndSkipped() throws {
         try ModelFamily.with { f in
             let registry = f.fixture.registry

@@ -261,9 +261,7 @@ do {
         if run % 2 == 0 {
             // The index update alone: publish and record the event without the hook, then time update().
             let registration = try registry.artifacts.register(directory: bundle, metadata: metadata)
-            try registry.journal.append(
-                .artifactRegistered, actor: "bench",
-                payload: ["artifact": .string(registration.artifact.id.description), "name": .string(metadata.name)])
+            try registry.journal.append(ArtifactRegistered(registration.artifact), actor: "bench")
             let (stored, duration) = try timed { try index.update() }
             precondition(stored, "the update stored nothing")
             updateSamples.append(milliseconds(duration))
