@@ -40,9 +40,16 @@ enum LogCommand: Command {
     }
 
     /// One event per line: sequence, time, actor, type, then the payload's canonical JSON.
+    /// An event whose payload is not the documented one for its type is shown as it is, followed by why.
     static func line(_ event: AuditEvent) -> String {
         let payload = String(decoding: CanonicalJSON.encode(event.payload), as: UTF8.self)
-        return "\(event.sequence)  \(event.time)  \(event.actor)  \(event.type)  \(payload)"
+        var text = "\(event.sequence)  \(event.time)  \(event.actor)  \(event.type)  \(payload)"
+        do {
+            _ = try event.decodePayload()
+        } catch {
+            text += "  # not the documented payload: \((error as? RegistryError)?.message ?? "\(error)")"
+        }
+        return text
     }
 }
 

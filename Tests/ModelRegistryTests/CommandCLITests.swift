@@ -22,6 +22,20 @@ import Testing
         }
     }
 
+    @Test func logMarksAnEventWhosePayloadIsNotTheDocumentedOne() throws {
+        try withRegistry { _, registry, id in
+            let layout = try RegistryLayout.open(at: URL(fileURLWithPath: registry))
+            try AuditJournal(layout: layout).appendLocked(
+                .stateChanged, actor: "foreign", payload: ["artifact": .string(id), "state": .string("production")],
+                lock: WriterLock(path: layout.writerLockPath))
+            let lines = try run(["log", "--registry", registry]).stdout.split(separator: "\n")
+            #expect(lines.count == 3)
+            #expect(lines.prefix(2).allSatisfy { !$0.contains("# not the documented payload") }, "\(lines)")
+            #expect(lines.last?.contains("# not the documented payload") == true, "\(lines)")
+            #expect(lines.last?.contains("record") == true, "\(lines)")
+        }
+    }
+
     @Test(arguments: [["help", "promote"], ["promote", "--help"], ["promote", "champion", "-h"]])
     func helpForOneCommandPrintsOnlyThatCommand(arguments: [String]) throws {
         let outcome = try run(arguments)

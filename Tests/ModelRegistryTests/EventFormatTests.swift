@@ -20,6 +20,24 @@ import Testing
         }
     }
 
+    @Test func everyKnownKindHasExactlyOnePayloadTypeAndDecodesThroughIt() throws {
+        for kind in AuditEvent.Kind.known {
+            let owners = AuditEvent.payloadTypes.filter { $0.eventTypes.contains(kind.rawValue) }
+            #expect(owners.count == 1, "\(kind) is decoded by \(owners)")
+        }
+        for sample in PayloadSample.all {
+            let event = AuditEvent(
+                sequence: 1, time: "2026-11-27T00:00:00.000Z", actor: "t", type: .init(rawValue: sample.kind),
+                payload: sample.full.payloadMembers, previousHash: AuditEvent.genesisHash)
+            let decoded = try #require(try event.decodePayload(), "\(sample.kind)")
+            #expect(decoded.eventType == sample.kind && decoded.payloadMembers == sample.full.payloadMembers)
+        }
+        let unknown = AuditEvent(
+            sequence: 1, time: "2026-11-27T00:00:00.000Z", actor: "t", type: "model_exploded", payload: [:],
+            previousHash: AuditEvent.genesisHash)
+        #expect(try unknown.decodePayload() == nil)
+    }
+
     @Test(arguments: PayloadSample.all)
     func payloadMembersAreExactlyTheDocumentedFields(_ sample: PayloadSample) throws {
         let fields = try #require(try EventFormatDocument.load().fields[sample.kind], "no table for \(sample.kind)")
