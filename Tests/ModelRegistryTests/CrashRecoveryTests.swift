@@ -165,6 +165,44 @@ import Testing
             }
         }
 
+        /// Recovery itself may be killed: it repairs one file or appends one event at a time, so running it again
+        /// finishes the job, whatever point it died at.
+        @Test(arguments: [
+            "append.afterWrite", "append.afterSync", "atomic.afterTempWrite", "atomic.afterRename",
+            "atomic.afterDirectorySync",
+        ])
+        func aRecoveryKilledAtAnyPointIsFinishedByTheNextOne(point: String) throws {
+            try withTemporaryDirectory { temp in
+                let (root, first, _) = try makeRegistry(temp)
+                let registry = try Registry.open(at: root)
+                // Three things for recovery to do: an artifact without its event, a state file without its event
+                // and a damaged alias file.
+                let bundle = try BundleFixture.write(["w.bin": [42]], to: temp.appendingPathComponent("direct"))
+                let direct = try registry.artifacts.register(directory: bundle, metadata: ArtifactMetadata(name: "d"))
+                try registry.states.write(
+                    StateRecord(
+                        artifact: first, state: .candidate, changedAt: "2026-11-27T00:00:00.000Z", actor: "crashed",
+                        reason: nil))
+                let alias = registry.aliases.path(of: "champion")
+                try FileManager.default.removeItem(atPath: alias)
+                try Data("{damaged".utf8).write(to: URL(fileURLWithPath: alias))
+
+                let outcome = try CLIRunner.run(
+                    ["recover", "--registry", root.path], environment: ["MODELREG_CRASH_AT": point])
+                #expect(outcome.wasKilled, "recovery should die at \(point): \(outcome.stdout)")
+                let events = try expectConsistent(root)
+                let reopened = try Registry.open(at: root)
+                #expect(try reopened.resolve("champion").artifact == first)
+                #expect(try reopened.state(of: first) == .candidate)
+                #expect(events.filter { $0.type == .artifactRegistered }.count == 3)
+                #expect(try reopened.contains(direct.artifact.id))
+                // The repair is recorded before the file is rewritten: killed in between, the next recovery repairs
+                // and records it again, so it is in the log once or twice, never missing.
+                let restorations = events.filter { $0.type == .aliasRestored }.count
+                #expect(restorations == (point == "atomic.afterTempWrite" ? 2 : 1))
+            }
+        }
+
         @Test(arguments: ["atomic.afterRename", "append.afterWrite"])
         func aStateChangeKilledAtAnyPointRecoversToAgreement(point: String) throws {
             try withTemporaryDirectory { temp in

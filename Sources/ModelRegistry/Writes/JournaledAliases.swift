@@ -99,12 +99,15 @@ struct JournaledAliases: JournaledStore {
             where [.invalidJSON, .invalidDocument, .invalidArgument, .unsupportedFormatVersion].contains(error.code)
         {
             // Damaged file (only a damaged disk or a human can produce one: writes are atomic): the log is the
-            // only trustworthy copy.
-            if let logged { try store.write(logged) } else { try store.remove(alias) }
-            transaction.report.restoredAliases.append(alias)
+            // only trustworthy copy. The repair is recorded first, so a repair is never missing from history: a
+            // crash before the rewrite leaves the file damaged, and the next recovery repairs (and records) again.
             let restored = AliasRestored(
                 alias: alias, damagedFile: store.layout.relativePath(store.path(of: alias)), record: logged)
-            return [Recovered(event: .restored(restored), actor: nil)]
+            transaction.report.appendedEvents.append(
+                try transaction.registry.journal.append(AliasEvent.restored(restored), actor: transaction.actor))
+            if let logged { try store.write(logged) } else { try store.remove(alias) }
+            transaction.report.restoredAliases.append(alias)
+            return []
         }
         switch (onDisk, logged) {
         case (let file?, let logged) where file != logged:

@@ -27,11 +27,14 @@ package enum CrashPoint {
         #endif
     }
 
-    /// Every crash point, in the order a promotion or registration meets them (documented for tests).
-    package static let all = [
-        "atomic.afterTempWrite", "atomic.afterTempSync", "atomic.afterRename", "atomic.afterDirectorySync",
-        "append.afterWrite", "append.afterSync",
-        "alias.afterStateChange", "alias.afterEvent",
-        "artifact.afterPublish", "artifact.afterEvent",
-    ]
+    /// Every crash point (documented for tests). The file-system recipes have their own; every write through
+    /// the registry's commit path adds `<store>.afterStateChange` and `<store>.afterEvent` for its store.
+    package static let all =
+        [
+            "atomic.afterTempWrite", "atomic.afterTempSync", "atomic.afterRename", "atomic.afterDirectorySync",
+            "append.afterWrite", "append.afterSync",
+        ]
+        + ["artifact", "alias", "state", "signature", "policy"].flatMap {
+            ["\($0).afterStateChange", "\($0).afterEvent"]
+        }
 }
