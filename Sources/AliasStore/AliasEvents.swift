@@ -36,10 +36,8 @@ public struct AliasMoved: AuditPayload {
     }
 
     public init(eventType: String, payload: JSONObjectReader) throws {
-        guard let recordValue = payload.members["record"] else {
-            throw payload.makeError(at: "record", "required field is missing")
-        }
-        let record = try AliasRecord(json: recordValue, source: payload.source + ": field 'record'")
+        let record = try AliasRecord(
+            json: .object(payload.object("record").members), source: payload.source + ": field 'record'")
         guard try payload.string("alias") == record.alias,
             try payload.string("artifact") == record.artifact.description,
             try payload.optionalString("previousArtifact") == record.previousArtifact?.description

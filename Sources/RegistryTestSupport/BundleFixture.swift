@@ -1,4 +1,5 @@
 import Foundation
+import ModelRegistry
 
 /// Writes small model bundles for tests: relative path → contents.
 public enum BundleFixture {
@@ -55,5 +56,20 @@ public enum BundleFixture {
             }
         }
         return bytes
+    }
+}
+
+extension BundleFixture {
+    /// Registers a small model bundle named `name` (written under `temp`) with a contract and an evaluation card
+    /// (pass nil to leave either out), for policy tests.
+    public static func registerModel(
+        _ name: String, in registry: Registry, under temp: URL, contract: String? = contract(),
+        card: String? = evaluationCard(["accuracy": 0.9])
+    ) throws -> ArtifactID {
+        var files: [String: [UInt8]] = ["weights.bin": Array(name.utf8)]
+        if let contract { files["contract.json"] = Array(contract.utf8) }
+        if let card { files["evaluation-card.json"] = Array(card.utf8) }
+        let bundle = try write(files, to: temp.appendingPathComponent(name))
+        return try registry.register(directory: bundle, metadata: ArtifactMetadata(name: name)).artifact.id
     }
 }

@@ -14,11 +14,7 @@ import Testing
             _ name: String, contract: String? = BundleFixture.contract(),
             card: String? = BundleFixture.evaluationCard(["accuracy": 0.9])
         ) throws -> ArtifactID {
-            var files: [String: [UInt8]] = ["weights.bin": Array(name.utf8)]
-            if let contract { files["contract.json"] = Array(contract.utf8) }
-            if let card { files["evaluation-card.json"] = Array(card.utf8) }
-            let bundle = try BundleFixture.write(files, to: temp.appendingPathComponent(name))
-            return try registry.register(directory: bundle, metadata: ArtifactMetadata(name: name)).artifact.id
+            try BundleFixture.registerModel(name, in: registry, under: temp, contract: contract, card: card)
         }
 
         /// Promotes and returns the refusal, checking that the alias did not move.

@@ -35,10 +35,8 @@ public struct StateChanged: AuditPayload {
     }
 
     public init(eventType: String, payload: JSONObjectReader) throws {
-        guard let recordValue = payload.members["record"] else {
-            throw payload.makeError(at: "record", "required field is missing")
-        }
-        let record = try StateRecord(json: recordValue, source: payload.source + ": field 'record'")
+        let record = try StateRecord(
+            json: .object(payload.object("record").members), source: payload.source + ": field 'record'")
         let artifact = try payload.string("artifact")
         let state = try payload.string("state")
         guard artifact == record.artifact.description, state == record.state.rawValue else {
