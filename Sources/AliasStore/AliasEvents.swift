@@ -53,7 +53,6 @@ public struct AliasMoved: AuditPayload {
 /// The payload of `alias_retired`: an alias was removed; its history stays in the log.
 public struct AliasRetired: AuditPayload {
     public static let eventTypes = ["alias_retired"]
-    public var eventType: String { Self.eventTypes[0] }
 
     /// The alias.
     public var alias: String
@@ -91,7 +90,6 @@ public struct AliasRetired: AuditPayload {
 /// log says the alias was retired.
 public struct AliasRestored: AuditPayload {
     public static let eventTypes = ["alias_restored"]
-    public var eventType: String { Self.eventTypes[0] }
 
     /// The alias.
     public var alias: String

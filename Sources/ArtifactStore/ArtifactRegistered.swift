@@ -4,7 +4,6 @@ import RegistryCore
 /// content was registered again.
 public struct ArtifactRegistered: AuditPayload {
     public static let eventTypes = ["artifact_registered"]
-    public var eventType: String { Self.eventTypes[0] }
 
     /// The artifact.
     public var artifact: ArtifactID

@@ -3,7 +3,6 @@ import RegistryCore
 /// The payload of `log_repaired`: recovery cut a torn final line off the log (FORMAT.md §9.2).
 public struct LogRepaired: AuditPayload {
     public static let eventTypes = ["log_repaired"]
-    public var eventType: String { Self.eventTypes[0] }
 
     /// The day file that was cut, by name (`2026-11-23.jsonl`).
     public var file: String

@@ -1,6 +1,5 @@
 import ArtifactStore
 import AuditLog
-import Dispatch
 import Foundation
 import RegistryCore
 
@@ -319,22 +318,18 @@ public final class RegistryIndex: Sendable {
     @discardableResult
     public func rebuild() throws -> Report {
         if let writerLock {
-            return try writerLock.withLock(timeout: lockTimeout) { try rebuildHoldingLock(cause: nil) }
+            return try writerLock.withLock(timeout: lockTimeout) { try rebuildHoldingLock() }
         }
-        return try rebuildHoldingLock(cause: nil)
+        return try rebuildHoldingLock()
     }
 
     /// ``rebuild()`` for a caller that holds the writer lock. The stored index is not read first: a rebuild
     /// replaces it whatever its condition (``status()`` reports that).
-    ///
-    /// - Parameter cause: why the rebuild happens, when a query found the index unusable; reported first.
-    package func rebuildHoldingLock(cause: Finding?) throws -> Report {
+    package func rebuildHoldingLock() throws -> Report {
         let scan = try scan()
         try backend.replaceContents(with: scan.contents, persist: true)
-        var report = scan.report
-        if let cause { report.findings.insert(cause, at: 0) }
-        state.withLock { $0.lastReport = report }
-        return report
+        state.withLock { $0.lastReport = scan.report }
+        return scan.report
     }
 
     /// Brings the stored index up to date with the audit log incrementally, and stores the update.
@@ -367,7 +362,7 @@ public final class RegistryIndex: Sendable {
     package func updateHoldingLock() throws -> Bool {
         guard let stored = try backend.storedAuditPosition() else {
             if try countArtifacts(useCache: false) <= Self.inlineRebuildLimit {
-                _ = try rebuildHoldingLock(cause: nil)
+                _ = try rebuildHoldingLock()
                 return true
             }
             return false

@@ -139,7 +139,7 @@ extension Registry {
         let change = JournaledAliases.Change(
             kind: .retire, alias: alias, expecting: expecting, reason: reason, approval: approval)
         guard let committed = try commit(change, to: JournaledAliases(registry: self), actor: actor) else {
-            throw RegistryError(.notFound, "no alias '\(alias)' in registry '\(layout.rootPath)'")
+            preconditionFailure("checking a retirement returns its event or throws (.notFound for no alias)")
         }
         return committed.event
     }
@@ -167,38 +167,65 @@ extension Registry {
     /// Where a rollback goes: `requested` if the alias ever pointed there, else one step back through the
     /// alias's generations (FORMAT.md §8.3).
     func rollbackTarget(of alias: String, current: AliasRecord, requested: ArtifactID?) throws -> ArtifactID {
-        var generations: [ArtifactID] = []
-        var everTargeted = Set<ArtifactID>()
-        try journal.forEachEvent(.init(types: Self.aliasEventTypes, alias: alias)) { event in
-            guard let change = try? event.decode(AliasEvent.self) else { return }
-            switch change {
-            case .moved(let moved):
-                let target = moved.record.artifact
-                everTargeted.insert(target)
-                if moved.kind == .rollback, let index = generations.lastIndex(of: target) {
-                    generations.removeSubrange((index + 1)...)
-                } else {
-                    generations.append(target)
-                }
-            case .retired:
-                generations.removeAll()
-            case .restored(let restored):
-                generations.removeAll()
-                if let record = restored.record { generations.append(record.artifact) }
-            }
-        }
+        let history = try aliasGenerations(alias)
+        let generations = history.stack
         if let requested {
-            guard everTargeted.contains(requested) || current.previousArtifact == requested else {
+            guard history.everTargeted.contains(requested) || current.previousArtifact == requested else {
                 throw RegistryError(
                     .invalidArgument,
                     "\(requested) was never a target of alias '\(alias)'; use promote to point it there")
             }
             return requested
         }
-        if generations.last == current.artifact, generations.count >= 2 { return generations[generations.count - 2] }
+        if let previous = history.previous(from: current.artifact) { return previous }
         if generations.last != current.artifact, let previous = current.previousArtifact { return previous }
         throw RegistryError(
             .notFound,
             "alias '\(alias)' has no earlier target to roll back to (its history starts at \(current.artifact))")
+    }
+
+    /// The alias's generations, replayed from its events in log order (FORMAT.md §8.3).
+    func aliasGenerations(_ alias: String) throws -> AliasGenerations {
+        var generations = AliasGenerations()
+        try journal.forEachEvent(.init(types: Self.aliasEventTypes, alias: alias)) { event in
+            if let change = try? event.decode(AliasEvent.self) { generations.apply(change) }
+        }
+        return generations
+    }
+}
+
+/// The targets an alias went through, as a stack its rollbacks walk down (FORMAT.md §8.3).
+struct AliasGenerations {
+    /// The generations still in effect, oldest first; the last is the current target.
+    var stack: [ArtifactID] = []
+    /// Every artifact the alias ever pointed at.
+    var everTargeted = Set<ArtifactID>()
+
+    /// The generation a rollback without an explicit target goes to, when the alias now points at `current`.
+    func previous(from current: ArtifactID) -> ArtifactID? {
+        stack.count >= 2 && stack.last == current ? stack[stack.count - 2] : nil
+    }
+
+    /// Replays one event.
+    mutating func apply(_ event: AliasEvent) {
+        switch event {
+        case .moved(let moved):
+            let target = moved.record.artifact
+            everTargeted.insert(target)
+            if moved.kind == .rollback, let index = stack.lastIndex(of: target) {
+                stack.removeSubrange((index + 1)...)
+            } else {
+                stack.append(target)
+            }
+        case .retired:
+            stack.removeAll()
+        case .restored(let restored):
+            // The file was rewritten from the last event, so the history stands; no record means retired.
+            if let record = restored.record {
+                if stack.last != record.artifact { stack.append(record.artifact) }
+            } else {
+                stack.removeAll()
+            }
+        }
     }
 }

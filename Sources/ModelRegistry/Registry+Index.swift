@@ -4,7 +4,8 @@ extension Registry {
     /// The registry's index: queries by capability, state, text, lineage and recency.
     ///
     /// One index per registry root (and hash configuration) per process, shared by every `Registry` value opened
-    /// on it, so that what it has loaded is reused. It takes the registry's writer lock when it has to rebuild.
+    /// on it, so that what it has loaded is reused. Queries never lock and never write: a stale or damaged stored
+    /// index is scanned into memory, and stored again by the next write or by ``rebuildIndexes()``.
     ///
     /// ```swift
     /// let latest = try registry.index.mostRecent(5)

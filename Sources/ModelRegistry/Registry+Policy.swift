@@ -100,11 +100,10 @@ extension Registry {
         guard !refusal.unmet.isEmpty else { return }
         let kinds = Set(refusal.unmet.map(\.kind))
         if kinds.contains(.notRevoked) || kinds.contains(.quickVerification) {
-            let list = refusal.unmet.enumerated().map { "(\($0.offset + 1)) \($0.element.message)" }
             throw RegistryError(
                 kinds.contains(.notRevoked) ? .revoked : .digestMismatch,
                 "cannot point alias '\(refusal.alias)' at \(refusal.target.map { "\($0)" } ?? "?"): "
-                    + list.joined(separator: "; "),
+                    + refusal.numberedList,
                 path: refusal.target.map(layout.artifactPath), underlying: refusal)
         }
         throw RegistryError(.policyRefused, refusal.message, path: layout.policyPath, underlying: refusal)

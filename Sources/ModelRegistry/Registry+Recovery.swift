@@ -91,7 +91,11 @@ extension Registry {
     /// Removes staging directories and temp files whose creating process is gone.
     private func removeLeftovers() throws -> [String] {
         var removed: [String] = []
-        for (directory, prefix) in layout.scratchPlaces where try FileSystem.exists(directory) {
+        // Signing writes its temporary copy next to the signature, inside the artifact's `signatures/`.
+        let signatureDirectories = try artifacts.list().map {
+            (layout.signaturesPath(of: $0), FileSystem.temporaryPrefix)
+        }
+        for (directory, prefix) in layout.scratchPlaces + signatureDirectories where try FileSystem.exists(directory) {
             for entry in try FileSystem.listDirectory(directory) {
                 guard let name = entry.name, let pid = FileSystem.creatorProcess(ofUniqueName: name, prefix: prefix),
                     !FileSystem.isProcessAlive(pid)

@@ -149,9 +149,9 @@ public final class Registry: Sendable {
     /// `artifacts/`, then `artifact_registered` is appended (bytes first, event after: a crash between the two
     /// leaves an artifact without its event, which ``recover(actor:)`` appends; a failed append takes the
     /// artifact back out).
-    private func publish(_ staged: FileArtifactStore.StagedArtifact, actor: String? = nil) throws -> Registration {
+    private func publish(_ staged: FileArtifactStore.StagedArtifact) throws -> Registration {
         do {
-            let committed = try commit(staged, to: JournaledArtifacts(store: artifacts), actor: actor)
+            let committed = try commit(staged, to: JournaledArtifacts(store: artifacts), actor: nil)
             if committed == nil { try artifacts.discard(staged) }  // identical content was already registered
             // Move mode takes the user's files only now that the registration, event included, has succeeded.
             artifacts.removeMovedSources(of: staged)

@@ -262,6 +262,12 @@ public final class ArtifactVerifier: Sendable {
         guard let entries = try? FileSystem.listDirectory(signatures) else { return }
         var signers = Set<String>()
         for entry in entries.sorted(by: { $0.nameBytes.lexicographicallyPrecedes($1.nameBytes) }) {
+            // A signature being written (or its leftover, which recovery removes) is not a signature yet.
+            if let name = entry.name,
+                FileSystem.creatorProcess(ofUniqueName: name, prefix: FileSystem.temporaryPrefix) != nil
+            {
+                continue
+            }
             let name = entry.name ?? "?"
             let relative = "signatures/" + name
             do {

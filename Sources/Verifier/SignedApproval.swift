@@ -51,12 +51,17 @@ public struct SignedApproval: Hashable, Sendable {
 
     /// The file contents: canonical JSON and a newline.
     public func fileBytes() -> [UInt8] {
+        CanonicalJSON.encode(jsonValue) + [0x0A]
+    }
+
+    /// The whole document, signature included, as JSON (what a promotion records in its event).
+    public var jsonValue: JSONValue {
         var fields = statementFields
         fields["signature"] = .object([
             "algorithm": .string(signature.algorithm), "keyID": .string(signature.keyID),
             "value": .string(Data(signature.bytes).base64EncodedString()),
         ])
-        return CanonicalJSON.encode(.object(fields)) + [0x0A]
+        return .object(fields)
     }
 
     /// Parses an approval file.

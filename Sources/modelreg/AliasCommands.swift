@@ -106,13 +106,10 @@ enum AliasCommand: Command {
             }
         case "history":
             let alias = try arguments.positionals(["ALIAS"])[0]
-            let registry = try CommandLineTool.openForReading(arguments)
-            let history = try registry.aliasHistory(alias)
-            // An alias that never existed has neither events nor a file: say so instead of printing nothing.
-            if history.isEmpty, try !registry.listAliases().contains(where: { $0.alias == alias }) {
-                throw CommandFailure("no alias '\(alias)' in this registry (no history and no alias file)")
+            // An alias that never existed is `.notFound` (exit 1), not an empty history.
+            for event in try CommandLineTool.openForReading(arguments).aliasHistory(alias) {
+                print(LogCommand.line(event))
             }
-            for event in history { print(LogCommand.line(event)) }
         default:
             throw UsageError("unknown alias subcommand '\(sub)' (expected ls or history)")
         }

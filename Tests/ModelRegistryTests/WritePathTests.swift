@@ -275,6 +275,36 @@ private func unmetKinds(_ error: RegistryError) -> [PromotionPolicy.Requirement.
         }
     }
 
+    @Test func aRollbackWhoseEventACrashPreventedKeepsWalkingBackAfterRecovery() throws {
+        try WritePathFixture.with { f in
+            let a = try f.register("a")
+            let b = try f.register("b")
+            let c = try f.register("c")
+            for target in [a, b, c] { try f.registry.promote("champion", to: target) }
+            // A rollback to b whose process died after replacing the alias file, before appending its event.
+            let current = try f.registry.resolve("champion")
+            try f.registry.aliases.write(
+                AliasRecord(
+                    alias: "champion", artifact: b, previousArtifact: c, changedAt: current.changedAt, actor: "ops"))
+            let recovered = try #require(try f.registry.recover().appendedEvents.last)
+            #expect(recovered.type == .aliasRolledBack)
+            #expect(try f.registry.rollback("champion").record.artifact == a)
+        }
+    }
+
+    @Test func aRestoredAliasFileKeepsItsGenerations() throws {
+        try WritePathFixture.with { f in
+            let a = try f.register("a")
+            let b = try f.register("b")
+            for target in [a, b] { try f.registry.promote("champion", to: target) }
+            let path = f.registry.aliases.path(of: "champion")
+            try FileManager.default.removeItem(atPath: path)
+            try Data("{damaged".utf8).write(to: URL(fileURLWithPath: path))
+            #expect(try f.registry.recover().restoredAliases == ["champion"])
+            #expect(try f.registry.rollback("champion").record.artifact == a)
+        }
+    }
+
     // MARK: 9. Quick verification gates every alias change
 
     @Test func promotionRefusesACopyOfAnArtifactUnderAnotherID() throws {
@@ -304,6 +334,32 @@ private func unmetKinds(_ error: RegistryError) -> [PromotionPolicy.Requirement.
             #expect(error.code == .digestMismatch)
             #expect(error.message.contains(a.description) && error.message.contains("weights.bin"))
             #expect(try f.registry.listAliases().isEmpty)
+        }
+    }
+}
+
+@Suite struct SignatureLeftoverTests {
+    @Test func aSignatureLeftOverByADeadWriterIsNotReportedAndRecoveryRemovesIt() throws {
+        try withTemporaryDirectory { temp in
+            let registry = try Registry.create(
+                at: temp.appendingPathComponent("registry"),
+                configuration: .init(trust: TrustStore(verifiers: [FakeSigner(name: "alice")])))
+            let id = try BundleFixture.registerModel("m", in: registry, under: temp)
+            try registry.sign(id, with: FakeSigner(name: "alice"))
+            // A signer killed before its rename leaves `.tmp-<pid>-<random>` next to the signatures.
+            let finished = Process()
+            finished.executableURL = URL(fileURLWithPath: "/bin/true")
+            try finished.run()
+            finished.waitUntilExit()
+            let leftover =
+                registry.layout.signaturesPath(of: id) + "/.tmp-\(finished.processIdentifier)-0123456789abcdef"
+            try Data("{half".utf8).write(to: URL(fileURLWithPath: leftover))
+
+            #expect(try registry.verify(id, depth: .trust).isClean)
+            let report = try registry.recover()
+            #expect(report.removedLeftovers == [leftover])
+            #expect(!FileManager.default.fileExists(atPath: leftover))
+            #expect(try registry.verify(id, depth: .trust).trustedSigners.count == 1)
         }
     }
 }

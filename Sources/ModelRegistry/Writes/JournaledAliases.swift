@@ -64,10 +64,7 @@ struct JournaledAliases: JournaledStore {
                 kind: kind, alias: change.alias, current: current, target: target, actor: transaction.actor,
                 reason: change.reason, approval: record.approval,
                 signedApprovalBytes: change.signedApproval?.fileBytes()))
-        let signed = try change.signedApproval.map {
-            try CanonicalJSON.parse($0.fileBytes(), source: "signed approval")
-        }
-        return .moved(AliasMoved(kind: kind, record: record, signedApproval: signed))
+        return .moved(AliasMoved(kind: kind, record: record, signedApproval: change.signedApproval?.jsonValue))
     }
 
     func apply(_ change: Change, as event: AliasEvent, in transaction: Transaction) throws -> (String, AliasRecord?) {
@@ -111,10 +108,15 @@ struct JournaledAliases: JournaledStore {
         }
         switch (onDisk, logged) {
         case (let file?, let logged) where file != logged:
-            // The file is newer than the log: its change was made, the event was not written.
-            return [
-                Recovered(event: .moved(AliasMoved(kind: .promote, record: file, recovered: true)), actor: file.actor)
-            ]
+            // The file is newer than the log: its change was made, the event was not written. The file does not
+            // say whether it was a rollback; a move to the generation below the current one is taken as one, so
+            // the next rollback keeps walking back instead of returning to the target just left.
+            let generations = try registry.aliasGenerations(alias)
+            let kind: AliasChange.Kind =
+                logged?.artifact == file.previousArtifact
+                    && file.previousArtifact.flatMap(generations.previous) == file.artifact
+                ? .rollback : .promote
+            return [Recovered(event: .moved(AliasMoved(kind: kind, record: file, recovered: true)), actor: file.actor)]
         case (nil, let logged?):
             let retired = AliasRetired(
                 alias: alias, artifact: logged.artifact, reason: "alias file missing at recovery", recovered: true)

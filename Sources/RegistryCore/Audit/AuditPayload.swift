@@ -23,6 +23,9 @@ public protocol AuditPayload: Hashable, Sendable {
 }
 
 extension AuditPayload {
+    /// The first of ``eventTypes``: the type of every event of a payload written under one type.
+    public var eventType: String { Self.eventTypes[0] }
+
     /// Appends `"recovered": true` when `recovered` is set: the mark of an event written by recovery for a change
     /// whose own event a crash prevented.
     package static func markRecovered(_ members: inout [String: JSONValue], _ recovered: Bool) {

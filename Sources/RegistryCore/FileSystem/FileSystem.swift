@@ -172,12 +172,17 @@ package enum FileSystem {
 
     /// Writes a new file that must not exist yet (`O_CREAT|O_EXCL`), fsyncs it and sets its permissions.
     /// Does not fsync the directory: callers creating several files sync the directory once.
-    package static func createFile(_ path: String, contents: [UInt8], mode: mode_t = readOnlyFileMode) throws {
+    ///
+    /// - Parameter reportedPath: the path errors name (``atomicReplace(_:contents:mode:)`` names the file it
+    ///   replaces, not its temporary copy); `path` by default.
+    package static func createFile(
+        _ path: String, contents: [UInt8], mode: mode_t = readOnlyFileMode, reportedPath: String? = nil
+    ) throws {
         let file: OpenFile
         do {
             file = try OpenFile.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
         } catch {
-            throw RegistryError.systemCall(error, "create", path: path)
+            throw RegistryError.systemCall(error, "create", path: reportedPath ?? path)
         }
         do {
             try file.closeAfter { file in
@@ -189,7 +194,7 @@ package enum FileSystem {
             }
         } catch {
             try? removeTree(path)  // ours: created above with O_EXCL
-            throw RegistryError.systemCall(error, "write", path: path)
+            throw RegistryError.systemCall(error, "write", path: reportedPath ?? path)
         }
     }
 
@@ -202,14 +207,7 @@ package enum FileSystem {
     package static func atomicReplace(_ path: String, contents: [UInt8], mode: mode_t = 0o644) throws {
         let directory = parent(of: path)
         let temp = directory + "/" + uniqueName(temporaryPrefix)
-        do {
-            try createFile(temp, contents: contents, mode: mode)
-        } catch var error as RegistryError {
-            // Name the file being replaced: the temporary name means nothing to the user.
-            error.message = error.message.replacingOccurrences(of: temp, with: path) + " (writing a temporary copy)"
-            error.path = path
-            throw error
-        }
+        try createFile(temp, contents: contents, mode: mode, reportedPath: path)
         do {
             try system_rename(temp, path)
         } catch {

@@ -1,7 +1,6 @@
 /// The payload of `state_changed`: an artifact moved to another lifecycle state (FORMAT.md §9.3, §12.4).
 public struct StateChanged: AuditPayload {
     public static let eventTypes = ["state_changed"]
-    public var eventType: String { Self.eventTypes[0] }
 
     /// The state file's content after the change.
     public var record: StateRecord

@@ -56,6 +56,8 @@ public struct RegistryLayout: Hashable, Sendable {
     public func manifestPath(of id: ArtifactID) -> String { artifactPath(id) + "/manifest.json" }
     /// The `signatures/` directory of one artifact.
     public func signaturesPath(of id: ArtifactID) -> String { artifactPath(id) + "/signatures" }
+    /// One signature file of an artifact, by file name.
+    public func signaturePath(of id: ArtifactID, name: String) -> String { signaturesPath(of: id) + "/" + name }
     /// The file of one alias (the name is not checked here).
     public func aliasPath(_ alias: String) -> String { aliasesPath + "/" + alias + ".json" }
     /// The lifecycle state file of one artifact.

@@ -69,8 +69,12 @@ public struct PolicyRefusal: Error, Sendable, CustomStringConvertible {
         case .retire: change = "retiring '\(alias)'"
         default: change = "pointing '\(alias)' at \(target.map { "\($0)" } ?? "a new target")"
         }
-        let list = unmet.enumerated().map { "(\($0.offset + 1)) \($0.element.message)" }.joined(separator: "; ")
-        return "the policy for '\(rulePattern)' refuses \(change): \(list)"
+        return "the policy for '\(rulePattern)' refuses \(change): \(numberedList)"
+    }
+
+    /// Every unmet requirement's message, numbered: `(1) … ; (2) …`.
+    public var numberedList: String {
+        unmet.enumerated().map { "(\($0.offset + 1)) \($0.element.message)" }.joined(separator: "; ")
     }
 
     /// A short summary of the unmet kinds, such as `2 unmet requirement(s): approval, noRegression(loss)`.

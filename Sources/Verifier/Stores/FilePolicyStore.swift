@@ -47,7 +47,6 @@ public struct FilePolicyStore: Sendable {
 /// The payload of `policy_changed`: `policy.json` was replaced.
 public struct PolicyChanged: AuditPayload {
     public static let eventTypes = ["policy_changed"]
-    public var eventType: String { Self.eventTypes[0] }
 
     /// The SHA-256 of the new file's bytes.
     public var digest: Digest

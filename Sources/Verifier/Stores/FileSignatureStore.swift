@@ -13,7 +13,7 @@ public struct FileSignatureStore: Sendable {
 
     /// The path a signature file is stored at.
     public func path(of file: SignatureFile) -> String {
-        layout.signaturesPath(of: file.artifact) + "/" + file.fileName
+        layout.signaturePath(of: file.artifact, name: file.fileName)
     }
 
     /// The path relative to the artifact directory (`signatures/<name>.json`), as events record it.
@@ -26,7 +26,7 @@ public struct FileSignatureStore: Sendable {
         guard try FileSystem.exists(directory) else { return [] }
         return try FileSystem.listDirectory(directory).compactMap { entry in
             guard let name = entry.name, name.hasSuffix(".json") else { return nil }
-            let path = directory + "/" + name
+            let path = layout.signaturePath(of: id, name: name)
             do {
                 let file = try SignatureFile(fileBytes: FileSystem.readDocument(path, limit: 1 << 20), source: path)
                 guard file.fileName == name, file.artifact == id else {
@@ -61,7 +61,6 @@ public struct FileSignatureStore: Sendable {
 /// The payload of `signature_added`: a detached signature was attached to an artifact.
 public struct SignatureAdded: AuditPayload {
     public static let eventTypes = ["signature_added"]
-    public var eventType: String { Self.eventTypes[0] }
 
     /// The artifact signed.
     public var artifact: ArtifactID
