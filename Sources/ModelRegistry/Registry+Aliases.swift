@@ -18,7 +18,7 @@ extension Registry {
     ///
     /// - Throws: `.notFound` for an unknown alias or when its target is not in the registry (the message names
     ///   the missing artifact); `.revoked` when the target was revoked, unless `allowRevoked`; `.invalidName`;
-    ///   `.invalidJSON` / `.invalidDocument` naming a damaged alias or state file (``recover(actor:)`` rewrites it
+    ///   `.invalidJSON` / `.invalidDocument` naming a damaged alias or state file (``recover(actor:)-7k7gj`` rewrites it
     ///   from the audit log).
     public func resolve(_ alias: String, allowRevoked: Bool = false) throws -> AliasRecord {
         let record = try aliases.resolve(alias)
@@ -75,6 +75,8 @@ extension Registry {
     /// nothing.
     ///
     /// - Parameters:
+    ///   - alias: the alias name (FORMAT.md §8.1).
+    ///   - artifact: the artifact it will point at.
     ///   - expecting: `.target(id)` fails with `.conflict`, changing nothing, if another writer moved the alias
     ///     first; `.absent` only creates.
     ///   - actor: who promotes (default: the configuration's actor).
@@ -85,7 +87,7 @@ extension Registry {
     ///   quick verification), `.conflict`, `.policyRefused` listing every unmet requirement, whatever the hook
     ///   throws, `.lockTimeout`, `.reentrantWrite`, I/O errors. On any error the alias is unchanged.
     /// - Durability: state first, event second, both synced before this returns. After a crash between them,
-    ///   ``recover(actor:)`` appends the missing event from the alias file, which carries all of it.
+    ///   ``recover(actor:)-7k7gj`` appends the missing event from the alias file, which carries all of it.
     @discardableResult
     public func promote(
         _ alias: String, to artifact: ArtifactID, expecting: AliasExpectation = .any, actor: String? = nil,
@@ -111,7 +113,7 @@ extension Registry {
     /// - Throws: `.notFound` (no such alias, or nothing to roll back to, or the target is gone),
     ///   `.invalidArgument` when `target` was never a target of the alias, `.revoked`, `.conflict` when
     ///   `expecting` fails, `.policyRefused`, what the hook throws, I/O errors.
-    /// - Durability: as ``promote(_:to:expecting:actor:reason:approval:signedApproval:)``.
+    /// - Durability: as ``promote(_:to:expecting:actor:reason:approval:signedApproval:)-6aecb``.
     @discardableResult
     public func rollback(
         _ alias: String, to target: ArtifactID? = nil, expecting: AliasExpectation = .any, actor: String? = nil,

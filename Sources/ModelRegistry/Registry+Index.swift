@@ -5,7 +5,7 @@ extension Registry {
     ///
     /// One index per registry root (and hash configuration) per process, shared by every `Registry` value opened
     /// on it, so that what it has loaded is reused. Queries never lock and never write: a stale or damaged stored
-    /// index is scanned into memory, and stored again by the next write or by ``rebuildIndexes()``.
+    /// index is scanned into memory, and stored again by the next write or by ``rebuildIndexes()-5wmo8``.
     ///
     /// ```swift
     /// let latest = try registry.index.mostRecent(5)

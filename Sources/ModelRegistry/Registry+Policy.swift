@@ -23,7 +23,7 @@ extension Registry {
     }
 
     /// Every requirement that promoting `alias` to `target` would not meet now, without changing anything: the
-    /// dry run of ``promote(_:to:expecting:actor:reason:approval:signedApproval:)``, with the same checks
+    /// dry run of ``promote(_:to:expecting:actor:reason:approval:signedApproval:)-6aecb``, with the same checks
     /// (revocation, quick verification, the first matching rule of `policy.json`; the configured hook is not
     /// called).
     ///
@@ -114,7 +114,7 @@ extension Registry {
     /// The lifecycle state of an artifact (`registered` when it was never changed). Lock-free: one `stat` for an
     /// artifact that never changed state.
     ///
-    /// - Throws: `.invalidJSON` / `.invalidDocument` naming a damaged state file (``recover(actor:)`` rewrites it
+    /// - Throws: `.invalidJSON` / `.invalidDocument` naming a damaged state file (``recover(actor:)-7k7gj`` rewrites it
     ///   from the log).
     public func state(of id: ArtifactID) throws -> LifecycleState {
         try states.state(of: id)

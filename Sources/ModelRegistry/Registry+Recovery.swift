@@ -1,7 +1,7 @@
 import Foundation
 
 extension Registry {
-    /// What ``recover(actor:)`` found and did.
+    /// What ``recover(actor:)-7k7gj`` found and did.
     public struct RecoveryReport: Sendable {
         /// The `log_repaired` event, when a torn last line was cut off the audit log.
         public var repairedTail: AuditEvent?
@@ -64,7 +64,7 @@ extension Registry {
     }
 
     /// Rewrites a damaged alias file from the audit log, or appends the event a crash kept from it. See
-    /// ``recover(actor:)``, which does this for every alias.
+    /// ``recover(actor:)-7k7gj``, which does this for every alias.
     ///
     /// - Throws: `.notFound` when the log has no record of the alias and it has no file.
     @discardableResult

@@ -112,8 +112,11 @@ public final class Registry: Sendable {
 
     /// Opens an existing registry.
     ///
-    /// - Parameter forWriting: check that the file system is safe for writers (default `true`). Readers can pass
-    ///   `false` to open registries on network file systems.
+    /// - Parameters:
+    ///   - root: the registry directory.
+    ///   - configuration: how to open it.
+    ///   - forWriting: check that the file system is safe for writers (default `true`). Readers can pass
+    ///     `false` to open registries on network file systems.
     /// - Throws: `.notARegistry`, `.unsupportedFormatVersion`, `.networkFileSystem`, I/O errors.
     public static func open(at root: URL, configuration: Configuration = .init(), forWriting: Bool = true) throws
         -> Registry
@@ -137,7 +140,7 @@ public final class Registry: Sendable {
         try publish(artifacts.stage(directory: directory, metadata: metadata, options: options))
     }
 
-    /// Registers an explicit list of files as one artifact. See ``register(directory:metadata:options:)``.
+    /// Registers an explicit list of files as one artifact. See ``register(directory:metadata:options:)-1bbcj``.
     public func register(
         files: [FileArtifactStore.SourceFile], metadata: ArtifactMetadata,
         options: FileArtifactStore.IngestOptions = .init()

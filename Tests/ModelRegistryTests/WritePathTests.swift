@@ -300,7 +300,11 @@ private func unmetKinds(_ error: RegistryError) -> [PromotionPolicy.Requirement.
             let path = f.registry.aliases.path(of: "champion")
             try FileManager.default.removeItem(atPath: path)
             try Data("{damaged".utf8).write(to: URL(fileURLWithPath: path))
-            #expect(try f.registry.recover().restoredAliases == ["champion"])
+            let report = try f.registry.recover()
+            #expect(report.restoredAliases == ["champion"])
+            // The log names the damaged file relative to the registry, never by a host's absolute path.
+            let restored = try #require(try report.appendedEvents.last?.decode(AliasRestored.self))
+            #expect(restored.damagedFile == "aliases/champion.json")
             #expect(try f.registry.rollback("champion").record.artifact == a)
         }
     }
