@@ -38,7 +38,7 @@ extension FileArtifactStore {
         /// Creates options.
         /// Accept a bundle with no files (refused by default: an empty artifact is almost always a wrong path).
         public var allowEmpty: Bool
-        /// Accept parents (``ArtifactMetadata/parents``) that are not in this registry, for lineage that
+        /// Accept parents (`ArtifactMetadata.parents`) that are not in this registry, for lineage that
         /// crosses registries. Refused by default: a mistyped parent would make wrong lineage permanent.
         public var allowForeignParents: Bool
 

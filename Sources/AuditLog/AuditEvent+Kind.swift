@@ -55,7 +55,7 @@ extension AuditEvent {
         public static let aliasRetired: Kind = "alias_retired"
         /// Recovery rewrote (or removed) a damaged alias file from the log. Payload: `AliasRestored`.
         public static let aliasRestored: Kind = "alias_restored"
-        /// An artifact's lifecycle state changed. Payload: ``StateChanged``.
+        /// An artifact's lifecycle state changed. Payload: `StateChanged`.
         public static let stateChanged: Kind = "state_changed"
         /// A signature was attached to an artifact. Payload: `SignatureAdded`.
         public static let signatureAdded: Kind = "signature_added"

@@ -4,11 +4,11 @@ import RegistryCore
 extension AuditJournal {
     /// The outcome of ``AuditJournal/verify()``: every problem found, not just the first.
     ///
-    /// A log is intact when ``isClean``. When the only finding is a ``Finding/Kind/tornTail``, the log is intact
+    /// A log is intact when ``isClean``. When the only finding is a `.tornTail`, the log is intact
     /// up to its last line and ``AuditJournal/repairTornTail(actor:)`` makes it whole again.
     public struct Verification: Hashable, Sendable {
         /// Every problem, in file and line order. Each names its day file relative to the registry root
-        /// (`audit/2026-11-23.jsonl`) as ``Finding/path`` and the line in it, from 1, as ``Finding/line``.
+        /// (`audit/2026-11-23.jsonl`) as `Finding.path` and the line in it, from 1, as `Finding.line`.
         public var findings: [Finding]
         /// How many lines parsed as events (including events reported as out of place).
         public var eventCount: Int
@@ -38,15 +38,15 @@ extension AuditJournal {
     ///
     /// Streams every day file in name order, line by line, and checks that:
     ///
-    /// - each line is an event in canonical form (``Finding/Kind/malformedLine``);
-    /// - each event's `previousHash` is the hash of the line before (``Finding/Kind/editedLine``, reported at
+    /// - each line is an event in canonical form (`.malformedLine`);
+    /// - each event's `previousHash` is the hash of the line before (`.editedLine`, reported at
     ///   the line that changed: a changed line breaks the link to the next line, and a changed `previousHash`
     ///   breaks both links of its own line);
-    /// - sequence numbers go up by one (``Finding/Kind/missingLines`` for a jump forward,
-    ///   ``Finding/Kind/insertedLine`` or ``Finding/Kind/reorderedLines`` for a number the chain has passed);
-    /// - times are RFC 3339 (``Finding/Kind/invalidTime``) and no later than their file's day
-    ///   (``Finding/Kind/misplacedEvent``);
-    /// - the newest file does not end with a torn line (``Finding/Kind/tornTail``).
+    /// - sequence numbers go up by one (`.missingLines` for a jump forward,
+    ///   `.insertedLine` or `.reorderedLines` for a number the chain has passed);
+    /// - times are RFC 3339 (`.invalidTime`) and no later than their file's day
+    ///   (`.misplacedEvent`);
+    /// - the newest file does not end with a torn line (`.tornTail`).
     ///
     /// After a problem the check resynchronises on the chain, so one damaged line gives findings at that line
     /// only, and later damage is still found.

@@ -2,8 +2,8 @@ import RegistryCore
 
 /// The kinds of problem audit log verification reports (``AuditJournal/Verification``).
 ///
-/// An audit finding's ``Finding/path`` is the day file relative to the registry root
-/// (`audit/2026-11-23.jsonl`) and its ``Finding/line`` is the line in that file, from 1.
+/// An audit finding's `Finding.path` is the day file relative to the registry root
+/// (`audit/2026-11-23.jsonl`) and its `Finding.line` is the line in that file, from 1.
 extension Finding.Kind {
     /// The line is not an event: not canonical JSON, a missing or extra member, a member of the wrong type, an
     /// empty line, or a line over ``AuditJournal/maximumLineLength``.

@@ -3,7 +3,7 @@ import RegistryCore
 /// The kinds of problem an index rebuild, scan or status check reports (``RegistryIndex/Report``,
 /// ``RegistryIndex/Status``).
 ///
-/// An index finding's ``Finding/path`` is the file concerned as the index opened it (the registry root path
+/// An index finding's `Finding.path` is the file concerned as the index opened it (the registry root path
 /// joined with the file's registry-relative path), or `""` when the problem concerns no one file.
 extension Finding.Kind {
     /// An artifact's `manifest.json` could not be read, did not parse, or did not hash to its directory name. The

@@ -207,8 +207,8 @@ extension RegistryIndex {
     /// anything.
     ///
     /// The index is **current** when ``isClean``: a stored, usable index with the registry's artifact count and
-    /// last audit event. Otherwise ``findings`` says why not: a ``Finding/Kind/damagedIndex`` when the stored
-    /// index cannot be used, a ``Finding/Kind/staleIndex`` when none is stored or it describes another state.
+    /// last audit event. Otherwise ``findings`` says why not: a `.damagedIndex` when the stored
+    /// index cannot be used, a `.staleIndex` when none is stored or it describes another state.
     public struct Status: Sendable, CustomStringConvertible {
         /// The stamp of the stored index, or nil when none is stored or it is damaged.
         public var stored: Stamp?
@@ -224,7 +224,7 @@ extension RegistryIndex {
         /// - Parameters:
         ///   - stored: the stored index's stamp, nil when none is stored or it cannot be used.
         ///   - damage: why the stored index cannot be used, when it cannot: reported first, as a
-        ///     ``Finding/Kind/damagedIndex``.
+        ///     `.damagedIndex`.
         ///   - artifactCount: the number of artifact directories.
         ///   - auditPosition: the log's last position.
         public init(stored: Stamp?, damage: Finding? = nil, artifactCount: Int, auditPosition: AuditPosition) {

@@ -221,8 +221,8 @@ public final class RegistryIndex: Sendable {
     private enum Verdict {
         case current
         case missing
-        /// Unusable or out of date; the finding says why (``Finding/Kind/damagedIndex`` or
-        /// ``Finding/Kind/staleIndex``).
+        /// Unusable or out of date; the finding says why (`.damagedIndex` or
+        /// `.staleIndex`).
         case stale(Finding)
     }
 

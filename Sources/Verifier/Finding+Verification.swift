@@ -2,7 +2,7 @@ import RegistryCore
 
 /// The kinds of problem artifact verification reports (``VerificationReport``).
 ///
-/// A verification finding's ``Finding/path`` is relative to the artifact directory (`""` for the artifact as a
+/// A verification finding's `Finding.path` is relative to the artifact directory (`""` for the artifact as a
 /// whole).
 extension Finding.Kind {
     /// `manifest.json` is missing, unreadable, not strict canonical JSON, or invalid.
