@@ -18,15 +18,20 @@ public final class ArtifactVerifier: Sendable {
     /// Keys trusted for `.trust` depth.
     public let trust: TrustStore
     let stamps: FileStamps
+    /// Whether a full verification records stamps for the files that matched (a cache in `indexes/stamps/`).
+    public let recordsStamps: Bool
 
     /// Creates a verifier.
     /// - Parameters:
     ///   - store: the artifact store.
     ///   - trust: the keys that count for signature checks (kept outside the registry).
-    public init(store: FileArtifactStore, trust: TrustStore = TrustStore()) {
+    ///   - recordsStamps: record stamps after re-hashing (default); pass false for a check that must not write
+    ///     anything, such as `fsck`.
+    public init(store: FileArtifactStore, trust: TrustStore = TrustStore(), recordsStamps: Bool = true) {
         self.store = store
         self.trust = trust
         self.stamps = FileStamps(layout: store.layout)
+        self.recordsStamps = recordsStamps
     }
 
     /// Verifies one artifact.
@@ -252,7 +257,7 @@ public final class ArtifactVerifier: Sendable {
                 report.findings.append(.init(.missingFile, path: entry.path, "was not hashed"))
             }
         }
-        if updated != known { stamps.store(id, updated) }
+        if recordsStamps && updated != known { stamps.store(id, updated) }
     }
 
     private func checkSignatures(

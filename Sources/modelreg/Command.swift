@@ -31,6 +31,11 @@ struct UsageError: Error, CustomStringConvertible {
 /// exits with 1 and prints `error: <message>`. The CLI's own outcome, never dressed up as a library error.
 struct CommandFailure: Error, CustomStringConvertible {
     var message: String
-    init(_ message: String) { self.message = message }
+    /// The exit status: 1, or 2 where a command distinguishes "could not check" (`fsck`).
+    var exitStatus: Int32
+    init(_ message: String, exitStatus: Int32 = 1) {
+        self.message = message
+        self.exitStatus = exitStatus
+    }
     var description: String { message }
 }

@@ -30,7 +30,7 @@ do {
     exit(64)
 } catch let failure as CommandFailure {
     printError("error: \(failure.message)")
-    exit(1)
+    exit(failure.exitStatus)
 } catch let error as RegistryError {
     printError("error: \(error.description)")
     if ProcessInfo.processInfo.environment["MODELREG_VERBOSE"] != nil {

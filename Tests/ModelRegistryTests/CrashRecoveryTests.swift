@@ -23,6 +23,8 @@ import Testing
                 try registry.recover().isClean, "a second recovery must find nothing to do",
                 sourceLocation: sourceLocation)
             #expect(try registry.journal.verify().isClean, "\(report)", sourceLocation: sourceLocation)
+            let integrity = try registry.fsck()
+            #expect(integrity.isClean, "after \(report):\n\(integrity)", sourceLocation: sourceLocation)
             var events: [AuditEvent] = []
             try registry.journal.forEachEvent { events.append($0) }
             // Every artifact has exactly one registration event.

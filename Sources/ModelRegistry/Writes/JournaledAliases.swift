@@ -126,3 +126,42 @@ struct JournaledAliases: JournaledStore {
         }
     }
 }
+
+extension JournaledAliases {
+    func discrepancies(lastEvents: [String: AliasEvent]) throws -> [Finding] {
+        let names = Set(try store.names()).union(lastEvents.keys.filter { (try? AliasName.check($0)) != nil })
+        var findings: [Finding] = []
+        for alias in names.sorted() {
+            let path = store.layout.relativePath(store.path(of: alias))
+            let logged = lastEvents[alias]?.record
+            let onDisk: AliasRecord?
+            do {
+                onDisk = try store.record(alias)
+            } catch let error as RegistryError {
+                findings.append(Finding(.damagedView, path: path, error.message))
+                continue
+            }
+            switch (onDisk, logged) {
+            case (let file?, nil):
+                findings.append(
+                    Finding(
+                        .viewNotInLog, path: path,
+                        "points at \(file.artifact), but the log has no change of alias '\(alias)' in force"))
+            case (let file?, let logged?) where file != logged:
+                findings.append(
+                    Finding(
+                        .viewDiffersFromLog, path: path,
+                        file.artifact == logged.artifact
+                            ? "its record differs from the one the log's last change of '\(alias)' wrote"
+                            : "points at \(file.artifact); the log says \(logged.artifact)"))
+            case (nil, let logged?):
+                findings.append(
+                    Finding(
+                        .viewMissing, path: path, "is missing; the log says '\(alias)' points at \(logged.artifact)"))
+            default:
+                break
+            }
+        }
+        return findings
+    }
+}

@@ -34,3 +34,23 @@ struct JournaledArtifacts: JournaledStore {
         }
     }
 }
+
+extension JournaledArtifacts {
+    /// Artifact directories without their registration event, and registered artifacts whose directory is gone.
+    func discrepancies(lastEvents: [String: ArtifactRegistered]) throws -> [Finding] {
+        let onDisk = try store.list()
+        var findings = onDisk.filter { lastEvents[$0.description] == nil }.map { id in
+            Finding(
+                .unregisteredArtifact, path: store.layout.relativePath(store.layout.artifactPath(id)),
+                "no artifact_registered event records this artifact")
+        }
+        let present = Set(onDisk.map(\.description))
+        for (key, event) in lastEvents.sorted(by: { $0.key < $1.key }) where !present.contains(key) {
+            findings.append(
+                Finding(
+                    .missingArtifact, path: store.layout.relativePath(store.layout.artifactPath(event.artifact)),
+                    "the log registered '\(event.name)' (\(event.files) files) but its directory is missing"))
+        }
+        return findings
+    }
+}

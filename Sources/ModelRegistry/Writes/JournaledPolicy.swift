@@ -32,3 +32,30 @@ struct JournaledPolicy: JournaledStore {
         return [Recovered(event: PolicyChanged(bytes: bytes, policy: policy, recovered: true), actor: nil)]
     }
 }
+
+extension JournaledPolicy {
+    func discrepancies(lastEvents: [String: PolicyChanged]) throws -> [Finding] {
+        let path = store.layout.relativePath(store.path)
+        let logged = lastEvents["policy"]
+        guard let bytes = try store.bytes() else {
+            return logged.map { [Finding(.viewMissing, path: path, "is missing; the log set a policy \($0.digest)")] }
+                ?? []
+        }
+        do {
+            _ = try PromotionPolicy(parsing: bytes, source: store.path)
+        } catch let error as RegistryError {
+            return [Finding(.damagedView, path: path, error.message)]
+        }
+        let digest = SHA256Algorithm().hash(bytes)
+        guard let logged else {
+            return [Finding(.viewNotInLog, path: path, "no policy_changed event set this policy (\(digest))")]
+        }
+        guard logged.digest == digest else {
+            return [
+                Finding(
+                    .viewDiffersFromLog, path: path, "has digest \(digest); the log's last policy is \(logged.digest)")
+            ]
+        }
+        return []
+    }
+}

@@ -37,3 +37,34 @@ struct JournaledSignatures: JournaledStore {
         return missing
     }
 }
+
+extension JournaledSignatures {
+    func discrepancies(lastEvents: [String: SignatureAdded]) throws -> [Finding] {
+        var findings: [Finding] = []
+        var seen = Set<String>()
+        for id in try artifacts.list() {
+            for (name, file) in try store.files(of: id) {
+                let path = store.layout.relativePath(store.layout.signaturePath(of: id, name: name))
+                switch file {
+                case .failure(let error):
+                    findings.append(Finding(.damagedView, path: path, error.message))
+                case .success(let signature):
+                    let key = key(of: SignatureAdded(signature))
+                    seen.insert(key)
+                    if lastEvents[key] == nil {
+                        findings.append(
+                            Finding(.viewNotInLog, path: path, "no signature_added event records this signature"))
+                    }
+                }
+            }
+        }
+        for (key, event) in lastEvents.sorted(by: { $0.key < $1.key }) where !seen.contains(key) {
+            // A signature of an artifact that is gone is reported with the artifact.
+            guard try artifacts.contains(event.artifact) else { continue }
+            let path = store.layout.relativePath(store.layout.artifactPath(event.artifact)) + "/" + event.file
+            findings.append(
+                Finding(.viewMissing, path: path, "is missing; the log recorded a signature by \(event.keyID)"))
+        }
+        return findings
+    }
+}

@@ -69,3 +69,35 @@ struct JournaledStates: JournaledStore {
         return missing
     }
 }
+
+extension JournaledStates {
+    func discrepancies(lastEvents: [String: StateChanged]) throws -> [Finding] {
+        var findings: [Finding] = []
+        let onDisk = Set(try store.artifactsWithFiles().map(\.description))
+        for key in onDisk.union(lastEvents.keys).sorted() {
+            guard let id = ArtifactID(key) else { continue }
+            let path = store.layout.relativePath(store.path(of: id))
+            let logged = lastEvents[key]?.record
+            let record: StateRecord?
+            do {
+                record = try store.record(id)
+            } catch let error as RegistryError {
+                findings.append(Finding(.damagedView, path: path, error.message))
+                continue
+            }
+            switch (record, logged) {
+            case (let file?, nil):
+                findings.append(
+                    Finding(.viewNotInLog, path: path, "says \(file.state); the log never changed the state of \(id)"))
+            case (let file?, let logged?) where file != logged:
+                findings.append(
+                    Finding(.viewDiffersFromLog, path: path, "says \(file.state); the log says \(logged.state)"))
+            case (nil, let logged?):
+                findings.append(Finding(.viewMissing, path: path, "is missing; the log says \(id) is \(logged.state)"))
+            default:
+                break
+            }
+        }
+        return findings
+    }
+}

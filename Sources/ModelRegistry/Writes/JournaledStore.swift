@@ -32,6 +32,9 @@ protocol JournaledStore {
     /// Compares the files with the last logged event of each key and returns the events a crash kept out of the
     /// log; files a crash cannot produce (damaged ones) are repaired from the log and noted in `report`.
     func reconcile(lastEvents: [String: Event], in transaction: Transaction) throws -> [Recovered<Event>]
+    /// Every difference between the files and what the log's last event of each key says they hold, as findings
+    /// naming the file (registry-relative). Read-only: what ``Registry/fsck(depth:)`` reports.
+    func discrepancies(lastEvents: [String: Event]) throws -> [Finding]
 }
 
 /// An event recovery appends, and who it names as actor (nil: the one running recovery).
@@ -104,10 +107,12 @@ extension Registry {
     }
 }
 
-/// Collects the last event per key of one store during recovery's single pass over the log, then reconciles.
+/// Collects the last event per key of one store during a single pass over the log, then reconciles (recovery)
+/// or compares (fsck).
 struct Reconciler {
     let observe: (AuditEvent) -> Void
     let finish: (Transaction) throws -> [AuditEvent]
+    let discrepancies: () throws -> [Finding]
 
     init<Store: JournaledStore>(_ store: Store) {
         let last = Box<[String: Store.Event]>([:])
@@ -116,6 +121,7 @@ struct Reconciler {
             guard let payload = try? event.decode(Store.Event.self) else { return }
             last.value[store.key(of: payload)] = payload
         }
+        discrepancies = { try store.discrepancies(lastEvents: last.value) }
         finish = { transaction in
             try store.reconcile(lastEvents: last.value, in: transaction).map { recovered in
                 try transaction.registry.journal.append(recovered.event, actor: recovered.actor ?? transaction.actor)

@@ -1,0 +1,24 @@
+/// The kinds of problem ``Registry/fsck(depth:)`` reports besides the verification, audit and index kinds. Paths
+/// are relative to the registry root.
+extension Finding.Kind {
+    /// An alias, state, signature or policy file that does not parse (only a damaged disk or a person makes one).
+    public static let damagedView: Self = "damaged_view"
+    /// An alias, state, signature or policy file that says something else than its last event in the log.
+    public static let viewDiffersFromLog: Self = "differs_from_log"
+    /// A file the log says exists (an alias, a state, a signature, the policy) is missing.
+    public static let viewMissing: Self = "missing_view"
+    /// A file the log has no event for (an alias, a state, a signature, a policy nobody set).
+    public static let viewNotInLog: Self = "not_in_log"
+    /// An artifact directory without an `artifact_registered` event.
+    public static let unregisteredArtifact: Self = "unregistered_artifact"
+    /// An artifact the log registered, whose directory is missing.
+    public static let missingArtifact: Self = "missing_artifact"
+    /// An alias whose target is not in the registry.
+    public static let danglingAlias: Self = "dangling_alias"
+    /// An alias whose target was revoked.
+    public static let aliasToRevoked: Self = "alias_to_revoked"
+    /// An event of a known type whose payload is not the documented one (FORMAT.md §9.3).
+    public static let badPayload: Self = "bad_payload"
+    /// A private key stored inside the registry (keys belong outside it).
+    public static let privateKeyInRegistry: Self = "private_key"
+}

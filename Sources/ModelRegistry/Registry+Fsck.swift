@@ -1,0 +1,139 @@
+import Foundation
+
+extension Registry {
+    /// What ``fsck(depth:)`` checked and found.
+    public struct IntegrityReport: Sendable, CustomStringConvertible {
+        /// Every problem, each naming its file relative to the registry root (and its line for the audit log).
+        public var findings: [Finding] = []
+        /// How many artifact directories were verified.
+        public var artifactCount = 0
+        /// How many audit events were read.
+        public var eventCount = 0
+        /// How deep artifacts were verified.
+        public var depth: VerificationReport.Depth
+
+        /// Whether nothing was found.
+        public var isClean: Bool { findings.isEmpty }
+
+        /// One line per finding, then a summary line.
+        public var description: String {
+            (findings.map(\.description)
+                + ["\(artifactCount) artifacts (\(depth)), \(eventCount) events: \(findings.count) problem(s)"])
+                .joined(separator: "\n")
+        }
+    }
+
+    /// Checks the whole registry against FORMAT.md and against its own audit log, without taking a lock or
+    /// writing anything.
+    ///
+    /// - the audit log's chain, sequence, times and torn tail (§9.2), and every event's payload (§9.3);
+    /// - every artifact directory (§5.6) at `depth` — `.full` re-hashes every file, `.trust` also checks
+    ///   signatures against ``Configuration/trust`` — and that the log registered it, and every artifact the log
+    ///   registered still exists;
+    /// - every alias, lifecycle state, signature and policy file equals what the log's last event for it says,
+    ///   and no such file exists that the log does not account for;
+    /// - every alias points at an artifact that exists and is not revoked;
+    /// - no private key is stored inside the registry;
+    /// - the index caches are current (a stale index is reported, never trusted).
+    ///
+    /// A writer running meanwhile can make its one in-flight change show up as a difference; run `fsck` again,
+    /// or run ``recover(actor:)`` after a crash. What the log alone cannot reveal — its last events dropped or the
+    /// whole log re-chained — is outside what this check can see.
+    ///
+    /// - Parameter depth: how deep artifacts are verified (default `.quick`: no file contents read).
+    /// - Returns: every problem found; a clean registry has none.
+    /// - Throws: only when the check cannot run at all (the registry cannot be listed).
+    /// - Complexity: one streamed pass over the log, one directory listing per store, and per-artifact
+    ///   verification at `depth`.
+    public func fsck(depth: VerificationReport.Depth = .quick) throws -> IntegrityReport {
+        var report = IntegrityReport(depth: depth)
+        let audit = try journal.verify()
+        report.findings += audit.findings
+        report.eventCount = Int(audit.eventCount)
+
+        let registrations = Reconciler(JournaledArtifacts(store: artifacts))
+        let reconcilers = [
+            registrations,
+            Reconciler(JournaledSignatures(store: signatures, artifacts: artifacts)),
+            Reconciler(JournaledPolicy(store: policies)),
+            Reconciler(JournaledAliases(registry: self)),
+            Reconciler(JournaledStates(store: states, artifacts: artifacts)),
+        ]
+        do {
+            try journal.forEachEvent(.init()) { event in
+                do {
+                    _ = try event.decodePayload()
+                } catch {
+                    report.findings.append(
+                        Finding(.badPayload, path: "audit", "\((error as? RegistryError)?.message ?? "\(error)")"))
+                }
+                for reconciler in reconcilers { reconciler.observe(event) }
+            }
+        } catch {
+            // The audit check above reported the line that stops reading; the files are compared with the
+            // events before it.
+        }
+        for reconciler in reconcilers { report.findings += try reconciler.discrepancies() }
+
+        let verifier = ArtifactVerifier(store: artifacts, trust: configuration.trust, recordsStamps: false)
+        for id in try artifacts.list() {
+            report.artifactCount += 1
+            let prefix = layout.relativePath(layout.artifactPath(id))
+            for finding in try verifier.verify(id, depth: depth).findings where finding.kind != .badStateFile {
+                var finding = finding
+                finding.path = finding.path.isEmpty ? prefix : prefix + "/" + finding.path
+                report.findings.append(finding)
+            }
+        }
+        report.findings += try aliasTargetFindings()
+        report.findings += privateKeyFindings(in: layout.rootPath)
+        // An index that is only behind the log, or not stored yet, is a cache doing its job: readers catch up.
+        let status = try index.status()
+        if status.stored != nil && !status.isBehind || status.findings.contains(where: { $0.kind == .damagedIndex }) {
+            report.findings += status.findings
+        }
+        return report
+    }
+
+    /// Aliases that point at an artifact that is missing or revoked.
+    private func aliasTargetFindings() throws -> [Finding] {
+        var findings: [Finding] = []
+        for alias in try aliases.names() {
+            guard let record = try? aliases.record(alias) else { continue }  // reported as a damaged view
+            let path = layout.relativePath(aliases.path(of: alias))
+            if try !artifacts.contains(record.artifact) {
+                findings.append(Finding(.danglingAlias, path: path, "points at \(record.artifact), which is missing"))
+            } else if (try? states.state(of: record.artifact)) == .revoked {
+                findings.append(Finding(.aliasToRevoked, path: path, "points at \(record.artifact), which was revoked"))
+            }
+        }
+        return findings
+    }
+
+    /// Files under `directory` that hold a private key (PEM or OpenSSH), which must be kept outside a registry.
+    private func privateKeyFindings(in directory: String) -> [Finding] {
+        guard let entries = try? FileSystem.listDirectory(directory) else { return [] }
+        var findings: [Finding] = []
+        for entry in entries {
+            let path = directory + "/" + String(decoding: entry.nameBytes, as: UTF8.self)
+            guard let status = try? FileSystem.status(path) else { continue }
+            if status.kind == .directory {
+                findings += privateKeyFindings(in: path)
+            } else if status.kind == .regular, status.size < 1 << 16, Self.holdsPrivateKey(path) {
+                findings.append(
+                    Finding(
+                        .privateKeyInRegistry, path: layout.relativePath(path),
+                        "holds a private key; keep keys outside the registry and remove this file"))
+            }
+        }
+        return findings
+    }
+
+    private static func holdsPrivateKey(_ path: String) -> Bool {
+        guard let file = try? FileSystem.openForReading(path) else { return false }
+        defer { try? file.close() }
+        guard let head = try? file.read(at: 0, count: 64) else { return false }
+        let text = String(decoding: head, as: UTF8.self)
+        return text.hasPrefix("-----BEGIN ") && text.contains("PRIVATE KEY-----")
+    }
+}
