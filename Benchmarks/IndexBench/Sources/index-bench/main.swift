@@ -5,6 +5,7 @@ import ModelRegistry
 //
 //   swift run -c release --package-path Benchmarks/IndexBench index-bench [--artifacts N] [--runs N] [--keep]
 //       [--registry PATH]   (use, or generate and keep, the registry at PATH; for repeated runs)
+//       [--fsck-only]       (only time `Registry.fsck()` over the registry: issue 10's figure)
 //
 // 1. Generates a valid registry of N (default 100,000) small artifacts in a temporary directory (fast path, see
 //    RegistryGenerator) and checks it: the audit log's hash chain verifies, sampled artifacts open.
@@ -27,6 +28,7 @@ var keep = false
 var reusePath: String?
 var loadOnly = false
 var rebuildOnly = false
+var fsckOnly = false
 var arguments = Array(CommandLine.arguments.dropFirst())
 while !arguments.isEmpty {
     let argument = arguments.removeFirst()
@@ -36,6 +38,7 @@ while !arguments.isEmpty {
     case "--keep": keep = true
     case "--load-only": loadOnly = true  // with --registry: only time cold loads (for profiling)
     case "--rebuild-only": rebuildOnly = true  // with --registry: only time rebuilds (for profiling)
+    case "--fsck-only": fsckOnly = true  // only time `Registry.fsck()` (issue 10): duration and peak RSS
     case "--registry": reusePath = arguments.isEmpty ? nil : arguments.removeFirst()
     default:
         FileHandle.standardError.write(Data("usage: index-bench [--artifacts N] [--runs N] [--keep]\n".utf8))
@@ -167,6 +170,19 @@ do {
         print("set \(stateCount) lifecycle states in \(format(seconds(stateTime), 1)) s")
     }
 
+    if fsckOnly {
+        // fsck without re-hashing (quick depth): streaming, read-only, no lock. Two runs: cold-ish and warm.
+        for run in 1...2 {
+            _ = resetPeakRSS()
+            let (integrity, fsckTime) = try timed { try registry.fsck() }
+            print(
+                "fsck run \(run): \(integrity.artifactCount) artifacts, \(integrity.eventCount) events, "
+                    + "\(integrity.findings.count) findings in \(format(seconds(fsckTime), 2)) s, "
+                    + "peak RSS \(format(peakRSS(), 0)) MiB")
+            for finding in integrity.findings.prefix(3) { print("  \(finding)") }
+        }
+        finish(0)
+    }
     if rebuildOnly {
         for _ in 0..<2 {
             let (_, rebuildTime) = try timed { try registry.rebuildIndexes() }
