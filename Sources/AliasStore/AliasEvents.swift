@@ -86,8 +86,8 @@ public struct AliasRetired: AuditPayload {
     }
 }
 
-/// The payload of `alias_restored`: recovery rewrote a damaged alias file from the log, or removed it when the
-/// log says the alias was retired.
+/// The payload of `alias_restored` (written by earlier versions' recovery; this version only reads it): recovery
+/// rewrote a damaged alias file from the log, or removed it when the log says the alias was retired.
 public struct AliasRestored: AuditPayload {
     public static let eventTypes = ["alias_restored"]
 

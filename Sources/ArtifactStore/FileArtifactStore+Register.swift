@@ -236,6 +236,29 @@ extension FileArtifactStore {
             copiedInstead: staged.copiedInstead)
     }
 
+    /// Leaves the publishing mark for `id` (see `RegistryLayout.publishingMarkPath(of:)`), synced. The caller holds
+    /// the writer lock.
+    public func markPublishing(_ id: ArtifactID) throws {
+        try FileSystem.makeDirectory(layout.stagingPath)
+        try FileSystem.atomicReplace(layout.publishingMarkPath(of: id), contents: [], mode: 0o644)
+    }
+
+    /// Removes the publishing mark for `id`, if any.
+    public func clearPublishingMark(_ id: ArtifactID) throws {
+        guard try FileSystem.exists(layout.publishingMarkPath(of: id)) else { return }
+        try FileSystem.removeFile(layout.publishingMarkPath(of: id))
+        try FileSystem.syncDirectory(layout.stagingPath)
+    }
+
+    /// The artifacts whose publishing mark is present: publications a crash may have interrupted.
+    public func publishingMarks() throws -> [ArtifactID] {
+        guard try FileSystem.exists(layout.stagingPath) else { return [] }
+        return try FileSystem.listDirectory(layout.stagingPath).compactMap { entry in
+            guard let name = entry.name, name.hasPrefix(RegistryLayout.publishingMarkPrefix) else { return nil }
+            return ArtifactID(String(name.dropFirst(RegistryLayout.publishingMarkPrefix.count)))
+        }
+    }
+
     /// Takes a just-published artifact back out of `artifacts/` (its registration event could not be written):
     /// renames the directory into `staging/`, syncs, then deletes it. The caller holds the writer lock.
     ///

@@ -53,7 +53,8 @@ extension AuditEvent {
         public static let aliasRolledBack: Kind = "alias_rolled_back"
         /// An alias was removed. Payload: `AliasRetired`.
         public static let aliasRetired: Kind = "alias_retired"
-        /// Recovery rewrote (or removed) a damaged alias file from the log. Payload: `AliasRestored`.
+        /// The recovery of earlier versions rewrote (or removed) a damaged alias file from the log; this version
+        /// restores files without an event and only reads this type. Payload: `AliasRestored`.
         public static let aliasRestored: Kind = "alias_restored"
         /// An artifact's lifecycle state changed. Payload: `StateChanged`.
         public static let stateChanged: Kind = "state_changed"
@@ -65,7 +66,8 @@ extension AuditEvent {
         /// ``AuditJournal/repairTornTail(actor:)``.
         public static let logRepaired: Kind = "log_repaired"
 
-        /// Every type this version of the library writes (FORMAT.md §9.3).
+        /// Every type this version of the library defines (FORMAT.md §9.3): the ones it writes, and
+        /// `alias_restored`, which it only reads.
         public static let known: Set<Kind> = [
             artifactRegistered, aliasPromoted, aliasRolledBack, aliasRetired, aliasRestored, stateChanged,
             signatureAdded, policyChanged, logRepaired,

@@ -70,9 +70,8 @@ extension Registry {
     ///
     /// Under the writer lock: reads the current record, checks `expecting` (compare-and-swap), checks that the
     /// artifact exists, is not revoked and passes quick verification (structure, sizes, id; the full re-hash too
-    /// when the policy asks), checks `policy.json` and the configured promotion hook, replaces
-    /// `aliases/<alias>.json` atomically, then appends `alias_promoted`. Promoting to the current target changes
-    /// nothing.
+    /// when the policy asks), checks `policy.json` and the configured promotion hook, appends `alias_promoted`,
+    /// then replaces `aliases/<alias>.json` atomically. Promoting to the current target changes nothing.
     ///
     /// - Parameters:
     ///   - alias: the alias name (FORMAT.md §8.1).
@@ -85,9 +84,10 @@ extension Registry {
     ///   - signedApproval: a signed approval (FORMAT.md §12.8), recorded whole in the event.
     /// - Throws: `.invalidName`, `.notFound` (no such artifact), `.revoked`, `.digestMismatch` (the target fails
     ///   quick verification), `.conflict`, `.policyRefused` listing every unmet requirement, whatever the hook
-    ///   throws, `.lockTimeout`, `.reentrantWrite`, I/O errors. On any error the alias is unchanged.
-    /// - Durability: state first, event second, both synced before this returns. After a crash between them,
-    ///   ``recover(actor:)-7k7gj`` appends the missing event from the alias file, which carries all of it.
+    ///   throws, `.lockTimeout`, `.reentrantWrite`, I/O errors. An error before the event leaves everything
+    ///   unchanged; after it, the error says the change is recorded and its file not yet written.
+    /// - Durability: event first (it carries the whole record), then the file, both synced before this returns.
+    ///   After a crash between them, ``recover(actor:)-7k7gj`` writes the file from the event.
     @discardableResult
     public func promote(
         _ alias: String, to artifact: ArtifactID, expecting: AliasExpectation = .any, actor: String? = nil,
@@ -131,7 +131,7 @@ extension Registry {
     ///
     /// - Throws: `.notFound`, `.conflict` when `expecting` fails, `.policyRefused` when the rule's optional
     ///   `retire` requirements are not met, I/O errors.
-    /// - Durability: the file is removed and `aliases/` synced, then `alias_retired` is appended.
+    /// - Durability: `alias_retired` is appended and synced, then the file is removed and `aliases/` synced.
     @discardableResult
     public func retire(
         _ alias: String, expecting: AliasExpectation = .any, actor: String? = nil, reason: String? = nil,

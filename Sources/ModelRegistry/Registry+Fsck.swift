@@ -51,14 +51,7 @@ extension Registry {
         report.findings += audit.findings
         report.eventCount = Int(audit.eventCount)
 
-        let registrations = Reconciler(JournaledArtifacts(store: artifacts))
-        let reconcilers = [
-            registrations,
-            Reconciler(JournaledSignatures(store: signatures, artifacts: artifacts)),
-            Reconciler(JournaledPolicy(store: policies)),
-            Reconciler(JournaledAliases(registry: self)),
-            Reconciler(JournaledStates(store: states, artifacts: artifacts)),
-        ]
+        let replays = [LogReplay(JournaledArtifacts(store: artifacts))] + viewReplays()
         do {
             try journal.forEachEvent(.init()) { event in
                 do {
@@ -67,13 +60,13 @@ extension Registry {
                     report.findings.append(
                         Finding(.badPayload, path: "audit", "\((error as? RegistryError)?.message ?? "\(error)")"))
                 }
-                for reconciler in reconcilers { reconciler.observe(event) }
+                for replay in replays { replay.observe(event) }
             }
         } catch {
             // The audit check above reported the line that stops reading; the files are compared with the
             // events before it.
         }
-        for reconciler in reconcilers { report.findings += try reconciler.discrepancies() }
+        for replay in replays { report.findings += try replay.discrepancies() }
 
         let verifier = ArtifactVerifier(store: artifacts, trust: configuration.trust, recordsStamps: false)
         for id in try artifacts.list() {

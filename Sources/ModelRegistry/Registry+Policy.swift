@@ -15,8 +15,10 @@ extension Registry {
     /// Replaces the promotion policy and records `policy_changed` with the new file's digest.
     ///
     /// - Returns: the event, or nil when the policy was already exactly this one (nothing written or logged).
-    /// - Throws: `.lockTimeout`, `.reentrantWrite`, I/O errors (the previous policy is put back).
-    /// - Durability: the file is replaced atomically, then the event is appended (state first, event second).
+    /// - Throws: `.lockTimeout`, `.reentrantWrite`, I/O errors. An error after the event was appended says that
+    ///   the change is recorded and its file not yet written; ``recover(actor:)-7k7gj`` writes it.
+    /// - Durability: the event (carrying the whole policy) is appended and synced first, then the file is
+    ///   replaced atomically (FORMAT.md §9.4).
     @discardableResult
     public func setPromotionPolicy(_ policy: PromotionPolicy, actor: String? = nil) throws -> AuditEvent? {
         try commit(policy, to: JournaledPolicy(store: policies), actor: actor)?.event
@@ -127,8 +129,9 @@ extension Registry {
     ///
     /// - Returns: the event, or nil when the artifact was already in `state`.
     /// - Throws: `.notFound` for an unknown artifact; `.invalidTransition` for a move out of `revoked` or into
-    ///   `registered`; `.lockTimeout`; I/O errors (the previous state is put back).
-    /// - Durability: `states/<id>.json` is replaced atomically, then the event is appended.
+    ///   `registered`; `.lockTimeout`; I/O errors (after the event was appended, the error says the change is
+    ///   recorded; ``recover(actor:)-7k7gj`` writes the file).
+    /// - Durability: the event is appended and synced, then `states/<id>.json` is replaced atomically.
     @discardableResult
     public func setState(
         _ id: ArtifactID, to state: LifecycleState, reason: String? = nil, actor: String? = nil

@@ -1,90 +1,133 @@
 import Foundation
 
 extension Registry {
-    /// What ``recover(actor:)-7k7gj`` found and did.
+    /// What ``recover(actor:)`` found and did.
     public struct RecoveryReport: Sendable {
         /// The `log_repaired` event, when a torn last line was cut off the audit log.
         public var repairedTail: AuditEvent?
-        /// Events appended to bring the log in line with the files (changes whose event a crash prevented, and
-        /// `alias_restored`). Each event for a prevented change carries `"recovered": true` in its payload.
+        /// Events appended: the registration of an artifact whose publication a crash interrupted after the
+        /// rename (`"recovered": true`).
         public var appendedEvents: [AuditEvent] = []
-        /// Aliases whose damaged file was rewritten (or removed) from the audit log.
-        public var restoredAliases: [String] = []
-        /// Artifacts whose damaged state file was rewritten (or removed) from the audit log.
-        public var restoredStates: [ArtifactID] = []
-        /// Leftovers of dead processes removed from `staging/`, `aliases/`, `states/` and the root.
+        /// Files of the change a crash interrupted (its event is the log's last), written from that event.
+        public var completed: [Finding] = []
+        /// Files that differed from the log for any other reason — damage or tampering — and were restored from
+        /// the log. What each said is in its finding; nothing of it was written into the log.
+        public var repaired: [Finding] = []
+        /// Differences recovery reports but cannot repair from the log: an artifact directory nobody registered
+        /// (``Registry/adopt(_:actor:)`` registers it), a registered artifact whose directory is gone, a file
+        /// whose event predates the payload that would re-derive it.
+        public var unresolved: [Finding] = []
+        /// Leftovers of dead processes removed from `staging/`, `aliases/`, `states/`, the root and
+        /// `signatures/`, and stale publishing marks.
         public var removedLeftovers: [String] = []
 
-        /// Whether the registry was already consistent: nothing was repaired, appended or removed.
+        /// Whether the registry was already consistent: nothing was repaired, completed, appended or removed,
+        /// and nothing is left unresolved.
         public var isClean: Bool {
-            repairedTail == nil && appendedEvents.isEmpty && restoredAliases.isEmpty && restoredStates.isEmpty
-                && removedLeftovers.isEmpty
+            repairedTail == nil && appendedEvents.isEmpty && completed.isEmpty && repaired.isEmpty
+                && unresolved.isEmpty && removedLeftovers.isEmpty
         }
     }
 
-    /// Brings the audit log and the files of every store back into agreement after a crash.
+    /// Brings the files back to what the audit log says, after a crash or damage (FORMAT.md §9.4).
     ///
-    /// Every store changes its files first and appends the event second, and every file carries everything its
-    /// event needs. So, under the writer lock:
+    /// The log is the authority for aliases, lifecycle states, signatures and the policy: their files are views
+    /// the log re-derives. Under the writer lock:
     /// 1. a torn last line of the log is cut off and a `log_repaired` event records what was removed;
-    /// 2. one pass over the log collects, per store, the last event of each alias, artifact, state, signature
-    ///    and the policy;
-    /// 3. each store reconciles its files with those events (FORMAT.md §9.4): an artifact, signature, policy,
-    ///    state or alias file newer than the log gets its missing event (`"recovered": true`); a missing alias
-    ///    file whose last event is not a retirement gets `alias_retired`; a damaged alias or state file (only a
-    ///    damaged disk or a human can produce one: writes are atomic) is rewritten from the log;
-    /// 4. staging directories and temp files left by processes that no longer run are deleted.
+    /// 2. one pass over the log gives, per store, the last event of each alias, state, signature and the policy;
+    /// 3. every such file that differs from its last event is rewritten from the log (or removed when no event
+    ///    accounts for it). The change whose event is the log's last — the one a crash can have left half done —
+    ///    is reported as ``RecoveryReport/completed``; any other difference is damage or tampering, reported as
+    ///    ``RecoveryReport/repaired``, and never written into the log as new history;
+    /// 4. an artifact directory without its event is registered only when its publishing mark shows it is the
+    ///    publication a crash interrupted; any other is reported (``adopt(_:actor:)`` registers it explicitly);
+    /// 5. staging directories and temp files left by processes that no longer run are deleted.
     ///
     /// Safe to run at any time; a consistent registry is left untouched.
     /// - Complexity: reads the whole audit log once (streamed) and lists every store's files.
     @discardableResult
     public func recover(actor: String? = nil) throws -> RecoveryReport {
         try withWriterLock {
-            let transaction = try Transaction(registry: self, actor: actor ?? configuration.actor)
-            transaction.report.repairedTail = try journal.repairTornTail(actor: transaction.actor)
-            let reconcilers = [
-                Reconciler(JournaledArtifacts(store: artifacts)),
-                Reconciler(JournaledSignatures(store: signatures, artifacts: artifacts)),
-                Reconciler(JournaledPolicy(store: policies)),
-                Reconciler(JournaledAliases(registry: self)),
-                Reconciler(JournaledStates(store: states, artifacts: artifacts)),
-            ]
+            let actor = actor ?? configuration.actor
+            var report = RecoveryReport()
+            report.repairedTail = try journal.repairTornTail(actor: actor)
+            let registrations = RegistrationReplay()
+            let views = viewReplays()
+            var lastEvent: AuditEvent?
             try journal.forEachEvent(.init()) { event in
-                for reconciler in reconcilers { reconciler.observe(event) }
+                registrations.observe(event)
+                for view in views { view.observe(event) }
+                lastEvent = event
             }
-            for reconciler in reconcilers {
-                transaction.report.appendedEvents += try reconciler.finish(transaction)
-            }
-            transaction.report.removedLeftovers = try removeLeftovers()
-            if !transaction.report.appendedEvents.isEmpty || !transaction.report.restoredStates.isEmpty {
-                updateIndexesAfterWrite()
-            }
-            return transaction.report
+            for view in views { try view.restore(lastEvent, &report) }
+            try recoverArtifacts(registered: registrations.ids, actor: actor, report: &report)
+            report.removedLeftovers += try removeLeftovers()
+            if !report.isClean { updateIndexesAfterWrite() }
+            return report
         }
     }
 
-    /// Rewrites a damaged alias file from the audit log, or appends the event a crash kept from it. See
-    /// ``recover(actor:)-7k7gj``, which does this for every alias.
+    /// Rewrites one alias file from the audit log. See ``recover(actor:)``, which does this for every alias.
     ///
     /// - Throws: `.notFound` when the log has no record of the alias and it has no file.
     @discardableResult
     public func restoreAlias(_ alias: String, actor: String? = nil) throws -> RecoveryReport {
         try AliasName.check(alias)
         return try withWriterLock {
-            let transaction = try Transaction(registry: self, actor: actor ?? configuration.actor)
-            // Read the log under the lock, so a promotion landing meanwhile cannot look like a missing event.
+            // Read the log under the lock, so a promotion landing meanwhile cannot look like damage.
             var last: AliasEvent?
-            try journal.forEachEvent(.init(types: Self.aliasEventTypes, alias: alias)) { event in
-                if let decoded = try? event.decode(AliasEvent.self) { last = decoded }
+            var lastEvent: AuditEvent?
+            try journal.forEachEvent(.init()) { event in
+                lastEvent = event
+                if event.alias == alias, let decoded = try? event.decode(AliasEvent.self) { last = decoded }
             }
             guard last != nil || (try? FileSystem.exists(aliases.path(of: alias))) == true else {
                 throw RegistryError(.notFound, "the audit log has no record of alias '\(alias)'")
             }
-            for recovered in try JournaledAliases(registry: self).reconcile(alias, lastEvent: last, in: transaction) {
-                transaction.report.appendedEvents.append(
-                    try journal.append(recovered.event, actor: recovered.actor ?? transaction.actor))
+            let replay = LogReplay(JournaledAliases(registry: self), only: alias, last: last)
+            var report = RecoveryReport()
+            try replay.restore(lastEvent, &report)
+            return report
+        }
+    }
+
+    /// The stores whose files are views of the log, in the order recovery restores them.
+    func viewReplays() -> [LogReplay] {
+        [
+            LogReplay(JournaledSignatures(store: signatures, artifacts: artifacts)),
+            LogReplay(JournaledPolicy(store: policies)),
+            LogReplay(JournaledAliases(registry: self)),
+            LogReplay(JournaledStates(store: states, artifacts: artifacts)),
+        ]
+    }
+
+    /// Registers the interrupted publication (its mark is present), reports any other artifact without its
+    /// event and any registered artifact that is gone, and clears publishing marks.
+    private func recoverArtifacts(registered: Set<ArtifactID>, actor: String, report: inout RecoveryReport) throws {
+        let marked = Set(try artifacts.publishingMarks())
+        let onDisk = try artifacts.list()
+        for id in onDisk where !registered.contains(id) {
+            // One damaged artifact must not stop the recovery of everything else; fsck reports it.
+            if marked.contains(id), let artifact = try? artifacts.artifact(id) {
+                report.appendedEvents.append(
+                    try journal.append(ArtifactRegistered(artifact, recovered: true), actor: actor))
+            } else {
+                report.unresolved.append(
+                    Finding(
+                        .unregisteredArtifact, path: layout.relativePath(layout.artifactPath(id)),
+                        "no artifact_registered event records this artifact; adopt it to register it"))
             }
-            return transaction.report
+        }
+        let present = Set(onDisk)
+        for id in registered.sorted() where !present.contains(id) {
+            report.unresolved.append(
+                Finding(
+                    .missingArtifact, path: layout.relativePath(layout.artifactPath(id)),
+                    "the log registered this artifact but its directory is missing"))
+        }
+        for id in marked.sorted() {
+            try artifacts.clearPublishingMark(id)
+            report.removedLeftovers.append(layout.publishingMarkPath(of: id))
         }
     }
 
@@ -105,5 +148,14 @@ extension Registry {
             }
         }
         return removed
+    }
+}
+
+/// The artifacts the log registered, collected during a pass over the log.
+final class RegistrationReplay {
+    private(set) var ids = Set<ArtifactID>()
+
+    func observe(_ event: AuditEvent) {
+        if let registered = try? event.decode(ArtifactRegistered.self) { ids.insert(registered.artifact) }
     }
 }

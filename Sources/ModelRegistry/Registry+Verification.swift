@@ -40,8 +40,8 @@ extension Registry {
     ///
     /// - Returns: the signature file (also when the same signature was already attached: nothing is written).
     /// - Throws: `.notFound`; whatever the signer throws; `.lockTimeout`; I/O errors (the file is removed again).
-    /// - Durability: the signature file is written atomically (unique temp file, fsync, rename, directory fsync)
-    ///   before the event is appended.
+    /// - Durability: `signature_added` (carrying the signature) is appended and synced first, then the signature
+    ///   file is written atomically (unique temp file, fsync, rename, directory fsync).
     @discardableResult
     public func sign(_ id: ArtifactID, with signer: any Signer, actor: String? = nil) throws -> SignatureFile {
         _ = try artifacts.artifact(id)  // exists, and its manifest hashes to its id

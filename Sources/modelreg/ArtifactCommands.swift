@@ -115,3 +115,19 @@ extension String {
         count >= width ? self : String(repeating: " ", count: width - count) + self
     }
 }
+
+/// `modelreg adopt ARTIFACT`: register an artifact directory that has no registration event.
+enum AdoptCommand: Command {
+    static let name = "adopt"
+    static let usage = """
+        adopt ARTIFACT          Register an artifact directory in artifacts/ that has no registration event
+                                (reported by fsck or recover), after verifying every file.
+        """
+
+    static func run(_ raw: [String]) throws {
+        let arguments = try CommandLineTool.parse(raw, options: ["actor"])
+        let id = try ArtifactID(parsing: try arguments.positionals(["ARTIFACT"])[0], context: "ARTIFACT")
+        let event = try CommandLineTool.openForWriting(arguments).adopt(id, actor: arguments.value("actor"))
+        print(event.map { "adopted \(id) (audit event \($0.sequence))" } ?? "\(id) is already registered")
+    }
+}

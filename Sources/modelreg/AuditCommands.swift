@@ -78,7 +78,8 @@ enum AuditCommand: Command {
 enum RecoverCommand: Command {
     static let name = "recover"
     static let usage = """
-        recover                 Bring log, aliases and artifacts back into agreement after a crash.
+        recover                 Bring every file back to what the audit log says, after a crash or damage;
+                                reports what it completed, what it restored and what it cannot repair.
         """
 
     static func run(_ raw: [String]) throws {
@@ -88,7 +89,12 @@ enum RecoverCommand: Command {
         if report.isClean { print("registry is consistent; nothing to do") }
         if let repaired = report.repairedTail { print("repaired torn audit log tail (event \(repaired.sequence))") }
         for event in report.appendedEvents { print("recorded missing event: \(LogCommand.line(event))") }
-        for alias in report.restoredAliases { print("restored alias file: \(alias)") }
+        for finding in report.completed { print("completed the interrupted change: \(finding)") }
+        for finding in report.repaired { print("restored from the log: \(finding)") }
         for path in report.removedLeftovers { print("removed leftover: \(path)") }
+        for finding in report.unresolved { print("not repaired: \(finding)") }
+        if !report.unresolved.isEmpty {
+            throw CommandFailure("\(report.unresolved.count) problem(s) recovery cannot repair from the log; see above")
+        }
     }
 }

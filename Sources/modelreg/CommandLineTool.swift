@@ -6,7 +6,7 @@ enum CommandLineTool {
     /// Every command, in help order. Adding a command is adding its type here: the SUBCOMMANDS help, the
     /// dispatch and `modelreg help COMMAND` all come from this list.
     static let commands: [any Command.Type] = [
-        InitCommand.self, RegisterCommand.self, ShowCommand.self, ListCommand.self,
+        InitCommand.self, RegisterCommand.self, AdoptCommand.self, ShowCommand.self, ListCommand.self,
         PromoteCommand.self, ResolveCommand.self, RollbackCommand.self, RetireCommand.self, AliasCommand.self,
         LogCommand.self, AuditCommand.self, RecoverCommand.self, FsckCommand.self,
         IndexCommand.self, FindCommand.self, LineageCommand.self,

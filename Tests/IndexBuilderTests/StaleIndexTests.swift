@@ -43,8 +43,10 @@ import Testing
             #expect(summary.registeredAt == nil && summary.registrationSequence == nil)
             #expect(try f.registry.query(IndexQuery()).last?.id == direct.artifact.id)  // unregistered ones come last
             #expect(try !f.freshIndex().status().isClean)
-            // recover() records the missing event; the index catches up and orders it by that event.
-            try f.registry.recover()
+            // Recovery only reports an artifact nobody registered; adopting it records the event, and the index
+            // catches up and orders it by that event.
+            #expect(try f.registry.recover().unresolved.map(\.kind) == [.unregisteredArtifact])
+            try f.registry.adopt(direct.artifact.id)
             #expect(try f.registry.index.mostRecent(1).ids == [direct.artifact.id])
         }
     }

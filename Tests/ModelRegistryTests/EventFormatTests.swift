@@ -341,11 +341,13 @@ struct PayloadSample: Sendable, CustomTestStringConvertible {
             PayloadSample(
                 full: SignatureAdded(
                     artifact: a, keyID: GoldenEvents.keyID, algorithm: "ed25519", file: "signatures/k.json",
-                    recovered: true),
+                    signature: [UInt8](repeating: 7, count: 64), recovered: true),
                 minimal: SignatureAdded(
                     artifact: a, keyID: GoldenEvents.keyID, algorithm: "ed25519", file: "signatures/k.json")),
             PayloadSample(
-                full: PolicyChanged(digest: GoldenEvents.digest(0xAB), rules: 2, recovered: true),
+                full: PolicyChanged(
+                    digest: GoldenEvents.digest(0xAB), rules: 2, policy: .object(["schemaVersion": 1]),
+                    recovered: true),
                 minimal: PolicyChanged(digest: GoldenEvents.digest(0xAB), rules: 2)),
             PayloadSample(
                 full: LogRepaired(
@@ -386,20 +388,28 @@ enum GoldenEvents {
         ]),
     ])
 
+    /// The policy the golden `policy_changed` sets.
+    static let policy: PromotionPolicy = {
+        var rule = PromotionPolicy.Rule(aliases: "champion")
+        rule.requireApproval = true
+        return PromotionPolicy(rules: [rule])
+    }()
+
     /// The payloads of the golden lines, in order, with their actors.
     static let payloads: [AnyPayload] = [
         AnyPayload(ArtifactRegistered(artifact: artifactA, name: "document-classifier", files: 3, size: 1_048_576)),
         AnyPayload(
             SignatureAdded(
                 artifact: artifactA, keyID: keyID, algorithm: "ed25519",
-                file: "signatures/ed25519-00112233445566778899aabbccddeeff-1a2b3c4d.json")),
+                file: "signatures/ed25519-00112233445566778899aabbccddeeff-1a2b3c4d.json",
+                signature: [UInt8](repeating: 0, count: 64))),
         AnyPayload(
             StateChanged(
                 record: StateRecord(
                     artifact: artifactA, state: .candidate, changedAt: time(2), actor: "alice",
                     reason: "passed evaluation"),
                 previousState: .registered)),
-        AnyPayload(PolicyChanged(digest: digest(0xAB), rules: 1)),
+        AnyPayload(PolicyChanged(bytes: policy.fileBytes(), policy: policy)),
         AnyPayload(
             AliasMoved(
                 kind: .promote,

@@ -94,7 +94,7 @@ import Testing
             #expect(verification.findings.first?.path == "states/\(id).json")
 
             let report = try registry.recover()
-            #expect(report.restoredStates == [id])
+            #expect(report.repaired.map(\.path) == ["states/\(id).json"])
             #expect(try registry.verify(id, depth: .quick).isClean)
             #expect(try registry.state(of: id) == .candidate)
             #expect(try registry.states.record(id)?.reason == "ready for review")
@@ -113,33 +113,48 @@ import Testing
             let error = try #require(throws: RegistryError.self) { try registry.state(of: id) }
             #expect(error.code == .invalidDocument)
             #expect(error.message.contains(path) && error.message.contains("staging"))
-            #expect(try registry.recover().restoredStates == [id])
+            #expect(try registry.recover().repaired.map(\.path) == ["states/\(id).json"])
             #expect(try registry.state(of: id) == .validated)
         }
     }
 
     // MARK: 4. Events recovery appends
 
-    @Test func recoveryRecordsAStateChangeACrashKeptOutOfTheLog() throws {
+    @Test func aStateFileWrittenWithoutAnEventIsRestoredFromTheLogNotLogged() throws {
         try withArtifact { registry, id in
             try registry.setState(id, to: .deprecated, reason: "superseded")
-            // A writer that died after replacing the state file and before appending its event.
-            let crashed = StateRecord(
-                artifact: id, state: .revoked, changedAt: "2026-11-24T08:00:00.000Z", actor: "crashed-writer",
-                reason: "license withdrawn")
-            try registry.states.write(crashed)
+            // A state file nobody's event accounts for (tampering, or a tool writing files by hand).
+            let forged = StateRecord(
+                artifact: id, state: .production, changedAt: "2026-11-24T08:00:00.000Z", actor: "mallory",
+                reason: "promote me")
+            try registry.states.write(forged)
 
             let report = try registry.recover()
-            #expect(report.appendedEvents.count == 1)
-            let event = try #require(report.appendedEvents.first)
-            #expect(event.type == .stateChanged)
-            let payload = try #require(try event.decode(StateChanged.self))
-            #expect(payload.previousState == .deprecated)
-            #expect(payload.state == .revoked)
-            #expect(payload.record.reason == "license withdrawn")
-            #expect(payload.recovered)
-            #expect(event.actor == "crashed-writer")
-            #expect(try stateEvents(registry).count == 2)
+            #expect(report.appendedEvents.isEmpty)
+            #expect(report.repaired.map(\.kind) == [.viewDiffersFromLog])
+            #expect(report.completed.isEmpty)
+            #expect(try registry.state(of: id) == .deprecated)
+            #expect(try registry.states.record(id)?.reason == "superseded")
+            #expect(try stateEvents(registry).count == 1)
+            #expect(try registry.recover().isClean)
+        }
+    }
+
+    @Test func aStateChangeKilledAfterItsEventIsCompletedFromTheEvent() throws {
+        try withArtifact { registry, id in
+            try registry.setState(id, to: .deprecated, reason: "superseded")
+            let outcome = try CLIRunner.run(
+                [
+                    "state", "set", id.description, "revoked", "--reason", "license withdrawn", "--registry",
+                    registry.layout.rootPath,
+                ],
+                environment: ["MODELREG_CRASH_AT": "state.afterEvent"])
+            #expect(outcome.wasKilled, "\(outcome.stderr)")
+            let report = try registry.recover()
+            #expect(report.completed.map(\.path) == ["states/\(id).json"] && report.repaired.isEmpty)
+            #expect(try registry.state(of: id) == .revoked)
+            let payload = try #require(try stateEvents(registry).last?.decode(StateChanged.self))
+            #expect(payload.previousState == .deprecated && payload.record.reason == "license withdrawn")
             #expect(try registry.recover().isClean)
         }
     }
@@ -163,10 +178,14 @@ import Testing
                 FaultInjector.shared.remove(token)
                 #expect(error.code == code)
                 #expect(error.message.contains(registry.layout.statesPath))
+                // The event comes first, so the change is recorded and says so; recovery writes its file.
+                #expect(error.message.contains("recorded as audit event"))
                 #expect(try registry.state(of: id) == .registered)
                 var changes = 0
                 try registry.journal.forEachEvent { if $0.type == .stateChanged { changes += 1 } }
-                #expect(changes == 0)
+                #expect(changes == 1)
+                #expect(try registry.recover().completed.map(\.path) == ["states/\(id).json"])
+                #expect(try registry.state(of: id) == .production)
             }
         }
     }

@@ -275,19 +275,22 @@ private func unmetKinds(_ error: RegistryError) -> [PromotionPolicy.Requirement.
         }
     }
 
-    @Test func aRollbackWhoseEventACrashPreventedKeepsWalkingBackAfterRecovery() throws {
+    @Test func aRollbackKilledAfterItsEventIsCompletedByRecoveryAndKeepsWalkingBack() throws {
         try WritePathFixture.with { f in
             let a = try f.register("a")
             let b = try f.register("b")
             let c = try f.register("c")
             for target in [a, b, c] { try f.registry.promote("champion", to: target) }
-            // A rollback to b whose process died after replacing the alias file, before appending its event.
-            let current = try f.registry.resolve("champion")
-            try f.registry.aliases.write(
-                AliasRecord(
-                    alias: "champion", artifact: b, previousArtifact: c, changedAt: current.changedAt, actor: "ops"))
-            let recovered = try #require(try f.registry.recover().appendedEvents.last)
-            #expect(recovered.type == .aliasRolledBack)
+            // The event comes first: a rollback killed after appending it, before writing the alias file.
+            let outcome = try CLIRunner.run(
+                ["rollback", "champion", "--registry", f.registry.layout.rootPath],
+                environment: ["MODELREG_CRASH_AT": "alias.afterEvent"])
+            #expect(outcome.wasKilled, "\(outcome.stderr)")
+            #expect(try f.registry.resolve("champion").artifact == c)  // the file is behind the log
+            let report = try f.registry.recover()
+            #expect(report.completed.map(\.path) == ["aliases/champion.json"] && report.repaired.isEmpty)
+            #expect(report.appendedEvents.isEmpty)
+            #expect(try f.registry.resolve("champion").artifact == b)
             #expect(try f.registry.rollback("champion").record.artifact == a)
         }
     }
@@ -301,10 +304,8 @@ private func unmetKinds(_ error: RegistryError) -> [PromotionPolicy.Requirement.
             try FileManager.default.removeItem(atPath: path)
             try Data("{damaged".utf8).write(to: URL(fileURLWithPath: path))
             let report = try f.registry.recover()
-            #expect(report.restoredAliases == ["champion"])
-            // The log names the damaged file relative to the registry, never by a host's absolute path.
-            let restored = try #require(try report.appendedEvents.last?.decode(AliasRestored.self))
-            #expect(restored.damagedFile == "aliases/champion.json")
+            #expect(report.repaired.map(\.path) == ["aliases/champion.json"])
+            #expect(report.appendedEvents.isEmpty)  // restored from the log, not written into it
             #expect(try f.registry.rollback("champion").record.artifact == a)
         }
     }

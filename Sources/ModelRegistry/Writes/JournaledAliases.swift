@@ -67,70 +67,23 @@ struct JournaledAliases: JournaledStore {
         return .moved(AliasMoved(kind: kind, record: record, signedApproval: change.signedApproval?.jsonValue))
     }
 
-    func apply(_ change: Change, as event: AliasEvent, in transaction: Transaction) throws -> (String, AliasRecord?) {
-        let previous = try store.record(change.alias)
+    func apply(_ change: Change, as event: AliasEvent, in transaction: Transaction) throws {
         if let record = event.record { try store.write(record) } else { try store.remove(change.alias) }
-        return (change.alias, previous)
-    }
-
-    func undo(_ undo: (String, AliasRecord?), in transaction: Transaction) {
-        if let previous = undo.1 { try? store.write(previous) } else { try? store.remove(undo.0) }
     }
 
     func key(of event: AliasEvent) -> String { event.alias }
 
-    func reconcile(lastEvents: [String: AliasEvent], in transaction: Transaction) throws -> [Recovered<AliasEvent>] {
-        let names = Set(try store.names()).union(lastEvents.keys.filter { (try? AliasName.check($0)) != nil })
-        return try names.sorted().flatMap { try reconcile($0, lastEvent: lastEvents[$0], in: transaction) }
-    }
-
-    /// Brings one alias file and the log into agreement (FORMAT.md §8.3).
-    func reconcile(_ alias: String, lastEvent: AliasEvent?, in transaction: Transaction) throws -> [Recovered<
-        AliasEvent
-    >] {
-        let logged = lastEvent?.record
-        let onDisk: AliasRecord?
-        do {
-            onDisk = try store.record(alias)
-        } catch let error as RegistryError
-            where [.invalidJSON, .invalidDocument, .invalidArgument, .unsupportedFormatVersion].contains(error.code)
-        {
-            // Damaged file (only a damaged disk or a human can produce one: writes are atomic): the log is the
-            // only trustworthy copy. The repair is recorded first, so a repair is never missing from history: a
-            // crash before the rewrite leaves the file damaged, and the next recovery repairs (and records) again.
-            let restored = AliasRestored(
-                alias: alias, damagedFile: store.layout.relativePath(store.path(of: alias)), record: logged)
-            transaction.report.appendedEvents.append(
-                try transaction.registry.journal.append(AliasEvent.restored(restored), actor: transaction.actor))
-            if let logged { try store.write(logged) } else { try store.remove(alias) }
-            transaction.report.restoredAliases.append(alias)
-            return []
-        }
-        switch (onDisk, logged) {
-        case (let file?, let logged) where file != logged:
-            // The file is newer than the log: its change was made, the event was not written. The file does not
-            // say whether it was a rollback; a move to the generation below the current one is taken as one, so
-            // the next rollback keeps walking back instead of returning to the target just left.
-            let generations = try registry.aliasGenerations(alias)
-            let kind: AliasChange.Kind =
-                logged?.artifact == file.previousArtifact
-                    && file.previousArtifact.flatMap(generations.previous) == file.artifact
-                ? .rollback : .promote
-            return [Recovered(event: .moved(AliasMoved(kind: kind, record: file, recovered: true)), actor: file.actor)]
-        case (nil, let logged?):
-            let retired = AliasRetired(
-                alias: alias, artifact: logged.artifact, reason: "alias file missing at recovery", recovered: true)
-            return [Recovered(event: .retired(retired), actor: nil)]
-        default:
-            return []
-        }
+    func restore(_ alias: String, to event: AliasEvent?) throws -> Bool {
+        if let record = event?.record { try store.write(record) } else { try store.remove(alias) }
+        return true
     }
 }
 
 extension JournaledAliases {
-    func discrepancies(lastEvents: [String: AliasEvent]) throws -> [Finding] {
+    func discrepancies(lastEvents: [String: AliasEvent]) throws -> [Discrepancy] {
         let names = Set(try store.names()).union(lastEvents.keys.filter { (try? AliasName.check($0)) != nil })
-        var findings: [Finding] = []
+        var findings: [Discrepancy] = []
+        func add(_ alias: String, _ finding: Finding) { findings.append(Discrepancy(key: alias, finding: finding)) }
         for alias in names.sorted() {
             let path = store.layout.relativePath(store.path(of: alias))
             let logged = lastEvents[alias]?.record
@@ -138,24 +91,27 @@ extension JournaledAliases {
             do {
                 onDisk = try store.record(alias)
             } catch let error as RegistryError {
-                findings.append(Finding(.damagedView, path: path, error.message))
+                add(alias, Finding(.damagedView, path: path, error.message))
                 continue
             }
             switch (onDisk, logged) {
             case (let file?, nil):
-                findings.append(
+                add(
+                    alias,
                     Finding(
                         .viewNotInLog, path: path,
                         "points at \(file.artifact), but the log has no change of alias '\(alias)' in force"))
             case (let file?, let logged?) where file != logged:
-                findings.append(
+                add(
+                    alias,
                     Finding(
                         .viewDiffersFromLog, path: path,
                         file.artifact == logged.artifact
                             ? "its record differs from the one the log's last change of '\(alias)' wrote"
                             : "points at \(file.artifact); the log says \(logged.artifact)"))
             case (nil, let logged?):
-                findings.append(
+                add(
+                    alias,
                     Finding(
                         .viewMissing, path: path, "is missing; the log says '\(alias)' points at \(logged.artifact)"))
             default:

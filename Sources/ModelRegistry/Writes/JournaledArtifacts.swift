@@ -1,7 +1,10 @@
-/// Artifacts on the write path: publishing a staged directory, recorded as `artifact_registered`.
+/// Artifacts on the write path: bytes first — the staged directory is renamed into `artifacts/`, then
+/// `artifact_registered` is appended — with a publishing mark in `staging/` around the two, so recovery can tell
+/// the one publication a crash interrupted from an artifact directory nobody registered.
 struct JournaledArtifacts: JournaledStore {
     let store: FileArtifactStore
     var name: String { "artifact" }
+    var writesBytesFirst: Bool { true }
 
     func check(_ staged: FileArtifactStore.StagedArtifact, in transaction: Transaction) throws -> ArtifactRegistered? {
         guard try !store.isPublished(staged) else { return nil }  // identical content: nothing to record
@@ -12,44 +15,44 @@ struct JournaledArtifacts: JournaledStore {
 
     func apply(
         _ staged: FileArtifactStore.StagedArtifact, as event: ArtifactRegistered, in transaction: Transaction
-    ) throws -> ArtifactID {
+    ) throws {
+        try store.markPublishing(staged.id)
         _ = try store.publish(staged)  // the writer lock is held, so the id cannot have appeared since the check
-        return staged.id
     }
 
-    func undo(_ id: ArtifactID, in transaction: Transaction) {
-        try? store.unpublish(id)
+    func undo(_ staged: FileArtifactStore.StagedArtifact, in transaction: Transaction) {
+        try? store.unpublish(staged.id)
+        try? store.clearPublishingMark(staged.id)
+    }
+
+    func finish(_ staged: FileArtifactStore.StagedArtifact, in transaction: Transaction) {
+        try? store.clearPublishingMark(staged.id)  // a mark left behind only makes recovery look twice
     }
 
     func key(of event: ArtifactRegistered) -> String { event.artifact.description }
 
-    /// An artifact directory without its event was published by a writer that died before appending it.
-    func reconcile(
-        lastEvents: [String: ArtifactRegistered], in transaction: Transaction
-    ) throws -> [Recovered<ArtifactRegistered>] {
-        try store.list().compactMap { id in
-            // One damaged artifact must not stop the recovery of everything else; the verifier reports it.
-            guard lastEvents[id.description] == nil, let artifact = try? store.artifact(id) else { return nil }
-            return Recovered(event: ArtifactRegistered(artifact, recovered: true), actor: nil)
-        }
-    }
-}
+    /// Artifact bytes are never in the log: recovery registers only the interrupted publication and reports the
+    /// rest (see ``Registry/recover(actor:)``).
+    func restore(_ key: String, to event: ArtifactRegistered?) throws -> Bool { false }
 
-extension JournaledArtifacts {
     /// Artifact directories without their registration event, and registered artifacts whose directory is gone.
-    func discrepancies(lastEvents: [String: ArtifactRegistered]) throws -> [Finding] {
+    func discrepancies(lastEvents: [String: ArtifactRegistered]) throws -> [Discrepancy] {
         let onDisk = try store.list()
         var findings = onDisk.filter { lastEvents[$0.description] == nil }.map { id in
-            Finding(
-                .unregisteredArtifact, path: store.layout.relativePath(store.layout.artifactPath(id)),
-                "no artifact_registered event records this artifact")
+            Discrepancy(
+                key: id.description,
+                finding: Finding(
+                    .unregisteredArtifact, path: store.layout.relativePath(store.layout.artifactPath(id)),
+                    "no artifact_registered event records this artifact (adopt it to register it)"))
         }
         let present = Set(onDisk.map(\.description))
         for (key, event) in lastEvents.sorted(by: { $0.key < $1.key }) where !present.contains(key) {
             findings.append(
-                Finding(
-                    .missingArtifact, path: store.layout.relativePath(store.layout.artifactPath(event.artifact)),
-                    "the log registered '\(event.name)' (\(event.files) files) but its directory is missing"))
+                Discrepancy(
+                    key: key,
+                    finding: Finding(
+                        .missingArtifact, path: store.layout.relativePath(store.layout.artifactPath(event.artifact)),
+                        "the log registered '\(event.name)' (\(event.files) files) but its directory is missing")))
         }
         return findings
     }

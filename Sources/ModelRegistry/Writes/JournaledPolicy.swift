@@ -1,4 +1,5 @@
-/// The promotion policy on the write path: `policy.json`, recorded as `policy_changed`.
+/// The promotion policy on the write path: `policy.json`, recorded as `policy_changed` (which carries the whole
+/// document, so the file can be re-derived from the log).
 struct JournaledPolicy: JournaledStore {
     let store: FilePolicyStore
     var name: String { "policy" }
@@ -9,52 +10,40 @@ struct JournaledPolicy: JournaledStore {
         return PolicyChanged(bytes: bytes, policy: policy)
     }
 
-    func apply(_ policy: PromotionPolicy, as event: PolicyChanged, in transaction: Transaction) throws -> [UInt8]? {
-        let previous = try store.bytes()
+    func apply(_ policy: PromotionPolicy, as event: PolicyChanged, in transaction: Transaction) throws {
         try store.write(policy.fileBytes())
-        return previous
-    }
-
-    func undo(_ previous: [UInt8]?, in transaction: Transaction) {
-        try? store.write(previous)
     }
 
     func key(of event: PolicyChanged) -> String { "policy" }
 
-    /// A valid `policy.json` whose digest is not the last one logged was written by a writer that died before
-    /// appending its event.
-    func reconcile(lastEvents: [String: PolicyChanged], in transaction: Transaction) throws -> [Recovered<
-        PolicyChanged
-    >] {
-        guard let bytes = try store.bytes(), SHA256Algorithm().hash(bytes) != lastEvents["policy"]?.digest,
-            let policy = try? PromotionPolicy(parsing: bytes, source: store.path)
-        else { return [] }
-        return [Recovered(event: PolicyChanged(bytes: bytes, policy: policy, recovered: true), actor: nil)]
+    func restore(_ key: String, to event: PolicyChanged?) throws -> Bool {
+        guard let event else {
+            try store.write(nil)  // a policy nobody set
+            return true
+        }
+        guard let bytes = event.fileBytes else { return false }  // an event from before the document was logged
+        try store.write(bytes)
+        return true
     }
-}
 
-extension JournaledPolicy {
-    func discrepancies(lastEvents: [String: PolicyChanged]) throws -> [Finding] {
+    func discrepancies(lastEvents: [String: PolicyChanged]) throws -> [Discrepancy] {
         let path = store.layout.relativePath(store.path)
         let logged = lastEvents["policy"]
+        func found(_ kind: Finding.Kind, _ message: String) -> [Discrepancy] {
+            [Discrepancy(key: "policy", finding: Finding(kind, path: path, message))]
+        }
         guard let bytes = try store.bytes() else {
-            return logged.map { [Finding(.viewMissing, path: path, "is missing; the log set a policy \($0.digest)")] }
-                ?? []
+            return logged.map { found(.viewMissing, "is missing; the log set a policy \($0.digest)") } ?? []
         }
         do {
             _ = try PromotionPolicy(parsing: bytes, source: store.path)
         } catch let error as RegistryError {
-            return [Finding(.damagedView, path: path, error.message)]
+            return found(.damagedView, error.message)
         }
         let digest = SHA256Algorithm().hash(bytes)
-        guard let logged else {
-            return [Finding(.viewNotInLog, path: path, "no policy_changed event set this policy (\(digest))")]
-        }
+        guard let logged else { return found(.viewNotInLog, "no policy_changed event set this policy (\(digest))") }
         guard logged.digest == digest else {
-            return [
-                Finding(
-                    .viewDiffersFromLog, path: path, "has digest \(digest); the log's last policy is \(logged.digest)")
-            ]
+            return found(.viewDiffersFromLog, "has digest \(digest); the log's last policy is \(logged.digest)")
         }
         return []
     }

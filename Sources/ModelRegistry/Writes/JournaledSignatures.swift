@@ -1,5 +1,5 @@
 /// Detached signatures on the write path: `artifacts/<id>/signatures/<name>.json`, recorded as
-/// `signature_added`.
+/// `signature_added` (which carries the signature, so the file can be re-derived from the log).
 struct JournaledSignatures: JournaledStore {
     let store: FileSignatureStore
     let artifacts: FileArtifactStore
@@ -12,48 +12,52 @@ struct JournaledSignatures: JournaledStore {
         return SignatureAdded(file)
     }
 
-    func apply(_ file: SignatureFile, as event: SignatureAdded, in transaction: Transaction) throws -> SignatureFile {
+    func apply(_ file: SignatureFile, as event: SignatureAdded, in transaction: Transaction) throws {
         try store.write(file)
-        return file
-    }
-
-    func undo(_ file: SignatureFile, in transaction: Transaction) {
-        try? store.remove(file)
     }
 
     func key(of event: SignatureAdded) -> String { "\(event.artifact)/\(event.file)" }
 
-    /// A valid signature file without its event was written by a writer that died before appending it.
-    func reconcile(
-        lastEvents: [String: SignatureAdded], in transaction: Transaction
-    ) throws -> [Recovered<SignatureAdded>] {
-        var missing: [Recovered<SignatureAdded>] = []
-        for id in try artifacts.list() {
-            for case (_, .success(let file)) in try store.files(of: id) {
-                let event = SignatureAdded(file, recovered: true)
-                if lastEvents[key(of: event)] == nil { missing.append(Recovered(event: event, actor: nil)) }
-            }
+    func restore(_ key: String, to event: SignatureAdded?) throws -> Bool {
+        if let event {
+            guard let file = event.signatureFile else { return false }  // an event from before bytes were logged
+            try store.write(file)
+        } else {
+            // A file no event accounts for: `key` is `<artifact>/signatures/<name>`.
+            let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let id = ArtifactID(parts[0]) else { return false }
+            try FileSystem.removeTree(store.layout.artifactPath(id) + "/" + parts[1])
+            try FileSystem.syncDirectory(store.layout.signaturesPath(of: id))
         }
-        return missing
+        return true
     }
 }
 
 extension JournaledSignatures {
-    func discrepancies(lastEvents: [String: SignatureAdded]) throws -> [Finding] {
-        var findings: [Finding] = []
+    func discrepancies(lastEvents: [String: SignatureAdded]) throws -> [Discrepancy] {
+        var findings: [Discrepancy] = []
         var seen = Set<String>()
         for id in try artifacts.list() {
             for (name, file) in try store.files(of: id) {
+                let key = "\(id)/signatures/\(name)"
                 let path = store.layout.relativePath(store.layout.signaturePath(of: id, name: name))
+                seen.insert(key)
                 switch file {
                 case .failure(let error):
-                    findings.append(Finding(.damagedView, path: path, error.message))
+                    findings.append(Discrepancy(key: key, finding: Finding(.damagedView, path: path, error.message)))
+                case .success(let signature) where lastEvents[key] == nil:
+                    findings.append(
+                        Discrepancy(
+                            key: key,
+                            finding: Finding(
+                                .viewNotInLog, path: path,
+                                "no signature_added event records this signature by \(signature.signature.keyID)")))
                 case .success(let signature):
-                    let key = key(of: SignatureAdded(signature))
-                    seen.insert(key)
-                    if lastEvents[key] == nil {
+                    if let logged = lastEvents[key]?.signatureFile, logged != signature {
                         findings.append(
-                            Finding(.viewNotInLog, path: path, "no signature_added event records this signature"))
+                            Discrepancy(
+                                key: key,
+                                finding: Finding(.viewDiffersFromLog, path: path, "differs from the logged signature")))
                     }
                 }
             }
@@ -63,7 +67,10 @@ extension JournaledSignatures {
             guard try artifacts.contains(event.artifact) else { continue }
             let path = store.layout.relativePath(store.layout.artifactPath(event.artifact)) + "/" + event.file
             findings.append(
-                Finding(.viewMissing, path: path, "is missing; the log recorded a signature by \(event.keyID)"))
+                Discrepancy(
+                    key: key,
+                    finding: Finding(
+                        .viewMissing, path: path, "is missing; the log recorded a signature by \(event.keyID)")))
         }
         return findings
     }

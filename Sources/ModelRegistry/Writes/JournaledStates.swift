@@ -30,70 +30,43 @@ struct JournaledStates: JournaledStore {
         return StateChanged(record: record, previousState: from)
     }
 
-    func apply(
-        _ change: Change, as event: StateChanged, in transaction: Transaction
-    ) throws -> (ArtifactID, StateRecord?) {
-        let previous = try store.record(change.artifact)
+    func apply(_ change: Change, as event: StateChanged, in transaction: Transaction) throws {
         try store.write(event.record)
-        return (change.artifact, previous)
-    }
-
-    func undo(_ undo: (ArtifactID, StateRecord?), in transaction: Transaction) {
-        if let previous = undo.1 { try? store.write(previous) } else { try? store.remove(undo.0) }
     }
 
     func key(of event: StateChanged) -> String { event.artifact.description }
 
-    /// A state file that differs from the log's last record for it was written by a writer that died before
-    /// appending the event: append it. A file that cannot be read (only damage produces one: writes are atomic)
-    /// is rewritten from the log, or removed when the log has no state for the artifact.
-    func reconcile(lastEvents: [String: StateChanged], in transaction: Transaction) throws -> [Recovered<StateChanged>]
-    {
-        var missing: [Recovered<StateChanged>] = []
-        for id in try store.artifactsWithFiles() {
-            let last = lastEvents[id.description]
-            let record: StateRecord?
-            do {
-                record = try store.record(id)
-            } catch let error as RegistryError where error.code == .invalidJSON || error.code == .invalidDocument {
-                if let last { try store.write(last.record) } else { try store.remove(id) }
-                transaction.report.restoredStates.append(id)
-                continue
-            }
-            guard let record, record != last?.record else { continue }
-            missing.append(
-                Recovered(
-                    event: StateChanged(record: record, previousState: last?.state ?? .registered, recovered: true),
-                    actor: record.actor))
-        }
-        return missing
+    func restore(_ key: String, to event: StateChanged?) throws -> Bool {
+        if let event { try store.write(event.record) } else if let id = ArtifactID(key) { try store.remove(id) }
+        return true
     }
 }
 
 extension JournaledStates {
-    func discrepancies(lastEvents: [String: StateChanged]) throws -> [Finding] {
-        var findings: [Finding] = []
+    func discrepancies(lastEvents: [String: StateChanged]) throws -> [Discrepancy] {
+        var findings: [Discrepancy] = []
         let onDisk = Set(try store.artifactsWithFiles().map(\.description))
         for key in onDisk.union(lastEvents.keys).sorted() {
             guard let id = ArtifactID(key) else { continue }
             let path = store.layout.relativePath(store.path(of: id))
+            func add(_ kind: Finding.Kind, _ message: String) {
+                findings.append(Discrepancy(key: key, finding: Finding(kind, path: path, message)))
+            }
             let logged = lastEvents[key]?.record
             let record: StateRecord?
             do {
                 record = try store.record(id)
             } catch let error as RegistryError {
-                findings.append(Finding(.damagedView, path: path, error.message))
+                add(.damagedView, error.message)
                 continue
             }
             switch (record, logged) {
             case (let file?, nil):
-                findings.append(
-                    Finding(.viewNotInLog, path: path, "says \(file.state); the log never changed the state of \(id)"))
+                add(.viewNotInLog, "says \(file.state); the log never changed the state of \(id)")
             case (let file?, let logged?) where file != logged:
-                findings.append(
-                    Finding(.viewDiffersFromLog, path: path, "says \(file.state); the log says \(logged.state)"))
+                add(.viewDiffersFromLog, "says \(file.state); the log says \(logged.state)")
             case (nil, let logged?):
-                findings.append(Finding(.viewMissing, path: path, "is missing; the log says \(id) is \(logged.state)"))
+                add(.viewMissing, "is missing; the log says \(id) is \(logged.state)")
             default:
                 break
             }

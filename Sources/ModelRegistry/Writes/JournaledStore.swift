@@ -3,44 +3,57 @@ import Foundation
 /// One kind of mutable state, seen from the registry's single write path: it alone knows its files, the change
 /// a caller asks for, and the typed event that records it.
 ///
-/// ``Registry/commit(_:to:actor:)`` drives every write through the same steps: lock → ``check(_:in:)`` →
-/// ``apply(_:as:in:)`` → append the event → ``undo(_:in:)`` if the append failed → update the index cache.
-/// ``Registry/recover(actor:)`` is a loop over the stores' ``reconcile(lastEvents:in:)``.
+/// ``Registry/commit(_:to:actor:)`` drives every write through the same steps (FORMAT.md §9.4). For the views the
+/// log can re-derive (aliases, states, signatures, the policy) the event comes first: lock → ``check(_:in:)`` →
+/// append the event → ``apply(_:as:in:)`` → update the index cache. Artifacts keep bytes first
+/// (``writesBytesFirst``): publish, append, ``undo(_:in:)`` if the append failed, ``finish(_:in:)``.
+/// ``Registry/recover(actor:)`` and ``Registry/fsck(depth:)`` compare each store's files with the log through
+/// ``discrepancies(lastEvents:)``, and recovery rewrites them from the log with ``restore(_:to:)``.
 protocol JournaledStore {
     /// What a caller asks for (promote, set a state, sign …).
     associatedtype Change
     /// The typed payload written to the log for the change.
     associatedtype Event: AuditPayload
-    /// What ``apply(_:as:in:)`` hands back so the change can be reversed (the previous record, file or bytes).
-    associatedtype Undo
 
-    /// The prefix of this store's crash points (`alias` gives `alias.afterStateChange`, `alias.afterEvent`).
+    /// The prefix of this store's crash points (`alias` gives `alias.afterEvent`, `alias.afterStateChange`).
     var name: String { get }
+    /// Whether the file is written before the event (artifacts: an event must never name missing bytes).
+    var writesBytesFirst: Bool { get }
 
     /// Validates a change against the current files (compare-and-swap, existence, policy) and returns the event
     /// that will record it, or nil when the change would change nothing. Writes nothing.
     func check(_ change: Change, in transaction: Transaction) throws -> Event?
-    /// Makes the change on disk (the atomic write the event describes) and returns how to reverse it.
-    func apply(_ change: Change, as event: Event, in transaction: Transaction) throws -> Undo
-    /// Reverses ``apply(_:as:in:)`` after the event could not be appended, so files and log agree. Best effort:
-    /// a failure here leaves a difference that ``reconcile(lastEvents:in:)`` repairs.
-    func undo(_ undo: Undo, in transaction: Transaction)
+    /// Makes the change on disk: the atomic write the event describes.
+    func apply(_ change: Change, as event: Event, in transaction: Transaction) throws
+    /// Bytes-first stores: reverses ``apply(_:as:in:)`` after the event could not be appended.
+    func undo(_ change: Change, in transaction: Transaction)
+    /// Bytes-first stores: runs after the event is durable.
+    func finish(_ change: Change, in transaction: Transaction)
 
-    /// The thing an event is about (an alias name, an artifact id, a signature file), so recovery can keep the
-    /// last event per key.
+    /// The thing an event is about (an alias name, an artifact id, a signature file), so a replay of the log can
+    /// keep the last event per key.
     func key(of event: Event) -> String
-    /// Compares the files with the last logged event of each key and returns the events a crash kept out of the
-    /// log; files a crash cannot produce (damaged ones) are repaired from the log and noted in `report`.
-    func reconcile(lastEvents: [String: Event], in transaction: Transaction) throws -> [Recovered<Event>]
-    /// Every difference between the files and what the log's last event of each key says they hold, as findings
-    /// naming the file (registry-relative). Read-only: what ``Registry/fsck(depth:)`` reports.
-    func discrepancies(lastEvents: [String: Event]) throws -> [Finding]
+    /// Every difference between the files and what the log's last event of each key says they hold, each with
+    /// its key and a finding naming the file (registry-relative). Read-only.
+    func discrepancies(lastEvents: [String: Event]) throws -> [Discrepancy]
+    /// Rewrites the files of `key` to what `event` — the key's last event in the log, nil when it has none —
+    /// says they hold. Returns false when the event does not carry what the file needs (events written before
+    /// the payload carried it), leaving the file as it is.
+    func restore(_ key: String, to event: Event?) throws -> Bool
 }
 
-/// An event recovery appends, and who it names as actor (nil: the one running recovery).
-struct Recovered<Event: AuditPayload> {
-    var event: Event
-    var actor: String?
+extension JournaledStore {
+    var writesBytesFirst: Bool { false }
+    func undo(_ change: Change, in transaction: Transaction) {}
+    func finish(_ change: Change, in transaction: Transaction) {}
+}
+
+/// A file that differs from what the log says, found by replaying the log.
+struct Discrepancy {
+    /// The store's key of the file (see ``JournaledStore/key(of:)``).
+    var key: String
+    /// What is wrong, naming the file.
+    var finding: Finding
 }
 
 /// What one write sees while it holds the writer lock.
@@ -51,8 +64,6 @@ final class Transaction {
     let actor: String
     /// The time of the change, RFC 3339 UTC with milliseconds (one reading of the configured clock).
     let time: String
-    /// Notes recovery collects besides appended events (restored files, removed leftovers).
-    var report = Registry.RecoveryReport()
 
     init(registry: Registry, actor: String) throws {
         let now = registry.configuration.clock()
@@ -73,29 +84,47 @@ struct Committed<Event: AuditPayload> {
 }
 
 extension Registry {
-    /// The one write path: takes the writer lock, checks the change, applies it, appends its event, undoes the
-    /// change if the append fails, and brings the index cache up to date.
+    /// The one write path (FORMAT.md §9.4).
     ///
     /// - Returns: the change and its event, or nil when the store found nothing to change.
     /// - Throws: what `check` throws (nothing was written); `.lockTimeout`; `.reentrantWrite` when called from
-    ///   inside another write; I/O errors from `apply` or the append (the change was undone).
-    /// - Durability: state first, event second (FORMAT.md §9.4), each synced before the next step.
+    ///   inside another write; I/O errors. For a view, a failure after the event was appended means the change
+    ///   is recorded (the log is the authority) and its file not yet written: the error says so, and
+    ///   ``recover(actor:)`` writes the file. For an artifact, a failed append takes the artifact back out.
+    /// - Durability: each step is synced before the next.
     func commit<Store: JournaledStore>(
         _ change: Store.Change, to store: Store, actor: String?
     ) throws -> Committed<Store.Event>? {
         try withWriterLock {
             let transaction = try Transaction(registry: self, actor: actor ?? configuration.actor)
             guard let payload = try store.check(change, in: transaction) else { return nil }
-            let undo = try store.apply(change, as: payload, in: transaction)
-            CrashPoint.hit("\(store.name).afterStateChange")
             let event: AuditEvent
-            do {
+            if store.writesBytesFirst {
+                try store.apply(change, as: payload, in: transaction)
+                CrashPoint.hit("\(store.name).afterStateChange")
+                do {
+                    event = try journal.append(payload, actor: transaction.actor)
+                } catch {
+                    store.undo(change, in: transaction)
+                    throw error
+                }
+                CrashPoint.hit("\(store.name).afterEvent")
+                store.finish(change, in: transaction)
+            } else {
                 event = try journal.append(payload, actor: transaction.actor)
-            } catch {
-                store.undo(undo, in: transaction)
-                throw error
+                CrashPoint.hit("\(store.name).afterEvent")
+                do {
+                    try store.apply(change, as: payload, in: transaction)
+                } catch {
+                    let code = (error as? RegistryError)?.code ?? .io
+                    throw RegistryError(
+                        code,
+                        "the change was recorded as audit event #\(event.sequence) (\(event.type)), but its file "
+                            + "could not be written: \(error); 'modelreg recover' writes it from the log",
+                        path: (error as? RegistryError)?.path, underlying: error)
+                }
+                CrashPoint.hit("\(store.name).afterStateChange")
             }
-            CrashPoint.hit("\(store.name).afterEvent")
             updateIndexesAfterWrite()  // a cache: never fails the write
             return Committed(payload: payload, event: event)
         }
@@ -107,30 +136,59 @@ extension Registry {
     }
 }
 
-/// Collects the last event per key of one store during a single pass over the log, then reconciles (recovery)
-/// or compares (fsck).
-struct Reconciler {
+/// One store's side of a single pass over the log: keeps the last event per key, then compares (fsck) or
+/// restores (recovery) the store's files.
+struct LogReplay {
     let observe: (AuditEvent) -> Void
-    let finish: (Transaction) throws -> [AuditEvent]
     let discrepancies: () throws -> [Finding]
+    /// Restores every file that differs from the log. `lastEvent` is the log's last event: the one change a
+    /// crash can have left half done, which is completed rather than reported as damage.
+    let restore: (_ lastEvent: AuditEvent?, _ report: inout Registry.RecoveryReport) throws -> Void
 
-    init<Store: JournaledStore>(_ store: Store) {
+    /// Replays every key of `store`; or, with `key`, only that key, whose last event is `last`.
+    init<Store: JournaledStore>(_ store: Store, only key: String? = nil, last event: Store.Event? = nil) {
         let last = Box<[String: Store.Event]>([:])
+        // What the key of this store's newest event held before that event: a file still holding it is the
+        // change a crash interrupted.
+        let beforeNewest = Box<(key: String, event: Store.Event?)?>(nil)
+        if let key, let event { last.value[key] = event }
         observe = { event in
-            // A payload this version cannot decode says nothing about the files; audit verification reports it.
-            guard let payload = try? event.decode(Store.Event.self) else { return }
-            last.value[store.key(of: payload)] = payload
+            // A payload that does not decode says nothing about the files; fsck reports it.
+            guard key == nil, let payload = try? event.decode(Store.Event.self) else { return }
+            let eventKey = store.key(of: payload)
+            beforeNewest.value = (eventKey, last.value[eventKey])
+            last.value[eventKey] = payload
         }
-        discrepancies = { try store.discrepancies(lastEvents: last.value) }
-        finish = { transaction in
-            try store.reconcile(lastEvents: last.value, in: transaction).map { recovered in
-                try transaction.registry.journal.append(recovered.event, actor: recovered.actor ?? transaction.actor)
+        let differences = { try store.discrepancies(lastEvents: last.value).filter { key == nil || $0.key == key } }
+        discrepancies = { try differences().map(\.finding) }
+        restore = { lastEvent, report in
+            // The log's newest event is this store's, and its file still holds what it held before: the one
+            // change a crash can have left half done (the event is written first).
+            var inFlight: String?
+            if let newest = (try? lastEvent?.decode(Store.Event.self)) ?? nil, let before = beforeNewest.value,
+                before.key == store.key(of: newest)
+            {
+                var previous = last.value
+                previous[before.key] = before.event
+                let stillBefore = try !store.discrepancies(lastEvents: previous).contains { $0.key == before.key }
+                if stillBefore { inFlight = before.key }
+            }
+            for discrepancy in try differences() {
+                guard try store.restore(discrepancy.key, to: last.value[discrepancy.key]) else {
+                    report.unresolved.append(discrepancy.finding)
+                    continue
+                }
+                if discrepancy.key == inFlight {
+                    report.completed.append(discrepancy.finding)
+                } else {
+                    report.repaired.append(discrepancy.finding)
+                }
             }
         }
     }
 }
 
-/// A mutable value shared by the two closures of a ``Reconciler`` (used on one thread, under the writer lock).
+/// A mutable value shared by the closures of a ``LogReplay`` (used on one thread).
 private final class Box<Value> {
     var value: Value
     init(_ value: Value) { self.value = value }

@@ -78,6 +78,16 @@ public struct RegistryLayout: Hashable, Sendable {
         ]
     }
 
+    /// The mark a writer leaves in `staging/` while it publishes `id`, from just before the rename into
+    /// `artifacts/` until its `artifact_registered` event is durable: what tells recovery that an artifact
+    /// without its event is the one change a crash interrupted, not one nobody registered.
+    public func publishingMarkPath(of id: ArtifactID) -> String {
+        stagingPath + "/" + Self.publishingMarkPrefix + id.description
+    }
+
+    /// The name prefix of publishing marks in `staging/`.
+    package static let publishingMarkPrefix = "publishing-"
+
     /// The name prefix of artifact staging directories in `staging/`.
     package static let stagingPrefix = "ingest-"
 

@@ -52,25 +52,39 @@ public struct PolicyChanged: AuditPayload {
     public var digest: Digest
     /// How many rules it has.
     public var rules: Int64
-    /// Written by recovery for a change whose own event a crash prevented.
+    /// The policy document itself (the file is its canonical JSON and a newline), so the file can be re-derived
+    /// from the log. Always written by this version; nil only in events written before it was recorded.
+    public var policy: JSONValue?
+    /// Written by recovery for a change whose own event a crash prevented (earlier versions).
     public var recovered: Bool
 
     /// Creates a payload.
-    public init(digest: Digest, rules: Int64, recovered: Bool = false) {
+    public init(digest: Digest, rules: Int64, policy: JSONValue? = nil, recovered: Bool = false) {
         self.digest = digest
         self.rules = rules
+        self.policy = policy
         self.recovered = recovered
     }
 
     /// The payload that records a policy file's bytes.
     public init(bytes: [UInt8], policy: PromotionPolicy, recovered: Bool = false) {
-        self.init(digest: SHA256Algorithm().hash(bytes), rules: Int64(policy.rules.count), recovered: recovered)
+        self.init(
+            digest: SHA256Algorithm().hash(bytes), rules: Int64(policy.rules.count),
+            policy: try? CanonicalJSON.parse(bytes, source: "policy.json"), recovered: recovered)
+    }
+
+    /// The file's bytes this event records, when the event carries the document and it hashes to ``digest``.
+    public var fileBytes: [UInt8]? {
+        guard let policy else { return nil }
+        let bytes = CanonicalJSON.encode(policy) + [0x0A]
+        return SHA256Algorithm().hash(bytes) == digest ? bytes : nil
     }
 
     public var payloadMembers: [String: JSONValue] {
         var members: [String: JSONValue] = [
             "digest": .string(digest.description), "rules": .number(JSONNumber(rules)),
         ]
+        if let policy { members["policy"] = policy }
         Self.markRecovered(&members, recovered)
         return members
     }
@@ -78,6 +92,7 @@ public struct PolicyChanged: AuditPayload {
     public init(eventType: String, payload: JSONObjectReader) throws {
         self.init(
             digest: try payload.sha256Digest("digest"), rules: try payload.integer("rules"),
+            policy: try payload.optionalObject("policy").map { .object($0.members) },
             recovered: try Self.isRecovered(payload))
     }
 }

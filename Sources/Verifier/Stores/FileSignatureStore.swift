@@ -1,3 +1,4 @@
+import Foundation
 import RegistryCore
 
 /// Detached signatures: `artifacts/<id>/signatures/<name>.json`, outside the manifest, so adding one never
@@ -70,15 +71,22 @@ public struct SignatureAdded: AuditPayload {
     public var algorithm: String
     /// The file, relative to the artifact directory (`signatures/<name>.json`).
     public var file: String
-    /// Written by recovery for a signature whose own event a crash prevented.
+    /// The signature bytes, so the file can be re-derived from the log. Always written by this version; nil only
+    /// in events written before it was recorded.
+    public var signature: [UInt8]?
+    /// Written by recovery for a signature whose own event a crash prevented (earlier versions).
     public var recovered: Bool
 
     /// Creates a payload.
-    public init(artifact: ArtifactID, keyID: String, algorithm: String, file: String, recovered: Bool = false) {
+    public init(
+        artifact: ArtifactID, keyID: String, algorithm: String, file: String, signature: [UInt8]? = nil,
+        recovered: Bool = false
+    ) {
         self.artifact = artifact
         self.keyID = keyID
         self.algorithm = algorithm
         self.file = file
+        self.signature = signature
         self.recovered = recovered
     }
 
@@ -86,7 +94,14 @@ public struct SignatureAdded: AuditPayload {
     public init(_ file: SignatureFile, recovered: Bool = false) {
         self.init(
             artifact: file.artifact, keyID: file.signature.keyID, algorithm: file.signature.algorithm,
-            file: "signatures/" + file.fileName, recovered: recovered)
+            file: "signatures/" + file.fileName, signature: file.signature.bytes, recovered: recovered)
+    }
+
+    /// The signature file this event records, when the event carries the signature bytes.
+    public var signatureFile: SignatureFile? {
+        signature.map {
+            SignatureFile(artifact: artifact, signature: Signature(keyID: keyID, algorithm: algorithm, bytes: $0))
+        }
     }
 
     public var payloadMembers: [String: JSONValue] {
@@ -94,6 +109,7 @@ public struct SignatureAdded: AuditPayload {
             "artifact": .string(artifact.description), "keyID": .string(keyID), "algorithm": .string(algorithm),
             "file": .string(file),
         ]
+        if let signature { members["signature"] = .string(Data(signature).base64EncodedString()) }
         Self.markRecovered(&members, recovered)
         return members
     }
@@ -102,6 +118,13 @@ public struct SignatureAdded: AuditPayload {
         self.init(
             artifact: try payload.artifactID("artifact"),
             keyID: try payload.string("keyID"), algorithm: try payload.string("algorithm"),
-            file: try payload.string("file"), recovered: try Self.isRecovered(payload))
+            file: try payload.string("file"), signature: try Self.signatureBytes(payload),
+            recovered: try Self.isRecovered(payload))
+    }
+
+    private static func signatureBytes(_ payload: JSONObjectReader) throws -> [UInt8]? {
+        guard let text = try payload.optionalString("signature") else { return nil }
+        guard let bytes = Data(base64Encoded: text) else { throw payload.makeError(at: "signature", "is not base64") }
+        return Array(bytes)
     }
 }

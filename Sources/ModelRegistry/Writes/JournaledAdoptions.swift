@@ -1,0 +1,51 @@
+/// Registering an artifact directory that is already in `artifacts/` but has no `artifact_registered` event (one
+/// copied in by hand, or reported by recovery): the bytes are there, so only the event is written.
+struct JournaledAdoptions: JournaledStore {
+    let registry: Registry
+    var name: String { "adoption" }
+
+    func check(_ id: ArtifactID, in transaction: Transaction) throws -> ArtifactRegistered? {
+        let artifact = try registry.artifacts.artifact(id)  // exists, and its manifest hashes to its id
+        var registered = false
+        try registry.journal.forEachEvent(.init(types: [.artifactRegistered], artifact: id.description)) { _ in
+            registered = true
+        }
+        guard !registered else { return nil }
+        let report = try registry.verifier().verify(id, depth: .full)
+        guard report.isClean else {
+            throw RegistryError(
+                .digestMismatch,
+                "cannot adopt \(id): it fails verification: "
+                    + report.findings.map(\.description).joined(separator: "; "),
+                path: registry.layout.artifactPath(id))
+        }
+        return ArtifactRegistered(artifact)
+    }
+
+    func apply(_ id: ArtifactID, as event: ArtifactRegistered, in transaction: Transaction) throws {}
+
+    func key(of event: ArtifactRegistered) -> String { event.artifact.description }
+    func discrepancies(lastEvents: [String: ArtifactRegistered]) throws -> [Discrepancy] { [] }
+    func restore(_ key: String, to event: ArtifactRegistered?) throws -> Bool { false }
+}
+
+extension Registry {
+    /// Registers an artifact directory that is in `artifacts/` without its `artifact_registered` event — one
+    /// copied in by hand, or one `fsck` and ``recover(actor:)`` report as unregistered — after verifying every
+    /// file.
+    ///
+    /// - Returns: the event, or nil when the log already registered the artifact.
+    /// - Throws: `.notFound` when there is no such directory; `.digestMismatch` when it fails full verification
+    ///   (nothing is written); `.lockTimeout`; I/O errors.
+    /// - Complexity: reads the audit log once and re-hashes the artifact's files.
+    @discardableResult
+    public func adopt(_ id: ArtifactID, actor: String? = nil) throws -> AuditEvent? {
+        try commit(id, to: JournaledAdoptions(registry: self), actor: actor)?.event
+    }
+
+    /// Async twin of ``adopt(_:actor:)``.
+    @discardableResult
+    public func adopt(_ id: ArtifactID, actor: String? = nil) async throws -> AuditEvent? {
+        try await run { try self.adopt(id, actor: actor) }
+    }
+}
