@@ -79,7 +79,7 @@ extension Registry {
             }
         }
         report.findings += try aliasTargetFindings()
-        report.findings += privateKeyFindings(in: layout.rootPath)
+        report.findings += privateKeyFindings(in: layout.rootPath, artifactContents: depth >= .full)
         // An index that is only behind the log, or not stored yet, is a cache doing its job: readers catch up.
         let status = try index.status()
         if status.stored != nil && !status.isBehind || status.findings.contains(where: { $0.kind == .damagedIndex }) {
@@ -104,14 +104,18 @@ extension Registry {
     }
 
     /// Files under `directory` that hold a private key (PEM or OpenSSH), which must be kept outside a registry.
-    private func privateKeyFindings(in directory: String) -> [Finding] {
+    /// Inside artifact directories only `signatures/` is read unless `artifactContents` (a deep check reads every
+    /// byte anyway; a quick one reads no file contents of a bundle).
+    private func privateKeyFindings(in directory: String, artifactContents: Bool) -> [Finding] {
         guard let entries = try? FileSystem.listDirectory(directory) else { return [] }
         var findings: [Finding] = []
         for entry in entries {
             let path = directory + "/" + String(decoding: entry.nameBytes, as: UTF8.self)
             guard let status = try? FileSystem.status(path) else { continue }
-            if status.kind == .directory {
-                findings += privateKeyFindings(in: path)
+            if status.kind == .directory, !artifactContents, directory == layout.artifactsPath {
+                findings += privateKeyFindings(in: path + "/signatures", artifactContents: true)
+            } else if status.kind == .directory {
+                findings += privateKeyFindings(in: path, artifactContents: artifactContents)
             } else if status.kind == .regular, status.size < 1 << 16, Self.holdsPrivateKey(path) {
                 findings.append(
                     Finding(
