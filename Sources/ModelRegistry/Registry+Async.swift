@@ -183,4 +183,22 @@ extension Registry {
     public func recover(actor: String? = nil) async throws -> RecoveryReport {
         try await run { try self.recover(actor: actor) }
     }
+
+    // MARK: Checkpoints
+
+    /// Async twin of ``writeCheckpoint(signedBy:)``.
+    @discardableResult
+    public func writeCheckpoint(signedBy key: Ed25519PrivateKey) async throws -> Checkpoint {
+        try await run { try self.writeCheckpoint(signedBy: key) }
+    }
+
+    /// Async twin of ``checkpoints()``.
+    public func checkpoints() async throws -> [Checkpoint] {
+        try await run { try self.checkpoints() }
+    }
+
+    /// Async twin of ``checkLog(against:)``.
+    public func checkLog(against checkpoints: [Checkpoint]? = nil) async throws -> AnchorReport {
+        try await run { try self.checkLog(against: checkpoints) }
+    }
 }

@@ -11,14 +11,23 @@ extension Registry {
         public var eventCount = 0
         /// How deep artifacts were verified.
         public var depth: VerificationReport.Depth
+        /// How many events follow the newest checkpoint a trusted key signed (all of them when there is none), or
+        /// nil when checkpoint signatures were not checked (no Ed25519 key in ``Configuration/trust`` and a depth
+        /// other than `.trust`). A change to these events is not detectable by any checkpoint (FORMAT.md §9.6).
+        public var unanchoredEvents: Int?
 
         /// Whether nothing was found.
         public var isClean: Bool { findings.isEmpty }
 
         /// One line per finding, then a summary line.
         public var description: String {
-            (findings.map(\.description)
-                + ["\(artifactCount) artifacts (\(depth)), \(eventCount) events: \(findings.count) problem(s)"])
+            let unanchored = unanchoredEvents.map { ", \($0) unanchored" } ?? ""
+            return
+                (findings.map(\.description)
+                + [
+                    "\(artifactCount) artifacts (\(depth)), \(eventCount) events\(unanchored): "
+                        + "\(findings.count) problem(s)"
+                ])
                 .joined(separator: "\n")
         }
     }
@@ -34,11 +43,15 @@ extension Registry {
     ///   and no such file exists that the log does not account for;
     /// - every alias points at an artifact that exists and is not revoked;
     /// - no private key is stored inside the registry;
+    /// - every file in `checkpoints/` is a well-formed signed checkpoint (§9.6); when ``Configuration/trust`` holds
+    ///   an Ed25519 key or `depth` is `.trust`, also what ``checkLog(against:)`` checks: each checkpoint a trusted
+    ///   key signed still matches the log, and ``IntegrityReport/unanchoredEvents`` counts the events after the
+    ///   newest one;
     /// - the index caches are current (a stale index is reported, never trusted).
     ///
     /// A writer running meanwhile can make its one in-flight change show up as a difference; run `fsck` again,
     /// or run ``recover(actor:)`` after a crash. What the log alone cannot reveal — its last events dropped or the
-    /// whole log re-chained — is outside what this check can see.
+    /// whole log re-chained — only a trusted checkpoint can show, and only for the events it covers.
     ///
     /// - Parameter depth: how deep artifacts are verified (default `.quick`: no file contents read).
     /// - Returns: every problem found; a clean registry has none.
@@ -52,6 +65,9 @@ extension Registry {
         report.eventCount = Int(audit.eventCount)
 
         let replays = [LogReplay(JournaledArtifacts(store: artifacts))] + viewReplays()
+        let keys = trustedCheckpointKeys
+        let anchors = CheckpointAudit(
+            checkpoints: try storedCheckpoints(), keys: keys, checksSignatures: depth == .trust || !keys.isEmpty)
         do {
             try journal.forEachEvent(.init()) { event in
                 do {
@@ -61,12 +77,16 @@ extension Registry {
                         Finding(.badPayload, path: "audit", "\((error as? RegistryError)?.message ?? "\(error)")"))
                 }
                 for replay in replays { replay.observe(event) }
+                anchors.observe(event)
             }
         } catch {
             // The audit check above reported the line that stops reading; the files are compared with the
             // events before it.
         }
         for replay in replays { report.findings += try replay.discrepancies() }
+        let anchored = anchors.report()
+        report.findings += anchored.findings
+        report.unanchoredEvents = anchors.checksSignatures ? anchored.unanchoredEvents : nil
 
         let verifier = ArtifactVerifier(store: artifacts, trust: configuration.trust, recordsStamps: false)
         for id in try artifacts.list() {

@@ -8,7 +8,7 @@ enum CommandLineTool {
     static let commands: [any Command.Type] = [
         InitCommand.self, RegisterCommand.self, AdoptCommand.self, ShowCommand.self, ListCommand.self,
         PromoteCommand.self, ResolveCommand.self, RollbackCommand.self, RetireCommand.self, AliasCommand.self,
-        LogCommand.self, AuditCommand.self, RecoverCommand.self, FsckCommand.self,
+        LogCommand.self, AuditCommand.self, RecoverCommand.self, FsckCommand.self, CheckpointCommand.self,
         IndexCommand.self, FindCommand.self, LineageCommand.self,
         KeygenCommand.self, SignCommand.self, ApproveCommand.self, VerifyCommand.self, TrustCommand.self,
         PolicyCommand.self, StateCommand.self,

@@ -25,15 +25,16 @@ enum FsckCommand: Command {
             print(String(decoding: CanonicalJSON.encode(json(report)), as: UTF8.self))
         } else {
             for finding in report.findings { print(finding) }
+            let unanchored = report.unanchoredEvents.map { " (\($0) after the newest trusted checkpoint)" } ?? ""
             print(
-                "\(report.artifactCount) artifact(s) checked (\(depth)), \(report.eventCount) event(s): "
+                "\(report.artifactCount) artifact(s) checked (\(depth)), \(report.eventCount) event(s)\(unanchored): "
                     + (report.isClean ? "clean" : "\(report.findings.count) problem(s)"))
         }
         if !report.isClean { throw CommandFailure("\(report.findings.count) problem(s); see above") }
     }
 
     static func json(_ report: Registry.IntegrityReport) -> JSONValue {
-        .object([
+        var members: [String: JSONValue] = [
             "artifacts": .number(JSONNumber(report.artifactCount)), "events": .number(JSONNumber(report.eventCount)),
             "depth": .string(report.depth.description),
             "findings": .array(
@@ -45,6 +46,8 @@ enum FsckCommand: Command {
                     if let line = finding.line { members["line"] = .number(JSONNumber(line)) }
                     return .object(members)
                 }),
-        ])
+        ]
+        if let unanchored = report.unanchoredEvents { members["unanchoredEvents"] = .number(JSONNumber(unanchored)) }
+        return .object(members)
     }
 }

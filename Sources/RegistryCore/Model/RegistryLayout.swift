@@ -49,6 +49,10 @@ public struct RegistryLayout: Hashable, Sendable {
     public var statesPath: String { rootPath + "/states" }
     /// `policy.json`: the promotion policy.
     public var policyPath: String { rootPath + "/policy.json" }
+    /// `checkpoints/`: signed checkpoints of the audit log (FORMAT.md §9.6).
+    public var checkpointsPath: String { rootPath + "/checkpoints" }
+    /// The signed checkpoint of the log at `size` events: `checkpoints/<size>.note`.
+    public func checkpointPath(size: Int64) -> String { checkpointsPath + "/\(size).note" }
 
     /// The directory of one artifact.
     public func artifactPath(_ id: ArtifactID) -> String { artifactsPath + "/" + id.description }
@@ -75,6 +79,7 @@ public struct RegistryLayout: Hashable, Sendable {
         [
             (stagingPath, Self.stagingPrefix), (aliasesPath, FileSystem.temporaryPrefix),
             (rootPath, FileSystem.temporaryPrefix), (statesPath, FileSystem.temporaryPrefix),
+            (checkpointsPath, FileSystem.temporaryPrefix),
         ]
     }
 
