@@ -119,6 +119,13 @@ public final class FileArtifactStore: Sendable {
                 "\(source): hash algorithm '\(manifest.hashAlgorithm)' is not available; configure it to read this artifact",
                 path: source)
         }
+        for entry in manifest.files where entry.digest.bytes.count != algorithm.digestByteCount {
+            throw RegistryError(
+                .invalidDocument,
+                "\(source): file '\(entry.path)' has a digest of \(entry.digest.bytes.count) bytes; "
+                    + "\(algorithm.name) digests have \(algorithm.digestByteCount) bytes",
+                path: source)
+        }
         return ArtifactID(digest: algorithm.hash(bytes))
     }
 

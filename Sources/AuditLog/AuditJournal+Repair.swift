@@ -5,8 +5,9 @@ extension AuditJournal {
     /// Cuts a torn final line off the log and records that it did, so the log verifies and accepts appends again.
     ///
     /// A line is torn when the newest non-empty file ends with bytes after its last newline (a crash during an
-    /// append), or when its final line is not an event. Only that one line is removed; damage anywhere else is
-    /// left for a person to inspect (``verify()`` lists it).
+    /// append), or when its final, newline-terminated line is not JSON at all. A final line that is JSON but not
+    /// a valid event is damage, not a torn tail: it is left in place (``verify()`` lists it) and this returns nil.
+    /// Only that one torn line is removed; damage anywhere else is left for a person to inspect.
     ///
     /// After truncating, the journal appends a ``AuditEvent/Kind/logRepaired`` event whose payload records what
     /// was removed:
@@ -17,7 +18,7 @@ extension AuditJournal {
     /// | `offset` | the byte offset where the removed bytes started (the file's new length) |
     /// | `removedByteCount` | how many bytes were removed |
     /// | `removedDigest` | `sha256:<hex>` of the removed bytes |
-    /// | `reason` | `incomplete_line` (no final newline) or `unparseable_line` (a final line that is not an event) |
+    /// | `reason` | `incomplete_line` (no final newline) or `unparseable_line` (a final line that is not JSON) |
     ///
     /// Before changing anything it checks that the line before the torn one is a valid event to chain after;
     /// otherwise it throws and changes nothing.
@@ -76,14 +77,20 @@ extension AuditJournal {
             if tail.isTorn {
                 return TornTail(file: file, offset: tail.end, count: tail.size - tail.end, reason: "incomplete_line")
             }
-            guard let line = tail.lastLine else { return nil }
-            if let bytes = line.bytes, (try? AuditEvent(parsingLine: bytes, source: file.displayName)) != nil {
-                return nil
-            }
+            guard let line = tail.lastLine, Self.isTornFinalLine(line.bytes) else { return nil }
             return TornTail(
                 file: file, offset: line.offset, count: tail.size - line.offset, reason: "unparseable_line")
         }
         return nil
+    }
+
+    /// Whether a complete (newline-terminated) final line counts as torn (FORMAT.md §9.2): only when it is not
+    /// JSON at all — empty, not strict JSON (§2), or longer than any event (`bytes` is nil). A final line that is
+    /// JSON but not a valid event (an unknown member, a non-canonical spelling, a wrong `previousHash`) is not
+    /// what a crash leaves: it is damage, which ``verify()`` reports and recovery never removes.
+    static func isTornFinalLine(_ bytes: [UInt8]?) -> Bool {
+        guard let bytes, !bytes.isEmpty else { return true }
+        return (try? CanonicalJSON.parse(bytes, source: "")) == nil
     }
 
     /// The SHA-256 of `count` bytes of a file from `offset`, read in 64 KiB chunks.

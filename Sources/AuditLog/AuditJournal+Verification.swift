@@ -46,7 +46,8 @@ extension AuditJournal {
     ///   `.insertedLine` or `.reorderedLines` for a number the chain has passed);
     /// - times are RFC 3339 (`.invalidTime`) and no later than their file's day
     ///   (`.misplacedEvent`);
-    /// - the newest file does not end with a torn line (`.tornTail`).
+    /// - the newest file does not end with a torn line (`.tornTail`): bytes after the last newline, or a final
+    ///   line that is not JSON at all. A final line that is JSON but not a valid event is `.malformedLine`.
     ///
     /// After a problem the check resynchronises on the chain, so one damaged line gives findings at that line
     /// only, and later damage is still found.
@@ -186,10 +187,10 @@ struct ChainChecker {
         }
         guard let event, problem == nil else {
             let what = problem ?? "not an event"
-            if isLastLine {
+            if isLastLine && AuditJournal.isTornFinalLine(line.isOverlong ? nil : line.bytes) {
                 report(
                     .tornTail, at: location,
-                    "the log's last line is not an event (\(what)); if a crash left it, recovery removes it and "
+                    "the log's last line is not JSON (\(what)); if a crash left it, recovery removes it and "
                         + "records the repair")
             } else {
                 report(.malformedLine, at: location, "not an audit event: \(what)")

@@ -177,7 +177,9 @@ public final class ArtifactVerifier: Sendable {
                     report.findings.append(
                         .init(
                             .writableFile, path: entry.path,
-                            "is writable (mode \(String(status.permissions, radix: 8))); published files are read-only")
+                            "is writable (mode \(String(status.permissions, radix: 8))); published files are read-only: "
+                                + "run 'chmod a-w' on it, or, for a registry checked out of git or copied without "
+                                + "its modes, 'find artifacts -type f -exec chmod a-w {} +' in the registry root")
                     )
                 }
                 statuses[entry.path] = status

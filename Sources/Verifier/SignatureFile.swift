@@ -62,10 +62,18 @@ public struct SignatureFile: Hashable, Sendable {
             keyID: try reader.string("keyID"), algorithm: try reader.string("algorithm"), bytes: Array(bytes))
     }
 
-    /// A file name for this signature that never collides: the key id made file-safe, and 8 hex digits of the
-    /// signature's SHA-256.
+    /// A file name for this signature that never collides (FORMAT.md §12.1): the key id with every Unicode scalar
+    /// other than ASCII `A–Z a–z 0–9` replaced by `-`, a `-`, the first 8 lowercase hex digits of the SHA-256 of the
+    /// raw signature bytes (the base64-decoded `signature`), and `.json`.
     public var fileName: String {
-        let safeKey = signature.keyID.map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined()
+        let safeKey = String(
+            String.UnicodeScalarView(
+                signature.keyID.unicodeScalars.map { scalar in
+                    switch scalar.value {
+                    case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: scalar
+                    default: "-"
+                    }
+                }))
         return "\(safeKey)-\(SHA256Algorithm().hash(signature.bytes).hex.prefix(8)).json"
     }
 }

@@ -50,4 +50,35 @@ import Testing
             #expect(try registry.artifacts.identify(directory: artifact.directory, verifyFiles: true) == id)
         }
     }
+
+    /// FORMAT.md §5.2: git keeps no 0444 modes, so the frozen registry checks out with writable files. That stays a
+    /// `writable_file` finding, whose message says how to re-protect; after that the registry verifies clean.
+    @Test func aRegistryCheckedOutOfGitVerifiesOnlyAfterItsArtifactFilesAreMadeReadOnly() throws {
+        try withTemporaryDirectory { temp in
+            let root = temp.appendingPathComponent("registry-v1")
+            try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("registry-v1"), to: root)
+            let id = try expectedID()
+            let artifactDirectory = root.appendingPathComponent("artifacts/\(id)")
+            // As a git checkout leaves them, whatever the source tree's modes are now.
+            for path in ["manifest.json", "weights.bin", "tokenizer/vocab.txt"] {
+                try FileManager.default.setAttributes(
+                    [.posixPermissions: 0o644], ofItemAtPath: artifactDirectory.appendingPathComponent(path).path)
+            }
+            let registry = try Registry.open(at: root, forWriting: false)
+            let before = try registry.verify(id, depth: .full)
+            #expect(before.findings.map(\.kind) == [.writableFile, .writableFile])
+            #expect(before.findings.allSatisfy { $0.message.contains("find artifacts -type f -exec chmod a-w {} +") })
+
+            // The documented re-protect step: every file under artifacts/ loses its write bits.
+            let files = FileManager.default.enumerator(atPath: root.appendingPathComponent("artifacts").path)
+            while let relative = files?.nextObject() as? String {
+                let path = root.appendingPathComponent("artifacts/" + relative).path
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                    try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: path)
+                }
+            }
+            #expect(try registry.verify(id, depth: .full).isClean)
+        }
+    }
 }

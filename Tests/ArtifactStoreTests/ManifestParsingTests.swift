@@ -130,4 +130,45 @@ import Testing
         #expect(reparsed == manifest)
         #expect(reparsed.canonicalBytes() == bytes)
     }
+
+    // MARK: FORMAT.md §5.3: hashAlgorithm names and digest lengths
+
+    static let digest = "054edec1d0211f624fed0cbca9d4f9400b0e491c43742af2c5b0abebf0c990d8"
+
+    @Test(arguments: ["", "SHA256", "sha-256", "sha_256", "3sha", "s\u{E9}", String(repeating: "a", count: 33)])
+    func aHashAlgorithmNameOutsideTheGrammarIsRefused(name: String) throws {
+        let text = Self.valid.replacingOccurrences(
+            of: #""hashAlgorithm":"sha256""#, with: #""hashAlgorithm":"\#(name)""#)
+        let error = try error(text.replacingOccurrences(of: "sha256:", with: "\(name):"))
+        #expect(error.code == .invalidDocument)
+        #expect(error.message.contains("hashAlgorithm") || error.message.contains("digest"))
+    }
+
+    @Test(arguments: [62, 66, 128])
+    func aSHA256DigestOfTheWrongLengthIsRefused(hexDigits: Int) throws {
+        let wrong = String(repeating: "ab", count: hexDigits / 2)
+        let error = try error(Self.valid.replacingOccurrences(of: Self.digest, with: wrong))
+        #expect(error.code == .invalidDocument)
+        #expect(error.message.contains("weights.bin") && error.message.contains("32 bytes"))
+    }
+
+    @Test func anUnknownAlgorithmNameParsesButTheArtifactCannotBeReadWithoutItsPlugIn() throws {
+        let text = Self.valid.replacingOccurrences(of: "sha256", with: "blake3")
+        #expect(try parse(text).hashAlgorithm == "blake3")
+        try withTemporaryRegistry { registry in
+            let directory = registry.layout.root.appendingPathComponent("staging/copied")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: directory.appendingPathComponent("manifest.json"))
+            try Data([0, 1, 2, 3]).write(to: directory.appendingPathComponent("weights.bin"))
+            #expect(
+                registryErrorCode { try registry.artifacts.identify(directory: directory, verifyFiles: false) }
+                    == .unsupportedAlgorithm)
+        }
+    }
+
+    @Test func digestsOfAnUnknownAlgorithmMustAllHaveOneLength() throws {
+        let two =
+            #"{"capabilities":[],"files":[{"digest":"blake3:aabb","path":"a","size":1},{"digest":"blake3:aabbcc","path":"b","size":1}],"hashAlgorithm":"blake3","labels":{},"mediaType":"application/vnd.modelregistry.manifest.v1+json","name":"tiny","parents":[],"schemaVersion":1}"#
+        #expect(try error(two).code == .invalidDocument)
+    }
 }

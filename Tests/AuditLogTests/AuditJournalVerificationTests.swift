@@ -213,17 +213,51 @@ import Testing
             let events = try appendSample(journal, count: 3)
             let path = journalPath(layout, day)
             let intact = try readBytes(path)
-            try appendRaw(path, Array("{\"actor\":\"a\"}\n".utf8))
+            try appendRaw(path, Array("{\"actor\":\"a\"\n".utf8))  // terminated, but not JSON
             let report = try journal.verify()
             #expect(report.findings.map(\.kind) == [.tornTail])
             #expect(report.findings.map(\.line) == [4])
-            #expect(
-                registryErrorCode { try journal.append(.aliasPromoted, actor: "a", payload: [:]) } == .invalidDocument)
+            #expect(registryErrorCode { try journal.append(.aliasPromoted, actor: "a", payload: [:]) } == .invalidJSON)
             let repair = try #require(try journal.repairTornTail(actor: "operator"))
             #expect(repair.payload.objectValue?["reason"] == "unparseable_line")
             #expect(repair.previousHash == events[2].hash)
             #expect(try readBytes(path) == intact + repair.encodedLine + [10])
             #expect(try journal.verify().isClean)
+        }
+    }
+
+    /// FORMAT.md §9.2: a complete final line that is JSON is never a torn tail, even when it is not a valid
+    /// event. A crash cannot write it, so recovery must not delete it: it stays, and verify reports it.
+    @Test(arguments: [
+        "unknown member", "wrong previousHash", "not canonical", "not an object",
+    ])
+    func aCompleteJSONLastLineThatIsNotAValidEventIsDamageNotATornTail(_ damage: String) throws {
+        try withJournal { journal, layout in
+            let events = try appendSample(journal, count: 3)
+            let path = journalPath(layout, day)
+            let next = AuditEvent(
+                sequence: 4, time: "2026-11-23T13:37:00.123Z", actor: "b", type: .aliasPromoted, payload: [:],
+                previousHash: events[2].hash)
+            var line = next.encodedLine
+            switch damage {
+            case "unknown member": line = Array(line.dropLast()) + Array(",\"zzz\":1}".utf8)
+            case "wrong previousHash":
+                line =
+                    AuditEvent(
+                        sequence: 4, time: next.time, actor: "b", type: .aliasPromoted, payload: [:],
+                        previousHash: events[0].hash
+                    ).encodedLine
+            case "not canonical": line = Array(" ".utf8) + line
+            default: line = Array("[1,2]".utf8)
+            }
+            try appendRaw(path, line + [10])
+            let before = try readBytes(path)
+
+            let report = try journal.verify()
+            #expect(!report.findings.contains { $0.kind == .tornTail })
+            #expect(!report.findings.isEmpty && !report.isRepairable)
+            #expect(try journal.repairTornTail(actor: "operator") == nil)
+            #expect(try readBytes(path) == before)
         }
     }
 

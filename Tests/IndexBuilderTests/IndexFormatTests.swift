@@ -49,6 +49,19 @@ import Testing
         #expect(SearchTokens.tokens(of: " -- ").isEmpty)
     }
 
+    /// FORMAT.md §13.1: ASCII letters and digits and every non-ASCII character form one run; only ASCII is
+    /// lower-cased, and only ASCII characters other than letters and digits separate tokens.
+    @Test func aMixedASCIIAndNonASCIIRunIsOneTokenWithOnlyItsASCIILowerCased() {
+        #expect(
+            SearchTokens.tokens(of: "Résumé2Go-ÉTÉ x\u{A0}y\u{2014}z_数据集A1")
+                == ["résumé2go", "\u{C9}t\u{C9}", "x\u{A0}y\u{2014}z", "数据集a1"])
+        // No Unicode normalisation: a decomposed é is other bytes than a precomposed one.
+        #expect(
+            SearchTokens.tokens(of: "Re\u{301}sume\u{301}").map { Array($0.utf8) } == [
+                Array("re\u{301}sume\u{301}".utf8)
+            ])
+    }
+
     @Test func updateLinesRoundTrip() throws {
         let id = try #require(ArtifactID("sha256-" + String(repeating: "1", count: 64)))
         let changes = RegistryIndex.Changes(

@@ -203,6 +203,24 @@ enum Damage: String, CaseIterable, CustomStringConvertible {
         }
     }
 
+    /// FORMAT.md §13.1: lineage parents are de-duplicated in order (manifest parents first), and a parent equal to
+    /// the artifact itself is dropped without a finding: an intact artifact cannot name itself.
+    @Test func lineageParentsAreDeduplicatedInOrderAndTheArtifactItselfIsDropped() throws {
+        try IndexFixture.with { f in
+            let a = try f.register("a")
+            let b = try f.register("b")
+            let child = try f.register(
+                "child", parents: [b], extraFiles: IndexFixture.lineage([a, b, a, a]))
+            let report = try f.registry.rebuildIndexes()
+            #expect(report.findings.isEmpty)
+            #expect(try f.registry.index.summary(of: child)?.parents == [b, a])
+
+            let artifact = try f.registry.artifact(child)
+            let summary = ArtifactSummary(artifact: artifact, lineageParents: [child, a, child, a])
+            #expect(summary.parents == [b, a])
+        }
+    }
+
     @Test func aCopiedRegistryAnswersAfterOneRebuild() throws {
         try ModelFamily.with { f in
             let registry = f.fixture.registry

@@ -64,4 +64,41 @@ import Testing
             #expect(error.message.contains("registry.json"))
         }
     }
+
+    /// FORMAT.md §2.1: registry.json has no room for unknown members; a newer format says so by its version.
+    @Test func anUnknownMemberInTheFormatMarkerIsRefusedNamingIt() throws {
+        try withTemporaryDirectory { temp in
+            let marker = temp.appendingPathComponent("registry.json")
+            try Data(#"{"format":"modelregistry","formatVersion":1,"mirrorOf":"x"}"#.utf8).write(to: marker)
+            let error = try #require(throws: RegistryError.self) { try RegistryLayout.open(at: temp) }
+            #expect(error.code == .invalidDocument)
+            #expect(error.message.contains("registry.json") && error.message.contains("mirrorOf"))
+
+            try Data(#"{"format":"modelregistry","formatVersion":2,"mirrorOf":"x"}"#.utf8).write(to: marker)
+            #expect(registryErrorCode { try RegistryLayout.open(at: temp) } == .unsupportedFormatVersion)
+        }
+    }
+
+    /// FORMAT.md §2.1: only documents whose bytes are hashed must be canonical on read; the others are read as
+    /// strict JSON, whatever their spacing and member order.
+    @Test func aNonCanonicalMarkerOrStateFileIsReadButANonCanonicalManifestIsRefused() throws {
+        try withTemporaryDirectory { temp in
+            try Data("{ \"formatVersion\": 1,\n  \"format\": \"modelregistry\" }".utf8)
+                .write(to: temp.appendingPathComponent("registry.json"))
+            #expect(try RegistryLayout.open(at: temp).rootPath == temp.standardizedFileURL.path)
+        }
+        let id = "sha256-" + String(repeating: "1", count: 64)
+        let state = """
+            {"state": "candidate", "schemaVersion": 1, "artifact": "\(id)",
+             "changedAt": "2026-11-23T13:37:00.123Z", "actor": "alice"}
+            """
+        #expect(try StateRecord(fileBytes: Array(state.utf8), source: "states/x.json").state == .candidate)
+
+        let manifest =
+            #"{"capabilities":[],"files":[],"hashAlgorithm":"sha256","labels":{},"mediaType":"application/vnd.modelregistry.manifest.v1+json","name":"tiny","parents":[],"schemaVersion":1}"#
+        #expect(try Manifest(parsing: Array(manifest.utf8), source: "manifest.json").files.isEmpty)
+        #expect(
+            registryErrorCode { try Manifest(parsing: Array((manifest + "\n").utf8), source: "manifest.json") }
+                == .invalidDocument)
+    }
 }

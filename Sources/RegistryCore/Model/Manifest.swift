@@ -160,7 +160,25 @@ public struct Manifest: Hashable, Sendable {
         files.first { Array($0.path.utf8) == Array(path.utf8) }
     }
 
+    /// The digest length, in bytes, of the algorithms whose names this format reserves; every reader checks these
+    /// lengths whether or not it can compute the algorithm. A plug-in's digests are checked against its
+    /// ``HashAlgorithm/digestByteCount`` when the artifact is read with it.
+    public static let knownDigestByteCounts: [String: Int] = ["sha256": 32]
+
+    /// Whether `name` is a valid `hashAlgorithm`: 1–32 bytes of `a–z 0–9`, the first a letter (FORMAT.md §5.3).
+    public static func isValidAlgorithmName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard (1...32).contains(bytes.count), (0x61...0x7A).contains(bytes[0]) else { return false }
+        return bytes.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) }
+    }
+
     private func validate(context: String) throws {
+        guard Self.isValidAlgorithmName(hashAlgorithm) else {
+            throw RegistryError(
+                .invalidDocument,
+                "\(context): field 'hashAlgorithm' is '\(NameRules.printable(hashAlgorithm))', expected 1–32 lowercase "
+                    + "ASCII letters and digits starting with a letter")
+        }
         try metadata.validate(context: context)
         try BundlePath.checkDistinct(files.map(\.path), context: context)
         for entry in files {
@@ -170,6 +188,13 @@ public struct Manifest: Hashable, Sendable {
                     .invalidDocument,
                     "\(context): file '\(entry.path)' has a \(entry.digest.algorithm) digest in a \(hashAlgorithm) manifest"
                 )
+            }
+            let expected = Self.knownDigestByteCounts[hashAlgorithm] ?? files[0].digest.bytes.count
+            guard entry.digest.bytes.count == expected else {
+                throw RegistryError(
+                    .invalidDocument,
+                    "\(context): file '\(entry.path)' has a digest of \(entry.digest.bytes.count) bytes; "
+                        + "\(hashAlgorithm) digests have \(expected) bytes (\(expected * 2) hex digits)")
             }
             guard (0...Self.maximumFileSize).contains(entry.size) else {
                 throw RegistryError(

@@ -131,8 +131,8 @@ public struct RegistryLayout: Hashable, Sendable {
     ///   - root: the registry directory.
     ///   - forWriting: whether the caller will write; writers are checked for network file systems.
     ///   - allowNetworkFileSystem: accept NFS, Lustre, GPFS, CIFS … where `flock` may silently not exclude.
-    /// - Throws: `.notARegistry` when there is no marker; `.invalidJSON`/`.invalidDocument` for a damaged one;
-    ///   `.unsupportedFormatVersion` for a newer format; `.networkFileSystem` for a writer on a network file system.
+    /// - Throws: `.notARegistry` when there is no marker; `.invalidJSON`/`.invalidDocument` for a damaged one
+    ///   (including an unknown member, which the error names); `.unsupportedFormatVersion` for a newer format; `.networkFileSystem` for a writer on a network file system.
     public static func open(
         at root: URL, forWriting: Bool = false, allowNetworkFileSystem: Bool = false
     ) throws -> RegistryLayout {
@@ -162,6 +162,8 @@ public struct RegistryLayout: Hashable, Sendable {
                     + "(it reads version \(formatVersion)); upgrade ModelRegistry",
                 path: layout.formatFilePath)
         }
+        // After the version check, so that a newer format's extra members are reported as a newer format.
+        try marker.rejectUnknownKeys(allowed: ["format", "formatVersion"])
         if forWriting { try layout.checkFileSystem(allowNetworkFileSystem: allowNetworkFileSystem) }
         return layout
     }

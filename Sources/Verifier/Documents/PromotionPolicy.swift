@@ -19,7 +19,10 @@ public struct PromotionPolicy: Hashable, Sendable {
 
     /// One rule.
     public struct Rule: Hashable, Sendable {
-        /// Alias pattern with `*` wildcards.
+        /// Alias pattern (FORMAT.md §12.5): alias-name characters (`a–z 0–9 - _ .`) and `*`, which matches any run
+        /// of characters, the empty run included. Every other character is refused when the policy is parsed, so a
+        /// rule can never silently fail to match because of a typo in its case or syntax. No escapes are needed:
+        /// alias names cannot contain `*`.
         public var aliases: String
         /// Re-hash every file of the target before promoting.
         public var requireVerifiedDigests = false
@@ -69,6 +72,18 @@ public struct PromotionPolicy: Hashable, Sendable {
             Self.glob(Array(aliases.utf8)[...], Array(alias.utf8)[...])
         }
 
+        /// Whether `pattern` is a valid ``aliases`` pattern: 1–128 bytes of `a–z 0–9 - _ .` and `*`.
+        public static func isValidPattern(_ pattern: String) -> Bool {
+            let bytes = Array(pattern.utf8)
+            return (1...128).contains(bytes.count)
+                && bytes.allSatisfy { byte in
+                    switch byte {
+                    case 0x61...0x7A, 0x30...0x39, 0x2D, 0x5F, 0x2E, 0x2A: true
+                    default: false
+                    }
+                }
+        }
+
         private static func glob(_ pattern: ArraySlice<UInt8>, _ text: ArraySlice<UInt8>) -> Bool {
             guard let first = pattern.first else { return text.isEmpty }
             if first == 0x2A {  // *
@@ -112,7 +127,13 @@ public struct PromotionPolicy: Hashable, Sendable {
                 "requireCompatibleContract", "requireEvaluationCard", "metrics", "noRegression", "requireApproval",
                 "requireSignedApproval", "approverKeys", "rollback", "retire",
             ])
-            var result = Rule(aliases: try rule.string("aliases"))
+            let pattern = try rule.string("aliases")
+            guard Rule.isValidPattern(pattern) else {
+                throw rule.makeError(
+                    at: "aliases",
+                    "'\(NameRules.printable(pattern))' is not an alias pattern: 1–128 bytes of a–z 0–9 - _ . and *")
+            }
+            var result = Rule(aliases: pattern)
             result.requireVerifiedDigests = try rule.optionalBool("requireVerifiedDigests") ?? false
             result.requiredSignatures = Int(try rule.optionalInteger("requiredSignatures", in: 0...64) ?? 0)
             result.trustedKeys = try rule.optionalStringArray("trustedKeys") ?? []
