@@ -282,3 +282,20 @@ final class CheckpointAudit {
         return report
     }
 }
+
+extension Registry {
+    /// After a write, when ``Configuration/checkpointKey`` is set: signs the new head and removes the older
+    /// checkpoints that key alone signed (the newest anchors every event before it). The caller holds the writer
+    /// lock. Never fails the write it follows: a missed checkpoint only leaves events unanchored, which `fsck`
+    /// reports.
+    func writeAutomaticCheckpoint() {
+        guard let key = configuration.checkpointKey else { return }
+        guard let written = try? writeCheckpointHoldingLock(signedBy: key) else { return }
+        for (path, result) in (try? storedCheckpoints()) ?? [] {
+            guard case .success(let older) = result, older.size < written.size,
+                older.signatures.map(\.keyName) == [key.keyID]
+            else { continue }
+            try? FileSystem.removeFile(layout.rootPath + "/" + path)
+        }
+    }
+}

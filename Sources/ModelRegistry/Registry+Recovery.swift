@@ -63,6 +63,7 @@ extension Registry {
             try recoverArtifacts(registered: registrations.ids, actor: actor, report: &report)
             report.removedLeftovers += try removeLeftovers()
             if !report.isClean { updateIndexesAfterWrite() }
+            if report.repairedTail != nil || !report.appendedEvents.isEmpty { writeAutomaticCheckpoint() }
             return report
         }
     }

@@ -38,6 +38,11 @@ public final class Registry: Sendable {
         /// The keys this process trusts for signature checks and the policy's signature requirements. Kept
         /// outside the registry: the registry never writes them.
         public var trust: TrustStore
+        /// A key that signs a checkpoint of the audit log after every write (FORMAT.md §9.6), so the log's tail
+        /// is always anchored; nil (the default) writes checkpoints only on demand
+        /// (``Registry/writeCheckpoint(signedBy:)``). Keep the key outside the registry. Only the newest
+        /// automatic checkpoint is kept: it anchors every event before it.
+        public var checkpointKey: Ed25519PrivateKey?
 
         /// Creates a configuration.
         public init(
@@ -45,9 +50,11 @@ public final class Registry: Sendable {
             allowNetworkFileSystem: Bool = false, lockTimeout: Duration = .seconds(30),
             actor: String = Configuration.defaultActor,
             promotionPolicy: (@Sendable (AliasChange) throws -> Void)? = nil,
-            clock: @escaping @Sendable () -> Date = { Date() }, trust: TrustStore = TrustStore()
+            clock: @escaping @Sendable () -> Date = { Date() }, trust: TrustStore = TrustStore(),
+            checkpointKey: Ed25519PrivateKey? = nil
         ) {
             self.trust = trust
+            self.checkpointKey = checkpointKey
             self.hashAlgorithm = hashAlgorithm
             self.additionalHashAlgorithms = additionalHashAlgorithms
             self.allowNetworkFileSystem = allowNetworkFileSystem

@@ -53,6 +53,28 @@ import Testing
         Set(report.findings.map(\.kind.name))
     }
 
+    @Test func aConfiguredKeyAnchorsEveryWriteAndKeepsOnlyTheNewestAutomaticCheckpoint() throws {
+        try withTemporaryDirectory { temp in
+            let registry = try Registry.create(
+                at: temp.appendingPathComponent("registry"),
+                configuration: .init(
+                    trust: TrustStore(verifiers: [Self.logKey.publicKey, Self.otherKey.publicKey]),
+                    checkpointKey: Self.logKey))
+            let first = try BundleFixture.registerModel("a", in: registry, under: temp)
+            try registry.writeCheckpoint(signedBy: Self.otherKey)  // a witness's own note stays
+            let second = try BundleFixture.registerModel("b", in: registry, under: temp)
+            try registry.promote("champion", to: first)
+            try registry.promote("champion", to: second)
+            let events = try Self.events(registry)
+            let stored = try registry.checkpoints()
+            #expect(stored.map(\.size) == [1, Int64(events.count)], "\(stored.map(\.size))")
+            #expect(stored.last?.headHash == events.last?.hash)
+            let report = try registry.fsck(depth: .trust)
+            #expect(report.isClean, "\(report)")
+            #expect(report.unanchoredEvents == 0)
+        }
+    }
+
     @Test func aWrittenCheckpointIsStoredReadBackAndClean() throws {
         try Self.withRegistry { registry, _ in
             let events = try Self.events(registry)

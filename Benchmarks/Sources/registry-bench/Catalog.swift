@@ -52,6 +52,10 @@ enum Catalog {
                 summary: "4 processes × 500 promotions against one registry; target zero lost events, chain intact",
                 run: AliasBenchmarks.contention),
             Benchmark(
+                name: CheckpointBenchmark.name,
+                summary: "promote with and without Configuration.checkpointKey, and the signing alone; target ≤ 0.2 ms",
+                run: CheckpointBenchmark.run),
+            Benchmark(
                 name: TrustBenchmarks.ed25519Name,
                 summary: "Ed25519 sign/s and verify/s next to openssl speed; goal within 3×",
                 run: TrustBenchmarks.ed25519),

@@ -126,6 +126,7 @@ extension Registry {
                 CrashPoint.hit("\(store.name).afterStateChange")
             }
             updateIndexesAfterWrite()  // a cache: never fails the write
+            writeAutomaticCheckpoint()
             return Committed(payload: payload, event: event)
         }
     }
