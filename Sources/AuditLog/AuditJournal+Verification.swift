@@ -60,11 +60,19 @@ extension AuditJournal {
     /// meanwhile are not checked, and a final line that is still being written is not reported as torn.
     ///
     /// - Returns: the findings, the number of events and the last event.
-    /// - Throws: only when verification cannot run: `audit/` is missing (``RegistryError/Code/notFound``) or a
-    ///   file cannot be read (I/O codes).
+    /// - Throws: only when verification cannot run: a file cannot be read (I/O codes).
     /// - Complexity: O(*n*) in the size of the log, with memory bounded by the longest line (at most
     ///   ``maximumLineLength``) plus a 64 KiB buffer, plus the findings.
     public func verify() throws -> Verification {
+        try verify(forEachEvent: { _, _, _ in })
+    }
+
+    /// ``verify()``, handing every line that is an event to `body` as it goes, in log order, with its day file
+    /// (relative to the registry root) and line number: a checker that needs the events too (`fsck`) reads the
+    /// log once.
+    public func verify(
+        forEachEvent body: (_ event: AuditEvent, _ file: String, _ line: Int) -> Void
+    ) throws -> Verification {
         // FORMAT.md §3: readers must not require `audit/`; a registry nothing was written to has no log yet.
         let files = try FileSystem.exists(directory) ? try JournalFile.list(in: directory) : []
         var sizes: [Int64] = []
@@ -88,7 +96,9 @@ extension AuditJournal {
                             + "removes it and records the repair")
                     break
                 }
-                checker.check(line, in: file, isLastLine: isLastLine)
+                if let event = checker.check(line, in: file, isLastLine: isLastLine) {
+                    body(event, file.displayName, line.number)
+                }
             }
         }
         checker.finish()
@@ -162,7 +172,9 @@ struct ChainChecker {
     }
 
     /// Checks one line read from `file`.
-    mutating func check(_ line: JournalLineReader.Line, in file: JournalFile, isLastLine: Bool) {
+    /// Checks one line; returns its event when the line is one.
+    @discardableResult
+    mutating func check(_ line: JournalLineReader.Line, in file: JournalFile, isLastLine: Bool) -> AuditEvent? {
         let location = Location(file: file, line: line.number)
         let source = "\(file.displayName):\(line.number)"
         let problem: String?
@@ -196,11 +208,12 @@ struct ChainChecker {
                 report(.malformedLine, at: location, "not an audit event: \(what)")
             }
             skippedLines += 1
-            return
+            return nil
         }
         eventCount += 1
         checkTime(of: event, at: location)
         link(event, hash: SHA256Algorithm().hash(line.bytes), at: location)
+        return event
     }
 
     private mutating func checkTime(of event: AuditEvent, at location: Location) {

@@ -60,29 +60,24 @@ extension Registry {
     ///   verification at `depth`.
     public func fsck(depth: VerificationReport.Depth = .quick) throws -> IntegrityReport {
         var report = IntegrityReport(depth: depth)
-        let audit = try journal.verify()
-        report.findings += audit.findings
-        report.eventCount = Int(audit.eventCount)
-
         let replays = [LogReplay(JournaledArtifacts(store: artifacts))] + viewReplays()
         let keys = trustedCheckpointKeys
         let anchors = CheckpointAudit(
             checkpoints: try storedCheckpoints(), keys: keys, checksSignatures: depth == .trust || !keys.isEmpty)
-        do {
-            try journal.forEachEvent(.init()) { event in
-                do {
-                    _ = try event.decodePayload()
-                } catch {
-                    report.findings.append(
-                        Finding(.badPayload, path: "audit", "\((error as? RegistryError)?.message ?? "\(error)")"))
-                }
-                for replay in replays { replay.observe(event) }
-                anchors.observe(event)
+        // One pass over the log: the chain check hands over every event it reads.
+        var payloadFindings: [Finding] = []
+        let audit = try journal.verify(forEachEvent: { event, file, line in
+            do {
+                _ = try event.decodePayload()
+            } catch {
+                payloadFindings.append(
+                    Finding(.badPayload, path: file, line: line, (error as? RegistryError)?.message ?? "\(error)"))
             }
-        } catch {
-            // The audit check above reported the line that stops reading; the files are compared with the
-            // events before it.
-        }
+            for replay in replays { replay.observe(event) }
+            anchors.observe(event)
+        })
+        report.findings += audit.findings + payloadFindings
+        report.eventCount = Int(audit.eventCount)
         for replay in replays { report.findings += try replay.discrepancies() }
         let anchored = anchors.report()
         report.findings += anchored.findings

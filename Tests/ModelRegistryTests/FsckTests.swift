@@ -125,7 +125,10 @@ import Testing
                 try AuditJournal(layout: layout).appendLocked(
                     .stateChanged, actor: "mallory", payload: ["artifact": .string(f.a.description)],
                     lock: WriterLock(path: layout.writerLockPath))
-                return [(.badPayload, "audit")]
+                // Named by its day file (the line number goes with it).
+                let day = try #require(
+                    try FileManager.default.contentsOfDirectory(atPath: layout.auditPath).sorted().last)
+                return [(.badPayload, "audit/\(day)")]
             }
         }
     }
