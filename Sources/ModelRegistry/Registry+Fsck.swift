@@ -60,6 +60,22 @@ extension Registry {
     ///   verification at `depth`.
     public func fsck(depth: VerificationReport.Depth = .quick) throws -> IntegrityReport {
         var report = IntegrityReport(depth: depth)
+        // Artifacts are verified on another thread while this one reads the log: the two are independent.
+        let artifactChecks = BackgroundJob { [artifacts, layout, configuration] in
+            let verifier = ArtifactVerifier(store: artifacts, trust: configuration.trust, recordsStamps: false)
+            var count = 0
+            var findings: [Finding] = []
+            for id in try artifacts.list() {
+                count += 1
+                let prefix = layout.relativePath(layout.artifactPath(id))
+                for finding in try verifier.verify(id, depth: depth).findings where finding.kind != .badStateFile {
+                    var finding = finding
+                    finding.path = finding.path.isEmpty ? prefix : prefix + "/" + finding.path
+                    findings.append(finding)
+                }
+            }
+            return (count, findings)
+        }
         let replays = [LogReplay(JournaledArtifacts(store: artifacts))] + viewReplays()
         let keys = trustedCheckpointKeys
         let anchors = CheckpointAudit(
@@ -67,13 +83,15 @@ extension Registry {
         // One pass over the log: the chain check hands over every event it reads.
         var payloadFindings: [Finding] = []
         let audit = try journal.verify(forEachEvent: { event, file, line in
+            // Each payload is decoded once: by the store it belongs to, or else by its own type (log_repaired).
             do {
-                _ = try event.decodePayload()
+                var taken = false
+                for replay in replays where !taken { taken = try replay.take(event) }
+                if !taken { _ = try event.decodePayload() }
             } catch {
                 payloadFindings.append(
                     Finding(.badPayload, path: file, line: line, (error as? RegistryError)?.message ?? "\(error)"))
             }
-            for replay in replays { replay.observe(event) }
             anchors.observe(event)
         })
         report.findings += audit.findings + payloadFindings
@@ -83,16 +101,9 @@ extension Registry {
         report.findings += anchored.findings
         report.unanchoredEvents = anchors.checksSignatures ? anchored.unanchoredEvents : nil
 
-        let verifier = ArtifactVerifier(store: artifacts, trust: configuration.trust, recordsStamps: false)
-        for id in try artifacts.list() {
-            report.artifactCount += 1
-            let prefix = layout.relativePath(layout.artifactPath(id))
-            for finding in try verifier.verify(id, depth: depth).findings where finding.kind != .badStateFile {
-                var finding = finding
-                finding.path = finding.path.isEmpty ? prefix : prefix + "/" + finding.path
-                report.findings.append(finding)
-            }
-        }
+        let (artifactCount, artifactFindings) = try artifactChecks.wait()
+        report.artifactCount = artifactCount
+        report.findings += artifactFindings
         report.findings += try aliasTargetFindings()
         report.findings += privateKeyFindings(in: layout.rootPath, artifactContents: depth >= .full)
         // An index that is only behind the log, or not stored yet, is a cache doing its job: readers catch up.
@@ -147,5 +158,25 @@ extension Registry {
         guard let head = try? file.read(at: 0, count: 64) else { return false }
         let text = String(decoding: head, as: UTF8.self)
         return text.hasPrefix("-----BEGIN ") && text.contains("PRIVATE KEY-----")
+    }
+}
+
+/// Work started on another thread, whose result (or error) ``wait()`` returns.
+final class BackgroundJob<Result: Sendable>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var outcome: Swift.Result<Result, any Error>?
+
+    init(_ body: @escaping @Sendable () throws -> Result) {
+        DispatchQueue.global().async {
+            self.outcome = Swift.Result { try body() }
+            self.done.signal()
+        }
+    }
+
+    /// Waits for the job and returns its result, or throws its error.
+    func wait() throws -> Result {
+        done.wait()
+        guard let outcome else { preconditionFailure("the job signals only after setting its outcome") }
+        return try outcome.get()
     }
 }

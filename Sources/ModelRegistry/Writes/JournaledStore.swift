@@ -140,8 +140,13 @@ extension Registry {
 /// One store's side of a single pass over the log: keeps the last event per key, then compares (fsck) or
 /// restores (recovery) the store's files.
 struct LogReplay {
-    let observe: (AuditEvent) -> Void
+    /// Takes the next event of the log: true when it is one of this store's (and decoded), false when it is not;
+    /// throws the decoding error of one of this store's events whose payload is not the documented one.
+    let take: (AuditEvent) throws -> Bool
     let discrepancies: () throws -> [Finding]
+    /// Takes the next event of the log, ignoring one whose payload does not decode (fsck reports those).
+    func observe(_ event: AuditEvent) { _ = try? take(event) }
+
     /// Restores every file that differs from the log. `lastEvent` is the log's last event: the one change a
     /// crash can have left half done, which is completed rather than reported as damage.
     let restore: (_ lastEvent: AuditEvent?, _ report: inout Registry.RecoveryReport) throws -> Void
@@ -153,12 +158,13 @@ struct LogReplay {
         // change a crash interrupted.
         let beforeNewest = Box<(key: String, event: Store.Event?)?>(nil)
         if let key, let event { last.value[key] = event }
-        observe = { event in
+        take = { event in
             // A payload that does not decode says nothing about the files; fsck reports it.
-            guard key == nil, let payload = try? event.decode(Store.Event.self) else { return }
+            guard key == nil, let payload = try event.decode(Store.Event.self) else { return false }
             let eventKey = store.key(of: payload)
             beforeNewest.value = (eventKey, last.value[eventKey])
             last.value[eventKey] = payload
+            return true
         }
         let differences = { try store.discrepancies(lastEvents: last.value).filter { key == nil || $0.key == key } }
         discrepancies = { try differences().map(\.finding) }
