@@ -80,10 +80,10 @@ extension Registry {
         let keys = trustedCheckpointKeys
         let anchors = CheckpointAudit(
             checkpoints: try storedCheckpoints(), keys: keys, checksSignatures: depth == .trust || !keys.isEmpty)
-        // One pass over the log: the chain check hands over every event it reads.
+        // One pass over the log: the chain check (this thread) hands every event it reads to a second thread,
+        // which decodes each payload once — by the store it belongs to, or by its own type (log_repaired).
         var payloadFindings: [Finding] = []
-        let audit = try journal.verify(forEachEvent: { event, file, line in
-            // Each payload is decoded once: by the store it belongs to, or else by its own type (log_repaired).
+        let decoding = OrderedPipeline<(AuditEvent, String, Int)> { event, file, line in
             do {
                 var taken = false
                 for replay in replays where !taken { taken = try replay.take(event) }
@@ -93,7 +93,15 @@ extension Registry {
                     Finding(.badPayload, path: file, line: line, (error as? RegistryError)?.message ?? "\(error)"))
             }
             anchors.observe(event)
-        })
+        }
+        let audit: AuditJournal.Verification
+        do {
+            audit = try journal.verify(forEachEvent: { decoding.push(($0, $1, $2)) })
+        } catch {
+            decoding.finish()
+            throw error
+        }
+        decoding.finish()  // every event decoded: the replays and payloadFindings may be read here
         report.findings += audit.findings + payloadFindings
         report.eventCount = Int(audit.eventCount)
         for replay in replays { report.findings += try replay.discrepancies() }
@@ -178,5 +186,66 @@ final class BackgroundJob<Result: Sendable>: @unchecked Sendable {
         done.wait()
         guard let outcome else { preconditionFailure("the job signals only after setting its outcome") }
         return try outcome.get()
+    }
+}
+
+/// Hands items to one consumer thread in order, in batches, with a bounded backlog; ``finish()`` waits until
+/// every item pushed so far was consumed. The producer and the consumer never touch the consumer's state at the
+/// same time: the producer reads it only after ``finish()``.
+final class OrderedPipeline<Item>: @unchecked Sendable {
+    private let consume: (Item) -> Void
+    private let lock = NSLock()
+    private var batches: [[Item]] = []
+    private var pending: [Item] = []
+    private var closed = false
+    private let available = DispatchSemaphore(value: 0)
+    private let space = DispatchSemaphore(value: 4)
+    private let done = DispatchSemaphore(value: 0)
+    private static var batchSize: Int { 2048 }
+
+    init(_ consume: @escaping (Item) -> Void) {
+        self.consume = consume
+        Thread.detachNewThread { [self] in run() }
+    }
+
+    /// Queues one item (blocks while the consumer is four batches behind).
+    func push(_ item: Item) {
+        pending.append(item)
+        if pending.count >= Self.batchSize { flush() }
+    }
+
+    /// Hands over what is queued and waits until the consumer has taken everything. Call once.
+    func finish() {
+        flush()
+        lock.lock()
+        closed = true
+        lock.unlock()
+        available.signal()
+        done.wait()
+    }
+
+    private func flush() {
+        guard !pending.isEmpty else { return }
+        space.wait()
+        lock.lock()
+        batches.append(pending)
+        lock.unlock()
+        pending = []
+        available.signal()
+    }
+
+    private func run() {
+        while true {
+            available.wait()
+            lock.lock()
+            let batch = batches.isEmpty ? nil : batches.removeFirst()
+            let finished = batch == nil && closed
+            lock.unlock()
+            if finished { break }
+            guard let batch else { continue }
+            for item in batch { consume(item) }
+            space.signal()
+        }
+        done.signal()
     }
 }
