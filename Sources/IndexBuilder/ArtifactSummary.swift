@@ -101,7 +101,7 @@ public struct ArtifactSummary: Hashable, Sendable {
         set { unique().totalSize = newValue }
     }
     /// The time of the artifact's `artifact_registered` audit event (RFC 3339, UTC, milliseconds), or nil when
-    /// the log has no such event (an artifact directory copied in by hand, before `recover()` records it).
+    /// the log has no such event (an artifact directory copied in by hand, until `Registry.adopt` records it).
     public var registeredAt: String? {
         get { storage.registeredAt }
         set { unique().registeredAt = newValue }

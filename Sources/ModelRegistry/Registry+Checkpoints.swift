@@ -290,10 +290,14 @@ extension Registry {
     /// reports.
     func writeAutomaticCheckpoint() {
         guard let key = configuration.checkpointKey else { return }
-        guard let written = try? writeCheckpointHoldingLock(signedBy: key) else { return }
+        guard let written = try? writeCheckpointHoldingLock(signedBy: key),
+            let last = try? journal.lastEvent(), last.sequence == written.size
+        else { return }
+        // Only the note one event older can be checked for free (the newest event links to it): a note that
+        // the log no longer matches is evidence of a rewrite, and stays.
         for (path, result) in (try? storedCheckpoints()) ?? [] {
-            guard case .success(let older) = result, older.size < written.size,
-                older.signatures.map(\.keyName) == [key.keyID]
+            guard case .success(let older) = result, older.size == written.size - 1,
+                older.headHash == last.previousHash, older.signatures.map(\.keyName) == [key.keyID]
             else { continue }
             try? FileSystem.removeFile(layout.rootPath + "/" + path)
         }

@@ -60,6 +60,7 @@ extension Registry {
     ///   verification at `depth`.
     public func fsck(depth: VerificationReport.Depth = .quick) throws -> IntegrityReport {
         var report = IntegrityReport(depth: depth)
+        let stored = try storedCheckpoints()
         // Artifacts are verified on another thread while this one reads the log: the two are independent.
         let artifactChecks = BackgroundJob { [artifacts, layout, configuration] in
             let verifier = ArtifactVerifier(store: artifacts, trust: configuration.trust, recordsStamps: false)
@@ -76,10 +77,34 @@ extension Registry {
             }
             return (count, findings)
         }
+        do {
+            try checkLogAndViews(depth: depth, checkpoints: stored, into: &report)
+        } catch {
+            _ = try? artifactChecks.wait()  // never leave it running after returning
+            throw error
+        }
+        let (artifactCount, artifactFindings) = try artifactChecks.wait()
+        report.artifactCount = artifactCount
+        report.findings += artifactFindings
+        report.findings += try aliasTargetFindings()
+        report.findings += privateKeyFindings(in: layout.rootPath, artifactContents: depth >= .full)
+        // An index that is only behind the log, or not stored yet, is a cache doing its job: readers catch up.
+        let status = try index.status()
+        if status.stored != nil && !status.isBehind || status.findings.contains(where: { $0.kind == .damagedIndex }) {
+            report.findings += status.findings
+        }
+        return report
+    }
+
+    /// The log's chain and payloads, every view against it, and the checkpoints: one pass over the log.
+    private func checkLogAndViews(
+        depth: VerificationReport.Depth, checkpoints: [(path: String, result: Result<Checkpoint, RegistryError>)],
+        into report: inout IntegrityReport
+    ) throws {
         let replays = [LogReplay(JournaledArtifacts(store: artifacts))] + viewReplays()
         let keys = trustedCheckpointKeys
         let anchors = CheckpointAudit(
-            checkpoints: try storedCheckpoints(), keys: keys, checksSignatures: depth == .trust || !keys.isEmpty)
+            checkpoints: checkpoints, keys: keys, checksSignatures: depth == .trust || !keys.isEmpty)
         // One pass over the log: the chain check (this thread) hands every event it reads to a second thread,
         // which decodes each payload once — by the store it belongs to, or by its own type (log_repaired).
         var payloadFindings: [Finding] = []
@@ -108,18 +133,6 @@ extension Registry {
         let anchored = anchors.report()
         report.findings += anchored.findings
         report.unanchoredEvents = anchors.checksSignatures ? anchored.unanchoredEvents : nil
-
-        let (artifactCount, artifactFindings) = try artifactChecks.wait()
-        report.artifactCount = artifactCount
-        report.findings += artifactFindings
-        report.findings += try aliasTargetFindings()
-        report.findings += privateKeyFindings(in: layout.rootPath, artifactContents: depth >= .full)
-        // An index that is only behind the log, or not stored yet, is a cache doing its job: readers catch up.
-        let status = try index.status()
-        if status.stored != nil && !status.isBehind || status.findings.contains(where: { $0.kind == .damagedIndex }) {
-            report.findings += status.findings
-        }
-        return report
     }
 
     /// Aliases that point at an artifact that is missing or revoked.

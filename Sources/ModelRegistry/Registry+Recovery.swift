@@ -52,7 +52,7 @@ extension Registry {
             var report = RecoveryReport()
             report.repairedTail = try journal.repairTornTail(actor: actor)
             let registrations = RegistrationReplay()
-            let views = viewReplays()
+            let views = viewReplays(registered: registrations)
             var lastEvent: AuditEvent?
             try journal.forEachEvent(.init()) { event in
                 registrations.observe(event)
@@ -77,25 +77,33 @@ extension Registry {
         return try withWriterLock {
             // Read the log under the lock, so a promotion landing meanwhile cannot look like damage.
             var last: AliasEvent?
-            var lastEvent: AuditEvent?
-            try journal.forEachEvent(.init()) { event in
-                lastEvent = event
-                if event.alias == alias, let decoded = try? event.decode(AliasEvent.self) { last = decoded }
+            try journal.forEachEvent(.init(types: Self.aliasEventTypes, alias: alias)) { event in
+                if let decoded = try? event.decode(AliasEvent.self) { last = decoded }
             }
             guard last != nil || (try? FileSystem.exists(aliases.path(of: alias))) == true else {
                 throw RegistryError(.notFound, "the audit log has no record of alias '\(alias)'")
             }
             let replay = LogReplay(JournaledAliases(registry: self), only: alias, last: last)
             var report = RecoveryReport()
-            try replay.restore(lastEvent, &report)
+            try replay.restore(nil, &report)
             return report
         }
     }
 
-    /// The stores whose files are views of the log, in the order recovery restores them.
-    func viewReplays() -> [LogReplay] {
+    /// The stores whose files are views of the log.
+    func viewStores() -> [ViewStore] {
         [
-            LogReplay(JournaledSignatures(store: signatures, artifacts: artifacts)),
+            ViewStore(JournaledSignatures(store: signatures, artifacts: artifacts)),
+            ViewStore(JournaledPolicy(store: policies)),
+            ViewStore(JournaledAliases(registry: self)),
+            ViewStore(JournaledStates(store: states, artifacts: artifacts)),
+        ]
+    }
+
+    /// The stores whose files are views of the log, in the order recovery restores them.
+    func viewReplays(registered: RegistrationReplay? = nil) -> [LogReplay] {
+        [
+            LogReplay(JournaledSignatures(store: signatures, artifacts: artifacts, registered: registered)),
             LogReplay(JournaledPolicy(store: policies)),
             LogReplay(JournaledAliases(registry: self)),
             LogReplay(JournaledStates(store: states, artifacts: artifacts)),

@@ -39,7 +39,8 @@ extension Registry {
     /// taken (a remote signer may be slow).
     ///
     /// - Returns: the signature file (also when the same signature was already attached: nothing is written).
-    /// - Throws: `.notFound`; whatever the signer throws; `.lockTimeout`; I/O errors (the file is removed again).
+    /// - Throws: `.notFound`; whatever the signer throws; `.lockTimeout`; I/O errors (after the event was
+    ///   appended, the error says the signature is recorded; ``recover(actor:)-7k7gj`` writes its file).
     /// - Durability: `signature_added` (carrying the signature) is appended and synced first, then the signature
     ///   file is written atomically (unique temp file, fsync, rename, directory fsync).
     @discardableResult

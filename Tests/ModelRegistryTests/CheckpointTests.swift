@@ -75,6 +75,29 @@ import Testing
         }
     }
 
+    @Test func anAutomaticCheckpointNeverPrunesANoteTheLogNoLongerMatches() throws {
+        try withTemporaryDirectory { temp in
+            let registry = try Registry.create(
+                at: temp.appendingPathComponent("registry"),
+                configuration: .init(
+                    clock: { Date(timeIntervalSince1970: 1_795_000_000) },
+                    trust: TrustStore(verifiers: [Self.logKey.publicKey]), checkpointKey: Self.logKey))
+            let first = try BundleFixture.registerModel("a", in: registry, under: temp)
+            _ = try BundleFixture.registerModel("b", in: registry, under: temp)
+            #expect(try registry.checkpoints().map(\.size) == [2])
+            // Rewrite event 2 and re-chain: the note for size 2 no longer matches the log.
+            var events = try Self.events(registry)
+            events[1] = AuditEvent(
+                sequence: 2, time: events[1].time, actor: "mallory", type: events[1].type,
+                payload: events[1].payload.objectValue ?? [:], previousHash: events[1].previousHash)
+            try Self.rewriteLog(registry, events)
+            // The next write signs the forged head, but must keep the note that shows the rewrite.
+            try registry.promote("champion", to: first)
+            #expect(try registry.checkpoints().map(\.size) == [2, 3])
+            #expect(Self.kinds(try registry.fsck(depth: .trust)).contains("checkpoint_mismatch"))
+        }
+    }
+
     @Test func aWrittenCheckpointIsStoredReadBackAndClean() throws {
         try Self.withRegistry { registry, _ in
             let events = try Self.events(registry)

@@ -295,6 +295,43 @@ private func unmetKinds(_ error: RegistryError) -> [PromotionPolicy.Requirement.
         }
     }
 
+    @Test func theNextWriteFinishesAChangeKilledAfterItsEventBeforeReadingTheAlias() throws {
+        try WritePathFixture.with { f in
+            let a = try f.register("a")
+            let b = try f.register("b")
+            let c = try f.register("c")
+            try f.registry.promote("champion", to: a)
+            let outcome = try CLIRunner.run(
+                ["promote", "champion", b.description, "--registry", f.registry.layout.rootPath],
+                environment: ["MODELREG_CRASH_AT": "alias.afterEvent"])
+            #expect(outcome.wasKilled, "\(outcome.stderr)")
+            // The log says b; compare-and-swap against b must hold, and the new record's previous target is b.
+            let update = try f.registry.promote("champion", to: c, expecting: .target(b))
+            #expect(update.record.previousArtifact == b)
+            #expect(try f.registry.recover().isClean)
+        }
+    }
+
+    @Test func recoveryKeepsTheSignaturesOfAnArtifactNobodyRegisteredAndAdoptingKeepsThem() throws {
+        try WritePathFixture.with { f in
+            let bundle = try BundleFixture.write(["w.bin": [5]], to: f.temp.appendingPathComponent("copied"))
+            let copied = try f.registry.artifacts.register(directory: bundle, metadata: ArtifactMetadata(name: "x"))
+            let signature = SignatureFile(
+                artifact: copied.artifact.id,
+                signature: try FakeSigner(name: "alice").signature(
+                    for: Array(
+                        try Data(
+                            contentsOf: URL(fileURLWithPath: f.registry.layout.manifestPath(of: copied.artifact.id))))))
+            try f.registry.signatures.write(signature)
+            let report = try f.registry.recover()
+            #expect(report.unresolved.map(\.kind) == [.unregisteredArtifact])
+            #expect(report.repaired.isEmpty)
+            #expect(FileManager.default.fileExists(atPath: f.registry.signatures.path(of: signature)))
+            #expect(try f.registry.adopt(copied.artifact.id) != nil)
+            #expect(try f.registry.adopt(copied.artifact.id) == nil)  // already registered
+        }
+    }
+
     @Test func aRestoredAliasFileKeepsItsGenerations() throws {
         try WritePathFixture.with { f in
             let a = try f.register("a")

@@ -11,14 +11,6 @@ struct JournaledAdoptions: JournaledStore {
             registered = true
         }
         guard !registered else { return nil }
-        let report = try registry.verifier().verify(id, depth: .full)
-        guard report.isClean else {
-            throw RegistryError(
-                .digestMismatch,
-                "cannot adopt \(id): it fails verification: "
-                    + report.findings.map(\.description).joined(separator: "; "),
-                path: registry.layout.artifactPath(id))
-        }
         return ArtifactRegistered(artifact)
     }
 
@@ -40,7 +32,16 @@ extension Registry {
     /// - Complexity: reads the audit log once and re-hashes the artifact's files.
     @discardableResult
     public func adopt(_ id: ArtifactID, actor: String? = nil) throws -> AuditEvent? {
-        try commit(id, to: JournaledAdoptions(registry: self), actor: actor)?.event
+        // Re-hashing happens before the writer lock: artifact directories are immutable, so the check holds.
+        let report = try verifier().verify(id, depth: .full)
+        guard report.isClean else {
+            throw RegistryError(
+                .digestMismatch,
+                "cannot adopt \(id): it fails verification: "
+                    + report.findings.map(\.description).joined(separator: "; "),
+                path: layout.artifactPath(id))
+        }
+        return try commit(id, to: JournaledAdoptions(registry: self), actor: actor)?.event
     }
 
     /// Async twin of ``adopt(_:actor:)``.

@@ -1,5 +1,5 @@
-/// Aliases on the write path: `aliases/<alias>.json`, recorded as `alias_promoted`, `alias_rolled_back`,
-/// `alias_retired` (and `alias_restored` by recovery).
+/// Aliases on the write path: `aliases/<alias>.json`, recorded as `alias_promoted`, `alias_rolled_back` and
+/// `alias_retired` (earlier versions' recovery also wrote `alias_restored`, which replays still read).
 struct JournaledAliases: JournaledStore {
     /// A requested alias change.
     struct Change {
@@ -72,6 +72,10 @@ struct JournaledAliases: JournaledStore {
     }
 
     func key(of event: AliasEvent) -> String { event.alias }
+
+    func isMaterialized(_ event: AliasEvent) throws -> Bool {
+        (try? store.record(event.alias)) == event.record
+    }
 
     func restore(_ alias: String, to event: AliasEvent?) throws -> Bool {
         if let record = event?.record { try store.write(record) } else { try store.remove(alias) }

@@ -16,6 +16,11 @@ struct JournaledPolicy: JournaledStore {
 
     func key(of event: PolicyChanged) -> String { "policy" }
 
+    func isMaterialized(_ event: PolicyChanged) throws -> Bool {
+        guard let bytes = try? store.bytes() else { return false }
+        return SHA256Algorithm().hash(bytes) == event.digest
+    }
+
     func restore(_ key: String, to event: PolicyChanged?) throws -> Bool {
         guard let event else {
             try store.write(nil)  // a policy nobody set

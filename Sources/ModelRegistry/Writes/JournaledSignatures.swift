@@ -3,6 +3,9 @@
 struct JournaledSignatures: JournaledStore {
     let store: FileSignatureStore
     let artifacts: FileArtifactStore
+    /// During recovery: the artifacts the log registered. The signatures of any other artifact directory are
+    /// left alone (recovery reports the directory; adopting it keeps them).
+    var registered: RegistrationReplay? = nil
     var name: String { "signature" }
 
     func check(_ file: SignatureFile, in transaction: Transaction) throws -> SignatureAdded? {
@@ -17,6 +20,12 @@ struct JournaledSignatures: JournaledStore {
     }
 
     func key(of event: SignatureAdded) -> String { "\(event.artifact)/\(event.file)" }
+
+    func isMaterialized(_ event: SignatureAdded) throws -> Bool {
+        guard let file = event.signatureFile else { return true }  // an event of an earlier version: nothing to write
+        let path = store.path(of: file)
+        return (try? FileSystem.readDocument(path, limit: 1 << 20)) == file.fileBytes()
+    }
 
     func restore(_ key: String, to event: SignatureAdded?) throws -> Bool {
         if let event {
@@ -37,7 +46,7 @@ extension JournaledSignatures {
     func discrepancies(lastEvents: [String: SignatureAdded]) throws -> [Discrepancy] {
         var findings: [Discrepancy] = []
         var seen = Set<String>()
-        for id in try artifacts.list() {
+        for id in try artifacts.list() where registered?.ids.contains(id) ?? true {
             for (name, file) in try store.files(of: id) {
                 let key = "\(id)/signatures/\(name)"
                 let path = store.layout.relativePath(store.layout.signaturePath(of: id, name: name))

@@ -36,6 +36,10 @@ struct JournaledStates: JournaledStore {
 
     func key(of event: StateChanged) -> String { event.artifact.description }
 
+    func isMaterialized(_ event: StateChanged) throws -> Bool {
+        (try? store.record(event.artifact)) == event.record
+    }
+
     func restore(_ key: String, to event: StateChanged?) throws -> Bool {
         if let event { try store.write(event.record) } else if let id = ArtifactID(key) { try store.remove(id) }
         return true

@@ -40,10 +40,14 @@ protocol JournaledStore {
     /// says they hold. Returns false when the event does not carry what the file needs (events written before
     /// the payload carried it), leaving the file as it is.
     func restore(_ key: String, to event: Event?) throws -> Bool
+    /// Whether the file `event` describes holds what it says (one read; false when the file is missing or
+    /// damaged). Bytes-first stores answer true: their bytes come before the event.
+    func isMaterialized(_ event: Event) throws -> Bool
 }
 
 extension JournaledStore {
     var writesBytesFirst: Bool { false }
+    func isMaterialized(_ event: Event) throws -> Bool { true }
     func undo(_ change: Change, in transaction: Transaction) {}
     func finish(_ change: Change, in transaction: Transaction) {}
 }
@@ -97,6 +101,7 @@ extension Registry {
     ) throws -> Committed<Store.Event>? {
         try withWriterLock {
             let transaction = try Transaction(registry: self, actor: actor ?? configuration.actor)
+            try completeInterruptedChange()
             guard let payload = try store.check(change, in: transaction) else { return nil }
             let event: AuditEvent
             if store.writesBytesFirst {
@@ -129,6 +134,14 @@ extension Registry {
             writeAutomaticCheckpoint()
             return Committed(payload: payload, event: event)
         }
+    }
+
+    /// A writer that died between its event and its file left the file behind the log: write it from the log's
+    /// last event before anything reads it for the next change (compare-and-swap, `previousState`). The caller
+    /// holds the writer lock. Costs reading the log's last line and one file.
+    func completeInterruptedChange() throws {
+        guard let last = try journal.lastEvent() else { return }
+        for view in viewStores() where try view.completeIfInterrupted(last) { return }
     }
 
     /// Runs `body` holding the cross-process writer lock.
@@ -169,18 +182,19 @@ struct LogReplay {
         let differences = { try store.discrepancies(lastEvents: last.value).filter { key == nil || $0.key == key } }
         discrepancies = { try differences().map(\.finding) }
         restore = { lastEvent, report in
+            let found = try differences()
             // The log's newest event is this store's, and its file still holds what it held before: the one
             // change a crash can have left half done (the event is written first).
             var inFlight: String?
             if let newest = (try? lastEvent?.decode(Store.Event.self)) ?? nil, let before = beforeNewest.value,
-                before.key == store.key(of: newest)
+                before.key == store.key(of: newest), found.contains(where: { $0.key == before.key })
             {
                 var previous = last.value
                 previous[before.key] = before.event
                 let stillBefore = try !store.discrepancies(lastEvents: previous).contains { $0.key == before.key }
                 if stillBefore { inFlight = before.key }
             }
-            for discrepancy in try differences() {
+            for discrepancy in found {
                 guard try store.restore(discrepancy.key, to: last.value[discrepancy.key]) else {
                     report.unresolved.append(discrepancy.finding)
                     continue
@@ -199,4 +213,19 @@ struct LogReplay {
 private final class Box<Value> {
     var value: Value
     init(_ value: Value) { self.value = value }
+}
+
+/// One view store, type-erased for ``Registry/completeInterruptedChange()``.
+struct ViewStore {
+    /// Writes the file of `event` when the event is this store's and its file does not hold it yet; returns
+    /// whether the event was this store's.
+    let completeIfInterrupted: (AuditEvent) throws -> Bool
+
+    init<Store: JournaledStore>(_ store: Store) {
+        completeIfInterrupted = { event in
+            guard let payload = try? event.decode(Store.Event.self) else { return false }
+            if try !store.isMaterialized(payload) { _ = try store.restore(store.key(of: payload), to: payload) }
+            return true
+        }
+    }
 }
