@@ -1,7 +1,7 @@
 import Foundation
 
 extension Registry {
-    /// What ``checkLog(against:)`` found: whether the audit log still has the heads that trusted checkpoints
+    /// What ``checkLog(against:)-6s823`` found: whether the audit log still has the heads that trusted checkpoints
     /// signed, and how much of it no checkpoint covers yet.
     public struct AnchorReport: Sendable, CustomStringConvertible {
         /// Every problem: `checkpoint_mismatch`, `log_shorter_than_checkpoint`, `untrusted_checkpoint`,

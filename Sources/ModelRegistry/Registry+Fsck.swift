@@ -44,13 +44,13 @@ extension Registry {
     /// - every alias points at an artifact that exists and is not revoked;
     /// - no private key is stored inside the registry;
     /// - every file in `checkpoints/` is a well-formed signed checkpoint (§9.6); when ``Configuration/trust`` holds
-    ///   an Ed25519 key or `depth` is `.trust`, also what ``checkLog(against:)`` checks: each checkpoint a trusted
+    ///   an Ed25519 key or `depth` is `.trust`, also what ``checkLog(against:)-6s823`` checks: each checkpoint a trusted
     ///   key signed still matches the log, and ``IntegrityReport/unanchoredEvents`` counts the events after the
     ///   newest one;
     /// - the index caches are current (a stale index is reported, never trusted).
     ///
     /// A writer running meanwhile can make its one in-flight change show up as a difference; run `fsck` again,
-    /// or run ``recover(actor:)`` after a crash. What the log alone cannot reveal — its last events dropped or the
+    /// or run ``recover(actor:)-7k7gj`` after a crash. What the log alone cannot reveal — its last events dropped or the
     /// whole log re-chained — only a trusted checkpoint can show, and only for the events it covers.
     ///
     /// - Parameter depth: how deep artifacts are verified (default `.quick`: no file contents read).

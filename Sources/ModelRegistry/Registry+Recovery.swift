@@ -1,7 +1,7 @@
 import Foundation
 
 extension Registry {
-    /// What ``recover(actor:)`` found and did.
+    /// What ``recover(actor:)-7k7gj`` found and did.
     public struct RecoveryReport: Sendable {
         /// The `log_repaired` event, when a torn last line was cut off the audit log.
         public var repairedTail: AuditEvent?
@@ -14,7 +14,7 @@ extension Registry {
         /// the log. What each said is in its finding; nothing of it was written into the log.
         public var repaired: [Finding] = []
         /// Differences recovery reports but cannot repair from the log: an artifact directory nobody registered
-        /// (``Registry/adopt(_:actor:)`` registers it), a registered artifact whose directory is gone, a file
+        /// (``Registry/adopt(_:actor:)-3j4sh`` registers it), a registered artifact whose directory is gone, a file
         /// whose event predates the payload that would re-derive it.
         public var unresolved: [Finding] = []
         /// Leftovers of dead processes removed from `staging/`, `aliases/`, `states/`, the root and
@@ -40,7 +40,7 @@ extension Registry {
     ///    is reported as ``RecoveryReport/completed``; any other difference is damage or tampering, reported as
     ///    ``RecoveryReport/repaired``, and never written into the log as new history;
     /// 4. an artifact directory without its event is registered only when its publishing mark shows it is the
-    ///    publication a crash interrupted; any other is reported (``adopt(_:actor:)`` registers it explicitly);
+    ///    publication a crash interrupted; any other is reported (``adopt(_:actor:)-3j4sh`` registers it explicitly);
     /// 5. staging directories and temp files left by processes that no longer run are deleted.
     ///
     /// Safe to run at any time; a consistent registry is left untouched.
@@ -68,7 +68,7 @@ extension Registry {
         }
     }
 
-    /// Rewrites one alias file from the audit log. See ``recover(actor:)``, which does this for every alias.
+    /// Rewrites one alias file from the audit log. See ``recover(actor:)-7k7gj``, which does this for every alias.
     ///
     /// - Throws: `.notFound` when the log has no record of the alias and it has no file.
     @discardableResult

@@ -40,7 +40,7 @@ public final class Registry: Sendable {
         public var trust: TrustStore
         /// A key that signs a checkpoint of the audit log after every write (FORMAT.md §9.6), so the log's tail
         /// is always anchored; nil (the default) writes checkpoints only on demand
-        /// (``Registry/writeCheckpoint(signedBy:)``). Keep the key outside the registry. After each automatic
+        /// (``Registry/writeCheckpoint(signedBy:)-5wvse``). Keep the key outside the registry. After each automatic
         /// checkpoint, the note one event older is removed when this key alone signed it and the log still
         /// matches it (the newest anchors every event before it); any other note stays (FORMAT.md §9.6).
         public var checkpointKey: Ed25519PrivateKey?

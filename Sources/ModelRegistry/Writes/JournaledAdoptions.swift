@@ -23,7 +23,7 @@ struct JournaledAdoptions: JournaledStore {
 
 extension Registry {
     /// Registers an artifact directory that is in `artifacts/` without its `artifact_registered` event — one
-    /// copied in by hand, or one `fsck` and ``recover(actor:)`` report as unregistered — after verifying every
+    /// copied in by hand, or one `fsck` and ``recover(actor:)-7k7gj`` report as unregistered — after verifying every
     /// file.
     ///
     /// - Returns: the event, or nil when the log already registered the artifact.
