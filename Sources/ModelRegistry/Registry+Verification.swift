@@ -23,15 +23,16 @@ extension Registry {
     /// problem. Hard-linked files whose original was edited in place are caught here.
     /// - Throws: `.notFound`, `.digestMismatch`.
     public func openForLoading(_ id: ArtifactID) throws -> Artifact {
-        let report = try verifier().verifyForLoading(id)
-        guard report.isClean else {
-            throw RegistryError(
-                .digestMismatch,
-                "artifact \(id) failed verification and will not be served: "
-                    + report.findings.map(\.description).joined(separator: "; "),
-                path: layout.artifactPath(id))
-        }
+        try requireClean(verifier().verifyForLoading(id), "artifact \(id) failed verification and will not be served")
         return try artifacts.artifact(id)
+    }
+
+    /// Throws `.digestMismatch` naming the artifact directory and listing every finding, unless `report` is clean.
+    func requireClean(_ report: VerificationReport, _ refusal: String) throws {
+        guard !report.isClean else { return }
+        throw RegistryError(
+            .digestMismatch, refusal + ": " + report.findings.map(\.description).joined(separator: "; "),
+            path: layout.artifactPath(report.artifact))
     }
 
     /// Adds a detached signature of the artifact's manifest to `artifacts/<id>/signatures/` and records

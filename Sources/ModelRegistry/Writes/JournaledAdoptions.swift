@@ -33,14 +33,7 @@ extension Registry {
     @discardableResult
     public func adopt(_ id: ArtifactID, actor: String? = nil) throws -> AuditEvent? {
         // Re-hashing happens before the writer lock: artifact directories are immutable, so the check holds.
-        let report = try verifier().verify(id, depth: .full)
-        guard report.isClean else {
-            throw RegistryError(
-                .digestMismatch,
-                "cannot adopt \(id): it fails verification: "
-                    + report.findings.map(\.description).joined(separator: "; "),
-                path: layout.artifactPath(id))
-        }
+        try requireClean(verifier().verify(id, depth: .full), "cannot adopt \(id): it fails verification")
         return try commit(id, to: JournaledAdoptions(registry: self), actor: actor)?.event
     }
 
