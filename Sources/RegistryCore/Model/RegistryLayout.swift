@@ -20,7 +20,7 @@ public struct RegistryLayout: Hashable, Sendable {
     /// The registry's root directory.
     public let root: URL
 
-    /// Creates a layout for `root` without touching the disk. Use ``create(at:)`` or ``open(at:forWriting:allowNetworkFileSystem:)``
+    /// Creates a layout for `root` without touching the disk. Use ``create(at:allowNetworkFileSystem:)`` or ``open(at:forWriting:allowNetworkFileSystem:)``
     /// to get one that has been checked.
     public init(unchecked root: URL) {
         self.root = root.standardizedFileURL
