@@ -21,7 +21,7 @@ public enum AliasName {
     /// Checks an alias name, throwing `.invalidName` with the reason.
     public static func check(_ name: String) throws {
         let bytes = Array(name.utf8)
-        let shown = NameRules.printable(name)
+        var shown: String { NameRules.printable(name) }  // only an error message needs it
         guard !bytes.isEmpty else { throw RegistryError(.invalidName, "alias name is empty") }
         guard bytes.count <= 128 else {
             throw RegistryError(.invalidName, "alias '\(shown.prefix(40))…' is longer than 128 characters")

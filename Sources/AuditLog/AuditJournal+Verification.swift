@@ -154,6 +154,7 @@ struct ChainChecker {
     private(set) var eventCount = 0
     private(set) var head = Head()
     private var skippedLines = 0
+    private var dayEnd: (day: String, end: Date)?
     private var pending: PendingBreak?
     private var gaps: [Gap] = []
     private var blamed: Set<Location> = []
@@ -223,12 +224,21 @@ struct ChainChecker {
                 "event \(event.sequence) has time \(event.time.debugDescription), which is not an RFC 3339 time")
             return
         }
-        if let day = Timestamp.day(of: date), day > location.file.day {
+        if date >= endOfDay(location.file.day) {
             report(
                 .misplacedEvent, at: location,
                 "event \(event.sequence) is dated \(event.time), later than its file's day \(location.file.day); "
                     + "writers never do that, so the line was moved here or its time was edited")
         }
+    }
+
+    /// The first instant after a file's UTC day, cached per day: computing it is costlier than the comparison.
+    private mutating func endOfDay(_ day: String) -> Date {
+        if let cached = dayEnd, cached.day == day { return cached.end }
+        // A file name that is not a valid day was reported when the file was listed; nothing is later than it.
+        let end = Timestamp.parse(day + "T00:00:00Z").map { $0.addingTimeInterval(86_400) } ?? .distantFuture
+        dayEnd = (day, end)
+        return end
     }
 
     /// Links an event into the chain (see the table on the type).

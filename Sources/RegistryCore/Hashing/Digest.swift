@@ -17,13 +17,19 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible {
     ///
     /// Upper-case hex is refused so that one digest has exactly one spelling.
     public init?(parsing text: String) {
-        guard let colon = text.firstIndex(of: ":") else { return nil }
-        let name = String(text[..<colon])
-        let hex = text[text.index(after: colon)...]
-        guard !name.isEmpty, name.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }),
-            let bytes = Digest.decodeHex(hex)
+        guard let parsed = Digest.parse(text.utf8, separator: UInt8(ascii: ":")) else { return nil }
+        self = parsed
+    }
+
+    /// Parses `<algorithm><separator><lowercase hex>` from UTF-8 without intermediate strings: ids and digests are
+    /// parsed once per audit event and per manifest entry, so this is on the hot path of `fsck` and rebuilds.
+    static func parse(_ utf8: String.UTF8View, separator: UInt8) -> Digest? {
+        guard let split = utf8.firstIndex(of: separator), split != utf8.startIndex else { return nil }
+        let name = utf8[..<split]
+        guard name.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }),
+            let bytes = decodeHex(utf8[utf8.index(after: split)...])
         else { return nil }
-        self.init(algorithm: name, bytes: bytes)
+        return Digest(algorithm: String(Substring(name)), bytes: bytes)
     }
 
     /// The digest bytes as lowercase hexadecimal.
@@ -33,20 +39,34 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible {
 
     /// Encodes bytes as lowercase hexadecimal.
     public static func encodeHex(_ bytes: some Sequence<UInt8>) -> String {
-        let table = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.underestimatedCount * 2)
-        for byte in bytes {
-            out.append(table[Int(byte >> 4)])
-            out.append(table[Int(byte & 0x0F)])
+        let bytes = Array(bytes)
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            var index = 0
+            for byte in bytes {
+                out[index] = hexDigit(byte >> 4)
+                out[index + 1] = hexDigit(byte & 0x0F)
+                index += 2
+            }
+            return index
         }
-        return String(decoding: out, as: UTF8.self)
     }
+
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x57 + nibble }
 
     /// Decodes non-empty, even-length lowercase hexadecimal; returns `nil` for anything else.
     public static func decodeHex(_ text: some StringProtocol) -> [UInt8]? {
-        let utf8 = Array(text.utf8)
-        guard !utf8.isEmpty, utf8.count % 2 == 0 else { return nil }
+        decodeHex(Substring(text).utf8)
+    }
+
+    static func decodeHex(_ utf8: Substring.UTF8View) -> [UInt8]? {
+        // Native strings are contiguous: decode straight from their storage.
+        if let decoded = utf8.withContiguousStorageIfAvailable({ decodeHex(bytes: $0) }) { return decoded }
+        return decodeHex(bytes: Array(utf8))
+    }
+
+    private static func decodeHex(bytes text: some Collection<UInt8>) -> [UInt8]? {
+        let count = text.count
+        guard count > 0, count % 2 == 0 else { return nil }
         func nibble(_ c: UInt8) -> UInt8? {
             switch c {
             case 0x30...0x39: return c - 0x30
@@ -54,14 +74,20 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible {
             default: return nil
             }
         }
-        var out = [UInt8]()
-        out.reserveCapacity(utf8.count / 2)
-        var index = 0
-        while index < utf8.count {
-            guard let high = nibble(utf8[index]), let low = nibble(utf8[index + 1]) else { return nil }
-            out.append(high << 4 | low)
-            index += 2
+        var out = [UInt8](repeating: 0, count: count / 2)
+        var valid = true
+        var index = text.startIndex
+        out.withUnsafeMutableBufferPointer { out in
+            for position in 0..<out.count {
+                let next = text.index(after: index)
+                guard let high = nibble(text[index]), let low = nibble(text[next]) else {
+                    valid = false
+                    return
+                }
+                out[position] = high << 4 | low
+                index = text.index(after: next)
+            }
         }
-        return out
+        return valid ? out : nil
     }
 }

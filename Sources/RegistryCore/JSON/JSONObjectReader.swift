@@ -274,7 +274,7 @@ public struct JSONObjectReader: Sendable {
     public func rejectUnknownKeys(allowed: Set<String>) throws {
         let unknown = keys.filter { key in
             // Compare by scalars: a canonically equivalent spelling is not the allowed key.
-            !allowed.contains { $0.utf8.elementsEqual(key.utf8) }
+            !allowed.contains { JSONObjectReader.sameBytes($0, key) }
         }
         guard !unknown.isEmpty else { return }
         let names = unknown.map { JSONValue.quotedForMessage($0) }.joined(separator: ", ")
@@ -284,6 +284,14 @@ public struct JSONObjectReader: Sendable {
             JSONObjectReader.message(
                 source: source, path: path,
                 "unknown field\(unknown.count == 1 ? "" : "s") \(names); allowed fields are: \(expected)"))
+    }
+
+    /// Whether two strings have the same UTF-8 bytes (`==` would also accept canonically equivalent spellings).
+    static func sameBytes(_ lhs: String, _ rhs: String) -> Bool {
+        guard lhs.utf8.count == rhs.utf8.count else { return false }
+        var lhs = lhs
+        var rhs = rhs
+        return lhs.withUTF8 { left in rhs.withUTF8 { right in left.elementsEqual(right) } }
     }
 
     // MARK: Errors for callers
@@ -365,13 +373,15 @@ extension JSONObjectReader {
         }
     }
 
-    private func checkedString(_ value: JSONValue, at location: String, allowNUL: Bool) throws -> String {
+    private func checkedString(_ value: JSONValue, at location: @autoclosure () -> String, allowNUL: Bool) throws
+        -> String
+    {
         guard case .string(let text) = value else {
-            throw error(at: location, "expected a string, found \(value.kindDescription)")
+            throw error(at: location(), "expected a string, found \(value.kindDescription)")
         }
         if !allowNUL, text.utf8.contains(0) {
             throw error(
-                at: location,
+                at: location(),
                 "the string \(JSONValue.quotedForMessage(text)) contains U+0000 (NUL), which is not allowed here")
         }
         return text
@@ -396,56 +406,59 @@ extension JSONObjectReader {
         var result: [String: String] = [:]
         result.reserveCapacity(entries.count)
         for entryKey in entries.keys.sorted(by: CanonicalJSON.utf16Precedes) {
-            let entryPath = JSONObjectReader.join(location, entryKey)
             if entryKey.utf8.contains(0) {
-                throw error(at: entryPath, "the key contains U+0000 (NUL), which is not allowed")
+                throw error(
+                    at: JSONObjectReader.join(location, entryKey), "the key contains U+0000 (NUL), which is not allowed"
+                )
             }
             guard let entryValue = entries[entryKey] else { continue }
-            result[entryKey] = try checkedString(entryValue, at: entryPath, allowNUL: allowNUL)
+            result[entryKey] = try checkedString(
+                entryValue, at: JSONObjectReader.join(location, entryKey), allowNUL: allowNUL)
         }
         return result
     }
 
-    private func checkedInteger(_ value: JSONValue, at location: String, in range: ClosedRange<Int64>?) throws -> Int64
-    {
+    private func checkedInteger(
+        _ value: JSONValue, at location: @autoclosure () -> String, in range: ClosedRange<Int64>?
+    ) throws -> Int64 {
         guard case .number(let number) = value else {
-            throw error(at: location, "expected an integer, found \(value.kindDescription)")
+            throw error(at: location(), "expected an integer, found \(value.kindDescription)")
         }
         guard let integer = number.integerValue else {
             throw error(
-                at: location,
+                at: location(),
                 "expected an integer, found the number \(number.literal) (write integers without a fraction or "
                     + "exponent)")
         }
         guard integer.magnitude <= JSONObjectReader.maximumSafeInteger.magnitude else {
             throw error(
-                at: location,
+                at: location(),
                 "integer \(number.literal) is outside ±\(JSONObjectReader.maximumSafeInteger) and cannot be "
                     + "represented exactly in canonical JSON")
         }
         if let range, !range.contains(integer) {
-            throw error(at: location, "integer \(integer) is out of range \(range.lowerBound)...\(range.upperBound)")
+            throw error(at: location(), "integer \(integer) is out of range \(range.lowerBound)...\(range.upperBound)")
         }
         return integer
     }
 
-    private func checkedDouble(_ value: JSONValue, at location: String) throws -> Double {
+    private func checkedDouble(_ value: JSONValue, at location: @autoclosure () -> String) throws -> Double {
         guard case .number(let number) = value else {
-            throw error(at: location, "expected a number, found \(value.kindDescription)")
+            throw error(at: location(), "expected a number, found \(value.kindDescription)")
         }
         return number.doubleValue
     }
 
-    private func checkedBool(_ value: JSONValue, at location: String) throws -> Bool {
+    private func checkedBool(_ value: JSONValue, at location: @autoclosure () -> String) throws -> Bool {
         guard case .bool(let flag) = value else {
-            throw error(at: location, "expected true or false, found \(value.kindDescription)")
+            throw error(at: location(), "expected true or false, found \(value.kindDescription)")
         }
         return flag
     }
 
-    private func checkedArray(_ value: JSONValue, at location: String) throws -> [JSONValue] {
+    private func checkedArray(_ value: JSONValue, at location: @autoclosure () -> String) throws -> [JSONValue] {
         guard case .array(let elements) = value else {
-            throw error(at: location, "expected an array, found \(value.kindDescription)")
+            throw error(at: location(), "expected an array, found \(value.kindDescription)")
         }
         return elements
     }

@@ -15,9 +15,7 @@ public struct ArtifactID: Hashable, Comparable, Sendable, CustomStringConvertibl
     /// Parses `<algorithm>-<hex>`; returns nil for anything else (including upper-case hex or a bad length
     /// for a known algorithm).
     public init?(_ text: String) {
-        guard let dash = text.firstIndex(of: "-"),
-            let digest = Digest(parsing: text[..<dash] + ":" + text[text.index(after: dash)...])
-        else { return nil }
+        guard let digest = Digest.parse(text.utf8, separator: UInt8(ascii: "-")) else { return nil }
         if digest.algorithm == "sha256" && digest.bytes.count != 32 { return nil }
         self.digest = digest
     }
@@ -35,7 +33,10 @@ public struct ArtifactID: Hashable, Comparable, Sendable, CustomStringConvertibl
     /// `sha256-<hex>`.
     public var description: String { "\(digest.algorithm)-\(digest.hex)" }
 
+    /// The order of ``description``: algorithm names are lowercase ASCII letters and digits, which sort after
+    /// the `-` that ends them, and lowercase hex sorts as the bytes it spells, so no strings need to be built.
     public static func < (lhs: ArtifactID, rhs: ArtifactID) -> Bool {
-        lhs.description < rhs.description
+        if lhs.digest.algorithm != rhs.digest.algorithm { return lhs.digest.algorithm < rhs.digest.algorithm }
+        return lhs.digest.bytes.lexicographicallyPrecedes(rhs.digest.bytes)
     }
 }
