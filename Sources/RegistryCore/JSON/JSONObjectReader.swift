@@ -269,15 +269,17 @@ public struct JSONObjectReader: Sendable {
     /// Fails if the object has a member not in `allowed`, so that a misspelt optional field is an error
     /// rather than silently ignored.
     ///
-    /// - Parameter allowed: Every member name this kind of object may have.
+    /// - Parameter allowed: Every member name this kind of object may have. An array literal is fine (and cheaper
+    ///   than a set: the names are compared byte for byte, never hashed).
     /// - Throws: ``RegistryError/Code/invalidDocument`` listing the unknown members.
-    public func rejectUnknownKeys(allowed: Set<String>) throws {
-        let unknown = keys.filter { key in
+    public func rejectUnknownKeys(allowed: some Collection<String>) throws {
+        let unknown = members.keys.filter { key in
             // Compare by scalars: a canonically equivalent spelling is not the allowed key.
             !allowed.contains { JSONObjectReader.sameBytes($0, key) }
         }
         guard !unknown.isEmpty else { return }
-        let names = unknown.map { JSONValue.quotedForMessage($0) }.joined(separator: ", ")
+        let names = unknown.sorted(by: CanonicalJSON.utf16Precedes).map { JSONValue.quotedForMessage($0) }
+            .joined(separator: ", ")
         let expected = allowed.sorted(by: CanonicalJSON.utf16Precedes).joined(separator: ", ")
         throw RegistryError(
             .invalidDocument,

@@ -21,11 +21,12 @@ public struct ArtifactID: Hashable, Comparable, Sendable, CustomStringConvertibl
     }
 
     /// Parses an id, throwing a clear error that names `context` (a file, field or argument) when it is malformed.
-    public init(parsing text: String, context: String) throws {
+    public init(parsing text: String, context: @autoclosure () -> String) throws {
         guard let id = ArtifactID(text) else {
             throw RegistryError(
                 .invalidArgument,
-                "\(context): '\(text)' is not an artifact id (expected 'sha256-' followed by 64 lowercase hex digits)")
+                "\(context()): '\(text)' is not an artifact id (expected 'sha256-' followed by 64 lowercase hex digits)"
+            )
         }
         self = id
     }
