@@ -103,7 +103,8 @@ do {
         task: "text-classification",
         inputs: [
             .init(name: "input_ids", dtype: "int32", shape: [.symbol("batch"), .symbol("sequence")]),
-            .init(name: "attention_mask", dtype: "int32", shape: [.symbol("batch"), .symbol("sequence")],
+            .init(
+                name: "attention_mask", dtype: "int32", shape: [.symbol("batch"), .symbol("sequence")],
                 isOptional: true),
         ],
         outputs: [.init(name: "logits", dtype: "float32", shape: [.symbol("batch"), .fixed(2)])],
