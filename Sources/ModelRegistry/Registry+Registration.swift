@@ -34,8 +34,8 @@ extension Registry {
     ///   - actor: who registers, for the audit event; the configuration's actor by default.
     /// - Returns: the artifact and whether it is new.
     /// - Throws: `.alreadyExists` when `directory` already holds a file the registration would generate (naming
-    ///   it); `.notFound` for a parent alias or id that does not exist; `.revoked` for an alias pointing at a
-    ///   revoked artifact; `.invalidArgument` for a parent listed twice or lineage parents that disagree with the
+    ///   it); `.notFound` for a parent alias that does not exist or a parent id not in the registry (unless
+    ///   `options.allowForeignParents`); `.revoked` for an alias pointing at a revoked artifact; `.invalidArgument` for a parent listed twice or lineage parents that disagree with the
     ///   manifest's; `.invalidDocument` naming the document and field that cannot be written; everything
     ///   `FileArtifactStore.stage(files:metadata:options:progress:)` throws; `.lockTimeout`.
     /// - Durability: everything is on stable storage when this returns.
@@ -49,7 +49,12 @@ extension Registry {
         var metadata = metadata
         var aliases: [ArtifactID: String] = [:]
         for reference in parents {
-            let id = try resolve(reference)
+            // An id is checked with the metadata's parents when staging starts (or not, with allowForeignParents).
+            let id: ArtifactID
+            switch reference {
+            case .id(let given): id = given
+            case .alias(let name): id = try resolve(name).artifact
+            }
             guard !metadata.parents.contains(id) else {
                 throw RegistryError(
                     .invalidArgument,

@@ -27,10 +27,7 @@ extension ModelContract {
         let bytes = CanonicalJSON.encode(jsonValue) + [0x0A]
         let parsed = try ModelContract(parsing: bytes, source: Self.fileName)
         guard parsed == self else {
-            throw RegistryError(
-                .invalidDocument,
-                "\(Self.fileName): the contract does not read back as written (an input declared optional? only "
-                    + "inputs may be optional)")
+            throw RegistryError(.invalidDocument, "\(Self.fileName): the contract does not read back as written")
         }
         return bytes
     }
