@@ -31,4 +31,36 @@ import Testing
             #expect(lines.count <= 6, "\(lines)")
         }
     }
+
+    /// util-linux `script` runs a command on a pseudo-terminal, so stderr is a terminal.
+    static let script = "/usr/bin/script"
+
+    #if os(Linux)
+        @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: script), "needs util-linux script(1)"))
+        func progressIsOneRedrawnBarOnATerminal() throws {
+            try withTemporaryDirectory { temp in
+                let registry = temp.appendingPathComponent("reg").path
+                let bundle = try BundleFixture.write(BundleFixture.standard, to: temp.appendingPathComponent("bundle"))
+                #expect(try CLIRunner.run(["init", "--registry", registry]).status == 0)
+                let binary = try #require(CLIRunner.binary).path
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: Self.script)
+                process.arguments = [
+                    "-qec", "'\(binary)' register '\(bundle.path)' --registry '\(registry)'", "/dev/null",
+                ]
+                let output = Pipe()
+                process.standardOutput = output
+                process.standardInput = FileHandle.nullDevice
+                try process.run()
+                let data = output.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                let text = String(decoding: data, as: UTF8.self)
+                #expect(process.terminationStatus == 0, "\(text)")
+                #expect(text.contains("\r\u{1B}[Kregister: copying ["), "\(text.debugDescription)")
+                #expect(
+                    text.contains("register: publishing [########################] 100%"), "\(text.debugDescription)")
+                #expect(!text.contains("(0%)"), "no plain lines on a terminal")
+            }
+        }
+    #endif
 }
