@@ -34,7 +34,7 @@ let package = Package(
             name: "IndexBuilder", dependencies: ["RegistryCore", "ArtifactStore", "AuditLog"],
             swiftSettings: swiftSettings),
         .target(
-            name: "Verifier", dependencies: ["RegistryCore", "ArtifactStore", "CEd25519"],
+            name: "Verifier", dependencies: ["RegistryCore", "ArtifactStore", "AliasStore", "CEd25519"],
             swiftSettings: swiftSettings),
         .target(
             name: "ModelRegistry",

@@ -26,22 +26,26 @@ extension FileArtifactStore {
     ///
     /// Registering identical content with identical metadata again returns the existing artifact and changes
     /// nothing (`isNew == false`).
-    /// - Throws: see ``stage(files:metadata:options:)``.
+    /// - Parameter progress: told how far staging has come (see ``RegistrationProgress``); nil reports nothing.
+    /// - Throws: see ``stage(files:metadata:options:progress:)``.
     /// - Durability: when this returns, the artifact's files, manifest and directory entry are on stable storage.
-    public func register(directory: URL, metadata: ArtifactMetadata, options: IngestOptions = .init()) throws
-        -> Registration
-    {
-        let staged = try stage(directory: directory, metadata: metadata, options: options)
+    public func register(
+        directory: URL, metadata: ArtifactMetadata, options: IngestOptions = .init(),
+        progress: (@Sendable (RegistrationProgress) -> Void)? = nil
+    ) throws -> Registration {
+        let staged = try stage(directory: directory, metadata: metadata, options: options, progress: progress)
         let registration = try publish(staged)
         removeMovedSources(of: staged)
         return registration
     }
 
     /// Registers an explicit list of files as one artifact.
-    public func register(files: [SourceFile], metadata: ArtifactMetadata, options: IngestOptions = .init()) throws
-        -> Registration
-    {
-        let staged = try stage(files: files, metadata: metadata, options: options)
+    /// - Parameter progress: told how far staging has come (see ``RegistrationProgress``); nil reports nothing.
+    public func register(
+        files: [SourceFile], metadata: ArtifactMetadata, options: IngestOptions = .init(),
+        progress: (@Sendable (RegistrationProgress) -> Void)? = nil
+    ) throws -> Registration {
+        let staged = try stage(files: files, metadata: metadata, options: options, progress: progress)
         let registration = try publish(staged)
         removeMovedSources(of: staged)
         return registration
@@ -50,33 +54,64 @@ extension FileArtifactStore {
     /// Copies (or links) and hashes every regular file under `directory` into a new staging directory.
     ///
     /// Takes no lock: this is the slow part and runs concurrently with other writers.
-    public func stage(directory: URL, metadata: ArtifactMetadata, options: IngestOptions = .init()) throws
-        -> StagedArtifact
-    {
+    /// - Parameter progress: told how far staging has come (see ``RegistrationProgress``); nil reports nothing.
+    public func stage(
+        directory: URL, metadata: ArtifactMetadata, options: IngestOptions = .init(),
+        progress: (@Sendable (RegistrationProgress) -> Void)? = nil
+    ) throws -> StagedArtifact {
         let files = try BundleScanner.scan(directory: directory, followSymlinks: options.followSymlinks)
         return try stage(
-            files: files, metadata: metadata, options: options, context: directory.standardizedFileURL.path)
+            files: files, metadata: metadata, options: options, context: directory.standardizedFileURL.path,
+            progress: progress)
     }
 
     /// Copies (or links) and hashes the given files into a new staging directory and writes their manifest.
     ///
     /// Files are processed on all cores, largest first; each is hashed while it is copied, in one pass, with
     /// constant memory whatever its size.
+    /// - Parameter progress: told how far staging has come: at the start, after each file, at most about every
+    ///   100 ms in between, and when the manifest is written (phase `publishing`). Calls are serialised and
+    ///   their counts never go down; keep the callback short, since ingest threads wait for it.
     /// - Throws: `.invalidPath` (escaping, absolute, reserved, duplicate or normalization-twin paths),
     ///   `.invalidName` (metadata), `.symlinkRefused`, `.notFound` (missing source), `.unsupportedOperation`
     ///   (hard link across file systems), `.io` (unreadable source, disk full …). On any failure the staging
     ///   directory is removed and nothing appears in `artifacts/`.
-    public func stage(files: [SourceFile], metadata: ArtifactMetadata, options: IngestOptions = .init()) throws
-        -> StagedArtifact
-    {
-        try stage(files: files, metadata: metadata, options: options, context: "bundle")
+    public func stage(
+        files: [SourceFile], metadata: ArtifactMetadata, options: IngestOptions = .init(),
+        progress: (@Sendable (RegistrationProgress) -> Void)? = nil
+    ) throws -> StagedArtifact {
+        try stage(files: files, metadata: metadata, options: options, context: "bundle", progress: progress)
     }
 
-    private func stage(files: [SourceFile], metadata: ArtifactMetadata, options: IngestOptions, context: String) throws
-        -> StagedArtifact
-    {
+    /// The regular files under `directory` as bundle files, the way ``stage(directory:metadata:options:progress:)``
+    /// finds them.
+    package func sourceFiles(in directory: URL, options: IngestOptions) throws -> [SourceFile] {
+        try BundleScanner.scan(directory: directory, followSymlinks: options.followSymlinks)
+    }
+
+    /// A bundle file made from bytes in memory (a generated contract, card or lineage), written straight into
+    /// staging instead of being copied from a source file.
+    package struct GeneratedFile: Sendable {
+        /// Its bundle path.
+        package var path: String
+        /// Its bytes.
+        package var contents: [UInt8]
+
+        package init(path: String, contents: [UInt8]) {
+            self.path = path
+            self.contents = contents
+        }
+    }
+
+    /// ``stage(files:metadata:options:progress:)`` with error messages that name `context` (the directory the
+    /// files came from) instead of "bundle", and with `generated` files written from memory alongside the
+    /// copied ones. A generated path that is also a source path is refused (`.alreadyExists`).
+    package func stage(
+        files: [SourceFile], metadata: ArtifactMetadata, options: IngestOptions, context: String,
+        generated: [GeneratedFile] = [], progress: (@Sendable (RegistrationProgress) -> Void)?
+    ) throws -> StagedArtifact {
         try metadata.validate(context: context)
-        if files.isEmpty && !options.allowEmpty {
+        if files.isEmpty && generated.isEmpty && !options.allowEmpty {
             throw RegistryError(
                 .invalidArgument,
                 "\(context): there are no files to register (pass allowEmpty to register an empty artifact)")
@@ -90,8 +125,19 @@ extension FileArtifactStore {
             }
         }
         for file in files { try BundlePath.check(file.path, context: context) }
-        try BundlePath.checkDistinct(files.map(\.path), context: context)
-        for (path, mediaType) in options.mediaTypes where !files.contains(where: { $0.path == path }) {
+        for file in generated {
+            try BundlePath.check(file.path, context: context)
+            if let source = files.first(where: { $0.path == file.path }) {
+                throw RegistryError(
+                    .alreadyExists,
+                    "\(context): '\(file.path)' is already in the bundle (\(source.source.path)), and the "
+                        + "registration would generate it too; remove the file or do not pass the document",
+                    path: source.source.path)
+            }
+        }
+        try BundlePath.checkDistinct(files.map(\.path) + generated.map(\.path), context: context)
+        for (path, mediaType) in options.mediaTypes
+        where !files.contains(where: { $0.path == path }) && !generated.contains(where: { $0.path == path }) {
             throw RegistryError(
                 .invalidArgument,
                 "\(context): a media type '\(mediaType)' was given for '\(path)', which is not in the bundle")
@@ -118,7 +164,8 @@ extension FileArtifactStore {
         try FileSystem.makeDirectory(staging, allowExisting: false, syncParent: false)
         do {
             return try fill(
-                staging: staging, files: files, metadata: metadata, options: options, linkedModes: linkedModes)
+                staging: staging, files: files, generated: generated, metadata: metadata, options: options,
+                linkedModes: linkedModes, progress: progress)
         } catch {
             try? FileSystem.removeTree(staging)
             Self.restorePermissions(linkedModes)
@@ -138,13 +185,14 @@ extension FileArtifactStore {
     }
 
     private func fill(
-        staging: String, files: [SourceFile], metadata: ArtifactMetadata, options: IngestOptions,
-        linkedModes: [String: UInt32]
+        staging: String, files: [SourceFile], generated: [GeneratedFile], metadata: ArtifactMetadata,
+        options: IngestOptions,
+        linkedModes: [String: UInt32], progress: (@Sendable (RegistrationProgress) -> Void)?
     ) throws -> StagedArtifact {
         // Directories first, serially, so that parallel file jobs never race to create them.
         var directories = Set<String>()
-        for file in files {
-            var components = file.path.split(separator: "/").dropLast()
+        for path in files.map(\.path) + generated.map(\.path) {
+            var components = path.split(separator: "/").dropLast()
             while !components.isEmpty {
                 directories.insert(components.joined(separator: "/"))
                 components = components.dropLast()
@@ -167,20 +215,43 @@ extension FileArtifactStore {
             case .reflink: .reflink
             }
         let algorithm = hashAlgorithm
+        let meter = progress.map { callback in
+            ProgressMeter(
+                phase: method == .copy ? .copying : .hashing,
+                bytesTotal: sizes.reduce(0, +) + generated.reduce(0) { $0 + Int64($1.contents.count) },
+                filesTotal: files.count + generated.count, callback: callback)
+        }
         let outcomesBySlot = try ParallelWork.map(order.count, maxConcurrency: options.maxConcurrency) { slot in
             let file = files[order[slot]]
-            return try FileTransfer.stage(
+            var counted: Int64 = 0
+            let outcome = try FileTransfer.stage(
                 file.source.standardizedFileURL.path, at: staging + "/" + file.path, method: method,
                 algorithm: algorithm, followSymlinks: options.followSymlinks,
-                fallBackToCopyAcrossDevices: options.mode == .move)
+                fallBackToCopyAcrossDevices: options.mode == .move,
+                onBytes: meter.map { meter in
+                    { count in
+                        counted += count
+                        meter.addBytes(count)
+                    }
+                })
+            meter?.finishFile(uncountedBytes: outcome.result.size - counted)
+            return outcome
         }
         var outcomes = [FileTransfer.Outcome?](repeating: nil, count: files.count)
         for (slot, outcome) in outcomesBySlot.enumerated() { outcomes[order[slot]] = outcome }
+        var entries: [Manifest.Entry] = []
+        for file in generated {
+            try FileSystem.createFile(staging + "/" + file.path, contents: file.contents)
+            entries.append(
+                Manifest.Entry(
+                    path: file.path, size: Int64(file.contents.count), digest: algorithm.hash(file.contents),
+                    mediaType: options.mediaTypes[file.path]))
+            meter?.finishFile(uncountedBytes: Int64(file.contents.count))
+        }
 
         // Make every new directory entry durable, deepest first, then the staging root.
         for directory in orderedDirectories.reversed() { try FileSystem.syncDirectory(staging + "/" + directory) }
 
-        var entries: [Manifest.Entry] = []
         var copiedInstead: [String] = []
         for (index, file) in files.enumerated() {
             guard let outcome = outcomes[index] else {
@@ -193,6 +264,7 @@ extension FileArtifactStore {
                     mediaType: options.mediaTypes[file.path]))
         }
         let manifest = try Manifest(hashAlgorithm: algorithm.name, metadata: metadata, files: entries)
+        meter?.startPublishing(bytes: manifest.totalSize)
         let bytes = manifest.canonicalBytes()
         try FileSystem.createFile(staging + "/manifest.json", contents: bytes)
         try FileSystem.syncDirectory(staging)

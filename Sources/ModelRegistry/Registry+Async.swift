@@ -37,19 +37,34 @@ extension Registry {
 
     // MARK: Artifacts
 
-    /// Async twin of ``register(directory:metadata:options:)``.
+    /// Async twin of ``register(directory:metadata:parents:contract:card:lineage:options:progress:actor:)``.
     public func register(
-        directory: URL, metadata: ArtifactMetadata, options: FileArtifactStore.IngestOptions = .init()
+        directory: URL, metadata: ArtifactMetadata, parents: [ArtifactReference] = [],
+        contract: ModelContract? = nil, card: EvaluationCard? = nil, lineage: Lineage? = nil,
+        options: FileArtifactStore.IngestOptions = .init(),
+        progress: (@Sendable (RegistrationProgress) -> Void)? = nil, actor: String? = nil
     ) async throws -> Registration {
-        try await run { try self.register(directory: directory, metadata: metadata, options: options) }
+        try await run {
+            try self.register(
+                directory: directory, metadata: metadata, parents: parents, contract: contract, card: card,
+                lineage: lineage, options: options, progress: progress, actor: actor)
+        }
     }
 
-    /// Async twin of ``register(files:metadata:options:)``.
+    /// Async twin of ``register(files:metadata:options:progress:actor:)``.
     public func register(
         files: [FileArtifactStore.SourceFile], metadata: ArtifactMetadata,
-        options: FileArtifactStore.IngestOptions = .init()
+        options: FileArtifactStore.IngestOptions = .init(),
+        progress: (@Sendable (RegistrationProgress) -> Void)? = nil, actor: String? = nil
     ) async throws -> Registration {
-        try await run { try self.register(files: files, metadata: metadata, options: options) }
+        try await run {
+            try self.register(files: files, metadata: metadata, options: options, progress: progress, actor: actor)
+        }
+    }
+
+    /// Async twin of the synchronous `resolve(_:)` for an ``ArtifactReference``.
+    public func resolve(_ reference: ArtifactReference) async throws -> ArtifactID {
+        try await run { try self.resolve(reference) }
     }
 
     /// Async twin of ``artifact(_:)``.

@@ -136,33 +136,13 @@ public final class Registry: Sendable {
 
     // MARK: Artifacts
 
-    /// Registers every regular file under `directory` as one artifact.
-    ///
-    /// Copies and hashes without the writer lock, then takes the lock only to publish. Registering identical
-    /// content and metadata twice returns the existing artifact (`isNew == false`).
-    /// - Throws: see `FileArtifactStore.stage(files:metadata:options:)`; `.lockTimeout`.
-    /// - Durability: everything is on stable storage when this returns.
-    public func register(
-        directory: URL, metadata: ArtifactMetadata, options: FileArtifactStore.IngestOptions = .init()
-    ) throws -> Registration {
-        try publish(artifacts.stage(directory: directory, metadata: metadata, options: options))
-    }
-
-    /// Registers an explicit list of files as one artifact. See ``register(directory:metadata:options:)-1bbcj``.
-    public func register(
-        files: [FileArtifactStore.SourceFile], metadata: ArtifactMetadata,
-        options: FileArtifactStore.IngestOptions = .init()
-    ) throws -> Registration {
-        try publish(artifacts.stage(files: files, metadata: metadata, options: options))
-    }
-
     /// Publishes through the one write path: under the writer lock the staged directory is renamed into
     /// `artifacts/`, then `artifact_registered` is appended (bytes first, event after: a crash between the two
     /// leaves an artifact without its event, which ``recover(actor:)`` appends; a failed append takes the
     /// artifact back out).
-    private func publish(_ staged: FileArtifactStore.StagedArtifact) throws -> Registration {
+    func publish(_ staged: FileArtifactStore.StagedArtifact, actor: String?) throws -> Registration {
         do {
-            let committed = try commit(staged, to: JournaledArtifacts(store: artifacts), actor: nil)
+            let committed = try commit(staged, to: JournaledArtifacts(store: artifacts), actor: actor)
             if committed == nil { try artifacts.discard(staged) }  // identical content was already registered
             // Move mode takes the user's files only now that the registration, event included, has succeeded.
             artifacts.removeMovedSources(of: staged)

@@ -50,9 +50,13 @@ enum RegisterCommand: Command {
             name: arguments.value("name") ?? directory.standardizedFileURL.lastPathComponent,
             capabilities: arguments.values("capability"), parents: parents, labels: labels)
         let registry = try CommandLineTool.openForWriting(arguments)
+        let display = ProgressDisplay(title: "register")
+        defer { display.finish() }
         let registration = try registry.register(
             directory: directory, metadata: metadata,
-            options: .init(mode: mode, followSymlinks: arguments.flag("follow-symlinks")))
+            options: .init(mode: mode, followSymlinks: arguments.flag("follow-symlinks")),
+            progress: { display.update(.init($0)) })
+        display.finish()
         print(registration.artifact.id)
         if !registration.isNew {
             printError("note: identical content was already registered; nothing changed")

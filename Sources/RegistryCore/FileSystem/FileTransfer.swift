@@ -30,19 +30,21 @@ package enum FileTransfer {
     /// - Parameters:
     ///   - followSymlinks: when false, a symbolic link at `source` is refused (`O_NOFOLLOW`).
     ///   - fallBackToCopyAcrossDevices: for `hardlink`, copy instead of failing with `EXDEV`.
+    ///   - onBytes: told the size of each chunk copied or hashed, for progress reports.
     /// - Throws: `RegistryError` naming the source or destination; on failure nothing is left at `destination`.
     package static func stage(
         _ source: String, at destination: String, method: Method, algorithm: some HashAlgorithm,
-        followSymlinks: Bool, fallBackToCopyAcrossDevices: Bool = false
+        followSymlinks: Bool, fallBackToCopyAcrossDevices: Bool = false,
+        onBytes: StreamingHasher.ByteObserver? = nil
     ) throws -> Outcome {
         do {
             switch method {
             case .copy:
-                return Outcome(result: try copy(source, destination, algorithm, followSymlinks), copied: true)
+                return Outcome(result: try copy(source, destination, algorithm, followSymlinks, onBytes), copied: true)
             case .hardlink:
-                return try link(source, destination, algorithm, followSymlinks, fallBackToCopyAcrossDevices)
+                return try link(source, destination, algorithm, followSymlinks, fallBackToCopyAcrossDevices, onBytes)
             case .reflink:
-                return try clone(source, destination, algorithm, followSymlinks)
+                return try clone(source, destination, algorithm, followSymlinks, onBytes)
             }
         } catch {
             try? FileSystem.removeTree(destination)
@@ -98,13 +100,14 @@ package enum FileTransfer {
     }
 
     private static func copy(
-        _ source: String, _ destination: String, _ algorithm: some HashAlgorithm, _ followSymlinks: Bool
+        _ source: String, _ destination: String, _ algorithm: some HashAlgorithm, _ followSymlinks: Bool,
+        _ onBytes: StreamingHasher.ByteObserver?
     ) throws -> StreamingHasher.Result {
         let input = try openSource(source, followSymlinks)
         return try input.closeAfter { input in
             let output = try createDestination(destination)
             return try output.closeAfter { output in
-                let result = try StreamingHasher.copy(from: input, to: output, algorithm: algorithm)
+                let result = try StreamingHasher.copy(from: input, to: output, algorithm: algorithm, onBytes: onBytes)
                 try seal(output)
                 return result
             }
@@ -113,7 +116,7 @@ package enum FileTransfer {
 
     private static func link(
         _ source: String, _ destination: String, _ algorithm: some HashAlgorithm, _ followSymlinks: Bool,
-        _ fallBack: Bool
+        _ fallBack: Bool, _ onBytes: StreamingHasher.ByteObserver?
     ) throws -> Outcome {
         // Refuse links and non-regular files before linking: link(2) would link the symlink itself.
         let input = try openSource(source, followSymlinks)
@@ -121,7 +124,7 @@ package enum FileTransfer {
         do {
             try system_link(source, destination, followSymlink: followSymlinks)
         } catch let error where error.errno == EXDEV && fallBack {
-            return Outcome(result: try copy(source, destination, algorithm, followSymlinks), copied: true)
+            return Outcome(result: try copy(source, destination, algorithm, followSymlinks, onBytes), copied: true)
         } catch let error where error.errno == EXDEV {
             throw RegistryError(
                 .unsupportedOperation,
@@ -138,12 +141,14 @@ package enum FileTransfer {
         }
         return try staged.closeAfter { staged in
             try seal(staged, ignorePermissionErrors: true)
-            return Outcome(result: try StreamingHasher.hash(staged, algorithm: algorithm), copied: false)
+            return Outcome(
+                result: try StreamingHasher.hash(staged, algorithm: algorithm, onBytes: onBytes), copied: false)
         }
     }
 
     private static func clone(
-        _ source: String, _ destination: String, _ algorithm: some HashAlgorithm, _ followSymlinks: Bool
+        _ source: String, _ destination: String, _ algorithm: some HashAlgorithm, _ followSymlinks: Bool,
+        _ onBytes: StreamingHasher.ByteObserver?
     ) throws -> Outcome {
         let input = try openSource(source, followSymlinks)
         return try input.closeAfter { input in
@@ -151,7 +156,8 @@ package enum FileTransfer {
                 do {
                     try system_clonefile(source, destination)
                 } catch let error where error.meansCloneUnsupported {
-                    return Outcome(result: try copy(source, destination, algorithm, followSymlinks), copied: true)
+                    return Outcome(
+                        result: try copy(source, destination, algorithm, followSymlinks, onBytes), copied: true)
                 } catch {
                     throw RegistryError.systemCall(error, "clone the source file", path: destination)
                 }
@@ -169,7 +175,8 @@ package enum FileTransfer {
                     do {
                         try system_cloneFile(source: input.fd, destination: output.fd, destinationPath: destination)
                     } catch let error as SystemCallError where error.meansCloneUnsupported {
-                        let result = try StreamingHasher.copy(from: input, to: output, algorithm: algorithm)
+                        let result = try StreamingHasher.copy(
+                            from: input, to: output, algorithm: algorithm, onBytes: onBytes)
                         try seal(output)
                         return Outcome(result: result, copied: true)
                     } catch let error as SystemCallError {
@@ -183,7 +190,9 @@ package enum FileTransfer {
                 } catch {
                     throw RegistryError.systemCall(error, "open the staged file", path: destination)
                 }
-                let result = try reader.closeAfter { try StreamingHasher.hash($0, algorithm: algorithm) }
+                let result = try reader.closeAfter {
+                    try StreamingHasher.hash($0, algorithm: algorithm, onBytes: onBytes)
+                }
                 try seal(output)
                 return Outcome(result: result, copied: false)
             }

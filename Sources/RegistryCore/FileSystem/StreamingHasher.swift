@@ -57,27 +57,34 @@ package enum StreamingHasher {
         }
     }
 
+    /// Told the number of bytes of each chunk as it passes (1 MiB read, or one 8 MiB mapped window), on the
+    /// calling thread: what registration progress counts.
+    package typealias ByteObserver = (Int64) -> Void
+
     /// Copies `source` into `destination` (both open) while hashing the bytes; does not fsync.
-    package static func copy(from source: OpenFile, to destination: OpenFile, algorithm: some HashAlgorithm) throws
-        -> Result
-    {
-        try pump(from: source, to: destination, state: algorithm.makeState())
+    package static func copy(
+        from source: OpenFile, to destination: OpenFile, algorithm: some HashAlgorithm, onBytes: ByteObserver? = nil
+    ) throws -> Result {
+        try pump(from: source, to: destination, state: algorithm.makeState(), onBytes: onBytes)
     }
 
     /// Hashes a freshly opened regular file (its offset at 0) to the end.
-    package static func hash(_ source: OpenFile, algorithm: some HashAlgorithm) throws -> Result {
-        try hashWhole(source, before: try source.fileStatus(), algorithm: algorithm)
+    package static func hash(_ source: OpenFile, algorithm: some HashAlgorithm, onBytes: ByteObserver? = nil) throws
+        -> Result
+    {
+        try hashWhole(source, before: try source.fileStatus(), algorithm: algorithm, onBytes: onBytes)
     }
 
     /// Hashes the whole file, and fails with `.fileChanged` unless it kept the size, mtime and ctime it had
     /// before: a digest of bytes that changed midway describes no version of the file.
-    private static func hashWhole(_ file: OpenFile, before: FileStatus, algorithm: some HashAlgorithm) throws -> Result
-    {
+    private static func hashWhole(
+        _ file: OpenFile, before: FileStatus, algorithm: some HashAlgorithm, onBytes: ByteObserver? = nil
+    ) throws -> Result {
         let result =
             if mapsFiles, before.size >= smallestMappedFile, algorithm is SHA256Algorithm {
-                try hashMapped(file, size: before.size)
+                try hashMapped(file, size: before.size, onBytes: onBytes)
             } else {
-                try pump(from: file, to: nil, state: algorithm.makeState())
+                try pump(from: file, to: nil, state: algorithm.makeState(), onBytes: onBytes)
             }
         let after = try file.fileStatus()
         guard result.size == before.size, after.size == before.size, after.modified == before.modified,
@@ -94,7 +101,7 @@ package enum StreamingHasher {
 
     /// Hashes `size` bytes of `file` with SHA-256 through memory mappings. Where a window cannot be mapped or
     /// guarded (see `mr_sha256_update_mapped`), the rest of the file is read instead, into the same state.
-    private static func hashMapped(_ file: OpenFile, size: Int64) throws -> Result {
+    private static func hashMapped(_ file: OpenFile, size: Int64, onBytes: ByteObserver?) throws -> Result {
         var state = SHA256State()
         var offset: Int64 = 0
         while offset < size {
@@ -107,6 +114,7 @@ package enum StreamingHasher {
             if outcome == .unguarded { break }
             if outcome == .faulted { throw faultError(file, at: offset, length: length) }
             offset += Int64(length)
+            onBytes?(Int64(length))
         }
         guard offset < size else { return Result(size: size, digest: state.finalize()) }
         do {
@@ -114,7 +122,7 @@ package enum StreamingHasher {
         } catch {
             throw RegistryError.systemCall(error, "seek for hashing", path: file.path)
         }
-        let rest = try pump(from: file, to: nil, state: state)
+        let rest = try pump(from: file, to: nil, state: state, onBytes: onBytes)
         return Result(size: offset + rest.size, digest: rest.digest)
     }
 
@@ -157,7 +165,9 @@ package enum StreamingHasher {
         func drain() { queue.sync {} }
     }
 
-    private static func pump(from source: OpenFile, to destination: OpenFile?, state: any HashState) throws -> Result {
+    private static func pump(
+        from source: OpenFile, to destination: OpenFile?, state: any HashState, onBytes: ByteObserver?
+    ) throws -> Result {
         let pipeline = Pipeline(state: state)
         var total: Int64 = 0
         var lastWriteback: Int64 = 0
@@ -191,6 +201,7 @@ package enum StreamingHasher {
                     }
                 }
                 total += Int64(count)
+                onBytes?(Int64(count))
                 slot = (slot + 1) % chunkCount
                 if count < buffer.count { break }  // readFully stops short only at end of file
             }

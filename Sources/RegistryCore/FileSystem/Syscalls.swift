@@ -221,6 +221,12 @@ package func system_startWriteback(_ fd: Int32, offset: Int64, length: Int64) {
     _ = mr_start_writeback(fd, offset, length)
 }
 
+/// isatty(3): whether `fd` refers to a terminal. The CLI draws progress bars only on one, and plain lines (no
+/// carriage returns) into logs and pipes.
+package func system_isTerminal(_ fd: Int32) -> Bool {
+    isatty(fd) == 1
+}
+
 #if canImport(Darwin)
     /// clonefile(2): creates `destination` as a copy-on-write clone of `source` (APFS).
     package func system_clonefile(_ source: String, _ destination: String) throws(SystemCallError) {

@@ -20,6 +20,32 @@ public struct EvaluationCard: Hashable, Sendable {
     public var evaluatedBy: String
     /// When, RFC 3339.
     public var evaluatedAt: String
+    /// Free-form remarks for humans (caveats, how the metrics were computed); nil when the card has none.
+    public var notes: String?
+
+    /// Creates a card in code, for a training or evaluation script to write with ``fileBytes()`` instead of
+    /// hand-writing JSON. Nothing is checked here; ``fileBytes()`` checks everything.
+    ///
+    /// - Parameters:
+    ///   - datasetName: the evaluation dataset's name, for example `documents-v3`.
+    ///   - datasetDigest: its digest, so that "evaluated on the same data" can be checked.
+    ///   - split: the split evaluated on, for example `test`.
+    ///   - metrics: metric name → value; at least one, all finite.
+    ///   - evaluatedBy: who or what evaluated (a person, a pipeline).
+    ///   - evaluatedAt: when, RFC 3339 (``Timestamp/format(_:)`` writes one).
+    ///   - notes: optional remarks.
+    public init(
+        datasetName: String, datasetDigest: Digest, split: String, metrics: [String: Double], evaluatedBy: String,
+        evaluatedAt: String, notes: String? = nil
+    ) {
+        self.datasetName = datasetName
+        self.datasetDigest = datasetDigest
+        self.split = split
+        self.metrics = metrics
+        self.evaluatedBy = evaluatedBy
+        self.evaluatedAt = evaluatedAt
+        self.notes = notes
+    }
 
     /// Parses and validates `evaluation-card.json`.
     /// - Throws: `.invalidJSON` / `.invalidDocument` naming `source` and the field.
@@ -49,5 +75,6 @@ public struct EvaluationCard: Hashable, Sendable {
         guard Timestamp.parse(evaluatedAt) != nil else {
             throw reader.makeError(at: "evaluatedAt", "'\(evaluatedAt)' is not an RFC 3339 time")
         }
+        notes = try reader.optionalString("notes")
     }
 }
