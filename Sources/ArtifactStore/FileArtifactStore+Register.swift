@@ -15,6 +15,9 @@ extension FileArtifactStore {
         public let stagingPath: String
         /// Bundle paths copied although another mode was asked for.
         public let copiedInstead: [String]
+        /// Paths under the source directory left out by `IngestOptions.excludes` or the ignore file, relative to
+        /// it, a directory with a trailing `/` (its contents are not listed); empty for an explicit file list.
+        public internal(set) var excluded: [String] = []
         /// Sources to remove once the registration is complete (move mode).
         let sourcesToRemove: [String]
         /// Permission bits of hard-linked sources before they were made read-only, restored if the staged
@@ -53,9 +56,31 @@ extension FileArtifactStore {
     public func stage(directory: URL, metadata: ArtifactMetadata, options: IngestOptions = .init()) throws
         -> StagedArtifact
     {
-        let files = try BundleScanner.scan(directory: directory, followSymlinks: options.followSymlinks)
-        return try stage(
-            files: files, metadata: metadata, options: options, context: directory.standardizedFileURL.path)
+        let exclusions = try Self.exclusionRules(for: directory, options: options)
+        let listing = try BundleScanner.scan(
+            directory: directory, followSymlinks: options.followSymlinks, exclusions: exclusions)
+        var staged = try stage(
+            files: listing.files, metadata: metadata, options: options, context: directory.standardizedFileURL.path)
+        staged.excluded = listing.excluded
+        return staged
+    }
+
+    /// The exclusion rules for a source directory: `options.excludes`, the ignore file's lines, and the ignore
+    /// file itself.
+    private static func exclusionRules(for directory: URL, options: IngestOptions) throws -> ExclusionRules {
+        var patterns = options.excludes.map { (text: $0, source: "exclude pattern") }
+        if let name = options.ignoreFileName {
+            let path = directory.standardizedFileURL.path + "/" + name
+            if let status = try FileSystem.status(path, followLinks: true), status.kind == .regular {
+                let text = String(decoding: try FileSystem.readDocument(path, limit: 1 << 20), as: UTF8.self)
+                for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+                where !line.hasPrefix("#") {
+                    patterns.append((text: String(line), source: "\(path):\(number + 1)"))
+                }
+                patterns.append((text: "/" + name, source: path))
+            }
+        }
+        return try ExclusionRules(patterns)
     }
 
     /// Copies (or links) and hashes the given files into a new staging directory and writes their manifest.
@@ -217,7 +242,9 @@ extension FileArtifactStore {
         if outcome == .targetExisted { try discard(staged) }
         let artifact = Artifact(
             id: staged.id, manifest: staged.manifest, directory: URL(fileURLWithPath: target, isDirectory: true))
-        return Registration(artifact: artifact, isNew: outcome == .published, copiedInstead: staged.copiedInstead)
+        return Registration(
+            artifact: artifact, isNew: outcome == .published, copiedInstead: staged.copiedInstead,
+            excluded: staged.excluded)
     }
 
     /// Whether the staged artifact's id is already published; if so, waits until that directory entry is durable
@@ -233,7 +260,7 @@ extension FileArtifactStore {
         let directory = URL(fileURLWithPath: layout.artifactPath(staged.id), isDirectory: true)
         return Registration(
             artifact: Artifact(id: staged.id, manifest: staged.manifest, directory: directory), isNew: isNew,
-            copiedInstead: staged.copiedInstead)
+            copiedInstead: staged.copiedInstead, excluded: staged.excluded)
     }
 
     /// Leaves the publishing mark for `id` (see `RegistryLayout.publishingMarkPath(of:)`), synced. The caller holds
