@@ -9,12 +9,17 @@ import Foundation
 /// Progress of a long command on standard error: a bar redrawn in place (`\r`) when stderr is a terminal, plain
 /// lines otherwise — one at each tenth of the work and one at the end — so a CI log or a redirected file never
 /// receives `\r` or a line per item.
-final class TerminalProgress {
+///
+/// Sendable: work that reports from several threads (`verifyAll`) updates it under its lock.
+final class TerminalProgress: @unchecked Sendable {
     /// What is being counted, for example `verified`.
     private let verb: String
     /// Whether stderr is a terminal that can redraw a line.
     private let isTerminal: Bool
+    private let lock = NSLock()
+    /// Guarded by `lock`.
     private var lastTenth = -1
+    /// Guarded by `lock`.
     private var drewBar = false
 
     /// Creates a progress display; `isTerminal` defaults to whether stderr is a terminal (and `$TERM` is not
@@ -32,6 +37,8 @@ final class TerminalProgress {
     /// Reports that `completed` of `total` items are done.
     func update(completed: Int, total: Int) {
         guard total > 0 else { return }
+        lock.lock()
+        defer { lock.unlock() }
         if isTerminal {
             let width = 30
             let filled = min(width, completed * width / total)
@@ -48,6 +55,8 @@ final class TerminalProgress {
 
     /// Ends the bar's line on a terminal; nothing otherwise.
     func finish() {
+        lock.lock()
+        defer { lock.unlock() }
         if drewBar { write("\n") }
         drewBar = false
     }
