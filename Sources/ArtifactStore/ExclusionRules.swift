@@ -1,7 +1,7 @@
 import RegistryCore
 
 /// The patterns that leave files out of a bundle while its directory is walked: a gitignore-like subset, the
-/// same syntax in `IngestOptions.excludes` and in the bundle's ignore file (FORMAT.md §4.1).
+/// same syntax in `IngestOptions.excludes` and in the bundle's ignore file (FORMAT.md §5.7).
 ///
 /// - Blank lines and lines starting with `#` are ignored (ignore file only); surrounding spaces are trimmed.
 /// - `*` matches any run of characters except `/`; `?` one character except `/`; a segment `**` matches any

@@ -41,7 +41,7 @@ extension FileArtifactStore {
         /// crosses registries. Refused by default: a mistyped parent would make wrong lineage permanent.
         public var allowForeignParents: Bool
         /// Patterns of paths under a source directory to leave out of the bundle (and so out of its id), in the
-        /// gitignore-like syntax of FORMAT.md §4.1: `*.tmp`, `checkpoints/`, `/scratch/**`. Default:
+        /// gitignore-like syntax of FORMAT.md §5.7: `*.tmp`, `checkpoints/`, `/scratch/**`. Default:
         /// ``defaultExcludes``, so version-control metadata and Finder litter never change an id; set `[]` to
         /// register every file. Applies to ``FileArtifactStore/register(directory:metadata:options:)`` only: an
         /// explicit file list is taken as given.
