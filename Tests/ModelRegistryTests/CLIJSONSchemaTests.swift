@@ -122,7 +122,7 @@ import Testing
         let help = try CLIRunner.run(["help", "--json"])
         let object = try JSONSerialization.jsonObject(with: Data(help.stdout.utf8)) as? [String: Any]
         let commands = object?["commands"] as? [[String: Any]] ?? []
-        #expect(commands.count > 30)
+        #expect(commands.count > 25)
         for command in commands {
             let name = command["name"] as? String ?? "?"
             #expect(
