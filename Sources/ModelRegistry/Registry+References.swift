@@ -70,7 +70,8 @@ extension Registry {
     private func artifactID(matchingPrefix reference: String) throws -> ArtifactID {
         let algorithm = "sha256-"
         let hex = reference.hasPrefix(algorithm) ? String(reference.dropFirst(algorithm.count)) : reference
-        let isHex = !hex.isEmpty && hex.unicodeScalars.allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
+        let isHex =
+            !hex.isEmpty && hex.unicodeScalars.allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
         guard isHex else {
             throw RegistryError(
                 .notFound,

@@ -38,7 +38,8 @@ enum LogCommand: Command {
         let registry = try CommandLineTool.openForReading(arguments)
         if let reference = arguments.value("artifact") {
             // An artifact that is gone (or never registered) still has events: a full id is taken as it is.
-            filter.artifact = try ArtifactID(reference)?.description ?? registry.artifactID(matching: reference).description
+            filter.artifact =
+                try ArtifactID(reference)?.description ?? registry.artifactID(matching: reference).description
         }
         var events: [AuditEvent] = []
         try registry.journal.forEachEvent(filter) { event in

@@ -82,7 +82,8 @@ enum DemoCommand: Command {
                 "artifacts": JSONOutput.strings([first.artifact.id.description, retrained.artifact.id.description]),
                 "alias": .string("document-classifier-champion"),
                 "aliasTarget": .string(rolledBack.record.artifact.description),
-                "events": JSONOutput.number(verification.eventCount), "chainIntact": .bool(verification.findings.isEmpty),
+                "events": JSONOutput.number(verification.eventCount),
+                "chainIntact": .bool(verification.findings.isEmpty),
                 "reDerivedID": .bool(derived == first.artifact.id),
             ])
             return

@@ -35,8 +35,9 @@ enum ShowCommand: Command {
         // Evaluation records (`modelreg evaluate`, #13's evaluation part) join here as an "evaluations" member.
         if arguments.flag("json") {
             JSONOutput.print(
-                json(artifact, state: state, registeredAt: summary?.registeredAt, aliases: aliases,
-                     signatures: signatures, card: card))
+                json(
+                    artifact, state: state, registeredAt: summary?.registeredAt, aliases: aliases,
+                    signatures: signatures, card: card))
             return
         }
         let manifest = artifact.manifest

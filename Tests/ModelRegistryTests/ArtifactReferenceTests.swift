@@ -67,7 +67,9 @@ import Testing
     @Test func anAmbiguousPrefixListsEveryCandidate() throws {
         try withArtifacts(["a"]) { registry, _ in
             // Two directories whose ids share 10 hex digits: the prefix lookup reads only the listing.
-            let twins = ["deadbeef00" + String(repeating: "1", count: 54), "deadbeef00" + String(repeating: "2", count: 54)]
+            let twins = [
+                "deadbeef00" + String(repeating: "1", count: 54), "deadbeef00" + String(repeating: "2", count: 54),
+            ]
             for hex in twins {
                 try FileManager.default.createDirectory(
                     atPath: registry.layout.artifactsPath + "/sha256-" + hex, withIntermediateDirectories: false)

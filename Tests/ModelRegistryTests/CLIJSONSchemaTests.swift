@@ -193,7 +193,10 @@ struct JSONScenario {
             ("sign", ["sign", b, "--key", key], 0),
             (
                 "approve",
-                ["approve", "x-prod", b, "--approval", "T-1", "--key", key, "--out", temp.appendingPathComponent("ap").path],
+                [
+                    "approve", "x-prod", b, "--approval", "T-1", "--key", key, "--out",
+                    temp.appendingPathComponent("ap").path,
+                ],
                 0
             ),
             ("verify", ["verify"], 0),

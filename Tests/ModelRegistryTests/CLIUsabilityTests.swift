@@ -85,9 +85,11 @@ import Testing
     func otherShellsCompletionScriptsParse(shell: String) throws {
         let outcome = try run(["completion", shell])
         #expect(outcome.status == 0 && outcome.stdout.contains("modelreg") && outcome.stdout.contains("promote"))
-        guard let interpreter = ["/bin/\(shell)", "/usr/bin/\(shell)"].first(where: {
-            FileManager.default.isExecutableFile(atPath: $0)
-        }) else {
+        guard
+            let interpreter = ["/bin/\(shell)", "/usr/bin/\(shell)"].first(where: {
+                FileManager.default.isExecutableFile(atPath: $0)
+            })
+        else {
             print("skipping '\(shell) -n': \(shell) is not installed")
             return
         }
@@ -106,7 +108,9 @@ import Testing
     @Test func anArtifactCanBeNamedByPrefixAliasOrNameLatest() throws {
         try withArtifacts(2) { _, registry, ids in
             #expect(try run(["promote", "champion", ids[0], "--registry", registry]).status == 0)
-            let byPrefix = try run(["state", "show", String(ids[1].dropFirst(7).prefix(8)), "--registry", registry, "--json"])
+            let byPrefix = try run([
+                "state", "show", String(ids[1].dropFirst(7).prefix(8)), "--registry", registry, "--json",
+            ])
             #expect(byPrefix.stdout.contains(ids[1]), "\(byPrefix.stderr)")
             let byAlias = try run(["show", "champion", "--registry", registry, "--json"])
             #expect(byAlias.stdout.contains("\"id\":\"\(ids[0])\""))
