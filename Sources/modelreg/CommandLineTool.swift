@@ -54,6 +54,8 @@ enum CommandLineTool {
     /// The help of one command: its USAGE, its lines from SUBCOMMANDS, and the options every command takes.
     static func help(for command: any Command.Type) -> String {
         """
+        OVERVIEW: \(summary(of: command.usage))
+
         USAGE: modelreg \(command.name) [arguments] [options]
 
         \(indented(command.usage))
@@ -125,6 +127,15 @@ enum CommandLineTool {
     /// Whether `-h` or `--help` appears before a `--`.
     static func asksForHelp(_ arguments: [String]) -> Bool {
         arguments.prefix { $0 != "--" }.contains { $0 == "-h" || $0 == "--help" }
+    }
+
+    /// The first description in a usage text: what follows column 24 on the first line, else the next line.
+    static func summary(of usage: String) -> String {
+        let lines = usage.split(separator: "\n").map(String.init)
+        guard let first = lines.first else { return "" }
+        let rest = first.count > 24 ? String(first.dropFirst(24)) : ""
+        let text = rest.trimmingCharacters(in: .whitespaces).isEmpty ? (lines.dropFirst().first ?? "") : rest
+        return text.trimmingCharacters(in: .whitespaces)
     }
 
     /// Indents every line of `text` by two spaces.

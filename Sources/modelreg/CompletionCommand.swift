@@ -32,16 +32,7 @@ enum CompletionCommand: Command {
 
     /// Every command's name with its one-line description.
     static var described: [(name: String, summary: String)] {
-        CommandLineTool.commands.map { ($0.name, summary(of: $0.usage)) }
-    }
-
-    /// The first description in a usage text: what follows column 24 on the first line, else the next line.
-    static func summary(of usage: String) -> String {
-        let lines = usage.split(separator: "\n").map(String.init)
-        guard let first = lines.first else { return "" }
-        let rest = first.count > 24 ? String(first.dropFirst(24)) : ""
-        let text = rest.trimmingCharacters(in: .whitespaces).isEmpty ? (lines.dropFirst().first ?? "") : rest
-        return text.trimmingCharacters(in: .whitespaces)
+        CommandLineTool.commands.map { ($0.name, CommandLineTool.summary(of: $0.usage)) }
     }
 
     /// The option names of a command with the global ones, as `--name` words.

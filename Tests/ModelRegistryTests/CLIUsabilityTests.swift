@@ -82,23 +82,39 @@ import Testing
     }
 
     @Test(arguments: ["zsh", "fish"])
-    func otherShellsCompletionScriptsParse(shell: String) throws {
+    func otherShellsGetAScriptNamingEveryCommand(shell: String) throws {
         let outcome = try run(["completion", shell])
-        #expect(outcome.status == 0 && outcome.stdout.contains("modelreg") && outcome.stdout.contains("promote"))
-        guard
-            let interpreter = ["/bin/\(shell)", "/usr/bin/\(shell)"].first(where: {
-                FileManager.default.isExecutableFile(atPath: $0)
-            })
-        else {
-            print("skipping '\(shell) -n': \(shell) is not installed")
-            return
+        #expect(outcome.status == 0)
+        for name in ["init", "register", "promote", "alias", "completion", "verify"] {
+            #expect(outcome.stdout.contains(name), "\(shell): \(name)")
         }
+    }
+
+    static func shell(_ name: String) -> String? {
+        ["/bin/\(name)", "/usr/bin/\(name)", "/usr/local/bin/\(name)"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
+    }
+
+    @Test(.enabled(if: shell("zsh") != nil, "zsh is not installed: 'zsh -n' skipped"))
+    func zshCompletionParses() throws {
+        try checkSyntax(shell: "zsh")
+    }
+
+    @Test(.enabled(if: shell("fish") != nil, "fish is not installed: 'fish -n' skipped"))
+    func fishCompletionParses() throws {
+        try checkSyntax(shell: "fish")
+    }
+
+    func checkSyntax(shell: String) throws {
+        let script = try run(["completion", shell]).stdout
+        let interpreter = try #require(Self.shell(shell))
         try withTemporaryDirectory { temp in
-            let script = temp.appendingPathComponent("modelreg.\(shell)")
-            try Data(outcome.stdout.utf8).write(to: script)
+            let file = temp.appendingPathComponent("modelreg.\(shell)")
+            try Data(script.utf8).write(to: file)
             let check = Process()
             check.executableURL = URL(fileURLWithPath: interpreter)
-            check.arguments = ["-n", script.path]
+            check.arguments = ["-n", file.path]
             try check.run()
             check.waitUntilExit()
             #expect(check.terminationStatus == 0, "\(shell) -n rejected the script")
@@ -216,9 +232,17 @@ import Testing
     @Test func theActorFallsBackToTheAccountNameWithoutUSER() throws {
         try withArtifacts(0) { temp, registry, _ in
             let bundle = try BundleFixture.write(["w.bin": [9]], to: temp.appendingPathComponent("b"))
-            let outcome = try run(
-                ["register", bundle.path, "--registry", registry], environment: ["USER": "", "LOGNAME": ""])
-            #expect(outcome.status == 0, "\(outcome.stderr)")
+            // A child with no USER and no LOGNAME at all, as in a container.
+            let binary: URL = try #require(CLIRunner.binary)
+            let child = Process()
+            child.executableURL = binary
+            child.arguments = ["register", bundle.path, "--registry", registry]
+            child.environment = ProcessInfo.processInfo.environment.filter { $0.key != "USER" && $0.key != "LOGNAME" }
+                .merging(["SWIFT_BACKTRACE": "enable=no"]) { $1 }
+            child.standardOutput = FileHandle.nullDevice
+            try child.run()
+            child.waitUntilExit()
+            #expect(child.terminationStatus == 0)
             let log = try run(["log", "--registry", registry, "--json"]).stdout
             let expected = Registry.Configuration.accountName(environment: [:])
             #expect(!expected.isEmpty && expected != "unknown")
