@@ -229,6 +229,29 @@ import Testing
         }
     }
 
+    @Test(.enabled(if: shell("script") != nil, "util-linux 'script' is not installed: no terminal to test with"))
+    func verifyDrawsABarOnATerminal() throws {
+        try withArtifacts(3) { _, registry, _ in
+            let binary: URL = try #require(CLIRunner.binary)
+            // `script` runs the command on a pseudo-terminal, so stderr is a terminal.
+            let child = Process()
+            child.executableURL = URL(fileURLWithPath: try #require(Self.shell("script")))
+            child.arguments = ["-qec", "'\(binary.path)' verify --registry '\(registry)'", "/dev/null"]
+            var environment = ProcessInfo.processInfo.environment
+            environment["TERM"] = "xterm"
+            environment["SWIFT_BACKTRACE"] = "enable=no"
+            child.environment = environment
+            let output = Pipe()
+            child.standardOutput = output
+            child.standardInput = FileHandle.nullDevice
+            try child.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            child.waitUntilExit()
+            #expect(child.terminationStatus == 0, "\(text)")
+            #expect(text.contains("\r[") && text.contains("] 3/3 verified"), "\(text)")
+        }
+    }
+
     @Test func theActorFallsBackToTheAccountNameWithoutUSER() throws {
         try withArtifacts(0) { temp, registry, _ in
             let bundle = try BundleFixture.write(["w.bin": [9]], to: temp.appendingPathComponent("b"))
