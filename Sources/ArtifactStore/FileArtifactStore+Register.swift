@@ -25,7 +25,8 @@ extension FileArtifactStore {
         let linkedSourceModes: [String: UInt32]
     }
 
-    /// Registers every regular file under `directory` as one artifact.
+    /// Registers every regular file under `directory` as one artifact, except what `options.excludes` and the
+    /// ignore file leave out (FORMAT.md §5.7; by default `.git/`, `.hg/`, `.svn/` and `.DS_Store`).
     ///
     /// Registering identical content with identical metadata again returns the existing artifact and changes
     /// nothing (`isNew == false`).
@@ -50,7 +51,8 @@ extension FileArtifactStore {
         return registration
     }
 
-    /// Copies (or links) and hashes every regular file under `directory` into a new staging directory.
+    /// Copies (or links) and hashes every regular file under `directory` that is not excluded (see
+    /// `IngestOptions.excludes`) into a new staging directory; ``StagedArtifact/excluded`` names what was left out.
     ///
     /// Takes no lock: this is the slow part and runs concurrently with other writers.
     public func stage(directory: URL, metadata: ArtifactMetadata, options: IngestOptions = .init()) throws

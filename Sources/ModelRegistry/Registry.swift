@@ -151,7 +151,9 @@ public final class Registry: Sendable {
 
     // MARK: Artifacts
 
-    /// Registers every regular file under `directory` as one artifact.
+    /// Registers every regular file under `directory` as one artifact, except what `options.excludes` and the
+    /// ignore file `.modelregignore` leave out (by default `.git/`, `.hg/`, `.svn/` and `.DS_Store`; FORMAT.md
+    /// §5.7); `Registration.excluded` names them.
     ///
     /// Copies and hashes without the writer lock, then takes the lock only to publish. Registering identical
     /// content and metadata twice returns the existing artifact (`isNew == false`).
