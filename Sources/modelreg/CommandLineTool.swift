@@ -129,13 +129,16 @@ enum CommandLineTool {
         arguments.prefix { $0 != "--" }.contains { $0 == "-h" || $0 == "--help" }
     }
 
-    /// The first description in a usage text: what follows column 24 on the first line, else the next line.
+    /// The first description in a usage text: what follows the synopsis (after a run of two or more spaces)
+    /// on the first line, else the next line.
     static func summary(of usage: String) -> String {
         let lines = usage.split(separator: "\n").map(String.init)
         guard let first = lines.first else { return "" }
-        let rest = first.count > 24 ? String(first.dropFirst(24)) : ""
-        let text = rest.trimmingCharacters(in: .whitespaces).isEmpty ? (lines.dropFirst().first ?? "") : rest
-        return text.trimmingCharacters(in: .whitespaces)
+        if let gap = first.range(of: "  ") {
+            let rest = first[gap.upperBound...].trimmingCharacters(in: .whitespaces)
+            if !rest.isEmpty { return rest }
+        }
+        return (lines.dropFirst().first ?? "").trimmingCharacters(in: .whitespaces)
     }
 
     /// Indents every line of `text` by two spaces.

@@ -95,13 +95,14 @@ enum CompletionCommand: Command {
             """
     }
 
-    /// Escapes text for a single-quoted zsh `_describe` entry (`:` separates name and description).
-    static func zshQuoted(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: "'\\''").replacingOccurrences(of: ":", with: "\\:") + "'"
+    /// A single-quoted zsh `_describe` entry `name:description`; a `:` inside the description is escaped.
+    static func zshEntry(_ name: String, _ description: String) -> String {
+        let escaped = description.replacingOccurrences(of: ":", with: "\\:")
+        return "'" + (name + ":" + escaped).replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     static func zsh() -> String {
-        let entries = described.map { "        " + zshQuoted("\($0.name):\($0.summary)") }.joined(separator: "\n")
+        let entries = described.map { "        " + zshEntry($0.name, $0.summary) }.joined(separator: "\n")
         let cases = CommandLineTool.commands.map { command in
             let words = (command.subcommands + optionWords(command)).joined(separator: " ")
             return "        \(command.name)) compadd -- \(words) ;;"

@@ -83,8 +83,10 @@ enum PolicyCommand: Command {
 enum StateCommand: Command {
     static let name = "state"
     static let usage = """
-        state set ARTIFACT STATE [--reason …]   registered, validated, candidate, production,
-                                deprecated or revoked.  state show ARTIFACT
+        state set ARTIFACT STATE
+                                Set ARTIFACT's lifecycle state: registered, validated, candidate,
+                                production, deprecated or revoked (--reason TEXT --actor NAME).
+        state show ARTIFACT     Print ARTIFACT's lifecycle state.
         """
 
     static let subcommands = ["set", "show"]
