@@ -41,4 +41,7 @@ public struct Registration: Sendable {
     /// Bundle paths whose bytes were copied although another ingest mode was asked for (reflink unsupported,
     /// or a move across file systems).
     public let copiedInstead: [String]
+    /// Paths under the source directory left out by `IngestOptions.excludes` or the ignore file (a directory
+    /// with a trailing `/`), so a caller can say what did not enter the id.
+    public internal(set) var excluded: [String] = []
 }

@@ -6,9 +6,22 @@ import RegistryCore
 /// Refuses, with an error naming the offending path: names that are not valid UTF-8, symbolic links (unless
 /// following them was asked for), sockets, FIFOs and devices, and directory cycles through followed links.
 enum BundleScanner {
+    /// The files of a bundle and the paths left out by `exclusions` (directories with a trailing `/`).
+    struct Listing {
+        var files: [FileArtifactStore.SourceFile] = []
+        var excluded: [String] = []
+    }
+
     static func scan(directory: URL, followSymlinks: Bool, skipReserved: Bool = false) throws -> [FileArtifactStore
         .SourceFile]
     {
+        try scan(directory: directory, followSymlinks: followSymlinks, skipReserved: skipReserved, exclusions: nil)
+            .files
+    }
+
+    static func scan(
+        directory: URL, followSymlinks: Bool, skipReserved: Bool = false, exclusions: ExclusionRules?
+    ) throws -> Listing {
         let root = directory.standardizedFileURL.path
         guard let info = try FileSystem.status(root, followLinks: true) else {
             throw RegistryError(.notFound, "source directory '\(root)' does not exist", path: root)
@@ -16,17 +29,17 @@ enum BundleScanner {
         guard info.kind == .directory else {
             throw RegistryError(.invalidArgument, "source '\(root)' is not a directory", path: root)
         }
-        var files: [FileArtifactStore.SourceFile] = []
+        var listing = Listing()
         var visited: Set<[UInt64]> = []
         try walk(
-            root, relative: "", followSymlinks: followSymlinks, skipReserved: skipReserved, visited: &visited,
-            into: &files)
-        return files
+            root, relative: "", followSymlinks: followSymlinks, skipReserved: skipReserved, exclusions: exclusions,
+            visited: &visited, into: &listing)
+        return listing
     }
 
     private static func walk(
-        _ path: String, relative: String, followSymlinks: Bool, skipReserved: Bool, visited: inout Set<[UInt64]>,
-        into files: inout [FileArtifactStore.SourceFile]
+        _ path: String, relative: String, followSymlinks: Bool, skipReserved: Bool, exclusions: ExclusionRules?,
+        visited: inout Set<[UInt64]>, into listing: inout Listing
     ) throws {
         guard let info = try FileSystem.status(path, followLinks: true) else {
             throw RegistryError(.notFound, "source directory '\(path)' disappeared while it was being read", path: path)
@@ -53,6 +66,11 @@ enum BundleScanner {
             let bundlePath = relative.isEmpty ? name : relative + "/" + name
             guard let status = try FileSystem.status(child) else { continue }  // removed while scanning
             var kind = status.kind
+            // Checked before links are refused, so an excluded link never stops a registration.
+            if let exclusions, exclusions.excludes(bundlePath, isDirectory: kind == .directory) {
+                listing.excluded.append(kind == .directory ? bundlePath + "/" : bundlePath)
+                continue
+            }
             if kind == .symbolicLink {
                 guard followSymlinks else {
                     throw RegistryError(
@@ -66,13 +84,19 @@ enum BundleScanner {
                 }
                 kind = target.kind
             }
+            if status.kind == .symbolicLink, kind == .directory, let exclusions,
+                exclusions.excludes(bundlePath, isDirectory: true)
+            {
+                listing.excluded.append(bundlePath + "/")
+                continue
+            }
             switch kind {
             case .directory:
                 try walk(
-                    child, relative: bundlePath, followSymlinks: followSymlinks, skipReserved: false, visited: &visited,
-                    into: &files)
+                    child, relative: bundlePath, followSymlinks: followSymlinks, skipReserved: false,
+                    exclusions: exclusions, visited: &visited, into: &listing)
             case .regular:
-                files.append(.init(source: URL(fileURLWithPath: child, isDirectory: false), path: bundlePath))
+                listing.files.append(.init(source: URL(fileURLWithPath: child, isDirectory: false), path: bundlePath))
             default:
                 throw RegistryError(
                     .invalidPath, "'\(child)' is not a regular file or directory (socket, FIFO or device)", path: child)

@@ -15,6 +15,9 @@ extension FileArtifactStore {
         public let stagingPath: String
         /// Bundle paths copied although another mode was asked for.
         public let copiedInstead: [String]
+        /// Paths under the source directory left out by `IngestOptions.excludes` or the ignore file, relative to
+        /// it, a directory with a trailing `/` (its contents are not listed); empty for an explicit file list.
+        public internal(set) var excluded: [String] = []
         /// Sources to remove once the registration is complete (move mode).
         let sourcesToRemove: [String]
         /// Permission bits of hard-linked sources before they were made read-only, restored if the staged
@@ -22,7 +25,8 @@ extension FileArtifactStore {
         let linkedSourceModes: [String: UInt32]
     }
 
-    /// Registers every regular file under `directory` as one artifact.
+    /// Registers every regular file under `directory` as one artifact, except what `options.excludes` and the
+    /// ignore file leave out (FORMAT.md §5.8; by default `.git/`, `.hg/`, `.svn/` and `.DS_Store`).
     ///
     /// Registering identical content with identical metadata again returns the existing artifact and changes
     /// nothing (`isNew == false`).
@@ -51,7 +55,8 @@ extension FileArtifactStore {
         return registration
     }
 
-    /// Copies (or links) and hashes every regular file under `directory` into a new staging directory.
+    /// Copies (or links) and hashes every regular file under `directory` that is not excluded (see
+    /// `IngestOptions.excludes`) into a new staging directory; ``StagedArtifact/excluded`` names what was left out.
     ///
     /// Takes no lock: this is the slow part and runs concurrently with other writers.
     /// - Parameter progress: told how far staging has come (see ``RegistrationProgress``); nil reports nothing.
@@ -59,10 +64,43 @@ extension FileArtifactStore {
         directory: URL, metadata: ArtifactMetadata, options: IngestOptions = .init(),
         progress: (@Sendable (RegistrationProgress) -> Void)? = nil
     ) throws -> StagedArtifact {
-        let files = try BundleScanner.scan(directory: directory, followSymlinks: options.followSymlinks)
-        return try stage(
-            files: files, metadata: metadata, options: options, context: directory.standardizedFileURL.path,
+        try stage(
+            directory: directory, metadata: metadata, options: options, context: directory.standardizedFileURL.path,
             progress: progress)
+    }
+
+    /// ``stage(directory:metadata:options:progress:)`` with `generated` files written from memory alongside the
+    /// copied ones (see ``stage(files:metadata:options:context:generated:progress:)``).
+    package func stage(
+        directory: URL, metadata: ArtifactMetadata, options: IngestOptions, context: String,
+        generated: [GeneratedFile] = [], progress: (@Sendable (RegistrationProgress) -> Void)?
+    ) throws -> StagedArtifact {
+        let exclusions = try Self.exclusionRules(for: directory, options: options)
+        let listing = try BundleScanner.scan(
+            directory: directory, followSymlinks: options.followSymlinks, exclusions: exclusions)
+        var staged = try stage(
+            files: listing.files, metadata: metadata, options: options, context: context, generated: generated,
+            progress: progress)
+        staged.excluded = listing.excluded
+        return staged
+    }
+
+    /// The exclusion rules for a source directory: `options.excludes`, the ignore file's lines, and the ignore
+    /// file itself.
+    private static func exclusionRules(for directory: URL, options: IngestOptions) throws -> ExclusionRules {
+        var patterns = options.excludes.map { (text: $0, source: "exclude pattern") }
+        if let name = options.ignoreFileName {
+            let path = directory.standardizedFileURL.path + "/" + name
+            if let status = try FileSystem.status(path, followLinks: true), status.kind == .regular {
+                let text = String(decoding: try FileSystem.readDocument(path, limit: 1 << 20), as: UTF8.self)
+                for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+                where !line.hasPrefix("#") {
+                    patterns.append((text: String(line), source: "\(path):\(number + 1)"))
+                }
+                patterns.append((text: "/" + name, source: path))
+            }
+        }
+        return try ExclusionRules(patterns)
     }
 
     /// Copies (or links) and hashes the given files into a new staging directory and writes their manifest.
@@ -81,12 +119,6 @@ extension FileArtifactStore {
         progress: (@Sendable (RegistrationProgress) -> Void)? = nil
     ) throws -> StagedArtifact {
         try stage(files: files, metadata: metadata, options: options, context: "bundle", progress: progress)
-    }
-
-    /// The regular files under `directory` as bundle files, the way ``stage(directory:metadata:options:progress:)``
-    /// finds them.
-    package func sourceFiles(in directory: URL, options: IngestOptions) throws -> [SourceFile] {
-        try BundleScanner.scan(directory: directory, followSymlinks: options.followSymlinks)
     }
 
     /// A bundle file made from bytes in memory (a generated contract, card or lineage), written straight into
@@ -289,7 +321,9 @@ extension FileArtifactStore {
         if outcome == .targetExisted { try discard(staged) }
         let artifact = Artifact(
             id: staged.id, manifest: staged.manifest, directory: URL(fileURLWithPath: target, isDirectory: true))
-        return Registration(artifact: artifact, isNew: outcome == .published, copiedInstead: staged.copiedInstead)
+        return Registration(
+            artifact: artifact, isNew: outcome == .published, copiedInstead: staged.copiedInstead,
+            excluded: staged.excluded)
     }
 
     /// Whether the staged artifact's id is already published; if so, waits until that directory entry is durable
@@ -305,7 +339,7 @@ extension FileArtifactStore {
         let directory = URL(fileURLWithPath: layout.artifactPath(staged.id), isDirectory: true)
         return Registration(
             artifact: Artifact(id: staged.id, manifest: staged.manifest, directory: directory), isNew: isNew,
-            copiedInstead: staged.copiedInstead)
+            copiedInstead: staged.copiedInstead, excluded: staged.excluded)
     }
 
     /// Leaves the publishing mark for `id` (see `RegistryLayout.publishingMarkPath(of:)`), synced. The caller holds

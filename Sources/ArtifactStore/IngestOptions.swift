@@ -35,20 +35,38 @@ extension FileArtifactStore {
         /// How many files are copied and hashed at once. Default: one per active core.
         public var maxConcurrency: Int
 
-        /// Creates options.
         /// Accept a bundle with no files (refused by default: an empty artifact is almost always a wrong path).
         public var allowEmpty: Bool
         /// Accept parents (`ArtifactMetadata.parents`) that are not in this registry, for lineage that
         /// crosses registries. Refused by default: a mistyped parent would make wrong lineage permanent.
         public var allowForeignParents: Bool
+        /// Patterns of paths under a source directory to leave out of the bundle (and so out of its id), in the
+        /// gitignore-like syntax of FORMAT.md §5.8: `*.tmp`, `checkpoints/`, `/scratch/**`. Default:
+        /// ``defaultExcludes``, so version-control metadata and Finder litter never change an id; set `[]` to
+        /// register every file. Applies to ``FileArtifactStore/register(directory:metadata:options:)`` only: an
+        /// explicit file list is taken as given.
+        public var excludes: [String]
+        /// The file in the source directory's top level whose lines add exclusion patterns (same syntax, `#`
+        /// comments); the file itself is always left out. Default `.modelregignore`; nil reads none.
+        public var ignoreFileName: String?
 
-        /// Creates options; the defaults copy, refuse symbolic links, empty bundles and unknown parents, and hash
-        /// on every core.
+        /// What ``excludes`` holds by default: `.git/`, `.hg/`, `.svn/` (version-control metadata: history, not
+        /// model) and `.DS_Store` (written by macOS Finder whenever a folder is opened), at any depth. Docker's
+        /// `.dockerignore` has no defaults; ours exist because each of these would silently change the id.
+        public static let defaultExcludes = [".git/", ".hg/", ".svn/", ".DS_Store"]
+        /// The default ``ignoreFileName``.
+        public static let defaultIgnoreFileName = ".modelregignore"
+
+        /// Creates options; the defaults copy, refuse symbolic links, empty bundles and unknown parents, hash on
+        /// every core, and leave out ``defaultExcludes`` and what `.modelregignore` lists.
         public init(
             mode: IngestMode = .copy, followSymlinks: Bool = false, mediaTypes: [String: String] = [:],
             maxConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount, allowEmpty: Bool = false,
-            allowForeignParents: Bool = false
+            allowForeignParents: Bool = false, excludes: [String] = IngestOptions.defaultExcludes,
+            ignoreFileName: String? = IngestOptions.defaultIgnoreFileName
         ) {
+            self.excludes = excludes
+            self.ignoreFileName = ignoreFileName
             self.allowEmpty = allowEmpty
             self.allowForeignParents = allowForeignParents
             self.mode = mode

@@ -22,7 +22,9 @@ extension Registry {
     /// content and metadata twice returns the existing artifact (`isNew == false`).
     ///
     /// - Parameters:
-    ///   - directory: the output directory; every regular file under it is registered.
+    ///   - directory: the output directory; every regular file under it is registered, except what
+    ///     `options.excludes` and the ignore file `.modelregignore` leave out (by default `.git/`, `.hg/`, `.svn/`
+    ///     and `.DS_Store`; FORMAT.md §5.8). `Registration.excluded` names them.
     ///   - metadata: name, capabilities, parents by id, labels.
     ///   - parents: more parents, by id or alias, appended to `metadata.parents`.
     ///   - contract: written as `contract.json` when given.
@@ -83,8 +85,8 @@ extension Registry {
             generated.append(.init(path: Lineage.fileName, contents: try lineage.fileBytes()))
         }
         let staged = try artifacts.stage(
-            files: try artifacts.sourceFiles(in: directory, options: options), metadata: metadata, options: options,
-            context: context, generated: generated, progress: progress)
+            directory: directory, metadata: metadata, options: options, context: context, generated: generated,
+            progress: progress)
         return try publish(staged, actor: actor)
     }
 

@@ -28,7 +28,7 @@ public final class Registry: Sendable {
         /// How long a writer waits for the lock before failing with `.lockTimeout`.
         public var lockTimeout: Duration
         /// Who is acting, recorded in alias records and audit events unless a call names someone else.
-        /// Default: `user@host`.
+        /// Default: ``defaultActor``, `user@host`.
         public var actor: String
         /// The promotion policy: called under the writer lock, with the alias's current record freshly read,
         /// before an alias is promoted or rolled back. Throwing vetoes the change and nothing is written.
@@ -65,11 +65,26 @@ public final class Registry: Sendable {
             self.clock = clock
         }
 
-        /// `user@host` of this process.
+        /// `user@host` of this process, so every audit line names someone even when nobody set `$USER`.
+        ///
+        /// The user is `$USER`, else `$LOGNAME` (when set and not empty), else the account name of the effective
+        /// user id from the password database (`getpwuid`: containers and CI jobs often have no `$USER`), else
+        /// `uid<N>` for an id the password database does not list.
         public static var defaultActor: String {
             let info = ProcessInfo.processInfo
-            let user = info.environment["USER"] ?? info.environment["LOGNAME"] ?? "unknown"
-            return "\(user)@\(info.hostName)"
+            return "\(accountName(environment: info.environment))@\(info.hostName)"
+        }
+
+        /// The user part of ``defaultActor`` for a given environment: `$USER`, `$LOGNAME`, the account name of
+        /// the effective user id, or `uid<N>`.
+        ///
+        /// - Parameter environment: the variables to consult (the process's own in ``defaultActor``).
+        /// - Returns: a non-empty name.
+        public static func accountName(environment: [String: String]) -> String {
+            for variable in ["USER", "LOGNAME"] {
+                if let value = environment[variable], !value.isEmpty { return value }
+            }
+            return ProcessAccount.name() ?? "uid\(ProcessAccount.effectiveUserID)"
         }
     }
 

@@ -73,6 +73,9 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
         /// A file changed size, or became unreadable, while it was being hashed: typically a hard-linked or
         /// moved source that another program rewrote meanwhile. Try again once the writer is done.
         public static let fileChanged = Code("fileChanged")
+        /// A short reference (an id prefix) matches more than one thing; the message lists every candidate so
+        /// the caller can give more of it.
+        public static let ambiguous = Code("ambiguous")
     }
 
     /// What kind of failure this is.

@@ -5,23 +5,26 @@ import ModelRegistry
 enum PromoteCommand: Command {
     static let name = "promote"
     static let usage = """
-        promote ALIAS ARTIFACT  Point ALIAS at ARTIFACT (compare-and-swap with --expect ID|none).
+        promote ALIAS ARTIFACT  Point ALIAS at ARTIFACT (compare-and-swap with --expect ARTIFACT|none).
             --reason TEXT  --approval ID  --approval-file FILE  --trust DIR  --actor NAME
         """
+    static let options = ["expect", "reason", "approval", "approval-file", "actor"]
 
     static func run(_ raw: [String]) throws {
-        let arguments = try CommandLineTool.parse(
-            raw, options: ["expect", "reason", "approval", "approval-file", "actor"])
+        let arguments = try parse(raw)
         let positionals = try arguments.positionals(["ALIAS", "ARTIFACT"])
-        let target = try ArtifactID(parsing: positionals[1], context: "ARTIFACT")
         let signed = try arguments.value("approval-file").map { path in
             try SignedApproval(fileBytes: Array(try Data(contentsOf: URL(fileURLWithPath: path))), source: path)
         }
         let registry = try CommandLineTool.openForWriting(arguments)
+        let target = try registry.artifactID(matching: positionals[1])
         let update = try registry.promote(
-            positionals[0], to: target, expecting: try expectation(arguments), actor: arguments.value("actor"),
-            reason: arguments.value("reason"), approval: arguments.value("approval"), signedApproval: signed)
-        if update.changed {
+            positionals[0], to: target, expecting: try expectation(arguments, in: registry),
+            actor: arguments.value("actor"), reason: arguments.value("reason"),
+            approval: arguments.value("approval"), signedApproval: signed)
+        if arguments.flag("json") {
+            JSONOutput.print(json(update))
+        } else if update.changed {
             let from = update.record.previousArtifact.map { " (was \($0))" } ?? ""
             print("\(update.record.alias) -> \(update.record.artifact)\(from)")
         } else {
@@ -29,11 +32,20 @@ enum PromoteCommand: Command {
         }
     }
 
-    /// `--expect ID` or `--expect none`.
-    static func expectation(_ arguments: ArgumentList) throws -> AliasExpectation {
+    /// `--expect ARTIFACT` (any reference) or `--expect none`.
+    static func expectation(_ arguments: ArgumentList, in registry: Registry) throws -> AliasExpectation {
         guard let text = arguments.value("expect") else { return .any }
         if text == "none" { return .absent }
-        return .target(try ArtifactID(parsing: text, context: "--expect"))
+        return .target(try registry.artifactID(matching: text))
+    }
+
+    /// `{"alias", "artifact", "previous", "changed", "sequence"}`: the outcome of promote and rollback.
+    static func json(_ update: Registry.AliasUpdate) -> JSONValue {
+        [
+            "alias": .string(update.record.alias), "artifact": .string(update.record.artifact.description),
+            "previous": JSONOutput.string(update.record.previousArtifact?.description),
+            "changed": .bool(update.changed), "sequence": JSONOutput.number(update.event?.sequence),
+        ]
     }
 }
 
@@ -43,12 +55,18 @@ enum ResolveCommand: Command {
     static let usage = """
         resolve ALIAS           Print the artifact ALIAS points at (--allow-revoked to see a revoked one).
         """
+    static let flags = ["allow-revoked"]
 
     static func run(_ raw: [String]) throws {
-        let arguments = try CommandLineTool.parse(raw, flags: ["allow-revoked"])
+        let arguments = try parse(raw)
         let alias = try arguments.positionals(["ALIAS"])[0]
         let registry = try CommandLineTool.openForReading(arguments)
-        print(try registry.resolve(alias, allowRevoked: arguments.flag("allow-revoked")).artifact)
+        let record = try registry.resolve(alias, allowRevoked: arguments.flag("allow-revoked"))
+        if arguments.flag("json") {
+            JSONOutput.print(JSONOutput.alias(record))
+        } else {
+            print(record.artifact)
+        }
     }
 }
 
@@ -57,16 +75,24 @@ enum RollbackCommand: Command {
     static let name = "rollback"
     static let usage = """
         rollback ALIAS          Point ALIAS back at its previous target (or --to ARTIFACT).
+            --expect ARTIFACT  --reason TEXT  --approval ID  --actor NAME
         """
+    static let options = ["to", "expect", "reason", "approval", "actor"]
 
     static func run(_ raw: [String]) throws {
-        let arguments = try CommandLineTool.parse(raw, options: ["to", "expect", "reason", "approval", "actor"])
+        let arguments = try parse(raw)
         let alias = try arguments.positionals(["ALIAS"])[0]
-        let target = try arguments.value("to").map { try ArtifactID(parsing: $0, context: "--to") }
-        let update = try CommandLineTool.openForWriting(arguments).rollback(
-            alias, to: target, expecting: try PromoteCommand.expectation(arguments), actor: arguments.value("actor"),
-            reason: arguments.value("reason"), approval: arguments.value("approval"))
-        print("\(update.record.alias) -> \(update.record.artifact)")
+        let registry = try CommandLineTool.openForWriting(arguments)
+        let target = try arguments.value("to").map { try registry.artifactID(matching: $0) }
+        let update = try registry.rollback(
+            alias, to: target, expecting: try PromoteCommand.expectation(arguments, in: registry),
+            actor: arguments.value("actor"), reason: arguments.value("reason"),
+            approval: arguments.value("approval"))
+        if arguments.flag("json") {
+            JSONOutput.print(PromoteCommand.json(update))
+        } else {
+            print("\(update.record.alias) -> \(update.record.artifact)")
+        }
     }
 }
 
@@ -75,15 +101,22 @@ enum RetireCommand: Command {
     static let name = "retire"
     static let usage = """
         retire ALIAS            Remove ALIAS (its history stays in the audit log).
+            --expect ARTIFACT  --reason TEXT  --actor NAME
         """
+    static let options = ["expect", "reason", "actor"]
 
     static func run(_ raw: [String]) throws {
-        let arguments = try CommandLineTool.parse(raw, options: ["expect", "reason", "actor"])
+        let arguments = try parse(raw)
         let alias = try arguments.positionals(["ALIAS"])[0]
-        try CommandLineTool.openForWriting(arguments).retire(
-            alias, expecting: try PromoteCommand.expectation(arguments), actor: arguments.value("actor"),
-            reason: arguments.value("reason"))
-        print("retired \(alias)")
+        let registry = try CommandLineTool.openForWriting(arguments)
+        try registry.retire(
+            alias, expecting: try PromoteCommand.expectation(arguments, in: registry),
+            actor: arguments.value("actor"), reason: arguments.value("reason"))
+        if arguments.flag("json") {
+            JSONOutput.print(["alias": .string(alias), "retired": .bool(true)])
+        } else {
+            print("retired \(alias)")
+        }
     }
 }
 
@@ -94,22 +127,32 @@ enum AliasCommand: Command {
         alias ls                List aliases.
         alias history ALIAS     The changes of ALIAS, oldest first.
         """
+    static let subcommands = ["ls", "history"]
 
     static func run(_ raw: [String]) throws {
         guard let sub = raw.first else { throw UsageError("missing alias subcommand (ls or history)") }
-        let arguments = try CommandLineTool.parse(Array(raw.dropFirst()))
+        let arguments = try parse(Array(raw.dropFirst()))
+        let json = arguments.flag("json")
         switch sub {
         case "ls":
             _ = try arguments.positionals([])
-            for record in try CommandLineTool.openForReading(arguments).listAliases() {
+            let records = try CommandLineTool.openForReading(arguments).listAliases()
+            if json {
+                JSONOutput.print(["aliases": .array(records.map(JSONOutput.alias))])
+                return
+            }
+            for record in records {
                 print("\(record.alias)  \(record.artifact)  \(record.changedAt)  \(record.actor)")
             }
         case "history":
             let alias = try arguments.positionals(["ALIAS"])[0]
             // An alias that never existed is `.notFound` (exit 1), not an empty history.
-            for event in try CommandLineTool.openForReading(arguments).aliasHistory(alias) {
-                print(LogCommand.line(event))
+            let events = try CommandLineTool.openForReading(arguments).aliasHistory(alias)
+            if json {
+                JSONOutput.print(["alias": .string(alias), "events": .array(events.map(JSONOutput.event))])
+                return
             }
+            for event in events { print(LogCommand.line(event)) }
         default:
             throw UsageError("unknown alias subcommand '\(sub)' (expected ls or history)")
         }

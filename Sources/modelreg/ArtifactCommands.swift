@@ -9,107 +9,44 @@ enum InitCommand: Command {
         """
 
     static func run(_ raw: [String]) throws {
-        let arguments = try CommandLineTool.parse(raw)
+        let arguments = try parse(raw)
         _ = try arguments.positionals([])
         let registry = try Registry.create(
             at: CommandLineTool.registryURL(arguments), configuration: try CommandLineTool.configuration(arguments))
-        print("initialized registry at \(registry.layout.rootPath) (format version \(RegistryLayout.formatVersion))")
-    }
-}
-
-/// `modelreg register DIR [--name …] [--capability …] [--parent ID] [--label k=v] [--mode …]`
-enum RegisterCommand: Command {
-    static let name = "register"
-    static let usage = """
-        register DIR            Register every file under DIR as one artifact; prints its id.
-            --name NAME             Artifact name (default: DIR's base name)
-            --capability CAP        A capability such as text-classification (repeatable)
-            --parent ID             An artifact this one derives from (repeatable)
-            --label KEY=VALUE       A free-form label (repeatable)
-            --mode MODE             copy (default) | hardlink | move | reflink
-            --follow-symlinks       Follow symbolic links inside DIR instead of refusing them
-        """
-
-    static func run(_ raw: [String]) throws {
-        let arguments = try CommandLineTool.parse(
-            raw, options: ["name", "capability", "parent", "label", "mode"], flags: ["follow-symlinks"])
-        let directory = URL(fileURLWithPath: try arguments.positionals(["DIR"])[0])
-        let modeText = arguments.value("mode") ?? "copy"
-        guard let mode = FileArtifactStore.IngestMode(rawValue: modeText) else {
-            throw UsageError("--mode must be copy, hardlink, move or reflink, not '\(modeText)'")
-        }
-        let parents = try arguments.values("parent").map { try ArtifactID(parsing: $0, context: "--parent") }
-        var labels: [String: String] = [:]
-        for label in arguments.values("label") {
-            guard let equals = label.firstIndex(of: "=") else {
-                throw UsageError("--label must be KEY=VALUE, not '\(label)'")
-            }
-            labels[String(label[..<equals])] = String(label[label.index(after: equals)...])
-        }
-        let metadata = ArtifactMetadata(
-            name: arguments.value("name") ?? directory.standardizedFileURL.lastPathComponent,
-            capabilities: arguments.values("capability"), parents: parents, labels: labels)
-        let registry = try CommandLineTool.openForWriting(arguments)
-        let display = ProgressDisplay(title: "register")
-        defer { display.finish() }
-        let registration = try registry.register(
-            directory: directory, metadata: metadata,
-            options: .init(mode: mode, followSymlinks: arguments.flag("follow-symlinks")),
-            progress: { display.update(.init($0)) })
-        display.finish()
-        print(registration.artifact.id)
-        if !registration.isNew {
-            printError("note: identical content was already registered; nothing changed")
-        }
-        if !registration.copiedInstead.isEmpty {
-            printError("note: \(registration.copiedInstead.count) file(s) were copied instead of \(mode)")
+        if arguments.flag("json") {
+            JSONOutput.print([
+                "root": .string(registry.layout.rootPath),
+                "formatVersion": JSONOutput.number(RegistryLayout.formatVersion),
+            ])
+        } else {
+            print(
+                "initialized registry at \(registry.layout.rootPath) (format version \(RegistryLayout.formatVersion))")
         }
     }
 }
 
-/// `modelreg show ID`
-enum ShowCommand: Command {
-    static let name = "show"
-    static let usage = """
-        show ID                 Print an artifact's manifest.
-        """
-
-    static func run(_ raw: [String]) throws {
-        let arguments = try CommandLineTool.parse(raw)
-        let id = try ArtifactID(parsing: try arguments.positionals(["ID"])[0], context: "ID")
-        let registry = try CommandLineTool.openForReading(arguments)
-        let artifact = try registry.artifact(id)
-        let manifest = artifact.manifest
-        print("id:           \(artifact.id)")
-        print("name:         \(manifest.metadata.name)")
-        print("capabilities: \(manifest.metadata.capabilities.joined(separator: ", "))")
-        print("parents:      \(manifest.metadata.parents.map(\.description).joined(separator: ", "))")
-        for (key, value) in manifest.metadata.labels.sorted(by: { $0.key < $1.key }) {
-            print("label:        \(key)=\(value)")
-        }
-        print("directory:    \(artifact.directory.path)")
-        print("files:        \(manifest.files.count), \(CommandLineTool.formatSize(manifest.totalSize))")
-        for entry in manifest.files {
-            print("  \(entry.digest)  \(String(entry.size).leftPadded(to: 12))  \(entry.path)")
-        }
-    }
-}
-
-/// `modelreg ls`
+/// `modelreg ls`: the artifacts, newest first, with their state.
 enum ListCommand: Command {
     static let name = "ls"
     static let usage = """
-        ls                      List artifacts: id, name, files, size.
+        ls                      List artifacts, most recently registered first: id, name, state,
+                                registration time, files, size.
         """
 
     static func run(_ raw: [String]) throws {
-        let arguments = try CommandLineTool.parse(raw)
+        let arguments = try parse(raw)
         _ = try arguments.positionals([])
-        let registry = try CommandLineTool.openForReading(arguments)
-        for id in try registry.listArtifacts() {
-            let manifest = try registry.artifact(id).manifest
-            let size = CommandLineTool.formatSize(manifest.totalSize)
-            print("\(id)  \(manifest.metadata.name)  \(manifest.files.count) files  \(size)")
+        let summaries = try CommandLineTool.openForReading(arguments).query(IndexQuery())
+        if arguments.flag("json") {
+            JSONOutput.print(["artifacts": .array(summaries.map(JSONOutput.summary))])
+            return
+        }
+        for summary in summaries {
+            let state = (summary.state ?? .registered).rawValue
+            let size = CommandLineTool.formatSize(summary.totalSize)
+            print(
+                "\(summary.id)  \(summary.name)  \(state)  \(summary.registeredAt ?? "-")  \(summary.fileCount) files  "
+                    + size)
         }
     }
 }
@@ -128,10 +65,20 @@ enum AdoptCommand: Command {
                                 (reported by fsck or recover), after verifying every file.
         """
 
+    static let options = ["actor"]
+
     static func run(_ raw: [String]) throws {
-        let arguments = try CommandLineTool.parse(raw, options: ["actor"])
+        let arguments = try parse(raw)
+        // The artifact has no registration event yet, so only a full id names it (prefixes look at artifacts/).
         let id = try ArtifactID(parsing: try arguments.positionals(["ARTIFACT"])[0], context: "ARTIFACT")
         let event = try CommandLineTool.openForWriting(arguments).adopt(id, actor: arguments.value("actor"))
-        print(event.map { "adopted \(id) (audit event \($0.sequence))" } ?? "\(id) is already registered")
+        if arguments.flag("json") {
+            JSONOutput.print([
+                "id": .string(id.description), "adopted": .bool(event != nil),
+                "sequence": JSONOutput.number(event?.sequence),
+            ])
+        } else {
+            print(event.map { "adopted \(id) (audit event \($0.sequence))" } ?? "\(id) is already registered")
+        }
     }
 }

@@ -1,13 +1,16 @@
 import Foundation
 import ModelRegistry
 
-/// `modelreg log [--type T] [--alias A] [--artifact ID] [--since TIME] [--until TIME] [--limit N]`
+/// `modelreg log [-n N] [--reverse] [--type T] [--alias A] [--artifact ARTIFACT] [--since TIME] [--until TIME]`
 enum LogCommand: Command {
     static let name = "log"
     static let usage = """
-        log                     Audit events; filters: --type T --alias A --artifact ID
-                                --since TIME --until TIME --limit N
+        log                     Audit events, oldest first; -n N (or --limit N) keeps the newest N,
+                                --reverse prints newest first; filters: --type T --alias A
+                                --artifact ARTIFACT --since TIME --until TIME
         """
+    static let options = ["type", "alias", "artifact", "since", "until", "limit"]
+    static let flags = ["reverse"]
 
     /// The event types `--type` accepts, sorted: the library's known types, plus `alias_restored` (written by
     /// recovery; the library is adding it to `AuditEvent.Kind.known`).
@@ -16,21 +19,43 @@ enum LogCommand: Command {
     }
 
     static func run(_ raw: [String]) throws {
-        let arguments = try CommandLineTool.parse(
-            raw, options: ["type", "alias", "artifact", "since", "until", "limit"])
+        // `-n N` is git's spelling of `--limit N`; both keep the newest N events.
+        let end = raw.firstIndex(of: "--") ?? raw.endIndex
+        let translated = raw[..<end].map { $0 == "-n" ? "--limit" : $0 } + raw[end...]
+        let arguments = try parse(translated)
         _ = try arguments.positionals([])
         var filter = AuditJournal.Filter()
         let types = try arguments.values("type", oneOf: eventTypes, kind: "an audit event type")
         if !types.isEmpty { filter.types = Set(types.map(AuditEvent.Kind.init(rawValue:))) }
         filter.alias = arguments.value("alias")
-        filter.artifact = arguments.value("artifact")
         filter.since = try arguments.value("since").map { try time($0, option: "--since") }
         filter.until = try arguments.value("until").map { try time($0, option: "--until") }
+        var newest: Int?
         if let limit = arguments.value("limit") {
-            guard let count = Int(limit), count > 0 else { throw UsageError("--limit must be a positive number") }
-            filter.limit = count
+            guard let count = Int(limit), count > 0 else { throw UsageError("-n/--limit must be a positive number") }
+            newest = count
         }
-        try CommandLineTool.openForReading(arguments).journal.forEachEvent(filter) { print(line($0)) }
+        let registry = try CommandLineTool.openForReading(arguments)
+        if let reference = arguments.value("artifact") {
+            // An artifact that is gone (or never registered) still has events: a full id is taken as it is.
+            filter.artifact =
+                try ArtifactID(reference)?.description ?? registry.artifactID(matching: reference).description
+        }
+        var events: [AuditEvent] = []
+        try registry.journal.forEachEvent(filter) { event in
+            events.append(event)
+            // Keep only the newest N without holding the whole log: trim in batches.
+            if let newest, events.count >= 2 * newest {
+                events.removeFirst(events.count - newest)
+            }
+        }
+        if let newest, events.count > newest { events.removeFirst(events.count - newest) }
+        if arguments.flag("reverse") { events.reverse() }
+        if arguments.flag("json") {
+            JSONOutput.print(["events": .array(events.map(JSONOutput.event))])
+        } else {
+            for event in events { print(line(event)) }
+        }
     }
 
     /// Accepts RFC 3339 (`2026-11-23T13:37:00Z`) or a day (`2026-11-23`, meaning its start in UTC).
@@ -60,17 +85,26 @@ enum AuditCommand: Command {
         audit verify            Check the audit log's hash chain; exit 1 on any problem.
         """
 
+    static let subcommands = ["verify"]
+
     static func run(_ raw: [String]) throws {
         guard raw.first == "verify" else { throw UsageError("unknown audit subcommand (expected verify)") }
-        let arguments = try CommandLineTool.parse(Array(raw.dropFirst()))
+        let arguments = try parse(Array(raw.dropFirst()))
         _ = try arguments.positionals([])
         let report = try CommandLineTool.openForReading(arguments).journal.verify()
-        for finding in report.findings { print(finding) }
+        if arguments.flag("json") {
+            JSONOutput.print([
+                "events": JSONOutput.number(report.eventCount), "clean": .bool(report.findings.isEmpty),
+                "findings": JSONOutput.findings(report.findings),
+            ])
+        } else {
+            for finding in report.findings { print(finding) }
+        }
         guard report.findings.isEmpty else {
             throw CommandFailure(
                 "audit log has \(report.findings.count) problem(s); run 'modelreg recover' to repair a torn tail")
         }
-        print("audit log verified: \(report.eventCount) events, hash chain intact")
+        if !arguments.flag("json") { print("audit log verified: \(report.eventCount) events, hash chain intact") }
     }
 }
 
@@ -82,19 +116,40 @@ enum RecoverCommand: Command {
                                 reports what it completed, what it restored and what it cannot repair.
         """
 
+    static let options = ["actor"]
+
     static func run(_ raw: [String]) throws {
-        let arguments = try CommandLineTool.parse(raw, options: ["actor"])
+        let arguments = try parse(raw)
         _ = try arguments.positionals([])
         let report = try CommandLineTool.openForWriting(arguments).recover(actor: arguments.value("actor"))
-        if report.isClean { print("registry is consistent; nothing to do") }
-        if let repaired = report.repairedTail { print("repaired torn audit log tail (event \(repaired.sequence))") }
-        for event in report.appendedEvents { print("recorded missing event: \(LogCommand.line(event))") }
-        for finding in report.completed { print("completed the interrupted change: \(finding)") }
-        for finding in report.repaired { print("restored from the log: \(finding)") }
-        for path in report.removedLeftovers { print("removed leftover: \(path)") }
-        for finding in report.unresolved { print("not repaired: \(finding)") }
+        if arguments.flag("json") {
+            JSONOutput.print([
+                "clean": .bool(report.isClean), "repairedTail": JSONOutput.number(report.repairedTail?.sequence),
+                "appendedEvents": .array(report.appendedEvents.map(JSONOutput.event)),
+                "completed": JSONOutput.findings(report.completed), "restored": JSONOutput.findings(report.repaired),
+                "removedLeftovers": JSONOutput.strings(report.removedLeftovers),
+                "unresolved": JSONOutput.findings(report.unresolved),
+            ])
+        } else {
+            print(text(report), terminator: "")
+        }
         if !report.unresolved.isEmpty {
             throw CommandFailure("\(report.unresolved.count) problem(s) recovery cannot repair from the log; see above")
         }
+    }
+
+    /// The text form of a recovery report, one line per thing done or left undone.
+    static func text(_ report: Registry.RecoveryReport) -> String {
+        var lines: [String] = []
+        if report.isClean { lines.append("registry is consistent; nothing to do") }
+        if let repaired = report.repairedTail {
+            lines.append("repaired torn audit log tail (event \(repaired.sequence))")
+        }
+        lines += report.appendedEvents.map { "recorded missing event: \(LogCommand.line($0))" }
+        lines += report.completed.map { "completed the interrupted change: \($0)" }
+        lines += report.repaired.map { "restored from the log: \($0)" }
+        lines += report.removedLeftovers.map { "removed leftover: \($0)" }
+        lines += report.unresolved.map { "not repaired: \($0)" }
+        return lines.map { $0 + "\n" }.joined()
     }
 }

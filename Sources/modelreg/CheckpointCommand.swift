@@ -13,19 +13,29 @@ enum CheckpointCommand: Command {
                                 signed by keys of the trust directory (--trust DIR, $MODELREG_TRUST, …).
         """
 
+    static let subcommands = ["verify"]
+    static let options = ["key"]
+
     static func run(_ raw: [String]) throws {
         if raw.first == "verify" {
             try verify(Array(raw.dropFirst()))
             return
         }
-        let arguments = try CommandLineTool.parse(raw, options: ["key"])
+        let arguments = try parse(raw)
         _ = try arguments.positionals([])
         guard let keyPath = arguments.value("key") else {
             throw UsageError("checkpoint needs --key PATH (a private key from 'modelreg keygen'), or 'verify'")
         }
         let key = try KeyFiles.loadPrivateKey(at: keyPath)
         let checkpoint = try CommandLineTool.openForWriting(arguments).writeCheckpoint(signedBy: key)
-        print(checkpoint.note, terminator: "")
+        if arguments.flag("json") {
+            JSONOutput.print([
+                "size": JSONOutput.number(checkpoint.size), "keyID": .string(key.keyID),
+                "file": .string("checkpoints/\(checkpoint.size).note"), "note": .string(checkpoint.note),
+            ])
+        } else {
+            print(checkpoint.note, terminator: "")
+        }
     }
 
     private static func verify(_ raw: [String]) throws {
@@ -48,7 +58,17 @@ enum CheckpointCommand: Command {
             }
         }
         let report = try registry.checkLog(against: notes)
-        print(report)
+        if arguments.flag("json") {
+            JSONOutput.print([
+                "clean": .bool(report.isClean), "checkpoints": JSONOutput.number(report.checkpointCount),
+                "events": JSONOutput.number(report.eventCount),
+                "newestTrustedSize": JSONOutput.number(report.newestTrustedSize),
+                "unanchoredEvents": JSONOutput.number(report.unanchoredEvents),
+                "findings": JSONOutput.findings(report.findings),
+            ])
+        } else {
+            print(report)
+        }
         if !report.isClean { throw CommandFailure("\(report.findings.count) problem(s); see above") }
         if report.newestTrustedSize == nil { throw CommandFailure("no checkpoint signed by a trusted key") }
     }

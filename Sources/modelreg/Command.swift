@@ -6,8 +6,29 @@ protocol Command: Sendable {
     /// The command's help lines as they appear under SUBCOMMANDS, without the two-space indent: the synopsis,
     /// padded to column 24, then the description; following lines indented further.
     static var usage: String { get }
+    /// The words that may follow the command's name (`ls`, `history` for `alias`), for shell completion.
+    static var subcommands: [String] { get }
+    /// The names (without `--`) of the options that take a value, for parsing and shell completion; the
+    /// global ones (``CommandLineTool/globalOptions``) are added by ``CommandLineTool/parse(_:options:flags:)``.
+    static var options: [String] { get }
+    /// The names (without `--`) of the flags, as ``options``.
+    static var flags: [String] { get }
     /// Runs the command with the arguments after its name; throws ``UsageError`` for a mistake in the call.
     static func run(_ arguments: [String]) throws
+}
+
+extension Command {
+    /// No subcommands unless a command says so.
+    static var subcommands: [String] { [] }
+    /// No options of its own unless a command says so.
+    static var options: [String] { [] }
+    /// No flags of its own unless a command says so.
+    static var flags: [String] { [] }
+
+    /// Parses the command's arguments with its own ``options`` and ``flags`` and the global ones.
+    static func parse(_ arguments: [String]) throws -> ArgumentList {
+        try CommandLineTool.parse(arguments, options: Set(options), flags: Set(flags))
+    }
 }
 
 /// `-h`/`--help`, `help [COMMAND]` or no arguments at all: `main.swift` prints the help on stdout and exits 0.

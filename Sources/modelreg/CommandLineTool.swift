@@ -12,7 +12,7 @@ enum CommandLineTool {
         IndexCommand.self, FindCommand.self, LineageCommand.self,
         KeygenCommand.self, SignCommand.self, ApproveCommand.self, VerifyCommand.self, TrustCommand.self,
         PolicyCommand.self, StateCommand.self,
-        DemoCommand.self, VersionCommand.self, HelpCommand.self,
+        DemoCommand.self, CompletionCommand.self, VersionCommand.self, HelpCommand.self,
     ]
 
     static let overview = """
@@ -24,7 +24,10 @@ enum CommandLineTool {
           --registry PATH         The registry directory. Default: $MODELREG_REGISTRY, else ./registry
           --trust DIR             Trusted public keys. Default: $MODELREG_TRUST, else ~/.config/modelreg/trust
           --allow-network-fs      Allow writing on NFS/Lustre/GPFS/CIFS (only if one machine writes)
+          --json                  Print the result as one JSON object (schemas: docs/CLI.md)
           -h, --help              Show help.
+        These options go before or after the command. ARTIFACT and ID accept a full id, a unique id prefix
+        (8+ hex digits), an alias, or NAME:latest (the newest artifact named NAME).
         """
 
     static let exitStatus = """
@@ -51,6 +54,8 @@ enum CommandLineTool {
     /// The help of one command: its USAGE, its lines from SUBCOMMANDS, and the options every command takes.
     static func help(for command: any Command.Type) -> String {
         """
+        OVERVIEW: \(summary(of: command.usage))
+
         USAGE: modelreg \(command.name) [arguments] [options]
 
         \(indented(command.usage))
@@ -77,9 +82,12 @@ enum CommandLineTool {
 
     /// Runs the command `arguments` names. Help never exits here: it is thrown as ``HelpRequested``.
     static func run(_ arguments: [String]) throws {
-        guard let name = arguments.first, name != "-h", name != "--help" else { throw HelpRequested() }
+        let (globals, remaining) = try splitLeadingGlobals(arguments)
+        guard let name = remaining.first, name != "-h", name != "--help" else { throw HelpRequested() }
         let command = try command(named: name == "--version" ? VersionCommand.name : name)
-        let rest = Array(arguments.dropFirst())
+        var rest = Array(remaining.dropFirst())
+        // Global options given before the command are handed to it as if they came after it (before any `--`).
+        rest.insert(contentsOf: globals, at: rest.firstIndex(of: "--") ?? rest.endIndex)
         if asksForHelp(rest) && command.name != HelpCommand.name { throw HelpRequested(command: command.name) }
         do {
             try command.run(rest)
@@ -88,9 +96,49 @@ enum CommandLineTool {
         }
     }
 
+    /// Splits the global options that come before the command name from the rest; anything else starting with
+    /// `-` before the command is a usage error.
+    static func splitLeadingGlobals(_ arguments: [String]) throws -> (globals: [String], rest: [String]) {
+        var globals: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            guard argument.hasPrefix("--"), argument != "--help", argument != "--version", argument != "--" else {
+                break
+            }
+            let name = String(argument.dropFirst(2).prefix { $0 != "=" })
+            if globalOptions.contains(name) {
+                globals.append(argument)
+                if !argument.contains("=") {
+                    guard index + 1 < arguments.count else { throw UsageError("option '--\(name)' needs a value") }
+                    globals.append(arguments[index + 1])
+                    index += 1
+                }
+            } else if globalFlags.contains(name) {
+                globals.append(argument)
+            } else {
+                throw UsageError("'\(argument)' is not a global option; put a command's own options after it")
+            }
+            index += 1
+        }
+        return (globals, Array(arguments[index...]))
+    }
+
     /// Whether `-h` or `--help` appears before a `--`.
     static func asksForHelp(_ arguments: [String]) -> Bool {
         arguments.prefix { $0 != "--" }.contains { $0 == "-h" || $0 == "--help" }
+    }
+
+    /// The first description in a usage text: what follows the synopsis (after a run of two or more spaces)
+    /// on the first line, else the next line.
+    static func summary(of usage: String) -> String {
+        let lines = usage.split(separator: "\n").map(String.init)
+        guard let first = lines.first else { return "" }
+        if let gap = first.range(of: "  ") {
+            let rest = first[gap.upperBound...].trimmingCharacters(in: .whitespaces)
+            if !rest.isEmpty { return rest }
+        }
+        return (lines.dropFirst().first ?? "").trimmingCharacters(in: .whitespaces)
     }
 
     /// Indents every line of `text` by two spaces.
@@ -98,10 +146,10 @@ enum CommandLineTool {
         text.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n")
     }
 
-    /// Options every command accepts.
-    static let commonOptions: Set<String> = ["registry", "trust"]
-    /// Flags every command accepts.
-    static let commonFlags: Set<String> = ["allow-network-fs"]
+    /// Options every command accepts, before or after its name.
+    static let globalOptions: Set<String> = ["registry", "trust"]
+    /// Flags every command accepts, before or after its name.
+    static let globalFlags: Set<String> = ["allow-network-fs", "json"]
 
     /// The registry directory: `--registry`, else `$MODELREG_REGISTRY`, else `./registry`.
     static func registryURL(_ arguments: ArgumentList) -> URL {
@@ -130,7 +178,7 @@ enum CommandLineTool {
     /// Parses a command's arguments with the common options added.
     static func parse(_ arguments: [String], options: Set<String> = [], flags: Set<String> = []) throws -> ArgumentList
     {
-        try ArgumentList(arguments, options: options.union(commonOptions), flags: flags.union(commonFlags))
+        try ArgumentList(arguments, options: options.union(globalOptions), flags: flags.union(globalFlags))
     }
 
     /// Formats a byte count for people: `1.5 GiB`.
@@ -154,9 +202,23 @@ enum HelpCommand: Command {
         """
 
     static func run(_ raw: [String]) throws {
-        let given = try CommandLineTool.parse(raw.filter { $0 != "-h" && $0 != "--help" }).positionals([], optional: 1)
-        if let name = given.first { _ = try CommandLineTool.command(named: name) }
-        throw HelpRequested(command: given.first)
+        let arguments = try CommandLineTool.parse(raw.filter { $0 != "-h" && $0 != "--help" })
+        let given = try arguments.positionals([], optional: 1)
+        let commands = try given.first.map { [try CommandLineTool.command(named: $0)] } ?? CommandLineTool.commands
+        guard arguments.flag("json") else { throw HelpRequested(command: given.first) }
+        JSONOutput.print([
+            "commands": .array(
+                commands.map { command in
+                    [
+                        "name": .string(command.name), "usage": .string(command.usage),
+                        "subcommands": .array(command.subcommands.map(JSONValue.string)),
+                        "options": .array(command.options.map(JSONValue.string)),
+                        "flags": .array(command.flags.map(JSONValue.string)),
+                    ]
+                }),
+            "globalOptions": .array(CommandLineTool.globalOptions.sorted().map(JSONValue.string)),
+            "globalFlags": .array(CommandLineTool.globalFlags.sorted().map(JSONValue.string)),
+        ])
     }
 }
 
@@ -168,7 +230,14 @@ enum VersionCommand: Command {
         """
 
     static func run(_ raw: [String]) throws {
-        _ = try CommandLineTool.parse(raw).positionals([])
-        print("modelreg \(ModelRegistryVersion.string) (sha256: \(SHA256Algorithm.implementation))")
+        let arguments = try parse(raw)
+        _ = try arguments.positionals([])
+        if arguments.flag("json") {
+            JSONOutput.print([
+                "version": .string(ModelRegistryVersion.string), "sha256": .string(SHA256Algorithm.implementation),
+            ])
+        } else {
+            print("modelreg \(ModelRegistryVersion.string) (sha256: \(SHA256Algorithm.implementation))")
+        }
     }
 }

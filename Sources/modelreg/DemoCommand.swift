@@ -10,7 +10,10 @@ enum DemoCommand: Command {
         """
 
     static func run(_ raw: [String]) throws {
-        let arguments = try CommandLineTool.parse(raw)
+        let arguments = try parse(raw)
+        let json = arguments.flag("json")
+        // With --json the narration is left out and one result object is printed at the end.
+        let say: (String) -> Void = { line in if !json { print(line) } }
         let given = try arguments.positionals([], optional: 1)
         let temporary = FileManager.default.temporaryDirectory
             .appendingPathComponent("modelreg-demo-\(UUID().uuidString)")
@@ -19,64 +22,76 @@ enum DemoCommand: Command {
         defer { try? FileManager.default.removeItem(at: bundle) }
 
         let registry = try Registry.create(at: root, configuration: try CommandLineTool.configuration(arguments))
-        print("1. created registry at \(registry.layout.rootPath)")
+        say("1. created registry at \(registry.layout.rootPath)")
 
         try writeSampleBundle(to: bundle)
-        print("2. wrote a sample model bundle at \(bundle.path)")
+        say("2. wrote a sample model bundle at \(bundle.path)")
 
         let metadata = ArtifactMetadata(
             name: "document-classifier", capabilities: ["text-classification"],
             labels: ["framework": "demo", "task": "document-classification"])
         let first = try registry.register(directory: bundle, metadata: metadata)
         let manifest = first.artifact.manifest
-        print("3. registered it as \(first.artifact.id)")
+        say("3. registered it as \(first.artifact.id)")
         let size = CommandLineTool.formatSize(manifest.totalSize)
         let kernel = SHA256Algorithm.implementation
-        print("   \(manifest.files.count) files, \(size), hashed with \(manifest.hashAlgorithm) (\(kernel) kernel):")
+        say("   \(manifest.files.count) files, \(size), hashed with \(manifest.hashAlgorithm) (\(kernel) kernel):")
         for entry in manifest.files {
             let digest = entry.digest.description.prefix(23)
-            print("     \(digest)…  \(String(entry.size).leftPadded(to: 8))  \(entry.path)")
+            say("     \(digest)…  \(String(entry.size).leftPadded(to: 8))  \(entry.path)")
         }
 
         let again = try registry.register(directory: bundle, metadata: metadata)
         let outcome = again.isNew ? "a new artifact (unexpected)" : "same id, nothing changed"
-        print("4. registered the same bundle again: \(outcome)")
+        say("4. registered the same bundle again: \(outcome)")
 
         let copy = temporary.appendingPathComponent("copied-artifact")
         try FileManager.default.copyItem(at: first.artifact.directory, to: copy)
         defer { try? FileManager.default.removeItem(at: copy) }
         let derived = try registry.artifacts.identify(directory: copy, verifyFiles: true)
         let same = derived == first.artifact.id ? "yes" : "NO"
-        print("5. copied the artifact directory elsewhere; it re-derives its own id: \(same)")
+        say("5. copied the artifact directory elsewhere; it re-derives its own id: \(same)")
 
         let opened = try registry.artifact(first.artifact.id)
         if let weights = opened.url(for: "weights.bin") {
-            print("6. a server would load \(weights.path)")
+            say("6. a server would load \(weights.path)")
         }
 
         try writeRetrainedWeights(in: bundle)
         let retrained = try registry.register(directory: bundle, metadata: metadata)
-        print("7. registered a retrained model as \(retrained.artifact.id)")
+        say("7. registered a retrained model as \(retrained.artifact.id)")
         try registry.promote("document-classifier-champion", to: first.artifact.id, reason: "first model")
         let promoted = try registry.promote(
             "document-classifier-champion", to: retrained.artifact.id, expecting: .target(first.artifact.id),
             reason: "retrained on more documents")
         let (from, to) = (first.artifact.id.description.prefix(19), promoted.record.artifact.description.prefix(19))
-        print("8. promoted document-classifier-champion: \(from)… -> \(to)…")
+        say("8. promoted document-classifier-champion: \(from)… -> \(to)…")
         let rolledBack = try registry.rollback("document-classifier-champion", reason: "demo rollback")
         let resolved = try registry.resolve("document-classifier-champion").artifact.description.prefix(19)
         let expected = rolledBack.record.artifact == first.artifact.id ? "as expected" : "UNEXPECTED"
-        print("9. rolled it back in one call; it resolves to \(resolved)… again (\(expected))")
+        say("9. rolled it back in one call; it resolves to \(resolved)… again (\(expected))")
         let verification = try registry.journal.verify()
         let chain = verification.findings.isEmpty ? "intact" : "BROKEN"
-        print("10. audit log: \(verification.eventCount) events, hash chain \(chain)")
+        say("10. audit log: \(verification.eventCount) events, hash chain \(chain)")
         try registry.journal.forEachEvent { event in
-            print("      #\(event.sequence) \(event.type) \(event.alias ?? "")")
+            say("      #\(event.sequence) \(event.type) \(event.alias ?? "")")
         }
-        print("\nTry: modelreg ls --registry \(registry.layout.rootPath)")
-        print("     modelreg alias history document-classifier-champion --registry \(registry.layout.rootPath)")
-        print("     modelreg audit verify --registry \(registry.layout.rootPath)")
-        print("     modelreg show \(first.artifact.id) --registry \(registry.layout.rootPath)")
+        if json {
+            JSONOutput.print([
+                "registry": .string(registry.layout.rootPath),
+                "artifacts": JSONOutput.strings([first.artifact.id.description, retrained.artifact.id.description]),
+                "alias": .string("document-classifier-champion"),
+                "aliasTarget": .string(rolledBack.record.artifact.description),
+                "events": JSONOutput.number(verification.eventCount),
+                "chainIntact": .bool(verification.findings.isEmpty),
+                "reDerivedID": .bool(derived == first.artifact.id),
+            ])
+            return
+        }
+        say("\nTry: modelreg ls --registry \(registry.layout.rootPath)")
+        say("     modelreg alias history document-classifier-champion --registry \(registry.layout.rootPath)")
+        say("     modelreg audit verify --registry \(registry.layout.rootPath)")
+        say("     modelreg show \(first.artifact.id) --registry \(registry.layout.rootPath)")
     }
 
     /// A small but realistic bundle: weights, a tokenizer, a contract, lineage and an evaluation card.

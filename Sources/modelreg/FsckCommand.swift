@@ -9,9 +9,10 @@ enum FsckCommand: Command {
                                 --deep re-hashes every file, --trust DIR also checks signatures, --json
                                 prints the findings as JSON. Exit 0 clean, 1 findings, 2 could not check.
         """
+    static let flags = ["deep"]
 
     static func run(_ raw: [String]) throws {
-        let arguments = try CommandLineTool.parse(raw, flags: ["deep", "json"])
+        let arguments = try parse(raw)
         _ = try arguments.positionals([])
         let depth: VerificationReport.Depth =
             arguments.value("trust") != nil ? .trust : arguments.flag("deep") ? .full : .quick
@@ -38,16 +39,10 @@ enum FsckCommand: Command {
             "artifacts": .number(JSONNumber(report.artifactCount)), "events": .number(JSONNumber(report.eventCount)),
             "depth": .string(report.depth.description),
             "findings": .array(
-                report.findings.map { finding in
-                    var members: [String: JSONValue] = [
-                        "kind": .string(finding.kind.name), "path": .string(finding.path),
-                        "message": .string(finding.message),
-                    ]
-                    if let line = finding.line { members["line"] = .number(JSONNumber(line)) }
-                    return .object(members)
-                }),
+                report.findings.map(JSONOutput.finding)),
         ]
-        if let unanchored = report.unanchoredEvents { members["unanchoredEvents"] = .number(JSONNumber(unanchored)) }
+        members["unanchoredEvents"] = JSONOutput.number(report.unanchoredEvents.map(Int64.init))
+        members["clean"] = .bool(report.isClean)
         return .object(members)
     }
 }

@@ -9,9 +9,12 @@ enum IndexCommand: Command {
         index status            Compare the stored indexes with the registry (current, stale, damaged).
         """
 
+    static let subcommands = ["rebuild", "status"]
+
     static func run(_ raw: [String]) throws {
         guard let sub = raw.first else { throw UsageError("missing index subcommand (rebuild or status)") }
-        let arguments = try CommandLineTool.parse(Array(raw.dropFirst()))
+        let arguments = try parse(Array(raw.dropFirst()))
+        let json = arguments.flag("json")
         _ = try arguments.positionals([])
         switch sub {
         case "rebuild":
@@ -22,13 +25,34 @@ enum IndexCommand: Command {
             let elapsed =
                 Double((clock.now - start).components.attoseconds) / 1e18
                 + Double((clock.now - start).components.seconds)
+            if json {
+                JSONOutput.print([
+                    "summaries": JSONOutput.number(report.summaryCount),
+                    "artifacts": JSONOutput.number(report.stamp.artifactCount),
+                    "auditSequence": JSONOutput.number(report.stamp.auditSequence),
+                    "seconds": JSONNumber(elapsed).map(JSONValue.number) ?? .null,
+                    "findings": JSONOutput.findings(report.findings),
+                ])
+                return
+            }
             for finding in report.findings { print("problem: \(finding)") }
             print(
                 "rebuilt indexes: \(report.summaryCount) of \(report.stamp.artifactCount) artifacts, audit "
                     + "\(report.stamp.auditPosition) in \(String(format: "%.2f", elapsed)) s")
         case "status":
             let status = try CommandLineTool.openForReading(arguments).index.status()
-            print(status)
+            if json {
+                JSONOutput.print([
+                    "current": .bool(status.isClean), "behind": .bool(status.isBehind),
+                    "storedArtifacts": JSONOutput.number(status.stored.map { Int64($0.artifactCount) }),
+                    "storedAuditSequence": JSONOutput.number(status.stored?.auditSequence),
+                    "artifacts": JSONOutput.number(status.artifactCount),
+                    "auditSequence": JSONOutput.number(status.auditPosition.sequence),
+                    "findings": JSONOutput.findings(status.findings),
+                ])
+            } else {
+                print(status)
+            }
         default:
             throw UsageError("unknown index subcommand '\(sub)' (expected rebuild or status)")
         }
@@ -46,9 +70,10 @@ enum FindCommand: Command {
                                 --limit N
         """
 
+    static let options = ["capability", "state", "text", "name", "label", "ancestors-of", "descendants-of", "limit"]
+
     static func run(_ raw: [String]) throws {
-        let arguments = try CommandLineTool.parse(
-            raw, options: ["capability", "state", "text", "name", "label", "ancestors-of", "descendants-of", "limit"])
+        let arguments = try parse(raw)
         _ = try arguments.positionals([])
         let state = try arguments.value(
             "state", oneOf: LifecycleState.all.map(\.rawValue), kind: "a lifecycle state")
@@ -61,18 +86,18 @@ enum FindCommand: Command {
             }
             query.labels[String(label[..<equals])] = String(label[label.index(after: equals)...])
         }
-        query.ancestorsOf = try arguments.value("ancestors-of").map {
-            try ArtifactID(parsing: $0, context: "--ancestors-of")
-        }
-        query.descendantsOf = try arguments.value("descendants-of").map {
-            try ArtifactID(parsing: $0, context: "--descendants-of")
-        }
         if let limit = arguments.value("limit") {
             guard let count = Int(limit), count > 0 else { throw UsageError("--limit must be a positive number") }
             query.limit = count
         }
-        for summary in try CommandLineTool.openForReading(arguments).query(query) {
-            print(line(summary))
+        let registry = try CommandLineTool.openForReading(arguments)
+        query.ancestorsOf = try arguments.value("ancestors-of").map { try registry.artifactID(matching: $0) }
+        query.descendantsOf = try arguments.value("descendants-of").map { try registry.artifactID(matching: $0) }
+        let summaries = try registry.query(query)
+        if arguments.flag("json") {
+            JSONOutput.print(["artifacts": .array(summaries.map(JSONOutput.summary))])
+        } else {
+            for summary in summaries { print(line(summary)) }
         }
     }
 
@@ -91,25 +116,30 @@ enum LineageCommand: Command {
         lineage ARTIFACT        Ancestors and descendants of ARTIFACT (transitive; --up or --down only).
         """
 
+    static let flags = ["up", "down"]
+
     static func run(_ raw: [String]) throws {
-        let arguments = try CommandLineTool.parse(raw, flags: ["up", "down"])
-        let id = try ArtifactID(parsing: try arguments.positionals(["ARTIFACT"])[0], context: "ARTIFACT")
+        let arguments = try parse(raw)
+        let reference = try arguments.positionals(["ARTIFACT"])[0]
         let registry = try CommandLineTool.openForReading(arguments)
+        let id = try registry.artifactID(matching: reference)
         let up = arguments.flag("up")
         let down = arguments.flag("down")
-        if up == down {
+        let ancestors = up || !down ? try registry.lineage(of: id, direction: .ancestors) : nil
+        let descendants = down || !up ? try registry.lineage(of: id, direction: .descendants) : nil
+        if arguments.flag("json") {
+            JSONOutput.print([
+                "artifact": .string(id.description),
+                "ancestors": ancestors.map { .array($0.map(JSONOutput.summary)) } ?? .null,
+                "descendants": descendants.map { .array($0.map(JSONOutput.summary)) } ?? .null,
+            ])
+        } else if let ancestors, let descendants {
             print("ancestors:")
-            for summary in try registry.lineage(of: id, direction: .ancestors) {
-                print("  " + FindCommand.line(summary))
-            }
+            for summary in ancestors { print("  " + FindCommand.line(summary)) }
             print("descendants:")
-            for summary in try registry.lineage(of: id, direction: .descendants) {
-                print("  " + FindCommand.line(summary))
-            }
+            for summary in descendants { print("  " + FindCommand.line(summary)) }
         } else {
-            for summary in try registry.lineage(of: id, direction: up ? .ancestors : .descendants) {
-                print(FindCommand.line(summary))
-            }
+            for summary in ancestors ?? descendants ?? [] { print(FindCommand.line(summary)) }
         }
     }
 }

@@ -10,20 +10,35 @@ enum PolicyCommand: Command {
                                 List every requirement the promotion would not meet.
         """
 
+    static let subcommands = ["show", "set", "check"]
+    static let options = ["approval", "actor"]
+
     static func run(_ raw: [String]) throws {
         guard let sub = raw.first else { throw UsageError("missing policy subcommand (show, set or check)") }
-        let arguments = try CommandLineTool.parse(Array(raw.dropFirst()), options: ["approval", "actor"])
+        let arguments = try parse(Array(raw.dropFirst()))
         switch sub {
         case "show":
             _ = try arguments.positionals([])
-            let policy = try CommandLineTool.openForReading(arguments).promotionPolicy()
-            print(String(decoding: policy.fileBytes(), as: UTF8.self), terminator: "")
+            let registry = try CommandLineTool.openForReading(arguments)
+            let bytes = try registry.promotionPolicy().fileBytes()
+            if arguments.flag("json") {
+                let policy = try CanonicalJSON.parse(bytes, source: registry.policyPath)
+                JSONOutput.print(["path": .string(registry.policyPath), "policy": policy])
+            } else {
+                print(String(decoding: bytes, as: UTF8.self), terminator: "")
+            }
         case "set":
             let path = try arguments.positionals(["FILE"])[0]
             let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
             let policy = try PromotionPolicy(parsing: bytes, source: path)
             let registry = try CommandLineTool.openForWriting(arguments)
-            if let event = try registry.setPromotionPolicy(policy, actor: arguments.value("actor")) {
+            let event = try registry.setPromotionPolicy(policy, actor: arguments.value("actor"))
+            if arguments.flag("json") {
+                JSONOutput.print([
+                    "changed": .bool(event != nil), "rules": JSONOutput.number(policy.rules.count),
+                    "sequence": JSONOutput.number(event?.sequence),
+                ])
+            } else if let event {
                 print("policy replaced (\(policy.rules.count) rule(s)); audit event \(event.sequence)")
             } else {
                 print("policy unchanged: \(path) is the policy in force")
@@ -39,14 +54,24 @@ enum PolicyCommand: Command {
     static func check(_ arguments: ArgumentList) throws {
         let positionals = try arguments.positionals(["ALIAS", "ARTIFACT"])
         let alias = positionals[0]
-        let target = try ArtifactID(parsing: positionals[1], context: "ARTIFACT")
         let registry = try CommandLineTool.openForReading(arguments)
+        let target = try registry.artifactID(matching: positionals[1])
         let unmet = try registry.checkPromotion(alias, to: target, approval: arguments.value("approval"))
+        let rule = try registry.promotionPolicy().rule(for: alias)
+        if arguments.flag("json") {
+            JSONOutput.print([
+                "alias": .string(alias), "artifact": .string(target.description), "allowed": .bool(unmet.isEmpty),
+                "rule": JSONOutput.string(rule.map { "\($0.aliases)" }),
+                "unmet": JSONOutput.strings(unmet.map { "\($0)" }),
+            ])
+            if !unmet.isEmpty { throw CommandFailure("\(unmet.count) requirement(s) unmet") }
+            return
+        }
         guard unmet.isEmpty else {
             for item in unmet { print("unmet: \(item)") }
             throw CommandFailure("\(unmet.count) requirement(s) unmet")
         }
-        guard let rule = try registry.promotionPolicy().rule(for: alias) else {
+        guard let rule else {
             print("no rule matches '\(alias)': promotion needs nothing")
             return
         }
@@ -58,27 +83,47 @@ enum PolicyCommand: Command {
 enum StateCommand: Command {
     static let name = "state"
     static let usage = """
-        state set ARTIFACT STATE [--reason …]   registered, validated, candidate, production,
-                                deprecated or revoked.  state show ARTIFACT
+        state set ARTIFACT STATE
+                                Set ARTIFACT's lifecycle state: registered, validated, candidate,
+                                production, deprecated or revoked (--reason TEXT --actor NAME).
+        state show ARTIFACT     Print ARTIFACT's lifecycle state.
         """
+
+    static let subcommands = ["set", "show"]
+    static let options = ["reason", "actor"]
 
     static func run(_ raw: [String]) throws {
         guard let sub = raw.first else { throw UsageError("missing state subcommand (set or show)") }
-        let arguments = try CommandLineTool.parse(Array(raw.dropFirst()), options: ["reason", "actor"])
+        let arguments = try parse(Array(raw.dropFirst()))
         switch sub {
         case "set":
             let positionals = try arguments.positionals(["ARTIFACT", "STATE"])
-            let id = try ArtifactID(parsing: positionals[0], context: "ARTIFACT")
             let name = try UsageError.check(
                 positionals[1], oneOf: LifecycleState.all.map(\.rawValue), kind: "a lifecycle state",
                 argument: "STATE")
             let state = try LifecycleState(parsing: name)
-            let event = try CommandLineTool.openForWriting(arguments).setState(
+            let registry = try CommandLineTool.openForWriting(arguments)
+            let id = try registry.artifactID(matching: positionals[0])
+            let event = try registry.setState(
                 id, to: state, reason: arguments.value("reason"), actor: arguments.value("actor"))
-            print(event == nil ? "\(id) is already \(state); nothing changed" : "\(id) is now \(state)")
+            if arguments.flag("json") {
+                JSONOutput.print([
+                    "artifact": .string(id.description), "state": .string(state.rawValue),
+                    "changed": .bool(event != nil), "sequence": JSONOutput.number(event?.sequence),
+                ])
+            } else {
+                print(event == nil ? "\(id) is already \(state); nothing changed" : "\(id) is now \(state)")
+            }
         case "show":
-            let id = try ArtifactID(parsing: try arguments.positionals(["ARTIFACT"])[0], context: "ARTIFACT")
-            print(try CommandLineTool.openForReading(arguments).state(of: id))
+            let reference = try arguments.positionals(["ARTIFACT"])[0]
+            let registry = try CommandLineTool.openForReading(arguments)
+            let id = try registry.artifactID(matching: reference)
+            let state = try registry.state(of: id)
+            if arguments.flag("json") {
+                JSONOutput.print(["artifact": .string(id.description), "state": .string(state.rawValue)])
+            } else {
+                print(state)
+            }
         default:
             throw UsageError("unknown state subcommand '\(sub)' (expected set or show)")
         }

@@ -8,12 +8,20 @@ enum KeygenCommand: Command {
         keygen PATH             Write an Ed25519 key pair: PATH (private, 0600) and PATH.pub.
         """
 
+    static let options = ["comment"]
+
     static func run(_ raw: [String]) throws {
-        let arguments = try CommandLineTool.parse(raw, options: ["comment"])
+        let arguments = try parse(raw)
         let path = try arguments.positionals(["PATH"])[0]
         let key = try KeyFiles.generateKeyPair(at: path, comment: arguments.value("comment") ?? "")
-        print("wrote \(path) (private, mode 0600) and \(path).pub")
-        print(key.keyID)
+        if arguments.flag("json") {
+            JSONOutput.print([
+                "keyID": .string(key.keyID), "privateKey": .string(path), "publicKey": .string(path + ".pub"),
+            ])
+        } else {
+            print("wrote \(path) (private, mode 0600) and \(path).pub")
+            print(key.keyID)
+        }
     }
 }
 
@@ -24,15 +32,26 @@ enum SignCommand: Command {
         sign ARTIFACT --key K   Add a detached signature of ARTIFACT's manifest.
         """
 
+    static let options = ["key", "actor"]
+
     static func run(_ raw: [String]) throws {
-        let arguments = try CommandLineTool.parse(raw, options: ["key", "actor"])
-        let id = try ArtifactID(parsing: try arguments.positionals(["ARTIFACT"])[0], context: "ARTIFACT")
+        let arguments = try parse(raw)
+        let reference = try arguments.positionals(["ARTIFACT"])[0]
         guard let keyPath = arguments.value("key") else {
             throw UsageError("sign needs --key PATH (a private key from 'modelreg keygen')")
         }
         let key = try KeyFiles.loadPrivateKey(at: keyPath)
-        let file = try CommandLineTool.openForWriting(arguments).sign(id, with: key, actor: arguments.value("actor"))
-        print("signed \(id) with \(file.signature.keyID): signatures/\(file.fileName)")
+        let registry = try CommandLineTool.openForWriting(arguments)
+        let id = try registry.artifactID(matching: reference)
+        let file = try registry.sign(id, with: key, actor: arguments.value("actor"))
+        if arguments.flag("json") {
+            JSONOutput.print([
+                "artifact": .string(id.description), "keyID": .string(file.signature.keyID),
+                "file": .string("signatures/\(file.fileName)"),
+            ])
+        } else {
+            print("signed \(id) with \(file.signature.keyID): signatures/\(file.fileName)")
+        }
     }
 }
 
@@ -44,8 +63,10 @@ enum ApproveCommand: Command {
                                 Write a signed approval; pass it to promote --approval-file FILE.
         """
 
+    static let options = ["approval", "key", "out", "approver", "reason"]
+
     static func run(_ raw: [String]) throws {
-        let arguments = try CommandLineTool.parse(raw, options: ["approval", "key", "out", "approver", "reason"])
+        let arguments = try parse(raw)
         let positionals = try arguments.positionals(["ALIAS", "ARTIFACT"])
         guard let approval = arguments.value("approval"), let keyPath = arguments.value("key"),
             let out = arguments.value("out")
@@ -54,13 +75,23 @@ enum ApproveCommand: Command {
         }
         try AliasName.check(positionals[0])
         let key = try KeyFiles.loadPrivateKey(at: keyPath)
+        // An approver may sign for an artifact of a registry they cannot open: a full id needs no registry.
+        let artifact =
+            try ArtifactID(positionals[1])
+            ?? CommandLineTool.openForReading(arguments).artifactID(matching: positionals[1])
         let signed = try SignedApproval(
             alias: positionals[0], approval: approval,
             approver: arguments.value("approver") ?? Registry.Configuration.defaultActor,
-            artifact: try ArtifactID(parsing: positionals[1], context: "ARTIFACT"), reason: arguments.value("reason"),
-            signer: key)
+            artifact: artifact, reason: arguments.value("reason"), signer: key)
         try Data(signed.fileBytes()).write(to: URL(fileURLWithPath: out), options: .withoutOverwriting)
-        print("wrote signed approval \(approval) for \(positionals[0]) -> \(positionals[1]) by \(key.keyID) to \(out)")
+        if arguments.flag("json") {
+            JSONOutput.print([
+                "alias": .string(positionals[0]), "artifact": .string(artifact.description),
+                "approval": .string(approval), "keyID": .string(key.keyID), "file": .string(out),
+            ])
+        } else {
+            print("wrote signed approval \(approval) for \(positionals[0]) -> \(artifact) by \(key.keyID) to \(out)")
+        }
     }
 }
 
@@ -72,8 +103,10 @@ enum VerifyCommand: Command {
                                 every file; --trust DIR also checks signatures against DIR's keys.
         """
 
+    static let flags = ["deep"]
+
     static func run(_ raw: [String]) throws {
-        let arguments = try CommandLineTool.parse(raw, flags: ["deep"])
+        let arguments = try parse(raw)
         let given = try arguments.positionals([], optional: 1)
         let registry = try CommandLineTool.openForReading(arguments)
         let depth: VerificationReport.Depth =
@@ -81,19 +114,33 @@ enum VerifyCommand: Command {
         let verifier = registry.verifier()
         let reports: [VerificationReport]
         if let text = given.first {
-            reports = [try verifier.verify(try ArtifactID(parsing: text, context: "ARTIFACT"), depth: depth)]
+            reports = [try verifier.verify(try registry.artifactID(matching: text), depth: depth)]
         } else {
-            reports = try verifier.verifyAll(depth: depth) { progress in
-                FileHandle.standardError.write(Data("verified \(progress.completed)/\(progress.total)\r".utf8))
+            let progress = TerminalProgress(verb: "verified")
+            reports = try verifier.verifyAll(depth: depth) { step in
+                progress.update(completed: step.completed, total: step.total)
             }
-            if !reports.isEmpty { FileHandle.standardError.write(Data("\n".utf8)) }
+            progress.finish()
         }
-        var problems = 0
-        for report in reports {
-            let signers = report.trustedSigners.joined(separator: ", ")
-            let signed = signers.isEmpty ? "" : " signed by \(signers)"
-            print(report.isClean ? "ok  \(report.artifact) (\(depth))\(signed)" : "BAD \(report)")
-            problems += report.findings.count
+        let problems = reports.reduce(0) { $0 + $1.findings.count }
+        if arguments.flag("json") {
+            JSONOutput.print([
+                "depth": .string(depth.description), "problems": JSONOutput.number(problems),
+                "artifacts": .array(
+                    reports.map { report in
+                        [
+                            "id": .string(report.artifact.description), "clean": .bool(report.isClean),
+                            "trustedSigners": JSONOutput.strings(report.trustedSigners),
+                            "findings": JSONOutput.findings(report.findings),
+                        ]
+                    }),
+            ])
+        } else {
+            for report in reports {
+                let signers = report.trustedSigners.joined(separator: ", ")
+                let signed = signers.isEmpty ? "" : " signed by \(signers)"
+                print(report.isClean ? "ok  \(report.artifact) (\(depth))\(signed)" : "BAD \(report)")
+            }
         }
         if problems > 0 {
             let bad = reports.filter { !$0.isClean }.count
@@ -111,9 +158,12 @@ enum TrustCommand: Command {
         trust ls                List trusted key ids.
         """
 
+    static let subcommands = ["add", "ls"]
+    static let options = ["comment"]
+
     static func run(_ raw: [String]) throws {
         guard let sub = raw.first else { throw UsageError("missing trust subcommand (add or ls)") }
-        let arguments = try CommandLineTool.parse(Array(raw.dropFirst()), options: ["comment"])
+        let arguments = try parse(Array(raw.dropFirst()))
         switch sub {
         case "add":
             // The one command that may create the trust directory (printed, so a typo shows).
@@ -121,10 +171,20 @@ enum TrustCommand: Command {
             let key = try KeyFiles.loadPublicKey(at: try arguments.positionals(["KEYFILE"])[0])
             let file = try KeyFiles.addToTrustDirectory(
                 key, directory: directory, comment: arguments.value("comment") ?? "")
-            print("trusting \(key.keyID) (\(file))")
+            if arguments.flag("json") {
+                JSONOutput.print(["keyID": .string(key.keyID), "file": .string("\(file)")])
+            } else {
+                print("trusting \(key.keyID) (\(file))")
+            }
         case "ls":
             _ = try arguments.positionals([])
-            for keyID in try CommandLineTool.loadTrust(arguments).keyIDs { print(keyID) }
+            let location = CommandLineTool.trustLocation(arguments)
+            let keyIDs = try CommandLineTool.loadTrust(arguments).keyIDs
+            if arguments.flag("json") {
+                JSONOutput.print(["directory": .string(location.path), "keys": JSONOutput.strings(keyIDs)])
+            } else {
+                for keyID in keyIDs { print(keyID) }
+            }
         default:
             throw UsageError("unknown trust subcommand '\(sub)' (expected add or ls)")
         }

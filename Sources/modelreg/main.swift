@@ -26,7 +26,9 @@ do {
         exit(64)
     }
 } catch let error as UsageError {
-    printError("error: \(error.description)\nsee 'modelreg help\(error.command.map { " " + $0 } ?? "")'")
+    // Without a command (an unknown one, or a stray option before it) the usage line says what was expected.
+    let usage = error.command == nil ? "\nUSAGE: modelreg <command> [options]" : ""
+    printError("error: \(error.description)\(usage)\nsee 'modelreg help\(error.command.map { " " + $0 } ?? "")'")
     exit(64)
 } catch let failure as CommandFailure {
     printError("error: \(failure.message)")

@@ -74,7 +74,7 @@ import Testing
             let headings = ["OVERVIEW:", "USAGE:", "OPTIONS:", "SUBCOMMANDS:"].compactMap { text.range(of: $0) }
             #expect(headings.count == 4 && headings.map(\.lowerBound) == headings.map(\.lowerBound).sorted())
             #expect(text.contains("--trust DIR"))
-            #expect(text.contains("\n  state set ARTIFACT STATE [--reason …]   registered, validated, candidate"))
+            #expect(text.contains("\n  state set ARTIFACT STATE\n") && text.contains("\n  state show ARTIFACT  "))
         }
     }
 
