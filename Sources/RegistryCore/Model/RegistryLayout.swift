@@ -62,6 +62,12 @@ public struct RegistryLayout: Hashable, Sendable {
     public func signaturesPath(of id: ArtifactID) -> String { artifactPath(id) + "/signatures" }
     /// One signature file of an artifact, by file name.
     public func signaturePath(of id: ArtifactID, name: String) -> String { signaturesPath(of: id) + "/" + name }
+    /// `evaluations/`: detached evaluation records, one directory per artifact (FORMAT.md §12.8).
+    public var evaluationsPath: String { rootPath + "/evaluations" }
+    /// The evaluation records directory of one artifact: `evaluations/<id>/`.
+    public func evaluationsPath(of id: ArtifactID) -> String { evaluationsPath + "/" + id.description }
+    /// One evaluation record of an artifact, by file name.
+    public func evaluationPath(of id: ArtifactID, name: String) -> String { evaluationsPath(of: id) + "/" + name }
     /// The file of one alias (the name is not checked here).
     public func aliasPath(_ alias: String) -> String { aliasesPath + "/" + alias + ".json" }
     /// The lifecycle state file of one artifact.
