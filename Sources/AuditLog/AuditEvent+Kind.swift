@@ -60,7 +60,7 @@ extension AuditEvent {
         public static let stateChanged: Kind = "state_changed"
         /// A signature was attached to an artifact. Payload: `SignatureAdded`.
         public static let signatureAdded: Kind = "signature_added"
-        /// An evaluation record was attached to an artifact. Payload: `EvaluationAdded` (FORMAT.md §12.8).
+        /// An evaluation record was attached to an artifact. Payload: `EvaluationAdded` (FORMAT.md §12.9).
         public static let evaluationAdded: Kind = "evaluation_added"
         /// The promotion policy was replaced. Payload: `PolicyChanged`.
         public static let policyChanged: Kind = "policy_changed"

@@ -62,7 +62,7 @@ public struct RegistryLayout: Hashable, Sendable {
     public func signaturesPath(of id: ArtifactID) -> String { artifactPath(id) + "/signatures" }
     /// One signature file of an artifact, by file name.
     public func signaturePath(of id: ArtifactID, name: String) -> String { signaturesPath(of: id) + "/" + name }
-    /// `evaluations/`: detached evaluation records, one directory per artifact (FORMAT.md §12.8).
+    /// `evaluations/`: detached evaluation records, one directory per artifact (FORMAT.md §12.9).
     public var evaluationsPath: String { rootPath + "/evaluations" }
     /// The evaluation records directory of one artifact: `evaluations/<id>/`.
     public func evaluationsPath(of id: ArtifactID) -> String { evaluationsPath + "/" + id.description }

@@ -38,7 +38,7 @@ public struct PromotionPolicy: Hashable, Sendable {
         public var requireEvaluationCard = false
         /// Metric thresholds: name → (minimum, maximum), either optional.
         public var metrics: [String: Bounds] = [:]
-        /// Metric thresholds on detached evaluation records (FORMAT.md §12.8): name → bounds, met by the newest
+        /// Metric thresholds on detached evaluation records (FORMAT.md §12.9): name → bounds, met by the newest
         /// record of the target that reports the metric and is signed by a trusted key (one of
         /// ``trustedEvaluators`` when that is not empty). Unsigned records and records by other keys never count.
         public var evaluationMetrics: [String: Bounds] = [:]

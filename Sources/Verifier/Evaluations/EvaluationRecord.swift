@@ -1,7 +1,7 @@
 import Foundation
 import RegistryCore
 
-/// A detached evaluation of a registered artifact: `evaluations/<id>/<name>.json` (FORMAT.md §12.8).
+/// A detached evaluation of a registered artifact: `evaluations/<id>/<name>.json` (FORMAT.md §12.9).
 ///
 /// The evaluation card (`evaluation-card.json`) is a bundle file and part of the artifact's id, so a harness that
 /// evaluates an artifact after it was registered cannot change it. An evaluation record sits outside the artifact,

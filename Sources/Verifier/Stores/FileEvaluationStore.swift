@@ -1,7 +1,7 @@
 import Foundation
 import RegistryCore
 
-/// Detached evaluation records: `evaluations/<id>/<name>.json` at the registry root (FORMAT.md §12.8), outside the
+/// Detached evaluation records: `evaluations/<id>/<name>.json` at the registry root (FORMAT.md §12.9), outside the
 /// artifact directory, so adding one never changes the artifact's identity and no bundle file name is reserved.
 ///
 /// This type owns the files only; the umbrella `Registry` takes the writer lock and records `evaluation_added`.
