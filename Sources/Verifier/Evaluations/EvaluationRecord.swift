@@ -216,7 +216,7 @@ public struct EvaluationRecord: Hashable, Sendable {
         self.signature = signature
     }
 
-    /// The record's file name (FORMAT.md §12.8): the first 16 lowercase hex digits of the SHA-256 of
+    /// The record's file name (FORMAT.md §12.9): the first 16 lowercase hex digits of the SHA-256 of
     /// ``fileBytes()``, then `.json`. Two different records never share a name in practice, and the same record
     /// always gets the same one, so adding it again changes nothing.
     public var fileName: String {
