@@ -42,7 +42,8 @@ enum CompareCommand: Command {
         for (index, column) in comparison.columns.enumerated() {
             let card = column.cardMetrics == nil ? "no card" : "card"
             let label = column.label == column.artifact.description ? "" : "\(column.label)  "
-            text += "[\(index + 1)] \(label)\(column.artifact)  (\(card), "
+            text +=
+                "[\(index + 1)] \(label)\(column.artifact)  (\(card), "
                 + "\(column.evaluations.count) evaluation(s))\n"
         }
         var lines: [[String]] = [["METRIC", "BETTER"] + comparison.columns.indices.map { "[\($0 + 1)]" }]

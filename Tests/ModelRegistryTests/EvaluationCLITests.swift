@@ -103,7 +103,8 @@ import Testing
             #expect(values[0]["source"] as? String == "card" && values[1]["status"] as? String == "trusted")
             let lossRow = try #require(metrics.first { $0["name"] as? String == "loss" })
             #expect(lossRow["best"] as? [Int] == [1] && lossRow["better"] as? String == "lower")
-            #expect(try f.run(["compare", "champion", "--lower-is-better", "a", "--higher-is-better", "a"]).status == 64)
+            #expect(
+                try f.run(["compare", "champion", "--lower-is-better", "a", "--higher-is-better", "a"]).status == 64)
         }
     }
 

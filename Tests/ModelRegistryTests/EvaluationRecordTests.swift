@@ -21,7 +21,8 @@ import Testing
 
     private static let draft = EvaluationRecord.Draft(
         evaluator: "harness", metrics: ["accuracy": 0.93, "val_loss": 0.25],
-        dataset: .init(name: "documents-v3", digest: Digest(algorithm: "sha256", bytes: .init(repeating: 3, count: 32)),
+        dataset: .init(
+            name: "documents-v3", digest: Digest(algorithm: "sha256", bytes: .init(repeating: 3, count: 32)),
             split: "test"),
         evaluatedAt: "2026-11-27T08:00:00.000Z", notes: "rerun")
 
@@ -48,14 +49,38 @@ import Testing
     }
 
     @Test(arguments: [
-        (#"{"artifact":"ID","evaluatedAt":"2026-11-27T08:00:00.000Z","evaluator":"h","extra":1,"metrics":{"a":1},"schemaVersion":1}"#, "extra"),
-        (#"{"artifact":"ID","evaluatedAt":"2026-11-27T08:00:00.000Z","evaluator":"h","metrics":{},"schemaVersion":1}"#, "metrics"),
-        (#"{"artifact":"ID","evaluatedAt":"yesterday","evaluator":"h","metrics":{"a":1},"schemaVersion":1}"#, "evaluatedAt"),
-        (#"{"artifact":"ID","evaluatedAt":"2026-11-27T08:00:00.000Z","evaluator":"h","metrics":{"a":"x"},"schemaVersion":1}"#, "metrics.a"),
-        (#"{"artifact":"ID","dataset":{"name":"d","size":3},"evaluatedAt":"2026-11-27T08:00:00.000Z","evaluator":"h","metrics":{"a":1},"schemaVersion":1}"#, "size"),
-        (#"{"artifact":"ID","evaluatedAt":"2026-11-27T08:00:00.000Z","evaluator":"h","metrics":{"a":1},"schemaVersion":2}"#, "schemaVersion"),
-        (#"{"artifact":"nope","evaluatedAt":"2026-11-27T08:00:00.000Z","evaluator":"h","metrics":{"a":1},"schemaVersion":1}"#, "artifact"),
-        (#"{"artifact":"ID","evaluatedAt":"2026-11-27T08:00:00.000Z","evaluator":"h","evaluator":"i","metrics":{"a":1},"schemaVersion":1}"#, "evaluator"),
+        (
+            #"{"artifact":"ID","evaluatedAt":"2026-11-27T08:00:00.000Z","evaluator":"h","extra":1,"metrics":{"a":1},"schemaVersion":1}"#,
+            "extra"
+        ),
+        (
+            #"{"artifact":"ID","evaluatedAt":"2026-11-27T08:00:00.000Z","evaluator":"h","metrics":{},"schemaVersion":1}"#,
+            "metrics"
+        ),
+        (
+            #"{"artifact":"ID","evaluatedAt":"yesterday","evaluator":"h","metrics":{"a":1},"schemaVersion":1}"#,
+            "evaluatedAt"
+        ),
+        (
+            #"{"artifact":"ID","evaluatedAt":"2026-11-27T08:00:00.000Z","evaluator":"h","metrics":{"a":"x"},"schemaVersion":1}"#,
+            "metrics.a"
+        ),
+        (
+            #"{"artifact":"ID","dataset":{"name":"d","size":3},"evaluatedAt":"2026-11-27T08:00:00.000Z","evaluator":"h","metrics":{"a":1},"schemaVersion":1}"#,
+            "size"
+        ),
+        (
+            #"{"artifact":"ID","evaluatedAt":"2026-11-27T08:00:00.000Z","evaluator":"h","metrics":{"a":1},"schemaVersion":2}"#,
+            "schemaVersion"
+        ),
+        (
+            #"{"artifact":"nope","evaluatedAt":"2026-11-27T08:00:00.000Z","evaluator":"h","metrics":{"a":1},"schemaVersion":1}"#,
+            "artifact"
+        ),
+        (
+            #"{"artifact":"ID","evaluatedAt":"2026-11-27T08:00:00.000Z","evaluator":"h","evaluator":"i","metrics":{"a":1},"schemaVersion":1}"#,
+            "evaluator"
+        ),
     ])
     func aMalformedRecordIsRefusedNamingTheFileAndField(_ text: String, _ field: String) throws {
         let id = ArtifactID(digest: Digest(algorithm: "sha256", bytes: .init(repeating: 1, count: 32)))

@@ -137,7 +137,8 @@ extension Registry {
         let algorithm = artifacts.knownAlgorithms[artifact.manifest.hashAlgorithm]
         guard Int64(bytes.count) == entry.size, let algorithm, algorithm.hash(bytes) == entry.digest else {
             throw RegistryError(
-                .digestMismatch, "\(url.path) does not match the digest its manifest lists (it changed after "
+                .digestMismatch,
+                "\(url.path) does not match the digest its manifest lists (it changed after "
                     + "registration); 'modelreg verify \(id)' lists every problem", path: url.path)
         }
         return try EvaluationCard(parsing: bytes, source: layout.relativePath(url.path))

@@ -60,7 +60,8 @@ extension JournaledEvaluations {
                         findings.append(
                             Discrepancy(
                                 key: path,
-                                finding: Finding(.viewDiffersFromLog, path: path, "differs from the logged evaluation")))
+                                finding: Finding(.viewDiffersFromLog, path: path, "differs from the logged evaluation"))
+                        )
                     }
                 }
             }
