@@ -1,5 +1,4 @@
 import Foundation
-import RegistryCore
 
 /// A detached evaluation of a registered artifact: `evaluations/<id>/<name>.json` (FORMAT.md §12.9).
 ///

@@ -1,5 +1,4 @@
 import Foundation
-import RegistryCore
 
 /// Detached evaluation records: `evaluations/<id>/<name>.json` at the registry root (FORMAT.md §12.9), outside the
 /// artifact directory, so adding one never changes the artifact's identity and no bundle file name is reserved.
