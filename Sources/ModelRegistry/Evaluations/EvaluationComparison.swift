@@ -110,15 +110,21 @@ extension Registry {
     ///   - lowerIsBetter: Metrics for which lower is better whatever their name.
     ///   - higherIsBetter: Metrics for which higher is better whatever their name.
     /// - Throws: `.notFound` for an unknown artifact; I/O errors.
-    /// - Complexity: reads each candidate's card (checked against its manifest digest) and evaluation records.
+    /// - Complexity: reads each candidate's summary from the index (its card's metrics) and its evaluation records;
+    ///   a candidate the index does not hold has its card read and checked against its manifest digest.
     public func compareEvaluations(
         _ candidates: [(label: String, artifact: ArtifactID)], lowerIsBetter: Set<String> = [],
         higherIsBetter: Set<String> = []
     ) throws -> EvaluationComparison {
         let columns = try candidates.map { candidate in
-            EvaluationComparison.Column(
-                label: candidate.label, artifact: candidate.artifact,
-                cardMetrics: try evaluationCard(of: candidate.artifact)?.metrics,
+            // The card's metrics from the index (no artifact opened); from the card itself when the index cannot
+            // answer (an artifact it could not read).
+            let summary = try? index.summary(of: candidate.artifact)
+            let card =
+                try summary.map { $0.cardMetrics.isEmpty ? nil : $0.cardMetrics }
+                ?? evaluationCard(of: candidate.artifact)?.metrics
+            return EvaluationComparison.Column(
+                label: candidate.label, artifact: candidate.artifact, cardMetrics: card,
                 evaluations: try evaluations(of: candidate.artifact))
         }
         return EvaluationComparison(columns: columns, lowerIsBetter: lowerIsBetter, higherIsBetter: higherIsBetter)
