@@ -206,6 +206,24 @@ import Testing
         }
     }
 
+    @Test func aRecordOfAnArtifactThatIsNotThereIsReportedAndRemoved() throws {
+        try withModel { registry, _ in
+            let ghost = ArtifactID(digest: Digest(algorithm: "sha256", bytes: .init(repeating: 7, count: 32)))
+            let record = try EvaluationRecord(
+                artifact: ghost, evaluator: "intruder", metrics: ["accuracy": 1],
+                evaluatedAt: "2026-11-27T08:00:00.000Z")
+            let directory = registry.layout.evaluationsPath(of: ghost)
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let path = registry.layout.evaluationPath(of: ghost, name: record.fileName)
+            try Data(record.fileBytes()).write(to: URL(fileURLWithPath: path))
+            let findings = try registry.fsck().findings
+            #expect(findings.map(\.kind) == [.viewNotInLog])
+            #expect(findings.first?.path == registry.layout.relativePath(path))
+            #expect(try registry.recover().repaired.count == 1)
+            #expect(!FileManager.default.fileExists(atPath: path))
+        }
+    }
+
     @Test func recoveryFinishesAnAddKilledAfterItsEvent() throws {
         try withModel { registry, id in
             // The state a crash between the event and the file leaves: the event is the log's last, no file.

@@ -66,6 +66,7 @@ extension JournaledEvaluations {
                 }
             }
         }
+        findings += try orphans(lastEvents: lastEvents)
         for (key, event) in lastEvents.sorted(by: { $0.key < $1.key }) where !seen.contains(key) {
             // An evaluation of an artifact that is gone is reported with the artifact.
             guard try artifacts.contains(event.artifact), registered?.ids.contains(event.artifact) ?? true else {
@@ -77,6 +78,30 @@ extension JournaledEvaluations {
                     finding: Finding(
                         .viewMissing, path: key,
                         "is missing; the log recorded an evaluation by '\(event.record.evaluator)'")))
+        }
+        return findings
+    }
+
+    /// Records under `evaluations/<id>/` for an artifact that is not in `artifacts/` and that no event accounts for
+    /// (an artifact the log registered but whose directory is gone is reported with the artifact).
+    private func orphans(lastEvents: [String: EvaluationAdded]) throws -> [Discrepancy] {
+        let root = store.layout.evaluationsPath
+        guard try FileSystem.exists(root) else { return [] }
+        let logged = Set(lastEvents.values.map(\.artifact))
+        var findings: [Discrepancy] = []
+        for entry in try FileSystem.listDirectory(root) {
+            guard let name = entry.name, let id = ArtifactID(name), !logged.contains(id),
+                try !artifacts.contains(id)
+            else { continue }
+            for (file, _) in try store.files(of: id) {
+                let path = store.layout.relativePath(store.layout.evaluationPath(of: id, name: file))
+                findings.append(
+                    Discrepancy(
+                        key: path,
+                        finding: Finding(
+                            .viewNotInLog, path: path,
+                            "is an evaluation of \(id), which is not in the registry and no event records")))
+            }
         }
         return findings
     }
