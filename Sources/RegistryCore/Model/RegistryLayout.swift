@@ -6,6 +6,7 @@ import Foundation
 /// <root>/registry.json      format marker: {"format":"modelregistry","formatVersion":1}
 /// <root>/artifacts/<id>/    immutable artifact directories
 /// <root>/aliases/           alias records
+/// <root>/evaluations/<id>/  detached evaluation records (FORMAT.md §12.9)
 /// <root>/audit/             append-only audit log
 /// <root>/indexes/           generated caches
 /// <root>/locks/             the writer lock
