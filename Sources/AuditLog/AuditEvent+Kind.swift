@@ -60,6 +60,8 @@ extension AuditEvent {
         public static let stateChanged: Kind = "state_changed"
         /// A signature was attached to an artifact. Payload: `SignatureAdded`.
         public static let signatureAdded: Kind = "signature_added"
+        /// An evaluation record was attached to an artifact. Payload: `EvaluationAdded` (FORMAT.md §12.10).
+        public static let evaluationAdded: Kind = "evaluation_added"
         /// The promotion policy was replaced. Payload: `PolicyChanged`.
         public static let policyChanged: Kind = "policy_changed"
         /// Recovery cut a torn final line off the log. Payload: ``LogRepaired``; see
@@ -70,7 +72,7 @@ extension AuditEvent {
         /// `alias_restored`, which it only reads.
         public static let known: Set<Kind> = [
             artifactRegistered, aliasPromoted, aliasRolledBack, aliasRetired, aliasRestored, stateChanged,
-            signatureAdded, policyChanged, logRepaired,
+            signatureAdded, policyChanged, logRepaired, evaluationAdded,
         ]
     }
 }

@@ -29,6 +29,8 @@ public struct ArtifactSummary: Hashable, Sendable {
         var registeredAt: String?
         var registrationSequence: Int64?
         var state: String?
+        var cardMetrics: [String: Double] = [:]
+        var evaluationMetrics: [String: EvaluationMetric] = [:]
 
         init(
             id: ArtifactID, name: String, capabilities: [String], labels: [String: String], parents: [ArtifactID],
@@ -47,10 +49,13 @@ public struct ArtifactSummary: Hashable, Sendable {
         }
 
         func copy() -> Storage {
-            Storage(
+            let copy = Storage(
                 id: id, name: name, capabilities: capabilities, labels: labels, parents: parents, fileCount: fileCount,
                 totalSize: totalSize, registeredAt: registeredAt, registrationSequence: registrationSequence,
                 state: state)
+            copy.cardMetrics = cardMetrics
+            copy.evaluationMetrics = evaluationMetrics
+            return copy
         }
     }
 
@@ -118,6 +123,34 @@ public struct ArtifactSummary: Hashable, Sendable {
         get { storage.state.flatMap(LifecycleState.init(rawValue:)) }
         set { unique().state = newValue?.rawValue }
     }
+    /// The metrics of the bundle's `evaluation-card.json` (FORMAT.md §12.7), empty when it has none or one that does
+    /// not match its manifest entry or does not parse. Part of the artifact, so they never change.
+    public var cardMetrics: [String: Double] {
+        get { storage.cardMetrics }
+        set { unique().cardMetrics = newValue }
+    }
+    /// The metrics of the artifact's evaluation records (FORMAT.md §12.10), each from the last `evaluation_added`
+    /// event that reports it, in log order. Claims, not checked against any key: the index serves every reader,
+    /// whatever it trusts; `Registry.evaluations(of:)` says which records are signed by a trusted evaluator.
+    public var evaluationMetrics: [String: EvaluationMetric] {
+        get { storage.evaluationMetrics }
+        set { unique().evaluationMetrics = newValue }
+    }
+
+    /// One metric of an evaluation record, as the index holds it.
+    public struct EvaluationMetric: Hashable, Sendable {
+        /// The value.
+        public var value: Double
+        /// The sequence number of the `evaluation_added` event that recorded it; a later event wins.
+        public var sequence: Int64
+
+        /// Creates a metric value.
+        public init(value: Double, sequence: Int64) {
+            self.value = value
+            self.sequence = sequence
+        }
+    }
+
     /// The state as stored in the index files.
     var stateName: String? {
         get { storage.state }
@@ -156,7 +189,7 @@ public struct ArtifactSummary: Hashable, Sendable {
         return a.id == b.id && a.name == b.name && a.capabilities == b.capabilities && a.labels == b.labels
             && a.parents == b.parents && a.fileCount == b.fileCount && a.totalSize == b.totalSize
             && a.registeredAt == b.registeredAt && a.registrationSequence == b.registrationSequence
-            && a.state == b.state
+            && a.state == b.state && a.cardMetrics == b.cardMetrics && a.evaluationMetrics == b.evaluationMetrics
     }
 
     /// Hashes the values that ``==(_:_:)`` compares.
@@ -171,6 +204,8 @@ public struct ArtifactSummary: Hashable, Sendable {
         hasher.combine(storage.registeredAt)
         hasher.combine(storage.registrationSequence)
         hasher.combine(storage.state)
+        hasher.combine(storage.cardMetrics)
+        hasher.combine(storage.evaluationMetrics)
     }
 
     /// Creates a summary whose capabilities are already sorted and unique (a decoder checks that by re-encoding).
@@ -208,7 +243,15 @@ public struct ArtifactSummary: Hashable, Sendable {
         copy.registeredAt = nil
         copy.registrationSequence = nil
         copy.state = nil
+        copy.evaluationMetrics = [:]
         return copy
+    }
+
+    /// Takes the metrics of an `evaluation_added` event: each replaces the held value when the event is later.
+    mutating func merge(evaluationMetrics metrics: [String: Double], sequence: Int64) {
+        for (name, value) in metrics where (evaluationMetrics[name]?.sequence ?? 0) < sequence {
+            evaluationMetrics[name] = EvaluationMetric(value: value, sequence: sequence)
+        }
     }
 }
 
@@ -228,7 +271,7 @@ extension ArtifactSummary {
     /// The members a summary record has on disk (in `summaries.json` and `updates.jsonl`).
     static let recordKeys: Set<String> = [
         "id", "name", "capabilities", "labels", "parents", "fileCount", "totalSize", "registeredAt",
-        "registrationSequence",
+        "registrationSequence", "cardMetrics", "evaluationMetrics",
     ]
 
     /// Appends the canonical JSON of the summary's record. The state is not part of the record: it lives in
@@ -236,6 +279,22 @@ extension ArtifactSummary {
     func appendRecord(to output: inout CanonicalWriter) {
         output.object { members in
             members.member("capabilities") { $0.stringArray(capabilities) }
+            if !cardMetrics.isEmpty { members.member("cardMetrics") { $0.numberMap(cardMetrics) } }
+            if !evaluationMetrics.isEmpty {
+                members.member("evaluationMetrics") { output in
+                    output.object { metrics in
+                        for name in evaluationMetrics.keys.sorted(by: canonicalKeyPrecedes) {
+                            guard let metric = evaluationMetrics[name] else { continue }
+                            metrics.member(name) { field in
+                                field.object { pair in
+                                    pair.member("sequence") { $0.integer(metric.sequence) }
+                                    pair.member("value") { $0.number(metric.value) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             members.member("fileCount") { $0.integer(Int64(fileCount)) }
             members.member("id") { $0.artifactID(id) }
             members.member("labels") { $0.stringMap(labels) }
@@ -278,6 +337,29 @@ extension ArtifactSummary {
             registeredAt: registeredAt, registrationSequence: sequence)
         if self.capabilities != capabilities {
             throw record.makeError(at: "capabilities", "must be sorted and free of duplicates")
+        }
+        try readMetrics(record)
+    }
+
+    /// Reads the optional `cardMetrics` and `evaluationMetrics` members of a record (absent when empty).
+    mutating func readMetrics(_ record: JSONObjectReader) throws {
+        if let card = try record.optionalObject("cardMetrics") {
+            guard !card.keys.isEmpty else {
+                throw record.makeError(at: "cardMetrics", "is written only when not empty")
+            }
+            for name in card.keys { cardMetrics[name] = try card.double(name) }
+        }
+        if let evaluations = try record.optionalObject("evaluationMetrics") {
+            guard !evaluations.keys.isEmpty else {
+                throw record.makeError(at: "evaluationMetrics", "is written only when not empty")
+            }
+            for name in evaluations.keys {
+                let metric = try evaluations.object(name)
+                try metric.rejectUnknownKeys(allowed: ["sequence", "value"])
+                evaluationMetrics[name] = EvaluationMetric(
+                    value: try metric.double("value"),
+                    sequence: try metric.integer("sequence", in: 1...JSONObjectReader.maximumSafeInteger))
+            }
         }
     }
 }

@@ -55,6 +55,20 @@ struct CanonicalWriter {
         stringArray(ids.map(\.description))
     }
 
+    /// A finite number as `CanonicalJSON` writes it (ECMAScript shortest form); a non-finite one, which metrics
+    /// never hold, as `null`.
+    mutating func number(_ value: Double) {
+        bytes.append(contentsOf: (JSONNumber(value)?.literal ?? "null").utf8)
+    }
+
+    mutating func numberMap(_ map: [String: Double]) {
+        object { members in
+            for key in map.keys.sorted(by: canonicalKeyPrecedes) {
+                members.member(key) { $0.number(map[key] ?? 0) }
+            }
+        }
+    }
+
     mutating func stringMap(_ map: [String: String]) {
         object { members in
             for key in map.keys.sorted(by: canonicalKeyPrecedes) {

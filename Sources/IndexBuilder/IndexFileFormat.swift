@@ -198,6 +198,20 @@ enum IndexFileFormat {
         var writer = CanonicalWriter(reservingCapacity: 512 * (changes.registered.count + 1))
         writer.object { members in
             members.member("after") { writePosition(changes.after, to: &$0) }
+            if !changes.evaluations.isEmpty {
+                members.member("evaluations") { output in
+                    output.byte(UInt8(ascii: "["))
+                    for (index, change) in changes.evaluations.enumerated() {
+                        if index > 0 { output.byte(UInt8(ascii: ",")) }
+                        output.object { fields in
+                            fields.member("artifact") { $0.artifactID(change.artifact) }
+                            fields.member("metrics") { $0.numberMap(change.metrics) }
+                            fields.member("sequence") { $0.integer(change.sequence) }
+                        }
+                    }
+                    output.byte(UInt8(ascii: "]"))
+                }
+            }
             members.member("registered") { output in
                 output.byte(UInt8(ascii: "["))
                 for (index, summary) in changes.registered.enumerated() {
@@ -359,9 +373,12 @@ enum IndexFileFormat {
         }
         guard let fileCount = try integer("fileCount", minimum: 0), let totalSize = try integer("totalSize", minimum: 0)
         else { throw fail("fileCount and totalSize are required") }
-        let summary = ArtifactSummary(
+        var summary = ArtifactSummary(
             id: id, name: name, sortedCapabilities: try strings("capabilities"), labels: labels, parents: parents,
             fileCount: Int(fileCount), totalSize: totalSize, registeredAt: registeredAt, registrationSequence: sequence)
+        if members["cardMetrics"] != nil || members["evaluationMetrics"] != nil {
+            try summary.readMetrics(JSONObjectReader(value, source: source))
+        }
         return (summary, idText)
     }
 
@@ -409,7 +426,7 @@ enum IndexFileFormat {
     /// - Throws: ``RegistryError/Code/invalidJSON`` or ``RegistryError/Code/invalidDocument`` naming `source`.
     static func decodeUpdate(_ line: some Collection<UInt8>, source: String) throws -> RegistryIndex.Changes {
         let document = try JSONObjectReader(CanonicalJSON.parseCanonical(line, source: source), source: source)
-        try document.rejectUnknownKeys(allowed: ["after", "registered", "states", "through"])
+        try document.rejectUnknownKeys(allowed: ["after", "evaluations", "registered", "states", "through"])
         let after = try readPosition(document.object("after"))
         let through = try readPosition(document.object("through"))
         guard through.sequence > after.sequence else {
@@ -435,7 +452,22 @@ enum IndexFileFormat {
             let sequence = try record.integer("sequence", in: (after.sequence + 1)...through.sequence)
             stateChanges.append(.init(artifact: id, state: try record.string("state"), sequence: sequence))
         }
-        return RegistryIndex.Changes(after: after, through: through, registered: registered, stateChanges: stateChanges)
+        var evaluations: [RegistryIndex.EvaluationChange] = []
+        for record in try document.optionalObjects("evaluations") ?? [] {
+            try record.rejectUnknownKeys(allowed: ["artifact", "metrics", "sequence"])
+            let text = try record.string("artifact")
+            guard let id = ArtifactID(text) else {
+                throw record.makeError(at: "artifact", "'\(text)' is not an artifact id")
+            }
+            let metricsReader = try record.object("metrics")
+            var metrics: [String: Double] = [:]
+            for name in metricsReader.keys { metrics[name] = try metricsReader.double(name) }
+            let sequence = try record.integer("sequence", in: (after.sequence + 1)...through.sequence)
+            evaluations.append(.init(artifact: id, metrics: metrics, sequence: sequence))
+        }
+        return RegistryIndex.Changes(
+            after: after, through: through, registered: registered, stateChanges: stateChanges,
+            evaluations: evaluations)
     }
 
     /// Reads the stamp from the first bytes of an index file, without parsing the rest: every file starts with

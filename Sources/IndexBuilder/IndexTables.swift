@@ -115,6 +115,10 @@ struct IndexTables {
             entries[Int(ordinal)].stateName = change.state
             Self.insert(ordinal, keys: key, into: &byState[change.state, default: []])
         }
+        for change in changes.evaluations {
+            guard let ordinal = ordinalOf[change.artifact] else { continue }
+            entries[Int(ordinal)].merge(evaluationMetrics: change.metrics, sequence: change.sequence)
+        }
         if changes.through.sequence > stamp.auditSequence {
             stamp.auditSequence = changes.through.sequence
             stamp.auditTime = changes.through.time

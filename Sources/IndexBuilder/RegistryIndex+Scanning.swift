@@ -31,6 +31,7 @@ extension RegistryIndex {
         var findings: [Finding] = []
         var registrations: [ArtifactID: AuditEvent] = [:]
         var states: [ArtifactID: (state: String, sequence: Int64)] = [:]
+        var evaluations: [ArtifactID: [EvaluationChange]] = [:]
         var last = AuditPosition.start
         var cursor = journal.events().makeIterator()
         while let result = cursor.next() {
@@ -48,6 +49,8 @@ extension RegistryIndex {
                     if (states[change.artifact]?.sequence ?? 0) < change.sequence {
                         states[change.artifact] = (change.state, change.sequence)
                     }
+                case .evaluation(let change):
+                    evaluations[change.artifact, default: []].append(change)
                 case .unusable(let problem):
                     findings.append(Finding(.unusableAuditEvent, "audit event #\(event.sequence): \(problem)"))
                 }
@@ -69,6 +72,9 @@ extension RegistryIndex {
                 summary.registeredAt = event.time
                 summary.registrationSequence = event.sequence
             }
+            for change in evaluations[summary.id] ?? [] {
+                summary.merge(evaluationMetrics: change.metrics, sequence: change.sequence)
+            }
             summaries.append(summary)
         }
         let stamp = Stamp(artifactCount: ids.count, auditSequence: last.sequence, auditTime: last.time)
@@ -89,7 +95,8 @@ extension RegistryIndex {
             return (nil, [Finding(.unreadableManifest, path: path, "\(message); the artifact is not indexed")])
         }
         let (parents, problem) = lineageParents(of: artifact)
-        let summary = ArtifactSummary(artifact: artifact, lineageParents: parents)
+        var summary = ArtifactSummary(artifact: artifact, lineageParents: parents)
+        summary.cardMetrics = cardMetrics(of: artifact)
         return (summary, problem.map { [Finding(.malformedLineage, path: $0.path, $0.message)] } ?? [])
     }
 
@@ -142,6 +149,31 @@ extension RegistryIndex {
         }
     }
 
+    /// The name of the bundle file whose `metrics` the summaries carry as ``ArtifactSummary/cardMetrics``.
+    public static let evaluationCardFileName = "evaluation-card.json"
+
+    /// The `metrics` of an artifact's `evaluation-card.json`: empty when there is none, or when it is larger than
+    /// 1 MiB, does not match its manifest entry, or is not a JSON object whose `metrics` member maps names to
+    /// numbers (the card's other members are not checked here; the promotion gate checks the whole card).
+    func cardMetrics(of artifact: Artifact) -> [String: Double] {
+        guard let entry = artifact.manifest.entry(at: Self.evaluationCardFileName),
+            entry.size <= Int64(Self.maximumLineageSize),
+            let algorithm = artifacts.knownAlgorithms[artifact.manifest.hashAlgorithm]
+        else { return [:] }
+        let path = artifacts.layout.artifactPath(artifact.id) + "/" + Self.evaluationCardFileName
+        guard let bytes = try? FileSystem.readDocument(path, limit: Self.maximumLineageSize),
+            Int64(bytes.count) == entry.size, algorithm.hash(bytes) == entry.digest,
+            let document = try? JSONObjectReader(CanonicalJSON.parse(bytes, source: path), source: path),
+            let metrics = try? document.object("metrics")
+        else { return [:] }
+        var result: [String: Double] = [:]
+        for name in metrics.keys {
+            guard let value = try? metrics.double(name) else { return [:] }
+            result[name] = value
+        }
+        return result
+    }
+
     // MARK: Events
 
     /// What one audit event means for the index.
@@ -149,6 +181,7 @@ extension RegistryIndex {
         case none
         case registration(ArtifactID)
         case state(StateChange)
+        case evaluation(EvaluationChange)
         case unusable(String)
     }
 
@@ -158,7 +191,9 @@ extension RegistryIndex {
     /// - `artifact_registered` (``ArtifactRegistered``) registers its artifact (the first such event for an id
     ///   wins);
     /// - `state_changed` (``StateChanged``) sets its artifact's state (the last such event wins);
-    /// - everything else is ignored; an event of those two types whose payload does not decode is unusable.
+    /// - `evaluation_added` (``EvaluationAdded``) sets its artifact's evaluation metrics (per metric, the last such
+    ///   event wins);
+    /// - everything else is ignored; an event of those three types whose payload does not decode is unusable.
     static func interpret(_ event: AuditEvent) -> EventMeaning {
         do {
             if let registered = try event.decode(ArtifactRegistered.self) {
@@ -167,6 +202,10 @@ extension RegistryIndex {
             if let change = try event.decode(StateChanged.self) {
                 return .state(
                     StateChange(artifact: change.artifact, state: change.state.rawValue, sequence: event.sequence))
+            }
+            if let added = try event.decode(EvaluationAdded.self) {
+                return .evaluation(
+                    EvaluationChange(artifact: added.artifact, metrics: added.record.metrics, sequence: event.sequence))
             }
             return .none
         } catch {
@@ -188,6 +227,8 @@ extension RegistryIndex {
                 changes.registered.append(summary)
             case .state(let change):
                 changes.stateChanges.append(change)
+            case .evaluation(let change):
+                changes.evaluations.append(change)
             default:
                 continue
             }

@@ -130,10 +130,33 @@ extension RegistryIndex {
         }
     }
 
+    /// The metrics of an evaluation record, recorded by an `evaluation_added` audit event (FORMAT.md §12.10).
+    public struct EvaluationChange: Hashable, Sendable {
+        /// The artifact evaluated.
+        public var artifact: ArtifactID
+        /// The record's metrics.
+        public var metrics: [String: Double]
+        /// The event's sequence number; per metric, a later event wins.
+        public var sequence: Int64
+
+        /// Creates an evaluation change.
+        ///
+        /// - Parameters:
+        ///   - artifact: the artifact.
+        ///   - metrics: the record's metrics.
+        ///   - sequence: the sequence number of the event that recorded it.
+        public init(artifact: ArtifactID, metrics: [String: Double], sequence: Int64) {
+            self.artifact = artifact
+            self.metrics = metrics
+            self.sequence = sequence
+        }
+    }
+
     /// What a run of audit events changes in an index: the input of an incremental update.
     ///
     /// Applying changes is idempotent and order-independent per artifact: a registration only counts when the
-    /// index has none with a smaller sequence number, and a state only when it is newer than the one held. So a
+    /// index has none with a smaller sequence number, and a state or an evaluation metric only when it is newer than
+    /// the one held. So a
     /// reader that caught up in memory can apply a writer's stored update of the same events again.
     public struct Changes: Hashable, Sendable {
         /// The audit position the changes continue from.
@@ -145,6 +168,8 @@ extension RegistryIndex {
         public var registered: [ArtifactSummary]
         /// Lifecycle states set by `state_changed` events, in log order.
         public var stateChanges: [StateChange]
+        /// Evaluation metrics recorded by `evaluation_added` events, in log order.
+        public var evaluations: [EvaluationChange]
 
         /// Creates a set of changes.
         ///
@@ -153,18 +178,20 @@ extension RegistryIndex {
         ///   - through: where they end.
         ///   - registered: registered artifacts.
         ///   - stateChanges: state changes.
+        ///   - evaluations: evaluation metrics.
         public init(
             after: AuditPosition, through: AuditPosition, registered: [ArtifactSummary] = [],
-            stateChanges: [StateChange] = []
+            stateChanges: [StateChange] = [], evaluations: [EvaluationChange] = []
         ) {
             self.after = after
             self.through = through
             self.registered = registered
             self.stateChanges = stateChanges
+            self.evaluations = evaluations
         }
 
         /// Whether the changes only move the audit position forward.
-        public var isEmpty: Bool { registered.isEmpty && stateChanges.isEmpty }
+        public var isEmpty: Bool { registered.isEmpty && stateChanges.isEmpty && evaluations.isEmpty }
     }
 
     /// Which way to walk the lineage graph.

@@ -2,7 +2,7 @@ extension AuditEvent {
     /// The payload type of every event type this version writes, one per type (FORMAT.md §9.3).
     public static let payloadTypes: [any AuditPayload.Type] = [
         ArtifactRegistered.self, AliasMoved.self, AliasRetired.self, AliasRestored.self, StateChanged.self,
-        SignatureAdded.self, PolicyChanged.self, LogRepaired.self,
+        SignatureAdded.self, PolicyChanged.self, LogRepaired.self, EvaluationAdded.self,
     ]
 
     /// The event's typed payload, whatever its type: nil for a type this version does not define (such events

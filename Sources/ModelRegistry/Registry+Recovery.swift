@@ -94,6 +94,7 @@ extension Registry {
     func viewStores() -> [ViewStore] {
         [
             ViewStore(JournaledSignatures(store: signatures, artifacts: artifacts)),
+            ViewStore(JournaledEvaluations(store: evaluationStore, artifacts: artifacts)),
             ViewStore(JournaledPolicy(store: policies)),
             ViewStore(JournaledAliases(registry: self)),
             ViewStore(JournaledStates(store: states, artifacts: artifacts)),
@@ -104,6 +105,7 @@ extension Registry {
     func viewReplays(registered: RegistrationReplay? = nil) -> [LogReplay] {
         [
             LogReplay(JournaledSignatures(store: signatures, artifacts: artifacts, registered: registered)),
+            LogReplay(JournaledEvaluations(store: evaluationStore, artifacts: artifacts, registered: registered)),
             LogReplay(JournaledPolicy(store: policies)),
             LogReplay(JournaledAliases(registry: self)),
             LogReplay(JournaledStates(store: states, artifacts: artifacts)),
@@ -144,8 +146,12 @@ extension Registry {
     private func removeLeftovers() throws -> [String] {
         var removed: [String] = []
         // Signing writes its temporary copy next to the signature, inside the artifact's `signatures/`.
-        let signatureDirectories = try artifacts.list().map {
-            (layout.signaturesPath(of: $0), FileSystem.temporaryPrefix)
+        // Adding an evaluation does the same inside `evaluations/<id>/`.
+        let signatureDirectories = try artifacts.list().flatMap {
+            [
+                (layout.signaturesPath(of: $0), FileSystem.temporaryPrefix),
+                (layout.evaluationsPath(of: $0), FileSystem.temporaryPrefix),
+            ]
         }
         for (directory, prefix) in layout.scratchPlaces + signatureDirectories where try FileSystem.exists(directory) {
             for entry in try FileSystem.listDirectory(directory) {

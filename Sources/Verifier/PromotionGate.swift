@@ -115,6 +115,9 @@ public struct PromotionGate: Sendable {
                 }
             }
         }
+        if !rule.evaluationMetrics.isEmpty {
+            unmet += try evaluationMetricProblems(rule, target: target)
+        }
         return unmet
     }
 

@@ -11,7 +11,7 @@ enum CommandLineTool {
         LogCommand.self, AuditCommand.self, RecoverCommand.self, FsckCommand.self, CheckpointCommand.self,
         IndexCommand.self, FindCommand.self, LineageCommand.self,
         KeygenCommand.self, SignCommand.self, ApproveCommand.self, VerifyCommand.self, TrustCommand.self,
-        PolicyCommand.self, StateCommand.self,
+        PolicyCommand.self, StateCommand.self, EvaluateCommand.self, EvaluationsCommand.self, CompareCommand.self,
         DemoCommand.self, CompletionCommand.self, VersionCommand.self, HelpCommand.self,
     ]
 

@@ -5,7 +5,8 @@ import Testing
 
 @Suite struct IncrementalIndexTests {
     /// Random registries: registrations with random names, capabilities, labels and parents (some through
-    /// `lineage.json`), state changes with and without the index hook, alias changes (events the index ignores),
+    /// `lineage.json`, some with an evaluation card), state changes with and without the index hook, evaluation
+    /// records added after registration, alias changes (events the index ignores),
     /// and rebuilds at random points. After every step the incrementally maintained index
     /// must equal a full rebuild from scratch, byte for byte once compacted.
     @Test(arguments: 0..<12)
@@ -34,6 +35,10 @@ import Testing
                     if split < parents.count || Int.random(in: 0..<5, using: &random) == 0 {
                         extra = IndexFixture.lineage(Array(parents[split...]))
                     }
+                    if Int.random(in: 0..<3, using: &random) == 0 {
+                        let accuracy = Double(Int.random(in: 0...100, using: &random)) / 100
+                        extra["evaluation-card.json"] = Array(BundleFixture.evaluationCard(["accuracy": accuracy]).utf8)
+                    }
                     ids.append(
                         try f.register(
                             name.isEmpty ? "m" : name, capabilities: caps, parents: Array(parents[..<split]),
@@ -46,8 +51,19 @@ import Testing
                     } else {
                         try f.appendState(id, state)
                     }
-                case 8:
+                case 8 where Bool.random(using: &random):
                     try f.registry.promote("champion", to: ids.randomElement(using: &random) ?? ids[0])
+                case 8:
+                    // An evaluation after registration: the summary's evaluation metrics follow the log.
+                    let metrics = ["accuracy", "loss", "f1"].filter { _ in Bool.random(using: &random) }
+                    try f.registry.addEvaluation(
+                        .init(
+                            evaluator: "harness",
+                            metrics: Dictionary(
+                                uniqueKeysWithValues: (metrics.isEmpty ? ["loss"] : metrics).map {
+                                    ($0, Double(Int.random(in: 0...1000, using: &random)) / 1000)
+                                })),
+                        to: ids.randomElement(using: &random) ?? ids[0])
                 default:
                     if Int.random(in: 0..<3, using: &random) == 0 { try f.registry.rebuildIndexes() }
                 }

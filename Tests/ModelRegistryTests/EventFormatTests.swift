@@ -68,7 +68,7 @@ import Testing
         let documented = try EventFormatDocument.load().goldenLines
         var previousHash = AuditEvent.genesisHash
         for (index, line) in documented.enumerated() {
-            let event = try AuditEvent(parsingLine: Array(line.utf8), source: "FORMAT.md §9.3.9 line \(index + 1)")
+            let event = try AuditEvent(parsingLine: Array(line.utf8), source: "FORMAT.md §9.3.10 line \(index + 1)")
             #expect(event.sequence == Int64(index + 1))
             #expect(event.previousHash == previousHash, "line \(index + 1) continues the chain")
             previousHash = event.hash
@@ -345,6 +345,9 @@ struct PayloadSample: Sendable, CustomTestStringConvertible {
                 minimal: SignatureAdded(
                     artifact: a, keyID: GoldenEvents.keyID, algorithm: "ed25519", file: "signatures/k.json")),
             PayloadSample(
+                full: EvaluationAdded(GoldenEvents.evaluation(signed: true)),
+                minimal: EvaluationAdded(GoldenEvents.evaluation(signed: false))),
+            PayloadSample(
                 full: PolicyChanged(
                     digest: GoldenEvents.digest(0xAB), rules: 2, policy: .object(["schemaVersion": 1]),
                     recovered: true),
@@ -362,7 +365,7 @@ struct PayloadSample: Sendable, CustomTestStringConvertible {
 
 // MARK: - Golden events
 
-/// The events FORMAT.md §9.3.9 shows, built from typed payloads with fixed values.
+/// The events FORMAT.md §9.3.10 shows, built from typed payloads with fixed values.
 enum GoldenEvents {
     static let artifactA = ArtifactID(digest: digest(0x11))
     static let artifactB = ArtifactID(digest: digest(0x22))
@@ -436,7 +439,23 @@ enum GoldenEvents {
             LogRepaired(
                 file: "2026-11-23.jsonl", offset: 4096, removedByteCount: 57, removedDigest: digest(0xCD),
                 reason: "incomplete_line")),
+        AnyPayload(EvaluationAdded(evaluation(signed: true))),
     ]
+
+    /// The evaluation record of the golden `evaluation_added` (FORMAT.md §12.8), with a zero signature.
+    static func evaluation(signed: Bool) -> EvaluationRecord {
+        // Fixed, valid values: the initializer cannot refuse them.
+        guard
+            var record = try? EvaluationRecord(
+                artifact: artifactA, evaluator: "nightly-harness", metrics: ["accuracy": 0.93, "val_loss": 0.21],
+                evaluatedAt: time(9), dataset: .init(name: "documents-v3", digest: digest(0x33), split: "test"),
+                notes: signed ? "holdout rerun" : nil)
+        else { preconditionFailure("the golden evaluation record is valid") }
+        if signed {
+            record.signature = Signature(keyID: keyID, algorithm: "ed25519", bytes: [UInt8](repeating: 0, count: 64))
+        }
+        return record
+    }
 
     /// The golden events: one hash chain from sequence 1, one second apart.
     static func events() -> [AuditEvent] {

@@ -6,6 +6,7 @@ import Foundation
 /// <root>/registry.json      format marker: {"format":"modelregistry","formatVersion":1}
 /// <root>/artifacts/<id>/    immutable artifact directories
 /// <root>/aliases/           alias records
+/// <root>/evaluations/<id>/  detached evaluation records (FORMAT.md §12.10)
 /// <root>/audit/             append-only audit log
 /// <root>/indexes/           generated caches
 /// <root>/locks/             the writer lock
@@ -62,6 +63,12 @@ public struct RegistryLayout: Hashable, Sendable {
     public func signaturesPath(of id: ArtifactID) -> String { artifactPath(id) + "/signatures" }
     /// One signature file of an artifact, by file name.
     public func signaturePath(of id: ArtifactID, name: String) -> String { signaturesPath(of: id) + "/" + name }
+    /// `evaluations/`: detached evaluation records, one directory per artifact (FORMAT.md §12.10).
+    public var evaluationsPath: String { rootPath + "/evaluations" }
+    /// The evaluation records directory of one artifact: `evaluations/<id>/`.
+    public func evaluationsPath(of id: ArtifactID) -> String { evaluationsPath + "/" + id.description }
+    /// One evaluation record of an artifact, by file name.
+    public func evaluationPath(of id: ArtifactID, name: String) -> String { evaluationsPath(of: id) + "/" + name }
     /// The file of one alias (the name is not checked here).
     public func aliasPath(_ alias: String) -> String { aliasesPath + "/" + alias + ".json" }
     /// The lifecycle state file of one artifact.

@@ -1,7 +1,7 @@
 import RegistryCore
 
 /// Where a model came from, from `lineage.json`: the artifacts it derives from, the data it was trained on, the
-/// code revision that trained it and the hyperparameters it was trained with (FORMAT.md §12.9).
+/// code revision that trained it and the hyperparameters it was trained with (FORMAT.md §12.10).
 ///
 /// The manifest's ``ArtifactMetadata/parents`` are the one source of truth for parents: the registry fills
 /// ``parents`` from them when it writes the file

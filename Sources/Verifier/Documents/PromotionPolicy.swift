@@ -38,6 +38,12 @@ public struct PromotionPolicy: Hashable, Sendable {
         public var requireEvaluationCard = false
         /// Metric thresholds: name → (minimum, maximum), either optional.
         public var metrics: [String: Bounds] = [:]
+        /// Metric thresholds on detached evaluation records (FORMAT.md §12.10): name → bounds, met by the newest
+        /// record of the target that reports the metric and is signed by a trusted key (one of
+        /// ``trustedEvaluators`` when that is not empty). Unsigned records and records by other keys never count.
+        public var evaluationMetrics: [String: Bounds] = [:]
+        /// If not empty, only records signed by these key ids count toward ``evaluationMetrics``.
+        public var trustedEvaluators: [String] = []
         /// Metric name → how much, and in which direction, it may get worse than the current target's value.
         public var noRegression: [String: Regression] = [:]
         /// An approval id must be given.
@@ -125,7 +131,7 @@ public struct PromotionPolicy: Hashable, Sendable {
             try rule.rejectUnknownKeys(allowed: [
                 "aliases", "requireVerifiedDigests", "requiredSignatures", "trustedKeys", "requireContract",
                 "requireCompatibleContract", "requireEvaluationCard", "metrics", "noRegression", "requireApproval",
-                "requireSignedApproval", "approverKeys", "rollback", "retire",
+                "requireSignedApproval", "approverKeys", "rollback", "retire", "evaluationMetrics", "trustedEvaluators",
             ])
             let pattern = try rule.string("aliases")
             guard Rule.isValidPattern(pattern) else {
@@ -143,14 +149,9 @@ public struct PromotionPolicy: Hashable, Sendable {
             result.requireApproval = try rule.optionalBool("requireApproval") ?? false
             result.requireSignedApproval = try rule.optionalBool("requireSignedApproval") ?? false
             result.approverKeys = try rule.optionalStringArray("approverKeys") ?? []
-            if let metrics = try rule.optionalObject("metrics") {
-                for name in metrics.keys {
-                    let bounds = try metrics.object(name)
-                    try bounds.rejectUnknownKeys(allowed: ["minimum", "maximum"])
-                    result.metrics[name] = Rule.Bounds(
-                        minimum: try bounds.optionalDouble("minimum"), maximum: try bounds.optionalDouble("maximum"))
-                }
-            }
+            result.metrics = try Self.bounds(rule, "metrics")
+            result.evaluationMetrics = try Self.bounds(rule, "evaluationMetrics")
+            result.trustedEvaluators = try rule.optionalStringArray("trustedEvaluators") ?? []
             if let regression = try rule.optionalObject("noRegression") {
                 for name in regression.keys {
                     result.noRegression[name] = try Rule.Regression(parsing: regression, key: name)
@@ -179,14 +180,10 @@ public struct PromotionPolicy: Hashable, Sendable {
             if !rule.approverKeys.isEmpty {
                 fields["approverKeys"] = .array(rule.approverKeys.map(JSONValue.string))
             }
-            if !rule.metrics.isEmpty {
-                fields["metrics"] = .object(
-                    rule.metrics.mapValues { bounds in
-                        var b: [String: JSONValue] = [:]
-                        if let minimum = bounds.minimum, let n = JSONNumber(minimum) { b["minimum"] = .number(n) }
-                        if let maximum = bounds.maximum, let n = JSONNumber(maximum) { b["maximum"] = .number(n) }
-                        return .object(b)
-                    })
+            if !rule.metrics.isEmpty { fields["metrics"] = Self.json(rule.metrics) }
+            if !rule.evaluationMetrics.isEmpty { fields["evaluationMetrics"] = Self.json(rule.evaluationMetrics) }
+            if !rule.trustedEvaluators.isEmpty {
+                fields["trustedEvaluators"] = .array(rule.trustedEvaluators.map(JSONValue.string))
             }
             if !rule.noRegression.isEmpty {
                 fields["noRegression"] = .object(rule.noRegression.compactMapValues(\.jsonValue))
@@ -199,5 +196,31 @@ public struct PromotionPolicy: Hashable, Sendable {
             "schemaVersion": .number(JSONNumber(Self.schemaVersion)), "rules": .array(rules),
         ])
         return CanonicalJSON.encode(document) + [0x0A]
+    }
+}
+
+extension PromotionPolicy {
+    /// Reads a metric-bounds member (`metrics`, `evaluationMetrics`): name → `{"minimum":…,"maximum":…}`.
+    fileprivate static func bounds(_ rule: JSONObjectReader, _ key: String) throws -> [String: Rule.Bounds] {
+        guard let metrics = try rule.optionalObject(key) else { return [:] }
+        var result: [String: Rule.Bounds] = [:]
+        for name in metrics.keys {
+            let bounds = try metrics.object(name)
+            try bounds.rejectUnknownKeys(allowed: ["minimum", "maximum"])
+            result[name] = Rule.Bounds(
+                minimum: try bounds.optionalDouble("minimum"), maximum: try bounds.optionalDouble("maximum"))
+        }
+        return result
+    }
+
+    /// The JSON of a metric-bounds member.
+    fileprivate static func json(_ metrics: [String: Rule.Bounds]) -> JSONValue {
+        .object(
+            metrics.mapValues { bounds in
+                var b: [String: JSONValue] = [:]
+                if let minimum = bounds.minimum, let n = JSONNumber(minimum) { b["minimum"] = .number(n) }
+                if let maximum = bounds.maximum, let n = JSONNumber(maximum) { b["maximum"] = .number(n) }
+                return .object(b)
+            })
     }
 }

@@ -39,6 +39,9 @@ extension PromotionPolicy {
             public static let evaluationCard = Kind("evaluationCard")
             /// A metric is missing or outside its bounds: `metrics`. The subject is the metric name.
             public static let metricBound = Kind("metricBound")
+            /// A metric required by `evaluationMetrics` is reported by no evaluation record signed by a trusted
+            /// evaluator key, or is outside its bounds. The subject is the metric name.
+            public static let evaluationMetric = Kind("evaluationMetric")
             /// A metric got worse than the current target's by more than the tolerance, or cannot be compared:
             /// `noRegression`. The subject is the metric name.
             public static let noRegression = Kind("noRegression")
