@@ -83,12 +83,12 @@ static int current_kernel(void) {
 static void compress(int kernel, uint32_t state[8], const uint8_t *blocks, size_t nblocks) {
 #if defined(MR_SHA256_HAVE_X86_SHA)
     if (kernel == KERNEL_ACCELERATED) {
-        mr_sha256_blocks_x86_sha(state, blocks, nblocks);
+        mr_sha256_blocks_x86_sha(state, blocks, nblocks, mr_sha256_round_constants);
         return;
     }
 #elif defined(MR_SHA256_HAVE_ARMV8_CRYPTO)
     if (kernel == KERNEL_ACCELERATED) {
-        mr_sha256_blocks_armv8(state, blocks, nblocks);
+        mr_sha256_blocks_armv8(state, blocks, nblocks, mr_sha256_round_constants);
         return;
     }
 #else
