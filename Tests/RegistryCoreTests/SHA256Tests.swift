@@ -90,6 +90,35 @@ import Testing
         }
     }
 
+    // The hardware kernels are assembly (#13): they must agree with the portable C kernel for every block count
+    // they can be handed in one call, at every alignment of the message, and for every tail length.
+    @Test(arguments: 0..<8)
+    func randomLengthsAroundBlockBoundariesAgreeWithThePortableKernel(seed: UInt64) {
+        var random = SplitMix64(seed: 0x0013_0000 + seed)
+        let buffer = random.nextBytes(count: 70 * 64 + 16)
+        for _ in 0..<64 {
+            let blocks = Int.random(in: 0...68, using: &random)
+            let length = max(0, blocks * 64 + Int.random(in: -2...2, using: &random))
+            let alignment = Int.random(in: 0..<16, using: &random)
+            let message = buffer[alignment..<(alignment + length)]
+            let accelerated = Kernel.detected.run { SHA256Algorithm().hash(message) }
+            let portable = Kernel.portable.run { SHA256Algorithm().hash(message) }
+            #expect(accelerated == portable, "length \(length) at offset \(alignment)")
+        }
+    }
+
+    @Test(arguments: Kernel.allCases)
+    func misalignedMessagesHashLikeAlignedOnes(kernel: Kernel) {
+        var random = SplitMix64(seed: 0x0013_0001)
+        let message = random.nextBytes(count: 4096 + 17)
+        let expected = kernel.run { SHA256Algorithm().hash(message) }
+        for offset in 1..<64 {
+            let shifted = [UInt8](repeating: 0xA5, count: offset) + message
+            let digest = kernel.run { SHA256Algorithm().hash(shifted[offset...]) }
+            #expect(digest == expected, "offset \(offset)")
+        }
+    }
+
     @Test func finalizeTwiceReturnsTheSameDigestAndLeavesTheStateUsable() {
         var state = SHA256Algorithm().makeState()
         state.update(Array("ab".utf8))
@@ -169,6 +198,38 @@ import Testing
         #expect(Kernel.detected.run { Self.hashInRandomChunks(bytes, using: &random) }.hex == expected)
         #expect(Kernel.portable.run { SHA256Algorithm().hash(bytes) }.hex == expected)
     }
+
+    @Test(
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"), "needs /usr/bin/openssl"),
+        arguments: 0..<3
+    )
+    func randomLengthsMatchOpenSSL(seed: UInt64) throws {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("SHA256Tests-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+
+        var random = SplitMix64(seed: 0x0013_0100 + seed)
+        var files: [(path: String, bytes: [UInt8])] = []
+        for index in 0..<24 {
+            // Around a block boundary most of the time, anywhere up to 256 KiB otherwise.
+            let size =
+                random.next() % 4 == 0
+                ? Int.random(in: 0...(256 << 10), using: &random)
+                : max(0, Int.random(in: 0...4096, using: &random) * 64 + Int.random(in: -9...9, using: &random))
+            let bytes = random.nextBytes(count: size)
+            let path = directory.appendingPathComponent("random-\(index).bin").path
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            files.append((path, bytes))
+        }
+
+        let expected = try Self.openSSLDigests(of: files.map(\.path))
+        for file in files {
+            let hex = try #require(expected[file.path], "openssl printed no digest for \(file.path)")
+            #expect(Kernel.detected.run { SHA256Algorithm().hash(file.bytes) }.hex == hex, "\(file.bytes.count) bytes")
+            #expect(Kernel.portable.run { SHA256Algorithm().hash(file.bytes) }.hex == hex, "\(file.bytes.count) bytes")
+        }
+    }
 }
 
 // MARK: - Helpers
@@ -220,6 +281,27 @@ extension SHA256Tests {
             defer { _ = mr_sha256_force_portable(previous) }
             return try body()
         }
+    }
+
+    /// Runs `openssl dgst -sha256 -r` on `paths` and returns each path's hex digest.
+    static func openSSLDigests(of paths: [String]) throws -> [String: String] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = ["dgst", "-sha256", "-r"] + paths
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0)
+        // `-r` prints "<hex> *<path>" per file.
+        var digests: [String: String] = [:]
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            guard let space = line.firstIndex(of: " ") else { continue }
+            let path = line[line.index(after: space)...].drop { $0 == "*" }
+            digests[String(path)] = String(line[..<space])
+        }
+        return digests
     }
 
     /// Hashes `message` in chunks of random sizes: empty ones, sub-block ones and multi-block ones.
