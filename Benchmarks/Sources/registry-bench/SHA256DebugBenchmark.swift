@@ -18,6 +18,7 @@ enum SHA256DebugBenchmark {
         let path = try context.model(in: workspace)
 
         var reported: [String: [Double]] = ["debug": [], "release": []]
+        var reportedCPU: [String: [Double]] = ["debug": [], "release": []]
         var digests: Set<String> = []
         var kernels: Set<String> = []
         func child(_ build: String, _ executable: String) -> Subject {
@@ -31,7 +32,10 @@ enum SHA256DebugBenchmark {
                     guard report.build == build else {
                         throw BenchError("\(executable) is a \(report.build) build, not a \(build) build")
                     }
-                    if run > 0 { reported[build, default: []].append(report.seconds) }
+                    if run > 0 {
+                        reported[build, default: []].append(report.seconds)
+                        reportedCPU[build, default: []].append(report.cpuSeconds)
+                    }
                     digests.insert(report.digest)
                     kernels.insert(report.kernel)
                 })
@@ -72,6 +76,25 @@ enum SHA256DebugBenchmark {
             + "\(Format.fixed(versusOpenSSL, 2))× openssl dgst's throughput; "
             + "openssl: \(gibPerSecond(size, openssl)) GiB/s (timed from outside, process start-up included)"
         context.add(debugResult)
+
+        // CPU time of the same calls: on a shared machine the wall times above carry other processes' load, the
+        // CPU seconds much less of it. Same target.
+        let releaseCPU = Samples(reportedCPU["release"] ?? [])
+        let debugCPU = Samples(reportedCPU["debug"] ?? [])
+        context.add(
+            TimingResult(
+                benchmark: name, subject: "CPU time: release [\(kernel)]", location: location, samples: releaseCPU,
+                bytes: size))
+        var debugCPUResult = TimingResult(
+            benchmark: name, subject: "CPU time: debug [\(kernel)]", location: location, samples: debugCPU,
+            bytes: size,
+            comparison: Comparison(
+                reference: "release CPU time", referenceSamples: releaseCPU, kind: .throughput, target: target))
+        debugCPUResult.note =
+            "CPU-time rows: user + system seconds of the hashing process during the call (getrusage), in the "
+            + "time columns; debug \(gibPerSecond(size, debugCPU)), release \(gibPerSecond(size, releaseCPU)) "
+            + "GiB per CPU-second"
+        context.add(debugCPUResult)
     }
 
     /// The registry-bench executable of `build`: this process when it is that build, else `--debug-binary` /

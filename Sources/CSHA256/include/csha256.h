@@ -2,7 +2,9 @@
  * csha256.h: streaming SHA-256 (FIPS 180-4) with hardware-accelerated compression kernels.
  *
  * The compression function runs on the x86 SHA extensions (SHA-NI) or the ARMv8 cryptography
- * extensions when the CPU has them, chosen once at run time, and on a portable C kernel otherwise.
+ * extensions when the CPU has them, chosen once at run time, and on a portable C kernel otherwise. The two
+ * hardware kernels are assembly (sha256_x86_64.S, sha256_aarch64.S), so debug builds, which SwiftPM compiles
+ * at -O0, hash as fast as release builds.
  * RegistryCore wraps this API in `SHA256Algorithm` / `SHA256State`; nothing else should call it.
  */
 #ifndef CSHA256_H

@@ -3,9 +3,13 @@ internal import CSHA256
 /// SHA-256 (FIPS 180-4), the registry's default ``HashAlgorithm``.
 ///
 /// Foundation on Linux has no SHA-256, and artifacts are hashed gigabytes at a time, so RegistryCore
-/// ships its own: the compression loop runs in a small C kernel that uses the x86 SHA extensions or the
+/// ships its own: the compression loop runs in a small C target that uses the x86 SHA extensions or the
 /// ARMv8 cryptography instructions when the CPU has them (detected once at run time) and a portable C
 /// fallback otherwise. See ``implementation``.
+///
+/// The two hardware kernels are written in assembly, so a debug build (`swift run`, which SwiftPM compiles
+/// without optimisation) hashes as fast as a release build; Swift only hands the kernel whole buffers of
+/// megabytes. The portable fallback is C and runs about half as fast unoptimised.
 ///
 /// Usually spelled through the static member on ``HashAlgorithm``:
 ///
