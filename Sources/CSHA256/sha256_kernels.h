@@ -28,6 +28,12 @@ void mr_sha256_blocks_portable(uint32_t state[8], const uint8_t *blocks, size_t 
 void mr_sha256_blocks_x86_sha(uint32_t state[8], const uint8_t *blocks, size_t nblocks, const uint32_t k[64]);
 #endif
 
+/* x86-64 without the SHA extensions: the same rounds as the portable kernel, in plain instructions. */
+#if defined(__x86_64__) && (defined(__ELF__) || defined(__APPLE__))
+#define MR_SHA256_HAVE_X86_64_SCALAR 1
+void mr_sha256_blocks_x86_64_scalar(uint32_t state[8], const uint8_t *blocks, size_t nblocks, const uint32_t k[64]);
+#endif
+
 #if defined(__aarch64__) && (defined(__ELF__) || defined(__APPLE__))
 #define MR_SHA256_HAVE_ARMV8_CRYPTO 1
 void mr_sha256_blocks_armv8(uint32_t state[8], const uint8_t *blocks, size_t nblocks, const uint32_t k[64]);

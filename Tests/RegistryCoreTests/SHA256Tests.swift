@@ -28,7 +28,7 @@ import Testing
 
     @Test func detectedKernelMatchesTheCPU() throws {
         let implementation = Kernel.detected.run { SHA256Algorithm.implementation }
-        #expect(["x86-sha-ni", "armv8-crypto", "portable"].contains(implementation))
+        #expect(["x86-sha-ni", "armv8-crypto", "x86-64-scalar", "portable"].contains(implementation))
         #if os(Linux) && (arch(x86_64) || arch(arm64))
             // The kernel reads the same CPUID / HWCAP bits that it lists in /proc/cpuinfo.
             let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
@@ -37,7 +37,7 @@ import Testing
                 .first { $0.hasPrefix("flags") || $0.hasPrefix("Features") }?
                 .split(separator: " ") ?? []
             #if arch(x86_64)
-                let expected = flags.contains("sha_ni") ? "x86-sha-ni" : "portable"
+                let expected = flags.contains("sha_ni") ? "x86-sha-ni" : "x86-64-scalar"
             #else
                 let expected = flags.contains("sha2") ? "armv8-crypto" : "portable"
             #endif
@@ -47,10 +47,14 @@ import Testing
         #endif
     }
 
-    @Test func forcingThePortableKernelIsVisibleAndReversible() {
+    @Test func forcingAKernelIsVisibleAndReversible() {
         let before = SHA256Algorithm.implementation
-        let forced = Kernel.portable.run { SHA256Algorithm.implementation }
-        #expect(forced == "portable")
+        #expect(Kernel.portable.run { SHA256Algorithm.implementation } == "portable")
+        #if arch(x86_64) && !os(Windows)
+            #expect(Kernel.scalar.run { SHA256Algorithm.implementation } == "x86-64-scalar")
+        #else
+            #expect(Kernel.scalar.run { SHA256Algorithm.implementation } == "portable")
+        #endif
         #expect(SHA256Algorithm.implementation == before)
     }
 
@@ -65,12 +69,14 @@ import Testing
 
         let oneShot = Kernel.detected.run { SHA256Algorithm().hash(message) }
         let portableOneShot = Kernel.portable.run { SHA256Algorithm().hash(message) }
+        let scalarChunked = Kernel.scalar.run { Self.hashInRandomChunks(message, using: &random) }
         let chunked = Kernel.detected.run { Self.hashInRandomChunks(message, using: &random) }
         let portableChunked = Kernel.portable.run { Self.hashInRandomChunks(message, using: &random) }
 
         #expect(oneShot == portableOneShot)
         #expect(chunked == oneShot)
         #expect(portableChunked == oneShot)
+        #expect(scalarChunked == oneShot)
     }
 
     @Test func everyLengthUpToFiveBlocksAgreesAcrossKernelsAndChunkings() {
@@ -102,8 +108,10 @@ import Testing
             let alignment = Int.random(in: 0..<16, using: &random)
             let message = buffer[alignment..<(alignment + length)]
             let accelerated = Kernel.detected.run { SHA256Algorithm().hash(message) }
+            let scalar = Kernel.scalar.run { SHA256Algorithm().hash(message) }
             let portable = Kernel.portable.run { SHA256Algorithm().hash(message) }
             #expect(accelerated == portable, "length \(length) at offset \(alignment)")
+            #expect(scalar == portable, "length \(length) at offset \(alignment)")
         }
     }
 
@@ -228,6 +236,7 @@ import Testing
             let hex = try #require(expected[file.path], "openssl printed no digest for \(file.path)")
             #expect(Kernel.detected.run { SHA256Algorithm().hash(file.bytes) }.hex == hex, "\(file.bytes.count) bytes")
             #expect(Kernel.portable.run { SHA256Algorithm().hash(file.bytes) }.hex == hex, "\(file.bytes.count) bytes")
+            #expect(Kernel.scalar.run { SHA256Algorithm().hash(file.bytes) }.hex == hex, "\(file.bytes.count) bytes")
         }
     }
 }
@@ -267,8 +276,11 @@ extension SHA256Tests {
     enum Kernel: String, CaseIterable, Sendable, CustomTestStringConvertible {
         /// The kernel chosen from the CPU's features (SHA-NI or ARMv8 crypto when present).
         case detected
-        /// The plain C kernel, forced through the `mr_sha256_force_portable` test hook.
+        /// The plain C kernel, forced through the `mr_sha256_force_kernel` test hook.
         case portable
+        /// The kernel for CPUs without SHA instructions (x86-64 scalar assembly; elsewhere the C kernel), forced
+        /// through the same hook, so it is tested on CPUs that have the SHA instructions too.
+        case scalar
 
         var testDescription: String { rawValue }
 
@@ -277,8 +289,14 @@ extension SHA256Tests {
         /// The C switch is thread-local and `body` is synchronous, so it runs on this thread from start
         /// to end: tests running in parallel on other threads keep their own kernel.
         func run<Result>(_ body: () throws -> Result) rethrows -> Result {
-            let previous = mr_sha256_force_portable(self == .portable ? 1 : 0)
-            defer { _ = mr_sha256_force_portable(previous) }
+            let choice: Int32 =
+                switch self {
+                case .detected: Int32(MR_SHA256_KERNEL_DETECTED)
+                case .portable: Int32(MR_SHA256_KERNEL_PORTABLE)
+                case .scalar: Int32(MR_SHA256_KERNEL_SCALAR)
+                }
+            let previous = mr_sha256_force_kernel(choice)
+            defer { _ = mr_sha256_force_kernel(previous) }
             return try body()
         }
     }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks the assembly SHA-256 kernels beyond the host: assembles both .S files for Linux and macOS on both
+# Checks the assembly SHA-256 kernels beyond the host: assembles the three .S files for Linux and macOS on both
 # architectures, and runs the AArch64 kernel under qemu user-mode emulation against the portable C kernel
 # (kernel_check.c). Needs clang and ld.lld (both ship with the Swift toolchain) and qemu-aarch64 or
 # qemu-aarch64-static (Debian: apt-get install qemu-user-static); without qemu only the assembly step runs.
@@ -10,7 +10,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 for target in x86_64-linux-gnu x86_64-apple-macos13 aarch64-linux-gnu arm64-apple-macos13; do
-    for file in sha256_x86_64.S sha256_aarch64.S; do
+    for file in sha256_x86_64.S sha256_x86_64_scalar.S sha256_aarch64.S; do
         clang --target="$target" -c "$sources/$file" -o "$work/$target-$file.o"
     done
     echo "assembled for $target"
