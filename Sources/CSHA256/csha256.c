@@ -30,7 +30,13 @@
 
 /* ---- Kernel selection ---------------------------------------------------------------------- */
 
-enum { KERNEL_UNKNOWN = 0, KERNEL_PORTABLE = 1, KERNEL_ACCELERATED = 2 };
+/* KERNEL_PORTABLE and KERNEL_SCALAR are the public MR_SHA256_KERNEL_* values. */
+enum {
+    KERNEL_UNKNOWN = 0,
+    KERNEL_PORTABLE = MR_SHA256_KERNEL_PORTABLE,
+    KERNEL_SCALAR = MR_SHA256_KERNEL_SCALAR,
+    KERNEL_ACCELERATED = 3,
+};
 
 /*
  * The detected kernel, computed on first use. Detection is idempotent and the value is a single
@@ -39,18 +45,27 @@ enum { KERNEL_UNKNOWN = 0, KERNEL_PORTABLE = 1, KERNEL_ACCELERATED = 2 };
  */
 static int detected_kernel = KERNEL_UNKNOWN;
 
-/* Test hook state (mr_sha256_force_portable): per thread so parallel tests cannot see each other. */
-static MR_THREAD_LOCAL int force_portable = 0;
+/* Test hook state (mr_sha256_force_kernel): per thread so parallel tests cannot see each other. */
+static MR_THREAD_LOCAL int forced_kernel = MR_SHA256_KERNEL_DETECTED;
+
+/* The best kernel without the SHA instructions: scalar assembly where there is one, else the C code. */
+static int fallback_kernel(void) {
+#if defined(MR_SHA256_HAVE_X86_64_SCALAR)
+    return KERNEL_SCALAR;
+#else
+    return KERNEL_PORTABLE;
+#endif
+}
 
 static int detect_kernel(void) {
 #if defined(MR_SHA256_HAVE_X86_SHA)
     unsigned int eax = 0, ebx = 0, ecx = 0, edx = 0;
-    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return KERNEL_PORTABLE;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return fallback_kernel();
     const int has_ssse3 = (ecx >> 9) & 1;
     const int has_sse41 = (ecx >> 19) & 1;
-    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return KERNEL_PORTABLE;
+    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return fallback_kernel();
     const int has_sha = (ebx >> 29) & 1;
-    return (has_ssse3 && has_sse41 && has_sha) ? KERNEL_ACCELERATED : KERNEL_PORTABLE;
+    return (has_ssse3 && has_sse41 && has_sha) ? KERNEL_ACCELERATED : fallback_kernel();
 #elif defined(MR_SHA256_HAVE_ARMV8_CRYPTO)
 #if defined(__ARM_FEATURE_SHA2) || defined(__ARM_FEATURE_CRYPTO)
     return KERNEL_ACCELERATED; /* the compiler was told every target CPU has it */
@@ -66,12 +81,13 @@ static int detect_kernel(void) {
     return KERNEL_PORTABLE;
 #endif
 #else
-    return KERNEL_PORTABLE;
+    return fallback_kernel();
 #endif
 }
 
 static int current_kernel(void) {
-    if (force_portable) return KERNEL_PORTABLE;
+    if (forced_kernel == MR_SHA256_KERNEL_PORTABLE) return KERNEL_PORTABLE;
+    if (forced_kernel == MR_SHA256_KERNEL_SCALAR) return fallback_kernel();
     int kernel = __atomic_load_n(&detected_kernel, __ATOMIC_RELAXED);
     if (kernel == KERNEL_UNKNOWN) {
         kernel = detect_kernel();
@@ -83,34 +99,48 @@ static int current_kernel(void) {
 static void compress(int kernel, uint32_t state[8], const uint8_t *blocks, size_t nblocks) {
 #if defined(MR_SHA256_HAVE_X86_SHA)
     if (kernel == KERNEL_ACCELERATED) {
-        mr_sha256_blocks_x86_sha(state, blocks, nblocks);
+        mr_sha256_blocks_x86_sha(state, blocks, nblocks, mr_sha256_round_constants);
         return;
     }
 #elif defined(MR_SHA256_HAVE_ARMV8_CRYPTO)
     if (kernel == KERNEL_ACCELERATED) {
-        mr_sha256_blocks_armv8(state, blocks, nblocks);
+        mr_sha256_blocks_armv8(state, blocks, nblocks, mr_sha256_round_constants);
         return;
     }
-#else
-    (void)kernel;
 #endif
+#if defined(MR_SHA256_HAVE_X86_64_SCALAR)
+    if (kernel == KERNEL_SCALAR) {
+        mr_sha256_blocks_x86_64_scalar(state, blocks, nblocks, mr_sha256_round_constants);
+        return;
+    }
+#endif
+    (void)kernel;
     mr_sha256_blocks_portable(state, blocks, nblocks);
 }
 
 const char *mr_sha256_implementation(void) {
-    if (current_kernel() == KERNEL_ACCELERATED) {
+    switch (current_kernel()) {
+    case KERNEL_ACCELERATED:
 #if defined(MR_SHA256_HAVE_X86_SHA)
         return "x86-sha-ni";
 #elif defined(MR_SHA256_HAVE_ARMV8_CRYPTO)
         return "armv8-crypto";
+#else
+        break;
 #endif
+    case KERNEL_SCALAR:
+        return "x86-64-scalar";
+    default:
+        break;
     }
     return "portable";
 }
 
-int mr_sha256_force_portable(int on) {
-    const int previous = force_portable;
-    force_portable = on ? 1 : 0;
+int mr_sha256_force_kernel(int kernel) {
+    const int previous = forced_kernel;
+    forced_kernel = (kernel == MR_SHA256_KERNEL_PORTABLE || kernel == MR_SHA256_KERNEL_SCALAR)
+        ? kernel
+        : MR_SHA256_KERNEL_DETECTED;
     return previous;
 }
 

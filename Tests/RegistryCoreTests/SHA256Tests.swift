@@ -28,7 +28,7 @@ import Testing
 
     @Test func detectedKernelMatchesTheCPU() throws {
         let implementation = Kernel.detected.run { SHA256Algorithm.implementation }
-        #expect(["x86-sha-ni", "armv8-crypto", "portable"].contains(implementation))
+        #expect(["x86-sha-ni", "armv8-crypto", "x86-64-scalar", "portable"].contains(implementation))
         #if os(Linux) && (arch(x86_64) || arch(arm64))
             // The kernel reads the same CPUID / HWCAP bits that it lists in /proc/cpuinfo.
             let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
@@ -37,7 +37,7 @@ import Testing
                 .first { $0.hasPrefix("flags") || $0.hasPrefix("Features") }?
                 .split(separator: " ") ?? []
             #if arch(x86_64)
-                let expected = flags.contains("sha_ni") ? "x86-sha-ni" : "portable"
+                let expected = flags.contains("sha_ni") ? "x86-sha-ni" : "x86-64-scalar"
             #else
                 let expected = flags.contains("sha2") ? "armv8-crypto" : "portable"
             #endif
@@ -47,10 +47,14 @@ import Testing
         #endif
     }
 
-    @Test func forcingThePortableKernelIsVisibleAndReversible() {
+    @Test func forcingAKernelIsVisibleAndReversible() {
         let before = SHA256Algorithm.implementation
-        let forced = Kernel.portable.run { SHA256Algorithm.implementation }
-        #expect(forced == "portable")
+        #expect(Kernel.portable.run { SHA256Algorithm.implementation } == "portable")
+        #if arch(x86_64) && !os(Windows)
+            #expect(Kernel.scalar.run { SHA256Algorithm.implementation } == "x86-64-scalar")
+        #else
+            #expect(Kernel.scalar.run { SHA256Algorithm.implementation } == "portable")
+        #endif
         #expect(SHA256Algorithm.implementation == before)
     }
 
@@ -65,12 +69,14 @@ import Testing
 
         let oneShot = Kernel.detected.run { SHA256Algorithm().hash(message) }
         let portableOneShot = Kernel.portable.run { SHA256Algorithm().hash(message) }
+        let scalarChunked = Kernel.scalar.run { Self.hashInRandomChunks(message, using: &random) }
         let chunked = Kernel.detected.run { Self.hashInRandomChunks(message, using: &random) }
         let portableChunked = Kernel.portable.run { Self.hashInRandomChunks(message, using: &random) }
 
         #expect(oneShot == portableOneShot)
         #expect(chunked == oneShot)
         #expect(portableChunked == oneShot)
+        #expect(scalarChunked == oneShot)
     }
 
     @Test func everyLengthUpToFiveBlocksAgreesAcrossKernelsAndChunkings() {
@@ -87,6 +93,37 @@ import Testing
             state.update(message[split..<length])
             #expect(accelerated == portable, "length \(length)")
             #expect(state.finalize() == portable, "length \(length)")
+        }
+    }
+
+    // The hardware kernels are assembly (#13): they must agree with the portable C kernel for every block count
+    // they can be handed in one call, at every alignment of the message, and for every tail length.
+    @Test(arguments: 0..<8)
+    func randomLengthsAroundBlockBoundariesAgreeWithThePortableKernel(seed: UInt64) {
+        var random = SplitMix64(seed: 0x0013_0000 + seed)
+        let buffer = random.nextBytes(count: 70 * 64 + 16)
+        for _ in 0..<64 {
+            let blocks = Int.random(in: 0...68, using: &random)
+            let length = max(0, blocks * 64 + Int.random(in: -2...2, using: &random))
+            let alignment = Int.random(in: 0..<16, using: &random)
+            let message = buffer[alignment..<(alignment + length)]
+            let accelerated = Kernel.detected.run { SHA256Algorithm().hash(message) }
+            let scalar = Kernel.scalar.run { SHA256Algorithm().hash(message) }
+            let portable = Kernel.portable.run { SHA256Algorithm().hash(message) }
+            #expect(accelerated == portable, "length \(length) at offset \(alignment)")
+            #expect(scalar == portable, "length \(length) at offset \(alignment)")
+        }
+    }
+
+    @Test(arguments: Kernel.allCases)
+    func misalignedMessagesHashLikeAlignedOnes(kernel: Kernel) {
+        var random = SplitMix64(seed: 0x0013_0001)
+        let message = random.nextBytes(count: 4096 + 17)
+        let expected = kernel.run { SHA256Algorithm().hash(message) }
+        for offset in 1..<64 {
+            let shifted = [UInt8](repeating: 0xA5, count: offset) + message
+            let digest = kernel.run { SHA256Algorithm().hash(shifted[offset...]) }
+            #expect(digest == expected, "offset \(offset)")
         }
     }
 
@@ -169,6 +206,39 @@ import Testing
         #expect(Kernel.detected.run { Self.hashInRandomChunks(bytes, using: &random) }.hex == expected)
         #expect(Kernel.portable.run { SHA256Algorithm().hash(bytes) }.hex == expected)
     }
+
+    @Test(
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"), "needs /usr/bin/openssl"),
+        arguments: 0..<3
+    )
+    func randomLengthsMatchOpenSSL(seed: UInt64) throws {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("SHA256Tests-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+
+        var random = SplitMix64(seed: 0x0013_0100 + seed)
+        var files: [(path: String, bytes: [UInt8])] = []
+        for index in 0..<24 {
+            // Around a block boundary most of the time, anywhere up to 256 KiB otherwise.
+            let size =
+                random.next() % 4 == 0
+                ? Int.random(in: 0...(256 << 10), using: &random)
+                : max(0, Int.random(in: 0...4096, using: &random) * 64 + Int.random(in: -9...9, using: &random))
+            let bytes = random.nextBytes(count: size)
+            let path = directory.appendingPathComponent("random-\(index).bin").path
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            files.append((path, bytes))
+        }
+
+        let expected = try Self.openSSLDigests(of: files.map(\.path))
+        for file in files {
+            let hex = try #require(expected[file.path], "openssl printed no digest for \(file.path)")
+            #expect(Kernel.detected.run { SHA256Algorithm().hash(file.bytes) }.hex == hex, "\(file.bytes.count) bytes")
+            #expect(Kernel.portable.run { SHA256Algorithm().hash(file.bytes) }.hex == hex, "\(file.bytes.count) bytes")
+            #expect(Kernel.scalar.run { SHA256Algorithm().hash(file.bytes) }.hex == hex, "\(file.bytes.count) bytes")
+        }
+    }
 }
 
 // MARK: - Helpers
@@ -206,8 +276,11 @@ extension SHA256Tests {
     enum Kernel: String, CaseIterable, Sendable, CustomTestStringConvertible {
         /// The kernel chosen from the CPU's features (SHA-NI or ARMv8 crypto when present).
         case detected
-        /// The plain C kernel, forced through the `mr_sha256_force_portable` test hook.
+        /// The plain C kernel, forced through the `mr_sha256_force_kernel` test hook.
         case portable
+        /// The kernel for CPUs without SHA instructions (x86-64 scalar assembly; elsewhere the C kernel), forced
+        /// through the same hook, so it is tested on CPUs that have the SHA instructions too.
+        case scalar
 
         var testDescription: String { rawValue }
 
@@ -216,10 +289,37 @@ extension SHA256Tests {
         /// The C switch is thread-local and `body` is synchronous, so it runs on this thread from start
         /// to end: tests running in parallel on other threads keep their own kernel.
         func run<Result>(_ body: () throws -> Result) rethrows -> Result {
-            let previous = mr_sha256_force_portable(self == .portable ? 1 : 0)
-            defer { _ = mr_sha256_force_portable(previous) }
+            let choice: Int32 =
+                switch self {
+                case .detected: Int32(MR_SHA256_KERNEL_DETECTED)
+                case .portable: Int32(MR_SHA256_KERNEL_PORTABLE)
+                case .scalar: Int32(MR_SHA256_KERNEL_SCALAR)
+                }
+            let previous = mr_sha256_force_kernel(choice)
+            defer { _ = mr_sha256_force_kernel(previous) }
             return try body()
         }
+    }
+
+    /// Runs `openssl dgst -sha256 -r` on `paths` and returns each path's hex digest.
+    static func openSSLDigests(of paths: [String]) throws -> [String: String] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = ["dgst", "-sha256", "-r"] + paths
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0)
+        // `-r` prints "<hex> *<path>" per file.
+        var digests: [String: String] = [:]
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            guard let space = line.firstIndex(of: " ") else { continue }
+            let path = line[line.index(after: space)...].drop { $0 == "*" }
+            digests[String(path)] = String(line[..<space])
+        }
+        return digests
     }
 
     /// Hashes `message` in chunks of random sizes: empty ones, sub-block ones and multi-block ones.

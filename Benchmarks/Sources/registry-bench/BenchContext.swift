@@ -49,12 +49,15 @@ final class BenchContext {
     /// `Benchmarks/.bench-tmp` (located from this source file at build time, so it does not depend on the current
     /// directory), or `./.bench-tmp` if the checkout has moved since the build.
     static var defaultParent: String {
-        let benchmarks = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        if FileManager.default.fileExists(atPath: benchmarks.appendingPathComponent("Package.swift").path) {
-            return benchmarks.appendingPathComponent(".bench-tmp").path
-        }
+        let benchmarks = packageDirectory
+        if FileManager.default.fileExists(atPath: benchmarks + "/Package.swift") { return benchmarks + "/.bench-tmp" }
         return FileManager.default.currentDirectoryPath + "/.bench-tmp"
+    }
+
+    /// The `Benchmarks` package directory this executable was built from (located from this source file).
+    static var packageDirectory: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
     }
 
     /// The `/dev/shm` work directory, created on first use; `nil` (with a note) when there is no tmpfs there or

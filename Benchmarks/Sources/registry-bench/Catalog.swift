@@ -17,6 +17,11 @@ enum Catalog {
                 summary: "hash(fileAt:) of a 1 GiB file vs openssl dgst -sha256; target ≥ 0.90× openssl's MB/s",
                 run: SHA256Benchmark.run),
             Benchmark(
+                name: SHA256DebugBenchmark.name,
+                summary:
+                    "hash(fileAt:) of 1 GiB in a debug and a release build, and openssl; target debug ≥ 0.90× release",
+                run: SHA256DebugBenchmark.run),
+            Benchmark(
                 name: RegisterBenchmark.name(.copy),
                 summary:
                     "register 1 GiB, copy mode, disk and /dev/shm, with the dd conv=fsync floor; target ≤ 1.3× openssl time",

@@ -29,10 +29,15 @@ struct Options {
     var keep = false
     /// Small inputs (64 MiB instead of 1 GiB …) to smoke-test the harness; the numbers are not the spec.
     var quick = false
+    /// The debug build of registry-bench that `sha256-debug` runs; default `Benchmarks/.build/debug/registry-bench`.
+    var debugBinary: String?
+    /// The release build of registry-bench that `sha256-debug` runs; default `Benchmarks/.build/release/registry-bench`.
+    var releaseBinary: String?
 
     static let usage = """
         usage: registry-bench [NAME…] [--runs N] [--list] [--json] [--json-out PATH] [--dir PATH]
                               [--shm | --no-shm] [--keep] [--quick]
+                              [--debug-binary PATH] [--release-binary PATH]
 
           NAME…           benchmarks to run (default: all; see --list)
           --runs N        timed runs per benchmark after one thrown-away warm-up (default 5)
@@ -45,6 +50,9 @@ struct Options {
           --no-shm        run nothing on /dev/shm (default: register-copy runs on both)
           --keep          keep the work directory
           --quick         small inputs (64 MiB files) to smoke-test the harness; numbers are NOT the spec
+          --debug-binary PATH, --release-binary PATH
+                          the registry-bench builds that sha256-debug compares (default: this one for its
+                          own build, Benchmarks/.build/debug|release/registry-bench for the other)
 
         Build in release mode: swift run -c release --package-path Benchmarks registry-bench
         """
@@ -73,6 +81,8 @@ struct Options {
             case "--no-shm": options.tmpfs = .never
             case "--keep": options.keep = true
             case "--quick": options.quick = true
+            case "--debug-binary": options.debugBinary = try value(for: argument)
+            case "--release-binary": options.releaseBinary = try value(for: argument)
             case "-h", "--help": throw UsageError(nil)
             default:
                 if argument.hasPrefix("-") { throw UsageError("unknown option '\(argument)'") }

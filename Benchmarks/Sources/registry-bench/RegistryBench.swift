@@ -6,6 +6,7 @@ enum RegistryBench {
     static func main(_ arguments: [String]) -> Int32 {
         if arguments.first == RegisterChild.command { return RegisterChild.main(Array(arguments.dropFirst())) }
         if arguments.first == PromoteChild.command { return PromoteChild.main(Array(arguments.dropFirst())) }
+        if arguments.first == HashFileChild.command { return HashFileChild.main(Array(arguments.dropFirst())) }
         let options: Options
         let benchmarks: [Benchmark]
         do {

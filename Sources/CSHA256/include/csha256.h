@@ -2,7 +2,10 @@
  * csha256.h: streaming SHA-256 (FIPS 180-4) with hardware-accelerated compression kernels.
  *
  * The compression function runs on the x86 SHA extensions (SHA-NI) or the ARMv8 cryptography
- * extensions when the CPU has them, chosen once at run time, and on a portable C kernel otherwise.
+ * extensions when the CPU has them, chosen once at run time, and on a portable C kernel otherwise. The two
+ * hardware kernels are assembly (sha256_x86_64.S, sha256_aarch64.S), and so is the x86-64 kernel for CPUs
+ * without the SHA extensions (sha256_x86_64_scalar.S), so debug builds, which SwiftPM compiles at -O0, hash
+ * as fast as release builds.
  * RegistryCore wraps this API in `SHA256Algorithm` / `SHA256State`; nothing else should call it.
  */
 #ifndef CSHA256_H
@@ -59,17 +62,28 @@ void mr_sha256_final(const mr_sha256_ctx *ctx, uint8_t out[32]);
 int mr_sha256_update_mapped(mr_sha256_ctx *ctx, const void *data, size_t length);
 
 /*
- * Names the compression kernel that this thread's updates use: "x86-sha-ni", "armv8-crypto" or
- * "portable". The returned string is static.
+ * Names the compression kernel that this thread's updates use: "x86-sha-ni", "armv8-crypto",
+ * "x86-64-scalar" (x86-64 without the SHA extensions) or "portable". The returned string is static.
  */
 const char *mr_sha256_implementation(void);
 
+/* Kernel choices for mr_sha256_force_kernel. */
+enum {
+    /* The kernel chosen from the CPU's features (the normal case). */
+    MR_SHA256_KERNEL_DETECTED = 0,
+    /* The portable C kernel. */
+    MR_SHA256_KERNEL_PORTABLE = 1,
+    /* The kernel used without the SHA instructions: x86-64 scalar assembly, or the portable C kernel
+     * where there is none. */
+    MR_SHA256_KERNEL_SCALAR = 2,
+};
+
 /*
- * Test hook. `on` != 0 forces the portable kernel, 0 restores the normal choice. Returns the previous
- * setting. The setting is thread-local, so a test that flips it cannot affect code running on other
- * threads (tests run in parallel).
+ * Test hook: forces one of the MR_SHA256_KERNEL_* kernels (any other value restores the detected one)
+ * and returns the previous setting. Thread-local, so a test that flips it cannot affect code running on
+ * other threads (tests run in parallel).
  */
-int mr_sha256_force_portable(int on);
+int mr_sha256_force_kernel(int kernel);
 
 #ifdef __cplusplus
 }

@@ -3,9 +3,15 @@ internal import CSHA256
 /// SHA-256 (FIPS 180-4), the registry's default ``HashAlgorithm``.
 ///
 /// Foundation on Linux has no SHA-256, and artifacts are hashed gigabytes at a time, so RegistryCore
-/// ships its own: the compression loop runs in a small C kernel that uses the x86 SHA extensions or the
+/// ships its own: the compression loop runs in a small C target that uses the x86 SHA extensions or the
 /// ARMv8 cryptography instructions when the CPU has them (detected once at run time) and a portable C
 /// fallback otherwise. See ``implementation``.
+///
+/// The hardware kernels, and the x86-64 kernel for CPUs without the SHA extensions, are written in
+/// assembly, so a debug build (`swift run`, which SwiftPM compiles without optimisation) hashes as fast as a
+/// release build; Swift only hands the kernel whole buffers of megabytes. The portable C fallback, used
+/// elsewhere (AArch64 without the crypto extensions, other architectures), runs about half as fast
+/// unoptimised.
 ///
 /// Usually spelled through the static member on ``HashAlgorithm``:
 ///
@@ -31,7 +37,8 @@ public struct SHA256Algorithm: HashAlgorithm, Hashable, Sendable {
     /// - Returns: A state holding the hash of the empty message.
     public func makeState() -> SHA256State { SHA256State() }
 
-    /// The compression kernel in use: `"x86-sha-ni"`, `"armv8-crypto"` or `"portable"`.
+    /// The compression kernel in use: `"x86-sha-ni"`, `"armv8-crypto"`, `"x86-64-scalar"` (x86-64 without the
+    /// SHA extensions) or `"portable"`.
     ///
     /// Reported by `modelreg --version` and the benchmarks, because throughput differs several-fold
     /// between the hardware kernels and the portable fallback. The choice is made once per process from
