@@ -15,6 +15,9 @@ extension FileArtifactStore {
         public let stagingPath: String
         /// Bundle paths copied although another mode was asked for.
         public let copiedInstead: [String]
+        /// Bundle paths whose bytes the registry wrote itself while hashing them (copy mode, and copies made
+        /// instead of links): their stamps can be recorded at publication without reading them again.
+        public let writtenByRegistry: [String]
         /// Sources to remove once the registration is complete (move mode).
         let sourcesToRemove: [String]
         /// Permission bits of hard-linked sources before they were made read-only, restored if the staged
@@ -182,11 +185,13 @@ extension FileArtifactStore {
 
         var entries: [Manifest.Entry] = []
         var copiedInstead: [String] = []
+        var written: [String] = []
         for (index, file) in files.enumerated() {
             guard let outcome = outcomes[index] else {
                 throw RegistryError(.io, "internal error: '\(file.path)' was not staged")
             }
             if outcome.copied && options.mode != .copy { copiedInstead.append(file.path) }
+            if outcome.copied { written.append(file.path) }
             entries.append(
                 Manifest.Entry(
                     path: file.path, size: outcome.result.size, digest: outcome.result.digest,
@@ -198,7 +203,7 @@ extension FileArtifactStore {
         try FileSystem.syncDirectory(staging)
         return StagedArtifact(
             id: ArtifactID(digest: algorithm.hash(bytes)), manifest: manifest, stagingPath: staging,
-            copiedInstead: copiedInstead.sorted(),
+            copiedInstead: copiedInstead.sorted(), writtenByRegistry: written.sorted(),
             sourcesToRemove: options.mode == .move ? files.map { $0.source.standardizedFileURL.path } : [],
             linkedSourceModes: linkedModes)
     }
