@@ -6,6 +6,10 @@ enum RegistryBench {
     static func main(_ arguments: [String]) -> Int32 {
         if arguments.first == RegisterChild.command { return RegisterChild.main(Array(arguments.dropFirst())) }
         if arguments.first == PromoteChild.command { return PromoteChild.main(Array(arguments.dropFirst())) }
+        if arguments.first == TimedPromoteChild.command {
+            return TimedPromoteChild.main(Array(arguments.dropFirst()))
+        }
+        if arguments.first == LoadChild.command { return LoadChild.main(Array(arguments.dropFirst())) }
         let options: Options
         let benchmarks: [Benchmark]
         do {
