@@ -183,7 +183,9 @@ struct Server {
                     swaps += 1
                     say("swapped (\(change)): now serving \(next.id) (re-hashed: \(next.loaded.rehashed))")
                 } catch {
-                    say("load failed after '\(change)', still serving \(slot.loadedID?.description ?? "nothing"): \(error)")
+                    say(
+                        "load failed after '\(change)', still serving \(slot.loadedID?.description ?? "nothing"): \(error)"
+                    )
                 }
             case .retired(let previous):
                 say("alias retired (was \(previous)); still serving \(slot.loadedID?.description ?? "nothing")")

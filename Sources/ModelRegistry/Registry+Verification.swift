@@ -70,7 +70,9 @@ extension Registry {
 
     private func load(_ id: ArtifactID, alias: AliasRecord?) throws -> LoadedArtifact {
         let report = try verifier().verifyForLoading(id)
-        let refusal = alias.map { "alias '\($0.alias)' points at \(id), which failed verification and will not be served" }
+        let refusal = alias.map {
+            "alias '\($0.alias)' points at \(id), which failed verification and will not be served"
+        }
         try requireClean(report, refusal ?? "artifact \(id) failed verification and will not be served")
         return LoadedArtifact(alias: alias, artifact: try artifacts.artifact(id), verification: report)
     }

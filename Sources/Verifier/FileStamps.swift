@@ -93,7 +93,8 @@ struct FileStamps: Sendable {
     /// `indexes/stamps/` (falling back to the per-user cache when that cannot be written: a read-only mount, or
     /// a user without write access), or only in the per-user cache. Failures are ignored: the cache only makes the
     /// next check faster.
-    func store(_ id: ArtifactID, _ verified: [String: Stamp?], known: Known, recording: ArtifactVerifier.StampRecording) {
+    func store(_ id: ArtifactID, _ verified: [String: Stamp?], known: Known, recording: ArtifactVerifier.StampRecording)
+    {
         func merged(_ base: [String: Stamp]) -> [String: Stamp] {
             var result = base
             for (file, stamp) in verified { result[file] = stamp }

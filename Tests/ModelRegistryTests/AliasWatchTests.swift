@@ -75,9 +75,11 @@ func openInotifyDescriptors() -> Int {
             try await f.registry.promote(alias, to: f.ids[0])
             #expect(try await nextChange(&changes) == .promoted(from: nil, to: try await f.registry.resolve(alias)))
             try await f.registry.promote(alias, to: f.ids[1])
-            #expect(try await nextChange(&changes) == .promoted(from: f.ids[0], to: try await f.registry.resolve(alias)))
+            #expect(
+                try await nextChange(&changes) == .promoted(from: f.ids[0], to: try await f.registry.resolve(alias)))
             try await f.registry.rollback(alias)
-            #expect(try await nextChange(&changes) == .rolledBack(from: f.ids[1], to: try await f.registry.resolve(alias)))
+            #expect(
+                try await nextChange(&changes) == .rolledBack(from: f.ids[1], to: try await f.registry.resolve(alias)))
             try await f.registry.retire(alias)
             #expect(try await nextChange(&changes) == .retired(previous: f.ids[0]))
             try await f.registry.promote(alias, to: f.ids[2])
@@ -97,10 +99,12 @@ func openInotifyDescriptors() -> Int {
             try await f.registry.promote(alias, to: f.ids[1])
             try await f.registry.promote(alias, to: f.ids[2])
             try await f.registry.rollback(alias)  // back to ids[1]: the last move is a rollback
-            #expect(try await nextChange(&changes) == .rolledBack(from: f.ids[0], to: try await f.registry.resolve(alias)))
+            #expect(
+                try await nextChange(&changes) == .rolledBack(from: f.ids[0], to: try await f.registry.resolve(alias)))
             // Nothing else is pending: the next change delivered is the next one made.
             try await f.registry.promote(alias, to: f.ids[2])
-            #expect(try await nextChange(&changes) == .promoted(from: f.ids[1], to: try await f.registry.resolve(alias)))
+            #expect(
+                try await nextChange(&changes) == .promoted(from: f.ids[1], to: try await f.registry.resolve(alias)))
         }
     }
 
@@ -136,11 +140,15 @@ func openInotifyDescriptors() -> Int {
                 var signals = started.stream.makeAsyncIterator()
                 _ = await signals.next()
                 // The watcher opens its descriptor when iteration starts; wait for it (bounded).
-                for _ in 0..<2000 where openInotifyDescriptors() == before { try await Task.sleep(for: .milliseconds(5)) }
+                for _ in 0..<2000 where openInotifyDescriptors() == before {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
                 #expect(openInotifyDescriptors() == before + 1)
                 consumer.cancel()
                 #expect(await consumer.value == nil)
-                for _ in 0..<2000 where openInotifyDescriptors() != before { try await Task.sleep(for: .milliseconds(5)) }
+                for _ in 0..<2000 where openInotifyDescriptors() != before {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
                 #expect(openInotifyDescriptors() == before, "the inotify descriptor leaked")
             }
         #endif

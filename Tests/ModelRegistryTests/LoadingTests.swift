@@ -104,7 +104,8 @@ import Testing
         try await withTemporaryDirectory { temp in
             let registry = try await Registry.create(at: temp.appendingPathComponent("registry"))
             let bundle = try BundleFixture.write(BundleFixture.standard, to: temp.appendingPathComponent("bundle"))
-            let id = try await registry.register(directory: bundle, metadata: ArtifactMetadata(name: "classifier")).artifact.id
+            let id = try await registry.register(directory: bundle, metadata: ArtifactMetadata(name: "classifier"))
+                .artifact.id
             try await registry.promote("champion", to: id)
             try FileManager.default.removeItem(atPath: registry.layout.indexesPath)
             try FileManager.default.removeItem(atPath: registry.layout.locksPath)
@@ -112,7 +113,8 @@ import Testing
 
             var configuration = Registry.Configuration()
             configuration.userStampCache = temp.appendingPathComponent("user-cache")
-            let reader = try await Registry.open(at: registry.layout.root, configuration: configuration, forWriting: false)
+            let reader = try await Registry.open(
+                at: registry.layout.root, configuration: configuration, forWriting: false)
             #expect(reader.isReadOnly)
             _ = try await reader.resolve("champion")
             _ = try await reader.artifact(id)

@@ -85,7 +85,8 @@ final class AliasWatchSession: @unchecked Sendable {
             return .promoted(from: nil, to: new)
         case (let old?, let new?) where old.artifact != new.artifact:
             delivered = Snapshot(record: new, isRevoked: false)
-            return lastMoveWasRollback() ? .rolledBack(from: old.artifact, to: new) : .promoted(from: old.artifact, to: new)
+            return lastMoveWasRollback()
+                ? .rolledBack(from: old.artifact, to: new) : .promoted(from: old.artifact, to: new)
         case (_, let new?):
             delivered = now
             return now.isRevoked && !before.isRevoked ? .targetRevoked(new.artifact) : nil
