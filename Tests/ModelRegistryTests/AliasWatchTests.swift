@@ -53,13 +53,21 @@ final class IteratorBox: @unchecked Sendable {
     func next() async -> AliasWatch.Change? { await iterator.next() }
 }
 
-/// The number of inotify descriptors this process holds (Linux), from `/proc/self/fd`.
-func openInotifyDescriptors() -> Int {
-    let directory = "/proc/self/fd"
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-    return names.filter {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: directory + "/" + $0))?.contains("inotify")
-            == true
+/// The number of inotify descriptors of this process that watch the directory at `path` (Linux: each watch is a
+/// line `inotify wd:… ino:<hex inode> …` in `/proc/self/fdinfo/<fd>`), so watchers of other tests do not count.
+func inotifyDescriptors(watching path: String) -> Int {
+    guard let inode = (try? FileManager.default.attributesOfItem(atPath: path))?[.systemFileNumber] as? UInt64 else {
+        return 0
+    }
+    let needle = "ino:" + String(inode, radix: 16) + " "
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+    return names.filter { name in
+        guard
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + name))?
+                .contains("inotify") == true,
+            let info = try? String(contentsOfFile: "/proc/self/fdinfo/" + name, encoding: .utf8)
+        else { return false }
+        return info.contains(needle)
     }.count
 }
 
@@ -129,7 +137,8 @@ func openInotifyDescriptors() -> Int {
     @Test func cancellingTheConsumerStopsTheWatcherAndClosesItsDescriptor() async throws {
         #if os(Linux)
             try await WatchFixture.with { f in
-                let before = openInotifyDescriptors()
+                let aliases = f.registry.layout.aliasesPath
+                #expect(inotifyDescriptors(watching: aliases) == 0)
                 let watch = try f.registry.watch("cancelled")
                 let started = AsyncStream<Void>.makeStream()
                 let consumer = Task {
@@ -140,16 +149,16 @@ func openInotifyDescriptors() -> Int {
                 var signals = started.stream.makeAsyncIterator()
                 _ = await signals.next()
                 // The watcher opens its descriptor when iteration starts; wait for it (bounded).
-                for _ in 0..<2000 where openInotifyDescriptors() == before {
+                for _ in 0..<2000 where inotifyDescriptors(watching: aliases) == 0 {
                     try await Task.sleep(for: .milliseconds(5))
                 }
-                #expect(openInotifyDescriptors() == before + 1)
+                #expect(inotifyDescriptors(watching: aliases) == 1)
                 consumer.cancel()
                 #expect(await consumer.value == nil)
-                for _ in 0..<2000 where openInotifyDescriptors() != before {
+                for _ in 0..<2000 where inotifyDescriptors(watching: aliases) != 0 {
                     try await Task.sleep(for: .milliseconds(5))
                 }
-                #expect(openInotifyDescriptors() == before, "the inotify descriptor leaked")
+                #expect(inotifyDescriptors(watching: aliases) == 0, "the inotify descriptor leaked")
             }
         #endif
     }
