@@ -163,6 +163,23 @@ func inotifyDescriptors(watching path: String) -> Int {
         #endif
     }
 
+    @Test func aDamagedAliasFileIsReportedAsNothingUntilRecoveryRestoresIt() async throws {
+        try await WatchFixture.with { f in
+            let alias = "damaged"
+            try await f.registry.promote(alias, to: f.ids[0])
+            var changes = try f.registry.watch(alias, pollInterval: .milliseconds(20)).makeAsyncIterator()
+            let file = f.registry.aliases.path(of: alias)
+            try Data("{not json".utf8).write(to: URL(fileURLWithPath: file), options: .atomic)  // never absent
+            // Unreadable: neither a retirement nor a promotion is reported while it stays damaged.
+            #expect(throws: RegistryError.self) { _ = try f.registry.aliases.record(alias) }
+            try await f.registry.promote("other", to: f.ids[1])  // wakes the watcher (aliases/ changed)
+            _ = try await f.registry.recover()  // rewrites the file from the log, then the next move is seen
+            try await f.registry.promote(alias, to: f.ids[2])
+            #expect(
+                try await nextChange(&changes) == .promoted(from: f.ids[0], to: try await f.registry.resolve(alias)))
+        }
+    }
+
     @Test func watchingRefusesAnInvalidAliasName() throws {
         try withTemporaryRegistry { registry in
             #expect(registryErrorCode { _ = try registry.watch("../escape") } == .invalidName)

@@ -40,15 +40,17 @@ final class AliasWatchSession: @unchecked Sendable {
         stop()
     }
 
-    /// Reads the alias and its target's state; nil when either cannot be read right now.
+    /// Reads the alias and its target's state; nil when either cannot be read right now (a damaged file, an I/O
+    /// error), so that nothing is reported until it can be.
     static func snapshot(_ registry: Registry, alias: String) -> Snapshot? {
-        guard let record = try? registry.aliases.record(alias) else {
-            // nil record (no alias) and a read error both land here; tell them apart.
-            guard (try? FileSystem.status(registry.aliases.path(of: alias))) == .some(nil) else { return nil }
-            return Snapshot(record: nil, isRevoked: false)
+        do {
+            guard let record = try registry.aliases.record(alias) else {
+                return Snapshot(record: nil, isRevoked: false)
+            }
+            return Snapshot(record: record, isRevoked: try registry.states.state(of: record.artifact) == .revoked)
+        } catch {
+            return nil
         }
-        guard let state = try? registry.states.state(of: record.artifact) else { return nil }
-        return Snapshot(record: record, isRevoked: state == .revoked)
     }
 
     func next() async -> AliasWatch.Change? {
