@@ -20,12 +20,15 @@ extension Registry {
         -> AliasWatch
     {
         try AliasName.check(alias)
+        // The log position first: a move landing between the two reads is then in the events read later (the
+        // newest move decides promote vs rollback), never skipped.
+        let journalPosition = try journal.endPosition()
         let record = try aliases.record(alias)
         let revoked = try record.map { try states.state(of: $0.artifact) == .revoked } ?? false
         let networked = (try? FileSystem.kind(of: layout.rootPath).isNetworked) ?? false
         return AliasWatch(
             alias: alias, pollInterval: max(pollInterval, .milliseconds(10)),
             notification: (polling ?? networked) ? .polling : .kernel, registry: self,
-            baseline: .init(record: record, isRevoked: revoked), journalPosition: try journal.endPosition())
+            baseline: .init(record: record, isRevoked: revoked), journalPosition: journalPosition)
     }
 }

@@ -78,7 +78,8 @@ public struct AliasWatch: AsyncSequence, Sendable {
     public let alias: String
     /// How often the state is re-read without a notification.
     public let pollInterval: Duration
-    /// Whether kernel notifications drive it, or only polling.
+    /// Whether kernel notifications drive it, or only polling. `.kernel` falls back to polling by itself when the
+    /// kernel refuses a watcher (the inotify instance limit, `fs.inotify.max_user_instances`).
     public let notification: Notification
     let registry: Registry
     let baseline: AliasWatchSession.Snapshot
