@@ -18,6 +18,9 @@ extension FileArtifactStore {
         /// Paths under the source directory left out by `IngestOptions.excludes` or the ignore file, relative to
         /// it, a directory with a trailing `/` (its contents are not listed); empty for an explicit file list.
         public internal(set) var excluded: [String] = []
+        /// Bundle paths whose bytes the registry wrote itself while hashing them (copy mode, and copies made
+        /// instead of links): their stamps can be recorded at publication without reading them again.
+        public let writtenByRegistry: [String]
         /// Sources to remove once the registration is complete (move mode).
         let sourcesToRemove: [String]
         /// Permission bits of hard-linked sources before they were made read-only, restored if the staged
@@ -285,11 +288,13 @@ extension FileArtifactStore {
         for directory in orderedDirectories.reversed() { try FileSystem.syncDirectory(staging + "/" + directory) }
 
         var copiedInstead: [String] = []
+        var written = generated.map(\.path)  // written from memory, hashed as written
         for (index, file) in files.enumerated() {
             guard let outcome = outcomes[index] else {
                 throw RegistryError(.io, "internal error: '\(file.path)' was not staged")
             }
             if outcome.copied && options.mode != .copy { copiedInstead.append(file.path) }
+            if outcome.copied { written.append(file.path) }
             entries.append(
                 Manifest.Entry(
                     path: file.path, size: outcome.result.size, digest: outcome.result.digest,
@@ -302,7 +307,7 @@ extension FileArtifactStore {
         try FileSystem.syncDirectory(staging)
         return StagedArtifact(
             id: ArtifactID(digest: algorithm.hash(bytes)), manifest: manifest, stagingPath: staging,
-            copiedInstead: copiedInstead.sorted(),
+            copiedInstead: copiedInstead.sorted(), writtenByRegistry: written.sorted(),
             sourcesToRemove: options.mode == .move ? files.map { $0.source.standardizedFileURL.path } : [],
             linkedSourceModes: linkedModes)
     }

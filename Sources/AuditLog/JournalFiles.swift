@@ -147,9 +147,10 @@ final class JournalLineReader {
     private var readOffset: Int64 = 0
     private var lineNumber = 0
 
-    /// Opens `file`, reading at most its current size (so that lines appended meanwhile are left for later).
+    /// Opens `file`, reading at most its current size (so that lines appended meanwhile are left for later),
+    /// from byte `offset` on (which must be the start of a line; line numbers then count from there).
     /// Returns nil when the file no longer exists.
-    init?(_ file: JournalFile, limit: Int64? = nil) throws {
+    init?(_ file: JournalFile, limit: Int64? = nil, startingAt offset: Int64 = 0) throws {
         guard let handle = try FileSystem.openForReading(file.path) else { return nil }
         do {
             var size = try handle.fileStatus().size
@@ -161,6 +162,8 @@ final class JournalLineReader {
         }
         self.file = file
         self.handle = handle
+        readOffset = offset
+        bufferOffset = offset
         buffer.reserveCapacity(Self.chunkSize)
     }
 

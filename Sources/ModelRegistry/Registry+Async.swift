@@ -154,6 +154,16 @@ extension Registry {
         try await run { try self.openForLoading(id) }
     }
 
+    /// Async twin of ``openForLoading(artifact:)``.
+    public func openForLoading(artifact id: ArtifactID) async throws -> LoadedArtifact {
+        try await run { try self.openForLoading(artifact: id) }
+    }
+
+    /// Async twin of ``openForLoading(alias:)``: resolves and verifies on the registry's queue.
+    public func openForLoading(alias: String) async throws -> LoadedArtifact {
+        try await run { try self.openForLoading(alias: alias) }
+    }
+
     /// Async twin of ``sign(_:with:actor:)``.
     @discardableResult
     public func sign(_ id: ArtifactID, with signer: any Signer, actor: String? = nil) async throws -> SignatureFile {

@@ -3,8 +3,19 @@ import Foundation
 extension Registry {
     /// A verifier over this registry's artifacts, trusting the configuration's keys
     /// (``Configuration/trust``: the one place trust comes from).
+    ///
+    /// Stamps of files it hashes go to `indexes/stamps/` (or the per-user cache when that cannot be written); for a
+    /// registry opened read-only, only to the per-user cache.
     public func verifier() -> ArtifactVerifier {
-        ArtifactVerifier(store: artifacts, trust: configuration.trust)
+        verifier(stampRecording: isReadOnly ? .userCacheOnly : .registry)
+    }
+
+    /// A verifier over this registry's artifacts that records stamps where `stampRecording` says — for example
+    /// `.registry` for `modelreg verify --deep`, which pre-stamps a registry it opened for reading.
+    public func verifier(stampRecording: ArtifactVerifier.StampRecording) -> ArtifactVerifier {
+        ArtifactVerifier(
+            store: artifacts, trust: configuration.trust, stampRecording: stampRecording,
+            userStampCache: configuration.userStampCache)
     }
 
     /// Verifies one artifact, checking signatures against the configuration's trusted keys at `.trust` depth.
@@ -17,14 +28,53 @@ extension Registry {
     }
 
     /// Opens an artifact for loading after the cheap check: quick verification plus per-file stamps, re-hashing
-    /// only files that changed since they were last verified (all of them the first time).
+    /// only files that changed since they were last verified (or were never stamped).
     ///
     /// An artifact whose bytes changed is never served silently: this throws `.digestMismatch` listing every
-    /// problem. Hard-linked files whose original was edited in place are caught here.
+    /// problem. Hard-linked files whose original was edited in place are caught here. For what was re-hashed and
+    /// why, use ``openForLoading(artifact:)``.
     /// - Throws: `.notFound`, `.digestMismatch`.
     public func openForLoading(_ id: ArtifactID) throws -> Artifact {
-        try requireClean(verifier().verifyForLoading(id), "artifact \(id) failed verification and will not be served")
-        return try artifacts.artifact(id)
+        try openForLoading(artifact: id).artifact
+    }
+
+    /// Opens an artifact for loading, as ``openForLoading(_:)``, and says how it was verified: which files had to
+    /// be re-hashed and why (never stamped, stamp changed).
+    ///
+    /// - Throws: `.notFound`, `.digestMismatch`.
+    /// - Complexity: one `stat` per file when every stamp matches; otherwise reads the changed files once.
+    public func openForLoading(artifact id: ArtifactID) throws -> LoadedArtifact {
+        try load(id, alias: nil)
+    }
+
+    /// Resolves an alias and opens its target for loading, in one call with no window between the two.
+    ///
+    /// The alias file is read once; exactly the artifact that record names is verified and opened, and the
+    /// record comes back with it. Artifacts are immutable and never removed from under an alias, so a promotion
+    /// landing a microsecond later cannot change what this loads: it is a new change, which
+    /// ``watch(_:pollInterval:polling:)`` delivers (start the watch before calling this).
+    ///
+    /// ```swift
+    /// let loaded = try registry.openForLoading(alias: "document-classifier-champion")
+    /// log("serving \(loaded.artifact.id), re-hashed \(loaded.rehashed)")  // [] when stamps matched
+    /// let weights = loaded.artifact.url(for: "weights.bin")
+    /// ```
+    ///
+    /// - Throws: `.notFound` (no alias, or its target is missing), `.revoked` (its target was revoked: roll the
+    ///   alias back), `.invalidName`, `.digestMismatch` (the target's bytes changed: not served),
+    ///   `.invalidJSON` / `.invalidDocument` for a damaged alias or state file.
+    public func openForLoading(alias: String) throws -> LoadedArtifact {
+        let record = try resolve(alias)
+        return try load(record.artifact, alias: record)
+    }
+
+    private func load(_ id: ArtifactID, alias: AliasRecord?) throws -> LoadedArtifact {
+        let report = try verifier().verifyForLoading(id)
+        let refusal = alias.map {
+            "alias '\($0.alias)' points at \(id), which failed verification and will not be served"
+        }
+        try requireClean(report, refusal ?? "artifact \(id) failed verification and will not be served")
+        return LoadedArtifact(alias: alias, artifact: try artifacts.artifact(id), verification: report)
     }
 
     /// Throws `.digestMismatch` naming the artifact directory and listing every finding, unless `report` is clean.

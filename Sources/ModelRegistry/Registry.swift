@@ -44,6 +44,11 @@ public final class Registry: Sendable {
         /// checkpoint, the note one event older is removed when this key alone signed it and the log still
         /// matches it (the newest anchors every event before it); any other note stays (FORMAT.md §9.6).
         public var checkpointKey: Ed25519PrivateKey?
+        /// The per-user stamp cache (FORMAT.md §10): read alongside `indexes/stamps/`, and written instead of it by a
+        /// registry opened read-only or when `indexes/stamps/` cannot be written, so a server without write access
+        /// does not re-hash every model on every start. nil turns it off. Default:
+        /// ``ArtifactVerifier/defaultUserStampCache``.
+        public var userStampCache: URL? = ArtifactVerifier.defaultUserStampCache
 
         /// Creates a configuration.
         public init(
@@ -105,10 +110,15 @@ public final class Registry: Sendable {
     /// The promotion policy file.
     public let policies: FilePolicyStore
 
+    /// Whether the registry was opened read-only (``open(at:configuration:forWriting:)`` with `forWriting: false`):
+    /// reads create no file, directory or lock in it, and writes fail with `.unsupportedOperation`.
+    public let isReadOnly: Bool
+
     let writerLock: WriterLock
     let queue: DispatchQueue
 
-    private init(layout: RegistryLayout, configuration: Configuration) throws {
+    private init(layout: RegistryLayout, configuration: Configuration, isReadOnly: Bool = false) throws {
+        self.isReadOnly = isReadOnly
         self.layout = layout
         self.configuration = configuration
         self.artifacts = FileArtifactStore(
@@ -138,15 +148,18 @@ public final class Registry: Sendable {
     /// - Parameters:
     ///   - root: the registry directory.
     ///   - configuration: how to open it.
-    ///   - forWriting: check that the file system is safe for writers (default `true`). Readers can pass
-    ///     `false` to open registries on network file systems.
+    ///   - forWriting: check that the file system is safe for writers (default `true`). Readers pass `false`:
+    ///     the registry is then read-only (``isReadOnly``): it opens on network file systems and read-only mounts,
+    ///     every read (resolve, artifacts, verification, ``openForLoading(alias:)``, history, queries, ``watch(_:pollInterval:polling:)``)
+    ///     creates no file, directory or lock in it (verification stamps go to the per-user cache), and every write
+    ///     fails with `.unsupportedOperation`.
     /// - Throws: `.notARegistry`, `.unsupportedFormatVersion`, `.networkFileSystem`, I/O errors.
     public static func open(at root: URL, configuration: Configuration = .init(), forWriting: Bool = true) throws
         -> Registry
     {
         let layout = try RegistryLayout.open(
             at: root, forWriting: forWriting, allowNetworkFileSystem: configuration.allowNetworkFileSystem)
-        return try Registry(layout: layout, configuration: configuration)
+        return try Registry(layout: layout, configuration: configuration, isReadOnly: !forWriting)
     }
 
     // MARK: Artifacts
@@ -159,6 +172,9 @@ public final class Registry: Sendable {
         do {
             let committed = try commit(staged, to: JournaledArtifacts(store: artifacts), actor: actor)
             if committed == nil { try artifacts.discard(staged) }  // identical content was already registered
+            // Files the registry wrote itself were hashed as they were written: stamp them now, after the last
+            // rename, so the first openForLoading (by any user) costs a stat per file instead of a re-hash.
+            if committed != nil { verifier().recordWrittenStamps(staged.id, paths: staged.writtenByRegistry) }
             // Move mode takes the user's files only now that the registration, event included, has succeeded.
             artifacts.removeMovedSources(of: staged)
             return artifacts.registration(of: staged, isNew: committed != nil)

@@ -18,8 +18,21 @@ public final class ArtifactVerifier: Sendable {
     /// Keys trusted for `.trust` depth.
     public let trust: TrustStore
     let stamps: FileStamps
-    /// Whether a full verification records stamps for the files that matched (a cache in `indexes/stamps/`).
-    public let recordsStamps: Bool
+    /// Where verification records the stamps of files it hashed.
+    public let stampRecording: StampRecording
+    /// Whether a full verification records stamps for the files that matched (anywhere).
+    public var recordsStamps: Bool { stampRecording != .none }
+
+    /// Where stamps of files that hashed correctly are recorded.
+    public enum StampRecording: Sendable, Hashable {
+        /// In `indexes/stamps/`, or in the per-user cache when that cannot be written (a read-only mount, a user
+        /// without write access). The default.
+        case registry
+        /// Only in the per-user cache: for a registry opened read-only, which must not be written to.
+        case userCacheOnly
+        /// Nowhere: for checks that must not write anything, such as `fsck`.
+        case none
+    }
 
     /// Creates a verifier.
     /// - Parameters:
@@ -27,11 +40,51 @@ public final class ArtifactVerifier: Sendable {
     ///   - trust: the keys that count for signature checks (kept outside the registry).
     ///   - recordsStamps: record stamps after re-hashing (default); pass false for a check that must not write
     ///     anything, such as `fsck`.
-    public init(store: FileArtifactStore, trust: TrustStore = TrustStore(), recordsStamps: Bool = true) {
+    public convenience init(store: FileArtifactStore, trust: TrustStore = TrustStore(), recordsStamps: Bool = true) {
+        self.init(store: store, trust: trust, stampRecording: recordsStamps ? .registry : .none)
+    }
+
+    /// Creates a verifier that records stamps where `stampRecording` says.
+    /// - Parameters:
+    ///   - store: the artifact store.
+    ///   - trust: the keys that count for signature checks (kept outside the registry).
+    ///   - stampRecording: where to record stamps of files that hashed correctly.
+    ///   - userStampCache: the per-user stamp cache's base directory (default: `$XDG_CACHE_HOME/modelregistry/stamps`,
+    ///     `~/.cache/modelregistry/stamps`, Darwin `~/Library/Caches/modelregistry/stamps`); nil for none. It is
+    ///     read as well as `indexes/stamps/`, so a user who cannot write the registry does not re-hash on every
+    ///     start. Trust it as much as the user's home directory.
+    public init(
+        store: FileArtifactStore, trust: TrustStore = TrustStore(), stampRecording: StampRecording,
+        userStampCache: URL? = ArtifactVerifier.defaultUserStampCache
+    ) {
         self.store = store
         self.trust = trust
-        self.stamps = FileStamps(layout: store.layout)
-        self.recordsStamps = recordsStamps
+        self.stamps = FileStamps(layout: store.layout, userCacheBase: userStampCache?.path)
+        self.stampRecording = stampRecording
+    }
+
+    /// The per-user stamp cache used unless another is given: `$XDG_CACHE_HOME/modelregistry/stamps`, else
+    /// `~/.cache/modelregistry/stamps` (Darwin: `~/Library/Caches/modelregistry/stamps`); nil without a home.
+    public static var defaultUserStampCache: URL? {
+        FileStamps.defaultUserCacheBase.map { URL(fileURLWithPath: $0, isDirectory: true) }
+    }
+
+    /// Records the stamps of files the registry wrote itself while hashing them (copy-mode registration), so the
+    /// first ``verifyForLoading(_:checkingSignatures:)`` costs one `stat` per file instead of a re-hash.
+    ///
+    /// Call it only right after publishing, with the bundle paths whose bytes were hashed as they were written;
+    /// the stamps are taken now, after the last rename (a chmod or rename changes a file's ctime).
+    package func recordWrittenStamps(_ id: ArtifactID, paths: [String]) {
+        guard stampRecording != .none, !paths.isEmpty else { return }
+        let directory = store.layout.artifactPath(id)
+        var verified: [String: FileStamps.Stamp?] = [:]
+        for path in paths {
+            guard let status = try? FileSystem.status(directory + "/" + path), status.kind == .regular else {
+                continue
+            }
+            verified[path] = FileStamps.Stamp(status)
+        }
+        stamps.store(id, verified, known: stamps.load(id), recording: stampRecording)
     }
 
     /// Verifies one artifact.
@@ -221,13 +274,18 @@ public final class ArtifactVerifier: Sendable {
         let known = stamps.load(id)
         let entries = manifest.files.filter { entry in
             guard let status = statuses[entry.path], status.size == entry.size else { return false }
-            return !onlyChanged || known[entry.path] != FileStamps.Stamp(status)
+            return !onlyChanged || !known.isCurrent(entry.path, FileStamps.Stamp(status))
+        }
+        for entry in entries {
+            let reason: VerificationReport.Rehash.Reason =
+                !onlyChanged ? .fullVerification : known.hasAny(entry.path) ? .stampChanged : .notStamped
+            report.rehashed.append(.init(path: entry.path, reason: reason))
         }
         let results =
             (try? ParallelWork.map(entries.count) { index in
                 Result { try StreamingHasher.hashFile(directory + "/" + entries[index].path, algorithm: algorithm) }
             }) ?? []
-        var updated = known
+        var verified: [String: FileStamps.Stamp?] = [:]
         for (index, entry) in entries.enumerated() {
             switch index < results.count ? results[index] : nil {
             case .success(let result)?:
@@ -240,14 +298,14 @@ public final class ArtifactVerifier: Sendable {
                         let after = try? FileSystem.status(directory + "/" + entry.path),
                         FileStamps.Stamp(before) == FileStamps.Stamp(after)
                     {
-                        updated[entry.path] = FileStamps.Stamp(before)
+                        verified[entry.path] = FileStamps.Stamp(before)
                     } else {
-                        updated[entry.path] = nil
+                        verified[entry.path] = .some(nil)
                     }
                 } else {
-                    updated[entry.path] = nil
+                    verified[entry.path] = .some(nil)
                     let changed =
-                        onlyChanged && known[entry.path] != nil ? " (the file changed since it was last verified)" : ""
+                        onlyChanged && known.hasAny(entry.path) ? " (the file changed since it was last verified)" : ""
                     report.findings.append(
                         .init(
                             .digestMismatch, path: entry.path,
@@ -259,7 +317,7 @@ public final class ArtifactVerifier: Sendable {
                 report.findings.append(.init(.missingFile, path: entry.path, "was not hashed"))
             }
         }
-        if recordsStamps && updated != known { stamps.store(id, updated) }
+        if !verified.isEmpty { stamps.store(id, verified, known: known, recording: stampRecording) }
     }
 
     private func checkSignatures(

@@ -29,6 +29,35 @@ public struct VerificationReport: Sendable, CustomStringConvertible {
     public var bytesHashed: Int64
     /// Valid signatures from trusted keys (trust depth only), by key id.
     public var trustedSigners: [String]
+    /// The files whose bytes were re-hashed, and why; empty when every stamp matched (or for quick verification).
+    public var rehashed: [Rehash] = []
+
+    /// One re-hashed file and the reason it had to be read.
+    public struct Rehash: Sendable, Hashable, CustomStringConvertible {
+        /// Why a file was re-hashed.
+        public enum Reason: String, Sendable, Hashable {
+            /// No stamp was recorded for it (never verified by hashing, or stamps deleted): the first load.
+            case notStamped
+            /// Its stamp changed since it was verified: written, touched, copied or restored from a backup.
+            case stampChanged
+            /// A full verification was asked for (`verify(_:depth: .full)`, `modelreg verify --deep`).
+            case fullVerification
+        }
+
+        /// The bundle path.
+        public var path: String
+        /// Why it was read.
+        public var reason: Reason
+
+        /// Creates a record.
+        public init(path: String, reason: Reason) {
+            self.path = path
+            self.reason = reason
+        }
+
+        /// `weights.bin (notStamped)`.
+        public var description: String { "\(path) (\(reason.rawValue))" }
+    }
 
     /// Whether nothing was found: the artifact verified at ``depth``.
     public var isClean: Bool { findings.isEmpty }

@@ -100,7 +100,8 @@ enum VerifyCommand: Command {
     static let name = "verify"
     static let usage = """
         verify [ARTIFACT]       Verify one artifact or all: structure, sizes, ids; --deep re-hashes
-                                every file; --trust DIR also checks signatures against DIR's keys.
+                                every file and records its stamps (so loading needs no re-hash);
+                                --trust DIR also checks signatures against DIR's keys.
         """
 
     static let flags = ["deep"]
@@ -111,7 +112,8 @@ enum VerifyCommand: Command {
         let registry = try CommandLineTool.openForReading(arguments)
         let depth: VerificationReport.Depth =
             arguments.value("trust") != nil ? .trust : arguments.flag("deep") ? .full : .quick
-        let verifier = registry.verifier()
+        // A deep check pre-stamps: indexes/stamps/, or the per-user cache when the registry cannot be written.
+        let verifier = depth >= .full ? registry.verifier(stampRecording: .registry) : registry.verifier()
         let reports: [VerificationReport]
         if let text = given.first {
             reports = [try verifier.verify(try registry.artifactID(matching: text), depth: depth)]

@@ -73,8 +73,12 @@ import Testing
     @Test func loadingChecksStampsAndReHashesOnlyWhatChanged() throws {
         try withArtifact { registry, artifact, _ in
             let verifier = registry.verifier()
+            let registered = try verifier.verifyForLoading(artifact.id)
+            #expect(registered.isClean && registered.bytesHashed == 0)  // copy mode stamped the files it wrote
+            try FileManager.default.removeItem(atPath: registry.layout.indexesPath + "/stamps")
             let first = try verifier.verifyForLoading(artifact.id)
-            #expect(first.isClean && first.bytesHashed == artifact.manifest.totalSize)  // nothing stamped yet
+            #expect(first.isClean && first.bytesHashed == artifact.manifest.totalSize)  // nothing stamped any more
+            #expect(first.rehashed.map(\.reason) == Array(repeating: .notStamped, count: artifact.manifest.files.count))
             let second = try verifier.verifyForLoading(artifact.id)
             #expect(second.isClean && second.bytesHashed == 0)  // stamps match: no bytes read
             _ = try registry.openForLoading(artifact.id)

@@ -68,6 +68,16 @@ enum Catalog {
                 name: TrustBenchmarks.verifyName,
                 summary: "full verify of a 1 GiB artifact vs openssl dgst -sha256 of its file; target ≤ 1.1×",
                 run: TrustBenchmarks.verify),
+            Benchmark(
+                name: ServingBenchmarks.watchName,
+                summary: "another process promotes ≥ 50 times; watcher latency p50/p99, inotify and 100 ms polling; "
+                    + "target p99 ≤ 50 ms (inotify), ≤ one poll interval otherwise",
+                run: ServingBenchmarks.watch),
+            Benchmark(
+                name: ServingBenchmarks.loadName,
+                summary: "openForLoading of 1 GiB right after a copy-mode registration by another process, as an "
+                    + "unprivileged user; target ≤ 10 ms (reference: openssl dgst -sha256)",
+                run: ServingBenchmarks.load),
         ]
     }
 

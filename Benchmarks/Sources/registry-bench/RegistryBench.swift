@@ -7,6 +7,10 @@ enum RegistryBench {
         if arguments.first == RegisterChild.command { return RegisterChild.main(Array(arguments.dropFirst())) }
         if arguments.first == PromoteChild.command { return PromoteChild.main(Array(arguments.dropFirst())) }
         if arguments.first == HashFileChild.command { return HashFileChild.main(Array(arguments.dropFirst())) }
+        if arguments.first == TimedPromoteChild.command {
+            return TimedPromoteChild.main(Array(arguments.dropFirst()))
+        }
+        if arguments.first == LoadChild.command { return LoadChild.main(Array(arguments.dropFirst())) }
         let options: Options
         let benchmarks: [Benchmark]
         do {

@@ -146,7 +146,13 @@ extension Registry {
 
     /// Runs `body` holding the cross-process writer lock.
     func withWriterLock<R>(_ body: () throws -> R) throws -> R {
-        try writerLock.withLock(timeout: configuration.lockTimeout, body)
+        guard !isReadOnly else {
+            throw RegistryError(
+                .unsupportedOperation,
+                "registry '\(layout.rootPath)' was opened read-only (forWriting: false); open it for writing to change it",
+                path: layout.rootPath)
+        }
+        return try writerLock.withLock(timeout: configuration.lockTimeout, body)
     }
 }
 

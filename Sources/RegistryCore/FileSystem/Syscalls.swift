@@ -14,7 +14,7 @@ internal import CRegistryShims
 /// The system calls the fault injector can target.
 package enum SystemCall: String, Sendable, CaseIterable {
     case open, read, write, fsync, close, rename, link, unlink, mkdir, rmdir, flock, fstat, lstat, fchmod
-    case statfs, clone, opendir, ftruncate, mmap, lseek
+    case statfs, clone, opendir, ftruncate, mmap, lseek, inotify
 }
 
 /// Consults the fault injector for calls made outside this file (for example `opendir`).
@@ -232,5 +232,19 @@ package func system_isTerminal(_ fd: Int32) -> Bool {
     package func system_clonefile(_ source: String, _ destination: String) throws(SystemCallError) {
         try check(.clone, path: destination)
         _ = try retrying(.clone) { clonefile(source, destination, 0) }
+    }
+#endif
+
+#if os(Linux)
+    /// inotify_init1(2): a new inotify instance, non-blocking and close-on-exec.
+    package func system_inotifyInit() throws(SystemCallError) -> Int32 {
+        try retrying(.inotify) { inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC)) }
+    }
+
+    /// inotify_add_watch(2): watches `path` for the events in `mask`; adding a path again returns the same
+    /// watch descriptor.
+    package func system_inotifyAddWatch(_ fd: Int32, _ path: String, _ mask: UInt32) throws(SystemCallError) -> Int32 {
+        try check(.inotify, path: path)
+        return try retrying(.inotify) { inotify_add_watch(fd, path, mask) }
     }
 #endif
