@@ -1,19 +1,20 @@
 import Foundation
 import ModelRegistry
 
-/// `modelreg compare ID|ALIAS ID|ALIAS… [--lower-is-better METRIC]… [--higher-is-better METRIC]… [--json]`
+/// `modelreg compare ARTIFACT ARTIFACT… [--lower-is-better METRIC]… [--higher-is-better METRIC]… [--json]`
 enum CompareCommand: Command {
     static let name = "compare"
     static let usage = """
-        compare ID|ALIAS…       Cards and evaluations side by side, best per metric marked *; metrics
+        compare ARTIFACT…       Cards and evaluations side by side, best per metric marked *; metrics
                                 named loss, error, latency, perplexity, wer … are lower-is-better
-                                (--lower-is-better / --higher-is-better METRIC to say); --json.
+                                (--lower-is-better / --higher-is-better METRIC to say).
         """
 
+    static let options = ["lower-is-better", "higher-is-better"]
+
     static func run(_ raw: [String]) throws {
-        let arguments = try CommandLineTool.parse(
-            raw, options: ["lower-is-better", "higher-is-better"], flags: ["json"])
-        let given = try arguments.positionals(["ID|ALIAS"], optional: 64)
+        let arguments = try parse(raw)
+        let given = try arguments.positionals(["ARTIFACT"], optional: 64)
         let lower = Set(arguments.values("lower-is-better"))
         let higher = Set(arguments.values("higher-is-better"))
         if let both = lower.intersection(higher).sorted().first {
@@ -21,19 +22,14 @@ enum CompareCommand: Command {
         }
         let registry = try CommandLineTool.openForReading(arguments)
         let candidates = try given.map { text in
-            (label: text, artifact: try ArtifactID(text) ?? registry.resolve(checkedAlias(text)).artifact)
+            (label: text, artifact: try registry.artifactID(matching: text))
         }
         let comparison = try registry.compareEvaluations(candidates, lowerIsBetter: lower, higherIsBetter: higher)
         if arguments.flag("json") {
-            print(String(decoding: CanonicalJSON.encode(json(comparison)), as: UTF8.self))
+            JSONOutput.print(json(comparison))
         } else {
             print(table(comparison), terminator: "")
         }
-    }
-
-    private static func checkedAlias(_ text: String) throws -> String {
-        try AliasName.check(text)
-        return text
     }
 
     /// The text table: a legend of the columns, then one row per metric.
@@ -84,15 +80,14 @@ enum CompareCommand: Command {
         let metrics: [JSONValue] = comparison.rows.map { row in
             let values: [JSONValue] = row.cells.map { cell in
                 guard let cell else { return .null }
-                var members: [String: JSONValue] = [
+                let evaluation = cell.evaluation
+                return .object([
                     "value": EvaluationJSON.number(cell.value),
-                    "source": .string(cell.evaluation == nil ? "card" : "evaluation"),
-                ]
-                if let evaluation = cell.evaluation {
-                    members["status"] = .string(evaluation.status.description)
-                    members["file"] = .string("evaluations/\(evaluation.record.artifact)/\(evaluation.record.fileName)")
-                }
-                return .object(members)
+                    "source": .string(evaluation == nil ? "card" : "evaluation"),
+                    "status": evaluation.map { .string($0.status.description) } ?? .null,
+                    "file": evaluation.map { .string("evaluations/\($0.record.artifact)/\($0.record.fileName)") }
+                        ?? .null,
+                ])
             }
             return .object([
                 "name": .string(row.metric), "better": .string(row.lowerIsBetter ? "lower" : "higher"),

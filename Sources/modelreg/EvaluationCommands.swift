@@ -1,29 +1,21 @@
 import Foundation
 import ModelRegistry
 
-/// The artifact an `ID|ALIAS` argument names: an artifact id as written, else the alias's target.
-private func resolveCandidate(_ text: String, in registry: Registry) throws -> ArtifactID {
-    if let id = ArtifactID(text) { return id }
-    try AliasName.check(text)
-    return try registry.resolve(text).artifact
-}
-
-/// `modelreg evaluate ID|ALIAS --metric NAME=VALUE … [--evaluator NAME] [--dataset NAME [--dataset-digest D]
+/// `modelreg evaluate ARTIFACT --metric NAME=VALUE … [--evaluator NAME] [--dataset NAME [--dataset-digest D]
 /// [--split S]] [--notes TEXT] [--at TIME] [--key K] [--actor NAME]`
 enum EvaluateCommand: Command {
     static let name = "evaluate"
     static let usage = """
-        evaluate ID|ALIAS --metric NAME=VALUE …
+        evaluate ARTIFACT --metric NAME=VALUE …
                                 Attach an evaluation record (no new artifact): --evaluator NAME,
                                 --dataset NAME --dataset-digest D --split S, --notes TEXT, --at TIME,
                                 --key K signs it with an evaluator key.
         """
+    static let options = ["metric", "evaluator", "dataset", "dataset-digest", "split", "notes", "at", "key", "actor"]
 
     static func run(_ raw: [String]) throws {
-        let arguments = try CommandLineTool.parse(
-            raw,
-            options: ["metric", "evaluator", "dataset", "dataset-digest", "split", "notes", "at", "key", "actor"])
-        let target = try arguments.positionals(["ID|ALIAS"])[0]
+        let arguments = try parse(raw)
+        let target = try arguments.positionals(["ARTIFACT"])[0]
         var metrics: [String: Double] = [:]
         for text in arguments.values("metric") {
             let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
@@ -50,32 +42,42 @@ enum EvaluateCommand: Command {
         }
         let key = try arguments.value("key").map { try KeyFiles.loadPrivateKey(at: $0) }
         let registry = try CommandLineTool.openForWriting(arguments)
-        let id = try resolveCandidate(target, in: registry)
+        let id = try registry.artifactID(matching: target)
         let draft = EvaluationRecord.Draft(
             evaluator: arguments.value("evaluator") ?? Registry.Configuration.defaultActor, metrics: metrics,
             dataset: dataset, evaluatedAt: arguments.value("at"), notes: arguments.value("notes"))
         let record = try registry.addEvaluation(draft, to: id, signedBy: key, actor: arguments.value("actor"))
+        let file = "evaluations/\(id)/\(record.fileName)"
+        if arguments.flag("json") {
+            JSONOutput.print([
+                "artifact": .string(id.description), "file": .string(file),
+                "signedBy": record.signature.map { .string($0.keyID) } ?? .null, "record": record.jsonValue,
+            ])
+            return
+        }
         let signer = record.signature.map { " signed by \($0.keyID)" } ?? " (unsigned)"
-        print("evaluated \(id)\(signer): evaluations/\(id)/\(record.fileName)")
+        print("evaluated \(id)\(signer): \(file)")
     }
 }
 
-/// `modelreg evaluations ID|ALIAS [--json]`
+/// `modelreg evaluations ARTIFACT [--json]`
 enum EvaluationsCommand: Command {
     static let name = "evaluations"
     static let usage = """
-        evaluations ID|ALIAS    List the evaluation records of an artifact with their signature status
-                                (trusted, untrusted-key, invalid, unsigned; --trust DIR); --json.
+        evaluations ARTIFACT    List the evaluation records of an artifact with their signature status
+                                (trusted, untrusted-key, invalid, unsigned; --trust DIR).
         """
 
     static func run(_ raw: [String]) throws {
-        let arguments = try CommandLineTool.parse(raw, flags: ["json"])
-        let target = try arguments.positionals(["ID|ALIAS"])[0]
+        let arguments = try parse(raw)
+        let target = try arguments.positionals(["ARTIFACT"])[0]
         let registry = try CommandLineTool.openForReading(arguments)
-        let id = try resolveCandidate(target, in: registry)
+        let id = try registry.artifactID(matching: target)
         let evaluations = try registry.evaluations(of: id)
         if arguments.flag("json") {
-            print(String(decoding: CanonicalJSON.encode(.array(evaluations.map(EvaluationJSON.value))), as: UTF8.self))
+            JSONOutput.print([
+                "artifact": .string(id.description), "evaluations": .array(evaluations.map(EvaluationJSON.value)),
+            ])
             return
         }
         if evaluations.isEmpty { print("no evaluation records for \(id)") }
@@ -95,12 +97,13 @@ enum EvaluationsCommand: Command {
 
 /// The JSON shapes of `evaluations --json` and `compare --json`.
 enum EvaluationJSON {
-    /// A record as its file holds it, plus `status` and `file`.
+    /// A record's signature status, its file and the record as the file holds it (FORMAT.md §12.10).
     static func value(_ evaluation: CheckedEvaluation) -> JSONValue {
-        guard case .object(var members) = evaluation.record.jsonValue else { return evaluation.record.jsonValue }
-        members["status"] = .string(evaluation.status.description)
-        members["file"] = .string("evaluations/\(evaluation.record.artifact)/\(evaluation.record.fileName)")
-        return .object(members)
+        .object([
+            "status": .string(evaluation.status.description),
+            "file": .string("evaluations/\(evaluation.record.artifact)/\(evaluation.record.fileName)"),
+            "record": evaluation.record.jsonValue,
+        ])
     }
 
     static func number(_ value: Double) -> JSONValue {

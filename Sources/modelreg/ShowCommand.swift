@@ -6,8 +6,8 @@ enum ShowCommand: Command {
     static let name = "show"
     static let usage = """
         show ARTIFACT           Print an artifact: manifest, state, registration time, the aliases pointing
-                                at it, its signatures (and whether a trusted key made them) and the metrics
-                                of its evaluation-card.json.
+                                at it, its signatures (and whether a trusted key made them), the metrics
+                                of its evaluation-card.json and its evaluation records.
         """
 
     /// One detached signature of the artifact as `show` reports it.
@@ -32,12 +32,15 @@ enum ShowCommand: Command {
         let aliases = try registry.listAliases().filter { $0.artifact == id }.map(\.alias)
         let signatures = try signatureStatuses(of: artifact, in: registry)
         let card = try evaluationCard(of: artifact)
-        // Evaluation records (`modelreg evaluate`, #13's evaluation part) join here as an "evaluations" member.
+        let evaluations = try registry.evaluations(of: id)
         if arguments.flag("json") {
-            JSONOutput.print(
-                json(
+            guard
+                case .object(var members) = json(
                     artifact, state: state, registeredAt: summary?.registeredAt, aliases: aliases,
-                    signatures: signatures, card: card))
+                    signatures: signatures, card: card)
+            else { return }
+            members["evaluations"] = .array(evaluations.map(EvaluationJSON.value))
+            JSONOutput.print(.object(members))
             return
         }
         let manifest = artifact.manifest
@@ -59,6 +62,13 @@ enum ShowCommand: Command {
             for (metric, value) in card.metrics.sorted(by: { $0.key < $1.key }) {
                 print("metric:       \(metric)=\(value) (\(card.datasetName)/\(card.split))")
             }
+        }
+        for evaluation in evaluations {
+            let record = evaluation.record
+            let metrics = record.metrics.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            print(
+                "evaluation:   \(metrics.joined(separator: " ")) by \(record.evaluator) at \(record.evaluatedAt) "
+                    + "(\(evaluation.status))")
         }
         print("directory:    \(artifact.directory.path)")
         print("files:        \(manifest.files.count), \(CommandLineTool.formatSize(manifest.totalSize))")

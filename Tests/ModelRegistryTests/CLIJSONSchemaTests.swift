@@ -207,6 +207,17 @@ struct JSONScenario {
             ("policy check", ["policy", "check", "x-prod", b, "--approval", "T-1"], 0),
             ("state set", ["state", "set", b, "validated"], 0),
             ("state show", ["state", "show", b], 0),
+            (
+                "evaluate",
+                [
+                    "evaluate", "champion", "--metric", "accuracy=0.91", "--dataset", "docs", "--split", "test",
+                    "--key", key,
+                ],
+                0
+            ),
+            ("evaluations", ["evaluations", "champion"], 0),
+            // `a` has a card and `champion` (b) a signed record: both value sources and a null cell appear.
+            ("compare", ["compare", a, "champion", "--lower-is-better", "loss"], 0),
             ("demo", ["demo", temp.appendingPathComponent("demo").path], 0),
             ("completion", ["completion", "bash"], 0),
             ("version", ["version"], 0),

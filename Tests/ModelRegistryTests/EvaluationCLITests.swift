@@ -55,9 +55,12 @@ import Testing
             #expect(listed.stdout.contains("2026-11-27T08:00:00.000Z  trusted ed25519:"))
             #expect(listed.stdout.contains("harness  docs/test  accuracy=0.95 f1=0.9"))
             let json = try f.run(["evaluations", "champion", "--json"])
-            let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
-            #expect(parsed?.first?["status"] as? String == "trusted")
-            #expect((parsed?.first?["metrics"] as? [String: Double])?["accuracy"] == 0.95)
+            let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+            let first = (parsed?["evaluations"] as? [[String: Any]])?.first
+            #expect(parsed?["artifact"] as? String == f.first.description)
+            #expect(first?["status"] as? String == "trusted")
+            let record = first?["record"] as? [String: Any]
+            #expect((record?["metrics"] as? [String: Double])?["accuracy"] == 0.95)
             // Without the trust directory the same record is signed by an unknown key.
             let untrusted = try CLIRunner.run(["evaluations", "champion", "--registry", f.registry])
             #expect(untrusted.stdout.contains("untrusted-key ed25519:"))
