@@ -12,8 +12,8 @@ import RegistryCore
 /// ```
 ///
 /// Registration is two steps so that a caller holding the registry's writer lock (the umbrella `Registry`)
-/// keeps the lock only for the cheap part: ``stage(directory:metadata:options:)`` copies and hashes
-/// without any lock, ``publish(_:)`` renames the finished directory into place. ``register(directory:metadata:options:)``
+/// keeps the lock only for the cheap part: ``stage(directory:metadata:options:progress:)`` copies and hashes
+/// without any lock, ``publish(_:)`` renames the finished directory into place. ``register(directory:metadata:options:progress:)``
 /// does both. Reads never lock.
 ///
 /// `FileArtifactStore` is `Sendable`: its configuration is immutable and every operation works on the file

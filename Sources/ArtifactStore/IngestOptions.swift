@@ -43,7 +43,7 @@ extension FileArtifactStore {
         /// Patterns of paths under a source directory to leave out of the bundle (and so out of its id), in the
         /// gitignore-like syntax of FORMAT.md §5.8: `*.tmp`, `checkpoints/`, `/scratch/**`. Default:
         /// ``defaultExcludes``, so version-control metadata and Finder litter never change an id; set `[]` to
-        /// register every file. Applies to ``FileArtifactStore/register(directory:metadata:options:)`` only: an
+        /// register every file. Applies to ``FileArtifactStore/register(directory:metadata:options:progress:)`` only: an
         /// explicit file list is taken as given.
         public var excludes: [String]
         /// The file in the source directory's top level whose lines add exclusion patterns (same syntax, `#`

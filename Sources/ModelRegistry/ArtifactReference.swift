@@ -25,7 +25,7 @@ public enum ArtifactReference: Hashable, Sendable, CustomStringConvertible {
 
 extension Registry {
     /// Resolves a reference to an id: an id is checked to be in the registry; an alias is resolved to its current,
-    /// unrevoked target (lock-free, like ``resolve(_:allowRevoked:)``).
+    /// unrevoked target (lock-free, like ``resolve(_:allowRevoked:)-1dn2p``).
     ///
     /// - Parameter reference: the id or alias.
     /// - Returns: the artifact's id.

@@ -1,4 +1,4 @@
-/// An artifact opened for loading: what an inference server gets from ``Registry/openForLoading(alias:)``.
+/// An artifact opened for loading: what an inference server gets from ``Registry/openForLoading(alias:)-1ujxb``.
 ///
 /// It names exactly what was loaded — the alias record read once, the artifact it pointed at, and how that
 /// artifact was verified — so a server can log which model it serves and why a start was slow. `Sendable`.

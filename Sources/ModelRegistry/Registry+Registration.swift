@@ -91,7 +91,7 @@ extension Registry {
     }
 
     /// Registers an explicit list of files as one artifact. See
-    /// ``register(directory:metadata:parents:contract:card:lineage:options:progress:actor:)``.
+    /// ``register(directory:metadata:parents:contract:card:lineage:options:progress:actor:)-75nnw``.
     ///
     /// - Parameters:
     ///   - files: the source files and their bundle paths.

@@ -32,13 +32,13 @@ extension Registry {
     ///
     /// An artifact whose bytes changed is never served silently: this throws `.digestMismatch` listing every
     /// problem. Hard-linked files whose original was edited in place are caught here. For what was re-hashed and
-    /// why, use ``openForLoading(artifact:)``.
+    /// why, use ``openForLoading(artifact:)-o63y``.
     /// - Throws: `.notFound`, `.digestMismatch`.
     public func openForLoading(_ id: ArtifactID) throws -> Artifact {
         try openForLoading(artifact: id).artifact
     }
 
-    /// Opens an artifact for loading, as ``openForLoading(_:)``, and says how it was verified: which files had to
+    /// Opens an artifact for loading, as ``openForLoading(_:)-17ovs``, and says how it was verified: which files had to
     /// be re-hashed and why (never stamped, stamp changed).
     ///
     /// - Throws: `.notFound`, `.digestMismatch`.

@@ -5,7 +5,7 @@ extension Registry {
     /// for a server that hot-swaps models. See ``AliasWatch`` for what a server should do on each change.
     ///
     /// The baseline is the alias as it is *now*, when this is called: call it before
-    /// ``openForLoading(alias:)``, so that a promotion landing between the two is delivered (compare its target
+    /// ``openForLoading(alias:)-1ujxb``, so that a promotion landing between the two is delivered (compare its target
     /// with what you loaded). Works on registries opened read-only and on read-only mounts; writes nothing.
     ///
     /// - Parameters:

@@ -110,7 +110,7 @@ public final class Registry: Sendable {
     /// The promotion policy file.
     public let policies: FilePolicyStore
 
-    /// Whether the registry was opened read-only (``open(at:configuration:forWriting:)`` with `forWriting: false`):
+    /// Whether the registry was opened read-only (``open(at:configuration:forWriting:)-8vr95`` with `forWriting: false`):
     /// reads create no file, directory or lock in it, and writes fail with `.unsupportedOperation`.
     public let isReadOnly: Bool
 
@@ -150,7 +150,7 @@ public final class Registry: Sendable {
     ///   - configuration: how to open it.
     ///   - forWriting: check that the file system is safe for writers (default `true`). Readers pass `false`:
     ///     the registry is then read-only (``isReadOnly``): it opens on network file systems and read-only mounts,
-    ///     every read (resolve, artifacts, verification, ``openForLoading(alias:)``, history, queries, ``watch(_:pollInterval:polling:)``)
+    ///     every read (resolve, artifacts, verification, ``openForLoading(alias:)-1ujxb``, history, queries, ``watch(_:pollInterval:polling:)``)
     ///     creates no file, directory or lock in it (verification stamps go to the per-user cache), and every write
     ///     fails with `.unsupportedOperation`.
     /// - Throws: `.notARegistry`, `.unsupportedFormatVersion`, `.networkFileSystem`, I/O errors.

@@ -2,7 +2,7 @@ import Foundation
 
 extension Registry {
     /// The evaluation record files (`evaluations/<id>/`), for reading them without the trust check of
-    /// ``evaluations(of:)``.
+    /// ``evaluations(of:)-3912g``.
     public var evaluationStore: FileEvaluationStore { FileEvaluationStore(layout: layout) }
 
     /// Attaches a detached evaluation record to a registered artifact and records `evaluation_added`, so that a
