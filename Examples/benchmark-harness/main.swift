@@ -78,7 +78,7 @@ do {
     // 1. The candidates: as given (ids or aliases), else every text classifier.
     var candidates: [(label: String, artifact: ArtifactID)] = []
     for text in options.candidates {
-        candidates.append((text, try ArtifactID(text) ?? registry.resolve(text).artifact))
+        candidates.append((text, try registry.artifactID(matching: text)))  // id, prefix, alias or NAME:latest
     }
     if candidates.isEmpty {
         for id in try registry.listArtifacts()

@@ -15,7 +15,7 @@ extension EvaluationCard {
     /// let card = EvaluationCard(
     ///     datasetName: "documents-v3", datasetDigest: testSetDigest, split: "test",
     ///     metrics: ["accuracy": 0.93, "macro_f1": 0.91], evaluatedBy: "eval-pipeline",
-    ///     evaluatedAt: Timestamp.format(Date())!)
+    ///     evaluatedAt: "2026-11-27T08:00:00.000Z")
     /// let bytes = try card.fileBytes()
     /// ```
     ///
