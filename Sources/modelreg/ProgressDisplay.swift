@@ -39,6 +39,8 @@ final class ProgressDisplay: @unchecked Sendable {
     let title: String
     /// The item word, plural (`files`).
     let items: String
+    /// Whether `completed` and `total` count bytes (shown as sizes), or the items themselves (then not repeated).
+    let measuresBytes: Bool
     /// How the progress is drawn.
     let style: Style
     private let write: @Sendable (String) -> Void
@@ -52,14 +54,16 @@ final class ProgressDisplay: @unchecked Sendable {
     /// - Parameters:
     ///   - title: the command, shown first (`register`).
     ///   - items: what the items are, plural (`files`).
+    ///   - measuresBytes: whether the completed and total units are bytes; false when they count the items.
     ///   - style: `.bar` or `.lines`; by default `.bar` exactly when stderr is a terminal.
     ///   - write: where text goes; stderr by default.
     init(
-        title: String, items: String = "files", style: Style? = nil,
+        title: String, items: String = "files", measuresBytes: Bool = true, style: Style? = nil,
         write: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }
     ) {
         self.title = title
         self.items = items
+        self.measuresBytes = measuresBytes
         self.style = style ?? (system_isTerminal(2) ? .bar : .lines)
         self.write = write
     }
@@ -94,12 +98,21 @@ final class ProgressDisplay: @unchecked Sendable {
     }
 
     private func text(_ status: Status) -> String {
-        "\(status.itemsCompleted)/\(status.itemsTotal) \(items), \(CommandLineTool.formatSize(status.completed)) of "
+        let count = "\(status.itemsCompleted)/\(status.itemsTotal) \(items)"
+        guard measuresBytes else { return count }
+        return count + ", \(CommandLineTool.formatSize(status.completed)) of "
             + CommandLineTool.formatSize(status.total)
     }
 }
 
 extension ProgressDisplay.Status {
+    /// A count of items done, for progress that has no bytes to show (verifying artifacts).
+    init(phase: String, itemsCompleted: Int, itemsTotal: Int) {
+        self.init(
+            phase: phase, completed: Int64(itemsCompleted), total: Int64(itemsTotal), itemsCompleted: itemsCompleted,
+            itemsTotal: itemsTotal)
+    }
+
     /// A registration's progress as the display shows it: bytes and files.
     init(_ progress: RegistrationProgress) {
         self.init(

@@ -118,11 +118,11 @@ enum VerifyCommand: Command {
         if let text = given.first {
             reports = [try verifier.verify(try registry.artifactID(matching: text), depth: depth)]
         } else {
-            let progress = TerminalProgress(verb: "verified")
+            let progress = ProgressDisplay(title: "verify", items: "artifacts", measuresBytes: false)
+            defer { progress.finish() }
             reports = try verifier.verifyAll(depth: depth) { step in
-                progress.update(completed: step.completed, total: step.total)
+                progress.update(.init(phase: "verifying", itemsCompleted: step.completed, itemsTotal: step.total))
             }
-            progress.finish()
         }
         let problems = reports.reduce(0) { $0 + $1.findings.count }
         if arguments.flag("json") {
