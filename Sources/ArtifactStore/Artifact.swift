@@ -4,7 +4,7 @@ import RegistryCore
 /// A published, immutable artifact: its id, its manifest and where its files are.
 ///
 /// Reading an artifact never takes a lock. Files are published read-only; open them for loading (or mmap
-/// them) through ``url(for:)``.
+/// them) through ``fileURL(at:)`` (or ``url(for:)``, which returns nil instead of throwing).
 public struct Artifact: Hashable, Sendable {
     /// The artifact's id.
     public let id: ArtifactID
@@ -24,6 +24,20 @@ public struct Artifact: Hashable, Sendable {
     public func url(for path: String) -> URL? {
         guard manifest.entry(at: path) != nil else { return nil }
         return directory.appendingPathComponent(path, isDirectory: false)
+    }
+
+    /// The URL of a bundle file the caller expects to be there (`weights.safetensors`).
+    ///
+    /// - Throws: `.notFound` naming the artifact, the path and the files it does have, when the manifest lists no
+    ///   such path.
+    public func fileURL(at path: String) throws -> URL {
+        guard let url = url(for: path) else {
+            let present = manifest.files.prefix(8).map(\.path).joined(separator: ", ")
+            let more = manifest.files.count > 8 ? " and \(manifest.files.count - 8) more" : ""
+            throw RegistryError(
+                .notFound, "artifact \(id) has no file '\(path)'; it has \(present)\(more)", path: directory.path)
+        }
+        return url
     }
 
     /// URLs of all bundle files, keyed by bundle path.

@@ -48,18 +48,18 @@ extension Registry {
         try index.rebuild()
     }
 
-    /// Async twin of ``query(_:)``; runs on the registry's queue.
+    /// Async twin of the blocking `query(_:)` (same parameters and errors), run on the registry's queue; runs on the registry's queue.
     public func query(_ query: IndexQuery) async throws -> [ArtifactSummary] {
         try await run { try self.query(query) }
     }
 
-    /// Async twin of ``lineage(of:direction:)``; runs on the registry's queue.
+    /// Async twin of the blocking `lineage(of:direction:)` (same parameters and errors), run on the registry's queue; runs on the registry's queue.
     public func lineage(of id: ArtifactID, direction: RegistryIndex.LineageDirection) async throws -> [ArtifactSummary]
     {
         try await run { try self.lineage(of: id, direction: direction) }
     }
 
-    /// Async twin of ``rebuildIndexes()``; runs on the registry's queue.
+    /// Async twin of the blocking `rebuildIndexes()` (same parameters and errors), run on the registry's queue; runs on the registry's queue.
     @discardableResult
     public func rebuildIndexes() async throws -> RegistryIndex.Report {
         try await run { try self.rebuildIndexes() }

@@ -97,7 +97,7 @@ extension Registry {
         return first
     }
 
-    /// Async twin of ``artifactID(matching:)``.
+    /// Async twin of the blocking `artifactID(matching:)` (same parameters and errors), run on the registry's queue.
     public func artifactID(matching reference: String) async throws -> ArtifactID {
         try await run { try self.artifactID(matching: reference) }
     }

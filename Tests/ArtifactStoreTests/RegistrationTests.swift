@@ -31,6 +31,19 @@ import Testing
         }
     }
 
+    @Test func fileURLThrowsNamingTheArtifactAndPathForAFileItDoesNotHave() throws {
+        try withTemporaryDirectory { temp in
+            let bundle = try BundleFixture.write(BundleFixture.standard, to: temp.appendingPathComponent("bundle"))
+            let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
+            let artifact = try registry.register(directory: bundle, metadata: metadata).artifact
+            #expect(try artifact.fileURL(at: "weights.bin") == artifact.url(for: "weights.bin"))
+            let error = #expect(throws: RegistryError.self) { try artifact.fileURL(at: "weights.safetensors") }
+            #expect(error?.code == .notFound)
+            #expect(error?.message.contains("\(artifact.id) has no file 'weights.safetensors'") == true)
+            #expect(error?.message.contains("weights.bin") == true)
+        }
+    }
+
     @Test func publishedFilesAreReadOnly() throws {
         try withTemporaryDirectory { temp in
             let bundle = try BundleFixture.write(BundleFixture.standard, to: temp.appendingPathComponent("bundle"))

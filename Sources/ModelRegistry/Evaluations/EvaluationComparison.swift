@@ -52,6 +52,17 @@ public struct EvaluationComparison: Hashable, Sendable {
     /// The metrics, sorted by name.
     public var rows: [Row]
 
+    /// The candidate with the best value of `metric` — the first given on a tie — or nil when fewer than two
+    /// candidates report it (nothing was compared). What a harness promotes:
+    ///
+    /// ```swift
+    /// if let winner = comparison.best(by: "accuracy") { try registry.promote("champion", to: winner.artifact) }
+    /// ```
+    public func best(by metric: String) -> Column? {
+        guard let row = rows.first(where: { $0.metric == metric }), let index = row.best.first else { return nil }
+        return columns[index]
+    }
+
     /// The metric-name words that mean lower is better: a name is lower-is-better when one of its words (split at
     /// anything but letters and digits, compared case-insensitively) is one of these.
     public static let lowerIsBetterWords: Set<String> = [

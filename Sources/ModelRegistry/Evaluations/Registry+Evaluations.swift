@@ -65,7 +65,7 @@ extension Registry {
         return try evaluationStore.records(of: id).map { CheckedEvaluation($0, trust: configuration.trust) }
     }
 
-    /// Async twin of ``addEvaluation(_:to:signedBy:actor:)``.
+    /// Async twin of the blocking `addEvaluation(_:to:signedBy:actor:)` (same parameters and errors), run on the registry's queue.
     @discardableResult
     public func addEvaluation(
         _ draft: EvaluationRecord.Draft, to id: ArtifactID, signedBy signer: (any Signer)? = nil,
@@ -74,7 +74,7 @@ extension Registry {
         try await run { try self.addEvaluation(draft, to: id, signedBy: signer, actor: actor) }
     }
 
-    /// Async twin of ``evaluations(of:)``.
+    /// Async twin of the blocking `evaluations(of:)` (same parameters and errors), run on the registry's queue.
     public func evaluations(of id: ArtifactID) async throws -> [CheckedEvaluation] {
         try await run { try self.evaluations(of: id) }
     }

@@ -37,7 +37,7 @@ extension Registry {
         return try commit(id, to: JournaledAdoptions(registry: self), actor: actor)?.event
     }
 
-    /// Async twin of ``adopt(_:actor:)``.
+    /// Async twin of the blocking `adopt(_:actor:)` (same parameters and errors), run on the registry's queue.
     @discardableResult
     public func adopt(_ id: ArtifactID, actor: String? = nil) async throws -> AuditEvent? {
         try await run { try self.adopt(id, actor: actor) }
