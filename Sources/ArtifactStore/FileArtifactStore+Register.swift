@@ -123,8 +123,10 @@ extension FileArtifactStore {
     ///   their counts never go down; keep the callback short, since ingest threads wait for it.
     /// - Throws: `.invalidPath` (escaping, absolute, reserved, duplicate or normalization-twin paths),
     ///   `.invalidName` (metadata), `.symlinkRefused`, `.notFound` (missing source), `.unsupportedOperation`
-    ///   (hard link across file systems), `.io` (unreadable source, disk full …). On any failure the staging
-    ///   directory is removed and nothing appears in `artifacts/`.
+    ///   (hard link across file systems), `.invalidArgument` (hardlink or move of a source inside the registry,
+    ///   however it is reached), `.fileChanged` (a source rewritten, truncated or replaced while it was copied or
+    ///   hashed), `.io` (unreadable source, disk full …). On any failure the staging directory is removed and
+    ///   nothing appears in `artifacts/`.
     public func stage(
         files: [SourceFile], metadata: ArtifactMetadata, options: IngestOptions = .init(),
         progress: (@Sendable (RegistrationProgress) -> Void)? = nil

@@ -55,7 +55,8 @@ import Testing
         try withTemporaryDirectory { temp in
             let (registry, id) = try registerVictim(in: temp)
             let alias = temp.appendingPathComponent("alias")
-            try FileManager.default.createSymbolicLink(atPath: alias.path, withDestinationPath: registry.layout.rootPath)
+            try FileManager.default.createSymbolicLink(
+                atPath: alias.path, withDestinationPath: registry.layout.rootPath)
             let source = alias.appendingPathComponent("artifacts/\(id)/sub")
             let error = try #require(throws: RegistryError.self) {
                 try registry.register(directory: source, metadata: metadata, options: .init(mode: mode))
@@ -181,7 +182,8 @@ import Testing
                 let registration = try registry.register(
                     directory: bundle, metadata: metadata, options: .init(mode: mode))
                 let written = Array(try Data(contentsOf: URL(fileURLWithPath: source)))
-                #expect(registration.artifact.manifest.entry(at: "weights.bin")?.digest == SHA256Algorithm().hash(written))
+                #expect(
+                    registration.artifact.manifest.entry(at: "weights.bin")?.digest == SHA256Algorithm().hash(written))
             }
         }
     #endif
@@ -228,7 +230,8 @@ import Testing
                 ], environment: ["HOME": home.path])
             #expect(outcome.status == 0, "\(outcome.stderr)")
             let json = try #require(
-                try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any], "\(outcome.stdout)")
+                try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any], "\(outcome.stdout)"
+            )
             #expect(json["copiedInstead"] as? [String] == ["shared.bin"])
             let idText = try #require(json["id"] as? String)
             let id = try #require(ArtifactID(idText))

@@ -32,7 +32,9 @@ package struct DirectoryContainment {
     package init(guarding directories: [String]) throws {
         var guarded: [Identity: String] = [:]
         for directory in directories {
-            if let status = try FileSystem.status(directory, followLinks: true) { guarded[Identity(status)] = directory }
+            if let status = try FileSystem.status(directory, followLinks: true) {
+                guarded[Identity(status)] = directory
+            }
         }
         self.guarded = guarded
     }
