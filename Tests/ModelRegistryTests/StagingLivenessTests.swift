@@ -84,6 +84,23 @@ import Testing
         }
     }
 
+    @Test func recoverRemovesAPlantedSymlinkForALockFileWithoutFollowingIt() throws {
+        try withTemporaryDirectory { temp in
+            let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
+            try FileManager.default.createDirectory(
+                atPath: registry.layout.stagingPath, withIntermediateDirectories: true)
+            let outside = temp.appendingPathComponent("precious.txt")
+            try Data("keep".utf8).write(to: outside)
+            let directory = registry.layout.stagingPath + "/ingest-\(Self.invisiblePid)-0101010101010101"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: directory + ".lock", withDestinationPath: outside.path)
+            let report = try registry.recover()
+            #expect(Set(report.removedLeftovers) == [directory, directory + ".lock"])
+            #expect(try Data(contentsOf: outside) == Data("keep".utf8))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: registry.layout.stagingPath).isEmpty)
+        }
+    }
+
     @Test func recoverLeavesAStagedRegistrationOfThisProcessAloneAndItStillPublishes() throws {
         try withTemporaryDirectory { temp in
             let registry = try Registry.create(at: temp.appendingPathComponent("registry"))

@@ -113,11 +113,17 @@ package final class StagingLease: @unchecked Sendable {
         let file: OpenFile
         do {
             file = try OpenFile.open(path, O_RDONLY | O_NOFOLLOW)
-        } catch let error where error.errno == ENOENT {
-            guard try FileSystem.exists(directory) else { return [] }
-            if let creator, FileSystem.isProcessAlive(creator) { return [] }
+        } catch let error where error.errno == ENOENT || error.errno == ELOOP {
+            var removed: [String] = []
+            if error.errno == ELOOP {
+                // A symbolic link is no writer's lock (writers create a regular file): planted garbage.
+                try FileSystem.removeFile(path)
+                removed.append(path)
+            }
+            guard try FileSystem.exists(directory) else { return removed }
+            if let creator, FileSystem.isProcessAlive(creator) { return removed }
             try FileSystem.removeTree(directory)
-            return [directory]
+            return removed + [directory]
         } catch {
             throw RegistryError.systemCall(error, "open the staging lock", path: path)
         }
@@ -136,7 +142,7 @@ package final class StagingLease: @unchecked Sendable {
                 try FileSystem.removeTree(directory)
                 removed.append(directory)
             }
-            try FileSystem.removeFile(path)
+            try FileSystem.removeTree(path)  // a directory planted under the name goes too
             removed.append(path)
             return removed
         }
