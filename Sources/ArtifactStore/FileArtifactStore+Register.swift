@@ -4,8 +4,10 @@ import RegistryCore
 extension FileArtifactStore {
     /// A bundle that has been copied and hashed into `staging/` but is not yet visible in `artifacts/`.
     ///
-    /// Pass it to ``FileArtifactStore/publish(_:)`` or ``FileArtifactStore/discard(_:)``. A process that dies
-    /// while holding one leaves an orphan directory in `staging/`, never a reference to missing bytes.
+    /// Pass it to ``FileArtifactStore/publish(_:)`` or ``FileArtifactStore/discard(_:)``. Until then the process
+    /// holds the staging directory's lock (FORMAT.md §6), which tells `recover` — in any PID namespace — that the
+    /// registration is still running. A process that dies while holding one leaves an orphan directory in
+    /// `staging/` whose lock nobody holds, never a reference to missing bytes.
     public struct StagedArtifact: Sendable {
         /// The id the artifact will have.
         public let id: ArtifactID
@@ -26,6 +28,12 @@ extension FileArtifactStore {
         /// Permission bits of hard-linked sources before they were made read-only, restored if the staged
         /// artifact is discarded (the user's file shares the inode).
         let linkedSourceModes: [String: UInt32]
+        /// The lock on the staging directory, held until it is published or discarded.
+        let lease: StagingLease
+        /// The inode of every staged file (bundle files and `manifest.json`) by path, and the staged
+        /// subdirectories: what publication confirms is still there.
+        let stagedInodes: [String: UInt64]
+        let stagedDirectories: [String]
     }
 
     /// Registers every regular file under `directory` as one artifact, except what `options.excludes` and the
@@ -115,8 +123,10 @@ extension FileArtifactStore {
     ///   their counts never go down; keep the callback short, since ingest threads wait for it.
     /// - Throws: `.invalidPath` (escaping, absolute, reserved, duplicate or normalization-twin paths),
     ///   `.invalidName` (metadata), `.symlinkRefused`, `.notFound` (missing source), `.unsupportedOperation`
-    ///   (hard link across file systems), `.io` (unreadable source, disk full …). On any failure the staging
-    ///   directory is removed and nothing appears in `artifacts/`.
+    ///   (hard link across file systems), `.invalidArgument` (hardlink or move of a source inside the registry,
+    ///   however it is reached), `.fileChanged` (a source rewritten, truncated or replaced while it was copied or
+    ///   hashed), `.io` (unreadable source, disk full …). On any failure the staging directory is removed and
+    ///   nothing appears in `artifacts/`.
     public func stage(
         files: [SourceFile], metadata: ArtifactMetadata, options: IngestOptions = .init(),
         progress: (@Sendable (RegistrationProgress) -> Void)? = nil
@@ -180,14 +190,23 @@ extension FileArtifactStore {
 
         var linkedModes: [String: UInt32] = [:]
         if options.mode == .hardlink || options.mode == .move {
-            let root = URL(fileURLWithPath: layout.rootPath).resolvingSymlinksInPath().path + "/"
+            // Taking (or linking) a registry's own files would let a move delete a published artifact's bytes. The
+            // registry is compared by identity, so a symbolic link, a bind mount or a second mount of it is seen.
+            var containment = try DirectoryContainment(guarding: [layout.rootPath, layout.artifactsPath])
             for file in files {
                 let source = file.source.standardizedFileURL.path
-                // Taking (or linking) a registry's own files would let a move delete a published artifact's bytes.
-                if URL(fileURLWithPath: source).resolvingSymlinksInPath().path.hasPrefix(root) {
-                    throw RegistryError(
-                        .invalidArgument,
-                        "\(context): '\(source)' is inside the registry; register it in copy mode", path: source)
+                var directories = [FileSystem.parent(of: source)]
+                if try FileSystem.status(source)?.kind == .symbolicLink {
+                    directories.append(
+                        FileSystem.parent(of: URL(fileURLWithPath: source).resolvingSymlinksInPath().path))
+                }
+                for directory in directories {
+                    if let inside = try containment.guardedAncestor(of: directory) {
+                        throw RegistryError(
+                            .invalidArgument,
+                            "\(context): '\(source)' is inside the registry (its directory is '\(inside)', reached "
+                                + "another way); register it in copy mode", path: source)
+                    }
                 }
                 if let status = try FileSystem.status(source, followLinks: true) {
                     linkedModes[source] = status.permissions
@@ -195,14 +214,14 @@ extension FileArtifactStore {
             }
         }
         try FileSystem.makeDirectory(layout.stagingPath)
-        let staging = layout.stagingPath + "/" + FileSystem.uniqueName(RegistryLayout.stagingPrefix)
-        try FileSystem.makeDirectory(staging, allowExisting: false, syncParent: false)
+        let lease = try StagingLease.create(in: layout.stagingPath, prefix: RegistryLayout.stagingPrefix)
         do {
             return try fill(
-                staging: staging, files: files, generated: generated, metadata: metadata, options: options,
+                lease: lease, files: files, generated: generated, metadata: metadata, options: options,
                 linkedModes: linkedModes, progress: progress)
         } catch {
-            try? FileSystem.removeTree(staging)
+            try? FileSystem.removeTree(lease.directory)
+            lease.release()
             Self.restorePermissions(linkedModes)
             throw error
         }
@@ -220,10 +239,11 @@ extension FileArtifactStore {
     }
 
     private func fill(
-        staging: String, files: [SourceFile], generated: [GeneratedFile], metadata: ArtifactMetadata,
+        lease: StagingLease, files: [SourceFile], generated: [GeneratedFile], metadata: ArtifactMetadata,
         options: IngestOptions,
         linkedModes: [String: UInt32], progress: (@Sendable (RegistrationProgress) -> Void)?
     ) throws -> StagedArtifact {
+        let staging = lease.directory
         // Directories first, serially, so that parallel file jobs never race to create them.
         var directories = Set<String>()
         for path in files.map(\.path) + generated.map(\.path) {
@@ -303,13 +323,62 @@ extension FileArtifactStore {
         let manifest = try Manifest(hashAlgorithm: algorithm.name, metadata: metadata, files: entries)
         meter?.startPublishing(bytes: manifest.totalSize)
         let bytes = manifest.canonicalBytes()
-        try FileSystem.createFile(staging + "/manifest.json", contents: bytes)
+        try FileSystem.createFile(staging + "/" + Self.manifestFileName, contents: bytes)
         try FileSystem.syncDirectory(staging)
+        var inodes: [String: UInt64] = [:]
+        for path in entries.map(\.path) + [Self.manifestFileName] {
+            guard let status = try FileSystem.status(staging + "/" + path), status.kind == .regular else {
+                throw Self.stagedFileGone(path, staging: staging)
+            }
+            inodes[path] = status.inode
+        }
         return StagedArtifact(
             id: ArtifactID(digest: algorithm.hash(bytes)), manifest: manifest, stagingPath: staging,
             copiedInstead: copiedInstead.sorted(), writtenByRegistry: written.sorted(),
             sourcesToRemove: options.mode == .move ? files.map { $0.source.standardizedFileURL.path } : [],
-            linkedSourceModes: linkedModes)
+            linkedSourceModes: linkedModes, lease: lease, stagedInodes: inodes, stagedDirectories: orderedDirectories)
+    }
+
+    /// The staged artifact's manifest, at the root of its directory.
+    private static let manifestFileName = "manifest.json"
+
+    private static func stagedFileGone(_ path: String, staging: String) -> RegistryError {
+        RegistryError(
+            .fileChanged,
+            "'\(path)': its staged copy in '\(staging)' was removed or replaced before publication (by a `recover` "
+                + "that could not tell this registration was running?); nothing was published; register again",
+            path: staging + "/" + path)
+    }
+
+    /// Confirms that the staging directory still holds exactly what staging put there: every staged file with the
+    /// inode it was staged as, and nothing else. Something removing staged files meanwhile (an older `recover`
+    /// that judged this writer dead) must fail the registration, never publish an incomplete artifact.
+    ///
+    /// - Throws: `.fileChanged` naming the first missing, replaced or unexpected path.
+    public func confirmStaged(_ staged: StagedArtifact) throws {
+        let staging = staged.stagingPath
+        guard try FileSystem.status(staging)?.kind == .directory else {
+            throw RegistryError(
+                .fileChanged,
+                "the staging directory '\(staging)' was removed before publication (by a `recover` that could not "
+                    + "tell this registration was running?); nothing was published; register again", path: staging)
+        }
+        for (path, inode) in staged.stagedInodes.sorted(by: { $0.key < $1.key }) {
+            guard let status = try FileSystem.status(staging + "/" + path), status.kind == .regular,
+                status.inode == inode
+            else { throw Self.stagedFileGone(path, staging: staging) }
+        }
+        var entries = 0
+        for directory in [""] + staged.stagedDirectories {
+            entries += try FileSystem.listDirectory(directory.isEmpty ? staging : staging + "/" + directory).count
+        }
+        guard entries == staged.stagedInodes.count + staged.stagedDirectories.count else {
+            throw RegistryError(
+                .fileChanged,
+                "'\(staging)' holds \(entries) entries where staging left \(staged.stagedInodes.count) files and "
+                    + "\(staged.stagedDirectories.count) directories; nothing was published; register again",
+                path: staging)
+        }
     }
 
     /// Makes a staged artifact visible: one atomic rename of its directory to `artifacts/<id>`, then an fsync of
@@ -319,11 +388,23 @@ extension FileArtifactStore {
     /// `isNew == false`. Move-mode sources are not removed here: call ``removeMovedSources(of:)`` once the whole
     /// registration (including its audit event) has succeeded, so a failure never costs the user their files.
     /// - Durability: a crash before the rename leaves only an orphan in `staging/`; after it, the artifact is complete.
+    /// - Throws: `.fileChanged` when staged files were removed or replaced meanwhile (see ``confirmStaged(_:)``);
+    ///   I/O errors.
     public func publish(_ staged: StagedArtifact) throws -> Registration {
+        try publish(staged, confirmed: false)
+    }
+
+    /// ``publish(_:)``, skipping ``confirmStaged(_:)`` when the caller has just run it under the writer lock.
+    package func publish(_ staged: StagedArtifact, confirmed: Bool) throws -> Registration {
+        if !confirmed { try confirmStaged(staged) }
         try FileSystem.makeDirectory(layout.artifactsPath)
         let target = layout.artifactPath(staged.id)
         let outcome = try FileSystem.publishDirectory(staged.stagingPath, to: target)
-        if outcome == .targetExisted { try discard(staged) }
+        if outcome == .published {
+            staged.lease.release()
+        } else {
+            try discard(staged)
+        }
         let artifact = Artifact(
             id: staged.id, manifest: staged.manifest, directory: URL(fileURLWithPath: target, isDirectory: true))
         return Registration(
@@ -386,7 +467,9 @@ extension FileArtifactStore {
     /// Removes a staged artifact that will not be published, and gives hard-linked sources their permission bits
     /// back. Published files are never touched.
     public func discard(_ staged: StagedArtifact) throws {
+        // A directory already published under its id is gone from staging; only the lock is left to release.
         try FileSystem.removeTree(staged.stagingPath)
+        staged.lease.release()
         Self.restorePermissions(staged.linkedSourceModes)
     }
 

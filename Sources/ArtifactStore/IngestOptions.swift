@@ -6,10 +6,13 @@ extension FileArtifactStore {
     ///
     /// | Mode | Cost | Risk |
     /// |---|---|---|
-    /// | `copy` (default) | one read, one write; hashed while copying | none: the artifact owns its bytes |
+    /// | `copy` (default) | one read, one write; hashed while copying | none: the artifact owns its bytes; a source changed during the copy fails with `fileChanged` |
     /// | `reflink` | near zero where the file system clones (btrfs, XFS, APFS); else a copy | none: clones are copy-on-write |
-    /// | `hardlink` | near zero; same file system only | the artifact shares the inode with your file: writing to your original later changes the artifact. Files are made read-only (yours too) and the verifier's stamp check reports any change |
+    /// | `hardlink` | near zero; same file system only | the artifact shares the inode with your file: writing to your original later changes the artifact. Files are made read-only (yours too) and the verifier's stamp check reports any change. Another user's file, or one that cannot be made read-only, is copied instead (`copiedInstead`) |
     /// | `move` | near zero on one file system (a copy across file systems); the source is removed after publishing | none once published |
+    ///
+    /// `hardlink` and `move` refuse a source inside the registry, found by device and inode (a symbolic link or a
+    /// bind mount of the registry does not hide it): taking a published artifact's files would destroy it.
     public enum IngestMode: String, Sendable, CaseIterable, CustomStringConvertible {
         /// Copy the bytes, hashing while copying.
         case copy

@@ -41,7 +41,8 @@ extension Registry {
     ///    ``RecoveryReport/repaired``, and never written into the log as new history;
     /// 4. an artifact directory without its event is registered only when its publishing mark shows it is the
     ///    publication a crash interrupted; any other is reported (``adopt(_:actor:)-3j4sh`` registers it explicitly);
-    /// 5. staging directories and temp files left by processes that no longer run are deleted.
+    /// 5. staging directories whose lock no writer holds (FORMAT.md §6), and temp files left by processes that no
+    ///    longer run, are deleted.
     ///
     /// Safe to run at any time; a consistent registry is left untouched.
     /// - Complexity: reads the whole audit log once (streamed) and lists every store's files.
@@ -154,6 +155,10 @@ extension Registry {
             ]
         }
         for (directory, prefix) in layout.scratchPlaces + signatureDirectories where try FileSystem.exists(directory) {
+            if prefix == RegistryLayout.stagingPrefix {
+                removed += try removeAbandonedStaging(in: directory)
+                continue
+            }
             for entry in try FileSystem.listDirectory(directory) {
                 guard let name = entry.name, let pid = FileSystem.creatorProcess(ofUniqueName: name, prefix: prefix),
                     !FileSystem.isProcessAlive(pid)
@@ -161,6 +166,24 @@ extension Registry {
                 try FileSystem.removeTree(directory + "/" + name)
                 removed.append(directory + "/" + name)
             }
+        }
+        return removed
+    }
+
+    /// Removes the staging directories (and their lock files) no writer holds the lock of (FORMAT.md §6). Whether a
+    /// process with the pid in the name runs says nothing: a writer in another PID namespace has a pid this
+    /// process cannot see, and a crashed writer's pid may have been reused.
+    private func removeAbandonedStaging(in staging: String) throws -> [String] {
+        var directories = Set<String>()
+        for entry in try FileSystem.listDirectory(staging) {
+            guard let name = entry.name, name.hasPrefix(RegistryLayout.stagingPrefix) else { continue }
+            directories.insert(
+                name.hasSuffix(StagingLease.lockSuffix) ? String(name.dropLast(StagingLease.lockSuffix.count)) : name)
+        }
+        var removed: [String] = []
+        for name in directories.sorted() {
+            let creator = FileSystem.creatorProcess(ofUniqueName: name, prefix: RegistryLayout.stagingPrefix)
+            removed += try StagingLease.removeIfAbandoned(staging + "/" + name, creator: creator)
         }
         return removed
     }

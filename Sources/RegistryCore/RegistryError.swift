@@ -70,8 +70,9 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
         public static let reentrantWrite = Code("reentrantWrite")
         /// A lifecycle state change that FORMAT.md §12.4 does not allow (for example out of `revoked`).
         public static let invalidTransition = Code("invalidTransition")
-        /// A file changed size, or became unreadable, while it was being hashed: typically a hard-linked or
-        /// moved source that another program rewrote meanwhile. Try again once the writer is done.
+        /// A file changed size, or became unreadable, while it was being hashed or copied: typically a source
+        /// that another program rewrote, truncated or replaced meanwhile; or staged files of a registration were
+        /// removed before it could publish them. Try again once the writer is done.
         public static let fileChanged = Code("fileChanged")
         /// A short reference (an id prefix) matches more than one thing; the message lists every candidate so
         /// the caller can give more of it.

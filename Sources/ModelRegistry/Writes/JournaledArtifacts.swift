@@ -8,6 +8,8 @@ struct JournaledArtifacts: JournaledStore {
 
     func check(_ staged: FileArtifactStore.StagedArtifact, in transaction: Transaction) throws -> ArtifactRegistered? {
         guard try !store.isPublished(staged) else { return nil }  // identical content: nothing to record
+        // Under the writer lock, before anything is written: staged files removed meanwhile fail the registration.
+        try store.confirmStaged(staged)
         return ArtifactRegistered(
             artifact: staged.id, name: staged.manifest.metadata.name, files: Int64(staged.manifest.files.count),
             size: staged.manifest.totalSize)
@@ -17,7 +19,8 @@ struct JournaledArtifacts: JournaledStore {
         _ staged: FileArtifactStore.StagedArtifact, as event: ArtifactRegistered, in transaction: Transaction
     ) throws {
         try store.markPublishing(staged.id)
-        _ = try store.publish(staged)  // the writer lock is held, so the id cannot have appeared since the check
+        // The writer lock is held, so the id cannot have appeared, nor the staged files changed, since the check.
+        _ = try store.publish(staged, confirmed: true)
     }
 
     func undo(_ staged: FileArtifactStore.StagedArtifact, in transaction: Transaction) {

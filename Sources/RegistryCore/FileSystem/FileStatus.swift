@@ -17,6 +17,8 @@ package struct FileStatus: Hashable, Sendable {
     package var inode: UInt64
     package var size: Int64
     package var permissions: UInt32
+    /// The owning user id.
+    package var owner: UInt32
     package var linkCount: UInt64
     /// Modification time in nanoseconds since the epoch.
     package var modified: Int64
@@ -34,6 +36,7 @@ package struct FileStatus: Hashable, Sendable {
         inode = UInt64(truncatingIfNeeded: info.st_ino)
         size = Int64(info.st_size)
         permissions = UInt32(info.st_mode & 0o7777)
+        owner = UInt32(info.st_uid)
         linkCount = UInt64(truncatingIfNeeded: info.st_nlink)
         #if canImport(Darwin)
             modified = Int64(info.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(info.st_mtimespec.tv_nsec)

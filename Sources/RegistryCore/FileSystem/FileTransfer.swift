@@ -52,7 +52,7 @@ package enum FileTransfer {
         }
     }
 
-    private static func openSource(_ path: String, _ followSymlinks: Bool) throws -> OpenFile {
+    private static func openSource(_ path: String, _ followSymlinks: Bool) throws -> (OpenFile, FileStatus) {
         let file: OpenFile
         do {
             file = try OpenFile.open(path, O_RDONLY | (followSymlinks ? 0 : O_NOFOLLOW))
@@ -74,7 +74,35 @@ package enum FileTransfer {
             try? file.close()
             throw RegistryError(.invalidPath, "'\(path)' is not a regular file", path: path)
         }
-        return file
+        return (file, status)
+    }
+
+    /// Fails with `.fileChanged` unless the source still has the size, mtime and ctime it had when it was opened,
+    /// `copied` bytes were read from it, and its path still names the same file: otherwise the bytes staged mix
+    /// two versions of the file (rewritten in place), are a prefix of it (truncated), or are no longer what the
+    /// path holds (replaced). The hash-only passes check the same in `StreamingHasher`.
+    private static func confirmUnchanged(
+        _ source: OpenFile, since before: FileStatus, copied: Int64, followSymlinks: Bool
+    ) throws {
+        let after = try source.fileStatus()
+        let named = try FileSystem.status(source.path, followLinks: followSymlinks)
+        let sameFile = named.map { $0.device == before.device && $0.inode == before.inode } ?? false
+        guard copied == before.size, after.size == before.size, after.modified == before.modified,
+            after.changed == before.changed, sameFile
+        else {
+            let what =
+                if !sameFile {
+                    "was replaced or removed"
+                } else if after.size != before.size {
+                    "changed (from \(before.size) to \(after.size) bytes)"
+                } else {
+                    "was modified"
+                }
+            throw RegistryError(
+                .fileChanged,
+                "'\(source.path)' \(what) while it was being copied into the registry; nothing was registered; try "
+                    + "again once its writer is done", path: source.path)
+        }
     }
 
     private static func createDestination(_ path: String) throws -> OpenFile {
@@ -86,13 +114,9 @@ package enum FileTransfer {
     }
 
     /// fsync + read-only, reporting errors against the staged path.
-    private static func seal(_ file: OpenFile, ignorePermissionErrors: Bool = false) throws {
+    private static func seal(_ file: OpenFile) throws {
         do {
-            do {
-                try file.setPermissions(FileSystem.readOnlyFileMode)
-            } catch let error where ignorePermissionErrors && (error.errno == EPERM || error.errno == EACCES) {
-                // A hard-linked file owned by someone else keeps its mode; the stamp check still guards it.
-            }
+            try file.setPermissions(FileSystem.readOnlyFileMode)
             try file.sync()
         } catch {
             throw RegistryError.systemCall(error, "flush the staged file", path: file.path)
@@ -103,11 +127,12 @@ package enum FileTransfer {
         _ source: String, _ destination: String, _ algorithm: some HashAlgorithm, _ followSymlinks: Bool,
         _ onBytes: StreamingHasher.ByteObserver?
     ) throws -> StreamingHasher.Result {
-        let input = try openSource(source, followSymlinks)
+        let (input, before) = try openSource(source, followSymlinks)
         return try input.closeAfter { input in
             let output = try createDestination(destination)
             return try output.closeAfter { output in
                 let result = try StreamingHasher.copy(from: input, to: output, algorithm: algorithm, onBytes: onBytes)
+                try confirmUnchanged(input, since: before, copied: result.size, followSymlinks: followSymlinks)
                 try seal(output)
                 return result
             }
@@ -119,8 +144,13 @@ package enum FileTransfer {
         _ fallBack: Bool, _ onBytes: StreamingHasher.ByteObserver?
     ) throws -> Outcome {
         // Refuse links and non-regular files before linking: link(2) would link the symlink itself.
-        let input = try openSource(source, followSymlinks)
+        let (input, before) = try openSource(source, followSymlinks)
         try? input.close()
+        // Someone else's file stays writable by its owner, who may make it writable again even where the registry
+        // could make it read-only: linking it would let them rewrite a published artifact. Copy it instead.
+        if before.owner != ProcessAccount.effectiveUserID {
+            return Outcome(result: try copy(source, destination, algorithm, followSymlinks, onBytes), copied: true)
+        }
         do {
             try system_link(source, destination, followSymlink: followSymlinks)
         } catch let error where error.errno == EXDEV && fallBack {
@@ -139,18 +169,28 @@ package enum FileTransfer {
         } catch {
             throw RegistryError.systemCall(error, "open the staged file", path: destination)
         }
-        return try staged.closeAfter { staged in
-            try seal(staged, ignorePermissionErrors: true)
+        let linked = try staged.closeAfter { staged -> Outcome? in
+            do {
+                try staged.setPermissions(FileSystem.readOnlyFileMode)
+            } catch let error as SystemCallError where error.errno == EPERM || error.errno == EACCES {
+                return nil  // not ours to make read-only after all (its owner changed since the check above)
+            } catch {
+                throw RegistryError.systemCall(error, "make the staged file read-only", path: destination)
+            }
+            try seal(staged)
             return Outcome(
                 result: try StreamingHasher.hash(staged, algorithm: algorithm, onBytes: onBytes), copied: false)
         }
+        if let linked { return linked }
+        try FileSystem.removeFile(destination)
+        return Outcome(result: try copy(source, destination, algorithm, followSymlinks, onBytes), copied: true)
     }
 
     private static func clone(
         _ source: String, _ destination: String, _ algorithm: some HashAlgorithm, _ followSymlinks: Bool,
         _ onBytes: StreamingHasher.ByteObserver?
     ) throws -> Outcome {
-        let input = try openSource(source, followSymlinks)
+        let (input, before) = try openSource(source, followSymlinks)
         return try input.closeAfter { input in
             #if canImport(Darwin)
                 do {
@@ -177,6 +217,7 @@ package enum FileTransfer {
                     } catch let error as SystemCallError where error.meansCloneUnsupported {
                         let result = try StreamingHasher.copy(
                             from: input, to: output, algorithm: algorithm, onBytes: onBytes)
+                        try confirmUnchanged(input, since: before, copied: result.size, followSymlinks: followSymlinks)
                         try seal(output)
                         return Outcome(result: result, copied: true)
                     } catch let error as SystemCallError {
@@ -193,6 +234,8 @@ package enum FileTransfer {
                 let result = try reader.closeAfter {
                     try StreamingHasher.hash($0, algorithm: algorithm, onBytes: onBytes)
                 }
+                // A clone is one atomic step, but a source rewritten before it (after the open) is caught here too.
+                try confirmUnchanged(input, since: before, copied: result.size, followSymlinks: followSymlinks)
                 try seal(output)
                 return Outcome(result: result, copied: false)
             }
