@@ -114,7 +114,8 @@ extension Registry {
         options: FileArtifactStore.IngestOptions = .init(),
         progress: (@Sendable (RegistrationProgress) -> Void)? = nil, actor: String? = nil
     ) throws -> Registration {
-        if !isReadOnly, let unchanged = artifacts.unchangedRegistration(files: files, metadata: metadata, options: options)
+        if !isReadOnly,
+            let unchanged = artifacts.unchangedRegistration(files: files, metadata: metadata, options: options)
         {
             return unchanged
         }

@@ -77,7 +77,8 @@ import Testing
         try withTemporaryDirectory { temp in
             var configuration = Registry.Configuration()
             configuration.userStampCache = temp.appendingPathComponent("user-cache")
-            let registry = try Registry.create(at: temp.appendingPathComponent("registry"), configuration: configuration)
+            let registry = try Registry.create(
+                at: temp.appendingPathComponent("registry"), configuration: configuration)
             let a = try registry.register(
                 directory: try Self.source(["weights.bin": Self.weights], at: temp.appendingPathComponent("a")),
                 metadata: ArtifactMetadata(name: "a"))

@@ -60,8 +60,9 @@ import Testing
             // inode: the same bytes and mtime in a new file renamed over the old one.
             let replacement = source.deletingLastPathComponent().appendingPathComponent("replacement")
             try Data(Self.extra).write(to: replacement)
-            let mtime = try FileManager.default.attributesOfItem(atPath: source.appendingPathComponent("extra.bin").path)[
-                .modificationDate]
+            let mtime = try FileManager.default.attributesOfItem(
+                atPath: source.appendingPathComponent("extra.bin").path)[
+                    .modificationDate]
             try FileManager.default.setAttributes([.modificationDate: mtime as Any], ofItemAtPath: replacement.path)
             #expect(rename(replacement.path, source.appendingPathComponent("extra.bin").path) == 0)
             let replaced = try registry.register(directory: source, metadata: ArtifactMetadata(name: "m"))
@@ -107,7 +108,8 @@ import Testing
             let source = try Self.source(in: temp)
             #expect(try CLIRunner.run(["register", source.path], environment: environment).status == 0)
             let cached = try CLIRunner.run(["register", source.path, "--json"], environment: environment)
-            #expect(cached.status == 0 && cached.stdout.contains(#""unread":["config.json","extra.bin","weights.bin"]"#))
+            #expect(
+                cached.status == 0 && cached.stdout.contains(#""unread":["config.json","extra.bin","weights.bin"]"#))
             let rehashed = try CLIRunner.run(["register", source.path, "--rehash", "--json"], environment: environment)
             #expect(rehashed.status == 0 && rehashed.stdout.contains(#""unread":[]"#), "\(rehashed.stdout)")
         }
