@@ -13,6 +13,8 @@ extension ArtifactVerifier {
     package func carryStamps(to id: ArtifactID, deduplicated: [FileArtifactStore.DeduplicatedFile]) {
         guard stampRecording != .none, !deduplicated.isEmpty else { return }
         var vouchedFor: [String: FileStamps.Stamp?] = [:]
+        var known: [ArtifactID: FileStamps.Known] = [:]
+        var carried: [ArtifactID: [String: FileStamps.Stamp?]] = [:]
         for file in deduplicated {
             let before = file.statusBeforeLink
             guard let now = try? FileSystem.status(store.layout.artifactPath(id) + "/" + file.path),
@@ -23,15 +25,21 @@ extension ArtifactVerifier {
             let current = FileStamps.Stamp(now)
             var vouched = false
             for holder in file.holders {
-                let known = stamps.load(holder.artifact)
-                if known.isCurrent(holder.path, current) {
+                let stamps = known[holder.artifact] ?? self.stamps.load(holder.artifact)
+                known[holder.artifact] = stamps
+                let pending = carried[holder.artifact]?[holder.path] ?? nil
+                if stamps.isCurrent(holder.path, current) || pending == current {
                     vouched = true  // carried over already (two files of this bundle share the inode)
-                } else if known.isCurrent(holder.path, previous) {
+                } else if stamps.isCurrent(holder.path, previous) || pending == previous {
                     vouched = true
-                    stamps.store(holder.artifact, [holder.path: current], known: known, recording: stampRecording)
+                    carried[holder.artifact, default: [:]][holder.path] = current
                 }
             }
             if vouched { vouchedFor[file.path] = current }
+        }
+        // One write per holder artifact, however many of its files were shared.
+        for (artifact, updates) in carried {
+            stamps.store(artifact, updates, known: known[artifact] ?? FileStamps.Known(), recording: stampRecording)
         }
         guard !vouchedFor.isEmpty else { return }
         stamps.store(id, vouchedFor, known: stamps.load(id), recording: stampRecording)
