@@ -104,11 +104,17 @@ enum SpaceBenchmark {
             })
 
         let samples = try Harness.interleave(name, [copy, first, again, renamed], runs: context.options.runs)
+        let usage = try warm.diskUsage()
+        context.note(
+            "\(name): the registry holding the directory under \(usage.artifacts.count) names takes "
+                + "\(usage.totalBytes) bytes (\(Format.size(usage.totalBytes))) on disk; without deduplication "
+                + "\(usage.apparentBytes) (\(Format.size(usage.apparentBytes)))")
         let location = context.location(workspace)
         func note(_ subject: String) -> String {
             let values = (written[subject] ?? []).sorted()
             guard !values.isEmpty else { return "bytes written: not measured (no /proc/self/io)" }
-            return "bytes written (median): \(Format.size(values[values.count / 2]))"
+            let median = values[values.count / 2]
+            return "bytes written (median): \(median) (\(Format.size(median)))"
         }
         var copyResult = TimingResult(
             benchmark: name, subject: "cp -r (reference, no fsync)", location: location, samples: samples[0],
