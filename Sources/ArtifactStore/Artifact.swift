@@ -58,4 +58,13 @@ public struct Registration: Sendable {
     /// Paths under the source directory left out by `IngestOptions.excludes` or the ignore file (a directory
     /// with a trailing `/`), so a caller can say what did not enter the id.
     public internal(set) var excluded: [String] = []
+    /// Bundle paths stored as hard links to identical files already published in other artifacts, instead of new
+    /// copies (FORMAT.md §10.1).
+    public internal(set) var deduplicated: [String] = []
+    /// The bytes those files did not take up again: the sum of their sizes.
+    public internal(set) var deduplicatedBytes: Int64 = 0
+    /// Bundle paths whose source was not read at all: the source-digest cache knew its digest (FORMAT.md §10.2)
+    /// and an identical published file was linked, or the whole artifact was already registered. Empty with
+    /// `IngestOptions.rehash`.
+    public internal(set) var unread: [String] = []
 }

@@ -23,6 +23,12 @@ extension FileArtifactStore {
         /// Bundle paths whose bytes the registry wrote itself while hashing them (copy mode, and copies made
         /// instead of links): their stamps can be recorded at publication without reading them again.
         public let writtenByRegistry: [String]
+        /// Bundle paths stored as hard links to identical published files (see ``Registration/deduplicated``).
+        public internal(set) var deduplicated: [DeduplicatedFile] = []
+        /// Bundle paths whose source was not read at all (see ``Registration/unread``).
+        public internal(set) var unread: [String] = []
+        /// The smallest file size that was deduplicated, for the index update after publication.
+        var deduplicationMinimumSize: Int64 = IngestOptions.defaultDeduplicationMinimumSize
         /// Sources to remove once the registration is complete (move mode).
         let sourcesToRemove: [String]
         /// Permission bits of hard-linked sources before they were made read-only, restored if the staged
@@ -36,11 +42,25 @@ extension FileArtifactStore {
         let stagedDirectories: [String]
     }
 
+    /// A staged file that is a hard link to an identical file already published in another artifact.
+    public struct DeduplicatedFile: Sendable {
+        /// Its bundle path.
+        public var path: String
+        /// Its size in bytes: the bytes not stored again.
+        public var size: Int64
+        /// The shared inode's status just before the link (which changed its ctime), as verified.
+        package var statusBeforeLink: FileStatus
+        /// The published files that held the inode before: their verification stamps may be carried over.
+        public var holders: [(artifact: ArtifactID, path: String)]
+    }
+
     /// Registers every regular file under `directory` as one artifact, except what `options.excludes` and the
     /// ignore file leave out (FORMAT.md §5.8; by default `.git/`, `.hg/`, `.svn/` and `.DS_Store`).
     ///
     /// Registering identical content with identical metadata again returns the existing artifact and changes
-    /// nothing (`isNew == false`).
+    /// nothing (`isNew == false`); when the source-digest cache knows every file (FORMAT.md §10.2), without
+    /// reading any (``Registration/unread``). Files already stored in another artifact are hard-linked to it
+    /// instead of stored again (``Registration/deduplicated``).
     /// - Parameter progress: told how far staging has come (see ``RegistrationProgress``); nil reports nothing.
     /// - Throws: see ``stage(files:metadata:options:progress:)``.
     /// - Durability: when this returns, the artifact's files, manifest and directory entry are on stable storage.
@@ -48,8 +68,12 @@ extension FileArtifactStore {
         directory: URL, metadata: ArtifactMetadata, options: IngestOptions = .init(),
         progress: (@Sendable (RegistrationProgress) -> Void)? = nil
     ) throws -> Registration {
+        if let unchanged = unchangedRegistration(directory: directory, metadata: metadata, options: options) {
+            return unchanged
+        }
         let staged = try stage(directory: directory, metadata: metadata, options: options, progress: progress)
         let registration = try publish(staged)
+        if registration.isNew { recordPublished(staged) }
         removeMovedSources(of: staged)
         return registration
     }
@@ -60,8 +84,12 @@ extension FileArtifactStore {
         files: [SourceFile], metadata: ArtifactMetadata, options: IngestOptions = .init(),
         progress: (@Sendable (RegistrationProgress) -> Void)? = nil
     ) throws -> Registration {
+        if let unchanged = unchangedRegistration(files: files, metadata: metadata, options: options) {
+            return unchanged
+        }
         let staged = try stage(files: files, metadata: metadata, options: options, progress: progress)
         let registration = try publish(staged)
+        if registration.isNew { recordPublished(staged) }
         removeMovedSources(of: staged)
         return registration
     }
@@ -98,7 +126,7 @@ extension FileArtifactStore {
 
     /// The exclusion rules for a source directory: `options.excludes`, the ignore file's lines, and the ignore
     /// file itself.
-    private static func exclusionRules(for directory: URL, options: IngestOptions) throws -> ExclusionRules {
+    static func exclusionRules(for directory: URL, options: IngestOptions) throws -> ExclusionRules {
         var patterns = options.excludes.map { (text: $0, source: "exclude pattern") }
         if let name = options.ignoreFileName {
             let path = directory.standardizedFileURL.path + "/" + name
@@ -276,11 +304,32 @@ extension FileArtifactStore {
                 bytesTotal: sizes.reduce(0, +) + generated.reduce(0) { $0 + Int64($1.contents.count) },
                 filesTotal: files.count + generated.count, callback: callback)
         }
+        let minimum = options.deduplicationMinimumSize
+        let blobs = BlobIndex(store: self, manifests: ManifestCache(store: self))
+        if sizes.contains(where: { $0 >= minimum }) { blobs.rebuildIfMissing(minimumSize: minimum) }
+        let sources = SourceDigestCache(layout: layout, algorithm: algorithm.name)
         let outcomesBySlot = try ParallelWork.map(order.count, maxConcurrency: options.maxConcurrency) { slot in
             let file = files[order[slot]]
+            let source = file.source.standardizedFileURL.path
+            let destination = staging + "/" + file.path
+            // Known bytes, already stored: link the stored inode without reading the source at all.
+            if !options.rehash, let status = try FileSystem.status(source, followLinks: options.followSymlinks),
+                status.size >= minimum, let digest = sources.digest(forSource: source, status: status),
+                let candidate = blobs.candidate(for: digest, size: status.size),
+                FileTransfer.linkStored(candidate.path, at: destination, expecting: candidate.status) != nil
+            {
+                meter?.finishFile(uncountedBytes: status.size)
+                return StagedFile(
+                    transfer: .init(result: .init(size: status.size, digest: digest), copied: false),
+                    deduplicated: DeduplicatedFile(
+                        path: file.path, size: status.size, statusBeforeLink: candidate.status,
+                        holders: candidate.holders.map { ($0.artifact, $0.path) }),
+                    unread: true)
+            }
             var counted: Int64 = 0
+            let readStarted = Int64(Date().timeIntervalSince1970 * 1_000_000_000)
             let outcome = try FileTransfer.stage(
-                file.source.standardizedFileURL.path, at: staging + "/" + file.path, method: method,
+                source, at: destination, method: method,
                 algorithm: algorithm, followSymlinks: options.followSymlinks,
                 fallBackToCopyAcrossDevices: options.mode == .move,
                 onBytes: meter.map { meter in
@@ -290,9 +339,42 @@ extension FileArtifactStore {
                     }
                 })
             meter?.finishFile(uncountedBytes: outcome.result.size - counted)
-            return outcome
+            var sourceStatus = outcome.sourceStatus
+            var deduplicated: DeduplicatedFile?
+            if outcome.result.size >= minimum,
+                let candidate = blobs.candidate(for: outcome.result.digest, size: outcome.result.size),
+                let staged = try FileSystem.status(destination)
+            {
+                let shared = DeduplicatedFile(
+                    path: file.path, size: outcome.result.size, statusBeforeLink: candidate.status,
+                    holders: candidate.holders.map { ($0.artifact, $0.path) })
+                if staged.device == candidate.status.device && staged.inode == candidate.status.inode {
+                    deduplicated = shared  // a hard-linked source that is already the stored inode
+                } else if FileTransfer.linkStored(candidate.path, at: destination, expecting: candidate.status) != nil {
+                    deduplicated = shared
+                    if let mode = linkedModes[source] {
+                        // The source is no longer linked into staging: give it its permissions back, and take
+                        // its stamp again for the cache (the chmod changed its ctime, not its bytes).
+                        Self.restorePermissions([source: mode])
+                        let now = try? FileSystem.status(source, followLinks: options.followSymlinks)
+                        sourceStatus =
+                            sourceStatus.flatMap { before in
+                                now.flatMap { now in
+                                    now.inode == before.inode && now.size == before.size
+                                        && now.modified == before.modified ? now : nil
+                                }
+                            }
+                    }
+                }
+            }
+            if let sourceStatus {
+                sources.record(
+                    source: source, status: sourceStatus, digest: outcome.result.digest, readStarted: readStarted)
+            }
+            return StagedFile(transfer: outcome, deduplicated: deduplicated, unread: false)
         }
-        var outcomes = [FileTransfer.Outcome?](repeating: nil, count: files.count)
+        sources.save()
+        var outcomes = [StagedFile?](repeating: nil, count: files.count)
         for (slot, outcome) in outcomesBySlot.enumerated() { outcomes[order[slot]] = outcome }
         var entries: [Manifest.Entry] = []
         for file in generated {
@@ -309,12 +391,20 @@ extension FileArtifactStore {
 
         var copiedInstead: [String] = []
         var written = generated.map(\.path)  // written from memory, hashed as written
+        var deduplicated: [DeduplicatedFile] = []
+        var unread: [String] = []
         for (index, file) in files.enumerated() {
-            guard let outcome = outcomes[index] else {
+            guard let staged = outcomes[index] else {
                 throw RegistryError(.io, "internal error: '\(file.path)' was not staged")
             }
-            if outcome.copied && options.mode != .copy { copiedInstead.append(file.path) }
-            if outcome.copied { written.append(file.path) }
+            let outcome = staged.transfer
+            if let shared = staged.deduplicated {
+                deduplicated.append(shared)
+            } else {
+                if outcome.copied && options.mode != .copy { copiedInstead.append(file.path) }
+                if outcome.copied { written.append(file.path) }
+            }
+            if staged.unread { unread.append(file.path) }
             entries.append(
                 Manifest.Entry(
                     path: file.path, size: outcome.result.size, digest: outcome.result.digest,
@@ -332,11 +422,15 @@ extension FileArtifactStore {
             }
             inodes[path] = status.inode
         }
-        return StagedArtifact(
+        var staged = StagedArtifact(
             id: ArtifactID(digest: algorithm.hash(bytes)), manifest: manifest, stagingPath: staging,
             copiedInstead: copiedInstead.sorted(), writtenByRegistry: written.sorted(),
             sourcesToRemove: options.mode == .move ? files.map { $0.source.standardizedFileURL.path } : [],
             linkedSourceModes: linkedModes, lease: lease, stagedInodes: inodes, stagedDirectories: orderedDirectories)
+        staged.deduplicated = deduplicated.sorted { $0.path < $1.path }
+        staged.unread = unread.sorted()
+        staged.deduplicationMinimumSize = minimum
+        return staged
     }
 
     /// The staged artifact's manifest, at the root of its directory.
@@ -379,6 +473,15 @@ extension FileArtifactStore {
                     + "\(staged.stagedDirectories.count) directories; nothing was published; register again",
                 path: staging)
         }
+
+    /// What staging one source file did.
+    private struct StagedFile {
+        /// How its bytes reached staging (for a deduplicated file: its size and digest only).
+        var transfer: FileTransfer.Outcome
+        /// Set when the staged file is a hard link to an identical published file.
+        var deduplicated: DeduplicatedFile?
+        /// True when the source was not read at all.
+        var unread: Bool
     }
 
     /// Makes a staged artifact visible: one atomic rename of its directory to `artifacts/<id>`, then an fsync of
@@ -405,11 +508,7 @@ extension FileArtifactStore {
         } else {
             try discard(staged)
         }
-        let artifact = Artifact(
-            id: staged.id, manifest: staged.manifest, directory: URL(fileURLWithPath: target, isDirectory: true))
-        return Registration(
-            artifact: artifact, isNew: outcome == .published, copiedInstead: staged.copiedInstead,
-            excluded: staged.excluded)
+        return registration(of: staged, isNew: outcome == .published)
     }
 
     /// Whether the staged artifact's id is already published; if so, waits until that directory entry is durable
@@ -423,9 +522,15 @@ extension FileArtifactStore {
     /// The registration result for a staged artifact, as published at its id's directory.
     public func registration(of staged: StagedArtifact, isNew: Bool) -> Registration {
         let directory = URL(fileURLWithPath: layout.artifactPath(staged.id), isDirectory: true)
-        return Registration(
+        var registration = Registration(
             artifact: Artifact(id: staged.id, manifest: staged.manifest, directory: directory), isNew: isNew,
             copiedInstead: staged.copiedInstead, excluded: staged.excluded)
+        registration.unread = staged.unread
+        if isNew {  // an artifact already registered stored nothing, linked or not
+            registration.deduplicated = staged.deduplicated.map(\.path)
+            registration.deduplicatedBytes = staged.deduplicated.reduce(0) { $0 + $1.size }
+        }
+        return registration
     }
 
     /// Leaves the publishing mark for `id` (see `RegistryLayout.publishingMarkPath(of:)`), synced. The caller holds

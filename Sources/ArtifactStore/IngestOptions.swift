@@ -52,6 +52,15 @@ extension FileArtifactStore {
         /// The file in the source directory's top level whose lines add exclusion patterns (same syntax, `#`
         /// comments); the file itself is always left out. Default `.modelregignore`; nil reads none.
         public var ignoreFileName: String?
+        /// Ignore the source-digest cache and read every source file (FORMAT.md §10.2): for a file system whose
+        /// stamps cannot be trusted, or a file rewritten with the same size within its timestamp granularity.
+        /// The digests read are recorded again. Default `false`. CLI: `register --rehash`.
+        public var rehash: Bool
+        /// Files of at least this many bytes are deduplicated: stored as a hard link to an identical published
+        /// file instead of a copy (FORMAT.md §10.1). Smaller files are always stored on their own: a link saves
+        /// less than the index document it needs. Default ``defaultDeduplicationMinimumSize`` (64 KiB); 0
+        /// deduplicates every file; `Int64.max` none.
+        public var deduplicationMinimumSize: Int64
 
         /// What ``excludes`` holds by default: `.git/`, `.hg/`, `.svn/` (version-control metadata: history, not
         /// model) and `.DS_Store` (written by macOS Finder whenever a folder is opened), at any depth. Docker's
@@ -59,15 +68,21 @@ extension FileArtifactStore {
         public static let defaultExcludes = [".git/", ".hg/", ".svn/", ".DS_Store"]
         /// The default ``ignoreFileName``.
         public static let defaultIgnoreFileName = ".modelregignore"
+        /// The default ``deduplicationMinimumSize``: 64 KiB.
+        public static let defaultDeduplicationMinimumSize: Int64 = 64 << 10
 
         /// Creates options; the defaults copy, refuse symbolic links, empty bundles and unknown parents, hash on
-        /// every core, and leave out ``defaultExcludes`` and what `.modelregignore` lists.
+        /// every core, leave out ``defaultExcludes`` and what `.modelregignore` lists, trust the source-digest
+        /// cache and deduplicate files of 64 KiB or more.
         public init(
             mode: IngestMode = .copy, followSymlinks: Bool = false, mediaTypes: [String: String] = [:],
             maxConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount, allowEmpty: Bool = false,
             allowForeignParents: Bool = false, excludes: [String] = IngestOptions.defaultExcludes,
-            ignoreFileName: String? = IngestOptions.defaultIgnoreFileName
+            ignoreFileName: String? = IngestOptions.defaultIgnoreFileName, rehash: Bool = false,
+            deduplicationMinimumSize: Int64 = IngestOptions.defaultDeduplicationMinimumSize
         ) {
+            self.rehash = rehash
+            self.deduplicationMinimumSize = max(0, deduplicationMinimumSize)
             self.excludes = excludes
             self.ignoreFileName = ignoreFileName
             self.allowEmpty = allowEmpty

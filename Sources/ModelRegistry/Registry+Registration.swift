@@ -19,7 +19,9 @@ extension Registry {
     /// ```
     ///
     /// Copies and hashes without the writer lock, then takes the lock only to publish. Registering identical
-    /// content and metadata twice returns the existing artifact (`isNew == false`).
+    /// content and metadata twice returns the existing artifact (`isNew == false`) — without reading a byte when
+    /// the source-digest cache knows every file (FORMAT.md §10.2; `options.rehash` reads them all). A file whose
+    /// bytes another artifact already stores becomes a hard link to that file (`Registration.deduplicated`).
     ///
     /// - Parameters:
     ///   - directory: the output directory; every regular file under it is registered, except what
@@ -84,6 +86,12 @@ extension Registry {
             lineage.parentAliases = aliases
             generated.append(.init(path: Lineage.fileName, contents: try lineage.fileBytes()))
         }
+        if !isReadOnly,
+            let unchanged = artifacts.unchangedRegistration(
+                directory: directory, metadata: metadata, options: options, generated: generated)
+        {
+            return unchanged  // nothing changed since it was registered: nothing to read, stage or record
+        }
         let staged = try artifacts.stage(
             directory: directory, metadata: metadata, options: options, context: context, generated: generated,
             progress: progress)
@@ -106,7 +114,12 @@ extension Registry {
         options: FileArtifactStore.IngestOptions = .init(),
         progress: (@Sendable (RegistrationProgress) -> Void)? = nil, actor: String? = nil
     ) throws -> Registration {
-        try publish(
+        if !isReadOnly,
+            let unchanged = artifacts.unchangedRegistration(files: files, metadata: metadata, options: options)
+        {
+            return unchanged
+        }
+        return try publish(
             artifacts.stage(files: files, metadata: metadata, options: options, progress: progress), actor: actor)
     }
 }

@@ -174,7 +174,12 @@ public final class Registry: Sendable {
             if committed == nil { try artifacts.discard(staged) }  // identical content was already registered
             // Files the registry wrote itself were hashed as they were written: stamp them now, after the last
             // rename, so the first openForLoading (by any user) costs a stat per file instead of a re-hash.
-            if committed != nil { verifier().recordWrittenStamps(staged.id, paths: staged.writtenByRegistry) }
+            if committed != nil {
+                verifier().recordWrittenStamps(staged.id, paths: staged.writtenByRegistry)
+                // Deduplicated files changed the shared inodes' ctime: carry the holders' stamps over.
+                verifier().carryStamps(to: staged.id, deduplicated: staged.deduplicated)
+                artifacts.recordPublished(staged)
+            }
             // Move mode takes the user's files only now that the registration, event included, has succeeded.
             artifacts.removeMovedSources(of: staged)
             return artifacts.registration(of: staged, isNew: committed != nil)

@@ -16,9 +16,10 @@ enum RegisterCommand: Command {
             --exclude PATTERN       Leave out paths matching PATTERN (repeatable; *, ?, **, trailing /)
             --no-default-excludes   Keep .git/, .hg/, .svn/ and .DS_Store in the artifact
             --follow-symlinks       Follow symbolic links inside PATH instead of refusing them
+            --rehash                Read every file even if the source-digest cache knows it unchanged
         """
     static let options = ["name", "capability", "parent", "label", "mode", "exclude"]
-    static let flags = ["follow-symlinks", "no-default-excludes"]
+    static let flags = ["follow-symlinks", "no-default-excludes", "rehash"]
 
     static func run(_ raw: [String]) throws {
         let arguments = try parse(raw)
@@ -49,7 +50,7 @@ enum RegisterCommand: Command {
             name: arguments.value("name") ?? defaultName, capabilities: arguments.values("capability"),
             parents: parents, labels: labels)
         var options = FileArtifactStore.IngestOptions(
-            mode: mode, followSymlinks: arguments.flag("follow-symlinks"))
+            mode: mode, followSymlinks: arguments.flag("follow-symlinks"), rehash: arguments.flag("rehash"))
         options.excludes =
             (arguments.flag("no-default-excludes") ? [] : FileArtifactStore.IngestOptions.defaultExcludes)
             + arguments.values("exclude")
@@ -76,6 +77,9 @@ enum RegisterCommand: Command {
                 "size": JSONOutput.number(manifest.totalSize),
                 "copiedInstead": JSONOutput.strings(registration.copiedInstead),
                 "excluded": JSONOutput.strings(registration.excluded),
+                "deduplicated": JSONOutput.strings(registration.deduplicated),
+                "deduplicatedBytes": JSONOutput.number(registration.deduplicatedBytes),
+                "unread": JSONOutput.strings(registration.unread),
             ])
         } else {
             print(registration.artifact.id)
@@ -89,6 +93,11 @@ enum RegisterCommand: Command {
         }
         if !registration.isNew {
             printError("note: identical content was already registered; nothing changed")
+        }
+        if !registration.deduplicated.isEmpty {
+            printError(
+                "note: \(registration.deduplicated.count) file(s) already stored in other artifacts were linked, "
+                    + "not stored again (\(CommandLineTool.formatSize(registration.deduplicatedBytes)) saved)")
         }
         if !registration.copiedInstead.isEmpty {
             printError("note: \(registration.copiedInstead.count) file(s) were copied instead of \(mode)")

@@ -187,6 +187,7 @@ struct JSONScenario {
             ("checkpoint verify", ["checkpoint", "verify"], 0),
             ("index rebuild", ["index", "rebuild"], 0),
             ("index status", ["index", "status"], 0),
+            ("du", ["du"], 0),
             ("find", ["find", "--name", "classifier"], 0),
             ("lineage", ["lineage", a], 0),
             ("keygen", ["keygen", temp.appendingPathComponent("key2").path], 0),

@@ -38,6 +38,11 @@ enum Catalog {
                 summary: "register 1 GiB, reflink mode; ≤ 1.1× where it clones, ≤ 1.3× where it falls back to copy",
                 run: { try RegisterBenchmark.run(.reflink, $0) }),
             Benchmark(
+                name: SpaceBenchmark.name,
+                summary: "1 GiB directory: register, register again unchanged, under a second name, vs cp -r; "
+                    + "target again ≤ 0.05× the first",
+                run: SpaceBenchmark.run),
+            Benchmark(
                 name: PeakMemoryBenchmark.name,
                 summary: "peak RSS of a child process registering 4 GiB (copy, hardlink; 1 run each); target < 64 MiB",
                 run: PeakMemoryBenchmark.run),

@@ -22,6 +22,16 @@ package enum FileTransfer {
         package var result: StreamingHasher.Result
         /// True when the bytes were copied although `hardlink`/`reflink` was asked for.
         package var copied: Bool
+        /// The source's status while its bytes were read, when it did not change during the read (same size,
+        /// mtime and ctime before and after): what a source-digest cache may record against ``result``. For a
+        /// hard link it is the shared inode's status after staging made it read-only. Nil when the source changed.
+        package var sourceStatus: FileStatus? = nil
+
+        package init(result: StreamingHasher.Result, copied: Bool, sourceStatus: FileStatus? = nil) {
+            self.result = result
+            self.copied = copied
+            self.sourceStatus = sourceStatus
+        }
     }
 
     /// Stages `source` at `destination` (which must not exist), hashes what was staged, fsyncs it and makes it
@@ -40,7 +50,7 @@ package enum FileTransfer {
         do {
             switch method {
             case .copy:
-                return Outcome(result: try copy(source, destination, algorithm, followSymlinks, onBytes), copied: true)
+                return try copy(source, destination, algorithm, followSymlinks, onBytes)
             case .hardlink:
                 return try link(source, destination, algorithm, followSymlinks, fallBackToCopyAcrossDevices, onBytes)
             case .reflink:
@@ -126,17 +136,25 @@ package enum FileTransfer {
     private static func copy(
         _ source: String, _ destination: String, _ algorithm: some HashAlgorithm, _ followSymlinks: Bool,
         _ onBytes: StreamingHasher.ByteObserver?
-    ) throws -> StreamingHasher.Result {
+    ) throws -> Outcome {
         let (input, before) = try openSource(source, followSymlinks)
         return try input.closeAfter { input in
             let output = try createDestination(destination)
-            return try output.closeAfter { output in
+            let result = try output.closeAfter { output in
                 let result = try StreamingHasher.copy(from: input, to: output, algorithm: algorithm, onBytes: onBytes)
                 try confirmUnchanged(input, since: before, copied: result.size, followSymlinks: followSymlinks)
                 try seal(output)
                 return result
             }
+            // confirmUnchanged proved the source kept its stamp while it was read.
+            return Outcome(result: result, copied: true, sourceStatus: before)
         }
+    }
+
+    /// `before` when `after` shows no change to the bytes' stamp (size, mtime, ctime, inode), else nil.
+    private static func unchanged(_ before: FileStatus, _ after: FileStatus) -> FileStatus? {
+        before.device == after.device && before.inode == after.inode && before.size == after.size
+            && before.modified == after.modified && before.changed == after.changed ? before : nil
     }
 
     private static func link(
@@ -149,12 +167,12 @@ package enum FileTransfer {
         // Someone else's file stays writable by its owner, who may make it writable again even where the registry
         // could make it read-only: linking it would let them rewrite a published artifact. Copy it instead.
         if before.owner != ProcessAccount.effectiveUserID {
-            return Outcome(result: try copy(source, destination, algorithm, followSymlinks, onBytes), copied: true)
+            return try copy(source, destination, algorithm, followSymlinks, onBytes)
         }
         do {
             try system_link(source, destination, followSymlink: followSymlinks)
         } catch let error where error.errno == EXDEV && fallBack {
-            return Outcome(result: try copy(source, destination, algorithm, followSymlinks, onBytes), copied: true)
+            return try copy(source, destination, algorithm, followSymlinks, onBytes)
         } catch let error where error.errno == EXDEV {
             throw RegistryError(
                 .unsupportedOperation,
@@ -178,12 +196,13 @@ package enum FileTransfer {
                 throw RegistryError.systemCall(error, "make the staged file read-only", path: destination)
             }
             try seal(staged)
-            return Outcome(
-                result: try StreamingHasher.hash(staged, algorithm: algorithm, onBytes: onBytes), copied: false)
+            let before = try staged.fileStatus()
+            let result = try StreamingHasher.hash(staged, algorithm: algorithm, onBytes: onBytes)
+            return Outcome(result: result, copied: false, sourceStatus: unchanged(before, try staged.fileStatus()))
         }
         if let linked { return linked }
         try FileSystem.removeFile(destination)
-        return Outcome(result: try copy(source, destination, algorithm, followSymlinks, onBytes), copied: true)
+        return try copy(source, destination, algorithm, followSymlinks, onBytes)
     }
 
     private static func clone(
@@ -219,7 +238,7 @@ package enum FileTransfer {
                             from: input, to: output, algorithm: algorithm, onBytes: onBytes)
                         try confirmUnchanged(input, since: before, copied: result.size, followSymlinks: followSymlinks)
                         try seal(output)
-                        return Outcome(result: result, copied: true)
+                        return Outcome(result: result, copied: true, sourceStatus: before)
                     } catch let error as SystemCallError {
                         throw RegistryError.systemCall(
                             error, "clone '\(source)' into the staged file", path: destination)
@@ -237,7 +256,7 @@ package enum FileTransfer {
                 // A clone is one atomic step, but a source rewritten before it (after the open) is caught here too.
                 try confirmUnchanged(input, since: before, copied: result.size, followSymlinks: followSymlinks)
                 try seal(output)
-                return Outcome(result: result, copied: false)
+                return Outcome(result: result, copied: false, sourceStatus: before)
             }
         }
     }

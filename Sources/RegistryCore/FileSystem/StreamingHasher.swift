@@ -35,6 +35,11 @@ package enum StreamingHasher {
         package var size: Int64
         /// Digest of those bytes.
         package var digest: Digest
+
+        package init(size: Int64, digest: Digest) {
+            self.size = size
+            self.digest = digest
+        }
     }
 
     /// Hashes the file at `path` (opened read-only, following no final symlink unless `followSymlinks`).
