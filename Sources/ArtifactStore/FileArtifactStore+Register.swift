@@ -473,6 +473,7 @@ extension FileArtifactStore {
                     + "\(staged.stagedDirectories.count) directories; nothing was published; register again",
                 path: staging)
         }
+    }
 
     /// What staging one source file did.
     private struct StagedFile {
