@@ -142,12 +142,17 @@ public final class AuditJournal: Sendable {
         do {
             try FileSystem.append(target.path, record: line + [UInt8(ascii: "\n")])
         } catch {
-            // Take the line back out so that a failed append leaves the log as it was (best effort: the disk
-            // may be failing; if this fails too, verify() reports the tail and repairTornTail() fixes it).
-            if let sizeBefore {
-                try? FileSystem.truncate(target.path, to: sizeBefore)
-            } else {
-                try? FileSystem.removeTree(target.path)
+            // Take the line back out so that a failed append leaves the log as it was. When that fails too (a
+            // file system gone read-only or full), the line may be in the log: the outcome is unknown, and the
+            // error says so and how it is settled.
+            do {
+                if let sizeBefore {
+                    try FileSystem.truncate(target.path, to: sizeBefore)
+                } else {
+                    try FileSystem.removeTree(target.path)
+                }
+            } catch let takeBack {
+                throw AppendOutcomeUnknown.error(appending: event, to: target, failure: error, takeBack: takeBack)
             }
             throw error
         }

@@ -171,13 +171,19 @@ public final class Registry: Sendable {
     func publish(_ staged: FileArtifactStore.StagedArtifact, actor: String?) throws -> Registration {
         do {
             let committed = try commit(staged, to: JournaledArtifacts(store: artifacts), actor: actor)
-            if committed == nil { try artifacts.discard(staged) }  // identical content was already registered
+            var recorded = false
+            if committed == nil {
+                try artifacts.discard(staged)  // identical content was already published
+                // … but perhaps without its event (an append that failed and could not be taken back): make sure
+                // the log registers it.
+                recorded = try commit(staged.id, to: JournaledAdoptions(registry: self), actor: actor) != nil
+            }
             // Files the registry wrote itself were hashed as they were written: stamp them now, after the last
             // rename, so the first openForLoading (by any user) costs a stat per file instead of a re-hash.
             if committed != nil { verifier().recordWrittenStamps(staged.id, paths: staged.writtenByRegistry) }
             // Move mode takes the user's files only now that the registration, event included, has succeeded.
             artifacts.removeMovedSources(of: staged)
-            return artifacts.registration(of: staged, isNew: committed != nil)
+            return artifacts.registration(of: staged, isNew: committed != nil || recorded)
         } catch {
             try? artifacts.discard(staged)
             throw error

@@ -20,8 +20,8 @@ struct JournaledArtifacts: JournaledStore {
         _ = try store.publish(staged)  // the writer lock is held, so the id cannot have appeared since the check
     }
 
-    func undo(_ staged: FileArtifactStore.StagedArtifact, in transaction: Transaction) {
-        try? store.unpublish(staged.id)
+    func undo(_ staged: FileArtifactStore.StagedArtifact, in transaction: Transaction) throws {
+        try store.unpublish(staged.id)  // on failure the mark stays, so recovery registers what is left
         try? store.clearPublishingMark(staged.id)
     }
 

@@ -25,8 +25,9 @@ protocol JournaledStore {
     func check(_ change: Change, in transaction: Transaction) throws -> Event?
     /// Makes the change on disk: the atomic write the event describes.
     func apply(_ change: Change, as event: Event, in transaction: Transaction) throws
-    /// Bytes-first stores: reverses ``apply(_:as:in:)`` after the event could not be appended.
-    func undo(_ change: Change, in transaction: Transaction)
+    /// Bytes-first stores: reverses ``apply(_:as:in:)`` after the event could not be appended. Throws when the
+    /// bytes could not be taken back out; they must then stay where recovery finds and records them.
+    func undo(_ change: Change, in transaction: Transaction) throws
     /// Bytes-first stores: runs after the event is durable.
     func finish(_ change: Change, in transaction: Transaction)
 
@@ -48,7 +49,7 @@ protocol JournaledStore {
 extension JournaledStore {
     var writesBytesFirst: Bool { false }
     func isMaterialized(_ event: Event) throws -> Bool { true }
-    func undo(_ change: Change, in transaction: Transaction) {}
+    func undo(_ change: Change, in transaction: Transaction) throws {}
     func finish(_ change: Change, in transaction: Transaction) {}
 }
 
@@ -110,7 +111,19 @@ extension Registry {
                 do {
                     event = try journal.append(payload, actor: transaction.actor)
                 } catch {
-                    store.undo(change, in: transaction)
+                    // When the event may be in the log, the bytes it names stay: recovery settles it (the
+                    // publishing mark is still there, so an artifact without its event is registered).
+                    if AppendOutcomeUnknown.isCause(of: error) { throw error }
+                    do {
+                        try store.undo(change, in: transaction)
+                    } catch let undoError {
+                        let failed = error as? RegistryError
+                        throw RegistryError(
+                            failed?.code ?? .io,
+                            "\(failed?.message ?? "\(error)"); its bytes stay in place because taking them back out "
+                                + "failed too (\(undoError)): 'modelreg recover' (Registry.recover) records them",
+                            path: failed?.path, underlying: error)
+                    }
                     throw error
                 }
                 CrashPoint.hit("\(store.name).afterEvent")
