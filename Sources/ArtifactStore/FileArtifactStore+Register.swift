@@ -198,12 +198,17 @@ extension FileArtifactStore {
         let staging = layout.stagingPath + "/" + FileSystem.uniqueName(RegistryLayout.stagingPrefix)
         try FileSystem.makeDirectory(staging, allowExisting: false, syncParent: false)
         do {
-            return try fill(
+            // Before any source is made read-only: recovery gives the modes back after a crash.
+            try Self.recordSourceModes(linkedModes, of: staging)
+            let staged = try fill(
                 staging: staging, files: files, generated: generated, metadata: metadata, options: options,
                 linkedModes: linkedModes, progress: progress)
+            CrashPoint.hit("artifact.afterStaging")
+            return staged
         } catch {
             try? FileSystem.removeTree(staging)
             Self.restorePermissions(linkedModes)
+            Self.removeSourceModesRecord(of: staging)
             throw error
         }
     }
@@ -388,11 +393,14 @@ extension FileArtifactStore {
     public func discard(_ staged: StagedArtifact) throws {
         try FileSystem.removeTree(staged.stagingPath)
         Self.restorePermissions(staged.linkedSourceModes)
+        Self.removeSourceModesRecord(of: staged.stagingPath)
     }
 
     /// Move mode: removes the sources of a registration that has fully succeeded. A source that cannot be removed
-    /// is left behind, never lost. Does nothing in other modes.
+    /// is left behind, never lost. In hard-link and move modes, also drops the record of the sources' modes that
+    /// recovery would otherwise use (FORMAT.md §6). Does nothing in other modes.
     public func removeMovedSources(of staged: StagedArtifact) {
         for source in staged.sourcesToRemove { try? FileSystem.removeTree(source) }
+        Self.removeSourceModesRecord(of: staged.stagingPath)
     }
 }

@@ -201,14 +201,11 @@ public final class AuditJournal: Sendable {
 
     // MARK: Chain head
 
-    /// Lists the day files, creating `audit/` when it is missing (it holds nothing that could be lost).
+    /// Lists the day files, creating `audit/` when it is missing (it holds nothing that could be lost). A
+    /// symbolic link at `audit/` is refused (`.symlinkRefused`): appends through it would land outside the registry.
     func listFilesCreatingDirectory() throws -> [JournalFile] {
-        do {
-            return try JournalFile.list(in: directory)
-        } catch RegistryError.Code.notFound {
-            try FileSystem.makeDirectory(directory)
-            return []
-        }
+        try FileSystem.makeDirectory(directory)
+        return try JournalFile.list(in: directory)
     }
 
     /// The chain head to append after: the cached one if the newest file still ends with it, otherwise read

@@ -153,14 +153,26 @@ extension Registry {
                 (layout.evaluationsPath(of: $0), FileSystem.temporaryPrefix),
             ]
         }
+        var sourceModeRecords: [String] = []
         for (directory, prefix) in layout.scratchPlaces + signatureDirectories where try FileSystem.exists(directory) {
             for entry in try FileSystem.listDirectory(directory) {
                 guard let name = entry.name, let pid = FileSystem.creatorProcess(ofUniqueName: name, prefix: prefix),
                     !FileSystem.isProcessAlive(pid)
                 else { continue }
+                if prefix == RegistryLayout.stagingPrefix && name.hasSuffix(FileArtifactStore.sourceModesRecordSuffix) {
+                    sourceModeRecords.append(directory + "/" + name)  // after the staging directories are gone
+                    continue
+                }
                 try FileSystem.removeTree(directory + "/" + name)
                 removed.append(directory + "/" + name)
             }
+        }
+        // A dead hard-link or move registration made its user's files read-only: give them their modes back (a
+        // file a published artifact still shares stays read-only).
+        for record in sourceModeRecords {
+            // A damaged record cannot say which modes to give back; it is removed all the same.
+            if (try? FileArtifactStore.restoreSourceModes(recordedIn: record)) == nil { try FileSystem.removeTree(record) }
+            removed.append(record)
         }
         return removed
     }
