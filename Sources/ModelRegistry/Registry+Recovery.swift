@@ -54,10 +54,20 @@ extension Registry {
             let registrations = RegistrationReplay()
             let views = viewReplays(registered: registrations)
             var lastEvent: AuditEvent?
-            try journal.forEachEvent(.init()) { event in
-                registrations.observe(event)
-                for view in views { view.observe(event) }
-                lastEvent = event
+            var cursor = journal.events().makeIterator()
+            while let next = cursor.next() {
+                switch next {
+                case .success(let event):
+                    registrations.observe(event)
+                    for view in views { view.observe(event) }
+                    lastEvent = event
+                case .failure(let error):
+                    // A damaged line blocks nothing: it is reported (and left as it is: history is never
+                    // rewritten), and the files whose last change it may have been are reported, not restored.
+                    guard let damage = AuditJournal.DamagedLine.found(in: error) else { throw error }
+                    report.unresolved.append(Finding(.malformedLine, path: damage.file, line: damage.line, damage.message))
+                    for view in views { view.noteDamagedLine() }
+                }
             }
             for view in views { try view.restore(lastEvent, &report) }
             try recoverArtifacts(registered: registrations.ids, actor: actor, report: &report)

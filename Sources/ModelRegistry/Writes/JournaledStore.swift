@@ -179,6 +179,10 @@ struct LogReplay {
     /// Takes the next event of the log, ignoring one whose payload does not decode (fsck reports those).
     func observe(_ event: AuditEvent) { _ = try? take(event) }
 
+    /// Notes that the next line of the log is damaged (not an event): any key whose last readable event comes
+    /// before it may have had a later change there, so ``restore`` reports its file instead of rewriting it.
+    let noteDamagedLine: () -> Void
+
     /// Restores every file that differs from the log. `lastEvent` is the log's last event: the one change a
     /// crash can have left half done, which is completed rather than reported as damage.
     let restore: (_ lastEvent: AuditEvent?, _ report: inout Registry.RecoveryReport) throws -> Void
@@ -189,15 +193,22 @@ struct LogReplay {
         // What the key of this store's newest event held before that event: a file still holding it is the
         // change a crash interrupted.
         let beforeNewest = Box<(key: String, event: Store.Event?)?>(nil)
+        // Where each key's last event is in the log (events read before it), and where the last damaged line is.
+        let position = Box(0)
+        let lastPosition = Box<[String: Int]>([:])
+        let lastDamage = Box<Int?>(nil)
         if let key, let event { last.value[key] = event }
         take = { event in
+            position.value += 1
             // A payload that does not decode says nothing about the files; fsck reports it.
             guard key == nil, let payload = try event.decode(Store.Event.self) else { return false }
             let eventKey = store.key(of: payload)
             beforeNewest.value = (eventKey, last.value[eventKey])
             last.value[eventKey] = payload
+            lastPosition.value[eventKey] = position.value
             return true
         }
+        noteDamagedLine = { lastDamage.value = position.value }
         let differences = { try store.discrepancies(lastEvents: last.value).filter { key == nil || $0.key == key } }
         discrepancies = { try differences().map(\.finding) }
         restore = { lastEvent, report in
@@ -214,6 +225,16 @@ struct LogReplay {
                 if stillBefore { inFlight = before.key }
             }
             for discrepancy in found {
+                if let damage = lastDamage.value, (lastPosition.value[discrepancy.key] ?? 0) <= damage {
+                    // The log cannot say what this file must hold: a damaged line after its last readable change
+                    // may have been a later one. Reported, never rewritten from the readable part.
+                    var finding = discrepancy.finding
+                    finding.message +=
+                        "; not restored: a damaged audit line after the last readable change of this file may "
+                        + "record a later change (see fsck)"
+                    report.unresolved.append(finding)
+                    continue
+                }
                 guard try store.restore(discrepancy.key, to: last.value[discrepancy.key]) else {
                     report.unresolved.append(discrepancy.finding)
                     continue
