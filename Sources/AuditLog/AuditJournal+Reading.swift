@@ -191,7 +191,9 @@ final class CursorState {
         }
     }
 
-    private func evaluateLine(_ line: JournalLineReader.Line, in file: JournalFile) -> Result<AuditEvent, RegistryError>? {
+    private func evaluateLine(_ line: JournalLineReader.Line, in file: JournalFile) -> Result<
+        AuditEvent, RegistryError
+    >? {
         let source = "\(file.displayName):\(line.number)"
         if !line.isTerminated {
             let isLastFile = fileIndex == (files?.count ?? 0) - 1

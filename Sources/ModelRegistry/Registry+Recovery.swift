@@ -65,7 +65,8 @@ extension Registry {
                     // A damaged line blocks nothing: it is reported (and left as it is: history is never
                     // rewritten), and the files whose last change it may have been are reported, not restored.
                     guard let damage = AuditJournal.DamagedLine.found(in: error) else { throw error }
-                    report.unresolved.append(Finding(.malformedLine, path: damage.file, line: damage.line, damage.message))
+                    report.unresolved.append(
+                        Finding(.malformedLine, path: damage.file, line: damage.line, damage.message))
                     for view in views { view.noteDamagedLine() }
                 }
             }
@@ -181,7 +182,9 @@ extension Registry {
         // file a published artifact still shares stays read-only).
         for record in sourceModeRecords {
             // A damaged record cannot say which modes to give back; it is removed all the same.
-            if (try? FileArtifactStore.restoreSourceModes(recordedIn: record)) == nil { try FileSystem.removeTree(record) }
+            if (try? FileArtifactStore.restoreSourceModes(recordedIn: record)) == nil {
+                try FileSystem.removeTree(record)
+            }
             removed.append(record)
         }
         return removed

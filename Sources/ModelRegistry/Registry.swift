@@ -167,7 +167,9 @@ public final class Registry: Sendable {
     /// Publishes through the one write path: under the writer lock the staged directory is renamed into
     /// `artifacts/`, then `artifact_registered` is appended (bytes first, event after: a crash between the two
     /// leaves an artifact without its event, which ``recover(actor:)`` appends; a failed append takes the
-    /// artifact back out).
+    /// artifact back out, unless that fails too or the append's outcome is unknown, when recovery registers it).
+    /// Identical content already published gets its event when the log has none (an earlier append that failed
+    /// and could not be undone).
     func publish(_ staged: FileArtifactStore.StagedArtifact, actor: String?) throws -> Registration {
         do {
             let committed = try commit(staged, to: JournaledArtifacts(store: artifacts), actor: actor)

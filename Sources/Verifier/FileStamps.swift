@@ -126,7 +126,9 @@ struct FileStamps: Sendable {
             "artifact": .string(id.description),
             "files": .object(stamps.mapValues { $0.json }),
         ])
-        if let root { try FileSystem.makeDirectories(directory, inside: root) } else {
+        if let root {
+            try FileSystem.makeDirectories(directory, inside: root)
+        } else {
             try FileSystem.makeDirectories(directory)
         }
         try FileSystem.atomicReplace(file, contents: CanonicalJSON.encode(value) + [0x0A])

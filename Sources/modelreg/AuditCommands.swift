@@ -68,7 +68,9 @@ enum LogCommand: Command {
         if arguments.flag("reverse") { entries.reverse() }
         if arguments.flag("json") {
             JSONOutput.print(["events": .array(entries.compactMap { try? JSONOutput.event($0.get()) })])
-            if damaged > 0 { for case .failure(let damage) in entries { printError("damaged line: \(damage.message)") } }
+            if damaged > 0 {
+                for case .failure(let damage) in entries { printError("damaged line: \(damage.message)") }
+            }
         } else {
             for entry in entries {
                 switch entry {

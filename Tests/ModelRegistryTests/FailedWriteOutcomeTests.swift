@@ -47,8 +47,9 @@ import Testing
                 champion = try registry.aliases.record("champion")
                 stateOfA = try registry.state(of: a)
                 policy = FileManager.default.contents(atPath: registry.layout.policyPath).map { Array($0) }
-                signaturesOfA = ((try? FileManager.default.contentsOfDirectory(
-                    atPath: registry.layout.signaturesPath(of: a))) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+                signaturesOfA =
+                    ((try? FileManager.default.contentsOfDirectory(
+                        atPath: registry.layout.signaturesPath(of: a))) ?? []).filter { !$0.hasPrefix(".") }.sorted()
                 var count = 0
                 try registry.journal.forEachEvent { _ in count += 1 }
                 eventCount = count
@@ -92,7 +93,9 @@ import Testing
         }
 
         /// Every mutating system call: what a file system that turned read-only (or full) refuses.
-        static let mutatingCalls: [SystemCall] = [.write, .fsync, .rename, .link, .unlink, .mkdir, .rmdir, .fchmod, .ftruncate]
+        static let mutatingCalls: [SystemCall] = [
+            .write, .fsync, .rename, .link, .unlink, .mkdir, .rmdir, .fchmod, .ftruncate,
+        ]
 
         @Test(arguments: Operation.allCases)
         func aFailedChangeLeavesNothingChangedOrSaysRecoverSettlesIt(operation: Operation) throws {
@@ -151,7 +154,8 @@ import Testing
                         let fired = FaultInjector.shared.hasFired(installed.trigger)
                         installed.remove()
                         if !fired { break }  // the operation makes no (k+1)-th such call
-                        try check(registry, a: a, before: before, thrown: thrown, "\(operation), \(fault) at call #\(k + 1)")
+                        try check(
+                            registry, a: a, before: before, thrown: thrown, "\(operation), \(fault) at call #\(k + 1)")
                     }
                 }
                 #expect(cases > 10)

@@ -113,15 +113,22 @@ import Testing
                 let bundle = try BundleFixture.write(BundleFixture.standard, to: temp.appendingPathComponent("bundle"))
                 let files = (FileManager.default.enumerator(atPath: bundle.path)?.allObjects as? [String] ?? [])
                     .map { bundle.path + "/" + $0 }
-                    .filter { (try? FileManager.default.attributesOfItem(atPath: $0)[.type] as? FileAttributeType) == .typeRegular }
+                    .filter {
+                        (try? FileManager.default.attributesOfItem(atPath: $0)[.type] as? FileAttributeType)
+                            == .typeRegular
+                    }
                 #expect(files.count >= 2)
-                for file in files { try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: file) }
+                for file in files {
+                    try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: file)
+                }
                 let outcome = try CLIRunner.run(
                     ["register", bundle.path, "--mode", mode, "--registry", root.path],
                     environment: ["MODELREG_CRASH_AT": "artifact.afterStaging", "SWIFT_BACKTRACE": "enable=no"])
                 #expect(outcome.wasKilled, "\(outcome.stderr)")
                 func modes() throws -> [Int] {
-                    try files.map { try FileManager.default.attributesOfItem(atPath: $0)[.posixPermissions] as? Int ?? -1 }
+                    try files.map {
+                        try FileManager.default.attributesOfItem(atPath: $0)[.posixPermissions] as? Int ?? -1
+                    }
                 }
                 let staged = try modes()
                 #expect(staged.allSatisfy { $0 == 0o444 }, "staging made the linked sources read-only: \(staged)")

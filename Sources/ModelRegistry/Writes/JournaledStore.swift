@@ -138,7 +138,8 @@ extension Registry {
                     throw RegistryError(
                         code,
                         "the change was recorded as audit event #\(event.sequence) (\(event.type)), but its file "
-                            + "could not be written: \(error); 'modelreg recover' writes it from the log",
+                            + "could not be written: \(error); until 'modelreg recover' (or the next write) writes it "
+                            + "from the log, readers see the file's previous content",
                         path: (error as? RegistryError)?.path, underlying: error)
                 }
                 CrashPoint.hit("\(store.name).afterStateChange")
