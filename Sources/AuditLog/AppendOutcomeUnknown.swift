@@ -16,6 +16,7 @@ public struct AppendOutcomeUnknown: Error, Sendable, CustomStringConvertible {
     /// Why taking the line back out failed.
     public let takeBack: any Error
 
+    /// The event, why the append failed and why taking it back out failed, in one sentence.
     public var description: String {
         "appending event #\(event.sequence) (\(event.type)) failed: \(failure); taking it back out failed: \(takeBack)"
     }

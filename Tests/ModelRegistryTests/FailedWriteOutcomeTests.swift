@@ -97,6 +97,48 @@ import Testing
             .write, .fsync, .rename, .link, .unlink, .mkdir, .rmdir, .fchmod, .ftruncate,
         ]
 
+        @Test func aPromotionWhoseFileCannotBeWrittenIsRecordedAndRecoverWritesIt() throws {
+            try withTemporaryDirectory { temp in
+                let (template, a, b) = try Self.makeTemplate(in: temp)
+                let registry = try Registry.open(at: template)
+                let token = FaultInjector.shared.inject(
+                    .rename, errno: EROFS, under: registry.layout.aliasesPath + "/")
+                let error = try #require(throws: RegistryError.self) { try registry.promote("champion", to: a) }
+                FaultInjector.shared.remove(token)
+                #expect(error.code == .readOnlyFileSystem)
+                #expect(error.message.contains("recorded as audit event"), "\(error.message)")
+                #expect(error.message.contains("recover"), "\(error.message)")
+                #expect(try registry.resolve("champion").artifact == b, "readers see the previous file until recover")
+                let report = try registry.recover()
+                #expect(report.completed.map(\.path) == ["aliases/champion.json"])
+                #expect(try registry.resolve("champion").artifact == a, "the log is the authority")
+                #expect(try registry.fsck().isClean)
+            }
+        }
+
+        @Test func anAppendThatCannotBeTakenBackSaysTheOutcomeIsUnknownAndRecoverSettlesIt() throws {
+            try withTemporaryDirectory { temp in
+                let (template, a, _) = try Self.makeTemplate(in: temp)
+                let registry = try Registry.open(at: template)
+                let audit = registry.layout.auditPath + "/"
+                // The line is written, syncing it fails, and so does cutting it back off.
+                let sync = FaultInjector.shared.inject(.fsync, errno: EIO, under: audit)
+                let cut = FaultInjector.shared.inject(.ftruncate, errno: EROFS, under: audit)
+                let error = try #require(throws: RegistryError.self) { try registry.promote("champion", to: a) }
+                FaultInjector.shared.remove(sync)
+                FaultInjector.shared.remove(cut)
+                #expect(error.code == .io)
+                #expect(AppendOutcomeUnknown.isCause(of: error))
+                #expect(error.message.contains("outcome is unknown"), "\(error.message)")
+                #expect(error.message.contains("recover"), "\(error.message)")
+                // The complete line is in the log as recovery finds it: the promotion is in force.
+                let report = try registry.recover()
+                #expect(report.completed.map(\.path) == ["aliases/champion.json"], "\(report)")
+                #expect(try registry.resolve("champion").artifact == a)
+                #expect(try registry.fsck().isClean)
+            }
+        }
+
         @Test(arguments: Operation.allCases)
         func aFailedChangeLeavesNothingChangedOrSaysRecoverSettlesIt(operation: Operation) throws {
             try sweep(operation) { fault, k, root in
