@@ -39,8 +39,8 @@ extension FileArtifactStore {
     /// to any more (a published artifact sharing the inode keeps it read-only) — then removes the record. Run it
     /// after the writer's staging directory is gone.
     ///
-    /// - Throws: `.invalidJSON` / `.invalidDocument` naming the record when it is damaged (it is then left in
-    ///   place); I/O errors.
+    /// - Throws: `.invalidJSON` / `.invalidDocument` naming the record when it is damaged (nothing is changed and
+    ///   the record is left for the caller); I/O errors.
     package static func restoreSourceModes(recordedIn record: String) throws {
         let bytes = try FileSystem.readDocument(record, limit: 64 << 20)
         let reader = try JSONObjectReader(CanonicalJSON.parse(bytes, source: record), source: record)

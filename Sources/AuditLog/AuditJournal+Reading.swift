@@ -258,7 +258,7 @@ final class CursorState {
 extension AuditJournal {
     /// A line of the log that is not an event, as a reader met it: the `underlying` error of the failure a
     /// ``Cursor`` yields for it. Reading goes on with the next line, so a reader can show or replay the rest and
-    /// say where the damage is (FORMAT.md §9.2); any other failure ends the traversal.
+    /// say where the damage is (FORMAT.md §9.4); any other failure ends the traversal.
     public struct DamagedLine: Error, Sendable {
         /// The day file, relative to the registry root (`audit/2026-11-23.jsonl`).
         public let file: String

@@ -42,7 +42,7 @@ enum LogCommand: Command {
                 try ArtifactID(reference)?.description ?? registry.artifactID(matching: reference).description
         }
         // A damaged line stops nothing: the other events are shown, the damaged one is marked where it is, and
-        // the command exits 1 at the end (FORMAT.md §9.2).
+        // the command exits 1 at the end (FORMAT.md §9.4).
         var entries: [Result<AuditEvent, AuditJournal.DamagedLine>] = []
         var damaged = 0
         var held = 0
@@ -60,11 +60,11 @@ enum LogCommand: Command {
             // Keep only the newest N events (and the damage among them) without holding the whole log: trim in
             // batches.
             if let newest, held >= 2 * newest {
-                entries = keepingNewest(newest, of: entries, slack: 0)
+                entries = keepingNewest(newest, of: entries)
                 held = newest
             }
         }
-        if let newest { entries = keepingNewest(newest, of: entries, slack: 0) }
+        if let newest { entries = keepingNewest(newest, of: entries) }
         if arguments.flag("reverse") { entries.reverse() }
         if arguments.flag("json") {
             JSONOutput.print(["events": .array(entries.compactMap { try? JSONOutput.event($0.get()) })])
@@ -81,18 +81,17 @@ enum LogCommand: Command {
         }
         if damaged > 0 {
             throw CommandFailure(
-                "the audit log has \(damaged) damaged line(s), marked where they are; every other event was shown. "
-                    + "'modelreg fsck' reports the damage; nothing rewrites it")
+                "the audit log has \(damaged) damaged line(s), marked where they fall among the events shown; every "
+                    + "other event was read. 'modelreg fsck' reports the damage; nothing rewrites it")
         }
     }
 
-    /// The entries from the one holding the newest `count`-th event on, once more than `count + slack` events
-    /// are held (damage before that event is dropped with the events around it).
+    /// The entries from the newest `count`-th event on (damage before it is dropped with the older events).
     static func keepingNewest(
-        _ count: Int, of entries: [Result<AuditEvent, AuditJournal.DamagedLine>], slack: Int
+        _ count: Int, of entries: [Result<AuditEvent, AuditJournal.DamagedLine>]
     ) -> [Result<AuditEvent, AuditJournal.DamagedLine>] {
         let eventIndices = entries.indices.filter { (try? entries[$0].get()) != nil }
-        guard eventIndices.count > count + slack else { return entries }
+        guard eventIndices.count > count else { return entries }
         return Array(entries[eventIndices[eventIndices.count - count]...])
     }
 
