@@ -34,6 +34,8 @@ public final class AuditJournal: Sendable {
     /// The clock that stamps new events.
     let clock: @Sendable () -> Date
     let state = JournalState()
+    /// The last event as readers last saw it (``recentLastEvent()``).
+    let tail = TailCache()
 
     /// The longest line the journal writes or reads, in bytes (1 MiB). Appends with a larger payload fail;
     /// a longer line on disk is reported as malformed.

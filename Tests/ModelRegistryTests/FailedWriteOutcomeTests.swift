@@ -108,7 +108,8 @@ import Testing
                 #expect(error.code == .readOnlyFileSystem)
                 #expect(error.message.contains("recorded as audit event"), "\(error.message)")
                 #expect(error.message.contains("recover"), "\(error.message)")
-                #expect(try registry.resolve("champion").artifact == b, "readers see the previous file until recover")
+                #expect(try registry.aliases.record("champion")?.artifact == b, "the file is not written")
+                #expect(try registry.resolve("champion").artifact == a, "resolving agrees with the log at once")
                 let report = try registry.recover()
                 #expect(report.completed.map(\.path) == ["aliases/champion.json"])
                 #expect(try registry.resolve("champion").artifact == a, "the log is the authority")
@@ -208,6 +209,19 @@ import Testing
             throws
         {
             let after = try Views(registry, a: a)
+            // Whatever happened, the read path agrees with the log.
+            var loggedChampion: AliasRecord?
+            var loggedState = LifecycleState.registered
+            try registry.journal.forEachEvent { event in
+                if let change = try event.decode(AliasEvent.self), change.alias == "champion" {
+                    loggedChampion = change.record
+                }
+                if let change = try event.decode(StateChanged.self), change.artifact == a { loggedState = change.state }
+            }
+            #expect(
+                (try? registry.resolve("champion", allowRevoked: true)) == loggedChampion,
+                "\(where_): resolve disagrees with the log")
+            #expect(try registry.state(of: a) == loggedState, "\(where_): state disagrees with the log")
             if let thrown {
                 guard let error = thrown as? RegistryError else {
                     Issue.record("\(where_): untyped \(thrown)")

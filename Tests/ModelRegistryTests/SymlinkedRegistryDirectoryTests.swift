@@ -85,7 +85,7 @@ import Testing
         }
     }
 
-    @Test func aWriterStillRefusesASymlinkedAliasesDirectory() throws {
+    @Test func aWriterRefusesASymlinkedAliasesDirectoryNamingTheLink() throws {
         try withRegistry { registry, id, outside in
             let target = try replaceWithLink(registry.layout.aliasesPath, outside: outside)
             let error = try #require(throws: RegistryError.self) { try registry.promote("champion", to: id) }

@@ -138,8 +138,8 @@ extension Registry {
                     throw RegistryError(
                         code,
                         "the change was recorded as audit event #\(event.sequence) (\(event.type)), but its file "
-                            + "could not be written: \(error); until 'modelreg recover' (or the next write) writes it "
-                            + "from the log, readers see the file's previous content",
+                            + "could not be written: \(error); resolving reads the change from the log, and 'modelreg "
+                            + "recover' (or the next write) writes its file from the log",
                         path: (error as? RegistryError)?.path, underlying: error)
                 }
                 CrashPoint.hit("\(store.name).afterStateChange")
