@@ -25,17 +25,9 @@ extension Registry {
     ///   `.invalidJSON` / `.invalidDocument` naming a damaged alias or state file (``recover(actor:)-7k7gj`` rewrites it
     ///   from the audit log).
     public func resolve(_ alias: String, allowRevoked: Bool = false) throws -> AliasRecord {
-        let record: AliasRecord
-        if let logged = try loggedAhead(alias) {
-            guard let current = logged else {
-                throw RegistryError(
-                    .notFound,
-                    "no alias '\(alias)' in registry '\(layout.rootPath)': the audit log's last event retired it",
-                    path: aliases.path(of: alias))
-            }
-            record = current
-        } else {
-            record = try aliases.resolve(alias)
+        guard let record = try currentRecord(alias) else {
+            throw RegistryError(
+                .notFound, "no alias '\(alias)' in registry '\(layout.rootPath)'", path: aliases.path(of: alias))
         }
         guard try artifacts.contains(record.artifact) else {
             throw RegistryError(
@@ -51,6 +43,13 @@ extension Registry {
                     + "resolve with allowRevoked (CLI: --allow-revoked) to inspect it")
         }
         return record
+    }
+
+    /// The alias's record in force, or nil when there is none: its file, or the log's last event when that event
+    /// is a change of it whose file is not written yet (see ``loggedAhead(_:)``). Checks the name.
+    func currentRecord(_ alias: String) throws -> AliasRecord? {
+        if let logged = try loggedAhead(alias) { return logged }
+        return try aliases.record(alias)
     }
 
     /// The record the log's last event gives `alias` (`.some(nil)` when it retired it) when that event is a change
