@@ -31,6 +31,7 @@ import Testing
                 case .setPolicy:
                     try registry.setPromotionPolicy(
                         PromotionPolicy(rules: [PromotionPolicy.Rule(aliases: "champion")]))
+
                 }
             }
         }
@@ -41,6 +42,7 @@ import Testing
             var stateOfA: LifecycleState
             var policy: [UInt8]?
             var signaturesOfA: [String]
+            var artifacts: [ArtifactID]
             var eventCount: Int
 
             init(_ registry: Registry, a: ArtifactID) throws {
@@ -50,6 +52,7 @@ import Testing
                 signaturesOfA =
                     ((try? FileManager.default.contentsOfDirectory(
                         atPath: registry.layout.signaturesPath(of: a))) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+                artifacts = try registry.listArtifacts()
                 var count = 0
                 try registry.journal.forEachEvent { _ in count += 1 }
                 eventCount = count

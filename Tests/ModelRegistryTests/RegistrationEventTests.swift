@@ -61,6 +61,38 @@ import Testing
             }
         }
 
+        /// The publishing rename happened but `artifacts/` could not be synced: the registration fails, and either
+        /// nothing is registered or the error says `recover` settles it.
+        @Test(arguments: [false, true])
+        func aRegistrationWhoseArtifactsDirectoryCannotBeSyncedLeavesNothingOrSaysRecoverSettlesIt(persistent: Bool)
+            throws
+        {
+            try withTemporaryDirectory { temp in
+                let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
+                let bundle = try BundleFixture.write(BundleFixture.standard, to: temp.appendingPathComponent("b"))
+                let token = FaultInjector.shared.inject(
+                    .fsync, errno: EIO, under: registry.layout.artifactsPath, times: persistent ? .max : 1)
+                let error = try #require(throws: RegistryError.self) {
+                    try registry.register(directory: bundle, metadata: ArtifactMetadata(name: "m"))
+                }
+                FaultInjector.shared.remove(token)
+                #expect(error.code == .io)
+                if !error.message.contains("recover") {
+                    #expect(try registry.listArtifacts().isEmpty, "a failed registration left its artifact: \(error)")
+                }
+                let report = try registry.recover()
+                let artifacts = try registry.listArtifacts()
+                var events = 0
+                try registry.journal.forEachEvent { if $0.type == .artifactRegistered { events += 1 } }
+                #expect(events == artifacts.count, "after \(report)")
+                #expect(try registry.fsck().isClean)
+                // A retry registers it once.
+                let retry = try registry.register(directory: bundle, metadata: ArtifactMetadata(name: "m"))
+                #expect(try registrations(registry, of: retry.artifact.id) == 1)
+                #expect(try registry.fsck().isClean)
+            }
+        }
+
         @Test func recoveryRegistersAnArtifactWhoseAppendAndUndoBothFailed() throws {
             try withTemporaryDirectory { temp in
                 let registry = try Registry.create(at: temp.appendingPathComponent("registry"))

@@ -21,7 +21,10 @@ struct JournaledArtifacts: JournaledStore {
     }
 
     func undo(_ staged: FileArtifactStore.StagedArtifact, in transaction: Transaction) throws {
-        try store.unpublish(staged.id)  // on failure the mark stays, so recovery registers what is left
+        // `check` found the id unpublished under the same lock: a directory there now is this publication's.
+        if try store.contains(staged.id) {
+            try store.unpublish(staged.id)  // on failure the mark stays, so recovery registers what is left
+        }
         try? store.clearPublishingMark(staged.id)
     }
 

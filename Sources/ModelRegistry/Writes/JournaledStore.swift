@@ -106,7 +106,27 @@ extension Registry {
             guard let payload = try store.check(change, in: transaction) else { return nil }
             let event: AuditEvent
             if store.writesBytesFirst {
-                try store.apply(change, as: payload, in: transaction)
+                // A failure before the event — of the write itself (a rename that happened but whose directory
+                // could not be synced) or of the append — takes the bytes back out, so that nothing changed.
+                func undo(after error: any Error) -> any Error {
+                    do {
+                        try store.undo(change, in: transaction)
+                        return error
+                    } catch let undoError {
+                        let failed = error as? RegistryError
+                        return RegistryError(
+                            failed?.code ?? .io,
+                            "\(failed?.message ?? "\(error)"); its bytes may still be published, because taking them "
+                                + "back out failed too (\(undoError)): 'modelreg recover' (Registry.recover) settles "
+                                + "it, registering them if they are",
+                            path: failed?.path, underlying: error)
+                    }
+                }
+                do {
+                    try store.apply(change, as: payload, in: transaction)
+                } catch {
+                    throw undo(after: error)
+                }
                 CrashPoint.hit("\(store.name).afterStateChange")
                 do {
                     event = try journal.append(payload, actor: transaction.actor)
@@ -114,17 +134,7 @@ extension Registry {
                     // When the event may be in the log, the bytes it names stay: recovery settles it (the
                     // publishing mark is still there, so an artifact without its event is registered).
                     if AppendOutcomeUnknown.isCause(of: error) { throw error }
-                    do {
-                        try store.undo(change, in: transaction)
-                    } catch let undoError {
-                        let failed = error as? RegistryError
-                        throw RegistryError(
-                            failed?.code ?? .io,
-                            "\(failed?.message ?? "\(error)"); its bytes stay in place because taking them back out "
-                                + "failed too (\(undoError)): 'modelreg recover' (Registry.recover) records them",
-                            path: failed?.path, underlying: error)
-                    }
-                    throw error
+                    throw undo(after: error)
                 }
                 CrashPoint.hit("\(store.name).afterEvent")
                 store.finish(change, in: transaction)
