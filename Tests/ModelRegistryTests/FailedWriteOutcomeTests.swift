@@ -12,12 +12,14 @@ import Testing
 #if DEBUG
     /// Issue #14, failure 5: a failed view change (promote, rollback, retire, state set, sign, policy set) must
     /// leave nothing changed, or say that its change is recorded (or that the outcome is unknown) and that
-    /// `recover` settles it. Every system call of each operation is made to fail in turn — once (EIO) and for
-    /// good (EROFS, which also defeats any undo) — on a fresh copy of one registry.
+    /// `recover` settles it; registration is swept too. Every system call of each operation is made to fail in
+    /// turn — once (EIO) and for good (EROFS, which also defeats any undo) — on a fresh copy of one registry, and
+    /// `resolve`/`state` must agree with the log whatever happened.
     @Suite struct FailedWriteOutcomeTests {
-        /// One view change, run against a registry whose `champion` went a → b and whose `a` is a candidate.
+        /// One change — a view change, or registering a new bundle — run against a registry whose `champion` went
+        /// a → b and whose `a` is a candidate.
         enum Operation: String, CaseIterable, CustomStringConvertible {
-            case promote, rollback, retire, setState, sign, setPolicy
+            case promote, rollback, retire, setState, sign, setPolicy, register
 
             var description: String { rawValue }
 
@@ -31,6 +33,10 @@ import Testing
                 case .setPolicy:
                     try registry.setPromotionPolicy(
                         PromotionPolicy(rules: [PromotionPolicy.Rule(aliases: "champion")]))
+                case .register:
+                    // The bundle lies next to the registry's copy, outside the faults' reach.
+                    let bundle = URL(fileURLWithPath: registry.layout.rootPath + "-bundle")
+                    _ = try registry.register(directory: bundle, metadata: ArtifactMetadata(name: "c"))
 
                 }
             }
@@ -191,7 +197,13 @@ import Testing
                         cases += 1
                         let root = temp.appendingPathComponent("case-\(cases)")
                         try Self.copy(template, to: root)
-                        defer { try? FileManager.default.removeItem(at: root) }
+                        let bundle = URL(fileURLWithPath: root.path + "-bundle")
+                        _ = try BundleFixture.write(
+                            ["weights.bin": BundleFixture.randomBytes(count: 3000, seed: 3)], to: bundle)
+                        defer {
+                            try? FileManager.default.removeItem(at: root)
+                            try? FileManager.default.removeItem(at: bundle)
+                        }
                         let registry = try Registry.open(at: root, configuration: .init(actor: "tester"))
                         let before = try Views(registry, a: a)
                         let installed = install(fault, k, root.path + "/")
