@@ -185,8 +185,15 @@ final class CursorState {
     private func evaluate(_ line: JournalLineReader.Line, in file: JournalFile) -> Result<AuditEvent, RegistryError>? {
         evaluateLine(line, in: file)?.mapError { failure in
             var failure = failure
+            // The reason alone: the damaged line names its file and line itself.
+            let location = "\(file.displayName):\(line.number):"
+            var reason = Substring(failure.message)
+            if reason.hasPrefix(location) { reason = reason.dropFirst(location.count) }
+            while let first = reason.first, first == " " || first.isNumber || first == ":" {
+                reason = reason.dropFirst()
+            }
             failure.underlying = AuditJournal.DamagedLine(
-                file: file.displayName, line: line.number, message: failure.message)
+                file: file.displayName, line: line.number, reason: String(reason))
             return failure
         }
     }
@@ -264,8 +271,11 @@ extension AuditJournal {
         public let file: String
         /// The line in that file, from 1.
         public let line: Int
-        /// What is wrong with it, naming the file and line.
-        public let message: String
+        /// What is wrong with it (`invalid JSON: …`), without the file and line.
+        public let reason: String
+
+        /// `audit/<day>.jsonl:<line>: <reason>`.
+        public var message: String { "\(file):\(line): \(reason)" }
 
         /// The damaged line found in `error`, a failure a ``Cursor`` yielded; nil for any other error.
         public static func found(in error: any Error) -> DamagedLine? {

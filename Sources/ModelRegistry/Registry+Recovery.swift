@@ -66,7 +66,7 @@ extension Registry {
                     // rewritten), and the files whose last change it may have been are reported, not restored.
                     guard let damage = AuditJournal.DamagedLine.found(in: error) else { throw error }
                     report.unresolved.append(
-                        Finding(.malformedLine, path: damage.file, line: damage.line, damage.message))
+                        Finding(.malformedLine, path: damage.file, line: damage.line, damage.reason))
                     for view in views { view.noteDamagedLine() }
                 }
             }

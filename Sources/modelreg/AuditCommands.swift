@@ -75,7 +75,7 @@ enum LogCommand: Command {
             for entry in entries {
                 switch entry {
                 case .success(let event): print(line(event))
-                case .failure(let damage): print("#  damaged line \(damage.file):\(damage.line): \(damage.message)")
+                case .failure(let damage): print("#  damaged line \(damage.message)")
                 }
             }
         }
