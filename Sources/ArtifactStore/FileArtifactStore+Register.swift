@@ -244,13 +244,18 @@ extension FileArtifactStore {
         try FileSystem.makeDirectory(layout.stagingPath)
         let lease = try StagingLease.create(in: layout.stagingPath, prefix: RegistryLayout.stagingPrefix)
         do {
-            return try fill(
+            // Before any source is made read-only: recovery gives the modes back after a crash.
+            try Self.recordSourceModes(linkedModes, of: lease.directory)
+            let staged = try fill(
                 lease: lease, files: files, generated: generated, metadata: metadata, options: options,
                 linkedModes: linkedModes, progress: progress)
+            CrashPoint.hit("artifact.afterStaging")
+            return staged
         } catch {
             try? FileSystem.removeTree(lease.directory)
             lease.release()
             Self.restorePermissions(linkedModes)
+            Self.removeSourceModesRecord(of: lease.directory)
             throw error
         }
     }
@@ -577,11 +582,14 @@ extension FileArtifactStore {
         try FileSystem.removeTree(staged.stagingPath)
         staged.lease.release()
         Self.restorePermissions(staged.linkedSourceModes)
+        Self.removeSourceModesRecord(of: staged.stagingPath)
     }
 
     /// Move mode: removes the sources of a registration that has fully succeeded. A source that cannot be removed
-    /// is left behind, never lost. Does nothing in other modes.
+    /// is left behind, never lost. In hard-link and move modes, also drops the record of the sources' modes that
+    /// recovery would otherwise use (FORMAT.md §6). Does nothing in other modes.
     public func removeMovedSources(of staged: StagedArtifact) {
         for source in staged.sourcesToRemove { try? FileSystem.removeTree(source) }
+        Self.removeSourceModesRecord(of: staged.stagingPath)
     }
 }

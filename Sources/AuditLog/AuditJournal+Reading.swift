@@ -180,8 +180,27 @@ final class CursorState {
         return nil
     }
 
-    /// Parses and filters one line: an event that matches, an error, or nil to go on.
+    /// Parses and filters one line: an event that matches, an error, or nil to go on. An error about the line
+    /// carries an ``AuditJournal/DamagedLine`` as its `underlying` error.
     private func evaluate(_ line: JournalLineReader.Line, in file: JournalFile) -> Result<AuditEvent, RegistryError>? {
+        evaluateLine(line, in: file)?.mapError { failure in
+            var failure = failure
+            // The reason alone: the damaged line names its file and line itself.
+            let location = "\(file.displayName):\(line.number):"
+            var reason = Substring(failure.message)
+            if reason.hasPrefix(location) { reason = reason.dropFirst(location.count) }
+            while let first = reason.first, first == " " || first.isNumber || first == ":" {
+                reason = reason.dropFirst()
+            }
+            failure.underlying = AuditJournal.DamagedLine(
+                file: file.displayName, line: line.number, reason: String(reason))
+            return failure
+        }
+    }
+
+    private func evaluateLine(_ line: JournalLineReader.Line, in file: JournalFile) -> Result<
+        AuditEvent, RegistryError
+    >? {
         let source = "\(file.displayName):\(line.number)"
         if !line.isTerminated {
             let isLastFile = fileIndex == (files?.count ?? 0) - 1
@@ -240,5 +259,27 @@ final class CursorState {
     private func finish() {
         isFinished = true
         reader = nil
+    }
+}
+
+extension AuditJournal {
+    /// A line of the log that is not an event, as a reader met it: the `underlying` error of the failure a
+    /// ``Cursor`` yields for it. Reading goes on with the next line, so a reader can show or replay the rest and
+    /// say where the damage is (FORMAT.md §9.4); any other failure ends the traversal.
+    public struct DamagedLine: Error, Sendable {
+        /// The day file, relative to the registry root (`audit/2026-11-23.jsonl`).
+        public let file: String
+        /// The line in that file, from 1.
+        public let line: Int
+        /// What is wrong with it (`invalid JSON: …`), without the file and line.
+        public let reason: String
+
+        /// `audit/<day>.jsonl:<line>: <reason>`.
+        public var message: String { "\(file):\(line): \(reason)" }
+
+        /// The damaged line found in `error`, a failure a ``Cursor`` yielded; nil for any other error.
+        public static func found(in error: any Error) -> DamagedLine? {
+            (error as? RegistryError)?.underlying as? DamagedLine
+        }
     }
 }

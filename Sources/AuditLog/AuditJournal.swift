@@ -34,6 +34,8 @@ public final class AuditJournal: Sendable {
     /// The clock that stamps new events.
     let clock: @Sendable () -> Date
     let state = JournalState()
+    /// The last event as readers last saw it (``recentLastEvent()``).
+    let tail = TailCache()
 
     /// The longest line the journal writes or reads, in bytes (1 MiB). Appends with a larger payload fail;
     /// a longer line on disk is reported as malformed.
@@ -142,12 +144,17 @@ public final class AuditJournal: Sendable {
         do {
             try FileSystem.append(target.path, record: line + [UInt8(ascii: "\n")])
         } catch {
-            // Take the line back out so that a failed append leaves the log as it was (best effort: the disk
-            // may be failing; if this fails too, verify() reports the tail and repairTornTail() fixes it).
-            if let sizeBefore {
-                try? FileSystem.truncate(target.path, to: sizeBefore)
-            } else {
-                try? FileSystem.removeTree(target.path)
+            // Take the line back out so that a failed append leaves the log as it was. When that fails too (a
+            // file system gone read-only or full), the line may be in the log: the outcome is unknown, and the
+            // error says so and how it is settled.
+            do {
+                if let sizeBefore {
+                    try FileSystem.truncate(target.path, to: sizeBefore)
+                } else {
+                    try FileSystem.removeTree(target.path)
+                }
+            } catch let takeBack {
+                throw AppendOutcomeUnknown.error(appending: event, to: target, failure: error, takeBack: takeBack)
             }
             throw error
         }
@@ -196,14 +203,11 @@ public final class AuditJournal: Sendable {
 
     // MARK: Chain head
 
-    /// Lists the day files, creating `audit/` when it is missing (it holds nothing that could be lost).
+    /// Lists the day files, creating `audit/` when it is missing (it holds nothing that could be lost). A
+    /// symbolic link at `audit/` is refused (`.symlinkRefused`): appends through it would land outside the registry.
     func listFilesCreatingDirectory() throws -> [JournalFile] {
-        do {
-            return try JournalFile.list(in: directory)
-        } catch RegistryError.Code.notFound {
-            try FileSystem.makeDirectory(directory)
-            return []
-        }
+        try FileSystem.makeDirectory(directory)
+        return try JournalFile.list(in: directory)
     }
 
     /// The chain head to append after: the cached one if the newest file still ends with it, otherwise read

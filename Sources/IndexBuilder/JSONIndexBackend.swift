@@ -125,7 +125,7 @@ public final class JSONIndexBackend: IndexBackend, @unchecked Sendable {
         view = nil
         failedLoad = nil
         if persist {
-            try FileSystem.makeDirectories(directory)
+            try FileSystem.makeDirectory(directory)  // a real directory: a symbolic link is refused
             try removeLeftovers()
             if try FileSystem.exists(updatesPath) {
                 try FileSystem.removeFile(updatesPath)
@@ -153,6 +153,7 @@ public final class JSONIndexBackend: IndexBackend, @unchecked Sendable {
     /// - Complexity: O(*c*) in the size of the update when persisting.
     public func apply(_ changes: RegistryIndex.Changes, persist: Bool) throws {
         if persist {
+            try FileSystem.makeDirectory(directory)  // a real directory: a symbolic link is refused
             try cutTornUpdate()
             try FileSystem.append(updatesPath, record: IndexFileFormat.encodeUpdate(changes) + [0x0A])
             return

@@ -94,6 +94,11 @@ extension RegistryIndex {
             let message = Self.withoutSource((error as? RegistryError)?.message ?? "\(error)", path: path)
             return (nil, [Finding(.unreadableManifest, path: path, "\(message); the artifact is not indexed")])
         }
+        return readSummary(of: artifact)
+    }
+
+    /// The summary of an artifact already opened, with the problems of its lineage file.
+    func readSummary(of artifact: Artifact) -> (ArtifactSummary?, [Finding]) {
         let (parents, problem) = lineageParents(of: artifact)
         var summary = ArtifactSummary(artifact: artifact, lineageParents: parents)
         summary.cardMetrics = cardMetrics(of: artifact)
@@ -214,14 +219,32 @@ extension RegistryIndex {
     }
 
     /// Turns a contiguous run of events into changes. Artifacts whose manifest cannot be read are left out, as
-    /// a full scan leaves them out.
-    func makeChanges(from events: [AuditEvent], after: AuditPosition) -> Changes {
+    /// a full scan leaves them out — unless `strict`: a writer storing the changes fails instead, so that a read
+    /// error of the moment never becomes a stored index that claims the position but lacks the artifact (the
+    /// index stays behind, and the next update catches up).
+    ///
+    /// - Throws: with `strict`, the error of a registered artifact whose manifest cannot be read.
+    func makeChanges(from events: [AuditEvent], after: AuditPosition, strict: Bool = false) throws -> Changes {
         var changes = Changes(after: after, through: events.last.map(Self.position(of:)) ?? after)
         var seen = Set<ArtifactID>()
         for event in events {
             switch Self.interpret(event) {
             case .registration(let id) where seen.insert(id).inserted:
-                guard case (var summary?, _) = readSummary(id) else { continue }
+                var found = (nil, []) as (ArtifactSummary?, [Finding])
+                if strict {
+                    do {
+                        found = readSummary(of: try artifacts.artifact(id))
+                    } catch let error as RegistryError
+                        where ![.notFound, .invalidJSON, .invalidDocument, .digestMismatch].contains(error.code)
+                    {
+                        throw error  // a read error of the moment, not damage a full scan would skip too
+                    } catch {
+                        found = readSummary(id)
+                    }
+                } else {
+                    found = readSummary(id)
+                }
+                guard case (var summary?, _) = found else { continue }
                 summary.registeredAt = event.time
                 summary.registrationSequence = event.sequence
                 changes.registered.append(summary)
@@ -268,7 +291,7 @@ extension RegistryIndex {
                 "the audit log does not continue without a gap from event #\(position.sequence) to #\(sequence)",
                 path: journal.layout.auditPath)
         }
-        guard chunked else { return [makeChanges(from: events, after: position)] }
+        guard chunked else { return [try makeChanges(from: events, after: position)] }
         var batches: [Changes] = []
         var start = 0
         var after = position
@@ -279,7 +302,8 @@ extension RegistryIndex {
                 if case .none = Self.interpret(events[end]) {} else { relevant += 1 }
                 end += 1
             }
-            let batch = makeChanges(from: Array(events[start..<end]), after: after)
+            // Chunked changes are the ones a writer stores: strict.
+            let batch = try makeChanges(from: Array(events[start..<end]), after: after, strict: true)
             batches.append(batch)
             after = batch.through
             start = end

@@ -370,7 +370,7 @@ public final class RegistryIndex: Sendable {
         guard let last = try journal.lastEvent(), last.sequence > stored.sequence else { return false }
         let batches: [Changes]
         if last.sequence == stored.sequence + 1 {
-            batches = [makeChanges(from: [last], after: stored)]
+            batches = [try makeChanges(from: [last], after: stored, strict: true)]
         } else {
             batches = try collectChanges(after: stored, through: last.sequence, chunked: true)
         }

@@ -13,15 +13,22 @@ extension Registry {
 
     // MARK: Reading (lock-free)
 
-    /// What an alias points at now. Lock-free; costs two `stat`s when the alias has not changed since the last
-    /// call (the alias file, and the target's manifest).
+    /// What an alias points at now. Lock-free; costs four `stat`s when nothing changed since the last call (the
+    /// alias file, the target's manifest, `audit/` and its newest file).
+    ///
+    /// The log is the authority (FORMAT.md §9.4): when its last event is a change of this alias whose file still
+    /// holds what it held before — a failed or interrupted write has not written it yet — the record that event
+    /// carries is the answer, so a reader never contradicts the log.
     ///
     /// - Throws: `.notFound` for an unknown alias or when its target is not in the registry (the message names
     ///   the missing artifact); `.revoked` when the target was revoked, unless `allowRevoked`; `.invalidName`;
     ///   `.invalidJSON` / `.invalidDocument` naming a damaged alias or state file (``recover(actor:)-7k7gj`` rewrites it
     ///   from the audit log).
     public func resolve(_ alias: String, allowRevoked: Bool = false) throws -> AliasRecord {
-        let record = try aliases.resolve(alias)
+        guard let record = try currentRecord(alias) else {
+            throw RegistryError(
+                .notFound, "no alias '\(alias)' in registry '\(layout.rootPath)'", path: aliases.path(of: alias))
+        }
         guard try artifacts.contains(record.artifact) else {
             throw RegistryError(
                 .notFound,
@@ -29,13 +36,38 @@ extension Registry {
                     + "directory is missing); promote or roll the alias back to an artifact that exists",
                 path: layout.artifactPath(record.artifact))
         }
-        if !allowRevoked, try states.state(of: record.artifact) == .revoked {
+        if !allowRevoked, try state(of: record.artifact) == .revoked {
             throw RegistryError(
                 .revoked,
                 "alias '\(alias)' points at \(record.artifact), which was revoked; roll the alias back, or "
                     + "resolve with allowRevoked (CLI: --allow-revoked) to inspect it")
         }
         return record
+    }
+
+    /// The alias's record in force, or nil when there is none: its file, or the log's last event when that event
+    /// is a change of it whose file is not written yet (see ``loggedAhead(_:)``). Checks the name.
+    func currentRecord(_ alias: String) throws -> AliasRecord? {
+        if let logged = try loggedAhead(alias) { return logged }
+        return try aliases.record(alias)
+    }
+
+    /// The record the log's last event gives `alias` (`.some(nil)` when it retired it) when that event is a change
+    /// whose file still holds what it held before — the change a failed or interrupted write left half done —
+    /// else nil: the file decides (a damaged file throws, naming it). Checks the name.
+    func loggedAhead(_ alias: String) throws -> AliasRecord?? {
+        try AliasName.check(alias)
+        guard let event = (try? journal.recentLastEvent()?.decode(AliasEvent.self)) ?? nil, event.alias == alias
+        else { return nil }
+        let file = try aliases.record(alias)
+        switch event {
+        case .moved(let moved) where file != moved.record && file?.artifact == moved.record.previousArtifact:
+            return .some(moved.record)
+        case .retired(let retired) where file?.artifact == retired.artifact:
+            return .some(nil)
+        default:
+            return nil  // written, or damage and tampering, which fsck reports and recover restores
+        }
     }
 
     /// Every alias and its record, sorted by name.

@@ -113,13 +113,25 @@ extension Registry {
 
     // MARK: Lifecycle states
 
-    /// The lifecycle state of an artifact (`registered` when it was never changed). Lock-free: one `stat` for an
-    /// artifact that never changed state.
+    /// The lifecycle state of an artifact (`registered` when it was never changed). Lock-free: three `stat`s for
+    /// an artifact that never changed state (its state file, `audit/` and the log's newest file). When the log's
+    /// last event changed this artifact's state and its file still says the state before, that event's state is
+    /// the answer: the log is the authority, written to the file or not.
     ///
     /// - Throws: `.invalidJSON` / `.invalidDocument` naming a damaged state file (``recover(actor:)-7k7gj`` rewrites it
     ///   from the log).
     public func state(of id: ArtifactID) throws -> LifecycleState {
-        try states.state(of: id)
+        // The log is the authority: its last event, when it changed this artifact's state, is the state in force
+        // even before the file is written (FORMAT.md §9.4).
+        // Only a file that still holds the state before that event is the change left half done; anything else
+        // is the file's to answer (a damaged one throws, naming it).
+        if let event = (try? journal.recentLastEvent()?.decode(StateChanged.self)) ?? nil, event.artifact == id,
+            let before = event.previousState, try states.record(id) != event.record,
+            try states.state(of: id) == before
+        {
+            return event.state
+        }
+        return try states.state(of: id)
     }
 
     /// Moves an artifact to a lifecycle state and records `state_changed`.

@@ -55,10 +55,21 @@ extension Registry {
             let registrations = RegistrationReplay()
             let views = viewReplays(registered: registrations)
             var lastEvent: AuditEvent?
-            try journal.forEachEvent(.init()) { event in
-                registrations.observe(event)
-                for view in views { view.observe(event) }
-                lastEvent = event
+            var cursor = journal.events().makeIterator()
+            while let next = cursor.next() {
+                switch next {
+                case .success(let event):
+                    registrations.observe(event)
+                    for view in views { view.observe(event) }
+                    lastEvent = event
+                case .failure(let error):
+                    // A damaged line blocks nothing: it is reported (and left as it is: history is never
+                    // rewritten), and the files whose last change it may have been are reported, not restored.
+                    guard let damage = AuditJournal.DamagedLine.found(in: error) else { throw error }
+                    report.unresolved.append(
+                        Finding(.malformedLine, path: damage.file, line: damage.line, damage.reason))
+                    for view in views { view.noteDamagedLine() }
+                }
             }
             for view in views { try view.restore(lastEvent, &report) }
             try recoverArtifacts(registered: registrations.ids, actor: actor, report: &report)
@@ -175,8 +186,13 @@ extension Registry {
     /// process cannot see, and a crashed writer's pid may have been reused.
     private func removeAbandonedStaging(in staging: String) throws -> [String] {
         var directories = Set<String>()
+        var sourceModeRecords: [String] = []
         for entry in try FileSystem.listDirectory(staging) {
             guard let name = entry.name, name.hasPrefix(RegistryLayout.stagingPrefix) else { continue }
+            if name.hasSuffix(FileArtifactStore.sourceModesRecordSuffix) {
+                sourceModeRecords.append(name)  // judged after the staging directories
+                continue
+            }
             directories.insert(
                 name.hasSuffix(StagingLease.lockSuffix) ? String(name.dropLast(StagingLease.lockSuffix.count)) : name)
         }
@@ -184,6 +200,19 @@ extension Registry {
         for name in directories.sorted() {
             let creator = FileSystem.creatorProcess(ofUniqueName: name, prefix: RegistryLayout.stagingPrefix)
             removed += try StagingLease.removeIfAbandoned(staging + "/" + name, creator: creator)
+        }
+        // A dead hard-link or move registration made its user's files read-only: give them their modes back (a
+        // file a published artifact still shares stays read-only). A record whose staging directory or lock is
+        // still there belongs to a live writer.
+        for name in sourceModeRecords.sorted() {
+            let base = staging + "/" + String(name.dropLast(FileArtifactStore.sourceModesRecordSuffix.count))
+            guard try !FileSystem.exists(base), try !FileSystem.exists(base + StagingLease.lockSuffix) else { continue }
+            let record = staging + "/" + name
+            // A damaged record cannot say which modes to give back; it is removed all the same.
+            if (try? FileArtifactStore.restoreSourceModes(recordedIn: record)) == nil {
+                try FileSystem.removeTree(record)
+            }
+            removed.append(record)
         }
         return removed
     }

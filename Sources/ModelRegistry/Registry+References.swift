@@ -50,7 +50,7 @@ extension Registry {
         if reference.hasSuffix(Self.latestSuffix) {
             return try newestArtifact(named: String(reference.dropLast(Self.latestSuffix.count)), reference: reference)
         }
-        if (try? AliasName.check(reference)) != nil, let record = try aliases.record(reference) {
+        if (try? AliasName.check(reference)) != nil, let record = try currentRecord(reference) {
             return record.artifact
         }
         return try artifactID(matchingPrefix: reference)

@@ -167,11 +167,19 @@ public final class Registry: Sendable {
     /// Publishes through the one write path: under the writer lock the staged directory is renamed into
     /// `artifacts/`, then `artifact_registered` is appended (bytes first, event after: a crash between the two
     /// leaves an artifact without its event, which ``recover(actor:)`` appends; a failed append takes the
-    /// artifact back out).
+    /// artifact back out, unless that fails too or the append's outcome is unknown, when recovery registers it).
+    /// Identical content already published gets its event when the log has none (an earlier append that failed
+    /// and could not be undone).
     func publish(_ staged: FileArtifactStore.StagedArtifact, actor: String?) throws -> Registration {
         do {
             let committed = try commit(staged, to: JournaledArtifacts(store: artifacts), actor: actor)
-            if committed == nil { try artifacts.discard(staged) }  // identical content was already registered
+            var recorded = false
+            if committed == nil {
+                try artifacts.discard(staged)  // identical content was already published
+                // … but perhaps without its event (an append that failed and could not be taken back): make sure
+                // the log registers it.
+                recorded = try commit(staged.id, to: JournaledAdoptions(registry: self), actor: actor) != nil
+            }
             // Files the registry wrote itself were hashed as they were written: stamp them now, after the last
             // rename, so the first openForLoading (by any user) costs a stat per file instead of a re-hash.
             if committed != nil {
@@ -182,7 +190,7 @@ public final class Registry: Sendable {
             }
             // Move mode takes the user's files only now that the registration, event included, has succeeded.
             artifacts.removeMovedSources(of: staged)
-            return artifacts.registration(of: staged, isNew: committed != nil)
+            return artifacts.registration(of: staged, isNew: committed != nil || recorded)
         } catch {
             try? artifacts.discard(staged)
             throw error

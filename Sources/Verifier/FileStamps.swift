@@ -106,7 +106,9 @@ struct FileStamps: Sendable {
         case .registry:
             let stamps = merged(known.registry)
             if stamps == known.registry { return }
-            if (try? Self.write(id, stamps, to: path(id), directory: directory)) != nil { return }
+            if (try? Self.write(id, stamps, to: path(id), directory: directory, inside: layout.rootPath)) != nil {
+                return
+            }
             fallthrough
         case .userCacheOnly:
             let stamps = merged(known.user)
@@ -115,12 +117,20 @@ struct FileStamps: Sendable {
         }
     }
 
-    private static func write(_ id: ArtifactID, _ stamps: [String: Stamp], to file: String, directory: String) throws {
+    /// Writes one stamp file. With `root` (the registry's), every directory from the root down must be a real one
+    /// (a symbolic link is refused); the per-user cache may sit behind links.
+    private static func write(
+        _ id: ArtifactID, _ stamps: [String: Stamp], to file: String, directory: String, inside root: String? = nil
+    ) throws {
         let value: JSONValue = .object([
             "artifact": .string(id.description),
             "files": .object(stamps.mapValues { $0.json }),
         ])
-        try FileSystem.makeDirectories(directory)
+        if let root {
+            try FileSystem.makeDirectories(directory, inside: root)
+        } else {
+            try FileSystem.makeDirectories(directory)
+        }
         try FileSystem.atomicReplace(file, contents: CanonicalJSON.encode(value) + [0x0A])
     }
 

@@ -41,21 +41,58 @@ enum LogCommand: Command {
             filter.artifact =
                 try ArtifactID(reference)?.description ?? registry.artifactID(matching: reference).description
         }
-        var events: [AuditEvent] = []
-        try registry.journal.forEachEvent(filter) { event in
-            events.append(event)
-            // Keep only the newest N without holding the whole log: trim in batches.
-            if let newest, events.count >= 2 * newest {
-                events.removeFirst(events.count - newest)
+        // A damaged line stops nothing: the other events are shown, the damaged one is marked where it is, and
+        // the command exits 1 at the end (FORMAT.md §9.4).
+        var entries: [Result<AuditEvent, AuditJournal.DamagedLine>] = []
+        var damaged = 0
+        var held = 0
+        var cursor = registry.journal.events(filter).makeIterator()
+        while let next = cursor.next() {
+            switch next {
+            case .success(let event):
+                entries.append(.success(event))
+                held += 1
+            case .failure(let error):
+                guard let damage = AuditJournal.DamagedLine.found(in: error) else { throw error }
+                entries.append(.failure(damage))
+                damaged += 1
+            }
+            // Keep only the newest N events (and the damage among them) without holding the whole log: trim in
+            // batches.
+            if let newest, held >= 2 * newest {
+                entries = keepingNewest(newest, of: entries)
+                held = newest
             }
         }
-        if let newest, events.count > newest { events.removeFirst(events.count - newest) }
-        if arguments.flag("reverse") { events.reverse() }
+        if let newest { entries = keepingNewest(newest, of: entries) }
+        if arguments.flag("reverse") { entries.reverse() }
         if arguments.flag("json") {
-            JSONOutput.print(["events": .array(events.map(JSONOutput.event))])
+            JSONOutput.print(["events": .array(entries.compactMap { try? JSONOutput.event($0.get()) })])
+            if damaged > 0 {
+                for case .failure(let damage) in entries { printError("damaged line: \(damage.message)") }
+            }
         } else {
-            for event in events { print(line(event)) }
+            for entry in entries {
+                switch entry {
+                case .success(let event): print(line(event))
+                case .failure(let damage): print("#  damaged line \(damage.message)")
+                }
+            }
         }
+        if damaged > 0 {
+            throw CommandFailure(
+                "the audit log has \(damaged) damaged line(s), marked where they fall among the events shown; every "
+                    + "other event was read. 'modelreg fsck' reports the damage; nothing rewrites it")
+        }
+    }
+
+    /// The entries from the newest `count`-th event on (damage before it is dropped with the older events).
+    static func keepingNewest(
+        _ count: Int, of entries: [Result<AuditEvent, AuditJournal.DamagedLine>]
+    ) -> [Result<AuditEvent, AuditJournal.DamagedLine>] {
+        let eventIndices = entries.indices.filter { (try? entries[$0].get()) != nil }
+        guard eventIndices.count > count else { return entries }
+        return Array(entries[eventIndices[eventIndices.count - count]...])
     }
 
     /// Accepts RFC 3339 (`2026-11-23T13:37:00Z`) or a day (`2026-11-23`, meaning its start in UTC).

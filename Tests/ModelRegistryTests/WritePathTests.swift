@@ -286,7 +286,8 @@ private func unmetKinds(_ error: RegistryError) -> [PromotionPolicy.Requirement.
                 ["rollback", "champion", "--registry", f.registry.layout.rootPath],
                 environment: ["MODELREG_CRASH_AT": "alias.afterEvent"])
             #expect(outcome.wasKilled, "\(outcome.stderr)")
-            #expect(try f.registry.resolve("champion").artifact == c)  // the file is behind the log
+            #expect(try f.registry.aliases.record("champion")?.artifact == c)  // the file is behind the log …
+            #expect(try f.registry.resolve("champion").artifact == b)  // … and the read path agrees with the log
             let report = try f.registry.recover()
             #expect(report.completed.map(\.path) == ["aliases/champion.json"] && report.repaired.isEmpty)
             #expect(report.appendedEvents.isEmpty)

@@ -6,11 +6,7 @@ struct JournaledAdoptions: JournaledStore {
 
     func check(_ id: ArtifactID, in transaction: Transaction) throws -> ArtifactRegistered? {
         let artifact = try registry.artifacts.artifact(id)  // exists, and its manifest hashes to its id
-        var registered = false
-        try registry.journal.forEachEvent(.init(types: [.artifactRegistered], artifact: id.description)) { _ in
-            registered = true
-        }
-        guard !registered else { return nil }
+        guard try !registry.logRegisters(id) else { return nil }
         return ArtifactRegistered(artifact)
     }
 
@@ -22,6 +18,17 @@ struct JournaledAdoptions: JournaledStore {
 }
 
 extension Registry {
+    /// Whether the audit log has an `artifact_registered` event for `id`: the index answers when it lists the
+    /// registration (registrations are never taken out of the log), otherwise one pass over the log decides.
+    func logRegisters(_ id: ArtifactID) throws -> Bool {
+        if (try? index.summary(of: id))??.registrationSequence != nil { return true }
+        var registered = false
+        try journal.forEachEvent(.init(types: [.artifactRegistered], artifact: id.description, limit: 1)) { _ in
+            registered = true
+        }
+        return registered
+    }
+
     /// Registers an artifact directory that is in `artifacts/` without its `artifact_registered` event — one
     /// copied in by hand, or one `fsck` and ``recover(actor:)-7k7gj`` report as unregistered — after verifying every
     /// file.

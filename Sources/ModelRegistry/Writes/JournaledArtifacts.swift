@@ -23,8 +23,11 @@ struct JournaledArtifacts: JournaledStore {
         _ = try store.publish(staged, confirmed: true)
     }
 
-    func undo(_ staged: FileArtifactStore.StagedArtifact, in transaction: Transaction) {
-        try? store.unpublish(staged.id)
+    func undo(_ staged: FileArtifactStore.StagedArtifact, in transaction: Transaction) throws {
+        // `check` found the id unpublished under the same lock: a directory there now is this publication's.
+        if try store.contains(staged.id) {
+            try store.unpublish(staged.id)  // on failure the mark stays, so recovery registers what is left
+        }
         try? store.clearPublishingMark(staged.id)
     }
 

@@ -25,8 +25,9 @@ protocol JournaledStore {
     func check(_ change: Change, in transaction: Transaction) throws -> Event?
     /// Makes the change on disk: the atomic write the event describes.
     func apply(_ change: Change, as event: Event, in transaction: Transaction) throws
-    /// Bytes-first stores: reverses ``apply(_:as:in:)`` after the event could not be appended.
-    func undo(_ change: Change, in transaction: Transaction)
+    /// Bytes-first stores: reverses ``apply(_:as:in:)`` after the event could not be appended. Throws when the
+    /// bytes could not be taken back out; they must then stay where recovery finds and records them.
+    func undo(_ change: Change, in transaction: Transaction) throws
     /// Bytes-first stores: runs after the event is durable.
     func finish(_ change: Change, in transaction: Transaction)
 
@@ -48,7 +49,7 @@ protocol JournaledStore {
 extension JournaledStore {
     var writesBytesFirst: Bool { false }
     func isMaterialized(_ event: Event) throws -> Bool { true }
-    func undo(_ change: Change, in transaction: Transaction) {}
+    func undo(_ change: Change, in transaction: Transaction) throws {}
     func finish(_ change: Change, in transaction: Transaction) {}
 }
 
@@ -105,13 +106,35 @@ extension Registry {
             guard let payload = try store.check(change, in: transaction) else { return nil }
             let event: AuditEvent
             if store.writesBytesFirst {
-                try store.apply(change, as: payload, in: transaction)
+                // A failure before the event — of the write itself (a rename that happened but whose directory
+                // could not be synced) or of the append — takes the bytes back out, so that nothing changed.
+                func undo(after error: any Error) -> any Error {
+                    do {
+                        try store.undo(change, in: transaction)
+                        return error
+                    } catch let undoError {
+                        let failed = error as? RegistryError
+                        return RegistryError(
+                            failed?.code ?? .io,
+                            "\(failed?.message ?? "\(error)"); its bytes may still be published, because taking them "
+                                + "back out failed too (\(undoError)): 'modelreg recover' (Registry.recover) settles "
+                                + "it, registering them if they are",
+                            path: failed?.path, underlying: error)
+                    }
+                }
+                do {
+                    try store.apply(change, as: payload, in: transaction)
+                } catch {
+                    throw undo(after: error)
+                }
                 CrashPoint.hit("\(store.name).afterStateChange")
                 do {
                     event = try journal.append(payload, actor: transaction.actor)
                 } catch {
-                    store.undo(change, in: transaction)
-                    throw error
+                    // When the event may be in the log, the bytes it names stay: recovery settles it (the
+                    // publishing mark is still there, so an artifact without its event is registered).
+                    if AppendOutcomeUnknown.isCause(of: error) { throw error }
+                    throw undo(after: error)
                 }
                 CrashPoint.hit("\(store.name).afterEvent")
                 store.finish(change, in: transaction)
@@ -125,7 +148,8 @@ extension Registry {
                     throw RegistryError(
                         code,
                         "the change was recorded as audit event #\(event.sequence) (\(event.type)), but its file "
-                            + "could not be written: \(error); 'modelreg recover' writes it from the log",
+                            + "could not be written: \(error); resolving reads the change from the log, and 'modelreg "
+                            + "recover' (or the next write) writes its file from the log",
                         path: (error as? RegistryError)?.path, underlying: error)
                 }
                 CrashPoint.hit("\(store.name).afterStateChange")
@@ -166,6 +190,10 @@ struct LogReplay {
     /// Takes the next event of the log, ignoring one whose payload does not decode (fsck reports those).
     func observe(_ event: AuditEvent) { _ = try? take(event) }
 
+    /// Notes that the next line of the log is damaged (not an event): any key whose last readable event comes
+    /// before it may have had a later change there, so ``restore`` reports its file instead of rewriting it.
+    let noteDamagedLine: () -> Void
+
     /// Restores every file that differs from the log. `lastEvent` is the log's last event: the one change a
     /// crash can have left half done, which is completed rather than reported as damage.
     let restore: (_ lastEvent: AuditEvent?, _ report: inout Registry.RecoveryReport) throws -> Void
@@ -176,15 +204,22 @@ struct LogReplay {
         // What the key of this store's newest event held before that event: a file still holding it is the
         // change a crash interrupted.
         let beforeNewest = Box<(key: String, event: Store.Event?)?>(nil)
+        // Where each key's last event is in the log (events read before it), and where the last damaged line is.
+        let position = Box(0)
+        let lastPosition = Box<[String: Int]>([:])
+        let lastDamage = Box<Int?>(nil)
         if let key, let event { last.value[key] = event }
         take = { event in
+            position.value += 1
             // A payload that does not decode says nothing about the files; fsck reports it.
             guard key == nil, let payload = try event.decode(Store.Event.self) else { return false }
             let eventKey = store.key(of: payload)
             beforeNewest.value = (eventKey, last.value[eventKey])
             last.value[eventKey] = payload
+            lastPosition.value[eventKey] = position.value
             return true
         }
+        noteDamagedLine = { lastDamage.value = position.value }
         let differences = { try store.discrepancies(lastEvents: last.value).filter { key == nil || $0.key == key } }
         discrepancies = { try differences().map(\.finding) }
         restore = { lastEvent, report in
@@ -201,6 +236,16 @@ struct LogReplay {
                 if stillBefore { inFlight = before.key }
             }
             for discrepancy in found {
+                if let damage = lastDamage.value, (lastPosition.value[discrepancy.key] ?? 0) <= damage {
+                    // The log cannot say what this file must hold: a damaged line after its last readable change
+                    // may have been a later one. Reported, never rewritten from the readable part.
+                    var finding = discrepancy.finding
+                    finding.message +=
+                        "; not restored: a damaged audit line after the last readable change of this file may "
+                        + "record a later change (see fsck)"
+                    report.unresolved.append(finding)
+                    continue
+                }
                 guard try store.restore(discrepancy.key, to: last.value[discrepancy.key]) else {
                     report.unresolved.append(discrepancy.finding)
                     continue

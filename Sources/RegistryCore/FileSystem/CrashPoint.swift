@@ -32,7 +32,7 @@ package enum CrashPoint {
     package static let all =
         [
             "atomic.afterTempWrite", "atomic.afterTempSync", "atomic.afterRename", "atomic.afterDirectorySync",
-            "append.afterWrite", "append.afterSync",
+            "append.afterWrite", "append.afterSync", "artifact.afterStaging",
         ]
         + ["artifact", "alias", "state", "signature", "policy"].flatMap {
             ["\($0).afterStateChange", "\($0).afterEvent"]

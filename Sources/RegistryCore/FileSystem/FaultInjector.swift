@@ -21,6 +21,7 @@ import Foundation
             let prefix: String
             var skip: Int
             var remaining: Int
+            var fired = 0
         }
 
         private let lock = NSLock()
@@ -67,6 +68,14 @@ import Foundation
             isEmpty = rules.isEmpty
         }
 
+        /// Whether the fault (or action) of `token` has fired at least once: a sweep over "the k-th call" stops
+        /// once the operation no longer makes a k-th call.
+        package func hasFired(_ token: Int) -> Bool {
+            lock.lock()
+            defer { lock.unlock() }
+            return rules.first { $0.id == token }.map { $0.fired > 0 } ?? false
+        }
+
         /// The errno to fail with, or nil to let the call through.
         package func fault(for call: SystemCall, path: String) -> Int32? {
             let (errno, action) = match(call, path)
@@ -85,6 +94,7 @@ import Foundation
                 }
                 guard rules[index].remaining > 0 else { continue }
                 rules[index].remaining -= 1
+                rules[index].fired += 1
                 return (rules[index].errno, rules[index].action)
             }
             return (nil, nil)

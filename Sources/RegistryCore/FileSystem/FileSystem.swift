@@ -56,12 +56,21 @@ package enum FileSystem {
     // MARK: Directories
 
     /// Creates a directory; when `syncParent` is true, fsyncs the parent so the new entry survives a crash.
-    /// An existing directory is accepted when `allowExisting` is true.
+    /// An existing directory is accepted when `allowExisting` is true — a real one only: a symbolic link is
+    /// refused (`.symlinkRefused`), because a writer would follow it and write outside the registry.
     package static func makeDirectory(_ path: String, allowExisting: Bool = true, syncParent: Bool = true) throws {
         do {
             try system_mkdir(path, directoryMode)
         } catch let error where error.errno == EEXIST && allowExisting {
-            guard let info = try linkStatus(path), (info.st_mode & S_IFMT) == S_IFDIR else {
+            let info = try linkStatus(path)
+            if let info, (info.st_mode & S_IFMT) == S_IFLNK {
+                throw RegistryError(
+                    .symlinkRefused,
+                    "'\(path)' is a symbolic link; a registry's own directories must be real directories, or writes "
+                        + "would land outside the registry. Replace the link with the directory it points at",
+                    path: path)
+            }
+            guard let info, (info.st_mode & S_IFMT) == S_IFDIR else {
                 throw RegistryError(.alreadyExists, "'\(path)' exists and is not a directory", path: path)
             }
             return
@@ -77,6 +86,18 @@ package enum FileSystem {
         let parentPath = parent(of: path)
         if parentPath != path && parentPath != "." && parentPath != "/" { try makeDirectories(parentPath) }
         try makeDirectory(path)
+    }
+
+    /// Creates `path` and any missing directories between `root` (which must exist) and it, each a real directory:
+    /// a symbolic link on the way is refused (`.symlinkRefused`), so that a writer never leaves the registry.
+    package static func makeDirectories(_ path: String, inside root: String) throws {
+        precondition(
+            path.hasPrefix(root + "/"), "FileSystem.makeDirectories(_:inside:) needs a path inside the root.")
+        var current = root
+        for component in path.dropFirst(root.count + 1).split(separator: "/") {
+            current += "/" + component
+            try makeDirectory(current)
+        }
     }
 
     /// fsyncs a directory so that entries created, renamed or removed in it are durable.
@@ -151,7 +172,7 @@ package enum FileSystem {
             let file = try OpenFile.open(path, O_RDONLY | O_NOFOLLOW)
             try file.closeAfter { try $0.setPermissions(mode) }
         } catch let error as SystemCallError {
-            throw RegistryError.systemCall(error, "change the permissions of", path: path)
+            throw RegistryError.systemCall(error, "change the permissions of the file", path: path)
         }
     }
 
@@ -271,7 +292,7 @@ package enum FileSystem {
                 CrashPoint.hit("append.afterSync")
             }
         } catch let error as SystemCallError {
-            throw RegistryError.systemCall(error, "append to", path: path)
+            throw RegistryError.systemCall(error, "append to the file", path: path)
         }
         if !existed { try syncDirectory(parent(of: path)) }
     }

@@ -25,6 +25,9 @@ package struct OpenFile {
     }
 
     /// Runs `body`, then closes the descriptor whether or not `body` threw.
+    ///
+    /// - Throws: what `body` throws; a failed `close` as a `RegistryError` naming the file (after a write, `close`
+    ///   can report an I/O error the writes did not).
     package func closeAfter<R>(_ body: (OpenFile) throws -> R) throws -> R {
         let result: R
         do {
@@ -33,7 +36,11 @@ package struct OpenFile {
             try? close()
             throw error
         }
-        try close()
+        do {
+            try close()
+        } catch {
+            throw RegistryError.systemCall(error, "close the file", path: path)
+        }
         return result
     }
 

@@ -80,7 +80,13 @@ package func system_fsync(_ fd: Int32, path: String) throws(SystemCallError) {
 
 /// close(2). EINTR is not retried: on Linux the descriptor is already released.
 package func system_close(_ fd: Int32, path: String) throws(SystemCallError) {
-    try check(.close, path: path)
+    #if DEBUG
+        // A failing close(2) still releases the descriptor (and with it any flock): an injected failure does too.
+        if let injected = FaultInjector.shared.fault(for: .close, path: path) {
+            _ = close(fd)
+            throw SystemCallError(systemCall: "close", errno: injected)
+        }
+    #endif
     if close(fd) != 0 && errno != EINTR {
         throw SystemCallError(systemCall: "close", errno: errno)
     }

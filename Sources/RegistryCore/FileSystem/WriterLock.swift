@@ -48,12 +48,18 @@ package final class WriterLock: @unchecked Sendable {
         let deadline = clock.now.advanced(by: timeout)
         try acquireForThisThread(until: deadline, timeout: timeout)
         defer { releaseForThisThread() }
-        if try !FileSystem.exists(FileSystem.parent(of: path)) {
-            try FileSystem.makeDirectory(FileSystem.parent(of: path))  // locks/ was removed; it holds nothing durable
-        }
+        // locks/ may have been removed (it holds nothing durable); a symbolic link there, or at the lock file, is
+        // refused: a lock taken outside the registry excludes nobody.
+        try FileSystem.makeDirectory(FileSystem.parent(of: path))
         let file: OpenFile
         do {
-            file = try OpenFile.open(path, O_RDWR | O_CREAT, mode: 0o644)
+            file = try OpenFile.open(path, O_RDWR | O_CREAT | O_NOFOLLOW, mode: 0o644)
+        } catch let error where error.errno == ELOOP {
+            throw RegistryError(
+                .symlinkRefused,
+                "the writer lock '\(path)' is a symbolic link; a lock taken outside the registry excludes nobody. "
+                    + "Remove the link (the lock file holds nothing)",
+                path: path, underlying: error)
         } catch {
             throw RegistryError.systemCall(error, "open the writer lock", path: path)
         }

@@ -87,6 +87,7 @@ public struct RegistryLayout: Hashable, Sendable {
             (stagingPath, Self.stagingPrefix), (aliasesPath, FileSystem.temporaryPrefix),
             (rootPath, FileSystem.temporaryPrefix), (statesPath, FileSystem.temporaryPrefix),
             (checkpointsPath, FileSystem.temporaryPrefix), (stagingPath, FileSystem.temporaryPrefix),
+            (indexesPath, FileSystem.temporaryPrefix), (indexesPath + "/stamps", FileSystem.temporaryPrefix),
         ]
     }
 
