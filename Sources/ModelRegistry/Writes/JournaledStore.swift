@@ -204,22 +204,20 @@ struct LogReplay {
         // What the key of this store's newest event held before that event: a file still holding it is the
         // change a crash interrupted.
         let beforeNewest = Box<(key: String, event: Store.Event?)?>(nil)
-        // Where each key's last event is in the log (events read before it), and where the last damaged line is.
-        let position = Box(0)
-        let lastPosition = Box<[String: Int]>([:])
-        let lastDamage = Box<Int?>(nil)
+        // The keys whose last readable event comes before the log's last damaged line; nil while no line is
+        // damaged, so an intact log (fsck of a million events) pays nothing for it.
+        let unsettled = Box<Set<String>?>(nil)
         if let key, let event { last.value[key] = event }
         take = { event in
-            position.value += 1
             // A payload that does not decode says nothing about the files; fsck reports it.
             guard key == nil, let payload = try event.decode(Store.Event.self) else { return false }
             let eventKey = store.key(of: payload)
             beforeNewest.value = (eventKey, last.value[eventKey])
             last.value[eventKey] = payload
-            lastPosition.value[eventKey] = position.value
+            unsettled.value?.remove(eventKey)
             return true
         }
-        noteDamagedLine = { lastDamage.value = position.value }
+        noteDamagedLine = { unsettled.value = Set(last.value.keys) }
         let differences = { try store.discrepancies(lastEvents: last.value).filter { key == nil || $0.key == key } }
         discrepancies = { try differences().map(\.finding) }
         restore = { lastEvent, report in
@@ -236,7 +234,7 @@ struct LogReplay {
                 if stillBefore { inFlight = before.key }
             }
             for discrepancy in found {
-                if let damage = lastDamage.value, (lastPosition.value[discrepancy.key] ?? 0) <= damage {
+                if unsettled.value?.contains(discrepancy.key) == true {
                     // The log cannot say what this file must hold: a damaged line after its last readable change
                     // may have been a later one. Reported, never rewritten from the readable part.
                     var finding = discrepancy.finding
