@@ -8,7 +8,7 @@ import RegistryCore
 /// references is *exclusive* to it (removing that artifact would free it). Links from outside `artifacts/` (a
 /// user's source registered in hard-link mode) are not seen: such an inode is exclusive if one artifact holds it.
 ///
-/// `DiskUsage` is `Sendable`: a plain value. See ``Registry/diskUsage()``.
+/// `DiskUsage` is `Sendable`: a plain value. See ``Registry/diskUsage()-55jdh``.
 public struct DiskUsage: Hashable, Sendable {
     /// One artifact's bytes.
     public struct ArtifactUsage: Hashable, Sendable {
