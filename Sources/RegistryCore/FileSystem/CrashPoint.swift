@@ -9,9 +9,10 @@ import Foundation
 /// Named points between the system calls of a durable write, where crash tests kill the process.
 ///
 /// In debug builds, a process started with `MODELREG_CRASH_AT=<name>` sends itself `SIGKILL` when it reaches
-/// that point — no cleanup, no buffered output, exactly like a power cut for everything not yet synced. The
-/// test then reopens the registry and checks that recovery brings it back into agreement. Release builds
-/// compile the calls away.
+/// that point — no cleanup, no buffered output. Unlike a power cut, the kernel's page cache survives, so these
+/// tests check the order of the steps and what recovery does with each prefix of them, not what reaches the disk
+/// (docs/GUARANTEES.md). The test then reopens the registry and checks that recovery brings it back into
+/// agreement. Release builds compile the calls away.
 package enum CrashPoint {
     #if DEBUG
         private static let armed: String? = ProcessInfo.processInfo.environment["MODELREG_CRASH_AT"]
