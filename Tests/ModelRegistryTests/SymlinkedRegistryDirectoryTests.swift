@@ -24,10 +24,15 @@ import Testing
         }
     }
 
-    /// Moves the registry's directory `path` to `outside/<name>` and leaves a symbolic link in its place.
+    /// Moves the registry's directory `path` to `outside/<name>` (or creates it there when the registry has none
+    /// yet) and leaves a symbolic link in its place.
     private func replaceWithLink(_ path: String, outside: URL) throws -> URL {
         let target = outside.appendingPathComponent((path as NSString).lastPathComponent)
-        try FileManager.default.moveItem(atPath: path, toPath: target.path)
+        if FileManager.default.fileExists(atPath: path) {
+            try FileManager.default.moveItem(atPath: path, toPath: target.path)
+        } else {
+            try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+        }
         try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: target.path)
         return target
     }
@@ -91,6 +96,51 @@ import Testing
             let error = try #require(throws: RegistryError.self) { try registry.promote("champion", to: id) }
             #expect(error.code == .symlinkRefused)
             #expect(contents(target).isEmpty)
+        }
+    }
+
+    /// The remaining registry directories, each behind a link, with the write that goes through it: the write is
+    /// refused with a typed error and nothing appears outside the registry.
+    enum LinkedDirectory: String, CaseIterable, CustomStringConvertible {
+        case staging, artifacts, states, evaluations, checkpoints, signatures
+
+        var description: String { rawValue }
+
+        func path(in registry: Registry, artifact id: ArtifactID) -> String {
+            switch self {
+            case .staging: registry.layout.stagingPath
+            case .artifacts: registry.layout.artifactsPath
+            case .states: registry.layout.statesPath
+            case .evaluations: registry.layout.evaluationsPath
+            case .checkpoints: registry.layout.checkpointsPath
+            case .signatures: registry.layout.signaturesPath(of: id)
+            }
+        }
+
+        func write(_ registry: Registry, artifact id: ArtifactID, temp: URL) throws {
+            switch self {
+            case .staging, .artifacts: _ = try BundleFixture.registerModel("b", in: registry, under: temp)
+            case .states: try registry.setState(id, to: .production, reason: "shipped")
+            case .evaluations: try registry.addEvaluation(.init(evaluator: "h", metrics: ["accuracy": 0.9]), to: id)
+            case .checkpoints:
+                try registry.writeCheckpoint(signedBy: try Ed25519PrivateKey(seed: [UInt8](repeating: 1, count: 32)))
+            case .signatures: try registry.sign(id, with: FakeSigner(name: "release"))
+            }
+        }
+    }
+
+    @Test(arguments: LinkedDirectory.allCases)
+    func aWriterNeverWritesThroughASymlinkedRegistryDirectory(_ directory: LinkedDirectory) throws {
+        try withRegistry { registry, id, outside in
+            let target = try replaceWithLink(directory.path(in: registry, artifact: id), outside: outside)
+            let before = contents(target)
+            let error = try #require(throws: RegistryError.self) {
+                try directory.write(registry, artifact: id, temp: outside.deletingLastPathComponent())
+            }
+            #expect(
+                error.code == .symlinkRefused || (error.underlying as? RegistryError)?.code == .symlinkRefused,
+                "\(directory): \(error.code) \(error.message)")
+            #expect(contents(target) == before, "\(directory): nothing may be written outside the registry")
         }
     }
 

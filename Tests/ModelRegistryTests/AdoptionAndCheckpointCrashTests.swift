@@ -1,0 +1,83 @@
+import Foundation
+import ModelRegistry
+import RegistryTestSupport
+import Testing
+
+#if DEBUG
+    /// Issue #14: `adopt` and the checkpoint note's write killed at each of their crash points; after `recover` the
+    /// registry is clean and the operation is either applied or absent, never half-done.
+    @Suite struct AdoptionAndCheckpointCrashTests {
+        /// A registry holding one artifact copied into `artifacts/` with no registration event.
+        private func makeRegistryWithUnregisteredArtifact(_ temp: URL) throws -> (URL, ArtifactID) {
+            let root = temp.appendingPathComponent("registry")
+            let registry = try Registry.create(at: root)
+            let bundle = try BundleFixture.write(
+                ["w.bin": BundleFixture.randomBytes(count: 5000, seed: 7)], to: temp.appendingPathComponent("b"))
+            let stored = try registry.artifacts.register(directory: bundle, metadata: ArtifactMetadata(name: "x"))
+            return (root, stored.artifact.id)
+        }
+
+        @Test(arguments: [
+            "adoption.afterStateChange", "append.afterWrite", "append.afterSync", "adoption.afterEvent",
+        ])
+        func anAdoptionKilledAtAnyPointIsAppliedOrAbsent(point: String) throws {
+            try withTemporaryDirectory { temp in
+                let (root, id) = try makeRegistryWithUnregisteredArtifact(temp)
+                let outcome = try CLIRunner.run(
+                    ["adopt", id.description, "--registry", root.path],
+                    environment: ["MODELREG_CRASH_AT": point, "SWIFT_BACKTRACE": "enable=no"])
+                #expect(outcome.wasKilled, "the process should die at \(point): \(outcome.stderr)")
+
+                let registry = try Registry.open(at: root)
+                let report = try registry.recover()
+                #expect(try registry.journal.verify().isClean, "\(report)")
+                var registrations = 0
+                try registry.journal.forEachEvent(.init(types: [.artifactRegistered], artifact: id.description)) {
+                    _ in registrations += 1
+                }
+                let findings = try registry.fsck().findings.map(\.kind)
+                if registrations == 1 {
+                    #expect(findings.isEmpty, "adopted, so nothing is left to report: \(findings)")
+                } else {
+                    // Absent: the registry is as before, and still reports the artifact for adoption.
+                    #expect(registrations == 0)
+                    #expect(findings == [.unregisteredArtifact], "\(findings)")
+                    #expect(report.unresolved.map(\.kind) == [.unregisteredArtifact])
+                }
+                // Only `adoption.afterStateChange` lies before the event's line is written: from then on the
+                // adoption counts.
+                if point != "adoption.afterStateChange" { #expect(registrations == 1, "\(point)") }
+                #expect(try registry.contains(id))
+                #expect(try registry.adopt(id) == nil, "a second adoption finds it registered")
+            }
+        }
+
+        @Test(arguments: [
+            "atomic.afterTempWrite", "atomic.afterTempSync", "atomic.afterRename", "atomic.afterDirectorySync",
+        ])
+        func aCheckpointKilledAtAnyPointIsCompleteOrAbsent(point: String) throws {
+            try withTemporaryDirectory { temp in
+                let root = temp.appendingPathComponent("registry")
+                _ = try BundleFixture.registerModel("a", in: try Registry.create(at: root), under: temp)
+                let key = temp.appendingPathComponent("log.key").path
+                #expect(try CLIRunner.run(["keygen", key]).status == 0)
+                let outcome = try CLIRunner.run(
+                    ["checkpoint", "--key", key, "--registry", root.path],
+                    environment: ["MODELREG_CRASH_AT": point, "SWIFT_BACKTRACE": "enable=no"])
+                #expect(outcome.wasKilled, "the process should die at \(point): \(outcome.stderr)")
+
+                let trusted = try KeyFiles.loadPublicKey(at: key + ".pub")
+                let registry = try Registry.open(at: root, configuration: .init(trust: TrustStore(verifiers: [trusted])))
+                let report = try registry.recover()
+                #expect(try registry.journal.verify().isClean, "\(report)")
+                let sizes = try registry.checkpoints().map(\.size)
+                // Before the rename nothing is there; from the rename on the note is complete.
+                let renamed = point == "atomic.afterRename" || point == "atomic.afterDirectorySync"
+                #expect(sizes == (renamed ? [1] : []), "\(point): \(sizes)")
+                let fsck = try registry.fsck(depth: .trust)
+                #expect(fsck.isClean, "\(point):\n\(fsck)")
+                #expect(fsck.unanchoredEvents == (renamed ? 0 : 1))
+            }
+        }
+    }
+#endif
