@@ -35,7 +35,7 @@ package enum CrashPoint {
             "atomic.afterTempWrite", "atomic.afterTempSync", "atomic.afterRename", "atomic.afterDirectorySync",
             "append.afterWrite", "append.afterSync", "artifact.afterStaging",
         ]
-        + ["artifact", "alias", "state", "signature", "policy"].flatMap {
+        + ["artifact", "alias", "state", "signature", "policy", "evaluation", "adoption"].flatMap {
             ["\($0).afterStateChange", "\($0).afterEvent"]
         }
 }
