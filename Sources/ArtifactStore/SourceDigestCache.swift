@@ -18,42 +18,28 @@ final class SourceDigestCache: @unchecked Sendable {
     /// coarsest common timestamp granularity (FAT; ext3 and HFS+ have one second).
     static let racyInterval: Int64 = 2_000_000_000
 
-    /// One source file's record.
+    /// One source file's record: its stamp and the digest its bytes had.
     struct Record: Equatable {
-        var device, inode, size, modifiedMicroseconds, changedMicroseconds: Int64
+        var stamp: FileStamp
         var digest: Digest
 
         init(_ status: FileStatus, digest: Digest) {
-            device = Int64(truncatingIfNeeded: status.device & 0x1F_FFFF_FFFF_FFFF)
-            inode = Int64(truncatingIfNeeded: status.inode & 0x1F_FFFF_FFFF_FFFF)
-            size = status.size
-            modifiedMicroseconds = status.modified / 1000
-            changedMicroseconds = status.changed / 1000
+            stamp = FileStamp(status)
             self.digest = digest
         }
 
         init(json: JSONObjectReader) throws {
-            device = try json.integer("device")
-            inode = try json.integer("inode")
-            size = try json.integer("size")
-            modifiedMicroseconds = try json.integer("mtimeMicroseconds")
-            changedMicroseconds = try json.integer("ctimeMicroseconds")
+            stamp = try FileStamp(json: json)
             let text = try json.string("digest")
             guard let digest = Digest(parsing: text) else { throw json.makeError(at: "digest", "not a digest") }
             self.digest = digest
         }
 
-        var json: JSONValue {
-            .object([
-                "device": .number(JSONNumber(device)), "inode": .number(JSONNumber(inode)),
-                "size": .number(JSONNumber(size)), "mtimeMicroseconds": .number(JSONNumber(modifiedMicroseconds)),
-                "ctimeMicroseconds": .number(JSONNumber(changedMicroseconds)), "digest": .string(digest.description),
-            ])
-        }
+        var json: JSONValue { .object(stamp.jsonMembers.merging(["digest": .string(digest.description)]) { $1 }) }
 
         /// Whether `status` is the recorded file, unchanged.
         func matches(_ status: FileStatus) -> Bool {
-            status.kind == .regular && Record(status, digest: digest) == self
+            status.kind == .regular && FileStamp(status) == stamp
         }
     }
 

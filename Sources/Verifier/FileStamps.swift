@@ -9,34 +9,8 @@ import RegistryCore
 /// (including through a hard link to the user's original) changes its mtime and ctime, so a changed file is
 /// re-hashed, and reported if its bytes no longer match. Stamps are a cache: losing them only means re-hashing.
 struct FileStamps: Sendable {
-    /// One file's stamp, reduced to the JSON-safe integer range: microsecond times, 53-bit device and inode.
-    struct Stamp: Hashable, Sendable {
-        var device, inode, size, modifiedMicroseconds, changedMicroseconds: Int64
-
-        init(_ status: FileStatus) {
-            device = Int64(truncatingIfNeeded: status.device & 0x1F_FFFF_FFFF_FFFF)
-            inode = Int64(truncatingIfNeeded: status.inode & 0x1F_FFFF_FFFF_FFFF)
-            size = status.size
-            modifiedMicroseconds = status.modified / 1000
-            changedMicroseconds = status.changed / 1000
-        }
-
-        init(json: JSONObjectReader) throws {
-            device = try json.integer("device")
-            inode = try json.integer("inode")
-            size = try json.integer("size")
-            modifiedMicroseconds = try json.integer("mtimeMicroseconds")
-            changedMicroseconds = try json.integer("ctimeMicroseconds")
-        }
-
-        var json: JSONValue {
-            .object([
-                "device": .number(JSONNumber(device)), "inode": .number(JSONNumber(inode)),
-                "size": .number(JSONNumber(size)), "mtimeMicroseconds": .number(JSONNumber(modifiedMicroseconds)),
-                "ctimeMicroseconds": .number(JSONNumber(changedMicroseconds)),
-            ])
-        }
-    }
+    /// One file's stamp (the same identity the source-digest cache records).
+    typealias Stamp = FileStamp
 
     let layout: RegistryLayout
     /// The per-user stamp cache's base directory (`~/.cache/modelregistry/stamps`), or nil for none.
@@ -124,7 +98,7 @@ struct FileStamps: Sendable {
     ) throws {
         let value: JSONValue = .object([
             "artifact": .string(id.description),
-            "files": .object(stamps.mapValues { $0.json }),
+            "files": .object(stamps.mapValues { .object($0.jsonMembers) }),
         ])
         if let root {
             try FileSystem.makeDirectories(directory, inside: root)
