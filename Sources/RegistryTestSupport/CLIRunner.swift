@@ -50,6 +50,13 @@ public enum CLIRunner {
         for (key, value) in environment { env[key] = value }
         process.environment = env
         if let directory { process.currentDirectoryURL = directory }
+        return try capture(process)
+    }
+
+    /// Runs a configured, not yet started process to its end, capturing its standard output and error: for
+    /// tests that start other tools (`setpriv`, `unshare`, `openssl`) the way ``run(_:environment:in:executable:)``
+    /// starts `modelreg`.
+    public static func capture(_ process: Process) throws -> Outcome {
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -61,5 +68,18 @@ public enum CLIRunner {
         return Outcome(
             status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
             stderr: String(decoding: stderr, as: UTF8.self), wasKilled: process.terminationReason == .uncaughtSignal)
+    }
+
+    /// Whether `tool arguments…` runs and exits 0 — a probe for what the machine allows (root, namespaces,
+    /// mounts), so that a test can skip with a reason instead of failing.
+    public static func succeeds(_ tool: String, _ arguments: [String]) -> Bool {
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: tool)
+        probe.arguments = arguments
+        probe.standardError = FileHandle.nullDevice
+        probe.standardOutput = FileHandle.nullDevice
+        guard (try? probe.run()) != nil else { return false }
+        probe.waitUntilExit()
+        return probe.terminationStatus == 0
     }
 }

@@ -35,17 +35,8 @@ import Testing
         process.arguments = arguments
         process.environment = ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "SWIFT_BACKTRACE": "enable=no"]
             .merging(environment) { $1 }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (
-            process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self)
-        )
+        let outcome = try CLIRunner.capture(process)
+        return (outcome.status, outcome.stdout, outcome.stderr)
     }
 
     // MARK: Sources inside the registry (failure 2)
@@ -88,13 +79,7 @@ import Testing
     /// Whether this process may bind-mount in a private mount namespace (root with `unshare`, as in CI).
     static let canBindMount: Bool = {
         guard getuid() == 0, CLIRunner.binary != nil else { return false }
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-        probe.arguments = ["-m", "sh", "-c", "mount --bind / /mnt && umount /mnt"]
-        probe.standardError = FileHandle.nullDevice
-        guard (try? probe.run()) != nil else { return false }
-        probe.waitUntilExit()
-        return probe.terminationStatus == 0
+        return CLIRunner.succeeds("/usr/bin/unshare", ["-m", "sh", "-c", "mount --bind / /mnt && umount /mnt"])
     }()
 
     @Test(.enabled(if: canBindMount, "needs root, unshare -m and mount --bind"))

@@ -120,13 +120,7 @@ import Testing
     /// Whether this process may start a child in a new PID namespace (root with `unshare`, as in CI).
     static let canUnsharePids: Bool = {
         guard getuid() == 0, CLIRunner.binary != nil else { return false }
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-        probe.arguments = ["--pid", "--fork", "--mount-proc", "true"]
-        probe.standardError = FileHandle.nullDevice
-        guard (try? probe.run()) != nil else { return false }
-        probe.waitUntilExit()
-        return probe.terminationStatus == 0
+        return CLIRunner.succeeds("/usr/bin/unshare", ["--pid", "--fork", "--mount-proc", "true"])
     }()
 
     @Test(.enabled(if: canUnsharePids, "needs root and unshare --pid to run recover in another PID namespace"))

@@ -13,29 +13,12 @@ import Testing
     }
 
     /// Runs `executable` as uid/gid 65534 with `home` as its home directory.
-    func runAsNobody(_ executable: URL, _ arguments: [String], home: URL) throws -> Outcome {
+    func runAsNobody(_ executable: URL, _ arguments: [String], home: URL) throws -> CLIRunner.Outcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.setpriv)
         process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", executable.path] + arguments
         process.environment = ["HOME": home.path, "PATH": "/usr/bin:/bin", "SWIFT_BACKTRACE": "enable=no"]
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
-    }
-
-    /// What a run as nobody produced.
-    struct Outcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+        return try CLIRunner.capture(process)
     }
 
     @Test(.enabled(if: canDropPrivileges, "needs root and setpriv to run a process as nobody"))
