@@ -31,17 +31,19 @@ struct BlobIndex: Sendable {
         var holders: [Holder]
 
         /// Whether `status` is the entry's file, unchanged since the entry was written.
+        /// The ctime is left out on purpose: every link to the file changes it.
         func matches(_ status: FileStatus) -> Bool {
-            let stamp = Entry(status, verified: verified, holders: [])
+            let stamp = FileStamp(status)
             return status.kind == .regular && stamp.size == size && stamp.device == device && stamp.inode == inode
                 && stamp.modifiedMicroseconds == modifiedMicroseconds
         }
 
         init(_ status: FileStatus, verified: Bool, holders: [Holder]) {
-            size = status.size
-            device = Int64(truncatingIfNeeded: status.device & 0x1F_FFFF_FFFF_FFFF)
-            inode = Int64(truncatingIfNeeded: status.inode & 0x1F_FFFF_FFFF_FFFF)
-            modifiedMicroseconds = status.modified / 1000
+            let stamp = FileStamp(status)  // the same reduction to JSON-safe integers as every other stamp
+            size = stamp.size
+            device = stamp.device
+            inode = stamp.inode
+            modifiedMicroseconds = stamp.modifiedMicroseconds
             self.verified = verified
             self.holders = holders
         }
