@@ -20,12 +20,16 @@ extension Registry {
         /// Leftovers of dead processes removed from `staging/`, `aliases/`, `states/`, the root and
         /// `signatures/`, and stale publishing marks.
         public var removedLeftovers: [String] = []
+        /// Index caches whose files disagreed with each other — a crash while they were being written, or an
+        /// edit — and that were rebuilt from the artifacts and the log (a reader would rebuild them too; fsck
+        /// reports them until then).
+        public var rebuiltIndexes: [Finding] = []
 
         /// Whether the registry was already consistent: nothing was repaired, completed, appended or removed,
         /// and nothing is left unresolved.
         public var isClean: Bool {
             repairedTail == nil && appendedEvents.isEmpty && completed.isEmpty && repaired.isEmpty
-                && unresolved.isEmpty && removedLeftovers.isEmpty
+                && unresolved.isEmpty && removedLeftovers.isEmpty && rebuiltIndexes.isEmpty
         }
     }
 
@@ -74,6 +78,7 @@ extension Registry {
             for view in views { try view.restore(lastEvent, &report) }
             try recoverArtifacts(registered: registrations.ids, actor: actor, report: &report)
             report.removedLeftovers += try removeLeftovers()
+            report.rebuiltIndexes = try rebuildDamagedIndexes()
             if !report.isClean { updateIndexesAfterWrite() }
             if report.repairedTail != nil || !report.appendedEvents.isEmpty { writeAutomaticCheckpoint() }
             return report
@@ -155,6 +160,16 @@ extension Registry {
     }
 
     /// Removes staging directories and temp files whose creating process is gone.
+    /// Rebuilds the index caches when their files disagree with each other (FORMAT.md §13): `index rebuild` or an
+    /// incremental update writes several files, and a crash between two of them leaves a set no reader trusts.
+    /// Costs what fsck's index check costs (the stored files are hashed, not loaded); an index that is only behind
+    /// the log is left to the update that follows.
+    private func rebuildDamagedIndexes() throws -> [Finding] {
+        let damage = try index.status().findings.filter { $0.kind == .damagedIndex }
+        if !damage.isEmpty { _ = try index.rebuildHoldingLock() }
+        return damage
+    }
+
     private func removeLeftovers() throws -> [String] {
         var removed: [String] = []
         // Signing writes its temporary copy next to the signature, inside the artifact's `signatures/`.

@@ -165,6 +165,7 @@ enum RecoverCommand: Command {
                 "appendedEvents": .array(report.appendedEvents.map(JSONOutput.event)),
                 "completed": JSONOutput.findings(report.completed), "restored": JSONOutput.findings(report.repaired),
                 "removedLeftovers": JSONOutput.strings(report.removedLeftovers),
+                "rebuiltIndexes": JSONOutput.findings(report.rebuiltIndexes),
                 "unresolved": JSONOutput.findings(report.unresolved),
             ])
         } else {
@@ -186,6 +187,7 @@ enum RecoverCommand: Command {
         lines += report.completed.map { "completed the interrupted change: \($0)" }
         lines += report.repaired.map { "restored from the log: \($0)" }
         lines += report.removedLeftovers.map { "removed leftover: \($0)" }
+        lines += report.rebuiltIndexes.map { "rebuilt the index caches: \($0)" }
         lines += report.unresolved.map { "not repaired: \($0)" }
         return lines.map { $0 + "\n" }.joined()
     }

@@ -12,45 +12,6 @@ import Testing
             "alias.afterStateChange", "append.afterWrite", "append.afterSync", "alias.afterEvent",
         ]
 
-        /// Checks the invariants every recovered registry must satisfy, returning the log's events.
-        @discardableResult
-        private func expectConsistent(_ root: URL, sourceLocation: SourceLocation = #_sourceLocation) throws
-            -> [AuditEvent]
-        {
-            let registry = try Registry.open(at: root)
-            let report = try registry.recover()
-            #expect(
-                try registry.recover().isClean, "a second recovery must find nothing to do",
-                sourceLocation: sourceLocation)
-            #expect(try registry.journal.verify().isClean, "\(report)", sourceLocation: sourceLocation)
-            let integrity = try registry.fsck()
-            #expect(integrity.isClean, "after \(report):\n\(integrity)", sourceLocation: sourceLocation)
-            var events: [AuditEvent] = []
-            try registry.journal.forEachEvent { events.append($0) }
-            // Every artifact has exactly one registration event.
-            for id in try registry.listArtifacts() {
-                let count = events.filter {
-                    $0.type == .artifactRegistered && $0.payload.objectValue?["artifact"]?.stringValue == id.description
-                }.count
-                #expect(count == 1, "\(id) has \(count) registration events", sourceLocation: sourceLocation)
-            }
-            // Every alias file equals the record of its last event, and names an existing artifact.
-            for record in try registry.listAliases() {
-                let last = events.last { Registry.aliasEventTypes.contains($0.type) && $0.alias == record.alias }
-                let logged = try last?.payload.objectValue?["record"].map { try AliasRecord(json: $0, source: "event") }
-                #expect(logged == record, "alias \(record.alias)", sourceLocation: sourceLocation)
-                #expect(try registry.contains(record.artifact), sourceLocation: sourceLocation)
-            }
-            #expect(
-                try FileManager.default.contentsOfDirectory(atPath: registry.layout.stagingPath).isEmpty,
-                sourceLocation: sourceLocation)
-            let leftovers = try FileManager.default.contentsOfDirectory(atPath: registry.layout.aliasesPath).filter {
-                $0.hasPrefix(".")
-            }
-            #expect(leftovers.isEmpty, sourceLocation: sourceLocation)
-            return events
-        }
-
         private func makeRegistry(_ temp: URL) throws -> (URL, ArtifactID, ArtifactID) {
             let root = temp.appendingPathComponent("registry")
             let registry = try Registry.create(at: root)

@@ -16,7 +16,35 @@ import Foundation
 package enum CrashPoint {
     #if DEBUG
         private static let armed: String? = ProcessInfo.processInfo.environment["MODELREG_CRASH_AT"]
+        /// `MODELREG_CRASH_AT_CALL=<n>`: the 1-based number of the system call to die before.
+        private static let armedCall: Int? = ProcessInfo.processInfo.environment["MODELREG_CRASH_AT_CALL"].flatMap {
+            Int($0)
+        }
+        private static let callCounter = CallCounter()
+
+        private final class CallCounter: @unchecked Sendable {
+            private let lock = NSLock()
+            private var count = 0
+            func next() -> Int {
+                lock.lock()
+                defer { lock.unlock() }
+                count += 1
+                return count
+            }
+        }
     #endif
+
+    /// Kills the process before its n-th system call through the file-system layer's shims when it was started
+    /// with `MODELREG_CRASH_AT_CALL=<n>`: crash tests sweep n = 1, 2, … over a whole operation, so a crash is
+    /// tried before *every* call, not only at the named points. Every shim calls this first.
+    @inline(__always)
+    package static func countSystemCall() {
+        #if DEBUG
+            if let armedCall, callCounter.next() == armedCall {
+                kill(getpid(), SIGKILL)
+            }
+        #endif
+    }
 
     /// Kills the process here if this point is armed.
     @inline(__always)

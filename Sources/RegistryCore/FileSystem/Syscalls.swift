@@ -25,6 +25,7 @@ package func system_check(_ call: SystemCall, path: String) throws(SystemCallErr
 @inline(__always)
 private func check(_ call: SystemCall, path: String) throws(SystemCallError) {
     #if DEBUG
+        CrashPoint.countSystemCall()
         if let injected = FaultInjector.shared.fault(for: call, path: path) {
             throw SystemCallError(systemCall: call.rawValue, errno: injected)
         }
@@ -81,6 +82,7 @@ package func system_fsync(_ fd: Int32, path: String) throws(SystemCallError) {
 /// close(2). EINTR is not retried: on Linux the descriptor is already released.
 package func system_close(_ fd: Int32, path: String) throws(SystemCallError) {
     #if DEBUG
+        CrashPoint.countSystemCall()
         // A failing close(2) still releases the descriptor (and with it any flock): an injected failure does too.
         if let injected = FaultInjector.shared.fault(for: .close, path: path) {
             _ = close(fd)
