@@ -578,9 +578,12 @@ extension FileArtifactStore {
     /// Removes a staged artifact that will not be published, and gives hard-linked sources their permission bits
     /// back. Published files are never touched.
     public func discard(_ staged: StagedArtifact) throws {
+        // The lease goes whatever happens: a directory that could not be removed (a disk that failed) is then
+        // abandoned, and recovery removes it and gives linked sources their modes back from the record, which
+        // stays for it. Holding the lock until the staged value happened to be freed made recovery skip it.
+        defer { staged.lease.release() }
         // A directory already published under its id is gone from staging; only the lock is left to release.
         try FileSystem.removeTree(staged.stagingPath)
-        staged.lease.release()
         Self.restorePermissions(staged.linkedSourceModes)
         Self.removeSourceModesRecord(of: staged.stagingPath)
     }

@@ -94,7 +94,24 @@ extension Registry {
         let signed = try checkpoint.signed(by: key)
         if exists && signed == checkpoint { return signed }
         try FileSystem.makeDirectory(layout.checkpointsPath)
-        try FileSystem.atomicReplace(path, contents: Array(signed.note.utf8))
+        let bytes = Array(signed.note.utf8)
+        do {
+            try FileSystem.atomicReplace(path, contents: bytes)
+        } catch {
+            // The rename may have happened and only the directory's fsync failed. The note is then in place, and
+            // it is a true statement about the log, so it stays — and the error must not say nothing changed.
+            let found = Result { try FileSystem.readDocument(path, limit: Checkpoint.maximumNoteLength) }
+            if case .failure(let readError as RegistryError) = found, readError.code == .notFound { throw error }
+            if case .success(let stored) = found, stored != bytes { throw error }
+            let failed = error as? RegistryError
+            let place = (try? found.get()) == bytes ? "is in place" : "may be in place (it could not be read back)"
+            throw RegistryError(
+                failed?.code ?? .io,
+                "the checkpoint note \(layout.relativePath(path)) \(place), but it could not be made durable "
+                    + "(\(failed?.message ?? "\(error)")); it anchors the log either way, and a power cut may take it "
+                    + "back out: write it again once the disk works",
+                path: path, underlying: error)
+        }
         return signed
     }
 
