@@ -105,6 +105,13 @@ public final class ArtifactVerifier: Sendable {
         guard let (manifest, manifestBytes) = checkManifest(id, directory: directory, report: &report) else {
             return report
         }
+        if isEvicted(id, report: &report) {
+            checkStateFile(id, report: &report)
+            if depth >= .trust {
+                checkSignatures(id, manifestBytes: manifestBytes, directory: directory, report: &report)
+            }
+            return report
+        }
         let statuses = checkStructure(manifest, directory: directory, report: &report)
         checkStateFile(id, report: &report)
         if depth >= .full {
@@ -128,6 +135,7 @@ public final class ArtifactVerifier: Sendable {
         guard let (manifest, manifestBytes) = checkManifest(id, directory: directory, report: &report) else {
             return report
         }
+        if isEvicted(id, report: &report) { return report }
         let statuses = checkStructure(manifest, directory: directory, report: &report)
         rehash(manifest, id: id, directory: directory, statuses: statuses, onlyChanged: true, report: &report)
         if checkingSignatures {
@@ -161,6 +169,26 @@ public final class ArtifactVerifier: Sendable {
     }
 
     // MARK: Steps
+
+    /// Whether the artifact is evicted (FORMAT.md §14.4): its bundle files are elsewhere, so only its manifest and
+    /// signatures can be checked; one `.evicted` finding says so and names the remote. A damaged eviction file is
+    /// reported the same way, with its error.
+    private func isEvicted(_ id: ArtifactID, report: inout VerificationReport) -> Bool {
+        let evictions = FileEvictionStore(layout: store.layout)
+        let path = store.layout.relativePath(evictions.path(of: id))
+        do {
+            guard let record = try evictions.record(id) else { return false }
+            let source = record.remote.map { "remote '\($0)' (\(record.url ?? "?"))" } ?? "no recorded remote"
+            report.findings.append(
+                .init(
+                    .evicted, path: path,
+                    "the artifact's bytes were evicted at \(record.evictedAt); fetch them from \(source) with "
+                        + "'modelreg fetch \(id)'"))
+        } catch {
+            report.findings.append(.init(.evicted, path: path, "the eviction file cannot be read: \(error)"))
+        }
+        return true
+    }
 
     /// A state file that cannot be read would make every state lookup of the artifact fail: report it.
     private func checkStateFile(_ id: ArtifactID, report: inout VerificationReport) {
