@@ -75,7 +75,7 @@ extension Registry {
                 error.code,
                 "artifact \(artifact) was not evicted: \(error.message)"
                     + (force ? "" : "; evict anyway with force (CLI: --force) if its bytes may be lost"),
-                path: error.path, underlying: error)
+                path: error.path, underlying: error.underlying)
         }
         let store = JournaledEvictions(store: evictionStore, artifacts: artifacts, direction: .evict)
         let committed = try commit(

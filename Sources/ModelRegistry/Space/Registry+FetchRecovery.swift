@@ -27,7 +27,7 @@ extension Registry {
                     }
                     ?? ArtifactResidencyChanged(
                         fetchedWithoutSource: id, files: Int64(artifact.manifest.files.count),
-                        size: artifact.manifest.totalSize)
+                        size: artifact.manifest.totalSize, recovered: true)
                 report.appendedEvents.append(try journal.append(payload, actor: actor))
                 try evictionStore.remove(id)
             } else {

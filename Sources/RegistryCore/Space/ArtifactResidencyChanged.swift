@@ -45,15 +45,15 @@ public struct ArtifactResidencyChanged: AuditPayload {
         self.recovered = recovered
     }
 
-    /// The payload of a fetch whose source recovery no longer knows.
-    public init(fetchedWithoutSource artifact: ArtifactID, files: Int64, size: Int64) {
+    /// The payload of a fetch whose source is not known (recovery of a fetch whose fetching mark was damaged).
+    public init(fetchedWithoutSource artifact: ArtifactID, files: Int64, size: Int64, recovered: Bool) {
         self.artifact = artifact
         eviction = nil
         remote = nil
         url = nil
         self.files = files
         self.size = size
-        recovered = true
+        self.recovered = recovered
     }
 
     public var payloadMembers: [String: JSONValue] {
