@@ -85,7 +85,15 @@ extension Registry {
         }
         let (artifactCount, artifactFindings) = try artifactChecks.wait()
         report.artifactCount = artifactCount
-        report.findings += artifactFindings
+        // An artifact the log says is evicted whose eviction file is missing is reported as that missing view;
+        // its absent bundle files are what the log says, not damage (FORMAT.md §14.4).
+        let evictedWithoutView = Set(
+            report.findings.filter { $0.kind == .viewMissing && $0.path.hasPrefix("evicted/") }.map {
+                "artifacts/" + $0.path.dropFirst("evicted/".count).dropLast(".json".count) + "/"
+            })
+        report.findings += artifactFindings.filter { finding in
+            !(finding.kind == .missingFile && evictedWithoutView.contains { finding.path.hasPrefix($0) })
+        }
         report.findings += try aliasTargetFindings()
         report.findings += privateKeyFindings(in: layout.rootPath, artifactContents: depth >= .full)
         // An index that is only behind the log, or not stored yet, is a cache doing its job: readers catch up.
