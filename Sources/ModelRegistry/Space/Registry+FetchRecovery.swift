@@ -15,6 +15,13 @@ extension Registry {
                 if (try? FileSystem.removeFile(mark)) != nil { report.removedLeftovers.append(mark) }
             }
             guard try evictionStore.hasRecord(id), let artifact = try? artifacts.artifact(id) else { continue }
+            // The fetch's event made it into the log (the crash came after the append): the log pass removes the
+            // eviction file; nothing is appended twice.
+            if let last = try journal.lastEvent(), let payload = try? last.decode(ArtifactResidencyChanged.self),
+                payload.artifact == id, !payload.isEviction
+            {
+                continue
+            }
             let remote = (try? FileSystem.readDocument(mark, limit: 1 << 16)).flatMap {
                 try? RemoteRecord(fileBytes: $0, source: mark)
             }
