@@ -119,8 +119,9 @@ extension Registry {
         try FileSystem.makeDirectory(layout.stagingPath)
         let lease = try StagingLease.create(in: layout.stagingPath, prefix: RegistryLayout.stagingPrefix)
         defer {
-            try? FileSystem.removeTree(lease.directory)
-            lease.release()
+            // When the staging directory cannot be removed, its lock file stays (unlocked once the lease is gone),
+            // which tells recovery to remove it.
+            if (try? FileSystem.removeTree(lease.directory)) != nil { lease.release() }
         }
         try source.copy(opened, into: lease.directory)
         let store = JournaledEvictions(store: evictionStore, artifacts: artifacts, direction: .fetch)
