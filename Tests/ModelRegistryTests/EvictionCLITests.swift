@@ -46,7 +46,9 @@ import Testing
             let resolve = try run(["resolve", "champion"])
             #expect(resolve.status == 0 && resolve.stdout.contains(id) && resolve.stderr.contains("evicted"))
             let verify = try run(["verify", id])
-            #expect(verify.status == 1 && verify.stdout.contains("evicted"), "\(verify.stdout)")
+            #expect(verify.status == 0 && verify.stdout.hasPrefix("evicted \(id): "), "\(verify.stdout)")
+            let verifyAll = try run(["verify", "--json"])
+            #expect(verifyAll.status == 0 && verifyAll.stdout.contains(#""kind":"evicted""#), "\(verifyAll.stdout)")
             #expect(try run(["fsck"]).status == 0)
 
             // A registry opened read-only says how to fetch it; one opened for writing fetches it on demand.
