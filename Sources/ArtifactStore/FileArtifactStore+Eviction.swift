@@ -57,8 +57,7 @@ extension FileArtifactStore {
     ///
     /// - Parameter afterFirstFile: called once the first file is in place (a crash point for tests).
     /// - Durability: every directory a file entered is fsynced before this returns.
-    package func moveFetchedFiles(of artifact: Artifact, from staging: String, afterFirstFile: () -> Void = {}) throws
-    {
+    package func moveFetchedFiles(of artifact: Artifact, from staging: String, afterFirstFile: () -> Void = {}) throws {
         let directory = layout.artifactPath(artifact.id)
         var changed = Set<String>()
         var first = true

@@ -69,7 +69,8 @@ extension Registry {
             for id in try artifacts.list() {
                 count += 1
                 let prefix = layout.relativePath(layout.artifactPath(id))
-                for finding in try verifier.verify(id, depth: depth).findings where finding.kind != .badStateFile && finding.kind != .evicted {
+                for finding in try verifier.verify(id, depth: depth).findings
+                where finding.kind != .badStateFile && finding.kind != .evicted {
                     var finding = finding
                     finding.path = finding.path.isEmpty ? prefix : prefix + "/" + finding.path
                     findings.append(finding)

@@ -45,7 +45,9 @@ enum ListCommand: Command {
             })
         if arguments.flag("json") {
             let artifacts: [JSONValue] = summaries.map { summary in
-                guard case .object(var members) = JSONOutput.summary(summary) else { return JSONOutput.summary(summary) }
+                guard case .object(var members) = JSONOutput.summary(summary) else {
+                    return JSONOutput.summary(summary)
+                }
                 members["evicted"] = .bool(evicted.contains(summary.id))
                 return .object(members)
             }

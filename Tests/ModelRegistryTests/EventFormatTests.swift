@@ -452,7 +452,8 @@ enum GoldenEvents {
         AnyPayload(EvaluationAdded(evaluation(signed: true))),
         AnyPayload(RemoteChanged(adding: remote)),
         AnyPayload(ArtifactResidencyChanged(evicting: eviction(remote: remote), files: 3, size: 1_048_576)),
-        AnyPayload(ArtifactResidencyChanged(fetching: artifactA, from: remote, files: 3, size: 1_048_576, recovered: false)),
+        AnyPayload(
+            ArtifactResidencyChanged(fetching: artifactA, from: remote, files: 3, size: 1_048_576, recovered: false)),
     ]
 
     /// The remote of the golden `remote_changed` (FORMAT.md §14.4).

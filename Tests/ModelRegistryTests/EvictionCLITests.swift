@@ -69,7 +69,9 @@ import Testing
             #expect(again.status == 0 && again.stdout.contains("is not evicted"))
             #expect(fixture.holdsOriginalBytes())
             let log = try run(["log", "--json"])
-            for type in ["remote_changed", "artifact_evicted", "artifact_fetched"] { #expect(log.stdout.contains(type)) }
+            for type in ["remote_changed", "artifact_evicted", "artifact_fetched"] {
+                #expect(log.stdout.contains(type))
+            }
             #expect(try run(["fsck", "--deep"]).status == 0)
             #expect(try snapshot(fixture.remoteRoot) == remoteBefore, "the remote is only ever read")
         }
@@ -79,15 +81,18 @@ import Testing
         try withTemporaryDirectory { temp in
             let fixture = try EvictionFixture(in: temp, addRemote: false)
             let environment = ["MODELREG_REGISTRY": fixture.root.path]
-            let badName = try CLIRunner.run(["remote", "add", "Bad/Name", fixture.remoteRoot.path], environment: environment)
+            let badName = try CLIRunner.run(
+                ["remote", "add", "Bad/Name", fixture.remoteRoot.path], environment: environment)
             #expect(badName.status == 1 && badName.stderr.contains("remote name"), "\(badName.stderr)")
             let oci = try CLIRunner.run(["remote", "add", "hub", "oci://example.com/models"], environment: environment)
             #expect(oci.status == 1 && oci.stderr.contains("OCI"), "\(oci.stderr)")
             let usage = try CLIRunner.run(["remote", "add", "only-a-name"], environment: environment)
             #expect(usage.status == 64)
-            let unknown = try CLIRunner.run(["fetch", fixture.id.description, "--remote", "nope"], environment: environment)
+            let unknown = try CLIRunner.run(
+                ["fetch", fixture.id.description, "--remote", "nope"], environment: environment)
             #expect(unknown.status == 1 && unknown.stderr.contains("no remote 'nope'"), "\(unknown.stderr)")
-            let noSuch = try CLIRunner.run(["evict", fixture.id.description, "--remote", "nope"], environment: environment)
+            let noSuch = try CLIRunner.run(
+                ["evict", fixture.id.description, "--remote", "nope"], environment: environment)
             #expect(noSuch.status == 1 && noSuch.stderr.contains("no remote 'nope'"), "\(noSuch.stderr)")
         }
     }

@@ -64,8 +64,10 @@ import Testing
                 }
                 #expect(fixture.holdsOriginalBytes(), "\(point)")
                 // Past the event, the eviction happened.
-                let pastEvent = ["append.afterWrite", "append.afterSync", "evict.afterEvent", "atomic.afterTempWrite",
-                    "atomic.afterRename", "evict.afterRecord", "evict.afterFirstFile", "evict.afterStateChange"]
+                let pastEvent = [
+                    "append.afterWrite", "append.afterSync", "evict.afterEvent", "atomic.afterTempWrite",
+                    "atomic.afterRename", "evict.afterRecord", "evict.afterFirstFile", "evict.afterStateChange",
+                ]
                 #expect(evicted == pastEvent.contains(point), "\(point)")
             }
         }
@@ -86,7 +88,9 @@ import Testing
                     #expect(fixture.presentFiles().isEmpty, "\(point): nothing half fetched is left")
                 }
                 // Once every file is in place, the fetch is kept (recovery records it when the crash beat the event).
-                if ["fetch.afterStateChange", "append.afterWrite", "append.afterSync", "fetch.afterEvent"].contains(point) {
+                if ["fetch.afterStateChange", "append.afterWrite", "append.afterSync", "fetch.afterEvent"].contains(
+                    point)
+                {
                     #expect(fetched, "\(point)")
                 }
                 #expect(try fixture.eventTypes().filter { $0 == "artifact_fetched" }.count <= 1, "\(point)")

@@ -55,7 +55,9 @@ import Testing
             #expect(error.code == .digestMismatch, "\(error)")
             #expect(error.message.contains("weights.bin") && error.message.contains("nothing was published"))
             try expectNothingPublished(fixture)
-            let load = try #require(throws: RegistryError.self) { try fixture.registry.openForLoading(artifact: fixture.id) }
+            let load = try #require(throws: RegistryError.self) {
+                try fixture.registry.openForLoading(artifact: fixture.id)
+            }
             #expect(load.code == .digestMismatch)
             try expectNothingPublished(fixture)
         }

@@ -17,7 +17,9 @@ import Testing
             #expect(fixture.presentFiles().isEmpty, "every bundle file is gone")
             #expect(!FileManager.default.fileExists(atPath: fixture.directory() + "/config"), "its directory too")
             #expect(FileManager.default.fileExists(atPath: registry.layout.manifestPath(of: fixture.id)))
-            #expect(try FileManager.default.contentsOfDirectory(atPath: registry.layout.signaturesPath(of: fixture.id)).count == 1)
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: registry.layout.signaturesPath(of: fixture.id))
+                    .count == 1)
             #expect(try registry.state(of: fixture.id) == .candidate)
             #expect(try registry.eviction(of: fixture.id) == record)
             #expect(try fixture.eventTypes().suffix(2) == ["state_changed", "artifact_evicted"])
@@ -124,7 +126,8 @@ import Testing
             let record = try fixture.registry.evict(fixture.id, force: true)
             #expect(record.forced && record.remote == nil && record.url == nil)
             let error = try #require(throws: RegistryError.self) { try fixture.registry.fetch(fixture.id) }
-            #expect(error.code == .remoteUnavailable && error.message.contains("recorded no remote"), "\(error.message)")
+            #expect(
+                error.code == .remoteUnavailable && error.message.contains("recorded no remote"), "\(error.message)")
             #expect(try fixture.registry.fsck().isClean)
         }
     }

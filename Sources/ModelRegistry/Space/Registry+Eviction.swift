@@ -82,7 +82,8 @@ extension Registry {
             JournaledEvictions.Change.evict(artifact: opened, remote: chosen, forced: force), to: store, actor: actor)
         if let record = committed?.payload.eviction { return record }
         guard let record = try evictionStore.record(artifact) else {
-            throw RegistryError(.notFound, "the eviction of \(artifact) was not recorded", path: layout.evictionPath(of: artifact))
+            throw RegistryError(
+                .notFound, "the eviction of \(artifact) was not recorded", path: layout.evictionPath(of: artifact))
         }
         return record
     }

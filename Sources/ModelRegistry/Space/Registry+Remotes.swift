@@ -32,7 +32,8 @@ extension Registry {
             to: JournaledRemotes(store: remoteStore), actor: actor)
         if let record = committed?.payload.record { return record }
         guard let existing = try remoteStore.record(name) else {
-            throw RegistryError(.notFound, "remote '\(name)' vanished while it was added", path: remoteStore.path(of: name))
+            throw RegistryError(
+                .notFound, "remote '\(name)' vanished while it was added", path: remoteStore.path(of: name))
         }
         return existing
     }
@@ -44,7 +45,8 @@ extension Registry {
     /// - Durability: the event is appended and synced first, then the file is removed and `remotes/` synced.
     public func removeRemote(_ name: String, actor: String? = nil) throws {
         try RemoteName.check(name)
-        _ = try commit(JournaledRemotes.Change.remove(name: name), to: JournaledRemotes(store: remoteStore), actor: actor)
+        _ = try commit(
+            JournaledRemotes.Change.remove(name: name), to: JournaledRemotes(store: remoteStore), actor: actor)
     }
 
     /// Every configured remote, by name. Lock-free.
@@ -79,6 +81,7 @@ extension Registry {
         }
         throw RegistryError(
             .invalidArgument,
-            "\(all.count) remotes are configured (\(all.map(\.name).joined(separator: ", "))); name one (--remote NAME)")
+            "\(all.count) remotes are configured (\(all.map(\.name).joined(separator: ", "))); name one (--remote NAME)"
+        )
     }
 }

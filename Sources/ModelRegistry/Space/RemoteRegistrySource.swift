@@ -110,7 +110,8 @@ struct RemoteRegistrySource {
             try checkDirectories(id, leadingTo: entry.path)
             let path = layout.artifactPath(id) + "/" + entry.path
             guard let status = try FileSystem.status(path), status.kind == .regular, status.size == entry.size else {
-                throw unavailable(id, "file '\(entry.path)' is missing, not a regular file or not \(entry.size) bytes", path: path)
+                throw unavailable(
+                    id, "file '\(entry.path)' is missing, not a regular file or not \(entry.size) bytes", path: path)
             }
         }
     }

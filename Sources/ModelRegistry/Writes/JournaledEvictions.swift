@@ -117,8 +117,10 @@ struct JournaledEvictions: JournaledStore {
                 let last = lastEvents[key] == nil ? "never evicted it" : "says its bytes were fetched back"
                 add(.viewNotInLog, "says \(id) is evicted; the log \(last)")
             case (let file?, let logged?) where file != logged:
-                add(.viewDiffersFromLog, "says \(id) was evicted from \(file.remote ?? "no remote"); the log says "
-                    + "\(logged.remote ?? "no remote") at \(logged.evictedAt)")
+                add(
+                    .viewDiffersFromLog,
+                    "says \(id) was evicted from \(file.remote ?? "no remote"); the log says "
+                        + "\(logged.remote ?? "no remote") at \(logged.evictedAt)")
             case (nil, _?):
                 add(.viewMissing, "is missing; the log says \(id) is evicted")
             default:

@@ -30,7 +30,8 @@ public struct FileRemoteStore: Sendable {
         }
         let record = try RemoteRecord(fileBytes: bytes, source: file)
         guard record.name == name else {
-            throw RegistryError(.invalidDocument, "\(file): field 'name' is '\(record.name)', not '\(name)'", path: file)
+            throw RegistryError(
+                .invalidDocument, "\(file): field 'name' is '\(record.name)', not '\(name)'", path: file)
         }
         return record
     }

@@ -121,7 +121,8 @@ public struct RemoteRecord: Hashable, Sendable {
         if text.hasPrefix("/") {
             path = text
         } else if text.lowercased().hasPrefix("file://") {
-            guard let url = URL(string: text), url.isFileURL, url.host == nil || url.host == "" || url.host == "localhost",
+            guard let url = URL(string: text), url.isFileURL,
+                url.host == nil || url.host == "" || url.host == "localhost",
                 url.path.hasPrefix("/")
             else {
                 throw RegistryError(
