@@ -46,7 +46,7 @@ extension Registry {
     /// read-only registry throws `.evicted`, naming the remote and how to fetch it.
     ///
     /// - Throws: `.notFound`, `.digestMismatch`, `.evicted` (read-only), and the errors of
-    ///   ``fetch(_:from:actor:)`` when an on-demand fetch fails (nothing is published then).
+    ///   `fetch(_:from:actor:)` when an on-demand fetch fails (nothing is published then).
     /// - Complexity: one `stat` per file when every stamp matches; otherwise reads the changed files once.
     public func openForLoading(artifact id: ArtifactID) throws -> LoadedArtifact {
         try load(id, alias: nil)

@@ -1,7 +1,7 @@
 import Foundation
 
 extension Registry {
-    /// What ``fetch(_:from:actor:)`` did.
+    /// What `fetch(_:from:actor:)` did.
     public struct FetchReport: Sendable {
         /// The artifact.
         public var artifact: ArtifactID
@@ -137,7 +137,7 @@ extension Registry {
             bytes: committed == nil ? 0 : opened.manifest.totalSize, event: committed?.event)
     }
 
-    /// The remote a fetch of an evicted artifact reads from (see ``fetch(_:from:actor:)``).
+    /// The remote a fetch of an evicted artifact reads from (see `fetch(_:from:actor:)`).
     private func remoteToFetch(from name: String?, record: EvictionRecord) throws -> RemoteRecord {
         if let name { return try chooseRemote(name) }
         if let recorded = record.remote {
