@@ -67,8 +67,8 @@ extension Registry {
         do {
             chosen = try chooseRemote(remote)
             if let chosen, !force { try RemoteRegistrySource(chosen, local: artifacts).checkHolds(opened) }
-        } catch let error as RegistryError where force && remote == nil {
-            _ = error  // forced with no usable remote: recorded without one
+        } catch let error as RegistryError where force && remote == nil && error.code == .remoteUnavailable {
+            _ = error  // forced with no remote configured: recorded without one
             chosen = nil
         } catch let error as RegistryError {
             throw RegistryError(

@@ -15,6 +15,7 @@ extension Registry {
     /// - Parameters:
     ///   - name: 1–64 of `a–z 0–9 - _ .`, starting with a letter or digit.
     ///   - url: an absolute path or a `file://` URL of another registry directory; it must open as a registry now.
+    ///   - actor: who adds it, for the audit log (default: the configuration's actor).
     /// - Returns: the record written to `remotes/<name>.json` (the existing one when the same remote was added
     ///   before: nothing is written then).
     /// - Throws: `.invalidName`; `.invalidArgument` for a URL that is not a path (or is this registry);
