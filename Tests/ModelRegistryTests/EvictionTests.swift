@@ -120,6 +120,20 @@ import Testing
         }
     }
 
+    @Test func anArtifactEvictedFromARemovedRemoteIsFetchedFromItsRecordedURL() throws {
+        try withTemporaryDirectory { temp in
+            let fixture = try EvictionFixture(in: temp)
+            let registry = fixture.registry
+            try registry.evict(fixture.id)
+            try registry.removeRemote("mirror")
+            #expect(try registry.remotes().isEmpty)
+            let loaded = try registry.openForLoading(artifact: fixture.id)
+            #expect(loaded.fetched?.remote?.url == "file://" + fixture.remoteRoot.path)
+            #expect(fixture.holdsOriginalBytes())
+            #expect(try registry.fsck().isClean)
+        }
+    }
+
     @Test func aForcedEvictionWithoutAnyRemoteIsRecordedWithoutOne() throws {
         try withTemporaryDirectory { temp in
             let fixture = try EvictionFixture(in: temp, addRemote: false)
