@@ -134,6 +134,46 @@ import Testing
         }
     }
 
+    @Test func anAliasCanBePromotedAndRolledBackToAnEvictedArtifact() throws {
+        try withTemporaryDirectory { temp in
+            let fixture = try EvictionFixture(in: temp)
+            let registry = fixture.registry
+            let newer = try BundleFixture.registerModel("newer", in: registry, under: temp)
+            try registry.promote("champion", to: fixture.id)
+            try registry.promote("champion", to: newer)
+            try registry.evict(fixture.id)
+            // The emergency lever works although the bytes are elsewhere; loading fetches them.
+            try registry.rollback("champion", reason: "newer misbehaves")
+            #expect(try registry.resolve("champion").artifact == fixture.id)
+            #expect(try registry.openForLoading(alias: "champion").fetched != nil)
+            try registry.evict(fixture.id)
+            try registry.promote("canary", to: fixture.id)
+            #expect(try registry.resolve("canary").artifact == fixture.id)
+        }
+    }
+
+    @Test func documentsInsideAnEvictedArtifactSayItIsEvicted() throws {
+        try withTemporaryDirectory { temp in
+            let root = temp.appendingPathComponent("local")
+            let registry = try Registry.create(at: root)
+            let id = try BundleFixture.registerModel("carded", in: registry, under: temp)
+            let remote = temp.appendingPathComponent("remote")
+            try EvictionFixture.copyTree(root, to: remote)
+            try registry.addRemote(name: "mirror", url: remote.path)
+            var rule = PromotionPolicy.Rule(aliases: "*-prod")
+            rule.requireEvaluationCard = true
+            try registry.setPromotionPolicy(PromotionPolicy(rules: [rule]))
+            try registry.evict(id)
+            let card = try #require(throws: RegistryError.self) { try registry.evaluationCard(of: id) }
+            #expect(card.code == .evicted && card.message.contains("mirror"), "\(card.message)")
+            let unmet = try registry.checkPromotion("carded-prod", to: id)
+            #expect(unmet.count == 1 && unmet[0].message.contains("evicted"), "\(unmet)")
+            try registry.fetch(id)
+            #expect(try registry.evaluationCard(of: id) != nil)
+            #expect(try registry.checkPromotion("carded-prod", to: id).isEmpty)
+        }
+    }
+
     @Test func aForcedEvictionWithoutAnyRemoteIsRecordedWithoutOne() throws {
         try withTemporaryDirectory { temp in
             let fixture = try EvictionFixture(in: temp, addRemote: false)
