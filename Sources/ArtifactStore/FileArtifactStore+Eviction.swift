@@ -1,17 +1,36 @@
 import RegistryCore
 
 /// The bundle files of an artifact leaving for a remote and coming back (FORMAT.md §14.4). `manifest.json` and
-/// `signatures/` never move; only the files the manifest lists do. The caller holds the writer lock.
+/// `signatures/` never move, nor do the small documents the registry itself reads (``documentsKeptOnEviction``);
+/// every other file the manifest lists does. The caller holds the writer lock.
 extension FileArtifactStore {
-    /// The bundle paths of `artifact` that are present in its directory (anything at the path, even a link).
-    ///
-    /// - Complexity: one `lstat` per listed file.
-    package func presentBundleFiles(of artifact: Artifact) throws -> [String] {
-        let directory = layout.artifactPath(artifact.id)
-        return try artifact.manifest.files.map(\.path).filter { try FileSystem.status(directory + "/" + $0) != nil }
+    /// The bundle documents an eviction leaves in place when they are at most 16 MiB: the registry reads them to
+    /// build its indexes (lineage, card metrics) and to check promotion policies, so they must stay readable.
+    public static let documentsKeptOnEviction: Set<String> = ["contract.json", "evaluation-card.json", "lineage.json"]
+
+    /// The manifest entries an eviction removes and a fetch brings back: every file but the kept documents.
+    public static func evictableFiles(of manifest: Manifest) -> [Manifest.Entry] {
+        manifest.files.filter { !documentsKeptOnEviction.contains($0.path) || $0.size > 16 << 20 }
     }
 
-    /// Removes every bundle file of `artifact` that is present, then the directories that held only them, and
+    /// The manifest entries an eviction leaves in place (see ``documentsKeptOnEviction``).
+    public static func keptFiles(of manifest: Manifest) -> [Manifest.Entry] {
+        let evictable = Set(evictableFiles(of: manifest).map(\.path))
+        return manifest.files.filter { !evictable.contains($0.path) }
+    }
+
+    /// The evictable bundle paths of `artifact` that are present in its directory (anything at the path, even a
+    /// link).
+    ///
+    /// - Complexity: one `lstat` per evictable file.
+    package func presentBundleFiles(of artifact: Artifact) throws -> [String] {
+        let directory = layout.artifactPath(artifact.id)
+        return try Self.evictableFiles(of: artifact.manifest).map(\.path).filter {
+            try FileSystem.status(directory + "/" + $0) != nil
+        }
+    }
+
+    /// Removes every evictable bundle file of `artifact` that is present, then the directories that held only them, and
     /// syncs each directory changed. A file another artifact shares (a deduplicated inode) loses one link.
     ///
     /// - Parameter afterFirstFile: called once the first file is gone (a crash point for tests).
@@ -20,7 +39,8 @@ extension FileArtifactStore {
         let directory = layout.artifactPath(artifact.id)
         var changed = Set<String>()
         var first = true
-        for entry in artifact.manifest.files {
+        let evictable = Self.evictableFiles(of: artifact.manifest)
+        for entry in evictable {
             let path = directory + "/" + entry.path
             guard try FileSystem.status(path) != nil else { continue }
             try FileSystem.removeFile(path)
@@ -32,7 +52,7 @@ extension FileArtifactStore {
         }
         // The directories the bundle paths name, deepest first: removed when nothing else is left in them.
         var directories = Set<String>()
-        for entry in artifact.manifest.files {
+        for entry in evictable {
             var parent = FileSystem.parent(of: directory + "/" + entry.path)
             while parent.count > directory.count {
                 directories.insert(parent)
@@ -52,7 +72,7 @@ extension FileArtifactStore {
         }
     }
 
-    /// Moves fetched files, verified in `staging` at their bundle paths, into the artifact's directory (a
+    /// Moves fetched files (the evictable ones), verified in `staging` at their bundle paths, into the artifact's directory (a
     /// `rename` each: `staging/` is inside the registry), creating the directories the paths name.
     ///
     /// - Parameter afterFirstFile: called once the first file is in place (a crash point for tests).
@@ -61,7 +81,7 @@ extension FileArtifactStore {
         let directory = layout.artifactPath(artifact.id)
         var changed = Set<String>()
         var first = true
-        for entry in artifact.manifest.files {
+        for entry in Self.evictableFiles(of: artifact.manifest) {
             let target = directory + "/" + entry.path
             let parent = FileSystem.parent(of: target)
             if parent != directory { try FileSystem.makeDirectories(parent, inside: directory) }

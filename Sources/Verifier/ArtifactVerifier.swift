@@ -106,6 +106,7 @@ public final class ArtifactVerifier: Sendable {
             return report
         }
         if isEvicted(id, report: &report) {
+            checkKeptDocuments(manifest, directory: directory, rehashing: depth >= .full, report: &report)
             checkStateFile(id, report: &report)
             if depth >= .trust {
                 checkSignatures(id, manifestBytes: manifestBytes, directory: directory, report: &report)
@@ -188,6 +189,38 @@ public final class ArtifactVerifier: Sendable {
             report.findings.append(.init(.evicted, path: path, "the eviction file cannot be read: \(error)"))
         }
         return true
+    }
+
+    /// The documents an eviction keeps (`FileArtifactStore.documentsKeptOnEviction`) must still be there, regular,
+    /// read-only and of their listed size; `rehashing` also compares their digests.
+    private func checkKeptDocuments(
+        _ manifest: Manifest, directory: String, rehashing: Bool, report: inout VerificationReport
+    ) {
+        for entry in FileArtifactStore.keptFiles(of: manifest) {
+            let path = directory + "/" + entry.path
+            guard let status = try? FileSystem.status(path) else {
+                report.findings.append(.init(.missingFile, path: entry.path, "kept by the eviction but missing"))
+                continue
+            }
+            guard status.kind == .regular else {
+                report.findings.append(.init(.notARegularFile, path: entry.path, "is not a regular file"))
+                continue
+            }
+            guard status.size == entry.size else {
+                report.findings.append(
+                    .init(.sizeMismatch, path: entry.path, "has \(status.size) bytes; the manifest lists \(entry.size)"))
+                continue
+            }
+            if status.permissions & 0o222 != 0 {
+                report.findings.append(.init(.writableFile, path: entry.path, "is writable; published files are 0444"))
+            }
+            guard rehashing, let algorithm = store.knownAlgorithms[manifest.hashAlgorithm] else { continue }
+            let hashed = try? StreamingHasher.hashFile(path, algorithm: algorithm)
+            if hashed?.digest != entry.digest {
+                report.findings.append(
+                    .init(.digestMismatch, path: entry.path, "does not hash to \(entry.digest) as the manifest lists"))
+            }
+        }
     }
 
     /// A state file that cannot be read would make every state lookup of the artifact fail: report it.

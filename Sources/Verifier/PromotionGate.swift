@@ -260,13 +260,6 @@ public struct PromotionGate: Sendable {
         guard let entry = artifact.manifest.entry(at: path), let url = artifact.url(for: path) else {
             return .failure(Unmet(document, "the artifact has no \(path)"))
         }
-        if (try? FileEvictionStore(layout: verifier.store.layout).hasRecord(artifact.id)) == true {
-            return .failure(
-                Unmet(
-                    document,
-                    "\(path) cannot be read: the artifact's bytes were evicted (FORMAT.md §14.4); fetch them first "
-                        + "with 'modelreg fetch \(artifact.id)'"))
-        }
         let algorithmName = artifact.manifest.hashAlgorithm
         guard let algorithm = verifier.store.knownAlgorithms[algorithmName] else {
             return .failure(

@@ -76,19 +76,20 @@ enum EvictCommand: Command {
         let reference = try arguments.positionals(["ARTIFACT"])[0]
         let registry = try CommandLineTool.openForWriting(arguments)
         let id = try registry.artifactID(matching: reference)
-        let manifest = try registry.artifacts.artifact(id).manifest
+        let evictable = FileArtifactStore.evictableFiles(of: try registry.artifacts.artifact(id).manifest)
+        let size = evictable.reduce(0) { $0 + $1.size }
         let record = try registry.evict(
             id, remote: arguments.value("remote"), force: arguments.flag("force"), actor: arguments.value("actor"))
         if arguments.flag("json") {
             JSONOutput.print([
                 "artifact": .string(id.description), "remote": JSONOutput.string(record.remote),
                 "url": JSONOutput.string(record.url), "forced": .bool(record.forced),
-                "evictedAt": .string(record.evictedAt), "files": JSONOutput.number(manifest.files.count),
-                "size": JSONOutput.number(manifest.totalSize),
+                "evictedAt": .string(record.evictedAt), "files": JSONOutput.number(evictable.count),
+                "size": JSONOutput.number(size),
             ])
         } else {
             let source = record.remote.map { "remote '\($0)' (\(record.url ?? ""))" } ?? "no remote (forced)"
-            print("evicted \(id): \(manifest.files.count) file(s), \(manifest.totalSize) bytes; fetch from \(source)")
+            print("evicted \(id): \(evictable.count) file(s), \(size) bytes; fetch from \(source)")
         }
     }
 }

@@ -33,7 +33,7 @@ enum ShowCommand: Command {
         let summary = try registry.index.summary(of: id)
         let aliases = try registry.listAliases().filter { $0.artifact == id }.map(\.alias)
         let signatures = try signatureStatuses(of: artifact, in: registry)
-        let card = eviction == nil ? try evaluationCard(of: artifact) : nil
+        let card = try evaluationCard(of: artifact)  // kept by an eviction (FORMAT.md §14.4)
         let evaluations = try registry.evaluations(of: id)
         if arguments.flag("json") {
             guard

@@ -152,25 +152,42 @@ import Testing
         }
     }
 
-    @Test func documentsInsideAnEvictedArtifactSayItIsEvicted() throws {
+    @Test func theDocumentsTheRegistryReadsStayWhenAnArtifactIsEvicted() throws {
         try withTemporaryDirectory { temp in
             let root = temp.appendingPathComponent("local")
             let registry = try Registry.create(at: root)
-            let id = try BundleFixture.registerModel("carded", in: registry, under: temp)
+            let parent = try BundleFixture.registerModel("base", in: registry, under: temp)
+            let lineage = Array(#"{"parents":["\#(parent)"]}"#.utf8)
+            let bundle = try BundleFixture.write(
+                [
+                    "weights.bin": BundleFixture.randomBytes(count: 5000, seed: 2), "lineage.json": lineage,
+                    "evaluation-card.json": Array(BundleFixture.evaluationCard(["accuracy": 0.9]).utf8),
+                    "contract.json": Array(BundleFixture.contract().utf8),
+                ], to: temp.appendingPathComponent("child"))
+            let id = try registry.register(directory: bundle, metadata: ArtifactMetadata(name: "child")).artifact.id
             let remote = temp.appendingPathComponent("remote")
             try EvictionFixture.copyTree(root, to: remote)
             try registry.addRemote(name: "mirror", url: remote.path)
             var rule = PromotionPolicy.Rule(aliases: "*-prod")
             rule.requireEvaluationCard = true
+            rule.requireContract = true
             try registry.setPromotionPolicy(PromotionPolicy(rules: [rule]))
             try registry.evict(id)
-            let card = try #require(throws: RegistryError.self) { try registry.evaluationCard(of: id) }
-            #expect(card.code == .evicted && card.message.contains("mirror"), "\(card.message)")
-            let unmet = try registry.checkPromotion("carded-prod", to: id)
-            #expect(unmet.count == 1 && unmet[0].message.contains("evicted"), "\(unmet)")
-            try registry.fetch(id)
-            #expect(try registry.evaluationCard(of: id) != nil)
-            #expect(try registry.checkPromotion("carded-prod", to: id).isEmpty)
+            let directory = registry.layout.artifactPath(id)
+            let left = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+            #expect(left == ["contract.json", "evaluation-card.json", "lineage.json", "manifest.json"], "\(left)")
+            // Lineage, card metrics and the policy's documents are read as before, also after an index rebuild.
+            try registry.rebuildIndexes()
+            #expect(try registry.lineage(of: id, direction: .ancestors).map(\.id) == [parent])
+            #expect(try registry.evaluationCard(of: id)?.metrics["accuracy"] == 0.9)
+            #expect(try registry.checkPromotion("child-prod", to: id).isEmpty)
+            #expect(try registry.fsck(depth: .full).isClean)
+            // A kept document that changed is reported, evicted or not.
+            let card = directory + "/evaluation-card.json"
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: card)
+            try Data("{}".utf8).write(to: URL(fileURLWithPath: card))
+            let kinds = Set(try registry.verify(id, depth: .full).findings.map(\.kind))
+            #expect(kinds == [.evicted, .sizeMismatch], "\(kinds)")
         }
     }
 

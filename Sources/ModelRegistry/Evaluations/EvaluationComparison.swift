@@ -145,14 +145,11 @@ extension Registry {
     ///
     /// - Throws: `.notFound` for an unknown artifact; `.digestMismatch` when the card's bytes are not the ones the
     ///   manifest lists (it changed after registration); `.invalidDocument` naming the field of a card that does
-    ///   not parse; `.evicted` when the artifact's bytes were evicted and it has a card; I/O errors.
+    ///   not parse; I/O errors. The card of an evicted artifact stays readable (FORMAT.md §14.4).
     public func evaluationCard(of id: ArtifactID) throws -> EvaluationCard? {
         let artifact = try artifacts.artifact(id)
         let name = "evaluation-card.json"
         guard let entry = artifact.manifest.entry(at: name), let url = artifact.url(for: name) else { return nil }
-        if let record = try evictionStore.record(id) {
-            throw evictedError(record, "cannot read the evaluation card of \(id)")
-        }
         let bytes = try FileSystem.readDocument(url.path, limit: 16 << 20)
         let algorithm = artifacts.knownAlgorithms[artifact.manifest.hashAlgorithm]
         guard Int64(bytes.count) == entry.size, let algorithm, algorithm.hash(bytes) == entry.digest else {

@@ -130,11 +130,12 @@ extension Registry {
             JournaledEvictions.Change.fetch(artifact: opened, staging: lease.directory, remote: source.remote),
             to: store, actor: actor)
         if committed != nil {
-            verifier().recordWrittenStamps(artifact, paths: opened.manifest.files.map(\.path))
+            verifier().recordWrittenStamps(
+                artifact, paths: FileArtifactStore.evictableFiles(of: opened.manifest).map(\.path))
         }
         return FetchReport(
-            artifact: artifact, remote: source.remote, files: committed == nil ? 0 : opened.manifest.files.count,
-            bytes: committed == nil ? 0 : opened.manifest.totalSize, event: committed?.event)
+            artifact: artifact, remote: source.remote, files: Int(committed?.payload.files ?? 0),
+            bytes: committed?.payload.size ?? 0, event: committed?.event)
     }
 
     /// The remote a fetch of an evicted artifact reads from (see `fetch(_:from:actor:)`).

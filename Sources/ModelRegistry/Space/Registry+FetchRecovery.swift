@@ -25,16 +25,17 @@ extension Registry {
             let remote = (try? FileSystem.readDocument(mark, limit: 1 << 16)).flatMap {
                 try? RemoteRecord(fileBytes: $0, source: mark)
             }
+            let evictable = FileArtifactStore.evictableFiles(of: artifact.manifest)
             if try isComplete(artifact) {
                 let payload =
                     remote.map {
                         ArtifactResidencyChanged(
-                            fetching: id, from: $0, files: Int64(artifact.manifest.files.count),
-                            size: artifact.manifest.totalSize, recovered: true)
+                            fetching: id, from: $0, files: Int64(evictable.count),
+                            size: evictable.reduce(0) { $0 + $1.size }, recovered: true)
                     }
                     ?? ArtifactResidencyChanged(
-                        fetchedWithoutSource: id, files: Int64(artifact.manifest.files.count),
-                        size: artifact.manifest.totalSize, recovered: true)
+                        fetchedWithoutSource: id, files: Int64(evictable.count),
+                        size: evictable.reduce(0) { $0 + $1.size }, recovered: true)
                 report.appendedEvents.append(try journal.append(payload, actor: actor))
                 try evictionStore.remove(id)
             } else {
@@ -47,10 +48,10 @@ extension Registry {
         }
     }
 
-    /// Whether every bundle file is present with the listed size and digest (one full read).
+    /// Whether every evictable bundle file is present with the listed size and digest (one full read).
     private func isComplete(_ artifact: Artifact) throws -> Bool {
         guard let algorithm = artifacts.knownAlgorithms[artifact.manifest.hashAlgorithm] else { return false }
-        for entry in artifact.manifest.files {
+        for entry in FileArtifactStore.evictableFiles(of: artifact.manifest) {
             let path = layout.artifactPath(artifact.id) + "/" + entry.path
             guard let result = try? StreamingHasher.hashFile(path, algorithm: algorithm),
                 result.size == entry.size, result.digest == entry.digest

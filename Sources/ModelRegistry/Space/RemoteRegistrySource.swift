@@ -116,7 +116,7 @@ struct RemoteRegistrySource {
         }
     }
 
-    /// Copies every bundle file of `artifact` from the remote into `staging` at its bundle path, hashing the bytes
+    /// Copies every evictable bundle file of `artifact` from the remote into `staging` at its bundle path, hashing the bytes
     /// as they are copied, and compares each with the manifest.
     ///
     /// - Throws: `.digestMismatch` naming the remote file whose size or digest differs; `.symlinkRefused`;
@@ -129,7 +129,7 @@ struct RemoteRegistrySource {
                 .unsupportedAlgorithm,
                 "artifact \(artifact.id): hash algorithm '\(artifact.manifest.hashAlgorithm)' is not configured")
         }
-        for entry in artifact.manifest.files {
+        for entry in FileArtifactStore.evictableFiles(of: artifact.manifest) {
             try checkDirectories(artifact.id, leadingTo: entry.path)
             let source = layout.artifactPath(artifact.id) + "/" + entry.path
             let destination = staging + "/" + entry.path

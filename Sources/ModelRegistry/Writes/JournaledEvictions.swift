@@ -36,12 +36,12 @@ struct JournaledEvictions: JournaledStore {
                 artifact: artifact.id, remote: remote, forced: forced, evictedAt: transaction.time,
                 actor: transaction.actor)
             return ArtifactResidencyChanged(
-                evicting: record, files: Int64(artifact.manifest.files.count), size: artifact.manifest.totalSize)
+                evicting: record, files: Int64(Self.evictable(artifact).count), size: Self.evictableSize(artifact))
         case .fetch(let artifact, _, let remote):
             guard try store.record(artifact.id) != nil else { return nil }  // its bytes are here already
             return ArtifactResidencyChanged(
-                fetching: artifact.id, from: remote, files: Int64(artifact.manifest.files.count),
-                size: artifact.manifest.totalSize, recovered: false)
+                fetching: artifact.id, from: remote, files: Int64(Self.evictable(artifact).count),
+                size: Self.evictableSize(artifact), recovered: false)
         }
     }
 
@@ -75,6 +75,14 @@ struct JournaledEvictions: JournaledStore {
     }
 
     func key(of event: ArtifactResidencyChanged) -> String { event.artifact.description }
+
+    /// The files an eviction removes and a fetch brings back.
+    static func evictable(_ artifact: Artifact) -> [Manifest.Entry] {
+        FileArtifactStore.evictableFiles(of: artifact.manifest)
+    }
+
+    /// Their total size.
+    static func evictableSize(_ artifact: Artifact) -> Int64 { evictable(artifact).reduce(0) { $0 + $1.size } }
 
     func isMaterialized(_ event: ArtifactResidencyChanged) throws -> Bool {
         guard let record = event.eviction else { return try !store.hasRecord(event.artifact) }
