@@ -208,7 +208,8 @@ public final class ArtifactVerifier: Sendable {
             }
             guard status.size == entry.size else {
                 report.findings.append(
-                    .init(.sizeMismatch, path: entry.path, "has \(status.size) bytes; the manifest lists \(entry.size)"))
+                    .init(.sizeMismatch, path: entry.path, "has \(status.size) bytes; the manifest lists \(entry.size)")
+                )
                 continue
             }
             if status.permissions & 0o222 != 0 {
