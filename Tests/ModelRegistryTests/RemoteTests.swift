@@ -31,6 +31,20 @@ import Testing
         }
     }
 
+    @Test func aRemoteWhosePathNeedsEncodingIsReachedAtThatPath() throws {
+        try withTemporaryDirectory { temp in
+            let fixture = try EvictionFixture(in: temp, addRemote: false)
+            let spaced = temp.appendingPathComponent("shared models %20 ü")
+            try FileManager.default.moveItem(at: fixture.remoteRoot, to: spaced)
+            let record = try fixture.registry.addRemote(name: "mirror", url: spaced.path)
+            #expect(record.directory?.path == spaced.path, "\(record.url)")
+            #expect(try fixture.registry.addRemote(name: "mirror", url: record.url) == record, "its URL names it too")
+            try fixture.registry.evict(fixture.id)
+            try fixture.registry.fetch(fixture.id)
+            #expect(fixture.holdsOriginalBytes())
+        }
+    }
+
     @Test(arguments: ["", "Mirror", "-mirror", "a/b", "..", "mirror name", String(repeating: "m", count: 65)])
     func aBadRemoteNameIsRefused(name: String) throws {
         try withTemporaryDirectory { temp in

@@ -102,7 +102,7 @@ public struct RemoteRecord: Hashable, Sendable {
     }
 
     /// The kind and normalised URL of what a user typed: an absolute path or a `file://` URL names a `registry`
-    /// remote (stored as a `file://` URL of the standardised path).
+    /// remote (stored as a `file://` URL of the standardised path, percent-encoded where needed).
     ///
     /// - Throws: `.unsupportedOperation` for an OCI location (`oci://`, `https://`, `http://`), which a later
     ///   version reaches; `.invalidArgument` for anything else (a relative path, a URL with a host, an empty string).
@@ -136,8 +136,9 @@ public struct RemoteRecord: Hashable, Sendable {
                 "remote URL '\(shown)' is neither an absolute path nor a file:// URL; a remote is another registry "
                     + "directory")
         }
-        let standardized = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
-        return (.registry, "file://" + standardized.path)
+        // Percent-encoded where the path needs it (spaces, `%`, non-ASCII), so the URL parses back to the path.
+        let standardized = URL(fileURLWithPath: path, isDirectory: false).standardizedFileURL
+        return (.registry, standardized.absoluteString)
     }
 }
 
