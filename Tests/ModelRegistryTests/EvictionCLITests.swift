@@ -77,6 +77,29 @@ import Testing
         }
     }
 
+    @Test func processesFetchingTheSameArtifactAtOnceFetchItOnce() throws {
+        try withTemporaryDirectory { temp in
+            let fixture = try EvictionFixture(in: temp)
+            try fixture.registry.evict(fixture.id)
+            let binary = try #require(CLIRunner.binary)
+            let processes = (0..<4).map { _ in
+                let process = Process()
+                process.executableURL = binary
+                process.arguments = ["fetch", fixture.id.description, "--registry", fixture.root.path]
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                return process
+            }
+            for process in processes { try process.run() }
+            for process in processes { process.waitUntilExit() }
+            #expect(processes.allSatisfy { $0.terminationStatus == 0 })
+            #expect(try fixture.eventTypes().filter { $0 == "artifact_fetched" }.count == 1)
+            #expect(fixture.holdsOriginalBytes())
+            #expect(fixture.stagingEntries().isEmpty, "\(fixture.stagingEntries())")
+            #expect(try fixture.registry.fsck(depth: .full).isClean)
+        }
+    }
+
     @Test func theCLIRefusesBadRemoteInputWithClearErrors() throws {
         try withTemporaryDirectory { temp in
             let fixture = try EvictionFixture(in: temp, addRemote: false)
