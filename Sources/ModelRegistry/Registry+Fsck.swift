@@ -39,7 +39,9 @@ extension Registry {
     /// - every artifact directory (§5.6) at `depth` — `.full` re-hashes every file, `.trust` also checks
     ///   signatures against ``Configuration/trust`` — and that the log registered it, and every artifact the log
     ///   registered still exists;
-    /// - every alias, lifecycle state, signature and policy file equals what the log's last event for it says,
+    /// - every alias, lifecycle state, signature, policy, remote and eviction file equals what the log's last event
+    ///   for it says (an evicted artifact's missing bundle files are what the log says, not damage; files it still
+    ///   has are `evicted_files_present`),
     ///   and no such file exists that the log does not account for;
     /// - every alias points at an artifact that exists and is not revoked;
     /// - no private key is stored inside the registry;
