@@ -67,12 +67,20 @@ extension AuditEvent {
         /// Recovery cut a torn final line off the log. Payload: ``LogRepaired``; see
         /// ``AuditJournal/repairTornTail(actor:)``.
         public static let logRepaired: Kind = "log_repaired"
+        /// An artifact's bundle bytes were evicted; its manifest, signatures and history stay. Payload:
+        /// `ArtifactResidencyChanged` (FORMAT.md §9.3.13).
+        public static let artifactEvicted: Kind = "artifact_evicted"
+        /// An evicted artifact's bytes were fetched back from a remote. Payload: `ArtifactResidencyChanged`.
+        public static let artifactFetched: Kind = "artifact_fetched"
+        /// A remote was added or removed. Payload: `RemoteChanged` (FORMAT.md §9.3.14).
+        public static let remoteChanged: Kind = "remote_changed"
 
         /// Every type this version of the library defines (FORMAT.md §9.3): the ones it writes, and
         /// `alias_restored`, which it only reads.
         public static let known: Set<Kind> = [
             artifactRegistered, aliasPromoted, aliasRolledBack, aliasRetired, aliasRestored, stateChanged,
             signatureAdded, policyChanged, logRepaired, evaluationAdded,
+            artifactEvicted, artifactFetched, remoteChanged,
         ]
     }
 }

@@ -22,3 +22,9 @@ extension Finding.Kind {
     /// A private key stored inside the registry (keys belong outside it).
     public static let privateKeyInRegistry: Self = "private_key"
 }
+
+extension Finding.Kind {
+    /// An artifact the log says is evicted whose bundle files (some or all) are still present: an eviction or a
+    /// fetch a crash interrupted, which recovery finishes (FORMAT.md §14.4).
+    public static let evictedFilesPresent: Self = "evicted_files_present"
+}

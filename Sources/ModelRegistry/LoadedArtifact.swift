@@ -9,6 +9,9 @@ public struct LoadedArtifact: Sendable {
     public let artifact: Artifact
     /// The load-time verification: quick checks plus a stamp comparison. Always clean here (an unclean one throws).
     public let verification: VerificationReport
+    /// The on-demand fetch that brought an evicted artifact's bytes back before it was loaded (FORMAT.md §14.4),
+    /// or nil when its bytes were here.
+    public let fetched: Registry.FetchReport?
 
     /// The files that had to be re-hashed, and why (``VerificationReport/Rehash/Reason``): empty when every stamp
     /// matched, which is the normal case after a copy-mode registration or `modelreg verify --deep`.
@@ -17,9 +20,12 @@ public struct LoadedArtifact: Sendable {
     public var bytesHashed: Int64 { verification.bytesHashed }
 
     /// Creates a result; the registry makes these.
-    public init(alias: AliasRecord?, artifact: Artifact, verification: VerificationReport) {
+    public init(
+        alias: AliasRecord?, artifact: Artifact, verification: VerificationReport, fetched: Registry.FetchReport? = nil
+    ) {
         self.alias = alias
         self.artifact = artifact
         self.verification = verification
+        self.fetched = fetched
     }
 }

@@ -39,7 +39,9 @@ extension Registry {
     /// - every artifact directory (§5.6) at `depth` — `.full` re-hashes every file, `.trust` also checks
     ///   signatures against ``Configuration/trust`` — and that the log registered it, and every artifact the log
     ///   registered still exists;
-    /// - every alias, lifecycle state, signature and policy file equals what the log's last event for it says,
+    /// - every alias, lifecycle state, signature, policy, remote and eviction file equals what the log's last event
+    ///   for it says (an evicted artifact's missing bundle files are what the log says, not damage; files it still
+    ///   has are `evicted_files_present`),
     ///   and no such file exists that the log does not account for;
     /// - every alias points at an artifact that exists and is not revoked;
     /// - no private key is stored inside the registry;
@@ -69,7 +71,8 @@ extension Registry {
             for id in try artifacts.list() {
                 count += 1
                 let prefix = layout.relativePath(layout.artifactPath(id))
-                for finding in try verifier.verify(id, depth: depth).findings where finding.kind != .badStateFile {
+                for finding in try verifier.verify(id, depth: depth).findings
+                where finding.kind != .badStateFile && finding.kind != .evicted {
                     var finding = finding
                     finding.path = finding.path.isEmpty ? prefix : prefix + "/" + finding.path
                     findings.append(finding)
@@ -85,7 +88,15 @@ extension Registry {
         }
         let (artifactCount, artifactFindings) = try artifactChecks.wait()
         report.artifactCount = artifactCount
-        report.findings += artifactFindings
+        // An artifact the log says is evicted whose eviction file is missing is reported as that missing view;
+        // its absent bundle files are what the log says, not damage (FORMAT.md §14.4).
+        let evictedWithoutView = Set(
+            report.findings.filter { $0.kind == .viewMissing && $0.path.hasPrefix("evicted/") }.map {
+                "artifacts/" + $0.path.dropFirst("evicted/".count).dropLast(".json".count) + "/"
+            })
+        report.findings += artifactFindings.filter { finding in
+            !(finding.kind == .missingFile && evictedWithoutView.contains { finding.path.hasPrefix($0) })
+        }
         report.findings += try aliasTargetFindings()
         report.findings += privateKeyFindings(in: layout.rootPath, artifactContents: depth >= .full)
         // An index that is only behind the log, or not stored yet, is a cache doing its job: readers catch up.

@@ -45,7 +45,10 @@ extension Registry {
     ///    ``RecoveryReport/repaired``, and never written into the log as new history;
     /// 4. an artifact directory without its event is registered only when its publishing mark shows it is the
     ///    publication a crash interrupted; any other is reported (``adopt(_:actor:)-3j4sh`` registers it explicitly);
-    /// 5. staging directories whose lock no writer holds (FORMAT.md §6), and temp files left by processes that no
+    /// 5. a fetch a crash interrupted (its fetching mark is in `staging/`) is registered with `artifact_fetched`
+    ///    (`"recovered": true`) when every file is in place and hashes as the manifest lists, else its files are
+    ///    taken back out; an eviction whose event is in the log has its remaining files removed (FORMAT.md §14.4);
+    /// 6. staging directories whose lock no writer holds (FORMAT.md §6), and temp files left by processes that no
     ///    longer run, are deleted.
     ///
     /// Safe to run at any time; a consistent registry is left untouched.
@@ -56,6 +59,8 @@ extension Registry {
             let actor = actor ?? configuration.actor
             var report = RecoveryReport()
             report.repairedTail = try journal.repairTornTail(actor: actor)
+            // Before the log is read: a fetch a crash interrupted after its files were in place gets its event.
+            try completeInterruptedFetches(actor: actor, report: &report)
             let registrations = RegistrationReplay()
             let views = viewReplays(registered: registrations)
             var lastEvent: AuditEvent?
@@ -115,6 +120,8 @@ extension Registry {
             ViewStore(JournaledPolicy(store: policies)),
             ViewStore(JournaledAliases(registry: self)),
             ViewStore(JournaledStates(store: states, artifacts: artifacts)),
+            ViewStore(JournaledRemotes(store: remoteStore)),
+            ViewStore(JournaledEvictions(store: evictionStore, artifacts: artifacts)),
         ]
     }
 
@@ -126,6 +133,8 @@ extension Registry {
             LogReplay(JournaledPolicy(store: policies)),
             LogReplay(JournaledAliases(registry: self)),
             LogReplay(JournaledStates(store: states, artifacts: artifacts)),
+            LogReplay(JournaledRemotes(store: remoteStore)),
+            LogReplay(JournaledEvictions(store: evictionStore, artifacts: artifacts)),
         ]
     }
 

@@ -41,7 +41,12 @@ extension Registry {
     /// Opens an artifact for loading, as ``openForLoading(_:)-17ovs``, and says how it was verified: which files had to
     /// be re-hashed and why (never stamped, stamp changed).
     ///
-    /// - Throws: `.notFound`, `.digestMismatch`.
+    /// An evicted artifact (FORMAT.md §14.4) is fetched first from the remote its eviction recorded, verified in
+    /// staging and published (``LoadedArtifact/fetched`` says so), when the registry was opened for writing; a
+    /// read-only registry throws `.evicted`, naming the remote and how to fetch it.
+    ///
+    /// - Throws: `.notFound`, `.digestMismatch`, `.evicted` (read-only), and the errors of
+    ///   `fetch(_:from:actor:)` when an on-demand fetch fails (nothing is published then).
     /// - Complexity: one `stat` per file when every stamp matches; otherwise reads the changed files once.
     public func openForLoading(artifact id: ArtifactID) throws -> LoadedArtifact {
         try load(id, alias: nil)
@@ -60,8 +65,11 @@ extension Registry {
     /// let weights = loaded.artifact.url(for: "weights.bin")
     /// ```
     ///
+    /// An evicted target is fetched on demand, as ``openForLoading(artifact:)-o63y`` does.
+    ///
     /// - Throws: `.notFound` (no alias, or its target is missing), `.revoked` (its target was revoked: roll the
-    ///   alias back), `.invalidName`, `.digestMismatch` (the target's bytes changed: not served),
+    ///   alias back), `.invalidName`, `.digestMismatch` (the target's bytes changed: not served), `.evicted`
+    ///   (read-only registry) and on-demand fetch errors,
     ///   `.invalidJSON` / `.invalidDocument` for a damaged alias or state file.
     public func openForLoading(alias: String) throws -> LoadedArtifact {
         let record = try resolve(alias)
@@ -69,12 +77,21 @@ extension Registry {
     }
 
     private func load(_ id: ArtifactID, alias: AliasRecord?) throws -> LoadedArtifact {
+        var fetched: FetchReport?
+        if let record = try evictionStore.record(id) {
+            // Evicted: fetched on demand from its recorded remote when this registry may be written.
+            guard !isReadOnly else {
+                throw evictedError(record, alias.map { "alias '\($0.alias)' points at \(id)" } ?? "cannot load \(id)")
+            }
+            fetched = try fetch(id)
+        }
         let report = try verifier().verifyForLoading(id)
         let refusal = alias.map {
             "alias '\($0.alias)' points at \(id), which failed verification and will not be served"
         }
         try requireClean(report, refusal ?? "artifact \(id) failed verification and will not be served")
-        return LoadedArtifact(alias: alias, artifact: try artifacts.artifact(id), verification: report)
+        return LoadedArtifact(
+            alias: alias, artifact: try artifacts.artifact(id), verification: report, fetched: fetched)
     }
 
     /// Throws `.digestMismatch` naming the artifact directory and listing every finding, unless `report` is clean.

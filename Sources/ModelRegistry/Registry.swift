@@ -198,8 +198,15 @@ public final class Registry: Sendable {
     }
 
     /// Opens a published artifact (no lock). See `FileArtifactStore.artifact(_:)`.
+    ///
+    /// An evicted artifact (FORMAT.md §14.4) has no bundle files here, so its file URLs would name nothing: this
+    /// throws `.evicted` naming the remote it can be fetched from instead. Its manifest stays readable through
+    /// ``artifacts`` (`FileArtifactStore.artifact(_:)`), and `eviction(of:)` says where its bytes are.
+    /// - Throws: `.notFound`, `.digestMismatch`, `.evicted`, and a damaged manifest's or eviction file's errors.
     public func artifact(_ id: ArtifactID) throws -> Artifact {
-        try artifacts.artifact(id)
+        let artifact = try artifacts.artifact(id)
+        if let record = try evictionStore.record(id) { throw evictedError(record, "cannot open \(id)") }
+        return artifact
     }
 
     /// The ids of all published artifacts, sorted (no lock).

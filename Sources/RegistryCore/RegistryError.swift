@@ -77,6 +77,12 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
         /// A short reference (an id prefix) matches more than one thing; the message lists every candidate so
         /// the caller can give more of it.
         public static let ambiguous = Code("ambiguous")
+        /// The artifact's bundle bytes were evicted (FORMAT.md §14.4): its manifest, signatures and history are
+        /// here, its files are not. The message names the remote it can be fetched from and how.
+        public static let evicted = Code("evicted")
+        /// A remote (another registry a fetch reads from) is not configured, cannot be reached, does not hold
+        /// the artifact, or served bytes that are not the ones the manifest lists.
+        public static let remoteUnavailable = Code("remoteUnavailable")
     }
 
     /// What kind of failure this is.

@@ -105,6 +105,14 @@ public final class ArtifactVerifier: Sendable {
         guard let (manifest, manifestBytes) = checkManifest(id, directory: directory, report: &report) else {
             return report
         }
+        if isEvicted(id, report: &report) {
+            checkKeptDocuments(manifest, directory: directory, rehashing: depth >= .full, report: &report)
+            checkStateFile(id, report: &report)
+            if depth >= .trust {
+                checkSignatures(id, manifestBytes: manifestBytes, directory: directory, report: &report)
+            }
+            return report
+        }
         let statuses = checkStructure(manifest, directory: directory, report: &report)
         checkStateFile(id, report: &report)
         if depth >= .full {
@@ -128,6 +136,7 @@ public final class ArtifactVerifier: Sendable {
         guard let (manifest, manifestBytes) = checkManifest(id, directory: directory, report: &report) else {
             return report
         }
+        if isEvicted(id, report: &report) { return report }
         let statuses = checkStructure(manifest, directory: directory, report: &report)
         rehash(manifest, id: id, directory: directory, statuses: statuses, onlyChanged: true, report: &report)
         if checkingSignatures {
@@ -161,6 +170,59 @@ public final class ArtifactVerifier: Sendable {
     }
 
     // MARK: Steps
+
+    /// Whether the artifact is evicted (FORMAT.md §14.4): its bundle files are elsewhere, so only its manifest and
+    /// signatures can be checked; one `.evicted` finding says so and names the remote. A damaged eviction file is
+    /// reported the same way, with its error.
+    private func isEvicted(_ id: ArtifactID, report: inout VerificationReport) -> Bool {
+        let evictions = FileEvictionStore(layout: store.layout)
+        let path = store.layout.relativePath(evictions.path(of: id))
+        do {
+            guard let record = try evictions.record(id) else { return false }
+            let source = record.remote.map { "remote '\($0)' (\(record.url ?? "?"))" } ?? "no recorded remote"
+            report.findings.append(
+                .init(
+                    .evicted, path: path,
+                    "the artifact's bytes were evicted at \(record.evictedAt); fetch them from \(source) with "
+                        + "'modelreg fetch \(id)'"))
+        } catch {
+            report.findings.append(.init(.evicted, path: path, "the eviction file cannot be read: \(error)"))
+        }
+        return true
+    }
+
+    /// The documents an eviction keeps (`FileArtifactStore.documentsKeptOnEviction`) must still be there, regular,
+    /// read-only and of their listed size; `rehashing` also compares their digests.
+    private func checkKeptDocuments(
+        _ manifest: Manifest, directory: String, rehashing: Bool, report: inout VerificationReport
+    ) {
+        for entry in FileArtifactStore.keptFiles(of: manifest) {
+            let path = directory + "/" + entry.path
+            guard let status = try? FileSystem.status(path) else {
+                report.findings.append(.init(.missingFile, path: entry.path, "kept by the eviction but missing"))
+                continue
+            }
+            guard status.kind == .regular else {
+                report.findings.append(.init(.notARegularFile, path: entry.path, "is not a regular file"))
+                continue
+            }
+            guard status.size == entry.size else {
+                report.findings.append(
+                    .init(.sizeMismatch, path: entry.path, "has \(status.size) bytes; the manifest lists \(entry.size)")
+                )
+                continue
+            }
+            if status.permissions & 0o222 != 0 {
+                report.findings.append(.init(.writableFile, path: entry.path, "is writable; published files are 0444"))
+            }
+            guard rehashing, let algorithm = store.knownAlgorithms[manifest.hashAlgorithm] else { continue }
+            let hashed = try? StreamingHasher.hashFile(path, algorithm: algorithm)
+            if hashed?.digest != entry.digest {
+                report.findings.append(
+                    .init(.digestMismatch, path: entry.path, "does not hash to \(entry.digest) as the manifest lists"))
+            }
+        }
+    }
 
     /// A state file that cannot be read would make every state lookup of the artifact fail: report it.
     private func checkStateFile(_ id: ArtifactID, report: inout VerificationReport) {

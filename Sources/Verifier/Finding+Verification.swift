@@ -32,4 +32,8 @@ extension Finding.Kind {
     /// The artifact's lifecycle state file (`states/<id>.json`, the finding's path, relative to the registry root)
     /// cannot be read: damaged, or naming a state that does not exist. `recover()` rewrites it from the log.
     public static let badStateFile: Self = "bad_state_file"
+    /// The artifact's bundle bytes were evicted (FORMAT.md §14.4): only its manifest (and signatures) could be
+    /// checked. The message names the remote it can be fetched from. `fsck` leaves this out: there an eviction is
+    /// checked against the log instead.
+    public static let evicted: Self = "evicted"
 }

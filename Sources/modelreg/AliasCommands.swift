@@ -62,6 +62,12 @@ enum ResolveCommand: Command {
         let alias = try arguments.positionals(["ALIAS"])[0]
         let registry = try CommandLineTool.openForReading(arguments)
         let record = try registry.resolve(alias, allowRevoked: arguments.flag("allow-revoked"))
+        if let eviction = try registry.eviction(of: record.artifact) {
+            let source = eviction.remote.map { "remote '\($0)'" } ?? "no recorded remote"
+            printError(
+                "note: \(record.artifact) is evicted (its bytes are at \(source)); 'modelreg fetch \(record.artifact)' "
+                    + "brings them back, and loading it fetches them on demand")
+        }
         if arguments.flag("json") {
             JSONOutput.print(JSONOutput.alias(record))
         } else {

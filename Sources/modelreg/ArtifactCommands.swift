@@ -30,23 +30,37 @@ enum ListCommand: Command {
     static let name = "ls"
     static let usage = """
         ls                      List artifacts, most recently registered first: id, name, state,
-                                registration time, files, size.
+                                registration time, files, size (and 'evicted' when the bytes are elsewhere).
         """
 
     static func run(_ raw: [String]) throws {
         let arguments = try parse(raw)
         _ = try arguments.positionals([])
-        let summaries = try CommandLineTool.openForReading(arguments).query(IndexQuery())
+        let registry = try CommandLineTool.openForReading(arguments)
+        let summaries = try registry.query(IndexQuery())
+        // An evicted artifact's bytes are elsewhere (FORMAT.md §14.4); a damaged eviction file counts as evicted.
+        let evicted = Set(
+            summaries.map(\.id).filter { id in
+                do { return try registry.eviction(of: id) != nil } catch { return true }
+            })
         if arguments.flag("json") {
-            JSONOutput.print(["artifacts": .array(summaries.map(JSONOutput.summary))])
+            let artifacts: [JSONValue] = summaries.map { summary in
+                guard case .object(var members) = JSONOutput.summary(summary) else {
+                    return JSONOutput.summary(summary)
+                }
+                members["evicted"] = .bool(evicted.contains(summary.id))
+                return .object(members)
+            }
+            JSONOutput.print(["artifacts": .array(artifacts)])
             return
         }
         for summary in summaries {
             let state = (summary.state ?? .registered).rawValue
             let size = CommandLineTool.formatSize(summary.totalSize)
+            let mark = evicted.contains(summary.id) ? "  evicted" : ""
             print(
                 "\(summary.id)  \(summary.name)  \(state)  \(summary.registeredAt ?? "-")  \(summary.fileCount) files  "
-                    + size)
+                    + size + mark)
         }
     }
 }

@@ -26,12 +26,14 @@ enum ShowCommand: Command {
         let reference = try arguments.positionals(["ARTIFACT"])[0]
         let registry = try CommandLineTool.openForReading(arguments)
         let id = try registry.artifactID(matching: reference)
-        let artifact = try registry.artifact(id)
+        // An evicted artifact is shown from its manifest, with where its bytes can be fetched from.
+        let artifact = try registry.artifacts.artifact(id)
+        let eviction = try registry.eviction(of: id)
         let state = try registry.state(of: id)
         let summary = try registry.index.summary(of: id)
         let aliases = try registry.listAliases().filter { $0.artifact == id }.map(\.alias)
         let signatures = try signatureStatuses(of: artifact, in: registry)
-        let card = try evaluationCard(of: artifact)
+        let card = try evaluationCard(of: artifact)  // kept by an eviction (FORMAT.md §14.4)
         let evaluations = try registry.evaluations(of: id)
         if arguments.flag("json") {
             guard
@@ -40,6 +42,13 @@ enum ShowCommand: Command {
                     signatures: signatures, card: card)
             else { return }
             members["evaluations"] = .array(evaluations.map(EvaluationJSON.value))
+            members["evicted"] =
+                eviction.map { record in
+                    [
+                        "remote": JSONOutput.string(record.remote), "url": JSONOutput.string(record.url),
+                        "evictedAt": .string(record.evictedAt), "forced": .bool(record.forced),
+                    ]
+                } ?? .null
             JSONOutput.print(.object(members))
             return
         }
@@ -71,6 +80,10 @@ enum ShowCommand: Command {
                     + "(\(evaluation.status))")
         }
         print("directory:    \(artifact.directory.path)")
+        if let eviction {
+            let source = eviction.remote.map { "remote '\($0)' (\(eviction.url ?? ""))" } ?? "no recorded remote"
+            print("evicted:      at \(eviction.evictedAt); fetch from \(source) with 'modelreg fetch \(id)'")
+        }
         print("files:        \(manifest.files.count), \(CommandLineTool.formatSize(manifest.totalSize))")
         for entry in manifest.files {
             print("  \(entry.digest)  \(String(entry.size).leftPadded(to: 12))  \(entry.path)")

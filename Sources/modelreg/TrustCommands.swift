@@ -124,7 +124,8 @@ enum VerifyCommand: Command {
                 progress.update(.init(phase: "verifying", itemsCompleted: step.completed, itemsTotal: step.total))
             }
         }
-        let problems = reports.reduce(0) { $0 + $1.findings.count }
+        // An evicted artifact (FORMAT.md §14.4) is reported, not counted as a problem: its bytes are elsewhere.
+        let problems = reports.reduce(0) { $0 + $1.findings.filter { $0.kind != .evicted }.count }
         if arguments.flag("json") {
             JSONOutput.print([
                 "depth": .string(depth.description), "problems": JSONOutput.number(problems),
@@ -141,11 +142,17 @@ enum VerifyCommand: Command {
             for report in reports {
                 let signers = report.trustedSigners.joined(separator: ", ")
                 let signed = signers.isEmpty ? "" : " signed by \(signers)"
-                print(report.isClean ? "ok  \(report.artifact) (\(depth))\(signed)" : "BAD \(report)")
+                if report.isClean {
+                    print("ok  \(report.artifact) (\(depth))\(signed)")
+                } else if report.findings.allSatisfy({ $0.kind == .evicted }) {
+                    print("evicted \(report.artifact): \(report.findings.map(\.message).joined(separator: "; "))")
+                } else {
+                    print("BAD \(report)")
+                }
             }
         }
         if problems > 0 {
-            let bad = reports.filter { !$0.isClean }.count
+            let bad = reports.filter { $0.findings.contains { $0.kind != .evicted } }.count
             throw CommandFailure("\(problems) problem(s) in \(bad) artifact(s)")
         }
     }

@@ -167,6 +167,9 @@ struct JSONScenario {
         let policy = temp.appendingPathComponent("policy.json")
         try Data(#"{"rules":[{"aliases":"*-prod","requireApproval":true}],"schemaVersion":1}"#.utf8).write(to: policy)
         let third = try BundleFixture.write(["w.bin": [3]], to: temp.appendingPathComponent("third"))
+        // A copy of the registry: the remote `b` is evicted to and fetched back from.
+        let mirror = temp.appendingPathComponent("mirror").path
+        try FileManager.default.copyItem(atPath: registry, toPath: mirror)
         invocations = [
             ("init", ["init"], 0),
             ("register", ["register", third.path, "--name", "other"], 0),
@@ -188,6 +191,12 @@ struct JSONScenario {
             ("index rebuild", ["index", "rebuild"], 0),
             ("index status", ["index", "status"], 0),
             ("du", ["du"], 0),
+            ("remote add", ["remote", "add", "mirror", mirror], 0),
+            ("remote ls", ["remote", "ls"], 0),
+            ("evict", ["evict", b], 0),
+            ("fetch", ["fetch", b], 0),
+            ("remote add", ["remote", "add", "spare", mirror], 0),
+            ("remote rm", ["remote", "rm", "spare"], 0),
             ("find", ["find", "--name", "classifier"], 0),
             ("lineage", ["lineage", a], 0),
             ("keygen", ["keygen", temp.appendingPathComponent("key2").path], 0),

@@ -359,6 +359,16 @@ struct PayloadSample: Sendable, CustomTestStringConvertible {
                 minimal: LogRepaired(
                     file: "2026-11-23.jsonl", offset: 4096, removedByteCount: 57,
                     removedDigest: GoldenEvents.digest(0xCD), reason: "incomplete_line")),
+            PayloadSample(
+                full: ArtifactResidencyChanged(
+                    evicting: GoldenEvents.eviction(remote: GoldenEvents.remote), files: 3, size: 1024),
+                minimal: ArtifactResidencyChanged(evicting: GoldenEvents.eviction(remote: nil), files: 3, size: 1024)),
+            PayloadSample(
+                full: ArtifactResidencyChanged(
+                    fetching: a, from: GoldenEvents.remote, files: 3, size: 1024, recovered: true),
+                minimal: ArtifactResidencyChanged(fetchedWithoutSource: a, files: 3, size: 1024, recovered: false)),
+            PayloadSample(
+                full: RemoteChanged(adding: GoldenEvents.remote), minimal: RemoteChanged(removing: "shared")),
         ]
     }()
 }
@@ -440,7 +450,20 @@ enum GoldenEvents {
                 file: "2026-11-23.jsonl", offset: 4096, removedByteCount: 57, removedDigest: digest(0xCD),
                 reason: "incomplete_line")),
         AnyPayload(EvaluationAdded(evaluation(signed: true))),
+        AnyPayload(RemoteChanged(adding: remote)),
+        AnyPayload(ArtifactResidencyChanged(evicting: eviction(remote: remote), files: 3, size: 1_048_576)),
+        AnyPayload(
+            ArtifactResidencyChanged(fetching: artifactA, from: remote, files: 3, size: 1_048_576, recovered: false)),
     ]
+
+    /// The remote of the golden `remote_changed` (FORMAT.md §14.4).
+    static let remote = RemoteRecord(
+        name: "shared", kind: .registry, url: "file:///mnt/models/registry", addedAt: time(10), actor: "alice")
+
+    /// The eviction record of the golden `artifact_evicted`; without a remote, a forced one.
+    static func eviction(remote: RemoteRecord?) -> EvictionRecord {
+        EvictionRecord(artifact: artifactA, remote: remote, forced: remote == nil, evictedAt: time(11), actor: "alice")
+    }
 
     /// The evaluation record of the golden `evaluation_added` (FORMAT.md §12.8), with a zero signature.
     static func evaluation(signed: Bool) -> EvaluationRecord {

@@ -145,7 +145,7 @@ extension Registry {
     ///
     /// - Throws: `.notFound` for an unknown artifact; `.digestMismatch` when the card's bytes are not the ones the
     ///   manifest lists (it changed after registration); `.invalidDocument` naming the field of a card that does
-    ///   not parse; I/O errors.
+    ///   not parse; I/O errors. The card of an evicted artifact stays readable (FORMAT.md §14.4).
     public func evaluationCard(of id: ArtifactID) throws -> EvaluationCard? {
         let artifact = try artifacts.artifact(id)
         let name = "evaluation-card.json"

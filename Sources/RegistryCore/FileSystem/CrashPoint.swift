@@ -66,4 +66,9 @@ package enum CrashPoint {
         + ["artifact", "alias", "state", "signature", "policy", "evaluation", "adoption"].flatMap {
             ["\($0).afterStateChange", "\($0).afterEvent"]
         }
+        // Eviction, fetch and remotes (FORMAT.md §14.4): `evict.afterRecord` falls between the eviction file and
+        // the removal of the bundle files, `evict.afterFirstFile` after the first of them is gone,
+        // `fetch.afterFirstFile` after the first fetched file was moved into the artifact directory.
+        + ["evict", "fetch", "remote"].flatMap { ["\($0).afterStateChange", "\($0).afterEvent"] }
+        + ["evict.afterRecord", "evict.afterFirstFile", "fetch.afterFirstFile"]
 }

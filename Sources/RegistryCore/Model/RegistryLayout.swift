@@ -11,6 +11,8 @@ import Foundation
 /// <root>/indexes/           generated caches
 /// <root>/locks/             the writer lock
 /// <root>/staging/           in-progress writes; anything here may be deleted when no writer runs
+/// <root>/remotes/           configured remotes (FORMAT.md §14.4), views of the log
+/// <root>/evicted/           one record per evicted artifact (FORMAT.md §14.4), views of the log
 /// ```
 public struct RegistryLayout: Hashable, Sendable {
     /// The format version this library writes and the newest it reads.
@@ -55,6 +57,15 @@ public struct RegistryLayout: Hashable, Sendable {
     /// The signed checkpoint of the log at `size` events: `checkpoints/<size>.note`.
     public func checkpointPath(size: Int64) -> String { checkpointsPath + "/\(size).note" }
 
+    /// `remotes/`: one record per configured remote (FORMAT.md §14.4).
+    public var remotesPath: String { rootPath + "/remotes" }
+    /// The record of one remote: `remotes/<name>.json` (the name is not checked here).
+    public func remotePath(_ name: String) -> String { remotesPath + "/" + name + ".json" }
+    /// `evicted/`: one record per artifact whose bundle bytes were evicted (FORMAT.md §14.4).
+    public var evictedPath: String { rootPath + "/evicted" }
+    /// The eviction record of one artifact: `evicted/<artifact-id>.json`.
+    public func evictionPath(of id: ArtifactID) -> String { evictedPath + "/" + id.description + ".json" }
+
     /// The directory of one artifact.
     public func artifactPath(_ id: ArtifactID) -> String { artifactsPath + "/" + id.description }
     /// The `manifest.json` of one artifact.
@@ -88,6 +99,7 @@ public struct RegistryLayout: Hashable, Sendable {
             (rootPath, FileSystem.temporaryPrefix), (statesPath, FileSystem.temporaryPrefix),
             (checkpointsPath, FileSystem.temporaryPrefix), (stagingPath, FileSystem.temporaryPrefix),
             (indexesPath, FileSystem.temporaryPrefix), (indexesPath + "/stamps", FileSystem.temporaryPrefix),
+            (remotesPath, FileSystem.temporaryPrefix), (evictedPath, FileSystem.temporaryPrefix),
         ]
     }
 
@@ -97,6 +109,16 @@ public struct RegistryLayout: Hashable, Sendable {
     public func publishingMarkPath(of id: ArtifactID) -> String {
         stagingPath + "/" + Self.publishingMarkPrefix + id.description
     }
+
+    /// The mark a fetch leaves in `staging/` while it moves an evicted artifact's fetched files into
+    /// `artifacts/<id>/`, from before the first file moves until its `artifact_fetched` event is durable: what
+    /// tells recovery that bytes of an evicted artifact are a fetch a crash interrupted (FORMAT.md §14.4).
+    public func fetchingMarkPath(of id: ArtifactID) -> String {
+        stagingPath + "/" + Self.fetchingMarkPrefix + id.description
+    }
+
+    /// The name prefix of fetching marks in `staging/`.
+    package static let fetchingMarkPrefix = "fetching-"
 
     /// The name prefix of publishing marks in `staging/`.
     package static let publishingMarkPrefix = "publishing-"

@@ -1,0 +1,151 @@
+/// Eviction and fetch on the write path (FORMAT.md §14.4): `evicted/<id>.json` and the artifact's bundle files,
+/// recorded as `artifact_evicted` and `artifact_fetched`.
+///
+/// One store, two orders. An eviction is written event first, like every view: the event is the commit point,
+/// then the eviction file is written and the bundle files removed; a crash between leaves files the log says
+/// are gone, which recovery (or the next write) removes. A fetch is written bytes first, like a registration,
+/// because an event must never name bytes that are not there: the verified files move into the artifact
+/// directory under a fetching mark, then `artifact_fetched` is appended and the eviction file removed.
+struct JournaledEvictions: JournaledStore {
+    /// Which of the two changes this store writes.
+    enum Direction {
+        case evict
+        case fetch
+    }
+
+    /// A requested change.
+    enum Change {
+        /// Evict the artifact, recording `remote` (nil only when forced without a remote).
+        case evict(artifact: Artifact, remote: RemoteRecord?, forced: Bool)
+        /// Publish fetched files, verified in `staging` at their bundle paths, that came from `remote`.
+        case fetch(artifact: Artifact, staging: String, remote: RemoteRecord)
+    }
+
+    let store: FileEvictionStore
+    let artifacts: FileArtifactStore
+    var direction: Direction = .evict
+
+    var name: String { direction == .evict ? "evict" : "fetch" }
+    var writesBytesFirst: Bool { direction == .fetch }
+
+    func check(_ change: Change, in transaction: Transaction) throws -> ArtifactResidencyChanged? {
+        switch change {
+        case .evict(let artifact, let remote, let forced):
+            guard try store.record(artifact.id) == nil else { return nil }  // already evicted
+            let record = EvictionRecord(
+                artifact: artifact.id, remote: remote, forced: forced, evictedAt: transaction.time,
+                actor: transaction.actor)
+            return ArtifactResidencyChanged(
+                evicting: record, files: Int64(Self.evictable(artifact).count), size: Self.evictableSize(artifact))
+        case .fetch(let artifact, _, let remote):
+            guard try store.record(artifact.id) != nil else { return nil }  // its bytes are here already
+            return ArtifactResidencyChanged(
+                fetching: artifact.id, from: remote, files: Int64(Self.evictable(artifact).count),
+                size: Self.evictableSize(artifact), recovered: false)
+        }
+    }
+
+    func apply(_ change: Change, as event: ArtifactResidencyChanged, in transaction: Transaction) throws {
+        switch change {
+        case .evict(let artifact, _, _):
+            guard let record = event.eviction else { return }
+            try store.write(record)
+            CrashPoint.hit("evict.afterRecord")
+            try artifacts.removeBundleFiles(of: artifact) { CrashPoint.hit("evict.afterFirstFile") }
+        case .fetch(let artifact, let staging, let remote):
+            try FileSystem.makeDirectory(artifacts.layout.stagingPath)
+            try FileSystem.atomicReplace(
+                artifacts.layout.fetchingMarkPath(of: artifact.id), contents: remote.fileBytes())
+            try artifacts.moveFetchedFiles(of: artifact, from: staging) { CrashPoint.hit("fetch.afterFirstFile") }
+        }
+    }
+
+    func undo(_ change: Change, in transaction: Transaction) throws {
+        guard case .fetch(let artifact, _, _) = change else { return }
+        // The log still says evicted: take the moved files back out, so the files agree with it.
+        try artifacts.removeBundleFiles(of: artifact)
+        try? FileSystem.removeFile(artifacts.layout.fetchingMarkPath(of: artifact.id))
+    }
+
+    func finish(_ change: Change, in transaction: Transaction) {
+        guard case .fetch(let artifact, _, _) = change else { return }
+        // A failure here leaves an eviction file the log contradicts: the next write or recovery removes it.
+        try? store.remove(artifact.id)
+        try? FileSystem.removeFile(artifacts.layout.fetchingMarkPath(of: artifact.id))
+    }
+
+    func key(of event: ArtifactResidencyChanged) -> String { event.artifact.description }
+
+    /// The files an eviction removes and a fetch brings back.
+    static func evictable(_ artifact: Artifact) -> [Manifest.Entry] {
+        FileArtifactStore.evictableFiles(of: artifact.manifest)
+    }
+
+    /// Their total size.
+    static func evictableSize(_ artifact: Artifact) -> Int64 { evictable(artifact).reduce(0) { $0 + $1.size } }
+
+    func isMaterialized(_ event: ArtifactResidencyChanged) throws -> Bool {
+        guard let record = event.eviction else { return try !store.hasRecord(event.artifact) }
+        guard (try? store.record(event.artifact)) == record else { return false }
+        guard let artifact = try? artifacts.artifact(event.artifact) else { return true }  // fsck reports it
+        return try artifacts.presentBundleFiles(of: artifact).isEmpty
+    }
+
+    func restore(_ key: String, to event: ArtifactResidencyChanged?) throws -> Bool {
+        guard let id = ArtifactID(key) else { return false }
+        guard let record = event?.eviction else {
+            try store.remove(id)
+            return true
+        }
+        try store.write(record)
+        // The eviction's event is in force: finish it (the files it removes are what the remote holds).
+        if let artifact = try? artifacts.artifact(id) { try artifacts.removeBundleFiles(of: artifact) }
+        return true
+    }
+
+    func discrepancies(lastEvents: [String: ArtifactResidencyChanged]) throws -> [Discrepancy] {
+        var found: [Discrepancy] = []
+        let onDisk = Set(try store.artifactsWithFiles().map(\.description))
+        for key in onDisk.union(lastEvents.keys).sorted() {
+            guard let id = ArtifactID(key) else { continue }
+            let path = store.layout.relativePath(store.path(of: id))
+            func add(_ kind: Finding.Kind, _ message: String, at file: String? = nil) {
+                found.append(Discrepancy(key: key, finding: Finding(kind, path: file ?? path, message)))
+            }
+            let logged = lastEvents[key]?.eviction
+            let file: EvictionRecord?
+            do {
+                file = try store.record(id)
+            } catch let error as RegistryError {
+                add(.damagedView, error.message)
+                continue
+            }
+            switch (file, logged) {
+            case (_?, nil):
+                let last = lastEvents[key] == nil ? "never evicted it" : "says its bytes were fetched back"
+                add(.viewNotInLog, "says \(id) is evicted; the log \(last)")
+            case (let file?, let logged?) where file != logged:
+                add(
+                    .viewDiffersFromLog,
+                    "says \(id) was evicted from \(file.remote ?? "no remote"); the log says "
+                        + "\(logged.remote ?? "no remote") at \(logged.evictedAt)")
+            case (nil, _?):
+                add(.viewMissing, "is missing; the log says \(id) is evicted")
+            default:
+                break
+            }
+            if logged != nil, let artifact = try? artifacts.artifact(id) {
+                let present = try artifacts.presentBundleFiles(of: artifact)
+                if !present.isEmpty {
+                    let shown = present.prefix(3).joined(separator: ", ")
+                    add(
+                        .evictedFilesPresent,
+                        "\(present.count) file(s) of evicted artifact \(id) are present (\(shown)); 'modelreg "
+                            + "recover' finishes the eviction or the fetch",
+                        at: store.layout.relativePath(store.layout.artifactPath(id)))
+                }
+            }
+        }
+        return found
+    }
+}
