@@ -188,6 +188,8 @@ struct JSONScenario {
             ("index rebuild", ["index", "rebuild"], 0),
             ("index status", ["index", "status"], 0),
             ("du", ["du"], 0),
+            ("export", ["export", a, "--oci-layout", temp.appendingPathComponent("oci").path], 0),
+            ("import", ["import", "--oci-layout", temp.appendingPathComponent("oci").path + ":classifier"], 0),
             ("find", ["find", "--name", "classifier"], 0),
             ("lineage", ["lineage", a], 0),
             ("keygen", ["keygen", temp.appendingPathComponent("key2").path], 0),
