@@ -49,7 +49,8 @@ public struct ModelPackConfig: Hashable, Sendable {
     /// does not use are ignored.
     ///
     /// - Throws: `.invalidJSON` (duplicate keys included); `.invalidDocument` naming the field for a missing
-    ///   `modelfs`, a `modelfs.type` other than `layers`, or a diffId that is not a sha256 digest;
+    ///   `modelfs`, a `modelfs.type` other than `layers`, or a diffId that is not a sha256 digest (64 bare hex
+    ///   digits, as PyPI's olot writes them, are read as one);
     ///   `.invalidArgument` above ``maximumSize``.
     public init(parsing bytes: [UInt8], source: String) throws {
         guard bytes.count <= Self.maximumSize else {
@@ -67,7 +68,9 @@ public struct ModelPackConfig: Hashable, Sendable {
             throw modelfs.makeError(at: "type", "must be 'layers'")
         }
         diffIDs = try modelfs.stringArray("diffIds").enumerated().map { index, text in
-            guard let digest = Digest(parsing: text), digest.algorithm == "sha256", digest.bytes.count == 32 else {
+            // PyPI's olot writes bare hex without `sha256:`; 64 hex digits can only be a SHA-256.
+            let spelled = text.utf8.count == 64 && !text.contains(":") ? "sha256:" + text : text
+            guard let digest = Digest(parsing: spelled), digest.algorithm == "sha256", digest.bytes.count == 32 else {
                 throw modelfs.makeError(at: "diffIds[\(index)]", "'\(text)' is not a sha256 digest")
             }
             return digest
