@@ -175,4 +175,30 @@ import Testing
             FileClassification.classify(path: "blob", recordedMediaType: "application/vnd.cnai.model.code.v1.raw")
                 == .init(mediaType: OCIMediaType.codeRaw, isUntested: false))
     }
+    /// FORMAT.md §15.7: the worked example's bytes, from the §11.1 tiny artifact's manifest.
+    @Test func theWorkedExampleOfFormatSection15HasTheseBytes() throws {
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(
+                "ArtifactStoreTests/Fixtures/registry-v1/artifacts/"
+                    + "sha256-4a4bd103a507d5e041f9497d65afe5adee5c9ddf2986a092b771b126656df2e1/manifest.json")
+        let image = try ModelPackMapping.makeModelImage(
+            manifestBytes: Array(try Data(contentsOf: fixture)), source: fixture.path)
+        #expect(
+            image.descriptor.digest.description
+                == "sha256:0683be08afa6fff58c687119911c1c644f3682eb665df51a892c73c7d143abf5")
+        #expect(image.descriptor.size == 1310)
+        let config = #"{"config":{"format":"pytorch"},"descriptor":{"name":"tiny"},"modelfs":{"diffIds":["#
+            + #""sha256:5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03","#
+            + #""sha256:054edec1d0211f624fed0cbca9d4f9400b0e491c43742af2c5b0abebf0c990d8","#
+            + #""sha256:4a4bd103a507d5e041f9497d65afe5adee5c9ddf2986a092b771b126656df2e1"],"type":"layers"}}"#
+        #expect(String(decoding: image.configBytes, as: UTF8.self) == config)
+        let index = OCIImageIndex().replacing(tag: "tiny", with: image.descriptor)
+        #expect(
+            String(decoding: index.canonicalBytes(), as: UTF8.self)
+                == #"{"manifests":[{"annotations":{"org.opencontainers.image.ref.name":"tiny"},"#
+                + #""artifactType":"application/vnd.cncf.model.manifest.v1+json","#
+                + #""digest":"sha256:0683be08afa6fff58c687119911c1c644f3682eb665df51a892c73c7d143abf5","#
+                + #""mediaType":"application/vnd.oci.image.manifest.v1+json","size":1310}],"#
+                + #""mediaType":"application/vnd.oci.image.index.v1+json","schemaVersion":2}"#)
+    }
 }
