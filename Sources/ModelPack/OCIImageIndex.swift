@@ -54,7 +54,8 @@ public struct OCIImageIndex: Hashable, Sendable {
     public init(parsing bytes: [UInt8], source: String) throws {
         guard bytes.count <= Self.maximumSize else {
             throw RegistryError(
-                .invalidArgument, "\(source): the index is \(bytes.count) bytes, above the \(Self.maximumSize)-byte limit",
+                .invalidArgument,
+                "\(source): the index is \(bytes.count) bytes, above the \(Self.maximumSize)-byte limit",
                 path: source)
         }
         let reader = try JSONObjectReader(CanonicalJSON.parse(bytes, source: source), source: source)

@@ -49,7 +49,9 @@ public struct OCIImageManifest: Hashable, Sendable {
 
     /// The descriptor of this manifest's canonical bytes, with its artifact type.
     public func descriptor(annotations: [String: String] = [:]) -> OCIDescriptor {
-        .of(canonicalBytes(), mediaType: OCIMediaType.imageManifest, artifactType: artifactType, annotations: annotations)
+        .of(
+            canonicalBytes(), mediaType: OCIMediaType.imageManifest, artifactType: artifactType,
+            annotations: annotations)
     }
 
     /// Parses a manifest written by any producer.
@@ -63,7 +65,8 @@ public struct OCIImageManifest: Hashable, Sendable {
     public init(parsing bytes: [UInt8], source: String) throws {
         guard bytes.count <= Self.maximumSize else {
             throw RegistryError(
-                .invalidArgument, "\(source): the manifest is \(bytes.count) bytes, above the \(Self.maximumSize)-byte limit",
+                .invalidArgument,
+                "\(source): the manifest is \(bytes.count) bytes, above the \(Self.maximumSize)-byte limit",
                 path: source)
         }
         let reader = try JSONObjectReader(CanonicalJSON.parse(bytes, source: source), source: source)

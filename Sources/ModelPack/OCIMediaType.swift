@@ -56,7 +56,9 @@ public enum OCIMediaType {
     /// `mediaType` with an older `vnd.cnai.model` / `org.cnai.model` prefix rewritten to the CNCF one; every
     /// other string unchanged.
     public static func normalized(_ mediaType: String) -> String {
-        for (old, new) in [("application/vnd.cnai.model.", "application/vnd.cncf.model."), ("org.cnai.model.", "org.cncf.model.")]
+        for (old, new) in [
+            ("application/vnd.cnai.model.", "application/vnd.cncf.model."), ("org.cnai.model.", "org.cncf.model."),
+        ]
         where mediaType.hasPrefix(old) {
             return new + mediaType.dropFirst(old.count)
         }

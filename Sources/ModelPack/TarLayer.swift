@@ -49,7 +49,8 @@ package enum TarLayer {
                     _ = try readData(input, size: size, context: context)
                     continue
                 case UInt8(ascii: "L"):
-                    longName = String(decoding: try readData(input, size: size, context: context).prefix { $0 != 0 }, as: UTF8.self)
+                    longName = String(
+                        decoding: try readData(input, size: size, context: context).prefix { $0 != 0 }, as: UTF8.self)
                     continue
                 default: break
                 }

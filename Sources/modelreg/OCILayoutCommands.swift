@@ -21,7 +21,8 @@ enum ExportCommand: Command {
             reference, to: URL(fileURLWithPath: directory), tag: tag)
         if arguments.flag("json") {
             JSONOutput.print([
-                "id": .string(export.artifact.description), "layout": .string(export.layout), "tag": .string(export.tag),
+                "id": .string(export.artifact.description), "layout": .string(export.layout),
+                "tag": .string(export.tag),
                 "manifestDigest": .string(export.manifest.digest.description),
                 "manifestSize": JSONOutput.number(export.manifest.size),
                 "linkedBlobs": JSONOutput.number(export.linkedBlobs),

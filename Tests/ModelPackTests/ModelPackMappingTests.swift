@@ -75,7 +75,8 @@ import Testing
         manifest.layers[3].mediaType = "application/x-something-new"
         let plan = try ModelPackMapping.plan(
             manifest, config: ModelPackConfig(parsing: image.configBytes, source: "c"), source: "m")
-        #expect(plan.files.map(\.path) == ["README.md", "config.json", "model.safetensors", "scripts/run.py", "vocab.bpe"])
+        #expect(
+            plan.files.map(\.path) == ["README.md", "config.json", "model.safetensors", "scripts/run.py", "vocab.bpe"])
         #expect(plan.registryManifest != nil)
     }
 
@@ -152,8 +153,10 @@ import Testing
         #expect(index.entry(tagged: "v1")?.digest == OCIDescriptor.empty.digest)
     }
 
-    @Test(arguments: [("champion", true), ("v1.0_rc-2", true), ("a:b", false), ("", false), ("-x", false),
-        ("a/b", false), (String(repeating: "a", count: 129), false)])
+    @Test(arguments: [
+        ("champion", true), ("v1.0_rc-2", true), ("a:b", false), ("", false), ("-x", false),
+        ("a/b", false), (String(repeating: "a", count: 129), false),
+    ])
     func tagsFollowTheDistributionGrammar(tag: String, valid: Bool) {
         #expect(((try? OCITag.check(tag)) != nil) == valid)
     }
@@ -166,7 +169,9 @@ import Testing
     }
 
     @Test func classificationMarksGuessesUntested() {
-        #expect(FileClassification.classify(path: "weights/model.gguf") == .init(mediaType: OCIMediaType.weightRaw, isUntested: false))
+        #expect(
+            FileClassification.classify(path: "weights/model.gguf")
+                == .init(mediaType: OCIMediaType.weightRaw, isUntested: false))
         #expect(FileClassification.classify(path: "tokenizer.json").mediaType == OCIMediaType.weightConfigRaw)
         #expect(FileClassification.classify(path: "LICENSE").mediaType == OCIMediaType.docRaw)
         #expect(FileClassification.classify(path: "data/train.parquet").isUntested)
@@ -187,7 +192,8 @@ import Testing
             image.descriptor.digest.description
                 == "sha256:0683be08afa6fff58c687119911c1c644f3682eb665df51a892c73c7d143abf5")
         #expect(image.descriptor.size == 1310)
-        let config = #"{"config":{"format":"pytorch"},"descriptor":{"name":"tiny"},"modelfs":{"diffIds":["#
+        let config =
+            #"{"config":{"format":"pytorch"},"descriptor":{"name":"tiny"},"modelfs":{"diffIds":["#
             + #""sha256:5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03","#
             + #""sha256:054edec1d0211f624fed0cbca9d4f9400b0e491c43742af2c5b0abebf0c990d8","#
             + #""sha256:4a4bd103a507d5e041f9497d65afe5adee5c9ddf2986a092b771b126656df2e1"],"type":"layers"}}"#

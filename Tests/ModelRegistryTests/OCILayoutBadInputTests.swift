@@ -134,9 +134,11 @@ import Testing
     @Test func aManifestWithDuplicateKeysIsRefused() throws {
         try importFails(.invalidJSON) { layout, _ in
             let entry = try #require(try OCILayoutFixture.readIndex(layout).entry(tagged: "champion"))
-            var text = String(decoding: try Data(contentsOf: OCILayoutFixture.blobPath(layout, entry.digest)), as: UTF8.self)
+            var text = String(
+                decoding: try Data(contentsOf: OCILayoutFixture.blobPath(layout, entry.digest)), as: UTF8.self)
             text = "{\"schemaVersion\":2," + text.dropFirst()
-            let descriptor = try OCILayoutFixture.addBlob(layout, Array(text.utf8), mediaType: OCIMediaType.imageManifest)
+            let descriptor = try OCILayoutFixture.addBlob(
+                layout, Array(text.utf8), mediaType: OCIMediaType.imageManifest)
             try OCILayoutFixture.writeIndex(
                 try OCILayoutFixture.readIndex(layout).replacing(tag: "champion", with: descriptor), to: layout)
         }
@@ -180,12 +182,14 @@ import Testing
             parsing: Array(Data(contentsOf: OCILayoutFixture.blobPath(layout, listEntry.digest))), source: "r")
         _ = try OCILayoutFixture.addBlob(layout, blob, mediaType: type)
         let referrer = ModelPackMapping.makeReferrer(artifactType: type, blob: blob, subject: model)
-        let descriptor = try OCILayoutFixture.addBlob(layout, referrer.canonicalBytes(), mediaType: OCIMediaType.imageManifest)
+        let descriptor = try OCILayoutFixture.addBlob(
+            layout, referrer.canonicalBytes(), mediaType: OCIMediaType.imageManifest)
         list.manifests.removeAll { $0.artifactType == type }
         var entry = descriptor
         entry.artifactType = type
         list.manifests.append(entry)
-        let listDescriptor = try OCILayoutFixture.addBlob(layout, list.canonicalBytes(), mediaType: OCIMediaType.imageIndex)
+        let listDescriptor = try OCILayoutFixture.addBlob(
+            layout, list.canonicalBytes(), mediaType: OCIMediaType.imageIndex)
         try OCILayoutFixture.writeIndex(index.replacing(tag: tag, with: listDescriptor), to: layout)
     }
 }

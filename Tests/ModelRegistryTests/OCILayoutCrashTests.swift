@@ -31,7 +31,9 @@ import Testing
                 let present = try registry.listArtifacts()
                 #expect(present == [] || present == [fixture.id], "\(present)")
                 if present == [fixture.id] { #expect(try registry.verify(fixture.id).isClean) }
-                #expect(OCILayoutFixture.stagingLeftovers(registry).isEmpty, "\(OCILayoutFixture.stagingLeftovers(registry))")
+                #expect(
+                    OCILayoutFixture.stagingLeftovers(registry).isEmpty,
+                    "\(OCILayoutFixture.stagingLeftovers(registry))")
 
                 let imported = try registry.importOCILayout(from: layout, tag: "champion")
                 #expect(imported.registration.artifact.id == fixture.id)
@@ -53,8 +55,10 @@ import Testing
                 let layout = temp.appendingPathComponent("oci")
                 try fixture.registry.exportOCILayout("champion", to: layout, tag: "before")
                 let outcome = try CLIRunner.run(
-                    ["export", "champion", "--oci-layout", layout.path + ":after", "--registry",
-                     fixture.registry.layout.rootPath],
+                    [
+                        "export", "champion", "--oci-layout", layout.path + ":after", "--registry",
+                        fixture.registry.layout.rootPath,
+                    ],
                     environment: ["MODELREG_CRASH_AT": point])
                 #expect(outcome.wasKilled, "the process should die at \(point): \(outcome.stderr)")
                 // The index is the old one or the new one, never torn; the earlier tag still imports.

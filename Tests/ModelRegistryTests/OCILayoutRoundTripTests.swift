@@ -41,14 +41,17 @@ import Testing
     @Test func exportingTwiceWritesTheSameBytes() throws {
         try withTemporaryDirectory { temp in
             let fixture = try OCILayoutFixture(temp: temp)
-            let first = try fixture.registry.exportOCILayout(fixture.id.description, to: temp.appendingPathComponent("a"), tag: "v1")
-            let second = try fixture.registry.exportOCILayout(fixture.id.description, to: temp.appendingPathComponent("b"), tag: "v1")
+            let first = try fixture.registry.exportOCILayout(
+                fixture.id.description, to: temp.appendingPathComponent("a"), tag: "v1")
+            let second = try fixture.registry.exportOCILayout(
+                fixture.id.description, to: temp.appendingPathComponent("b"), tag: "v1")
             #expect(first.manifest == second.manifest)
             let indexA = try Data(contentsOf: temp.appendingPathComponent("a/index.json"))
             let indexB = try Data(contentsOf: temp.appendingPathComponent("b/index.json"))
             #expect(indexA == indexB)
             // A second export into the same layout finds every blob there.
-            let third = try fixture.registry.exportOCILayout(fixture.id.description, to: temp.appendingPathComponent("a"), tag: "v1")
+            let third = try fixture.registry.exportOCILayout(
+                fixture.id.description, to: temp.appendingPathComponent("a"), tag: "v1")
             #expect(third.presentBlobs == 5 && third.linkedBlobs == 0 && third.copiedBlobs == 0)
         }
     }
@@ -122,7 +125,9 @@ import Testing
             #expect(artifact.id != fixture.id, "another producer's image is a new artifact")
             #expect(artifact.manifest.metadata.name == "document-classifier", "named after descriptor.name")
             #expect(artifact.manifest.metadata.labels["oci.manifest"] == imported.manifest.digest.description)
-            let original = try fixture.registry.artifact(fixture.id).manifest.files.map { [$0.path, $0.digest.description] }
+            let original = try fixture.registry.artifact(fixture.id).manifest.files.map {
+                [$0.path, $0.digest.description]
+            }
             #expect(artifact.manifest.files.map { [$0.path, $0.digest.description] } == original)
             // The signature and record name the original id: they do not belong to this artifact.
             #expect(imported.signatures.isEmpty, "the referrers name the original manifest, not this one")

@@ -133,7 +133,8 @@ enum OCITools {
         let blobs = layout.appendingPathComponent("blobs/sha256")
         try FileManager.default.createDirectory(at: blobs, withIntermediateDirectories: true)
         try Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8).write(to: layout.appendingPathComponent("oci-layout"))
-        let base = try BundleFixture.write(["etc/base.txt": Array("base\n".utf8)], to: temp.appendingPathComponent("base"))
+        let base = try BundleFixture.write(
+            ["etc/base.txt": Array("base\n".utf8)], to: temp.appendingPathComponent("base"))
         let tarball = temp.appendingPathComponent("base.tar")
         try OCITools.run(OCITools.tar, ["-cf", tarball.path, "-C", base.path, "etc"])
         func store(_ bytes: [UInt8], _ mediaType: String) throws -> JSONValue {
@@ -148,12 +149,13 @@ enum OCITools {
                 "architecture": "amd64", "os": "linux", "config": [:],
                 "rootfs": ["type": "layers", "diff_ids": [diffID]], "history": [["created_by": "test"]],
             ]), "application/vnd.oci.image.config.v1+json")
-        var platformManifest = try store(
-            CanonicalJSON.encode([
-                "schemaVersion": 2, "mediaType": .string(OCIMediaType.imageManifest), "config": config,
-                "layers": [layer],
-            ]), OCIMediaType.imageManifest
-        ).objectValue ?? [:]
+        var platformManifest =
+            try store(
+                CanonicalJSON.encode([
+                    "schemaVersion": 2, "mediaType": .string(OCIMediaType.imageManifest), "config": config,
+                    "layers": [layer],
+                ]), OCIMediaType.imageManifest
+            ).objectValue ?? [:]
         platformManifest["platform"] = ["architecture": "amd64", "os": "linux"]
         let imageIndex = try store(
             CanonicalJSON.encode([

@@ -1,7 +1,7 @@
 import ModelPack
 import RegistryCore
 
-/// What ``Registry/exportOCILayout(_:to:tag:)-(String,_,_)`` wrote into an OCI image layout. A `Sendable` value.
+/// What `Registry.exportOCILayout(_:to:tag:)` wrote into an OCI image layout. A `Sendable` value.
 public struct OCILayoutExport: Hashable, Sendable {
     /// The artifact exported.
     public var artifact: ArtifactID

@@ -3,7 +3,7 @@ import ModelPack
 import RegistryCore
 import Verifier
 
-/// What ``Registry/importOCILayout(from:tag:actor:)-(URL,_,_)`` registered. A `Sendable` value.
+/// What `Registry.importOCILayout(from:tag:actor:)` registered. A `Sendable` value.
 public struct OCILayoutImport: Sendable {
     /// The artifact and whether it is new (`isNew == false`: the registry already had these bytes).
     public var registration: Registration

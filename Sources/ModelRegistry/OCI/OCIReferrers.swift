@@ -45,7 +45,8 @@ struct OCIReferrers {
             }
             guard manifest.layers.count == 1, let layer = manifest.layers.first else {
                 throw RegistryError(
-                    .invalidDocument, "\(path): a \(type ?? "") referrer has exactly one layer, this one has "
+                    .invalidDocument,
+                    "\(path): a \(type ?? "") referrer has exactly one layer, this one has "
                         + "\(manifest.layers.count)", path: path)
             }
             let blob = try layout.readBlob(layer, limit: maximumBlobSize)
@@ -71,7 +72,8 @@ struct OCIReferrers {
                     "a signature by \(file.signature.keyID) in the layout is for \(file.artifact), not for the "
                         + "imported artifact \(id)")
             }
-            if trust.verifiers[file.signature.keyID] != nil, !trust.isTrustedSignature(file.signature, for: manifestBytes)
+            if trust.verifiers[file.signature.keyID] != nil,
+                !trust.isTrustedSignature(file.signature, for: manifestBytes)
             {
                 throw RegistryError(
                     .invalidDocument,

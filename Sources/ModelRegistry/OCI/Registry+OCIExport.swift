@@ -19,12 +19,12 @@ extension Registry {
     /// written is canonical JSON: exporting one artifact twice, from any registry, gives the same digests.
     ///
     /// - Parameters:
-    ///   - reference: an artifact id, a unique id prefix, an alias or `NAME:latest` (``artifactID(matching:)``).
+    ///   - reference: an artifact id, a unique id prefix, an alias or `NAME:latest` (`artifactID(matching:)`).
     ///   - directory: the layout directory; created when missing.
     ///   - tag: the tag in `index.json`; by default the alias when `reference` is one, else the artifact name with
     ///     every character a tag cannot hold replaced by `-`. A tag already there is moved to this artifact.
     /// - Returns: what was written.
-    /// - Throws: what ``artifactID(matching:)`` throws; `.invalidName` for a tag outside
+    /// - Throws: what `artifactID(matching:)` throws; `.invalidName` for a tag outside
     ///   `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`; `.digestMismatch` when the artifact fails verification (nothing is
     ///   written); `.unsupportedAlgorithm` for an artifact not hashed with SHA-256; `.lockTimeout` when another
     ///   writer holds the layout's lock for the whole timeout; `.invalidJSON` / `.invalidDocument` for a damaged
@@ -35,8 +35,7 @@ extension Registry {
     /// - Complexity: one `stat` per file when every verification stamp matches; a copy of the bytes only where a
     ///   hard link is impossible.
     @discardableResult
-    public func exportOCILayout(_ reference: String, to directory: URL, tag: String? = nil) throws -> OCILayoutExport
-    {
+    public func exportOCILayout(_ reference: String, to directory: URL, tag: String? = nil) throws -> OCILayoutExport {
         let id = try artifactID(matching: reference)
         let tag = try exportTag(reference: reference, id: id, given: tag)
         _ = try openForLoading(id)  // verified: a damaged artifact is never exported

@@ -37,8 +37,8 @@ extension Registry {
     ///   or config above 4 MiB; `.invalidJSON` for duplicate keys or malformed JSON; `.unsupportedOperation` for
     ///   compressed layers or a read-only registry; `.lockTimeout`; I/O errors. On any error before publication
     ///   nothing is published and nothing is left outside `staging/`.
-    /// - Durability: as ``register(files:metadata:options:progress:actor:)``; each attached signature and record
-    ///   as ``sign(_:with:actor:)`` and ``addEvaluation(_:to:signedBy:actor:)``.
+    /// - Durability: as `register(files:metadata:options:progress:actor:)`; each attached signature and record
+    ///   as `sign(_:with:actor:)` and `addEvaluation(_:to:signedBy:actor:)`.
     @discardableResult
     public func importOCILayout(from directory: URL, tag: String? = nil, actor: String? = nil) throws
         -> OCILayoutImport
@@ -83,7 +83,8 @@ extension Registry {
         let unpacked = try unpackTarLayers(plan, from: source)
         defer { unpacked?.discard() }
         var files = plan.files.filter { !$0.isTar }.map {
-            FileArtifactStore.SourceFile(source: URL(fileURLWithPath: source.blobPath($0.descriptor.digest)), path: $0.path)
+            FileArtifactStore.SourceFile(
+                source: URL(fileURLWithPath: source.blobPath($0.descriptor.digest)), path: $0.path)
         }
         files += unpacked?.files ?? []
 
@@ -106,7 +107,8 @@ extension Registry {
         let registration: Registration
         do {
             try checkStaged(staged, plan: plan, expected: registryManifest?.bytes, source: source)
-            try referrers.check(for: staged.id, manifestBytes: staged.manifest.canonicalBytes(), trust: configuration.trust)
+            try referrers.check(
+                for: staged.id, manifestBytes: staged.manifest.canonicalBytes(), trust: configuration.trust)
             CrashPoint.hit("oci.afterImportStaging")
             registration = try publish(staged, actor: actor)
         } catch {
