@@ -35,6 +35,8 @@ public enum OCIMediaType {
     public static let registryManifest = Manifest.mediaType
     /// The `artifactType` and layer media type of a detached signature (FORMAT.md §12.1) travelling as a referrer.
     public static let registrySignature = "application/vnd.modelregistry.signature.v1+json"
+    /// The `artifactType` and layer media type of a signed approval (FORMAT.md §12.8) travelling as a referrer.
+    public static let registryApproval = "application/vnd.modelregistry.approval.v1+json"
     /// The `artifactType` and layer media type of an evaluation record (FORMAT.md §12.10) travelling as a referrer.
     public static let registryEvaluation = "application/vnd.modelregistry.evaluation.v1+json"
 

@@ -17,7 +17,8 @@ enum ExportCommand: Command {
         let arguments = try parse(raw)
         let reference = try arguments.positionals(["ARTIFACT"])[0]
         let (directory, tag) = try OCILayoutArgument.parse(arguments.value("oci-layout"), command: name)
-        let export = try CommandLineTool.openForWriting(arguments).exportOCILayout(
+        // Exporting reads the registry only: a read-only registry (a read-only mount) exports too.
+        let export = try CommandLineTool.openForReading(arguments).exportOCILayout(
             reference, to: URL(fileURLWithPath: directory), tag: tag)
         if arguments.flag("json") {
             JSONOutput.print([
@@ -30,6 +31,7 @@ enum ExportCommand: Command {
                 "presentBlobs": JSONOutput.number(export.presentBlobs),
                 "signatures": JSONOutput.number(export.signatures),
                 "evaluations": JSONOutput.number(export.evaluations),
+                "approvals": JSONOutput.number(export.approvals),
             ])
         } else {
             print(
@@ -55,8 +57,12 @@ enum ImportCommand: Command {
         let arguments = try parse(raw)
         _ = try arguments.positionals([])
         let (directory, tag) = try OCILayoutArgument.parse(arguments.value("oci-layout"), command: name)
+        let display = ProgressDisplay(title: "import")
+        defer { display.finish() }
         let imported = try CommandLineTool.openForWriting(arguments).importOCILayout(
-            from: URL(fileURLWithPath: directory), tag: tag, actor: arguments.value("actor"))
+            from: URL(fileURLWithPath: directory), tag: tag, actor: arguments.value("actor"),
+            progress: { display.update(.init($0)) })
+        display.finish()
         let id = imported.registration.artifact.id
         if arguments.flag("json") {
             JSONOutput.print([
@@ -67,6 +73,7 @@ enum ImportCommand: Command {
                 "hasRegistryManifest": .bool(imported.hasRegistryManifest),
                 "signatures": JSONOutput.number(imported.signatures.count),
                 "evaluations": JSONOutput.number(imported.evaluations.count),
+                "approvals": JSONOutput.number(imported.approvals.count),
                 "skippedReferrers": JSONOutput.number(imported.skippedReferrers.count),
             ])
         } else {

@@ -166,6 +166,16 @@ import Testing
         #expect(error.message.contains("does not verify"), "\(error.message)")
     }
 
+    @Test func anApprovalByATrustedKeyThatDoesNotVerifyIsRefused() throws {
+        let error = try importFails(.invalidDocument) { layout, fixture in
+            var approval = try SignedApproval(
+                alias: "champion", approval: "CHG-12", approver: "carol", artifact: fixture.id, signer: fixture.key)
+            approval.approval = "CHG-13"  // changed after signing
+            try Self.replaceReferrer(layout, type: OCIMediaType.registryApproval, with: approval.fileBytes())
+        }
+        #expect(error.message.contains("CHG-13"), "\(error.message)")
+    }
+
     @Test func aLayoutWithoutTheMarkerIsRefused() throws {
         try importFails(.notFound) { layout, _ in
             try FileManager.default.removeItem(at: layout.appendingPathComponent("oci-layout"))

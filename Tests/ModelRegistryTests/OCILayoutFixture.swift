@@ -38,7 +38,9 @@ struct OCILayoutFixture {
             .init(
                 evaluator: "harness", metrics: ["accuracy": 0.93], dataset: .init(name: "docs", split: "test"),
                 evaluatedAt: "2026-11-27T10:00:00.000Z"), to: id, signedBy: key)
-        try registry.promote("champion", to: id)
+        let approval = try SignedApproval(
+            alias: "champion", approval: "CHG-12", approver: "carol", artifact: id, signer: key)
+        try registry.promote("champion", to: id, approval: "CHG-12", signedApproval: approval)
     }
 
     /// A new, empty registry that trusts the fixture's key.

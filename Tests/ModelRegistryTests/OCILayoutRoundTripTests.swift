@@ -12,7 +12,7 @@ import Testing
             let export = try fixture.registry.exportOCILayout("champion", to: layout)
             #expect(export.tag == "champion", "an alias maps to a tag")
             #expect(export.artifact == fixture.id)
-            #expect(export.signatures == 1 && export.evaluations == 1)
+            #expect(export.signatures == 1 && export.evaluations == 1 && export.approvals == 1)
             #expect(export.linkedBlobs == 5, "four files and the manifest, hard-linked from the registry")
 
             let target = try fixture.freshRegistry()
@@ -22,6 +22,10 @@ import Testing
             #expect(imported.hasRegistryManifest)
             #expect(imported.manifest.digest == export.manifest.digest)
             #expect(imported.signatures.count == 1)
+            #expect(imported.approvals.map(\.approval) == ["CHG-12"], "the approval travels, checked")
+            #expect(
+                imported.approvals.first?.problems(
+                    alias: "champion", target: fixture.id, trust: target.configuration.trust) == [])
             #expect(try target.verify(fixture.id, depth: .trust).isClean)
             #expect(try target.evaluations(of: fixture.id).map(\.status) == [.trusted])
             #expect(try target.fsck().isClean)
@@ -35,6 +39,17 @@ import Testing
             var count = 0
             try target.journal.forEachEvent { _ in count += 1 }
             #expect(count == 3)
+        }
+    }
+
+    @Test func theAsyncTwinsRoundTripToo() async throws {
+        try await withTemporaryDirectory { temp in
+            let fixture = try OCILayoutFixture(temp: temp)
+            let layout = temp.appendingPathComponent("oci")
+            let export = try await fixture.registry.exportOCILayout("champion", to: layout)
+            let target = try fixture.freshRegistry()
+            let imported = try await target.importOCILayout(from: layout, tag: export.tag)
+            #expect(imported.registration.artifact.id == fixture.id)
         }
     }
 
@@ -81,7 +96,7 @@ import Testing
                 parsing: Array(Data(contentsOf: OCILayoutFixture.blobPath(layout, referrers.digest))), source: "r")
             #expect(
                 Set(list.manifests.compactMap(\.artifactType))
-                    == [OCIMediaType.registrySignature, OCIMediaType.registryEvaluation])
+                    == [OCIMediaType.registrySignature, OCIMediaType.registryEvaluation, OCIMediaType.registryApproval])
         }
     }
 

@@ -21,4 +21,6 @@ public struct OCILayoutExport: Hashable, Sendable {
     public var signatures: Int
     /// Evaluation records exported as referrers.
     public var evaluations: Int
+    /// Signed approvals (from the log's alias events for this artifact) exported as referrers.
+    public var approvals: Int
 }

@@ -2,7 +2,7 @@ import ModelPack
 import RegistryCore
 import Verifier
 
-/// The signatures and evaluation records an OCI layout lists as referrers of a model manifest, under the
+/// The signatures, evaluation records and signed approvals an OCI layout lists as referrers of a model manifest, under the
 /// distribution spec's `sha256-<hex>` tag fallback (FORMAT.md §15.4).
 struct OCIReferrers {
     /// The largest signature or evaluation record blob read.
@@ -10,6 +10,7 @@ struct OCIReferrers {
 
     var signatures: [SignatureFile] = []
     var evaluations: [EvaluationRecord] = []
+    var approvals: [SignedApproval] = []
     /// Referrers of artifact types this registry does not keep (another tool's signatures, SBOMs …).
     var skipped: [OCIDescriptor] = []
 
@@ -39,22 +40,28 @@ struct OCIReferrers {
                         + "\(manifest.subject.map(\.digest.description) ?? "missing")", path: path)
             }
             let type = manifest.artifactType ?? descriptor.artifactType
-            guard type == OCIMediaType.registrySignature || type == OCIMediaType.registryEvaluation else {
+            let known = [
+                OCIMediaType.registrySignature, OCIMediaType.registryEvaluation, OCIMediaType.registryApproval,
+            ]
+            guard let type, known.contains(type) else {
                 referrers.skipped.append(descriptor)
                 continue
             }
             guard manifest.layers.count == 1, let layer = manifest.layers.first else {
                 throw RegistryError(
                     .invalidDocument,
-                    "\(path): a \(type ?? "") referrer has exactly one layer, this one has "
+                    "\(path): a \(type) referrer has exactly one layer, this one has "
                         + "\(manifest.layers.count)", path: path)
             }
             let blob = try layout.readBlob(layer, limit: maximumBlobSize)
             let blobPath = layout.blobPath(layer.digest)
-            if type == OCIMediaType.registrySignature {
+            switch type {
+            case OCIMediaType.registrySignature:
                 referrers.signatures.append(try SignatureFile(fileBytes: blob, source: blobPath))
-            } else {
+            case OCIMediaType.registryEvaluation:
                 referrers.evaluations.append(try EvaluationRecord(fileBytes: blob, source: blobPath))
+            default:
+                referrers.approvals.append(try SignedApproval(fileBytes: blob, source: blobPath))
             }
         }
         return referrers
@@ -79,6 +86,22 @@ struct OCIReferrers {
                     .invalidDocument,
                     "the signature by trusted key \(file.signature.keyID) in the layout does not verify against "
                         + "\(id)'s manifest; it was not made for these bytes")
+            }
+        }
+        for approval in approvals {
+            guard approval.artifact == id else {
+                throw RegistryError(
+                    .invalidDocument,
+                    "an approval '\(approval.approval)' in the layout is for \(approval.artifact), not for the "
+                        + "imported artifact \(id)")
+            }
+            if trust.verifiers[approval.signature.keyID] != nil,
+                !trust.isTrustedSignature(approval.signature, for: approval.statementBytes)
+            {
+                throw RegistryError(
+                    .invalidDocument,
+                    "the approval '\(approval.approval)' in the layout is signed by trusted key "
+                        + "\(approval.signature.keyID) but does not verify: it was changed after signing")
             }
         }
         for record in evaluations {

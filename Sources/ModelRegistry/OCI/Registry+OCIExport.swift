@@ -15,7 +15,8 @@ extension Registry {
     /// exported. Each bundle file becomes a raw layer whose digest is the one the registry manifest lists —
     /// nothing is re-hashed — hard-linked from the registry where the file system allows it, else copied and
     /// checked. The registry's `manifest.json` is the last layer, so an import re-derives the id. Signatures and
-    /// evaluation records become referrers listed under the `sha256-<hex>` tag of the model manifest. Everything
+    /// evaluation records — and the signed approvals presented when an alias was moved to it — become referrers
+    /// listed under the `sha256-<hex>` tag of the model manifest. Everything
     /// written is canonical JSON: exporting one artifact twice, from any registry, gives the same digests.
     ///
     /// - Parameters:
@@ -33,7 +34,7 @@ extension Registry {
     ///   `flock` on `.modelreg-index.lock` inside the layout; concurrent exports into one layout keep every tag. A
     ///   crash leaves the previous `index.json` and at most unreferenced blobs.
     /// - Complexity: one `stat` per file when every verification stamp matches; a copy of the bytes only where a
-    ///   hard link is impossible.
+    ///   hard link is impossible; one pass over the audit log's alias events for the approvals.
     @discardableResult
     public func exportOCILayout(_ reference: String, to directory: URL, tag: String? = nil) throws -> OCILayoutExport {
         let id = try artifactID(matching: reference)
@@ -61,9 +62,11 @@ extension Registry {
         var referrers: [OCIDescriptor] = []
         let signatureFiles = try signatures.files(of: id).compactMap { try? $0.file.get() }
         let records = try evaluationStore.records(of: id)
+        let approvals = try signedApprovals(of: id)
         let blobs =
             signatureFiles.map { (OCIMediaType.registrySignature, $0.fileBytes()) }
             + records.map { (OCIMediaType.registryEvaluation, $0.fileBytes()) }
+            + approvals.map { (OCIMediaType.registryApproval, $0.fileBytes()) }
         if !blobs.isEmpty { try target.putBlob(OCIMediaType.emptyBlob) }
         for (type, blob) in blobs {
             let referrer = ModelPackMapping.makeReferrer(artifactType: type, blob: blob, subject: subject)
@@ -97,7 +100,22 @@ extension Registry {
             artifact: id, layout: target.path, tag: tag, manifest: subject,
             linkedBlobs: outcomes.filter { $0 == .linked }.count, copiedBlobs: outcomes.filter { $0 == .copied }.count,
             presentBlobs: outcomes.filter { $0 == .present }.count, signatures: signatureFiles.count,
-            evaluations: records.count)
+            evaluations: records.count, approvals: approvals.count)
+    }
+
+    /// The signed approvals the log's alias events presented for promotions to `id`, each once, oldest first.
+    private func signedApprovals(of id: ArtifactID) throws -> [SignedApproval] {
+        var approvals: [SignedApproval] = []
+        try journal.forEachEvent(.init(types: [.aliasPromoted, .aliasRolledBack], artifact: id.description)) { event in
+            guard let moved = try? event.decode(AliasMoved.self), moved.record.artifact == id,
+                let value = moved.signedApproval,
+                let approval = try? SignedApproval(
+                    fileBytes: CanonicalJSON.encode(value), source: "audit event #\(event.sequence)"),
+                approval.artifact == id, !approvals.contains(approval)
+            else { return }
+            approvals.append(approval)
+        }
+        return approvals
     }
 
     /// The tag an export uses: the one given (checked), the alias a reference names, or one derived from the

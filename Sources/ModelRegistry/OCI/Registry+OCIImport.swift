@@ -28,6 +28,8 @@ extension Registry {
     ///   - directory: the layout directory.
     ///   - tag: the tag to read; nil takes the layout's only model manifest.
     ///   - actor: who imports, for the audit events; the configuration's actor by default.
+    ///   - progress: told how far copying the layers into staging has come (see ``RegistrationProgress``); nil
+    ///     reports nothing.
     /// - Returns: the registration and what came with it.
     /// - Throws: `.notFound` for a missing layout, tag or blob; `.ambiguous` when no tag is given and the layout
     ///   holds several models; `.digestMismatch` for a blob whose size or digest is not its descriptor's, or a
@@ -40,9 +42,10 @@ extension Registry {
     /// - Durability: as `register(files:metadata:options:progress:actor:)`; each attached signature and record
     ///   as `sign(_:with:actor:)` and `addEvaluation(_:to:signedBy:actor:)`.
     @discardableResult
-    public func importOCILayout(from directory: URL, tag: String? = nil, actor: String? = nil) throws
-        -> OCILayoutImport
-    {
+    public func importOCILayout(
+        from directory: URL, tag: String? = nil, actor: String? = nil,
+        progress: (@Sendable (RegistrationProgress) -> Void)? = nil
+    ) throws -> OCILayoutImport {
         guard !isReadOnly else {
             throw RegistryError(
                 .unsupportedOperation,
@@ -103,7 +106,7 @@ extension Registry {
             metadata = ArtifactMetadata(
                 name: Self.importedName(plan.name), labels: ["oci.manifest": entry.digest.description])
         }
-        let staged = try artifacts.stage(files: files, metadata: metadata, options: options)
+        let staged = try artifacts.stage(files: files, metadata: metadata, options: options, progress: progress)
         let registration: Registration
         do {
             try checkStaged(staged, plan: plan, expected: registryManifest?.bytes, source: source)
@@ -124,16 +127,18 @@ extension Registry {
         }
         return OCILayoutImport(
             registration: registration, manifest: entry, tag: tag, hasRegistryManifest: registryManifest != nil,
-            signatures: referrers.signatures, evaluations: referrers.evaluations, skippedReferrers: referrers.skipped)
+            signatures: referrers.signatures, evaluations: referrers.evaluations, approvals: referrers.approvals,
+            skippedReferrers: referrers.skipped)
     }
 
-    /// Async twin of the blocking `importOCILayout(from:tag:actor:)` (same parameters and errors), run on the
-    /// registry's queue.
+    /// Async twin of the blocking `importOCILayout(from:tag:actor:progress:)` (same parameters and errors), run on
+    /// the registry's queue.
     @discardableResult
-    public func importOCILayout(from directory: URL, tag: String? = nil, actor: String? = nil) async throws
-        -> OCILayoutImport
-    {
-        try await run { try self.importOCILayout(from: directory, tag: tag, actor: actor) }
+    public func importOCILayout(
+        from directory: URL, tag: String? = nil, actor: String? = nil,
+        progress: (@Sendable (RegistrationProgress) -> Void)? = nil
+    ) async throws -> OCILayoutImport {
+        try await run { try self.importOCILayout(from: directory, tag: tag, actor: actor, progress: progress) }
     }
 
     /// Every raw layer staged with the digest and size its descriptor gives, and — with a registry manifest
