@@ -130,9 +130,13 @@ public struct OCILayoutDirectory: Sendable {
         if try !FileSystem.exists(markerPath) {
             let temp = path + "/" + FileSystem.uniqueName(Self.temporaryPrefix)
             try FileSystem.createFile(temp, contents: Self.markerBytes, mode: 0o644)
-            // link(2) instead of rename: a marker another process created meanwhile is kept.
-            _ = try FileSystem.linkIfPossible(temp, at: markerPath)
-            try FileSystem.removeFile(temp)
+            // link(2) instead of rename: a marker another process created meanwhile is kept. Where the file
+            // system has no hard links, rename: a concurrent writer's marker has the same bytes.
+            if try FileSystem.linkIfPossible(temp, at: markerPath) == .notPossible {
+                try FileSystem.rename(temp, to: markerPath)
+            } else {
+                try FileSystem.removeFile(temp)
+            }
             try FileSystem.syncDirectory(path)
         }
     }

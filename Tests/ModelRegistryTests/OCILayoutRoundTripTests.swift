@@ -149,6 +149,18 @@ import Testing
         }
     }
 
+    @Test func anExportIntoTheRegistryItselfIsRefused() throws {
+        try withTemporaryDirectory { temp in
+            let fixture = try OCILayoutFixture(temp: temp)
+            let inside = URL(fileURLWithPath: fixture.registry.layout.rootPath).appendingPathComponent("oci")
+            let error = try #require(throws: RegistryError.self) {
+                try fixture.registry.exportOCILayout("champion", to: inside)
+            }
+            #expect(error.code == .invalidArgument)
+            #expect(!FileManager.default.fileExists(atPath: inside.path))
+        }
+    }
+
     @Test func anExportRefusesAnArtifactWhoseBytesChanged() throws {
         try withTemporaryDirectory { temp in
             let fixture = try OCILayoutFixture(temp: temp)

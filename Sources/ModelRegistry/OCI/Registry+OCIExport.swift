@@ -25,7 +25,8 @@ extension Registry {
     ///   - tag: the tag in `index.json`; by default the alias when `reference` is one, else the artifact name with
     ///     every character a tag cannot hold replaced by `-`. A tag already there is moved to this artifact.
     /// - Returns: what was written.
-    /// - Throws: what `artifactID(matching:)` throws; `.invalidName` for a tag outside
+    /// - Throws: what `artifactID(matching:)` throws; `.invalidArgument` for a layout inside the registry;
+    ///   `.invalidName` for a tag outside
     ///   `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`; `.digestMismatch` when the artifact fails verification (nothing is
     ///   written); `.unsupportedAlgorithm` for an artifact not hashed with SHA-256; `.lockTimeout` when another
     ///   writer holds the layout's lock for the whole timeout; `.invalidJSON` / `.invalidDocument` for a damaged
@@ -44,6 +45,12 @@ extension Registry {
         let image = try ModelPackMapping.makeModelImage(
             manifestBytes: FileSystem.readDocument(manifestPath), source: manifestPath)
         let target = OCILayoutDirectory(url: directory)
+        guard target.path != layout.rootPath, !target.path.hasPrefix(layout.rootPath + "/") else {
+            throw RegistryError(
+                .invalidArgument,
+                "the layout '\(target.path)' is inside the registry '\(layout.rootPath)'; export to a directory "
+                    + "outside it", path: target.path)
+        }
         try target.prepare()
 
         var outcomes: [OCILayoutDirectory.BlobOutcome] = []

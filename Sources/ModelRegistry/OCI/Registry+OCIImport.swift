@@ -37,7 +37,8 @@ extension Registry {
     ///   the config or the manifest layer, or a referrer that does not belong to the artifact or does not verify;
     ///   `.invalidPath` for a path that escapes the bundle or collides; `.invalidArgument` for a manifest, index
     ///   or config above 4 MiB; `.invalidJSON` for duplicate keys or malformed JSON; `.unsupportedOperation` for
-    ///   compressed layers or a read-only registry; `.lockTimeout`; I/O errors. On any error before publication
+    ///   compressed layers or a read-only registry; `.unsupportedAlgorithm` for a registry that does not hash with
+    ///   SHA-256; `.lockTimeout`; I/O errors. On any error before publication
     ///   nothing is published and nothing is left outside `staging/`.
     /// - Durability: as `register(files:metadata:options:progress:actor:)`; each attached signature and record
     ///   as `sign(_:with:actor:)` and `addEvaluation(_:to:signedBy:actor:)`.
@@ -50,6 +51,13 @@ extension Registry {
             throw RegistryError(
                 .unsupportedOperation,
                 "registry '\(layout.rootPath)' was opened read-only (forWriting: false); open it for writing to import",
+                path: layout.rootPath)
+        }
+        guard configuration.hashAlgorithm.name == "sha256" else {
+            throw RegistryError(
+                .unsupportedAlgorithm,
+                "registry '\(layout.rootPath)' hashes new artifacts with '\(configuration.hashAlgorithm.name)'; an "
+                    + "OCI layout's blobs are named by SHA-256, so only a sha256 registry can import them",
                 path: layout.rootPath)
         }
         let source = OCILayoutDirectory(url: directory)
@@ -72,11 +80,11 @@ extension Registry {
             let path = source.blobPath(layer.digest)
             let bytes = try source.readBlob(layer, limit: 64 << 20)
             let parsed = try Manifest(parsing: bytes, source: path)
-            guard parsed.hashAlgorithm == configuration.hashAlgorithm.name else {
+            guard parsed.hashAlgorithm == "sha256" else {
                 throw RegistryError(
                     .unsupportedAlgorithm,
-                    "\(path): the artifact is hashed with '\(parsed.hashAlgorithm)', this registry with "
-                        + "'\(configuration.hashAlgorithm.name)'", path: path)
+                    "\(path): the artifact is hashed with '\(parsed.hashAlgorithm)'; its layers are named by SHA-256",
+                    path: path)
             }
             try ModelPackMapping.checkAgreement(plan, with: parsed, source: manifestPath)
             registryManifest = (parsed, bytes)
