@@ -3,6 +3,12 @@ import ModelRegistry
 import RegistryTestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Export to an OCI image layout and import back (FORMAT.md §15): the id, signatures and evaluation records survive.
 @Suite struct OCILayoutRoundTripTests {
     @Test func aRoundTripIntoAFreshRegistryPreservesTheIDSignaturesAndEvaluations() throws {
@@ -99,6 +105,31 @@ import Testing
                     == [OCIMediaType.registrySignature, OCIMediaType.registryEvaluation, OCIMediaType.registryApproval])
         }
     }
+
+    #if DEBUG
+        /// Where `link(2)` is impossible (another file system: EXDEV), blobs are copied, checked and still import.
+        @Test func blobsAreCopiedWhereTheyCannotBeHardLinked() throws {
+            try withTemporaryDirectory { temp in
+                let fixture = try OCILayoutFixture(temp: temp)
+                let layout = temp.appendingPathComponent("oci")
+                let token = FaultInjector.shared.inject(.link, errno: EXDEV, under: layout.path + "/")
+                defer { FaultInjector.shared.remove(token) }
+                let export = try fixture.registry.exportOCILayout("champion", to: layout)
+                #expect(export.copiedBlobs == 5 && export.linkedBlobs == 0)
+                let weights = try #require(
+                    try OCILayoutFixture.modelManifest(layout, tag: "champion").layers.first {
+                        $0.annotations[OCIMediaType.filePathAnnotation] == "model.safetensors"
+                    })
+                let blob = OCILayoutFixture.blobPath(layout, weights.digest).path
+                let registryFile = fixture.registry.layout.artifactPath(fixture.id) + "/model.safetensors"
+                let inodeA = try FileManager.default.attributesOfItem(atPath: registryFile)[.systemFileNumber] as? Int
+                let inodeB = try FileManager.default.attributesOfItem(atPath: blob)[.systemFileNumber] as? Int
+                #expect(inodeA != inodeB, "a copy, not a link")
+                let imported = try fixture.freshRegistry().importOCILayout(from: layout, tag: "champion")
+                #expect(imported.registration.artifact.id == fixture.id)
+            }
+        }
+    #endif
 
     @Test func tagsAreCheckedAndDefaultToTheName() throws {
         try withTemporaryDirectory { temp in
