@@ -7,9 +7,9 @@ enum ExportCommand: Command {
     static let name = "export"
     static let usage = """
         export ARTIFACT --oci-layout DIR[:TAG]
-                                Write the artifact as a CNCF ModelPack image (OCI image layout: oci-layout,
-                                index.json, blobs/) with its signatures and evaluation records as referrers;
-                                creates DIR or adds to it. TAG defaults to the alias given, else the name.
+                                Write the artifact into an OCI image layout as a CNCF ModelPack image.
+                                Signatures, evaluation records and approvals go along as referrers; DIR is
+                                created or added to. TAG: the alias given, else the artifact's name.
         """
     static let options = ["oci-layout"]
 
@@ -47,9 +47,9 @@ enum ImportCommand: Command {
     static let name = "import"
     static let usage = """
         import --oci-layout DIR[:TAG]
-                                Register the ModelPack model of an OCI image layout (ours, skopeo-copied, olot's),
-                                verifying every blob, with the signatures and evaluation records that travel
-                                as referrers. Without TAG, the layout's only model.
+                                Register the model of an OCI image layout, verifying every blob.
+                                Ours, skopeo-copied or olot's; signatures and evaluation records come along.
+                                Without TAG, the layout's only model.
         """
     static let options = ["oci-layout", "actor"]
 
