@@ -216,6 +216,19 @@ public struct OCILayoutDirectory: Sendable {
     /// - Durability: atomic replace (temp file, fsync, rename, directory fsync) under `flock`.
     public func updateIndex(timeout: Duration = .seconds(30), _ change: (inout OCIImageIndex) throws -> Void) throws {
         let lock = WriterLock(path: path + "/" + Self.lockFileName)
+        do {
+            try replaceIndex(holding: lock, timeout: timeout, change)
+        } catch RegistryError.Code.lockTimeout {
+            throw RegistryError(
+                .lockTimeout,
+                "another process held the lock of the OCI layout '\(path)' (\(lock.path)) for longer than "
+                    + "\(timeout); it is exporting into the same layout", path: lock.path)
+        }
+    }
+
+    private func replaceIndex(
+        holding lock: WriterLock, timeout: Duration, _ change: (inout OCIImageIndex) throws -> Void
+    ) throws {
         try lock.withLock(timeout: timeout) {
             var index =
                 try FileSystem.exists(indexPath)

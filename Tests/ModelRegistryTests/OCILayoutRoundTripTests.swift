@@ -180,6 +180,23 @@ import Testing
         }
     }
 
+    @Test func anExportWaitsForTheLayoutLockAndGivesUpNamingTheLayout() throws {
+        try withTemporaryDirectory { temp in
+            let fixture = try OCILayoutFixture(temp: temp)
+            let layout = temp.appendingPathComponent("oci")
+            try fixture.registry.exportOCILayout("champion", to: layout, tag: "before")
+            let holder = WriterLock(path: layout.path + "/" + OCILayoutDirectory.lockFileName)
+            let error = try holder.withLock {
+                try #require(throws: RegistryError.self) {
+                    try OCILayoutDirectory(url: layout).updateIndex(timeout: .milliseconds(100)) { _ in }
+                }
+            }
+            #expect(error.code == .lockTimeout)
+            #expect(error.message.contains(layout.path), "\(error.message)")
+            #expect(try OCILayoutFixture.readIndex(layout).entry(tagged: "before") != nil, "the index is untouched")
+        }
+    }
+
     @Test func anExportIntoTheRegistryItselfIsRefused() throws {
         try withTemporaryDirectory { temp in
             let fixture = try OCILayoutFixture(temp: temp)
