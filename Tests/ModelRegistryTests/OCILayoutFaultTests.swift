@@ -70,5 +70,47 @@ import Testing
                 #expect(failures > 20, "the sweep made imports fail (\(failures) of \(cases))")
             }
         }
+
+        /// Every system call an export makes in the layout fails in turn (EIO once): the export fails with a typed
+        /// error or succeeds; `index.json` is always the old one or the new one, no temporary file is left, and
+        /// exporting again completes the layout so that it imports.
+        @Test func anExportWhoseSystemCallsFailLeavesTheLayoutReadable() throws {
+            try withTemporaryDirectory { temp in
+                let fixture = try OCILayoutFixture(temp: temp)
+                // The layout first holds another artifact, so the faulted export writes every blob of its own.
+                let bundle = try BundleFixture.write(["w.bin": [1]], to: temp.appendingPathComponent("other"))
+                let other = try fixture.registry.register(directory: bundle, metadata: ArtifactMetadata(name: "other"))
+                    .artifact.id
+                var cases = 0
+                var failures = 0
+                for call in Self.calls + [.read, .close] {
+                    for k in 0..<400 {
+                        cases += 1
+                        let layout = temp.appendingPathComponent("case-\(cases)")
+                        try fixture.registry.exportOCILayout(other.description, to: layout, tag: "before")
+                        let token = FaultInjector.shared.inject(
+                            call, errno: EIO, under: layout.path + "/", after: k, times: 1)
+                        do {
+                            try fixture.registry.exportOCILayout("champion", to: layout, tag: "after")
+                        } catch is RegistryError {
+                            failures += 1
+                        }
+                        let fired = FaultInjector.shared.hasFired(token)
+                        FaultInjector.shared.remove(token)
+                        let context = "\(call) after \(k)"
+                        let index = try OCILayoutFixture.readIndex(layout)
+                        #expect(index.entry(tagged: "before") != nil, "\(context)")
+                        let names = try FileManager.default.contentsOfDirectory(atPath: layout.path)
+                        #expect(!names.contains { $0.hasPrefix(".modelreg-tmp-") }, "\(context): \(names)")
+                        try fixture.registry.exportOCILayout("champion", to: layout, tag: "after")
+                        let imported = try fixture.freshRegistry("target-\(cases)").importOCILayout(
+                            from: layout, tag: "after")
+                        #expect(imported.registration.artifact.id == fixture.id, "\(context)")
+                        if !fired { break }
+                    }
+                }
+                #expect(failures > 5, "the sweep made exports fail (\(failures) of \(cases))")
+            }
+        }
     }
 #endif
