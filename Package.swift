@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "AuditLog", targets: ["AuditLog"]),
         .library(name: "IndexBuilder", targets: ["IndexBuilder"]),
         .library(name: "Verifier", targets: ["Verifier"]),
+        .library(name: "ModelPack", targets: ["ModelPack"]),
         .library(name: "RegistryTestSupport", targets: ["RegistryTestSupport"]),
         .executable(name: "modelreg", targets: ["modelreg"]),
     ],
@@ -36,9 +37,12 @@ let package = Package(
         .target(
             name: "Verifier", dependencies: ["RegistryCore", "ArtifactStore", "AliasStore", "CEd25519"],
             swiftSettings: swiftSettings),
+        .target(name: "ModelPack", dependencies: ["RegistryCore"], swiftSettings: swiftSettings),
         .target(
             name: "ModelRegistry",
-            dependencies: ["RegistryCore", "ArtifactStore", "AliasStore", "AuditLog", "IndexBuilder", "Verifier"],
+            dependencies: [
+                "RegistryCore", "ArtifactStore", "AliasStore", "AuditLog", "IndexBuilder", "Verifier", "ModelPack",
+            ],
             swiftSettings: swiftSettings),
         .executableTarget(name: "modelreg", dependencies: ["ModelRegistry"], swiftSettings: swiftSettings),
         .executableTarget(
@@ -73,6 +77,8 @@ let package = Package(
         .testTarget(
             name: "IndexBuilderTests", dependencies: ["IndexBuilder", "ModelRegistry", "RegistryTestSupport"],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ModelPackTests", dependencies: ["ModelPack", "RegistryTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ModelRegistryTests", dependencies: ["ModelRegistry", "RegistryTestSupport"],
             swiftSettings: swiftSettings),

@@ -3,5 +3,6 @@
 @_exported import ArtifactStore
 @_exported import AuditLog
 @_exported import IndexBuilder
+@_exported import ModelPack
 @_exported import RegistryCore
 @_exported import Verifier

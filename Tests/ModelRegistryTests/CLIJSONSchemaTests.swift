@@ -197,6 +197,8 @@ struct JSONScenario {
             ("fetch", ["fetch", b], 0),
             ("remote add", ["remote", "add", "spare", mirror], 0),
             ("remote rm", ["remote", "rm", "spare"], 0),
+            ("export", ["export", a, "--oci-layout", temp.appendingPathComponent("oci").path], 0),
+            ("import", ["import", "--oci-layout", temp.appendingPathComponent("oci").path + ":classifier"], 0),
             ("find", ["find", "--name", "classifier"], 0),
             ("lineage", ["lineage", a], 0),
             ("keygen", ["keygen", temp.appendingPathComponent("key2").path], 0),

@@ -62,6 +62,9 @@ package enum CrashPoint {
         [
             "atomic.afterTempWrite", "atomic.afterTempSync", "atomic.afterRename", "atomic.afterDirectorySync",
             "append.afterWrite", "append.afterSync", "artifact.afterStaging",
+            // OCI layouts (FORMAT.md §15): an import between staging and publishing, and between publishing and
+            // attaching its referrers; an export just before it replaces the layout's index.json.
+            "oci.afterImportStaging", "oci.afterImportPublish", "oci.beforeIndexReplace",
         ]
         + ["artifact", "alias", "state", "signature", "policy", "evaluation", "adoption"].flatMap {
             ["\($0).afterStateChange", "\($0).afterEvent"]
