@@ -230,3 +230,18 @@ extension FileSystem {
         }
     }
 }
+
+extension FileSystem {
+    /// Creates the new file `path` for an archive entry, refusing one that already exists (an archive that names
+    /// a file twice) with `.alreadyExists` naming the entry and the archive.
+    package static func createEntryFile(_ path: String, entry: String, archive: String) throws -> OpenFile {
+        do {
+            return try OpenFile.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o600)
+        } catch let error where error.errno == EEXIST {
+            throw RegistryError(
+                .alreadyExists, "\(archive): entry '\(entry)' appears twice (or over a directory)", path: path)
+        } catch {
+            throw RegistryError.systemCall(error, "create", path: path)
+        }
+    }
+}
