@@ -47,7 +47,13 @@ struct TarReader {
             guard let block else {
                 throw damaged("ends at byte \(headerOffset) without the end-of-archive marker: it is truncated")
             }
-            if block.allSatisfy({ $0 == 0 }) { return nil }
+            if block.allSatisfy({ $0 == 0 }) {
+                // The end-of-archive marker is two zero blocks; one alone means the archive was cut there.
+                guard let second = try readBlock(), second.allSatisfy({ $0 == 0 }) else {
+                    throw damaged("has an incomplete end-of-archive marker at byte \(headerOffset): it is truncated")
+                }
+                return nil
+            }
             let header = try parse(block, at: headerOffset)
             let size = paxSize ?? header.size
             switch header.typeflag {
