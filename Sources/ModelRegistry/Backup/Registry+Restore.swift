@@ -64,6 +64,14 @@ extension Registry {
             try restorer.sync.finish()
             CrashPoint.hit("restore.afterCopy")
             try checkLog(of: destinationPath, against: marker)
+            // The format marker last: until the copy is complete and its log checked, DEST is not a registry.
+            guard let format = restorer.formatMarker else {
+                throw RegistryError(
+                    .invalidDocument, "the backup holds no \(RegistryLayout.formatFileName): it is not a registry's",
+                    path: sourcePath)
+            }
+            try FileSystem.atomicReplace(
+                destinationPath + "/" + RegistryLayout.formatFileName, contents: format, mode: 0o644)
             let registry = try Registry.open(at: URL(fileURLWithPath: destinationPath), configuration: configuration)
             _ = try registry.rebuildIndexes()
             let integrity = try registry.fsck(depth: .full)
@@ -150,6 +158,8 @@ struct BackupRestorer {
     /// Files restored so far (relative), the only valid hard-link targets.
     private var restored: Set<String> = []
     private var inodes: [[UInt64]: String] = [:]
+    /// The bytes of `registry.json`, written only once everything else is in place.
+    private(set) var formatMarker: [UInt8]?
 
     init(destination: String) {
         self.destination = destination
@@ -183,7 +193,9 @@ struct BackupRestorer {
             $0.nameBytes.lexicographicallyPrecedes($1.nameBytes)
         }) {
             guard let name = entry.name, Self.isRestored(topLevel: name) else { continue }
-            if name == "audit" {
+            if name == RegistryLayout.formatFileName {
+                formatMarker = try FileSystem.readDocument(source + "/" + name, limit: 1 << 16)
+            } else if name == "audit" {
                 try makeDirectory("audit")
                 for file in marker.log {
                     try copyFile(source + "/audit/" + file.name, as: "audit/" + file.name)
@@ -264,6 +276,10 @@ struct BackupRestorer {
                     continue
                 }
                 guard Self.isRestored(topLevel: top) else { continue }
+                if entry.path == RegistryLayout.formatFileName && entry.kind == .file && entry.size <= 1 << 16 {
+                    formatMarker = try file.read(at: reader.offset, count: Int(entry.size))
+                    continue
+                }
                 switch entry.kind {
                 case .directory:
                     try makeDirectory(entry.path)

@@ -35,6 +35,10 @@ package enum CrashPoint {
             "atomic.afterTempWrite", "atomic.afterTempSync", "atomic.afterRename", "atomic.afterDirectorySync",
             "append.afterWrite", "append.afterSync", "artifact.afterStaging",
         ]
+        + [
+            "backup.afterSnapshot", "backup.afterMarkIncomplete", "backup.afterLog", "backup.afterArtifact",
+            "backup.afterViews", "backup.beforeSync", "backup.beforeMarker", "restore.afterCopy",
+        ]
         + ["artifact", "alias", "state", "signature", "policy", "evaluation", "adoption"].flatMap {
             ["\($0).afterStateChange", "\($0).afterEvent"]
         }
