@@ -124,7 +124,8 @@ import Testing
                 #expect(throws: RegistryError.self) { try registry.backup(to: tar, options: .init(format: .tar)) }
                 FaultInjector.shared.remove(token)
                 FaultInjector.shared.remove(renameToken)
-                #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path).allSatisfy { !$0.contains(".tmp-") })
+                #expect(
+                    try FileManager.default.contentsOfDirectory(atPath: temp.path).allSatisfy { !$0.contains(".tmp-") })
                 #expect(try Registry.restore(from: tar, to: temp.appendingPathComponent("r")).artifacts == 2)
             }
         }

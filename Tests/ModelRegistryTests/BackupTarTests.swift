@@ -98,7 +98,8 @@ import Testing
         Hostile(name: "character device", entries: [.device("dev-null")], code: .unsupportedOperation),
         Hostile(name: "hard link out", entries: [.hardLink("x", to: "../../etc/passwd")], code: .invalidPath),
         Hostile(name: "hard link to nothing", entries: [.hardLink("x", to: "registry.json")], code: .invalidPath),
-        Hostile(name: "pax path escape", entries: [.paxFile("registry.json", path: "../pax-escaped", [1])],
+        Hostile(
+            name: "pax path escape", entries: [.paxFile("registry.json", path: "../pax-escaped", [1])],
             code: .invalidPath),
         Hostile(name: "bad checksum", entries: [.corrupt], code: .invalidDocument),
         Hostile(name: "no marker", entries: [.file("registry.json", Array("{}".utf8))], code: .invalidDocument),

@@ -189,7 +189,10 @@ struct JSONScenario {
             ("index status", ["index", "status"], 0),
             ("du", ["du"], 0),
             ("backup", ["backup", temp.appendingPathComponent("backup").path], 0),
-            ("restore", ["restore", temp.appendingPathComponent("backup").path, temp.appendingPathComponent("restored").path], 0),
+            (
+                "restore",
+                ["restore", temp.appendingPathComponent("backup").path, temp.appendingPathComponent("restored").path], 0
+            ),
             ("find", ["find", "--name", "classifier"], 0),
             ("lineage", ["lineage", a], 0),
             ("keygen", ["keygen", temp.appendingPathComponent("key2").path], 0),

@@ -218,7 +218,9 @@ struct ArtifactCopier {
         _ directory: String, as relative: String, isArtifactRoot: Bool, into sink: inout some BackupSink,
         report: inout Registry.BackupReport
     ) throws {
-        let entries = try FileSystem.listDirectory(directory).sorted { $0.nameBytes.lexicographicallyPrecedes($1.nameBytes) }
+        let entries = try FileSystem.listDirectory(directory).sorted {
+            $0.nameBytes.lexicographicallyPrecedes($1.nameBytes)
+        }
         for entry in entries {
             guard let name = entry.name else {
                 throw RegistryError(

@@ -112,7 +112,8 @@ extension Registry {
     /// The restored log must be exactly the one `backup.json` describes: the same files, lengths and last line.
     private static func checkLog(of root: String, against marker: BackupMarker) throws {
         let audit = root + "/audit"
-        let present = try FileSystem.exists(audit)
+        let present =
+            try FileSystem.exists(audit)
             ? Set(try FileSystem.listDirectory(audit).compactMap(\.name).filter(AuditJournal.isJournalFileName)) : []
         for file in marker.log {
             let size = try FileSystem.status(audit + "/" + file.name)?.size
@@ -146,7 +147,9 @@ extension Registry {
         if created {
             try? FileSystem.removeTree(root)
         } else if let entries = try? FileSystem.listDirectory(root) {
-            for entry in entries { try? FileSystem.removeTree(root + "/" + String(decoding: entry.nameBytes, as: UTF8.self)) }
+            for entry in entries {
+                try? FileSystem.removeTree(root + "/" + String(decoding: entry.nameBytes, as: UTF8.self))
+            }
         }
     }
 }

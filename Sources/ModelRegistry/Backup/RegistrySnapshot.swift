@@ -40,7 +40,9 @@ struct RegistrySnapshot {
         var snapshot = RegistrySnapshot(
             log: try registry.journal.extent(), artifacts: try registry.artifacts.list(), views: [],
             viewDirectories: [], takenAt: Timestamp.format(registry.configuration.clock()) ?? "")
-        for entry in try FileSystem.listDirectory(layout.rootPath).sorted(by: { $0.nameBytes.lexicographicallyPrecedes($1.nameBytes) }) {
+        for entry in try FileSystem.listDirectory(layout.rootPath).sorted(by: {
+            $0.nameBytes.lexicographicallyPrecedes($1.nameBytes)
+        }) {
             guard let name = entry.name else {
                 throw RegistryError(
                     .invalidPath, "'\(layout.rootPath)' holds an entry whose name is not UTF-8; remove or rename it",
@@ -60,7 +62,9 @@ struct RegistrySnapshot {
             views.append(ViewFile(path: relative, bytes: try FileSystem.readDocument(path), mode: status.permissions))
         case .directory:
             viewDirectories.append(relative)
-            for entry in try FileSystem.listDirectory(path).sorted(by: { $0.nameBytes.lexicographicallyPrecedes($1.nameBytes) }) {
+            for entry in try FileSystem.listDirectory(path).sorted(by: {
+                $0.nameBytes.lexicographicallyPrecedes($1.nameBytes)
+            }) {
                 guard let name = entry.name else {
                     throw RegistryError(
                         .invalidPath, "'\(path)' holds an entry whose name is not UTF-8; remove or rename it",

@@ -62,7 +62,8 @@ struct TarHeader {
         }
         func octal(_ value: Int64, at offset: Int, width: Int) {
             let digits = String(value, radix: 8)
-            put(Array((String(repeating: "0", count: max(0, width - 1 - digits.count)) + digits).utf8), at: offset,
+            put(
+                Array((String(repeating: "0", count: max(0, width - 1 - digits.count)) + digits).utf8), at: offset,
                 width: width - 1)
         }
         put(name.utf8, at: 0, width: 100)
@@ -79,7 +80,8 @@ struct TarHeader {
         put([UInt8](repeating: 0x20, count: 8), at: 148, width: 8)
         let sum = block.reduce(0) { $0 + Int64($1) }
         let digits = String(sum, radix: 8)
-        put(Array((String(repeating: "0", count: max(0, 6 - digits.count)) + digits).utf8) + [0, 0x20], at: 148,
+        put(
+            Array((String(repeating: "0", count: max(0, 6 - digits.count)) + digits).utf8) + [0, 0x20], at: 148,
             width: 8)
         return block
     }

@@ -66,7 +66,8 @@ struct TarReader {
                     case "linkpath": longLink = value
                     case "size":
                         guard let value = Int64(value), value >= 0 else {
-                            throw damaged("has a pax size '\(value)' that is not a size (header at byte \(headerOffset))")
+                            throw damaged(
+                                "has a pax size '\(value)' that is not a size (header at byte \(headerOffset))")
                         }
                         paxSize = value
                     default: continue
@@ -99,7 +100,8 @@ struct TarReader {
             case TarHeader.Kind.hardLink.rawValue:
                 let rawTarget = longLink ?? header.linkName
                 guard let path, let target = try Self.safePath(rawTarget, entryAt: headerOffset, source: source) else {
-                    throw unsafe(rawName, "is a hard link to '\(rawTarget)', which is not inside the archive", headerOffset)
+                    throw unsafe(
+                        rawName, "is a hard link to '\(rawTarget)', which is not inside the archive", headerOffset)
                 }
                 pending = size
                 pendingPadding = Int64(TarHeader.padding(size))
