@@ -17,15 +17,15 @@ enum BackupCommand: Command {
         let arguments = try parse(raw)
         let destination = URL(fileURLWithPath: try arguments.positionals(["DEST"])[0]).standardizedFileURL
         let registry = try CommandLineTool.openForWriting(arguments)
-        let display = ProgressDisplay(title: "backup", items: "artifacts")
+        let display = ProgressDisplay(title: "backup", items: "artifacts", measuresBytes: false)
         defer { display.finish() }
         let options = Registry.BackupOptions(
             format: arguments.flag("tar") ? .tar : .directory,
             progress: { progress in
                 display.update(
                     .init(
-                        phase: "copying", completed: progress.bytesWritten, total: progress.bytesWritten,
-                        itemsCompleted: progress.artifactsCopied, itemsTotal: progress.artifactsToCopy))
+                        phase: "copying", itemsCompleted: progress.artifactsCopied,
+                        itemsTotal: progress.artifactsToCopy))
             })
         let report = try registry.backup(to: destination, options: options)
         display.finish()

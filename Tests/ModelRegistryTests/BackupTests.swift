@@ -89,6 +89,25 @@ import Testing
         }
     }
 
+    @Test func anIncrementalBackupLinksANewArtifactsFileToTheCopyAnEarlierRunMade() throws {
+        try withTemporaryDirectory { temp in
+            let (registry, ids) = try Self.makeRegistry(temp)
+            let backup = temp.appendingPathComponent("backup")
+            try registry.backup(to: backup)
+            let shared = BundleFixture.randomBytes(count: 200_000, seed: 11)
+            let d = try registry.register(
+                directory: try BundleFixture.write(["weights.bin": shared], to: temp.appendingPathComponent("d")),
+                metadata: ArtifactMetadata(name: "d")
+            ).artifact.id
+            let report = try registry.backup(to: backup)
+            #expect(report.artifactsCopied == 1 && report.filesLinked == 1 && report.filesCopied == 1, "\(report)")
+            #expect(
+                try Self.inode(backup.path + "/artifacts/\(d)/weights.bin")
+                    == Self.inode(backup.path + "/artifacts/\(ids[0])/weights.bin"))
+            #expect(try Registry.restore(from: backup, to: temp.appendingPathComponent("r")).integrity.isClean)
+        }
+    }
+
     @Test func aSignatureAddedToAnOldArtifactTravelsWithItsEvent() throws {
         try withTemporaryDirectory { temp in
             let (registry, ids) = try Self.makeRegistry(temp)

@@ -2,7 +2,7 @@ import Foundation
 import RegistryCore
 
 extension Registry {
-    /// How ``Registry/backup(to:options:)-8l3b0`` writes its snapshot.
+    /// How `Registry.backup(to:options:)` writes its snapshot.
     public struct BackupOptions: Sendable {
         /// What the destination is.
         public enum Format: String, Sendable, CaseIterable {

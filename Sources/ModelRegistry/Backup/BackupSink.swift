@@ -17,6 +17,8 @@ protocol BackupSink {
     mutating func addFile(_ path: String, source: String, size: Int64, mode: UInt32, linkTo: String?) throws -> Int64
     /// Whether the backup already holds a file at `path` (a signature an earlier run copied).
     func hasFile(_ path: String) throws -> Bool
+    /// The size of the regular file an earlier run copied to `path`, or nil (always nil for a tar).
+    func existingSize(_ path: String) throws -> Int64?
     /// Appends `[base, size)` of the live journal file `source` to the backup's copy of `path`.
     mutating func continueLog(_ path: String, source: String, from base: Int64, to size: Int64) throws -> Int64
     /// Writes the snapshot's views and drops views it no longer has.

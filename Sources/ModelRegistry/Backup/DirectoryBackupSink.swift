@@ -90,6 +90,7 @@ struct DirectoryBackupSink: BackupSink {
     mutating func endArtifact(_ id: ArtifactID) throws {
         guard let current, current.id == id else { return }
         try FileSystem.rename(current.directory, to: root + "/artifacts/" + id.description)
+        sync.record(root + "/artifacts/" + id.description)
         sync.record(root + "/artifacts")
         self.current = nil
     }
@@ -105,16 +106,16 @@ struct DirectoryBackupSink: BackupSink {
     }
 
     mutating func addDirectory(_ path: String) throws {
-        let target = resolve(path)
-        try FileSystem.makeDirectory(target, syncParent: false)
-        sync.record(target)
+        try FileSystem.makeDirectory(resolve(path), syncParent: false)
+        sync.record(root + "/" + path)  // its final path: an artifact's is renamed into place before the flush
     }
 
     mutating func addFile(_ path: String, source: String, size: Int64, mode: UInt32, linkTo: String?) throws
         -> Int64
     {
         let target = resolve(path)
-        sync.record(target)
+        sync.record(root + "/" + path)
+        sync.record(FileSystem.parent(of: root + "/" + path))
         if let linkTo {
             try FileSystem.hardLink(resolve(linkTo), to: target)
             return 0
@@ -124,6 +125,11 @@ struct DirectoryBackupSink: BackupSink {
 
     func hasFile(_ path: String) throws -> Bool {
         try FileSystem.exists(resolve(path))
+    }
+
+    func existingSize(_ path: String) throws -> Int64? {
+        guard let status = try FileSystem.status(resolve(path)), status.kind == .regular else { return nil }
+        return status.size
     }
 
     mutating func continueLog(_ path: String, source: String, from base: Int64, to size: Int64) throws -> Int64 {

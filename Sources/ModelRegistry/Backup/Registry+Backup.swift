@@ -61,7 +61,7 @@ extension Registry {
         }
     }
 
-    /// Async twin of ``backup(to:options:)-8l3b0``, run off the cooperative pool.
+    /// Async twin of `backup(to:options:)`, run off the cooperative pool.
     @discardableResult
     public func backup(to destination: URL, options: BackupOptions = .init()) async throws -> BackupReport {
         try await run { try self.backup(to: destination, options: options) }
@@ -128,12 +128,11 @@ extension Registry {
                 let start = baseSizes[file.name] ?? 0
                 let source = layout.auditPath + "/" + file.name
                 try scan.scan(source, source: "audit/" + file.name, from: start, to: file.size)
-                if file.size > start || baseSizes[file.name] == nil {
-                    let copied = try sink.continueLog(
-                        "audit/" + file.name, source: source, from: start, to: file.size)
-                    report.logBytesCopied += copied
-                    report.bytesWritten += copied
-                }
+                // Every file, even one that did not grow: an interrupted run may have left bytes past the extent
+                // its partial marker records, which the backup's copy must lose again.
+                let copied = try sink.continueLog("audit/" + file.name, source: source, from: start, to: file.size)
+                report.logBytesCopied += copied
+                report.bytesWritten += copied
             }
             report.events = scan.events
             report.head = scan.head
@@ -147,7 +146,7 @@ extension Registry {
                 report.artifactsRemoved += 1
             }
             let missing = snapshot.artifacts.filter { !existing.contains($0) }
-            var copier = ArtifactCopier()
+            var copier = ArtifactCopier(store: artifacts, existing: existing)
             for (index, id) in missing.enumerated() {
                 try copier.copy(id, from: layout, into: &sink, report: &report)
                 report.artifactsCopied += 1
@@ -188,14 +187,24 @@ extension Registry {
 }
 
 /// Copies artifact directories into a sink, turning files that share an inode in the registry into hard links to
-/// the first copy (deduplicated files stay deduplicated in the backup).
+/// the first copy (deduplicated files stay deduplicated in the backup): within one run by inode, and across runs
+/// through the deduplication index, whose holder is used only when it still shares the inode in the registry.
 struct ArtifactCopier {
     private struct Inode: Hashable {
         var device: UInt64
         var inode: UInt64
     }
 
+    let store: FileArtifactStore
+    /// Artifacts an earlier run copied.
+    let existing: Set<ArtifactID>
     private var copies: [Inode: String] = [:]
+    private var manifest: (id: ArtifactID, manifest: Manifest?)?
+
+    init(store: FileArtifactStore, existing: Set<ArtifactID>) {
+        self.store = store
+        self.existing = existing
+    }
 
     mutating func copy(
         _ id: ArtifactID, from layout: RegistryLayout, into sink: inout some BackupSink,
@@ -210,12 +219,12 @@ struct ArtifactCopier {
                 path: directory)
         }
         try sink.beginArtifact(id)
-        try copyTree(directory, as: "artifacts/\(id)", isArtifactRoot: true, into: &sink, report: &report)
+        try copyTree(directory, id: id, bundlePath: "", into: &sink, report: &report)
         try sink.endArtifact(id)
     }
 
     private mutating func copyTree(
-        _ directory: String, as relative: String, isArtifactRoot: Bool, into sink: inout some BackupSink,
+        _ directory: String, id: ArtifactID, bundlePath: String, into sink: inout some BackupSink,
         report: inout Registry.BackupReport
     ) throws {
         let entries = try FileSystem.listDirectory(directory).sorted {
@@ -228,9 +237,10 @@ struct ArtifactCopier {
                     path: directory)
             }
             // Signatures travel with their events (step 3), so one added during the copy never arrives without it.
-            if isArtifactRoot && name == "signatures" { continue }
+            if bundlePath.isEmpty && name == "signatures" { continue }
             let source = directory + "/" + name
-            let path = relative + "/" + name
+            let inBundle = bundlePath.isEmpty ? name : bundlePath + "/" + name
+            let path = "artifacts/\(id)/" + inBundle
             guard let status = try FileSystem.status(source) else {
                 throw RegistryError(
                     .notFound, "'\(source)' was removed while the backup was copying it; run the backup again",
@@ -239,18 +249,21 @@ struct ArtifactCopier {
             switch status.kind {
             case .directory:
                 try sink.addDirectory(path)
-                try copyTree(source, as: path, isArtifactRoot: false, into: &sink, report: &report)
+                try copyTree(source, id: id, bundlePath: inBundle, into: &sink, report: &report)
             case .regular:
                 let key = Inode(device: status.device, inode: status.inode)
-                let linkTo = status.linkCount > 1 ? copies[key] : nil
+                var linkTo = status.linkCount > 1 ? copies[key] : nil
+                if linkTo == nil && status.linkCount > 1 && !existing.isEmpty {
+                    linkTo = try earlierCopy(of: inBundle, in: id, status: status, sink: sink)
+                }
                 report.bytesWritten += try sink.addFile(
                     path, source: source, size: status.size, mode: status.permissions, linkTo: linkTo)
                 if linkTo == nil {
                     report.filesCopied += 1
-                    if status.linkCount > 1 { copies[key] = path }
                 } else {
                     report.filesLinked += 1
                 }
+                if status.linkCount > 1 && copies[key] == nil { copies[key] = linkTo ?? path }
             case .symbolicLink, .other:
                 throw RegistryError(
                     .invalidPath,
@@ -258,5 +271,32 @@ struct ArtifactCopier {
                     path: source)
             }
         }
+    }
+
+    /// A copy an earlier run made of the same inode: a holder the deduplication index names, in an artifact the
+    /// backup already has, that still shares this file's inode in the registry and has its size in the backup.
+    private mutating func earlierCopy(
+        of bundlePath: String, in id: ArtifactID, status: FileStatus, sink: some BackupSink
+    ) throws -> String? {
+        if manifest?.id != id { manifest = (id, try? store.artifact(id).manifest) }
+        guard let entry = manifest?.manifest?.entry(at: bundlePath) else { return nil }
+        for holder in store.recordedHolders(of: entry.digest)
+        where holder.artifact != id && existing.contains(holder.artifact) && Self.isPlainRelative(holder.path) {
+            let live = store.layout.artifactPath(holder.artifact) + "/" + holder.path
+            guard let other = try? FileSystem.status(live), other.device == status.device,
+                other.inode == status.inode
+            else { continue }
+            let candidate = "artifacts/\(holder.artifact)/\(holder.path)"
+            if try sink.existingSize(candidate) == status.size { return candidate }
+        }
+        return nil
+    }
+
+    /// A relative path with no empty, `.` or `..` component: an index entry cannot point a link outside.
+    private static func isPlainRelative(_ path: String) -> Bool {
+        !path.hasPrefix("/")
+            && path.split(separator: "/", omittingEmptySubsequences: false).allSatisfy {
+                !$0.isEmpty && $0 != "." && $0 != ".."
+            }
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import RegistryCore
 
 extension Registry {
-    /// Restores a backup — a backup directory or a tar file written by ``backup(to:options:)-8l3b0``, or a tar of a
+    /// Restores a backup — a backup directory or a tar file written by `backup(to:options:)`, or a tar of a
     /// backup directory made by any `tar` — into a new registry, and checks everything before accepting it.
     ///
     /// The destination must be empty or absent. Every entry is checked on the way in (no `..`, no absolute path,
@@ -100,7 +100,7 @@ extension Registry {
         }
     }
 
-    /// Async twin of ``restore(from:to:configuration:)-5j1y8``, run off the cooperative pool.
+    /// Async twin of `restore(from:to:configuration:)`, run off the cooperative pool.
     @discardableResult
     public static func restore(from source: URL, to destination: URL, configuration: Configuration = .init())
         async throws -> RestoreReport

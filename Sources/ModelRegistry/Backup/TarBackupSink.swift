@@ -63,6 +63,8 @@ struct TarBackupSink: BackupSink {
 
     func hasFile(_ path: String) throws -> Bool { false }
 
+    func existingSize(_ path: String) throws -> Int64? { nil }
+
     mutating func continueLog(_ path: String, source: String, from base: Int64, to size: Int64) throws -> Int64 {
         precondition(base == 0, "a tar backup is always whole")
         try addDirectory("audit")
