@@ -162,6 +162,20 @@ import Testing
         }
     }
 
+    @Test func aDestinationInsideTheRegistryOrABackupIsRefused() throws {
+        try withTemporaryDirectory { temp in
+            let (registry, _) = try Self.makeRegistry(temp)
+            let inside = registry.layout.root.appendingPathComponent("backup")
+            #expect(registryErrorCode { try registry.backup(to: inside) } == .invalidArgument)
+            #expect(!FileManager.default.fileExists(atPath: inside.path))
+            let backup = temp.appendingPathComponent("backup")
+            try registry.backup(to: backup)
+            let nested = backup.appendingPathComponent("restored")
+            #expect(registryErrorCode { try Registry.restore(from: backup, to: nested) } == .invalidArgument)
+            #expect(!FileManager.default.fileExists(atPath: nested.path))
+        }
+    }
+
     @Test func theBackupLeaseIsHeldWhileABackupCopiesAndReleasedAfter() throws {
         try withTemporaryDirectory { temp in
             let (registry, _) = try Self.makeRegistry(temp)

@@ -31,14 +31,21 @@ extension Registry {
     ///   earlier backup's log is not a prefix of this registry's; `.notFound` when an artifact disappeared while it
     ///   was copied (a collector that ignored the lease); `.unsupportedOperation` on a registry opened read-only;
     ///   `.lockTimeout`; I/O errors naming the file.
-    /// - Durability: everything is flushed (`syncfs`, or an fsync per file where there is none) before the marker
-    ///   `backup.json` (or the tar's rename) is written; a crash leaves the previous backup or a directory marked
+    /// - Durability: every file and directory written is fsynced (one `syncfs` instead past 2,048 paths on Linux)
+    ///   before the marker `backup.json` is written (a tar is fsynced before its rename); a crash leaves the previous backup or a directory marked
     ///   incomplete (`backup.partial.json`), which restore refuses and the next backup completes.
     /// - Complexity: a full backup copies every byte once; an incremental one lists `artifacts/` and otherwise
     ///   costs in proportion to what is new.
     @discardableResult
     public func backup(to destination: URL, options: BackupOptions = .init()) throws -> BackupReport {
         let path = destination.standardizedFileURL.path
+        if Self.isSameOrInside(path, layout.rootPath) {
+            throw RegistryError(
+                .invalidArgument,
+                "the backup destination '\(path)' is inside the registry '\(layout.rootPath)'; a backup must live "
+                    + "outside what it copies",
+                path: path)
+        }
         let lease = try withWriterLock { try BackupLease.acquire(at: layout.backupLeasePath) }
         defer { lease.release() }
         switch options.format {
@@ -65,6 +72,22 @@ extension Registry {
     @discardableResult
     public func backup(to destination: URL, options: BackupOptions = .init()) async throws -> BackupReport {
         try await run { try self.backup(to: destination, options: options) }
+    }
+
+    /// Whether `path` is `root` or lies inside it, after resolving symbolic links in both (for a path that does
+    /// not exist yet, in its parent).
+    static func isSameOrInside(_ path: String, _ root: String) -> Bool {
+        func resolved(_ path: String) -> String {
+            let url = URL(fileURLWithPath: path)
+            if (try? FileSystem.exists(path)) == true { return url.resolvingSymlinksInPath().path }
+            return url.deletingLastPathComponent().resolvingSymlinksInPath().appendingPathComponent(
+                url.lastPathComponent
+            )
+            .path
+        }
+        let target = resolved(path)
+        let base = resolved(root)
+        return target == base || target.hasPrefix(base.hasSuffix("/") ? base : base + "/")
     }
 
     /// The snapshot, under the writer lock; a change a crash left half done is completed first (as the next write
