@@ -39,6 +39,8 @@ extension FileSystem {
     package struct BulkSync {
         /// How many recorded paths make one `syncfs` cheaper than an fsync each (Linux only).
         package static let syncfsThreshold = 2048
+        /// How many fsyncs run at once.
+        package static let concurrentFlushes = 8
         /// The root of the tree being written: its file system is the one flushed.
         package let root: String
         private var pending: [String] = []
@@ -79,12 +81,15 @@ extension FileSystem {
                     return
                 }
             #endif
-            for path in pending {
+            // Several fsyncs in flight at once share the file system's journal commits (ext4, XFS group commit).
+            let paths = pending
+            try ParallelWork.forEach(paths.count, maxConcurrency: Self.concurrentFlushes) { index in
+                let path = paths[index]
                 do {
                     let file = try OpenFile.open(path, O_RDONLY | O_NOFOLLOW)
                     try file.closeAfter { try $0.sync() }
                 } catch let error as SystemCallError where error.errno == ENOENT {
-                    continue  // removed again later in the same run (a stale view)
+                    return  // removed again later in the same run (a stale view)
                 } catch let error as SystemCallError {
                     throw RegistryError.systemCall(error, "flush", path: path)
                 }
