@@ -5,10 +5,10 @@ import ModelRegistry
 enum BackupCommand: Command {
     static let name = "backup"
     static let usage = """
-        backup DEST             Write a consistent snapshot of the registry (artifacts, log, aliases, states,
-                                signatures, policy, evaluations, checkpoints; not the index caches) to the
-                                directory DEST while writers keep working. Into an earlier backup directory
-                                the run is incremental: only new artifacts and the log's new lines are copied.
+        backup DEST             Back up the registry to the directory DEST while writers keep working.
+                                A consistent snapshot: artifacts, log, aliases, states, signatures, policy,
+                                evaluations, checkpoints (not the index caches). Into an earlier backup the
+                                run is incremental: only new artifacts and the log's new lines are copied.
             --tar                   Write one tar file DEST instead (replaced atomically when it exists)
         """
     static let flags = ["tar"]
@@ -60,10 +60,10 @@ enum BackupCommand: Command {
 enum RestoreCommand: Command {
     static let name = "restore"
     static let usage = """
-        restore SRC DEST        Restore the backup SRC (a backup directory or tar file, also a tar of a backup
-                                directory made by tar) into the empty or new directory DEST, re-hash every
-                                file, check the log and every view (fsck), and rebuild the indexes. A refused
-                                backup leaves nothing in DEST.
+        restore SRC DEST        Restore the backup SRC into the empty or new directory DEST, checked.
+                                SRC: a backup directory or tar (also a tar of a backup directory made by
+                                tar). Every file is re-hashed, the log and views are checked (fsck), the
+                                indexes rebuilt; a refused backup leaves nothing in DEST.
         """
 
     static func run(_ raw: [String]) throws {
