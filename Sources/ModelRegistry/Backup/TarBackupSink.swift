@@ -19,8 +19,14 @@ struct TarBackupSink: BackupSink {
                 .alreadyExists, "'\(destination)' exists and is not a file; a tar backup replaces only a file",
                 path: destination)
         }
+        let parent = FileSystem.parent(of: destination)
+        guard try FileSystem.status(parent, followLinks: true)?.kind == .directory else {
+            throw RegistryError(
+                .notFound, "the directory '\(parent)' for the tar backup '\(destination)' does not exist",
+                path: destination)
+        }
         let name = destination.split(separator: "/").last.map(String.init) ?? "backup"
-        temporary = FileSystem.parent(of: destination) + "/" + FileSystem.uniqueName(".\(name)" + ".tmp-")
+        temporary = parent + "/" + FileSystem.uniqueName(".\(name)" + ".tmp-")
         self.destination = destination
         let file = try FileSystem.createForWriting(temporary)
         self.file = file
