@@ -145,6 +145,34 @@ import Testing
             }
         }
 
+        @Test func anArtifactRemovedWhileTheBackupCopiesItFailsTheBackupClearly() throws {
+            try withTemporaryDirectory { temp in
+                let (registry, ids) = try BackupTests.makeRegistry(temp)
+                let victim = registry.layout.artifactPath(ids[1])
+                let parked = temp.appendingPathComponent("parked").path
+                // A collector that ignores the backup lease removes the artifact just before it is listed.
+                let token = FaultInjector.shared.perform(
+                    { _ = try? FileManager.default.moveItem(atPath: victim, toPath: parked) }, before: .opendir,
+                    under: victim)
+                let backup = temp.appendingPathComponent("backup")
+                do {
+                    try registry.backup(to: backup)
+                    Issue.record("a backup missing an artifact was reported complete")
+                } catch let error as RegistryError {
+                    #expect(error.code == .notFound, "\(error)")
+                    #expect(error.path?.contains(ids[1].description) == true, "\(error)")
+                }
+                FaultInjector.shared.remove(token)
+                let destination = temp.appendingPathComponent("restored")
+                #expect(registryErrorCode { try Registry.restore(from: backup, to: destination) } == .invalidDocument)
+                try FileManager.default.moveItem(atPath: parked, toPath: victim)
+                // The next run continues: artifacts the failed run completed are not copied again.
+                let report = try registry.backup(to: backup)
+                #expect(report.artifacts == 2 && report.artifactsCopied >= 1, "\(report)")
+                #expect(try Registry.restore(from: backup, to: destination).integrity.isClean)
+            }
+        }
+
         // MARK: A live registry
 
         @Test func aBackupTakenWhileAnotherProcessRegistersAndPromotesRestoresClean() throws {
