@@ -70,6 +70,11 @@ import Testing
                 #expect(outcome.wasKilled, "the backup should die at \(point): \(outcome.stderr)")
                 let restored = try Registry.restore(from: tar, to: temp.appendingPathComponent("restored"))
                 #expect(restored.artifacts == 2, "\(point): the previous tar, whole")
+                // The next tar backup removes the killed one's temporary file and replaces the tar.
+                try registry.backup(to: tar, options: .init(format: .tar))
+                #expect(
+                    try FileManager.default.contentsOfDirectory(atPath: temp.path).allSatisfy { !$0.contains(".tmp-") })
+                #expect(try Registry.restore(from: tar, to: temp.appendingPathComponent("again")).artifacts == 3)
             }
         }
 

@@ -26,7 +26,16 @@ struct TarBackupSink: BackupSink {
                 path: destination)
         }
         let name = destination.split(separator: "/").last.map(String.init) ?? "backup"
-        temporary = parent + "/" + FileSystem.uniqueName(".\(name)" + ".tmp-")
+        let prefix = ".\(name).tmp-"
+        // Temporary files of earlier tar backups to this destination whose process is gone (killed midway).
+        for entry in try FileSystem.listDirectory(parent) {
+            guard let leftover = entry.name,
+                let pid = FileSystem.creatorProcess(ofUniqueName: leftover, prefix: prefix),
+                !FileSystem.isProcessAlive(pid)
+            else { continue }
+            try? FileSystem.removeFile(parent + "/" + leftover)
+        }
+        temporary = parent + "/" + FileSystem.uniqueName(prefix)
         self.destination = destination
         let file = try FileSystem.createForWriting(temporary)
         self.file = file
