@@ -3,6 +3,12 @@ import ModelRegistry
 import RegistryTestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Issue #11: `backup` and `restore` through the library — full and incremental directory backups, the checks a
 /// restore makes, and what each refusal leaves behind.
 @Suite struct BackupTests {
@@ -257,6 +263,44 @@ import Testing
             // The next backup completes it.
             #expect(try registry.backup(to: backup).isIncremental)
             #expect(try Registry.restore(from: backup, to: destination).integrity.isClean)
+        }
+    }
+
+    @Test func restoreRefusesASymbolicLinkOrFIFOPlantedInABackupDirectory() throws {
+        try withTemporaryDirectory { temp in
+            let (registry, _) = try Self.makeRegistry(temp)
+            let backup = temp.appendingPathComponent("backup")
+            try registry.backup(to: backup)
+            let link = backup.appendingPathComponent("aliases/planted.json")
+            try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "/etc/hostname")
+            let destination = temp.appendingPathComponent("restored")
+            #expect(registryErrorCode { try Registry.restore(from: backup, to: destination) } == .symlinkRefused)
+            #expect(!FileManager.default.fileExists(atPath: destination.path))
+            try FileManager.default.removeItem(at: link)
+            #expect(mkfifo(backup.appendingPathComponent("aliases/fifo").path, 0o644) == 0)
+            #expect(
+                registryErrorCode { try Registry.restore(from: backup, to: destination) } == .unsupportedOperation)
+            #expect(!FileManager.default.fileExists(atPath: destination.path))
+        }
+    }
+
+    @Test func theCLIReportsARefusedIncrementalBackupAndExitsOne() throws {
+        try withTemporaryDirectory { temp in
+            let (registry, _) = try Self.makeRegistry(temp)
+            let backup = temp.appendingPathComponent("backup")
+            let first = try CLIRunner.run(["backup", backup.path, "--registry", registry.layout.rootPath])
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(first.stdout.contains("backup of 2 artifact(s)"), "\(first.stdout)")
+            let other = try Registry.create(at: temp.appendingPathComponent("other"))
+            for (index, name) in ["x", "y", "z", "w"].enumerated() {
+                _ = try Self.register(name, seed: UInt64(20 + index), in: other, temp: temp)
+            }
+            let refused = try CLIRunner.run(["backup", backup.path, "--registry", other.layout.rootPath])
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains("not a continuation"), "\(refused.stderr)")
+            let restored = try CLIRunner.run(["restore", backup.path, temp.appendingPathComponent("r").path])
+            #expect(restored.status == 0, "\(restored.stderr)")
+            #expect(restored.stdout.contains("fsck (full): clean"))
         }
     }
 
