@@ -90,6 +90,11 @@ import Testing
         var testDescription: String { name }
     }
 
+    /// A valid `backup.json` of an empty registry.
+    static let emptyMarker = Array(
+        (#"{"artifacts":0,"createdAt":"","events":0,"format":"modelregistry-backup","head":"sha256:"#
+            + String(repeating: "0", count: 64) + #"","log":[],"schemaVersion":1}"#).utf8)
+
     static let hostile: [Hostile] = [
         Hostile(name: "dot-dot", entries: [.file("../escaped", [1])], code: .invalidPath),
         Hostile(name: "nested dot-dot", entries: [.file("audit/../../escaped", [1])], code: .invalidPath),
@@ -104,6 +109,10 @@ import Testing
         Hostile(name: "bad checksum", entries: [.corrupt], code: .invalidDocument),
         Hostile(name: "no marker", entries: [.file("registry.json", Array("{}".utf8))], code: .invalidDocument),
         Hostile(name: "duplicate entry", entries: [.file("a", [1]), .file("a", [2])], code: .alreadyExists),
+        Hostile(name: "damaged marker", entries: [.file("backup.json", [0x7B])], code: .invalidJSON),
+        Hostile(
+            name: "two markers", entries: [.file("backup.json", emptyMarker), .file("backup.json", emptyMarker)],
+            code: .invalidDocument),
     ]
 
     @Test(arguments: hostile) func aHostileTarIsRefusedAndLeavesNothing(_ hostile: Hostile) throws {

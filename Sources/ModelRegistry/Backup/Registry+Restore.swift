@@ -278,9 +278,10 @@ struct BackupRestorer {
                 let top = String(entry.path.split(separator: "/").first ?? "")
                 if entry.path == BackupMarker.partialFileName { throw Self.refuseIncomplete(source) }
                 if entry.path == BackupMarker.fileName {
-                    guard entry.kind == .file, entry.size <= 16 << 20 else {
+                    guard marker == nil, entry.kind == .file, entry.size <= 16 << 20 else {
                         throw RegistryError(
-                            .invalidDocument, "\(name): \(BackupMarker.fileName) is not a small file", path: source)
+                            .invalidDocument, "\(name): \(BackupMarker.fileName) appears twice or is not a small file",
+                            path: source)
                     }
                     let bytes = try file.read(at: reader.offset, count: Int(entry.size))
                     marker = try BackupMarker(bytes: bytes, source: "\(name): \(BackupMarker.fileName)")
