@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "registry_shims.h"
 #include <errno.h>
+#include <unistd.h>
 #include <string.h>
 #if defined(__linux__)
 #include <fcntl.h>
@@ -44,5 +45,25 @@ int mr_start_writeback(int fd, int64_t offset, int64_t length) {
 #else
     (void)fd; (void)offset; (void)length;
     return 0;
+#endif
+}
+
+int mr_sync_file_system(int fd) {
+#if defined(__linux__)
+    return syncfs(fd);
+#else
+    (void)fd;
+    errno = ENOTSUP;
+    return -1;
+#endif
+}
+
+int64_t mr_copy_range(int source, int destination, int64_t length) {
+#if defined(__linux__)
+    return (int64_t)copy_file_range(source, NULL, destination, NULL, (size_t)length, 0);
+#else
+    (void)source; (void)destination; (void)length;
+    errno = ENOSYS;
+    return -1;
 #endif
 }

@@ -199,6 +199,11 @@ struct JSONScenario {
             ("remote rm", ["remote", "rm", "spare"], 0),
             ("export", ["export", a, "--oci-layout", temp.appendingPathComponent("oci").path], 0),
             ("import", ["import", "--oci-layout", temp.appendingPathComponent("oci").path + ":classifier"], 0),
+            ("backup", ["backup", temp.appendingPathComponent("backup").path], 0),
+            (
+                "restore",
+                ["restore", temp.appendingPathComponent("backup").path, temp.appendingPathComponent("restored").path], 0
+            ),
             ("find", ["find", "--name", "classifier"], 0),
             ("lineage", ["lineage", a], 0),
             ("keygen", ["keygen", temp.appendingPathComponent("key2").path], 0),

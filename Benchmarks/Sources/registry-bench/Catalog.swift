@@ -43,6 +43,11 @@ enum Catalog {
                     + "target again ≤ 0.05× the first",
                 run: SpaceBenchmark.run),
             Benchmark(
+                name: BackupBenchmark.name,
+                summary: "backup of 8 × 128 MiB to a directory and a tar vs cp -a and tar -cf (+ sync -f); target "
+                    + "≥ 0.90× their throughput; incremental backup of one artifact, 2 vs 308 artifacts",
+                run: BackupBenchmark.run),
+            Benchmark(
                 name: PeakMemoryBenchmark.name,
                 summary: "peak RSS of a child process registering 4 GiB (copy, hardlink; 1 run each); target < 64 MiB",
                 run: PeakMemoryBenchmark.run),

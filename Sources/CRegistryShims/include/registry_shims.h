@@ -13,4 +13,13 @@ int mr_clone_fd(int source, int destination);
 /// Starts asynchronous write-back of a byte range (Linux sync_file_range SYNC_FILE_RANGE_WRITE) so that a
 /// later fsync has less to do. A no-op returning 0 where unsupported. Never a substitute for fsync.
 int mr_start_writeback(int fd, int64_t offset, int64_t length);
+/// Flushes the whole file system holding the open file `fd` to stable storage (Linux syncfs(2)): one call
+/// instead of an fsync per file after a bulk copy. Returns 0, or -1 with errno set; ENOTSUP where the platform
+/// has no such call (callers then fsync file by file).
+int mr_sync_file_system(int fd);
+
+/// Copies up to `length` bytes from the current offset of `source` to the current offset of `destination` inside
+/// the kernel (Linux copy_file_range(2)). Returns the bytes copied (0 at end of file), or -1 with errno set;
+/// ENOSYS, EXDEV, EINVAL or ENOTSUP mean "not possible here" and callers read and write instead.
+int64_t mr_copy_range(int source, int destination, int64_t length);
 #endif

@@ -58,20 +58,28 @@ package enum CrashPoint {
 
     /// Every crash point (documented for tests). The file-system recipes have their own; every write through
     /// the registry's commit path adds `<store>.afterStateChange` and `<store>.afterEvent` for its store.
-    package static let all =
-        [
+    package static let all: [String] = {
+        var points = [
             "atomic.afterTempWrite", "atomic.afterTempSync", "atomic.afterRename", "atomic.afterDirectorySync",
             "append.afterWrite", "append.afterSync", "artifact.afterStaging",
             // OCI layouts (FORMAT.md §15): an import between staging and publishing, and between publishing and
             // attaching its referrers; an export just before it replaces the layout's index.json.
             "oci.afterImportStaging", "oci.afterImportPublish", "oci.beforeIndexReplace",
+            // Backups (FORMAT.md §14.5).
+            "backup.afterSnapshot", "backup.afterMarkIncomplete", "backup.afterLog", "backup.afterArtifact",
+            "backup.afterViews", "backup.beforeSync", "backup.beforeMarker", "restore.afterCopy",
+            // Eviction, fetch and remotes (FORMAT.md §14.4): `evict.afterRecord` falls between the eviction file
+            // and the removal of the bundle files, `evict.afterFirstFile` after the first of them is gone,
+            // `fetch.afterFirstFile` after the first fetched file was moved into the artifact directory.
+            "evict.afterRecord", "evict.afterFirstFile", "fetch.afterFirstFile",
         ]
-        + ["artifact", "alias", "state", "signature", "policy", "evaluation", "adoption"].flatMap {
-            ["\($0).afterStateChange", "\($0).afterEvent"]
+        let stores = [
+            "artifact", "alias", "state", "signature", "policy", "evaluation", "adoption", "evict", "fetch", "remote",
+        ]
+        for store in stores {
+            points.append(store + ".afterStateChange")
+            points.append(store + ".afterEvent")
         }
-        // Eviction, fetch and remotes (FORMAT.md §14.4): `evict.afterRecord` falls between the eviction file and
-        // the removal of the bundle files, `evict.afterFirstFile` after the first of them is gone,
-        // `fetch.afterFirstFile` after the first fetched file was moved into the artifact directory.
-        + ["evict", "fetch", "remote"].flatMap { ["\($0).afterStateChange", "\($0).afterEvent"] }
-        + ["evict.afterRecord", "evict.afterFirstFile", "fetch.afterFirstFile"]
+        return points
+    }()
 }

@@ -41,9 +41,9 @@ extension FileSystem {
     /// streamed in by the caller, who closes it.
     ///
     /// - Throws: `.alreadyExists` when something is at `path`; other I/O errors naming it.
-    package static func createForWriting(_ path: String) throws -> OpenFile {
+    package static func createForWriting(_ path: String, mode: mode_t = 0o600) throws -> OpenFile {
         do {
-            return try OpenFile.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o600)
+            return try OpenFile.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: mode)
         } catch {
             throw RegistryError.systemCall(error, "create", path: path)
         }

@@ -47,6 +47,8 @@ public struct RegistryLayout: Hashable, Sendable {
     public var formatFilePath: String { rootPath + "/" + Self.formatFileName }
     /// The writer lock file.
     public var writerLockPath: String { locksPath + "/writer.lock" }
+    /// The backup lease: a shared `flock` held by every running backup, which collectors respect (FORMAT.md §14.5).
+    public var backupLeasePath: String { locksPath + "/backup.lock" }
 
     /// `states/`: lifecycle state files.
     public var statesPath: String { rootPath + "/states" }

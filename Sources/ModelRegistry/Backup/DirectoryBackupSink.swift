@@ -1,0 +1,205 @@
+import RegistryCore
+
+/// A backup directory laid out like a registry, continued in place run after run (FORMAT.md §14.5).
+///
+/// Every change happens while the directory's marker is `backup.partial.json`: an artifact is assembled under
+/// `artifacts/.tmp-…` and renamed into place, the log is appended to after its recorded extent, views are replaced
+/// atomically; then the whole file system is flushed and `backup.json` written. A crash leaves the partial marker:
+/// restore refuses the directory, and the next run continues from the extent that marker records.
+struct DirectoryBackupSink: BackupSink {
+    let root: String
+    private var sync: FileSystem.BulkSync
+    /// The artifact being assembled and its temporary directory.
+    private var current: (id: ArtifactID, directory: String)?
+
+    init(root: String) {
+        self.root = root
+        self.sync = FileSystem.BulkSync(root: root)
+    }
+
+    /// The marker to continue from, creating the directory or taking an empty one as a first backup.
+    ///
+    /// - Returns: the extent to continue from, and whether it came from an earlier run.
+    /// - Throws: `.alreadyExists` when the destination is a non-empty directory without a marker, or not a
+    ///   directory; `.invalidJSON`/`.invalidDocument` for a damaged marker; I/O errors naming the path.
+    static func base(at root: String) throws -> (marker: BackupMarker, isIncremental: Bool) {
+        guard let status = try FileSystem.status(root, followLinks: true) else {
+            try FileSystem.makeDirectory(root, allowExisting: false)
+            return (.empty, false)
+        }
+        guard status.kind == .directory else {
+            throw RegistryError(
+                .alreadyExists, "'\(root)' exists and is not a directory; give a directory for a backup (or --tar)",
+                path: root)
+        }
+        if let marker = try BackupMarker.read(root + "/" + BackupMarker.fileName, source: BackupMarker.fileName) {
+            return (marker, true)
+        }
+        let partial = root + "/" + BackupMarker.partialFileName
+        if let marker = try BackupMarker.read(partial, source: BackupMarker.partialFileName) {
+            return (marker, marker.log.isEmpty ? false : true)
+        }
+        guard try FileSystem.listDirectory(root).isEmpty else {
+            throw RegistryError(
+                .alreadyExists,
+                "'\(root)' is not empty and holds no \(BackupMarker.fileName): it is not a backup directory. Give an "
+                    + "empty or new directory",
+                path: root)
+        }
+        return (.empty, false)
+    }
+
+    /// Marks the directory incomplete before anything in it changes: renames `backup.json` to
+    /// `backup.partial.json` (or writes the partial marker of a first backup).
+    mutating func markIncomplete(base: BackupMarker) throws {
+        let complete = root + "/" + BackupMarker.fileName
+        let partial = root + "/" + BackupMarker.partialFileName
+        if try FileSystem.exists(complete) {
+            try FileSystem.rename(complete, to: partial)
+            try FileSystem.syncDirectory(root)
+        } else if try !FileSystem.exists(partial) {
+            try FileSystem.atomicReplace(partial, contents: base.bytes, mode: 0o644)
+        }
+        CrashPoint.hit("backup.afterMarkIncomplete")
+        // Leftovers of an interrupted run: half-assembled artifacts.
+        try FileSystem.makeDirectory(root + "/artifacts", syncParent: true)
+        for entry in try FileSystem.listDirectory(root + "/artifacts") {
+            guard let name = entry.name, name.hasPrefix(FileSystem.temporaryPrefix) else { continue }
+            try FileSystem.removeTree(root + "/artifacts/" + name)
+        }
+    }
+
+    func existingArtifacts() throws -> Set<ArtifactID> {
+        Set(try FileSystem.listDirectory(root + "/artifacts").compactMap { $0.name.flatMap(ArtifactID.init) })
+    }
+
+    mutating func removeArtifact(_ id: ArtifactID) throws {
+        // Out of the way first (one rename), then deleted: a crash never leaves a half-deleted artifact in place.
+        let doomed = root + "/artifacts/" + FileSystem.uniqueName(FileSystem.temporaryPrefix)
+        try FileSystem.rename(root + "/artifacts/" + id.description, to: doomed)
+        try FileSystem.removeTree(doomed)
+        sync.record(root + "/artifacts")
+    }
+
+    mutating func beginArtifact(_ id: ArtifactID) throws {
+        let directory = root + "/artifacts/" + FileSystem.uniqueName(FileSystem.temporaryPrefix)
+        try FileSystem.makeDirectory(directory, allowExisting: false, syncParent: false)
+        current = (id, directory)
+    }
+
+    mutating func endArtifact(_ id: ArtifactID) throws {
+        guard let current, current.id == id else { return }
+        try FileSystem.rename(current.directory, to: root + "/artifacts/" + id.description)
+        sync.record(root + "/artifacts/" + id.description)
+        sync.record(root + "/artifacts")
+        self.current = nil
+    }
+
+    /// The real path of a backup entry: inside the temporary directory while its artifact is assembled.
+    private func resolve(_ path: String) -> String {
+        if let current {
+            let prefix = "artifacts/" + current.id.description
+            if path == prefix { return current.directory }
+            if path.hasPrefix(prefix + "/") { return current.directory + path.dropFirst(prefix.count) }
+        }
+        return root + "/" + path
+    }
+
+    mutating func addDirectory(_ path: String) throws {
+        try FileSystem.makeDirectory(resolve(path), syncParent: false)
+        sync.record(root + "/" + path)  // its final path: an artifact's is renamed into place before the flush
+    }
+
+    mutating func addFile(_ path: String, source: String, size: Int64, mode: UInt32, linkTo: String?) throws
+        -> Int64
+    {
+        let target = resolve(path)
+        sync.record(root + "/" + path)
+        sync.record(FileSystem.parent(of: root + "/" + path))
+        if let linkTo {
+            try FileSystem.hardLink(resolve(linkTo), to: target)
+            return 0
+        }
+        return try FileSystem.copyFile(from: source, to: target, mode: .init(mode))
+    }
+
+    func hasFile(_ path: String) throws -> Bool {
+        try FileSystem.exists(resolve(path))
+    }
+
+    func existingSize(_ path: String) throws -> Int64? {
+        guard let status = try FileSystem.status(resolve(path)), status.kind == .regular else { return nil }
+        return status.size
+    }
+
+    mutating func continueLog(_ path: String, source: String, from base: Int64, to size: Int64) throws -> Int64 {
+        let target = root + "/" + path
+        guard let input = try FileSystem.openForReading(source) else {
+            throw RegistryError(.notFound, "'\(source)' disappeared while it was being backed up", path: source)
+        }
+        sync.record(target)
+        return try input.closeAfter { input in
+            try FileSystem.seek(input, to: base)
+            let output = try FileSystem.openForContinuing(target, at: base)
+            let copied = try output.closeAfter { try FileSystem.copyBytes(from: input, to: $0, length: size - base) }
+            guard copied == size - base else {
+                throw RegistryError(
+                    .io, "'\(source)' became shorter while it was being backed up", path: source)
+            }
+            return copied
+        }
+    }
+
+    mutating func writeViews(_ snapshot: RegistrySnapshot) throws {
+        for directory in snapshot.viewDirectories {
+            try FileSystem.makeDirectory(root + "/" + directory, syncParent: true)
+        }
+        for view in snapshot.views {
+            let target = root + "/" + view.path
+            if let status = try FileSystem.status(target), status.kind == .regular,
+                status.permissions == view.mode, try FileSystem.readDocument(target) == view.bytes
+            {
+                continue
+            }
+            if let status = try FileSystem.status(target), status.kind == .directory {
+                try FileSystem.removeTree(target)
+            }
+            try FileSystem.atomicReplace(target, contents: view.bytes, mode: .init(view.mode))
+        }
+        // Views the registry no longer has (a retired alias, a removed pin) go from the backup too.
+        let files = Set(snapshot.views.map(\.path))
+        let directories = Set(snapshot.viewDirectories)
+        for entry in try FileSystem.listDirectory(root) {
+            guard let name = entry.name, RegistrySnapshot.isCopiedAsView(topLevel: name) else { continue }
+            try removeStale(name, files: files, directories: directories)
+        }
+    }
+
+    private mutating func removeStale(_ path: String, files: Set<String>, directories: Set<String>) throws {
+        let full = root + "/" + path
+        guard let status = try FileSystem.status(full) else { return }
+        if status.kind == .directory && directories.contains(path) {
+            for entry in try FileSystem.listDirectory(full) {
+                guard let name = entry.name else { continue }
+                try removeStale(path + "/" + name, files: files, directories: directories)
+            }
+        } else if !(status.kind == .regular && files.contains(path)) {
+            try FileSystem.removeTree(full)
+            sync.record(FileSystem.parent(of: full))
+        }
+    }
+
+    mutating func finish(marker: BackupMarker) throws {
+        CrashPoint.hit("backup.beforeSync")
+        try sync.finish()
+        CrashPoint.hit("backup.beforeMarker")
+        try FileSystem.atomicReplace(root + "/" + BackupMarker.fileName, contents: marker.bytes, mode: 0o644)
+        try FileSystem.removeFile(root + "/" + BackupMarker.partialFileName)
+        try FileSystem.syncDirectory(root)
+    }
+
+    mutating func abandon() {
+        if let current { try? FileSystem.removeTree(current.directory) }
+        current = nil
+    }
+}

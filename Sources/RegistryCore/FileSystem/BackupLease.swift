@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The lease a running backup holds on a registry so that nothing removes an artifact it is still copying:
+/// `flock(LOCK_SH)` on `locks/backup.lock` (FORMAT.md §14.5).
+///
+/// Any number of backups hold it at once (a shared lock). A process that removes artifacts (`rm`, `gc`,
+/// eviction) takes `flock(LOCK_EX|LOCK_NB)` on the same file while it holds the writer lock, and removes nothing
+/// while that fails (``isHeldByAnyone(at:)``). The lock dies with the process holding it, so a killed backup never
+/// blocks collection. Thread-safe; released once, by ``release()`` or on deallocation.
+package final class BackupLease: @unchecked Sendable {
+    /// The lock file.
+    package let path: String
+    private var file: OpenFile?
+
+    private init(path: String, file: OpenFile) {
+        self.path = path
+        self.file = file
+    }
+
+    deinit { if let file { try? file.close() } }
+
+    /// Takes the shared lease at `path`, creating the file (and its directory) when missing. Waits while a
+    /// collector holds it exclusively (a collector holds it only for the removals of one run).
+    ///
+    /// - Throws: `.symlinkRefused` for a symbolic link at `path`; I/O errors naming the file.
+    package static func acquire(at path: String) throws -> BackupLease {
+        try FileSystem.makeDirectory(FileSystem.parent(of: path))
+        let file: OpenFile
+        do {
+            file = try OpenFile.open(path, O_RDWR | O_CREAT | O_NOFOLLOW, mode: 0o644)
+        } catch let error where error.errno == ELOOP {
+            throw RegistryError(
+                .symlinkRefused, "the backup lease '\(path)' is a symbolic link; remove it (it holds nothing)",
+                path: path, underlying: error)
+        } catch {
+            throw RegistryError.systemCall(error, "open the backup lease", path: path)
+        }
+        do {
+            try file.lock(LOCK_SH)
+        } catch {
+            try? file.close()
+            throw RegistryError.systemCall(error, "take the backup lease", path: path)
+        }
+        return BackupLease(path: path, file: file)
+    }
+
+    /// Whether some process holds a backup lease at `path` now: the check a collector makes (under the writer
+    /// lock) before it removes an artifact. A missing file means no backup runs.
+    package static func isHeldByAnyone(at path: String) throws -> Bool {
+        let file: OpenFile
+        do {
+            file = try OpenFile.open(path, O_RDONLY | O_NOFOLLOW)
+        } catch let error where error.errno == ENOENT {
+            return false
+        } catch {
+            throw RegistryError.systemCall(error, "open the backup lease", path: path)
+        }
+        return try file.closeAfter { file in
+            do {
+                try file.lock(LOCK_EX | LOCK_NB)
+                return false  // released when the descriptor closes
+            } catch let error as SystemCallError where error.errno == EWOULDBLOCK {
+                return true
+            } catch {
+                throw RegistryError.systemCall(error, "try the backup lease", path: path)
+            }
+        }
+    }
+
+    /// Releases the lease; calling it again does nothing.
+    package func release() {
+        if let file { try? file.close() }
+        file = nil
+    }
+}
