@@ -3,6 +3,7 @@ extension AuditEvent {
     public static let payloadTypes: [any AuditPayload.Type] = [
         ArtifactRegistered.self, AliasMoved.self, AliasRetired.self, AliasRestored.self, StateChanged.self,
         SignatureAdded.self, PolicyChanged.self, LogRepaired.self, EvaluationAdded.self,
+        ArtifactCollected.self, ArtifactPinChanged.self,
     ]
 
     /// The event's typed payload, whatever its type: nil for a type this version does not define (such events

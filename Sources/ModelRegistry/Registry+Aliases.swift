@@ -30,6 +30,17 @@ extension Registry {
                 .notFound, "no alias '\(alias)' in registry '\(layout.rootPath)'", path: aliases.path(of: alias))
         }
         guard try artifacts.contains(record.artifact) else {
+            if let removal = lastCollection(of: record.artifact),
+                let collected = (try? removal.decode(ArtifactCollected.self)) ?? nil
+            {
+                throw RegistryError(
+                    .notFound,
+                    "alias '\(alias)' points at \(record.artifact), which was removed (\(collected.reason)"
+                        + "\(collected.forced ? ", forced" : "") by \(removal.actor) at \(removal.time), audit event "
+                        + "#\(removal.sequence)); promote or roll the alias back to an artifact that exists, or register "
+                        + "the same content again",
+                    path: layout.artifactPath(record.artifact))
+            }
             throw RegistryError(
                 .notFound,
                 "alias '\(alias)' points at \(record.artifact), which is not in registry '\(layout.rootPath)' (its "

@@ -101,7 +101,8 @@ extension Registry {
         depth: VerificationReport.Depth, checkpoints: [(path: String, result: Result<Checkpoint, RegistryError>)],
         into report: inout IntegrityReport
     ) throws {
-        let replays = [LogReplay(JournaledArtifacts(store: artifacts))] + viewReplays()
+        let presence = RegistrationReplay()
+        let replays = [LogReplay(JournaledArtifacts(store: artifacts, presence: presence))] + viewReplays()
         let keys = trustedCheckpointKeys
         let anchors = CheckpointAudit(
             checkpoints: checkpoints, keys: keys, checksSignatures: depth == .trust || !keys.isEmpty)
@@ -109,6 +110,7 @@ extension Registry {
         // which decodes each payload once — by the store it belongs to, or by its own type (log_repaired).
         var payloadFindings: [Finding] = []
         let decoding = OrderedPipeline<(AuditEvent, String, Int)> { event, file, line in
+            presence.observe(event)
             do {
                 var taken = false
                 for replay in replays where !taken { taken = try replay.take(event) }

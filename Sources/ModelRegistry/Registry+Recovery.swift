@@ -72,6 +72,7 @@ extension Registry {
                 }
             }
             for view in views { try view.restore(lastEvent, &report) }
+            try finishCollections(registrations, lastEvent: lastEvent, report: &report)
             try recoverArtifacts(registered: registrations.ids, actor: actor, report: &report)
             report.removedLeftovers += try removeLeftovers()
             if !report.isClean { updateIndexesAfterWrite() }
@@ -110,6 +111,7 @@ extension Registry {
             ViewStore(JournaledPolicy(store: policies)),
             ViewStore(JournaledAliases(registry: self)),
             ViewStore(JournaledStates(store: states, artifacts: artifacts)),
+            ViewStore(JournaledPins(store: pins, artifacts: artifacts)),
         ]
     }
 
@@ -121,6 +123,7 @@ extension Registry {
             LogReplay(JournaledPolicy(store: policies)),
             LogReplay(JournaledAliases(registry: self)),
             LogReplay(JournaledStates(store: states, artifacts: artifacts)),
+            LogReplay(JournaledPins(store: pins, artifacts: artifacts)),
         ]
     }
 
@@ -218,11 +221,35 @@ extension Registry {
     }
 }
 
-/// The artifacts the log registered, collected during a pass over the log.
+/// The artifacts the log registered, collected during a pass over the log: registrations and collections in log
+/// order, so an artifact whose last such event is `artifact_collected` is not registered (it is in ``collected``).
 final class RegistrationReplay {
     private(set) var ids = Set<ArtifactID>()
+    /// Artifacts whose last registration or collection event is `artifact_collected`.
+    private(set) var collected = Set<ArtifactID>()
 
     func observe(_ event: AuditEvent) {
-        if let registered = try? event.decode(ArtifactRegistered.self) { ids.insert(registered.artifact) }
+        if let registered = try? event.decode(ArtifactRegistered.self) {
+            ids.insert(registered.artifact)
+            collected.remove(registered.artifact)
+        } else if let removed = (try? event.decode(ArtifactCollected.self)) ?? nil {
+            ids.remove(removed.artifact)
+            collected.insert(removed.artifact)
+        }
+    }
+}
+
+extension Registry {
+    /// Finishes every removal the log recorded whose directory is still in `artifacts/`: the one a crash
+    /// interrupted (its event is the log's last: completed), or any other (repaired).
+    func finishCollections(_ replay: RegistrationReplay, lastEvent: AuditEvent?, report: inout RecoveryReport) throws {
+        let newest = (try? lastEvent?.decode(ArtifactCollected.self))?.map(\.artifact)
+        for id in replay.collected.sorted() where try FileSystem.linkStatus(layout.artifactPath(id)) != nil {
+            try finishRemoval(of: id)
+            let finding = Finding(
+                .collectedArtifactPresent, path: layout.relativePath(layout.artifactPath(id)),
+                "the log collected this artifact but its directory was still present; removed")
+            if id == newest { report.completed.append(finding) } else { report.repaired.append(finding) }
+        }
     }
 }

@@ -77,6 +77,9 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
         /// A short reference (an id prefix) matches more than one thing; the message lists every candidate so
         /// the caller can give more of it.
         public static let ambiguous = Code("ambiguous")
+        /// Something still needs the thing to be removed (an alias, its rollback history, a protected lifecycle
+        /// state, a pin, an ingest in progress); the message names every holder. Removing it anyway takes `force`.
+        public static let inUse = Code("inUse")
     }
 
     /// What kind of failure this is.

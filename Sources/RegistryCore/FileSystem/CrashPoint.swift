@@ -38,4 +38,6 @@ package enum CrashPoint {
         + ["artifact", "alias", "state", "signature", "policy", "evaluation", "adoption"].flatMap {
             ["\($0).afterStateChange", "\($0).afterEvent"]
         }
+        + ["pin", "collect"].flatMap { ["\($0).afterStateChange", "\($0).afterEvent"] }
+        + ["collect.afterRename", "gc.afterPlan", "gc.afterFirstRemoval"]
 }

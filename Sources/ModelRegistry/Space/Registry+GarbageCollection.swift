@@ -1,0 +1,297 @@
+import Foundation
+import RegistryCore
+
+extension Registry {
+    /// Removes what nothing keeps, errs toward keeping, and reports why each artifact stays or goes (FORMAT.md
+    /// §14.3).
+    ///
+    /// Kept: alias targets and every artifact an alias's history could `rollback` to; artifacts in
+    /// `options.protectedStates`; pinned artifacts; artifacts an ingest in progress shares files with (a live
+    /// staging lease); lineage ancestors of kept artifacts (`options.keepAncestors`); artifacts registered within
+    /// `options.gracePeriod`; artifacts without a registration event or whose manifest cannot be read (recovery's
+    /// business); and anything the collector could not read enough to decide about (reported in `problems`).
+    /// Everything else goes — or, with `options.maxSize`, only as much as the budget needs, oldest registration
+    /// first. Each removal is audited as `artifact_collected` (reason `collected`) and made like
+    /// ``remove(_:force:actor:)-8j2xq``'s. Staging leftovers older than the grace period whose lease no writer holds
+    /// go too.
+    ///
+    /// A dry run plans without taking the writer lock. Otherwise the plan is made and carried out under one hold
+    /// of the writer lock, so no promotion, pin or registration can slip in between deciding and removing; a
+    /// registration of content being removed waits, then publishes it again with a new event.
+    ///
+    /// - Parameters:
+    ///   - options: what to keep, the budget, and whether to act.
+    ///   - actor: who collects, for the audit events; the configuration's actor by default.
+    /// - Returns: every decision, with exclusive and shared bytes per artifact, and what was removed.
+    /// - Throws: `.lockTimeout`; `.reentrantWrite`; I/O errors listing `artifacts/`. A removal that fails is
+    ///   reported in `problems` and stops the collection (what was removed stays removed, each audited).
+    /// - Durability: as ``remove(_:force:actor:)-8j2xq`` for each artifact.
+    /// - Complexity: one pass over the log's alias events, the index's summaries, one `stat` per artifact file.
+    @discardableResult
+    public func collectGarbage(_ options: GarbageCollectionOptions = .init(), actor: String? = nil) throws
+        -> GarbageCollectionReport
+    {
+        if options.dryRun { return try planGarbageCollection(options) }
+        return try withWriterLock {
+            try completeInterruptedChange()
+            var report = try planGarbageCollection(options)
+            CrashPoint.hit("gc.afterPlan")
+            let store = JournaledCollections(registry: self)
+            var stopped = false
+            for index in report.decisions.indices where report.decisions[index].verdict == .collect && !stopped {
+                let id = report.decisions[index].artifact
+                do {
+                    let change = JournaledCollections.Change(artifact: id, reason: .collected, force: false, holds: [])
+                    if let committed = try commitHoldingLock(change, to: store, actor: actor) {
+                        report.events.append(committed.event)
+                        report.decisions[index].removed = true
+                        report.decisions[index].bytesFreed = committed.payload.bytesFreed
+                    }
+                    if report.events.count == 1 { CrashPoint.hit("gc.afterFirstRemoval") }
+                } catch {
+                    report.problems.append(
+                        Finding(
+                            .undecidedCollection, path: layout.relativePath(layout.artifactPath(id)),
+                            "could not remove it: \((error as? RegistryError)?.message ?? "\(error)")"))
+                    stopped = true
+                }
+            }
+            report.bytesFreed = report.decisions.filter(\.removed).reduce(0) { $0 + $1.bytesFreed }
+            for index in report.staging.indices where report.staging[index].collect && !stopped {
+                let path = layout.rootPath + "/" + report.staging[index].path
+                do {
+                    report.staging[index].removed = try removeStagingLeftover(path)
+                } catch {
+                    report.problems.append(
+                        Finding(
+                            .undecidedCollection, path: report.staging[index].path,
+                            "could not remove it: \((error as? RegistryError)?.message ?? "\(error)")"))
+                }
+            }
+            return report
+        }
+    }
+
+    /// Async twin of the blocking `collectGarbage(_:actor:)` (same parameters and errors), run on the registry's
+    /// queue.
+    @discardableResult
+    public func collectGarbage(_ options: GarbageCollectionOptions = .init(), actor: String? = nil) async throws
+        -> GarbageCollectionReport
+    {
+        try await run { try self.collectGarbage(options, actor: actor) }
+    }
+
+    /// Decides about every artifact and staging entry without writing anything.
+    func planGarbageCollection(_ options: GarbageCollectionOptions) throws -> GarbageCollectionReport {
+        let ids = try artifacts.list()
+        let protections = readProtections()
+        var problems = protections.problems
+        let now = configuration.clock()
+        let cutoff = now.addingTimeInterval(-Self.seconds(options.gracePeriod))
+
+        // What the index knows: names, registration times, parents.
+        var summaries: [ArtifactID: ArtifactSummary] = [:]
+        do {
+            for summary in try index.contents().summaries { summaries[summary.id] = summary }
+        } catch {
+            do {
+                for summary in try index.scan().contents.summaries { summaries[summary.id] = summary }
+            } catch {
+                problems.append(
+                    Finding(.undecidedCollection, path: "indexes", "the index cannot be read or rebuilt: \(error)"))
+            }
+        }
+
+        // Every file of every artifact, in parallel.
+        let listed: [Result<[StoredFile], RegistryError>] = try ParallelWork.map(ids.count) { index in
+            do {
+                return .success(try self.inodes(of: ids[index]))
+            } catch {
+                return .failure(
+                    error as? RegistryError ?? RegistryError(.io, "\(error)", path: self.layout.artifactPath(ids[index])))
+            }
+        }
+        // Per inode: how many artifacts hold it, and how many links to it artifacts/ has (a user's hard link
+        // outside makes the inode's link count higher: its bytes are never freed).
+        var holderCount: [Protections.Inode: Int] = [:]
+        var linksInArtifacts: [Protections.Inode: Int] = [:]
+        var sizes: [Protections.Inode: Int64] = [:]
+        var filesOf: [ArtifactID: Set<Protections.Inode>] = [:]
+        for (index, result) in listed.enumerated() {
+            guard case .success(let files) = result else { continue }
+            var inodes = Set<Protections.Inode>()
+            for file in files {
+                inodes.insert(file.inode)
+                sizes[file.inode] = file.size
+                linksInArtifacts[file.inode, default: 0] += 1
+            }
+            for inode in inodes { holderCount[inode, default: 0] += 1 }
+            filesOf[ids[index]] = inodes
+        }
+
+        // Direct holds.
+        var holds: [ArtifactID: [ArtifactHold]] = [:]
+        for (index, id) in ids.enumerated() {
+            var held = protections.holds(of: id, protectedStates: options.protectedStates, inodes: filesOf[id])
+            if case .failure(let error) = listed[index] {
+                held.append(ArtifactHold(.undecided, error.message))
+                problems.append(
+                    Finding(.undecidedCollection, path: layout.relativePath(layout.artifactPath(id)), error.message))
+            }
+            if let summary = summaries[id], summary.registrationSequence != nil {
+                if let time = summary.registeredAt, let date = Timestamp.parse(time) {
+                    if date > cutoff { held.append(ArtifactHold(.gracePeriod, time)) }
+                } else {
+                    held.append(ArtifactHold(.undecided, "its registration time cannot be read"))
+                }
+            } else {
+                let why = summaries[id] == nil ? "manifest unreadable or not indexed" : "no artifact_registered event"
+                held.append(ArtifactHold(.unregistered, why))
+            }
+            if let state = summaries[id]?.state, options.protectedStates.contains(state),
+                !held.contains(where: { $0.kind == .state })
+            {
+                held.append(ArtifactHold(.state, state.rawValue))
+            }
+            if !held.isEmpty { holds[id] = held }
+        }
+        // Ancestors of everything kept, transitively.
+        if options.keepAncestors {
+            var frontier = holds.keys.sorted()
+            while !frontier.isEmpty {
+                var next: [ArtifactID] = []
+                for descendant in frontier {
+                    for parent in summaries[descendant]?.parents ?? [] where filesOf[parent] != nil || holds[parent] != nil {
+                        guard holds[parent] == nil else { continue }
+                        holds[parent] = [ArtifactHold(.ancestor, descendant.description)]
+                        next.append(parent)
+                    }
+                }
+                frontier = next
+            }
+        }
+
+        // Candidates, oldest registration first; the budget decides how many go.
+        let totalBytes = sizes.values.reduce(0, +)
+        let candidates = ids.filter { holds[$0] == nil }.sorted {
+            let left = summaries[$0]?.registeredAt ?? "", right = summaries[$1]?.registeredAt ?? ""
+            return left != right ? left < right : $0 < $1
+        }
+        let position = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
+        var remaining = linksInArtifacts
+        var freed: [ArtifactID: Int64] = [:]
+        var collecting = Set<ArtifactID>()
+        var bytesFreed: Int64 = 0
+        for id in candidates {
+            if let budget = options.maxSize, totalBytes - bytesFreed <= budget { break }
+            var gain: Int64 = 0
+            if let index = position[id], case .success(let files) = listed[index] {
+                for file in files {
+                    remaining[file.inode, default: 0] -= 1
+                    // The last link inside artifacts/, and no user's hard link outside it: the bytes are freed.
+                    if remaining[file.inode] == 0, UInt64(linksInArtifacts[file.inode] ?? 0) >= file.linkCount {
+                        gain += file.size
+                    }
+                }
+            }
+            freed[id] = gain
+            bytesFreed += gain
+            collecting.insert(id)
+        }
+
+        let decisions = ids.map { id -> GarbageCollectionReport.Decision in
+            var exclusive: Int64 = 0
+            var shared: Int64 = 0
+            for inode in filesOf[id] ?? [] {
+                if (holderCount[inode] ?? 0) > 1 {
+                    shared += sizes[inode] ?? 0
+                } else {
+                    exclusive += sizes[inode] ?? 0
+                }
+            }
+            let held = holds[id] ?? []
+            let verdict: GarbageCollectionReport.Verdict =
+                !held.isEmpty ? .keep : collecting.contains(id) ? .collect : .withinBudget
+            return GarbageCollectionReport.Decision(
+                artifact: id, name: summaries[id]?.name ?? "", registeredAt: summaries[id]?.registeredAt,
+                verdict: verdict, holds: held, exclusiveBytes: exclusive, sharedBytes: shared,
+                bytesFreed: freed[id] ?? 0, removed: false)
+        }
+        let staging = planStaging(cutoff: cutoff, problems: &problems)
+        return GarbageCollectionReport(
+            isDryRun: options.dryRun, options: options, decisions: decisions, staging: staging, events: [],
+            totalBytesBefore: totalBytes, bytesFreed: bytesFreed, problems: problems)
+    }
+
+    /// Decides about every entry of `staging/`: abandoned ingests (no live lease) older than `cutoff` go, and so do
+    /// removals' leftovers whose process is gone; anything live or young stays.
+    private func planStaging(cutoff: Date, problems: inout [Finding]) -> [GarbageCollectionReport.StagingEntry] {
+        guard let entries = try? FileSystem.listDirectory(layout.stagingPath) else { return [] }
+        var bases = Set<String>()
+        for entry in entries {
+            guard let name = entry.name else { continue }
+            if name.hasPrefix(RegistryLayout.collectedPrefix) {
+                bases.insert(name)
+            } else if name.hasPrefix(RegistryLayout.stagingPrefix),
+                !name.hasSuffix(FileArtifactStore.sourceModesRecordSuffix)
+            {
+                bases.insert(
+                    name.hasSuffix(StagingLease.lockSuffix) ? String(name.dropLast(StagingLease.lockSuffix.count)) : name)
+            }
+        }
+        var result: [GarbageCollectionReport.StagingEntry] = []
+        for name in bases.sorted() {
+            let path = layout.stagingPath + "/" + name
+            let relative = layout.relativePath(path)
+            func entry(_ collect: Bool, _ reason: String) {
+                result.append(.init(path: relative, collect: collect, reason: reason, removed: false))
+            }
+            if name.hasPrefix(RegistryLayout.collectedPrefix) {
+                let creator = FileSystem.creatorProcess(ofUniqueName: name, prefix: RegistryLayout.collectedPrefix)
+                if let creator, FileSystem.isProcessAlive(creator) {
+                    entry(false, "a removal in progress (process \(creator))")
+                } else {
+                    entry(true, "left by an interrupted removal")
+                }
+                continue
+            }
+            do {
+                let creator = FileSystem.creatorProcess(ofUniqueName: name, prefix: RegistryLayout.stagingPrefix)
+                if try StagingLease.isHeld(path, creator: creator) {
+                    entry(false, "an ingest in progress holds its lease")
+                    continue
+                }
+                let status =
+                    try FileSystem.status(path) ?? FileSystem.status(StagingLease.lockPath(of: path))
+                let modified = status.map { Date(timeIntervalSince1970: Double($0.modified) / 1e9) }
+                if let modified, modified > cutoff {
+                    entry(false, "abandoned, but younger than the grace period")
+                } else {
+                    entry(true, "abandoned (no live lease), older than the grace period")
+                }
+            } catch {
+                let message = (error as? RegistryError)?.message ?? "\(error)"
+                problems.append(Finding(.undecidedCollection, path: relative, message))
+                entry(false, "could not decide, kept (\(message))")
+            }
+        }
+        return result
+    }
+
+    /// Removes one staging leftover under the writer lock, re-checking its lease. Returns whether it went.
+    private func removeStagingLeftover(_ path: String) throws -> Bool {
+        let name = String(path.dropFirst(layout.stagingPath.count + 1))
+        if name.hasPrefix(RegistryLayout.collectedPrefix) {
+            try FileSystem.removeTree(path)
+            return true
+        }
+        let creator = FileSystem.creatorProcess(ofUniqueName: name, prefix: RegistryLayout.stagingPrefix)
+        return try !StagingLease.removeIfAbandoned(path, creator: creator).isEmpty
+    }
+
+    /// A duration in seconds, as a `TimeInterval`.
+    static func seconds(_ duration: Duration) -> TimeInterval {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}
