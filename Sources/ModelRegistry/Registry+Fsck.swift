@@ -144,7 +144,9 @@ extension Registry {
             guard let record = try? aliases.record(alias) else { continue }  // reported as a damaged view
             let path = layout.relativePath(aliases.path(of: alias))
             if try !artifacts.contains(record.artifact) {
-                findings.append(Finding(.danglingAlias, path: path, "points at \(record.artifact), which is missing"))
+                let removed = lastCollection(of: record.artifact).map { " (removed by audit event #\($0.sequence))" }
+                findings.append(
+                    Finding(.danglingAlias, path: path, "points at \(record.artifact), which is missing\(removed ?? "")"))
             } else if (try? states.state(of: record.artifact)) == .revoked {
                 findings.append(Finding(.aliasToRevoked, path: path, "points at \(record.artifact), which was revoked"))
             }

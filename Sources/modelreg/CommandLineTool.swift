@@ -12,7 +12,8 @@ enum CommandLineTool {
         IndexCommand.self, FindCommand.self, LineageCommand.self,
         KeygenCommand.self, SignCommand.self, ApproveCommand.self, VerifyCommand.self, TrustCommand.self,
         PolicyCommand.self, StateCommand.self, EvaluateCommand.self, EvaluationsCommand.self, CompareCommand.self,
-        DiskUsageCommand.self, DemoCommand.self, CompletionCommand.self, VersionCommand.self, HelpCommand.self,
+        DiskUsageCommand.self, RemoveCommand.self, PinCommand.self, UnpinCommand.self, GarbageCollectCommand.self,
+        DemoCommand.self, CompletionCommand.self, VersionCommand.self, HelpCommand.self,
     ]
 
     static let overview = """

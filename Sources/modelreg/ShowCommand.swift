@@ -6,7 +6,7 @@ enum ShowCommand: Command {
     static let name = "show"
     static let usage = """
         show ARTIFACT           Print an artifact: manifest, state, registration time, the aliases pointing
-                                at it, its signatures (and whether a trusted key made them), the metrics
+                                at it, its pin, its signatures (and whether a trusted key made them), the metrics
                                 of its evaluation-card.json and its evaluation records.
         """
 
@@ -33,6 +33,7 @@ enum ShowCommand: Command {
         let signatures = try signatureStatuses(of: artifact, in: registry)
         let card = try evaluationCard(of: artifact)
         let evaluations = try registry.evaluations(of: id)
+        let pin = try registry.pinRecord(of: id)
         if arguments.flag("json") {
             guard
                 case .object(var members) = json(
@@ -40,6 +41,13 @@ enum ShowCommand: Command {
                     signatures: signatures, card: card)
             else { return }
             members["evaluations"] = .array(evaluations.map(EvaluationJSON.value))
+            members["pin"] =
+                pin.map { pin in
+                    [
+                        "pinnedAt": .string(pin.pinnedAt), "actor": .string(pin.actor),
+                        "reason": JSONOutput.string(pin.reason),
+                    ]
+                } ?? .null
             JSONOutput.print(.object(members))
             return
         }
@@ -49,6 +57,9 @@ enum ShowCommand: Command {
         print("state:        \(state)")
         print("registered:   \(summary?.registeredAt ?? "-")")
         print("aliases:      \(aliases.joined(separator: ", "))")
+        if let pin {
+            print("pinned:       by \(pin.actor) at \(pin.pinnedAt)\(pin.reason.map { ": \($0)" } ?? "")")
+        }
         print("capabilities: \(manifest.metadata.capabilities.joined(separator: ", "))")
         print("parents:      \(manifest.metadata.parents.map(\.description).joined(separator: ", "))")
         for (key, value) in manifest.metadata.labels.sorted(by: { $0.key < $1.key }) {
