@@ -11,6 +11,7 @@ public struct ArtifactCollected: AuditPayload {
 
     /// Why an artifact was removed.
     public struct Reason: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        /// The name as written in the log.
         public let rawValue: String
         /// Creates a reason from its name (any string is accepted when read; this version writes two).
         public init(rawValue: String) { self.rawValue = rawValue }

@@ -146,7 +146,8 @@ extension Registry {
             if try !artifacts.contains(record.artifact) {
                 let removed = lastCollection(of: record.artifact).map { " (removed by audit event #\($0.sequence))" }
                 findings.append(
-                    Finding(.danglingAlias, path: path, "points at \(record.artifact), which is missing\(removed ?? "")"))
+                    Finding(
+                        .danglingAlias, path: path, "points at \(record.artifact), which is missing\(removed ?? "")"))
             } else if (try? states.state(of: record.artifact)) == .revoked {
                 findings.append(Finding(.aliasToRevoked, path: path, "points at \(record.artifact), which was revoked"))
             }

@@ -54,7 +54,9 @@ enum GarbageCollectCommand: Command {
             let bytes = "exclusive \(size(decision.exclusiveBytes)), shared \(size(decision.sharedBytes))"
             switch decision.verdict {
             case .keep:
-                print("keep     \(decision.artifact)\(name): \(decision.holds.map(\.description).joined(separator: "; "))")
+                print(
+                    "keep     \(decision.artifact)\(name): \(decision.holds.map(\.description).joined(separator: "; "))"
+                )
             case .collect:
                 let verb = report.isDryRun ? "would go" : decision.removed ? "removed" : "not removed"
                 print(
@@ -66,12 +68,15 @@ enum GarbageCollectCommand: Command {
             if explain { print("         \(bytes)") }
         }
         for entry in report.staging where explain || entry.collect {
-            let verb = entry.collect ? (report.isDryRun ? "would go" : entry.removed ? "removed" : "not removed") : "kept"
+            let verb =
+                entry.collect ? (report.isDryRun ? "would go" : entry.removed ? "removed" : "not removed") : "kept"
             print("staging  \(entry.path): \(entry.reason) — \(verb)")
         }
         for problem in report.problems { print("problem  \(problem)") }
         let count = report.collected.count
-        let budget = report.options.maxSize.map { report.meetsBudget ? ", within \(size($0))" : ", still over \(size($0))" }
+        let budget = report.options.maxSize.map {
+            report.meetsBudget ? ", within \(size($0))" : ", still over \(size($0))"
+        }
         if report.isDryRun {
             print(
                 "dry run: \(count) artifact(s) would go, freeing \(size(report.bytesFreed)) of "

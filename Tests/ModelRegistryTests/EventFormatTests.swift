@@ -459,7 +459,8 @@ enum GoldenEvents {
         AnyPayload(EvaluationAdded(evaluation(signed: true))),
         AnyPayload(
             ArtifactPinChanged(
-                pinning: PinRecord(artifact: artifactA, pinnedAt: time(10), actor: "alice", reason: "cited in a paper"))),
+                pinning: PinRecord(artifact: artifactA, pinnedAt: time(10), actor: "alice", reason: "cited in a paper"))
+        ),
         AnyPayload(ArtifactPinChanged(unpinning: artifactA, reason: "paper retracted")),
         AnyPayload(
             ArtifactCollected(

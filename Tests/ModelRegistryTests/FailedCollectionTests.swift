@@ -89,7 +89,9 @@ import Testing
             }
         }
 
-        private func check(_ registry: Registry, a: ArtifactID, b: ArtifactID, after label: String, failure: RegistryError?)
+        private func check(
+            _ registry: Registry, a: ArtifactID, b: ArtifactID, after label: String, failure: RegistryError?
+        )
             throws
         {
             if let failure {

@@ -30,7 +30,9 @@ import Testing
         }
     }
 
-    private func register(_ name: String, _ registry: Registry, _ temp: URL, bytes: Int = 16, parents: [ArtifactID] = [])
+    private func register(
+        _ name: String, _ registry: Registry, _ temp: URL, bytes: Int = 16, parents: [ArtifactID] = []
+    )
         throws -> ArtifactID
     {
         let bundle = try BundleFixture.write(

@@ -77,7 +77,8 @@ import Testing
         try withOne { registry, a, temp in
             let outside = temp.appendingPathComponent("outside")
             try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
-            try FileManager.default.createSymbolicLink(atPath: registry.layout.pinsPath, withDestinationPath: outside.path)
+            try FileManager.default.createSymbolicLink(
+                atPath: registry.layout.pinsPath, withDestinationPath: outside.path)
             var count = 0
             try registry.journal.forEachEvent { _ in count += 1 }
             let error = try #require(throws: RegistryError.self) { try registry.pin(a) }

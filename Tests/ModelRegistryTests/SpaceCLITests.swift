@@ -78,7 +78,8 @@ import Testing
 
     @Test func showPrintsThePinAndUnpinTakesAFullIdOfARemovedArtifact() throws {
         try withRegistry { root, _, b in
-            #expect(try CLIRunner.run(["pin", b.description, "--reason", "paper", "--registry", root.path]).status == 0)
+            #expect(
+                try CLIRunner.run(["pin", b.description, "--reason", "paper", "--registry", root.path]).status == 0)
             let shown = try CLIRunner.run(["show", b.description, "--registry", root.path])
             #expect(shown.stdout.contains("pinned:") && shown.stdout.contains(": paper"), "\(shown.stdout)")
             #expect(try CLIRunner.run(["rm", b.description, "--force", "--registry", root.path]).status == 0)

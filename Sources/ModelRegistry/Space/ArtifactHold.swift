@@ -7,6 +7,7 @@ import RegistryCore
 public struct ArtifactHold: Hashable, Sendable, CustomStringConvertible {
     /// What kind of holder it is.
     public struct Kind: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        /// The name as written in JSON and in `artifact_collected`'s `holds`.
         public let rawValue: String
         /// Creates a kind from its name.
         public init(rawValue: String) { self.rawValue = rawValue }

@@ -3,7 +3,7 @@ import RegistryCore
 /// The `pins/` directory: one file per pinned artifact (FORMAT.md §14.1), a view of the audit log.
 ///
 /// This type owns the files only: reading them without locks, and replacing or removing them atomically. The
-/// rules around a change (the writer lock, the audit event) live in ``Registry/pin(_:reason:actor:)-1wn6g``.
+/// rules around a change (the writer lock, the audit event) live in `Registry.pin(_:reason:actor:)`.
 public struct FilePinStore: Sendable {
     /// The registry.
     public let layout: RegistryLayout

@@ -1,6 +1,6 @@
 import RegistryCore
 
-/// What ``Registry/collectGarbage(_:actor:)-6d0wm`` keeps, and whether it acts (FORMAT.md §14.3).
+/// What `Registry.collectGarbage(_:actor:)` keeps, and whether it acts (FORMAT.md §14.3).
 ///
 /// Kept, always: alias targets and every artifact in an alias's history that `rollback` could return to, pinned
 /// artifacts, artifacts an ingest in progress shares files with, and anything the collector could not decide

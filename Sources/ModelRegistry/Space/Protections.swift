@@ -23,6 +23,9 @@ struct Protections {
     var problems: [Finding] = []
     /// Set when a whole kind of protection could not be read: it keeps every artifact.
     var keepsEverything: ArtifactHold?
+    /// The registration in force of every artifact the log registers (its last `artifact_registered` not followed
+    /// by an `artifact_collected`): the event's time and the artifact's name. Read in the same pass as the aliases.
+    var registrations: [ArtifactID: (time: String, name: String)] = [:]
 
     /// The holds of `id` (not ancestors or the grace period, which only the collector applies).
     func holds(of id: ArtifactID, protectedStates: Set<LifecycleState>, inodes: Set<Inode>?) -> [ArtifactHold] {
@@ -30,7 +33,9 @@ struct Protections {
         if let keepsEverything { holds.append(keepsEverything) }
         for alias in aliasTargets[id] ?? [] { holds.append(ArtifactHold(.alias, alias)) }
         for alias in aliasHistory[id] ?? [] { holds.append(ArtifactHold(.aliasHistory, alias)) }
-        if let state = states[id], protectedStates.contains(state) { holds.append(ArtifactHold(.state, state.rawValue)) }
+        if let state = states[id], protectedStates.contains(state) {
+            holds.append(ArtifactHold(.state, state.rawValue))
+        }
         if let pin = pins[id] { holds.append(ArtifactHold(.pin, pin)) }
         if !leasedInodes.isEmpty {
             if let inodes {
@@ -54,11 +59,23 @@ extension Registry {
             protections.problems.append(Finding(.undecidedCollection, path: layout.relativePath(path), message))
             protections.keepsEverything = protections.keepsEverything ?? ArtifactHold(.undecided, "\(what): \(message)")
         }
-        // Aliases: the log is the authority; the files (or a change the log is ahead with) add to it.
+        // Aliases: the log is the authority; the files (or a change the log is ahead with) add to it. The same pass
+        // reads the registrations in force.
         do {
             var generations: [String: AliasGenerations] = [:]
-            try journal.forEachEvent(.init(types: Self.aliasEventTypes)) { event in
-                if let change = try? event.decode(AliasEvent.self) { generations[change.alias, default: .init()].apply(change) }
+            let types = Self.aliasEventTypes.union([.artifactRegistered, .artifactCollected])
+            try journal.forEachEvent(.init(types: types)) { event in
+                if event.type == .artifactRegistered {
+                    if let registered = (try? event.decode(ArtifactRegistered.self)) ?? nil {
+                        protections.registrations[registered.artifact] = (event.time, registered.name)
+                    }
+                } else if event.type == .artifactCollected {
+                    if let collected = (try? event.decode(ArtifactCollected.self)) ?? nil {
+                        protections.registrations[collected.artifact] = nil
+                    }
+                } else if let change = try? event.decode(AliasEvent.self) {
+                    generations[change.alias, default: .init()].apply(change)
+                }
             }
             var current: [String: AliasRecord] = [:]
             for name in try aliases.names() {
@@ -78,7 +95,9 @@ extension Registry {
                 for id in targets { protections.aliasTargets[id, default: []].append(name) }
                 var history = replay.everTargeted.union(replay.stack)
                 if let previous = current[name]?.previousArtifact { history.insert(previous) }
-                for id in history.subtracting(targets).sorted() { protections.aliasHistory[id, default: []].append(name) }
+                for id in history.subtracting(targets).sorted() {
+                    protections.aliasHistory[id, default: []].append(name)
+                }
             }
         } catch {
             failed("aliases", error, path: layout.aliasesPath)

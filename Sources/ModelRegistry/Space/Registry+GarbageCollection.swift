@@ -12,7 +12,7 @@ extension Registry {
     /// business); and anything the collector could not read enough to decide about (reported in `problems`).
     /// Everything else goes — or, with `options.maxSize`, only as much as the budget needs, oldest registration
     /// first. Each removal is audited as `artifact_collected` (reason `collected`) and made like
-    /// ``remove(_:force:actor:)-8j2xq``'s. Staging leftovers older than the grace period whose lease no writer holds
+    /// `remove(_:force:actor:)`'s. Staging leftovers older than the grace period whose lease no writer holds
     /// go too.
     ///
     /// A dry run plans without taking the writer lock. Otherwise the plan is made and carried out under one hold
@@ -25,8 +25,9 @@ extension Registry {
     /// - Returns: every decision, with exclusive and shared bytes per artifact, and what was removed.
     /// - Throws: `.lockTimeout`; `.reentrantWrite`; I/O errors listing `artifacts/`. A removal that fails is
     ///   reported in `problems` and stops the collection (what was removed stays removed, each audited).
-    /// - Durability: as ``remove(_:force:actor:)-8j2xq`` for each artifact.
-    /// - Complexity: one pass over the log's alias events, the index's summaries, one `stat` per artifact file.
+    /// - Durability: as `remove(_:force:actor:)` for each artifact.
+    /// - Complexity: one pass over the log's alias, registration and collection events, one `stat` per artifact
+    ///   file, and the manifests of the kept artifacts (for their ancestors).
     @discardableResult
     public func collectGarbage(_ options: GarbageCollectionOptions = .init(), actor: String? = nil) throws
         -> GarbageCollectionReport
@@ -89,26 +90,14 @@ extension Registry {
         let now = configuration.clock()
         let cutoff = now.addingTimeInterval(-Self.seconds(options.gracePeriod))
 
-        // What the index knows: names, registration times, parents.
-        var summaries: [ArtifactID: ArtifactSummary] = [:]
-        do {
-            for summary in try index.contents().summaries { summaries[summary.id] = summary }
-        } catch {
-            do {
-                for summary in try index.scan().contents.summaries { summaries[summary.id] = summary }
-            } catch {
-                problems.append(
-                    Finding(.undecidedCollection, path: "indexes", "the index cannot be read or rebuilt: \(error)"))
-            }
-        }
-
         // Every file of every artifact, in parallel.
         let listed: [Result<[StoredFile], RegistryError>] = try ParallelWork.map(ids.count) { index in
             do {
                 return .success(try self.inodes(of: ids[index]))
             } catch {
                 return .failure(
-                    error as? RegistryError ?? RegistryError(.io, "\(error)", path: self.layout.artifactPath(ids[index])))
+                    error as? RegistryError
+                        ?? RegistryError(.io, "\(error)", path: self.layout.artifactPath(ids[index])))
             }
         }
         // Per inode: how many artifacts hold it, and how many links to it artifacts/ has (a user's hard link
@@ -138,20 +127,14 @@ extension Registry {
                 problems.append(
                     Finding(.undecidedCollection, path: layout.relativePath(layout.artifactPath(id)), error.message))
             }
-            if let summary = summaries[id], summary.registrationSequence != nil {
-                if let time = summary.registeredAt, let date = Timestamp.parse(time) {
-                    if date > cutoff { held.append(ArtifactHold(.gracePeriod, time)) }
+            if let registration = protections.registrations[id] {
+                if let date = Timestamp.parse(registration.time) {
+                    if date > cutoff { held.append(ArtifactHold(.gracePeriod, registration.time)) }
                 } else {
                     held.append(ArtifactHold(.undecided, "its registration time cannot be read"))
                 }
             } else {
-                let why = summaries[id] == nil ? "manifest unreadable or not indexed" : "no artifact_registered event"
-                held.append(ArtifactHold(.unregistered, why))
-            }
-            if let state = summaries[id]?.state, options.protectedStates.contains(state),
-                !held.contains(where: { $0.kind == .state })
-            {
-                held.append(ArtifactHold(.state, state.rawValue))
+                held.append(ArtifactHold(.unregistered, "no artifact_registered event"))
             }
             if !held.isEmpty { holds[id] = held }
         }
@@ -161,7 +144,7 @@ extension Registry {
             while !frontier.isEmpty {
                 var next: [ArtifactID] = []
                 for descendant in frontier {
-                    for parent in summaries[descendant]?.parents ?? [] where filesOf[parent] != nil || holds[parent] != nil {
+                    for parent in lineageParents(of: descendant) where filesOf[parent] != nil {
                         guard holds[parent] == nil else { continue }
                         holds[parent] = [ArtifactHold(.ancestor, descendant.description)]
                         next.append(parent)
@@ -173,8 +156,9 @@ extension Registry {
 
         // Candidates, oldest registration first; the budget decides how many go.
         let totalBytes = sizes.values.reduce(0, +)
+        let registrations = protections.registrations
         let candidates = ids.filter { holds[$0] == nil }.sorted {
-            let left = summaries[$0]?.registeredAt ?? "", right = summaries[$1]?.registeredAt ?? ""
+            let left = registrations[$0]?.time ?? "", right = registrations[$1]?.time ?? ""
             return left != right ? left < right : $0 < $1
         }
         let position = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
@@ -213,7 +197,7 @@ extension Registry {
             let verdict: GarbageCollectionReport.Verdict =
                 !held.isEmpty ? .keep : collecting.contains(id) ? .collect : .withinBudget
             return GarbageCollectionReport.Decision(
-                artifact: id, name: summaries[id]?.name ?? "", registeredAt: summaries[id]?.registeredAt,
+                artifact: id, name: registrations[id]?.name ?? "", registeredAt: registrations[id]?.time,
                 verdict: verdict, holds: held, exclusiveBytes: exclusive, sharedBytes: shared,
                 bytesFreed: freed[id] ?? 0, removed: false)
         }
@@ -236,7 +220,8 @@ extension Registry {
                 !name.hasSuffix(FileArtifactStore.sourceModesRecordSuffix)
             {
                 bases.insert(
-                    name.hasSuffix(StagingLease.lockSuffix) ? String(name.dropLast(StagingLease.lockSuffix.count)) : name)
+                    name.hasSuffix(StagingLease.lockSuffix)
+                        ? String(name.dropLast(StagingLease.lockSuffix.count)) : name)
             }
         }
         var result: [GarbageCollectionReport.StagingEntry] = []
@@ -287,6 +272,24 @@ extension Registry {
         }
         let creator = FileSystem.creatorProcess(ofUniqueName: name, prefix: RegistryLayout.stagingPrefix)
         return try !StagingLease.removeIfAbandoned(path, creator: creator).isEmpty
+    }
+
+    /// The lineage parents of an artifact: its manifest's `parents` and the `parents` of its `lineage.json`
+    /// (FORMAT.md §12.9), read leniently — a lineage file that does not parse adds nothing. Empty when the
+    /// manifest cannot be read.
+    func lineageParents(of id: ArtifactID) -> [ArtifactID] {
+        guard let artifact = try? artifacts.artifact(id) else { return [] }
+        var parents = artifact.manifest.metadata.parents
+        guard artifact.manifest.entry(at: Lineage.fileName) != nil else { return parents }
+        let path = layout.artifactPath(id) + "/" + Lineage.fileName
+        guard let bytes = try? FileSystem.readDocument(path, limit: 1 << 20),
+            let document = try? JSONObjectReader(CanonicalJSON.parse(bytes, source: path), source: path),
+            let listed = try? document.optionalStringArray("parents")
+        else { return parents }
+        for text in listed {
+            if let parent = ArtifactID(text), !parents.contains(parent) { parents.append(parent) }
+        }
+        return parents
     }
 
     /// A duration in seconds, as a `TimeInterval`.

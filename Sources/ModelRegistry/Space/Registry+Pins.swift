@@ -53,8 +53,7 @@ extension Registry {
     /// Async twin of the blocking `unpin(_:reason:actor:)` (same parameters and errors), run on the registry's
     /// queue.
     @discardableResult
-    public func unpin(_ artifact: ArtifactID, reason: String? = nil, actor: String? = nil) async throws -> AuditEvent?
-    {
+    public func unpin(_ artifact: ArtifactID, reason: String? = nil, actor: String? = nil) async throws -> AuditEvent? {
         try await run { try self.unpin(artifact, reason: reason, actor: actor) }
     }
 

@@ -1,7 +1,7 @@
 import RegistryCore
 
 extension Registry {
-    /// What ``remove(_:force:actor:)-8j2xq`` did.
+    /// What `remove(_:force:actor:)` did.
     public struct Removal: Sendable {
         /// The artifact removed.
         public var artifact: ArtifactID
