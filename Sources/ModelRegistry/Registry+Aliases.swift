@@ -251,6 +251,37 @@ struct AliasGenerations {
         stack.count >= 2 && stack.last == current ? stack[stack.count - 2] : nil
     }
 
+    /// Replays one alias event from its payload's `artifact` (and `record.artifact` for `alias_restored`) alone,
+    /// without decoding the whole payload: the collector replays every alias change of a long log. Returns false
+    /// when the payload lacks what this needs (then decode it and call ``apply(_:)``).
+    mutating func applyLight(_ event: AuditEvent) -> Bool {
+        func target(_ members: [String: JSONValue]?) -> ArtifactID? {
+            members?["artifact"]?.stringValue.flatMap(ArtifactID.init)
+        }
+        switch event.type {
+        case .aliasPromoted, .aliasRolledBack:
+            guard let artifact = target(event.payload.objectValue) else { return false }
+            everTargeted.insert(artifact)
+            if event.type == .aliasRolledBack, let index = stack.lastIndex(of: artifact) {
+                stack.removeSubrange((index + 1)...)
+            } else {
+                stack.append(artifact)
+            }
+        case .aliasRetired:
+            stack.removeAll()
+        case .aliasRestored:
+            guard let record = event.payload.objectValue?["record"] else {
+                stack.removeAll()
+                return true
+            }
+            guard let artifact = target(record.objectValue) else { return false }
+            if stack.last != artifact { stack.append(artifact) }
+        default:
+            return false
+        }
+        return true
+    }
+
     /// Replays one event.
     mutating func apply(_ event: AliasEvent) {
         switch event {

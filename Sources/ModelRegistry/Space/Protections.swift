@@ -63,8 +63,10 @@ extension Registry {
         // reads the registrations in force.
         do {
             var generations: [String: AliasGenerations] = [:]
-            let types = Self.aliasEventTypes.union([.artifactRegistered, .artifactCollected])
-            try journal.forEachEvent(.init(types: types)) { event in
+            let types = Self.aliasEventTypes.union([
+                AuditEvent.Kind.artifactRegistered, AuditEvent.Kind.artifactCollected,
+            ])
+            try journal.forEachEventInParallel(ofTypes: types) { event in
                 if event.type == .artifactRegistered {
                     if let registered = (try? event.decode(ArtifactRegistered.self)) ?? nil {
                         protections.registrations[registered.artifact] = (event.time, registered.name)
@@ -73,8 +75,12 @@ extension Registry {
                     if let collected = (try? event.decode(ArtifactCollected.self)) ?? nil {
                         protections.registrations[collected.artifact] = nil
                     }
-                } else if let change = try? event.decode(AliasEvent.self) {
-                    generations[change.alias, default: .init()].apply(change)
+                } else if let alias = event.payload.objectValue?["alias"]?.stringValue {
+                    if !generations[alias, default: .init()].applyLight(event),
+                        let change = (try? event.decode(AliasEvent.self)) ?? nil
+                    {
+                        generations[change.alias, default: .init()].apply(change)
+                    }
                 }
             }
             var current: [String: AliasRecord] = [:]

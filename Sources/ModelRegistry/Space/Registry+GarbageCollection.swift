@@ -90,7 +90,7 @@ extension Registry {
         let now = configuration.clock()
         let cutoff = now.addingTimeInterval(-Self.seconds(options.gracePeriod))
 
-        // Every file of every artifact, in parallel.
+        // Every file of every artifact, in parallel; per artifact its distinct inodes.
         let listed: [Result<[StoredFile], RegistryError>] = try ParallelWork.map(ids.count) { index in
             do {
                 return .success(try self.inodes(of: ids[index]))
@@ -102,26 +102,35 @@ extension Registry {
         }
         // Per inode: how many artifacts hold it, and how many links to it artifacts/ has (a user's hard link
         // outside makes the inode's link count higher: its bytes are never freed).
-        var holderCount: [Protections.Inode: Int] = [:]
-        var linksInArtifacts: [Protections.Inode: Int] = [:]
-        var sizes: [Protections.Inode: Int64] = [:]
-        var filesOf: [ArtifactID: Set<Protections.Inode>] = [:]
-        for (index, result) in listed.enumerated() {
-            guard case .success(let files) = result else { continue }
-            var inodes = Set<Protections.Inode>()
-            for file in files {
-                inodes.insert(file.inode)
-                sizes[file.inode] = file.size
-                linksInArtifacts[file.inode, default: 0] += 1
+        var holderCount: [Protections.Inode: Int32] = [:]
+        var linksInArtifacts: [Protections.Inode: Int32] = [:]
+        var totalBytes: Int64 = 0
+        var distinct: [[StoredFile]] = Array(repeating: [], count: ids.count)
+        holderCount.reserveCapacity(ids.count * 2)
+        linksInArtifacts.reserveCapacity(ids.count * 2)
+        for index in ids.indices {
+            guard case .success(let files) = listed[index] else { continue }
+            var unique = files
+            if files.count > 1 {
+                var seen = Set<Protections.Inode>()
+                unique = files.filter { seen.insert($0.inode).inserted }
             }
-            for inode in inodes { holderCount[inode, default: 0] += 1 }
-            filesOf[ids[index]] = inodes
+            for file in files {
+                let links = linksInArtifacts[file.inode, default: 0]
+                if links == 0 { totalBytes += file.size }
+                linksInArtifacts[file.inode] = links + 1
+            }
+            for file in unique { holderCount[file.inode, default: 0] += 1 }
+            distinct[index] = unique
         }
 
         // Direct holds.
-        var holds: [ArtifactID: [ArtifactHold]] = [:]
+        var holds: [[ArtifactHold]] = Array(repeating: [], count: ids.count)
         for (index, id) in ids.enumerated() {
-            var held = protections.holds(of: id, protectedStates: options.protectedStates, inodes: filesOf[id])
+            let inodes: Set<Protections.Inode>? =
+                protections.leasedInodes.isEmpty
+                ? [] : (listed[index].isSuccess ? Set(distinct[index].map(\.inode)) : nil)
+            var held = protections.holds(of: id, protectedStates: options.protectedStates, inodes: inodes)
             if case .failure(let error) = listed[index] {
                 held.append(ArtifactHold(.undecided, error.message))
                 problems.append(
@@ -136,18 +145,19 @@ extension Registry {
             } else {
                 held.append(ArtifactHold(.unregistered, "no artifact_registered event"))
             }
-            if !held.isEmpty { holds[id] = held }
+            holds[index] = held
         }
         // Ancestors of everything kept, transitively.
+        let position = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
         if options.keepAncestors {
-            var frontier = holds.keys.sorted()
+            var frontier = ids.indices.filter { !holds[$0].isEmpty }
             while !frontier.isEmpty {
-                var next: [ArtifactID] = []
+                var next: [Int] = []
                 for descendant in frontier {
-                    for parent in lineageParents(of: descendant) where filesOf[parent] != nil {
-                        guard holds[parent] == nil else { continue }
-                        holds[parent] = [ArtifactHold(.ancestor, descendant.description)]
-                        next.append(parent)
+                    for parent in lineageParents(of: ids[descendant]) {
+                        guard let index = position[parent], holds[index].isEmpty else { continue }
+                        holds[index] = [ArtifactHold(.ancestor, ids[descendant].description)]
+                        next.append(index)
                     }
                 }
                 frontier = next
@@ -155,51 +165,48 @@ extension Registry {
         }
 
         // Candidates, oldest registration first; the budget decides how many go.
-        let totalBytes = sizes.values.reduce(0, +)
         let registrations = protections.registrations
-        let candidates = ids.filter { holds[$0] == nil }.sorted {
-            let left = registrations[$0]?.time ?? "", right = registrations[$1]?.time ?? ""
-            return left != right ? left < right : $0 < $1
+        let times = ids.map { registrations[$0]?.time ?? "" }
+        let candidates = ids.indices.filter { holds[$0].isEmpty }.sorted {
+            times[$0] != times[$1] ? times[$0] < times[$1] : $0 < $1
         }
-        let position = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
         var remaining = linksInArtifacts
-        var freed: [ArtifactID: Int64] = [:]
-        var collecting = Set<ArtifactID>()
+        var freed = [Int64](repeating: 0, count: ids.count)
+        var collecting = [Bool](repeating: false, count: ids.count)
         var bytesFreed: Int64 = 0
-        for id in candidates {
+        for index in candidates {
             if let budget = options.maxSize, totalBytes - bytesFreed <= budget { break }
             var gain: Int64 = 0
-            if let index = position[id], case .success(let files) = listed[index] {
+            if case .success(let files) = listed[index] {
                 for file in files {
-                    remaining[file.inode, default: 0] -= 1
+                    let left = (remaining[file.inode] ?? 1) - 1
+                    remaining[file.inode] = left
                     // The last link inside artifacts/, and no user's hard link outside it: the bytes are freed.
-                    if remaining[file.inode] == 0, UInt64(linksInArtifacts[file.inode] ?? 0) >= file.linkCount {
-                        gain += file.size
-                    }
+                    if left == 0, UInt64(linksInArtifacts[file.inode] ?? 0) >= file.linkCount { gain += file.size }
                 }
             }
-            freed[id] = gain
+            freed[index] = gain
             bytesFreed += gain
-            collecting.insert(id)
+            collecting[index] = true
         }
 
-        let decisions = ids.map { id -> GarbageCollectionReport.Decision in
+        var decisions: [GarbageCollectionReport.Decision] = []
+        decisions.reserveCapacity(ids.count)
+        for (index, id) in ids.enumerated() {
             var exclusive: Int64 = 0
             var shared: Int64 = 0
-            for inode in filesOf[id] ?? [] {
-                if (holderCount[inode] ?? 0) > 1 {
-                    shared += sizes[inode] ?? 0
-                } else {
-                    exclusive += sizes[inode] ?? 0
-                }
+            for file in distinct[index] {
+                if (holderCount[file.inode] ?? 0) > 1 { shared += file.size } else { exclusive += file.size }
             }
-            let held = holds[id] ?? []
+            let held = holds[index]
             let verdict: GarbageCollectionReport.Verdict =
-                !held.isEmpty ? .keep : collecting.contains(id) ? .collect : .withinBudget
-            return GarbageCollectionReport.Decision(
-                artifact: id, name: registrations[id]?.name ?? "", registeredAt: registrations[id]?.time,
-                verdict: verdict, holds: held, exclusiveBytes: exclusive, sharedBytes: shared,
-                bytesFreed: freed[id] ?? 0, removed: false)
+                !held.isEmpty ? .keep : collecting[index] ? .collect : .withinBudget
+            let registration = registrations[id]
+            decisions.append(
+                GarbageCollectionReport.Decision(
+                    artifact: id, name: registration?.name ?? "", registeredAt: registration?.time, verdict: verdict,
+                    holds: held, exclusiveBytes: exclusive, sharedBytes: shared, bytesFreed: freed[index],
+                    removed: false))
         }
         let staging = planStaging(cutoff: cutoff, problems: &problems)
         return GarbageCollectionReport(
@@ -296,5 +303,13 @@ extension Registry {
     static func seconds(_ duration: Duration) -> TimeInterval {
         let (seconds, attoseconds) = duration.components
         return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}
+
+extension Result {
+    /// Whether this is a success.
+    fileprivate var isSuccess: Bool {
+        if case .success = self { return true }
+        return false
     }
 }
