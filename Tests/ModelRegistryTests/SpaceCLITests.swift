@@ -73,6 +73,12 @@ import Testing
             #expect(applied.status == 0, "\(applied.stderr)")
             #expect(applied.stdout.contains("removed 1 artifact(s)"), "\(applied.stdout)")
             #expect(try !Registry.open(at: root).contains(b))
+            // Another process reads the stored index, whose update line drops the collected artifact.
+            let listed = try CLIRunner.run(["ls", "--registry", root.path])
+            #expect(listed.status == 0 && !listed.stdout.contains(b.description), "\(listed.stdout)")
+            let status = try CLIRunner.run(["index", "status", "--registry", root.path])
+            #expect(status.status == 0, "\(status.stdout) \(status.stderr)")
+            #expect(try CLIRunner.run(["fsck", "--registry", root.path]).status == 0)
         }
     }
 
