@@ -108,6 +108,17 @@ struct BlobIndex: Sendable {
         _ = try? FileSystem.atomicReplace(file, contents: CanonicalJSON.encode(entry.json) + [0x0A])
     }
 
+    /// Removes every holder in `artifact` from the entry for `digest`, deleting the entry when none is left.
+    func removeHolders(of artifact: ArtifactID, digest: Digest) {
+        guard var entry = entry(for: digest), entry.holders.contains(where: { $0.artifact == artifact }) else { return }
+        entry.holders.removeAll { $0.artifact == artifact }
+        if entry.holders.isEmpty {
+            try? FileSystem.removeFile(path(of: digest))
+        } else {
+            store(entry, for: digest)
+        }
+    }
+
     /// A published file holding `digest`'s bytes that may be linked, or nil (see the type's checks).
     func candidate(for digest: Digest, size: Int64) -> Candidate? {
         guard digest.algorithm == store.hashAlgorithm.name, var entry = entry(for: digest), entry.size == size else {

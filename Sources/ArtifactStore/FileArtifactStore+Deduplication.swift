@@ -23,6 +23,15 @@ extension FileArtifactStore {
             staged.id, files: files.filter { !written.contains($0.path) && !shared.contains($0.path) })
     }
 
+    /// Drops a removed artifact from the deduplication index (FORMAT.md §10.1): each of its files stops being a
+    /// holder of its digest, and an entry left without holders is deleted. Call it after the artifact's directory
+    /// left `artifacts/`. Best effort: the index is a cache, and ``BlobIndex`` checks every holder before linking
+    /// anyway, so an entry missed here is only a miss later, never a link to a file that is gone.
+    package func forgetPublished(_ id: ArtifactID, manifest: Manifest) {
+        let index = BlobIndex(store: self, manifests: ManifestCache(store: self))
+        for digest in Set(manifest.files.map(\.digest)) { index.removeHolders(of: id, digest: digest) }
+    }
+
     /// The registration of `directory` when nothing in it changed since it was registered: every source file's
     /// current status is in the source-digest cache (FORMAT.md §10.2), and the manifest those digests make (with
     /// `generated`) is already published. Nothing is read, staged or written. Nil when any of that does not hold,

@@ -64,6 +64,13 @@ extension AuditEvent {
         public static let evaluationAdded: Kind = "evaluation_added"
         /// The promotion policy was replaced. Payload: `PolicyChanged`.
         public static let policyChanged: Kind = "policy_changed"
+        /// An artifact directory was removed by `rm` or the garbage collector. Payload: `ArtifactCollected`
+        /// (FORMAT.md §9.3.11).
+        public static let artifactCollected: Kind = "artifact_collected"
+        /// An artifact was pinned. Payload: `ArtifactPinChanged` (FORMAT.md §9.3.12).
+        public static let artifactPinned: Kind = "artifact_pinned"
+        /// An artifact's pin was removed. Payload: `ArtifactPinChanged` (FORMAT.md §9.3.12).
+        public static let artifactUnpinned: Kind = "artifact_unpinned"
         /// Recovery cut a torn final line off the log. Payload: ``LogRepaired``; see
         /// ``AuditJournal/repairTornTail(actor:)``.
         public static let logRepaired: Kind = "log_repaired"
@@ -81,6 +88,7 @@ extension AuditEvent {
             artifactRegistered, aliasPromoted, aliasRolledBack, aliasRetired, aliasRestored, stateChanged,
             signatureAdded, policyChanged, logRepaired, evaluationAdded,
             artifactEvicted, artifactFetched, remoteChanged,
+            artifactCollected, artifactPinned, artifactUnpinned,
         ]
     }
 }

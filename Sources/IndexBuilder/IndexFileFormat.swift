@@ -220,6 +220,19 @@ enum IndexFileFormat {
                 }
                 output.byte(UInt8(ascii: "]"))
             }
+            if !changes.removed.isEmpty {
+                members.member("removed") { output in
+                    output.byte(UInt8(ascii: "["))
+                    for (index, removal) in changes.removed.enumerated() {
+                        if index > 0 { output.byte(UInt8(ascii: ",")) }
+                        output.object { fields in
+                            fields.member("artifact") { $0.artifactID(removal.artifact) }
+                            fields.member("sequence") { $0.integer(removal.sequence) }
+                        }
+                    }
+                    output.byte(UInt8(ascii: "]"))
+                }
+            }
             members.member("states") { output in
                 output.byte(UInt8(ascii: "["))
                 for (index, change) in changes.stateChanges.enumerated() {
@@ -426,7 +439,7 @@ enum IndexFileFormat {
     /// - Throws: ``RegistryError/Code/invalidJSON`` or ``RegistryError/Code/invalidDocument`` naming `source`.
     static func decodeUpdate(_ line: some Collection<UInt8>, source: String) throws -> RegistryIndex.Changes {
         let document = try JSONObjectReader(CanonicalJSON.parseCanonical(line, source: source), source: source)
-        try document.rejectUnknownKeys(allowed: ["after", "evaluations", "registered", "states", "through"])
+        try document.rejectUnknownKeys(allowed: ["after", "evaluations", "registered", "removed", "states", "through"])
         let after = try readPosition(document.object("after"))
         let through = try readPosition(document.object("through"))
         guard through.sequence > after.sequence else {
@@ -465,9 +478,17 @@ enum IndexFileFormat {
             let sequence = try record.integer("sequence", in: (after.sequence + 1)...through.sequence)
             evaluations.append(.init(artifact: id, metrics: metrics, sequence: sequence))
         }
-        return RegistryIndex.Changes(
+        var removed: [RegistryIndex.RemovedArtifact] = []
+        for record in try document.optionalObjects("removed") ?? [] {
+            try record.rejectUnknownKeys(allowed: ["artifact", "sequence"])
+            let sequence = try record.integer("sequence", in: (after.sequence + 1)...through.sequence)
+            removed.append(.init(artifact: try record.artifactID("artifact"), sequence: sequence))
+        }
+        var changes = RegistryIndex.Changes(
             after: after, through: through, registered: registered, stateChanges: stateChanges,
             evaluations: evaluations)
+        changes.removed = removed
+        return changes
     }
 
     /// Reads the stamp from the first bytes of an index file, without parsing the rest: every file starts with

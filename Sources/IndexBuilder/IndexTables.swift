@@ -32,6 +32,12 @@ struct IndexTables {
     private var states: [ArtifactID: (state: String, sequence: Int64)] = [:]
     /// The children of every artifact named as a parent (present or not).
     private var children: [ArtifactID: [ArtifactID]] = [:]
+    /// Ordinals of artifacts an `artifact_collected` event removed: out of every posting list and of
+    /// ``ordinalOf``, and left out of ``contents``.
+    private var removedOrdinals = Set<Int32>()
+    /// The sequence of the last removal of each artifact removed since the tables were built: a registration
+    /// no later than it is not applied again.
+    private var removedAt: [ArtifactID: Int64] = [:]
 
     /// Builds the tables for `contents`.
     ///
@@ -72,7 +78,10 @@ struct IndexTables {
     /// - Complexity: O(*n* log *n*).
     var contents: RegistryIndex.Contents {
         RegistryIndex.Contents(
-            stamp: stamp, summaries: entries, states: states.mapValues(\.state))
+            stamp: stamp,
+            summaries: removedOrdinals.isEmpty
+                ? entries : entries.indices.filter { !removedOrdinals.contains(Int32($0)) }.map { entries[$0] },
+            states: states.mapValues(\.state))
     }
 
     // MARK: Updates
@@ -81,8 +90,19 @@ struct IndexTables {
     ///
     /// - Complexity: O(*c* · *p*) for *c* changes and posting lists of length *p* (insertion into sorted arrays).
     mutating func apply(_ changes: RegistryIndex.Changes) {
+        for removal in changes.removed {
+            guard let ordinal = ordinalOf[removal.artifact],
+                (entries[Int(ordinal)].registrationSequence ?? 0) < removal.sequence
+            else { continue }
+            removePostings(ordinal)
+            ordinalOf[removal.artifact] = nil
+            removedOrdinals.insert(ordinal)
+            removedAt[removal.artifact] = removal.sequence
+            stamp.artifactCount = max(0, stamp.artifactCount - 1)
+        }
         for summary in changes.registered {
             guard let sequence = summary.registrationSequence else { continue }
+            if let removal = removedAt[summary.id], removal >= sequence { continue }
             if let ordinal = ordinalOf[summary.id] {
                 let existing = entries[Int(ordinal)]
                 if let held = existing.registrationSequence, held <= sequence { continue }

@@ -45,6 +45,8 @@ extension RegistryIndex {
                     break
                 case .registration(let id):
                     if registrations[id] == nil { registrations[id] = event }
+                case .collection(let id):
+                    registrations[id] = nil  // a later registration publishes it again
                 case .state(let change):
                     if (states[change.artifact]?.sequence ?? 0) < change.sequence {
                         states[change.artifact] = (change.state, change.sequence)
@@ -185,6 +187,7 @@ extension RegistryIndex {
     enum EventMeaning {
         case none
         case registration(ArtifactID)
+        case collection(ArtifactID)
         case state(StateChange)
         case evaluation(EvaluationChange)
         case unusable(String)
@@ -194,7 +197,8 @@ extension RegistryIndex {
     /// both reach the same contents. Events are read through their typed payloads (FORMAT.md §9.3):
     ///
     /// - `artifact_registered` (``ArtifactRegistered``) registers its artifact (the first such event for an id
-    ///   wins);
+    ///   wins, or the first after its last `artifact_collected`);
+    /// - `artifact_collected` (``ArtifactCollected``) removes its artifact;
     /// - `state_changed` (``StateChanged``) sets its artifact's state (the last such event wins);
     /// - `evaluation_added` (``EvaluationAdded``) sets its artifact's evaluation metrics (per metric, the last such
     ///   event wins);
@@ -203,6 +207,9 @@ extension RegistryIndex {
         do {
             if let registered = try event.decode(ArtifactRegistered.self) {
                 return .registration(registered.artifact)
+            }
+            if let collected = try event.decode(ArtifactCollected.self) {
+                return .collection(collected.artifact)
             }
             if let change = try event.decode(StateChanged.self) {
                 return .state(
@@ -248,6 +255,11 @@ extension RegistryIndex {
                 summary.registeredAt = event.time
                 summary.registrationSequence = event.sequence
                 changes.registered.append(summary)
+            case .collection(let id):
+                // A registration earlier in this run is undone; a later one registers the artifact again.
+                changes.registered.removeAll { $0.id == id }
+                seen.remove(id)
+                changes.removed.append(RemovedArtifact(artifact: id, sequence: event.sequence))
             case .state(let change):
                 changes.stateChanges.append(change)
             case .evaluation(let change):

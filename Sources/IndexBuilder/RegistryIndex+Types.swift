@@ -108,6 +108,20 @@ extension RegistryIndex {
         }
     }
 
+    /// An artifact an `artifact_collected` event removed (FORMAT.md §9.3.11).
+    public struct RemovedArtifact: Hashable, Sendable {
+        /// The artifact.
+        public var artifact: ArtifactID
+        /// The event's sequence number: a registration with a later sequence brings the artifact back.
+        public var sequence: Int64
+
+        /// Creates a removal.
+        public init(artifact: ArtifactID, sequence: Int64) {
+            self.artifact = artifact
+            self.sequence = sequence
+        }
+    }
+
     /// A lifecycle state recorded by a `state_changed` audit event.
     public struct StateChange: Hashable, Sendable {
         /// The artifact whose state changed.
@@ -170,6 +184,9 @@ extension RegistryIndex {
         public var stateChanges: [StateChange]
         /// Evaluation metrics recorded by `evaluation_added` events, in log order.
         public var evaluations: [EvaluationChange]
+        /// Artifacts removed by `artifact_collected` events, in log order, each with its event's sequence: the
+        /// index drops them (a registration later in the log brings one back).
+        public var removed: [RemovedArtifact] = []
 
         /// Creates a set of changes.
         ///
@@ -191,7 +208,9 @@ extension RegistryIndex {
         }
 
         /// Whether the changes only move the audit position forward.
-        public var isEmpty: Bool { registered.isEmpty && stateChanges.isEmpty && evaluations.isEmpty }
+        public var isEmpty: Bool {
+            registered.isEmpty && stateChanges.isEmpty && evaluations.isEmpty && removed.isEmpty
+        }
     }
 
     /// Which way to walk the lineage graph.

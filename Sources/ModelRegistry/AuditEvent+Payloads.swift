@@ -4,6 +4,7 @@ extension AuditEvent {
         ArtifactRegistered.self, AliasMoved.self, AliasRetired.self, AliasRestored.self, StateChanged.self,
         SignatureAdded.self, PolicyChanged.self, LogRepaired.self, EvaluationAdded.self,
         ArtifactResidencyChanged.self, RemoteChanged.self,
+        ArtifactCollected.self, ArtifactPinChanged.self,
     ]
 
     /// The event's typed payload, whatever its type: nil for a type this version does not define (such events

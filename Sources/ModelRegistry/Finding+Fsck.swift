@@ -19,6 +19,11 @@ extension Finding.Kind {
     public static let aliasToRevoked: Self = "alias_to_revoked"
     /// An event of a known type whose payload is not the documented one (FORMAT.md §9.3).
     public static let badPayload: Self = "bad_payload"
+    /// An artifact directory still in `artifacts/` although the log's last word on it is `artifact_collected`: a
+    /// removal a crash interrupted (``Registry/recover(actor:)-7k7gj`` finishes it).
+    public static let collectedArtifactPresent: Self = "collected_artifact_present"
+    /// Something the garbage collector could not read while deciding; what it could have protected was kept.
+    public static let undecidedCollection: Self = "undecided_collection"
     /// A private key stored inside the registry (keys belong outside it).
     public static let privateKeyInRegistry: Self = "private_key"
 }

@@ -30,6 +30,17 @@ extension Registry {
                 .notFound, "no alias '\(alias)' in registry '\(layout.rootPath)'", path: aliases.path(of: alias))
         }
         guard try artifacts.contains(record.artifact) else {
+            if let removal = lastCollection(of: record.artifact),
+                let collected = (try? removal.decode(ArtifactCollected.self)) ?? nil
+            {
+                throw RegistryError(
+                    .notFound,
+                    "alias '\(alias)' points at \(record.artifact), which was removed (\(collected.reason)"
+                        + "\(collected.forced ? ", forced" : "") by \(removal.actor) at \(removal.time), audit event "
+                        + "#\(removal.sequence)); promote or roll the alias back to an artifact that exists, or register "
+                        + "the same content again",
+                    path: layout.artifactPath(record.artifact))
+            }
             throw RegistryError(
                 .notFound,
                 "alias '\(alias)' points at \(record.artifact), which is not in registry '\(layout.rootPath)' (its "
@@ -238,6 +249,37 @@ struct AliasGenerations {
     /// The generation a rollback without an explicit target goes to, when the alias now points at `current`.
     func previous(from current: ArtifactID) -> ArtifactID? {
         stack.count >= 2 && stack.last == current ? stack[stack.count - 2] : nil
+    }
+
+    /// Replays one alias event from its payload's `artifact` (and `record.artifact` for `alias_restored`) alone,
+    /// without decoding the whole payload: the collector replays every alias change of a long log. Returns false
+    /// when the payload lacks what this needs (then decode it and call ``apply(_:)``).
+    mutating func applyLight(_ event: AuditEvent) -> Bool {
+        func target(_ members: [String: JSONValue]?) -> ArtifactID? {
+            members?["artifact"]?.stringValue.flatMap(ArtifactID.init)
+        }
+        switch event.type {
+        case .aliasPromoted, .aliasRolledBack:
+            guard let artifact = target(event.payload.objectValue) else { return false }
+            everTargeted.insert(artifact)
+            if event.type == .aliasRolledBack, let index = stack.lastIndex(of: artifact) {
+                stack.removeSubrange((index + 1)...)
+            } else {
+                stack.append(artifact)
+            }
+        case .aliasRetired:
+            stack.removeAll()
+        case .aliasRestored:
+            guard let record = event.payload.objectValue?["record"] else {
+                stack.removeAll()
+                return true
+            }
+            guard let artifact = target(record.objectValue) else { return false }
+            if stack.last != artifact { stack.append(artifact) }
+        default:
+            return false
+        }
+        return true
     }
 
     /// Replays one event.

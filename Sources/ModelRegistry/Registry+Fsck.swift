@@ -112,7 +112,8 @@ extension Registry {
         depth: VerificationReport.Depth, checkpoints: [(path: String, result: Result<Checkpoint, RegistryError>)],
         into report: inout IntegrityReport
     ) throws {
-        let replays = [LogReplay(JournaledArtifacts(store: artifacts))] + viewReplays()
+        let presence = RegistrationReplay()
+        let replays = [LogReplay(JournaledArtifacts(store: artifacts, presence: presence))] + viewReplays()
         let keys = trustedCheckpointKeys
         let anchors = CheckpointAudit(
             checkpoints: checkpoints, keys: keys, checksSignatures: depth == .trust || !keys.isEmpty)
@@ -120,6 +121,7 @@ extension Registry {
         // which decodes each payload once — by the store it belongs to, or by its own type (log_repaired).
         var payloadFindings: [Finding] = []
         let decoding = OrderedPipeline<(AuditEvent, String, Int)> { event, file, line in
+            presence.observe(event)
             do {
                 var taken = false
                 for replay in replays where !taken { taken = try replay.take(event) }
@@ -153,7 +155,10 @@ extension Registry {
             guard let record = try? aliases.record(alias) else { continue }  // reported as a damaged view
             let path = layout.relativePath(aliases.path(of: alias))
             if try !artifacts.contains(record.artifact) {
-                findings.append(Finding(.danglingAlias, path: path, "points at \(record.artifact), which is missing"))
+                let removed = lastCollection(of: record.artifact).map { " (removed by audit event #\($0.sequence))" }
+                findings.append(
+                    Finding(
+                        .danglingAlias, path: path, "points at \(record.artifact), which is missing\(removed ?? "")"))
             } else if (try? states.state(of: record.artifact)) == .revoked {
                 findings.append(Finding(.aliasToRevoked, path: path, "points at \(record.artifact), which was revoked"))
             }

@@ -81,6 +81,7 @@ extension Registry {
                 }
             }
             for view in views { try view.restore(lastEvent, &report) }
+            try finishCollections(registrations, lastEvent: lastEvent, report: &report)
             try recoverArtifacts(registered: registrations.ids, actor: actor, report: &report)
             report.removedLeftovers += try removeLeftovers()
             report.rebuiltIndexes = try rebuildDamagedIndexes()
@@ -122,6 +123,7 @@ extension Registry {
             ViewStore(JournaledStates(store: states, artifacts: artifacts)),
             ViewStore(JournaledRemotes(store: remoteStore)),
             ViewStore(JournaledEvictions(store: evictionStore, artifacts: artifacts)),
+            ViewStore(JournaledPins(store: pins, artifacts: artifacts)),
         ]
     }
 
@@ -135,6 +137,7 @@ extension Registry {
             LogReplay(JournaledStates(store: states, artifacts: artifacts)),
             LogReplay(JournaledRemotes(store: remoteStore)),
             LogReplay(JournaledEvictions(store: evictionStore, artifacts: artifacts)),
+            LogReplay(JournaledPins(store: pins, artifacts: artifacts)),
         ]
     }
 
@@ -242,11 +245,46 @@ extension Registry {
     }
 }
 
-/// The artifacts the log registered, collected during a pass over the log.
+/// The artifacts the log registered, collected during a pass over the log: registrations and collections in log
+/// order, so an artifact whose last such event is `artifact_collected` is not registered (it is in ``collected``).
 final class RegistrationReplay {
     private(set) var ids = Set<ArtifactID>()
+    /// Artifacts whose last registration or collection event is `artifact_collected`.
+    private(set) var collected = Set<ArtifactID>()
 
     func observe(_ event: AuditEvent) {
-        if let registered = try? event.decode(ArtifactRegistered.self) { ids.insert(registered.artifact) }
+        if let registered = try? event.decode(ArtifactRegistered.self) {
+            ids.insert(registered.artifact)
+            collected.remove(registered.artifact)
+        } else if let removed = (try? event.decode(ArtifactCollected.self)) ?? nil {
+            ids.remove(removed.artifact)
+            collected.insert(removed.artifact)
+        }
+    }
+}
+
+extension Registry {
+    /// Finishes the removal a crash interrupted: the log's last event collected an artifact whose directory is
+    /// still in `artifacts/`. Any other collected artifact found present was put back by someone after its removal
+    /// (a restore by hand, a copy): its bytes are never deleted on the log's word alone but reported, for `adopt`
+    /// to register again or `rm` to remove.
+    func finishCollections(_ replay: RegistrationReplay, lastEvent: AuditEvent?, report: inout RecoveryReport) throws {
+        let newest = (try? lastEvent?.decode(ArtifactCollected.self))?.map(\.artifact)
+        for id in replay.collected.sorted() where try FileSystem.linkStatus(layout.artifactPath(id)) != nil {
+            let path = layout.relativePath(layout.artifactPath(id))
+            if id == newest {
+                try finishRemoval(of: id)
+                report.completed.append(
+                    Finding(
+                        .collectedArtifactPresent, path: path,
+                        "the log's last event collected this artifact but its directory was still present; removed"))
+            } else {
+                report.unresolved.append(
+                    Finding(
+                        .collectedArtifactPresent, path: path,
+                        "the log collected this artifact earlier, but its directory is present again; 'modelreg adopt' "
+                            + "registers it again, 'modelreg rm --force' removes it"))
+            }
+        }
     }
 }

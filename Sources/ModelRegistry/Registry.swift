@@ -109,6 +109,8 @@ public final class Registry: Sendable {
     public let signatures: FileSignatureStore
     /// The promotion policy file.
     public let policies: FilePolicyStore
+    /// Pin files (FORMAT.md §14.1).
+    public let pins: FilePinStore
 
     /// Whether the registry was opened read-only (``open(at:configuration:forWriting:)-8vr95`` with `forWriting: false`):
     /// reads create no file, directory or lock in it, and writes fail with `.unsupportedOperation`.
@@ -129,6 +131,7 @@ public final class Registry: Sendable {
         self.states = FileStateStore(layout: layout)
         self.signatures = FileSignatureStore(layout: layout)
         self.policies = FilePolicyStore(layout: layout)
+        self.pins = FilePinStore(layout: layout)
         self.writerLock = try OpenRegistries.shared.writerLock(for: layout)
         self.queue = DispatchQueue(label: "modelregistry.registry", attributes: .concurrent)
     }

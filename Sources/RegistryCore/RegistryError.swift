@@ -83,6 +83,9 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
         /// A remote (another registry a fetch reads from) is not configured, cannot be reached, does not hold
         /// the artifact, or served bytes that are not the ones the manifest lists.
         public static let remoteUnavailable = Code("remoteUnavailable")
+        /// Something still needs the thing to be removed (an alias, its rollback history, a protected lifecycle
+        /// state, a pin, an ingest in progress); the message names every holder. Removing it anyway takes `force`.
+        public static let inUse = Code("inUse")
     }
 
     /// What kind of failure this is.

@@ -12,9 +12,10 @@ enum CommandLineTool {
         IndexCommand.self, FindCommand.self, LineageCommand.self,
         KeygenCommand.self, SignCommand.self, ApproveCommand.self, VerifyCommand.self, TrustCommand.self,
         PolicyCommand.self, StateCommand.self, EvaluateCommand.self, EvaluationsCommand.self, CompareCommand.self,
-        DiskUsageCommand.self, EvictCommand.self, FetchCommand.self, RemoteCommand.self, BackupCommand.self,
-        RestoreCommand.self, ExportCommand.self, ImportCommand.self, DemoCommand.self, CompletionCommand.self,
-        VersionCommand.self, HelpCommand.self,
+        DiskUsageCommand.self, RemoveCommand.self, PinCommand.self, UnpinCommand.self, GarbageCollectCommand.self,
+        EvictCommand.self, FetchCommand.self, RemoteCommand.self, BackupCommand.self, RestoreCommand.self,
+        ExportCommand.self, ImportCommand.self, DemoCommand.self, CompletionCommand.self, VersionCommand.self,
+        HelpCommand.self,
     ]
 
     static let overview = """

@@ -6,7 +6,7 @@ enum ShowCommand: Command {
     static let name = "show"
     static let usage = """
         show ARTIFACT           Print an artifact: manifest, state, registration time, the aliases pointing
-                                at it, its signatures (and whether a trusted key made them), the metrics
+                                at it, its pin, its signatures (and whether a trusted key made them), the metrics
                                 of its evaluation-card.json and its evaluation records.
         """
 
@@ -35,6 +35,7 @@ enum ShowCommand: Command {
         let signatures = try signatureStatuses(of: artifact, in: registry)
         let card = try evaluationCard(of: artifact)  // kept by an eviction (FORMAT.md §14.4)
         let evaluations = try registry.evaluations(of: id)
+        let pin = try registry.pinRecord(of: id)
         if arguments.flag("json") {
             guard
                 case .object(var members) = json(
@@ -49,6 +50,13 @@ enum ShowCommand: Command {
                         "evictedAt": .string(record.evictedAt), "forced": .bool(record.forced),
                     ]
                 } ?? .null
+            members["pin"] =
+                pin.map { pin in
+                    [
+                        "pinnedAt": .string(pin.pinnedAt), "actor": .string(pin.actor),
+                        "reason": JSONOutput.string(pin.reason),
+                    ]
+                } ?? .null
             JSONOutput.print(.object(members))
             return
         }
@@ -58,6 +66,9 @@ enum ShowCommand: Command {
         print("state:        \(state)")
         print("registered:   \(summary?.registeredAt ?? "-")")
         print("aliases:      \(aliases.joined(separator: ", "))")
+        if let pin {
+            print("pinned:       by \(pin.actor) at \(pin.pinnedAt)\(pin.reason.map { ": \($0)" } ?? "")")
+        }
         print("capabilities: \(manifest.metadata.capabilities.joined(separator: ", "))")
         print("parents:      \(manifest.metadata.parents.map(\.description).joined(separator: ", "))")
         for (key, value) in manifest.metadata.labels.sorted(by: { $0.key < $1.key }) {

@@ -81,6 +81,31 @@ import Testing
             } == .invalidDocument)
     }
 
+    @Test func updateLinesCarryRemovalsAndTheTablesDropThem() throws {
+        let id = try #require(ArtifactID("sha256-" + String(repeating: "2", count: 64)))
+        let registered = RegistryIndex.Changes(
+            after: .init(sequence: 0, time: nil), through: .init(sequence: 1, time: "2026-11-23T13:37:00.000Z"),
+            registered: [
+                ArtifactSummary(id: id, name: "x", registeredAt: "2026-11-23T13:37:00.000Z", registrationSequence: 1)
+            ])
+        var removed = RegistryIndex.Changes(
+            after: registered.through, through: .init(sequence: 2, time: "2026-11-23T13:38:00.000Z"))
+        removed.removed = [.init(artifact: id, sequence: 2)]
+        let line = IndexFileFormat.encodeUpdate(removed)
+        #expect(String(decoding: line, as: UTF8.self).contains("\"removed\":[{\"artifact\""))
+        #expect(try IndexFileFormat.decodeUpdate(line, source: "line") == removed)
+        var tables = IndexTables(
+            .init(stamp: .init(artifactCount: 0, auditSequence: 0, auditTime: nil), summaries: [], states: [:]))
+        tables.apply(registered)
+        #expect(tables.summary(of: id) != nil)
+        tables.apply(removed)
+        #expect(tables.summary(of: id) == nil)
+        #expect(tables.contents.summaries.isEmpty && tables.contents.stamp.artifactCount == 0)
+        #expect(tables.summaries(matching: IndexQuery(name: "x")).isEmpty)
+        tables.apply(registered)  // an older registration applied again does not bring it back
+        #expect(tables.summary(of: id) == nil)
+    }
+
     @Test func theStampCanBeReadFromTheFirstBytes() throws {
         let contents = RegistryIndex.Contents(
             stamp: .init(artifactCount: 3, auditSequence: 12, auditTime: "2026-11-23T13:37:00.000Z"), summaries: [],

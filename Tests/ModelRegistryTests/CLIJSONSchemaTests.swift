@@ -235,6 +235,10 @@ struct JSONScenario {
             ("evaluations", ["evaluations", "champion"], 0),
             // `a` has a card and `champion` (b) a signed record: both value sources and a null cell appear.
             ("compare", ["compare", a, "champion", "--lower-is-better", "loss"], 0),
+            ("pin", ["pin", a, "--reason", "paper"], 0),
+            ("unpin", ["unpin", a], 0),
+            ("gc", ["gc", "--grace", "0", "--explain"], 0),
+            ("rm", ["rm", "other:latest"], 0),
             ("demo", ["demo", temp.appendingPathComponent("demo").path], 0),
             ("completion", ["completion", "bash"], 0),
             ("version", ["version"], 0),

@@ -188,8 +188,10 @@ struct EventFormatDocument {
         /// Whether `value` has the documented JSON type.
         func accepts(_ value: JSONValue) -> Bool {
             switch (type, value) {
-            case ("string", .string), ("object", .object), ("`true`", .bool(true)): true
+            case ("string", .string), ("object", .object), ("`true`", .bool(true)), ("boolean", .bool): true
             case ("integer", .number(let number)): number.integerValue != nil
+            case ("array of strings", .array(let items)):
+                items.allSatisfy { if case .string = $0 { true } else { false } }
             default: false
             }
         }
@@ -202,6 +204,7 @@ struct EventFormatDocument {
             return candidates.filter { candidate in
                 switch (type, candidate) {
                 case ("string", .string), ("integer", .number), ("object", .object), ("`true`", .bool): false
+                case ("boolean", .bool), ("array of strings", .array): false
                 default: true
                 }
             }
@@ -353,6 +356,20 @@ struct PayloadSample: Sendable, CustomTestStringConvertible {
                     recovered: true),
                 minimal: PolicyChanged(digest: GoldenEvents.digest(0xAB), rules: 2)),
             PayloadSample(
+                full: ArtifactCollected(
+                    artifact: a, name: "classifier", reason: .removed, forced: true, holds: ["alias:champion", "pin"],
+                    bytesFreed: 4096, recovered: true),
+                minimal: ArtifactCollected(
+                    artifact: a, name: "classifier", reason: .collected, forced: false, bytesFreed: 0)),
+            PayloadSample(
+                full: ArtifactPinChanged(
+                    pinning: PinRecord(artifact: a, pinnedAt: changedAt, actor: "bob", reason: "cited")),
+                minimal: ArtifactPinChanged(
+                    pinning: PinRecord(artifact: a, pinnedAt: changedAt, actor: "bob", reason: nil))),
+            PayloadSample(
+                full: ArtifactPinChanged(unpinning: a, reason: "retracted"),
+                minimal: ArtifactPinChanged(unpinning: a, reason: nil)),
+            PayloadSample(
                 full: LogRepaired(
                     file: "2026-11-23.jsonl", offset: 4096, removedByteCount: 57,
                     removedDigest: GoldenEvents.digest(0xCD), reason: "incomplete_line"),
@@ -454,6 +471,15 @@ enum GoldenEvents {
         AnyPayload(ArtifactResidencyChanged(evicting: eviction(remote: remote), files: 3, size: 1_048_576)),
         AnyPayload(
             ArtifactResidencyChanged(fetching: artifactA, from: remote, files: 3, size: 1_048_576, recovered: false)),
+        AnyPayload(
+            ArtifactPinChanged(
+                pinning: PinRecord(artifact: artifactA, pinnedAt: time(10), actor: "alice", reason: "cited in a paper"))
+        ),
+        AnyPayload(ArtifactPinChanged(unpinning: artifactA, reason: "paper retracted")),
+        AnyPayload(
+            ArtifactCollected(
+                artifact: artifactB, name: "document-classifier", reason: .removed, forced: true,
+                holds: ["alias:staging"], bytesFreed: 1_048_576)),
     ]
 
     /// The remote of the golden `remote_changed` (FORMAT.md §14.4).

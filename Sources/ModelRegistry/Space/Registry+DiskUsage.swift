@@ -65,18 +65,4 @@ extension Registry {
     public func diskUsage() async throws -> DiskUsage {
         try await run { try self.diskUsage() }
     }
-
-    /// Calls `body` with the status of every regular file under `directory`, at any depth (links not followed).
-    private static func forEachFile(under directory: String, _ body: (FileStatus) throws -> Void) throws {
-        for entry in try FileSystem.listDirectory(directory) {
-            guard let name = entry.name else { continue }  // not UTF-8: never a bundle path (fsck reports it)
-            let path = directory + "/" + name
-            guard let status = try FileSystem.status(path) else { continue }  // removed meanwhile
-            switch status.kind {
-            case .regular: try body(status)
-            case .directory: try forEachFile(under: path, body)
-            case .symbolicLink, .other: continue
-            }
-        }
-    }
 }

@@ -18,13 +18,15 @@ struct JournaledAdoptions: JournaledStore {
 }
 
 extension Registry {
-    /// Whether the audit log has an `artifact_registered` event for `id`: the index answers when it lists the
-    /// registration (registrations are never taken out of the log), otherwise one pass over the log decides.
+    /// Whether the audit log registers `id` — an `artifact_registered` event not followed by an
+    /// `artifact_collected`: the index answers when it lists the registration (it drops collected artifacts),
+    /// otherwise one pass over the log decides.
     func logRegisters(_ id: ArtifactID) throws -> Bool {
         if (try? index.summary(of: id))??.registrationSequence != nil { return true }
+        // The last registration or collection decides: a collected artifact copied back needs a new event.
         var registered = false
-        try journal.forEachEvent(.init(types: [.artifactRegistered], artifact: id.description, limit: 1)) { _ in
-            registered = true
+        try journal.forEachEvent(.init(types: [.artifactRegistered, .artifactCollected], artifact: id.description)) {
+            registered = $0.type == .artifactRegistered
         }
         return registered
     }

@@ -3,6 +3,9 @@
 /// the one publication a crash interrupted from an artifact directory nobody registered.
 struct JournaledArtifacts: JournaledStore {
     let store: FileArtifactStore
+    /// For fsck: registrations and collections in log order, observed during the same pass (an artifact the log
+    /// collected is neither missing nor unregistered).
+    var presence: RegistrationReplay? = nil
     var name: String { "artifact" }
     var writesBytesFirst: Bool { true }
 
@@ -44,7 +47,16 @@ struct JournaledArtifacts: JournaledStore {
     /// Artifact directories without their registration event, and registered artifacts whose directory is gone.
     func discrepancies(lastEvents: [String: ArtifactRegistered]) throws -> [Discrepancy] {
         let onDisk = try store.list()
-        var findings = onDisk.filter { lastEvents[$0.description] == nil }.map { id in
+        let collected = presence?.collected ?? []
+        var findings = onDisk.filter { collected.contains($0) }.map { id in
+            Discrepancy(
+                key: id.description,
+                finding: Finding(
+                    .collectedArtifactPresent, path: store.layout.relativePath(store.layout.artifactPath(id)),
+                    "the log's last word on this artifact is artifact_collected, but its directory is still here "
+                        + "(a removal a crash interrupted: recover finishes it)"))
+        }
+        findings += onDisk.filter { lastEvents[$0.description] == nil }.map { id in
             Discrepancy(
                 key: id.description,
                 finding: Finding(
@@ -52,7 +64,8 @@ struct JournaledArtifacts: JournaledStore {
                     "no artifact_registered event records this artifact (adopt it to register it)"))
         }
         let present = Set(onDisk.map(\.description))
-        for (key, event) in lastEvents.sorted(by: { $0.key < $1.key }) where !present.contains(key) {
+        for (key, event) in lastEvents.sorted(by: { $0.key < $1.key })
+        where !present.contains(key) && !collected.contains(event.artifact) {
             findings.append(
                 Discrepancy(
                     key: key,

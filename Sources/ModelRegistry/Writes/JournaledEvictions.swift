@@ -32,6 +32,7 @@ struct JournaledEvictions: JournaledStore {
         switch change {
         case .evict(let artifact, let remote, let forced):
             guard try store.record(artifact.id) == nil else { return nil }  // already evicted
+            try transaction.registry.requireNoBackupRunning(toRemoveFilesOf: artifact.id)
             let record = EvictionRecord(
                 artifact: artifact.id, remote: remote, forced: forced, evictedAt: transaction.time,
                 actor: transaction.actor)

@@ -100,7 +100,15 @@ extension Registry {
     func commit<Store: JournaledStore>(
         _ change: Store.Change, to store: Store, actor: String?
     ) throws -> Committed<Store.Event>? {
-        try withWriterLock {
+        try withWriterLock { try commitHoldingLock(change, to: store, actor: actor) }
+    }
+
+    /// ``commit(_:to:actor:)`` for a caller that already holds the writer lock (the garbage collector, which
+    /// plans and removes under one lock hold).
+    func commitHoldingLock<Store: JournaledStore>(
+        _ change: Store.Change, to store: Store, actor: String?
+    ) throws -> Committed<Store.Event>? {
+        do {
             let transaction = try Transaction(registry: self, actor: actor ?? configuration.actor)
             try completeInterruptedChange()
             guard let payload = try store.check(change, in: transaction) else { return nil }
@@ -165,6 +173,10 @@ extension Registry {
     /// holds the writer lock. Costs reading the log's last line and one file.
     func completeInterruptedChange() throws {
         guard let last = try journal.lastEvent() else { return }
+        if let collected = (try? last.decode(ArtifactCollected.self)) ?? nil {
+            try finishRemoval(of: collected.artifact)  // a removal whose directory is still there
+            return
+        }
         for view in viewStores() where try view.completeIfInterrupted(last) { return }
     }
 

@@ -72,9 +72,13 @@ package enum CrashPoint {
             // and the removal of the bundle files, `evict.afterFirstFile` after the first of them is gone,
             // `fetch.afterFirstFile` after the first fetched file was moved into the artifact directory.
             "evict.afterRecord", "evict.afterFirstFile", "fetch.afterFirstFile",
+            // Removal and garbage collection (FORMAT.md §14.3).
+            "collect.afterRename", "gc.afterPlan", "gc.afterFirstRemoval",
         ]
         let stores = [
             "artifact", "alias", "state", "signature", "policy", "evaluation", "adoption", "evict", "fetch", "remote",
+            "pin",
+            "collect",
         ]
         for store in stores {
             points.append(store + ".afterStateChange")

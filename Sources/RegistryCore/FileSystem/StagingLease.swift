@@ -103,6 +103,36 @@ package final class StagingLease: @unchecked Sendable {
         return named.device == held.device && named.inode == held.inode
     }
 
+    /// Whether a live writer holds the lease of the staging directory `directory` (its lock file is locked), for
+    /// the garbage collector, which must leave an ingest in progress alone. Tries the lock without waiting and
+    /// releases it at once. A directory without a lock file is judged by the pid in its name (`creator`).
+    ///
+    /// - Throws: `RegistryError` when the lock file exists but cannot be opened or tried: the caller counts that
+    ///   as held (an I/O error while deciding keeps).
+    package static func isHeld(_ directory: String, creator: Int32?) throws -> Bool {
+        let path = lockPath(of: directory)
+        let file: OpenFile
+        do {
+            file = try OpenFile.open(path, O_RDONLY | O_NOFOLLOW)
+        } catch let error where error.errno == ENOENT {
+            return creator.map(FileSystem.isProcessAlive) ?? false
+        } catch let error where error.errno == ELOOP {
+            return false  // a symbolic link is no writer's lock (writers create a regular file)
+        } catch {
+            throw RegistryError.systemCall(error, "open the staging lock", path: path)
+        }
+        return try file.closeAfter { file in
+            do {
+                try file.lock(LOCK_EX | LOCK_NB)
+                return false
+            } catch let error as SystemCallError where error.errno == EWOULDBLOCK {
+                return true
+            } catch {
+                throw RegistryError.systemCall(error, "try the staging lock", path: path)
+            }
+        }
+    }
+
     /// For recovery (which holds the writer lock): removes the staging directory `directory` and its lock file
     /// when no process holds the lock. Returns the paths removed; empty when a writer still holds the lock.
     ///

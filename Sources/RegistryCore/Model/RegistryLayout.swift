@@ -86,6 +86,12 @@ public struct RegistryLayout: Hashable, Sendable {
     public func aliasPath(_ alias: String) -> String { aliasesPath + "/" + alias + ".json" }
     /// The lifecycle state file of one artifact.
     public func statePath(of id: ArtifactID) -> String { statesPath + "/" + id.description + ".json" }
+    /// `pins/`: one file per pinned artifact, a view of the audit log (FORMAT.md §14.1).
+    public var pinsPath: String { rootPath + "/pins" }
+    /// The pin file of one artifact: `pins/<artifact-id>.json`.
+    public func pinPath(of id: ArtifactID) -> String { pinsPath + "/" + id.description + ".json" }
+    /// The verification stamps of one artifact: `indexes/stamps/<artifact-id>.json` (a cache, FORMAT.md §10).
+    public func stampsPath(of id: ArtifactID) -> String { indexesPath + "/stamps/" + id.description + ".json" }
 
     /// `path` relative to the root, for messages and for paths recorded in the log (which must not name a host's
     /// directories); paths outside the root are returned unchanged.
@@ -102,6 +108,7 @@ public struct RegistryLayout: Hashable, Sendable {
             (checkpointsPath, FileSystem.temporaryPrefix), (stagingPath, FileSystem.temporaryPrefix),
             (indexesPath, FileSystem.temporaryPrefix), (indexesPath + "/stamps", FileSystem.temporaryPrefix),
             (remotesPath, FileSystem.temporaryPrefix), (evictedPath, FileSystem.temporaryPrefix),
+            (pinsPath, FileSystem.temporaryPrefix), (stagingPath, Self.collectedPrefix),
         ]
     }
 
@@ -124,6 +131,10 @@ public struct RegistryLayout: Hashable, Sendable {
 
     /// The name prefix of publishing marks in `staging/`.
     package static let publishingMarkPrefix = "publishing-"
+
+    /// The name prefix of the directories a removal renames an artifact to in `staging/` before deleting it
+    /// (FORMAT.md §14.3): `staging/collected-<pid>-<random>`.
+    package static let collectedPrefix = "collected-"
 
     /// The name prefix of artifact staging directories in `staging/`.
     package static let stagingPrefix = "ingest-"

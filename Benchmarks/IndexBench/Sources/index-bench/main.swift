@@ -6,6 +6,8 @@ import ModelRegistry
 //   swift run -c release --package-path Benchmarks/IndexBench index-bench [--artifacts N] [--runs N] [--keep]
 //       [--registry PATH]   (use, or generate and keep, the registry at PATH; for repeated runs)
 //       [--fsck-only]       (only time `Registry.fsck()` over the registry: issue 10's figure)
+//       [--gc-only]         (only time garbage-collection planning, a dry run on a registry opened read-only:
+//                            issue 11's figure, ≤ 10 s at 100,000 artifacts)
 //
 // 1. Generates a valid registry of N (default 100,000) small artifacts in a temporary directory (fast path, see
 //    RegistryGenerator) and checks it: the audit log's hash chain verifies, sampled artifacts open.
@@ -29,6 +31,7 @@ var reusePath: String?
 var loadOnly = false
 var rebuildOnly = false
 var fsckOnly = false
+var gcOnly = false
 var arguments = Array(CommandLine.arguments.dropFirst())
 while !arguments.isEmpty {
     let argument = arguments.removeFirst()
@@ -39,6 +42,7 @@ while !arguments.isEmpty {
     case "--load-only": loadOnly = true  // with --registry: only time cold loads (for profiling)
     case "--rebuild-only": rebuildOnly = true  // with --registry: only time rebuilds (for profiling)
     case "--fsck-only": fsckOnly = true  // only time `Registry.fsck()` (issue 10): duration and peak RSS
+    case "--gc-only": gcOnly = true  // only time a garbage-collection plan (issue 11): median of --runs
     case "--registry": reusePath = arguments.isEmpty ? nil : arguments.removeFirst()
     default:
         FileHandle.standardError.write(Data("usage: index-bench [--artifacts N] [--runs N] [--keep]\n".utf8))
@@ -142,6 +146,29 @@ do {
     } else {
         (ids, generation) = try timed { try generator.generate() }
         print("generated \(ids.count) artifacts in \(format(seconds(generation), 1)) s")
+    }
+    if gcOnly {
+        // Planning only (a dry run): no lock, nothing written; the registry is opened read-only, so a shared
+        // test registry is never changed. One warm-up run, then `--runs` timed runs; median and p90.
+        let reader = try Registry.open(at: root, configuration: .init(actor: "bench"), forWriting: false)
+        var samples: [Double] = []
+        var last: GarbageCollectionReport?
+        for run in 0...max(1, runs) {
+            _ = resetPeakRSS()
+            let (report, planTime) = try timed { try reader.collectGarbage(.init(dryRun: true)) }
+            last = report
+            if run > 0 { samples.append(seconds(planTime)) }
+            print(
+                "gc plan run \(run)\(run == 0 ? " (warm-up)" : ""): \(report.decisions.count) artifacts, "
+                    + "\(report.collected.count) would go, \(report.problems.count) problems in "
+                    + "\(format(seconds(planTime), 2)) s, peak RSS \(format(peakRSS(), 0)) MiB")
+        }
+        samples.sort()
+        print(
+            "gc plan: median \(format(percentile(samples, 0.5), 2)) s, p90 \(format(percentile(samples, 0.9), 2)) s "
+                + "over \(samples.count) runs (\(last?.decisions.count ?? 0) artifacts, "
+                + "\(last?.decisions.filter { $0.verdict == .keep }.count ?? 0) kept)")
+        finish(0)
     }
     let registry = try Registry.open(at: root, configuration: .init(actor: "bench"))
     if !reusing {

@@ -1,0 +1,78 @@
+/// Pins on the write path: `pins/<id>.json`, recorded as `artifact_pinned` / `artifact_unpinned` (FORMAT.md
+/// §14.1). The pinned event carries the whole record, so the file is a view the log re-derives.
+struct JournaledPins: JournaledStore {
+    /// A requested pin or unpin.
+    struct Change {
+        var artifact: ArtifactID
+        var pin: Bool
+        var reason: String?
+    }
+
+    let store: FilePinStore
+    let artifacts: FileArtifactStore
+    var name: String { "pin" }
+
+    func check(_ change: Change, in transaction: Transaction) throws -> ArtifactPinChanged? {
+        let current = try store.record(change.artifact)  // a damaged pin file fails here, naming it
+        guard change.pin else {
+            return current == nil ? nil : ArtifactPinChanged(unpinning: change.artifact, reason: change.reason)
+        }
+        try artifacts.requireContains(change.artifact)
+        guard current == nil else { return nil }  // already pinned: nothing to record
+        try store.prepareDirectory()  // a symlinked pins/ is refused before anything is logged
+        return ArtifactPinChanged(
+            pinning: PinRecord(
+                artifact: change.artifact, pinnedAt: transaction.time, actor: transaction.actor,
+                reason: change.reason))
+    }
+
+    func apply(_ change: Change, as event: ArtifactPinChanged, in transaction: Transaction) throws {
+        if let record = event.record { try store.write(record) } else { try store.remove(event.artifact) }
+    }
+
+    func key(of event: ArtifactPinChanged) -> String { event.artifact.description }
+
+    func isMaterialized(_ event: ArtifactPinChanged) throws -> Bool {
+        (try? store.record(event.artifact)) == event.record
+    }
+
+    func restore(_ key: String, to event: ArtifactPinChanged?) throws -> Bool {
+        if let record = event?.record {
+            try store.write(record)
+        } else if let id = ArtifactID(key) {
+            try store.remove(id)
+        }
+        return true
+    }
+
+    func discrepancies(lastEvents: [String: ArtifactPinChanged]) throws -> [Discrepancy] {
+        var findings: [Discrepancy] = []
+        let onDisk = Set(try store.artifactsWithFiles().map(\.description))
+        for key in onDisk.union(lastEvents.keys).sorted() {
+            guard let id = ArtifactID(key) else { continue }
+            let path = store.layout.relativePath(store.path(of: id))
+            func add(_ kind: Finding.Kind, _ message: String) {
+                findings.append(Discrepancy(key: key, finding: Finding(kind, path: path, message)))
+            }
+            let logged = lastEvents[key]?.record
+            let record: PinRecord?
+            do {
+                record = try store.record(id)
+            } catch let error as RegistryError {
+                add(.damagedView, error.message)
+                continue
+            }
+            switch (record, logged) {
+            case (let file?, nil):
+                add(.viewNotInLog, "pins \(id); the log has no pin of it in force (\(file.actor) at \(file.pinnedAt))")
+            case (let file?, let logged?) where file != logged:
+                add(.viewDiffersFromLog, "differs from the pin the log recorded at \(logged.pinnedAt)")
+            case (nil, let logged?):
+                add(.viewMissing, "is missing; the log pinned \(id) at \(logged.pinnedAt)")
+            default:
+                break
+            }
+        }
+        return findings
+    }
+}
