@@ -81,6 +81,29 @@ import Testing
         }
     }
 
+    @Test(.enabled(if: hasTar)) func aRestoreNeverCreatesSetuidSetgidOrStickyFiles() throws {
+        try withTemporaryDirectory { temp in
+            let (registry, _) = try Self.makeRegistry(temp)
+            let backup = temp.appendingPathComponent("backup")
+            try registry.backup(to: backup)
+            // A backup someone tampered with: an extra file with the setuid, setgid and sticky bits.
+            let evil = backup.appendingPathComponent("extra/evil")
+            try FileManager.default.createDirectory(
+                at: evil.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data([0x23, 0x21]).write(to: evil)
+            #expect(chmod(evil.path, 0o7755) == 0)
+            let tar = temp.appendingPathComponent("tampered.tar")
+            #expect(try Self.tar(["-cf", tar.path, "-C", backup.path, "."]).status == 0)
+            for (name, source) in [("from-tar", tar), ("from-directory", backup)] {
+                let restored = temp.appendingPathComponent(name)
+                _ = try? Registry.restore(from: source, to: restored)
+                let mode = try FileManager.default.attributesOfItem(
+                    atPath: restored.appendingPathComponent("extra/evil").path)[.posixPermissions] as? Int
+                #expect(mode.map { $0 & 0o7000 } == 0, "\(name): mode \(String(mode ?? 0, radix: 8))")
+            }
+        }
+    }
+
     /// One hostile archive and the error code its restore must end with.
     struct Hostile: Sendable, CustomTestStringConvertible {
         var name: String

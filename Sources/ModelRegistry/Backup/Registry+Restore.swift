@@ -255,7 +255,7 @@ struct BackupRestorer {
         if status.linkCount > 1, let first = inodes[key] {
             try FileSystem.hardLink(destination + "/" + first, to: target)
         } else {
-            try FileSystem.copyFile(from: source, to: target, mode: .init(status.permissions))
+            try FileSystem.copyFile(from: source, to: target, mode: Registry.restoredMode(status.permissions))
             if status.linkCount > 1 { inodes[key] = relative }
         }
         restored.insert(relative)
@@ -302,7 +302,7 @@ struct BackupRestorer {
                     try output.closeAfter { output in
                         try reader.copyData(to: output)
                     }
-                    try FileSystem.setPermissions(target, mode: .init(entry.mode))
+                    try FileSystem.setPermissions(target, mode: Registry.restoredMode(entry.mode))
                     sync.record(target)
                     restored.insert(entry.path)
                 case .hardLink:
@@ -326,4 +326,10 @@ struct BackupRestorer {
             return marker
         }
     }
+}
+
+extension Registry {
+    /// The mode a restored file gets: its permission bits only. A backup is input like any other, and a restore run
+    /// as root must not create setuid, setgid or sticky files from one (FORMAT.md §14.5).
+    static func restoredMode(_ mode: UInt32) -> mode_t { mode_t(mode & 0o777) }
 }
