@@ -97,8 +97,9 @@ import Testing
             for (name, source) in [("from-tar", tar), ("from-directory", backup)] {
                 let restored = temp.appendingPathComponent(name)
                 _ = try? Registry.restore(from: source, to: restored)
-                let mode = try FileManager.default.attributesOfItem(
-                    atPath: restored.appendingPathComponent("extra/evil").path)[.posixPermissions] as? Int
+                let mode =
+                    try FileManager.default.attributesOfItem(
+                        atPath: restored.appendingPathComponent("extra/evil").path)[.posixPermissions] as? Int
                 #expect(mode.map { $0 & 0o7000 } == 0, "\(name): mode \(String(mode ?? 0, radix: 8))")
             }
         }

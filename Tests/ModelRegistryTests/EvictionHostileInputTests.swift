@@ -63,6 +63,20 @@ import Testing
         }
     }
 
+    @Test func anEvictionIsRefusedWhenTheRemotesCopyHasOtherBytesOfTheSameSize() throws {
+        try withTemporaryDirectory { temp in
+            let fixture = try EvictionFixture(in: temp)
+            var wrong = EvictionFixture.weights
+            wrong[99] ^= 0x01  // same size: only reading the remote's bytes tells the copies apart
+            try fixture.overwriteRemoteFile("weights.bin", with: wrong)
+            let error = try #require(throws: RegistryError.self) { try fixture.registry.evict(fixture.id) }
+            #expect(error.code == .digestMismatch, "\(error)")
+            #expect(error.message.contains("weights.bin"), "\(error)")
+            #expect(fixture.holdsOriginalBytes(), "the only good copy must stay")
+            #expect(try fixture.registry.eviction(of: fixture.id) == nil)
+        }
+    }
+
     @Test func aSymlinkedFileInTheRemoteIsRefused() throws {
         try withTemporaryDirectory { temp in
             let fixture = try EvictionFixture(in: temp)

@@ -46,7 +46,7 @@ extension Registry {
     /// (FORMAT.md §14.4), to free space for an artifact a remote also holds.
     ///
     /// Refused unless the remote — `remote`, or the only configured one, or the one named `default` — holds the
-    /// same artifact: its `manifest.json` there hashes to the id and every listed file has the listed size. With
+    /// same artifact: its `manifest.json` there hashes to the id and every listed file there hashes to its digest. With
     /// `force`, the remote is not checked (and may be absent). A deduplicated file shared with another artifact
     /// loses one link; the other artifact keeps its bytes. Evicting an evicted artifact changes nothing.
     ///

@@ -81,10 +81,13 @@ struct RemoteRegistrySource {
     }
 
     /// Checks that the remote holds `artifact`: its `manifest.json` there hashes to the id, it is not evicted
-    /// there, and every listed file is a regular file of the listed size (no bytes are read; a fetch hashes them).
+    /// there, and every listed file is a regular file of the listed size whose bytes hash to the listed digest
+    /// (`readingBytes`; a fetch, which hashes what it copies, checks sizes only).
     ///
-    /// - Throws: `.remoteUnavailable` naming what is missing or different; `.symlinkRefused`.
-    func checkHolds(_ artifact: Artifact) throws {
+    /// - Throws: `.remoteUnavailable` naming what is missing; `.digestMismatch` naming a remote file whose bytes
+    ///   differ; `.symlinkRefused`.
+    /// - Complexity: reads every listed file of the remote's copy once.
+    func checkHolds(_ artifact: Artifact, readingBytes: Bool = true) throws {
         let id = artifact.id
         try checkDirectories(id, leadingTo: nil)
         let manifestPath = layout.manifestPath(of: id)
@@ -113,6 +116,17 @@ struct RemoteRegistrySource {
                 throw unavailable(
                     id, "file '\(entry.path)' is missing, not a regular file or not \(entry.size) bytes", path: path)
             }
+            // The remote's copy becomes the only one once the local files are gone: read it, rather than trust a
+            // size (a damaged or edited remote file keeps its size).
+            guard readingBytes else { continue }
+            let read = try algorithm.hash(fileAt: URL(fileURLWithPath: path))
+            guard read.size == entry.size, read.digest == entry.digest else {
+                throw RegistryError(
+                    .digestMismatch,
+                    "remote '\(remote.name)': '\(path)' hashes to \(read.digest), not to \(entry.digest) as the "
+                        + "manifest of \(id) lists; the remote's copy of '\(entry.path)' is damaged, so the local one "
+                        + "must stay", path: path)
+            }
         }
     }
 
@@ -123,7 +137,7 @@ struct RemoteRegistrySource {
     ///   `.remoteUnavailable` for a missing file; I/O errors. What was copied stays in `staging` for the caller
     ///   to remove.
     func copy(_ artifact: Artifact, into staging: String) throws {
-        try checkHolds(artifact)
+        try checkHolds(artifact, readingBytes: false)  // the copy below hashes every byte it takes
         guard let algorithm = algorithms[artifact.manifest.hashAlgorithm] else {
             throw RegistryError(
                 .unsupportedAlgorithm,
