@@ -77,6 +77,23 @@ import Testing
         }
     }
 
+    @Test func filesPutBackAfterAnEvictionAreReportedNeverDeletedOnTheLogsWord() throws {
+        try withTemporaryDirectory { temp in
+            let fixture = try EvictionFixture(in: temp)
+            try fixture.registry.evict(fixture.id)
+            try fixture.registry.pin(fixture.id, reason: "a later change")  // the eviction is no longer in flight
+            for path in fixture.files.keys {  // someone copies the bytes back by hand
+                let target = URL(fileURLWithPath: fixture.directory() + "/" + path)
+                try FileManager.default.createDirectory(
+                    at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data(try #require(fixture.files[path])).write(to: target)
+            }
+            let report = try fixture.registry.recover()
+            #expect(report.unresolved.contains { $0.kind == .evictedFilesPresent }, "\(report)")
+            #expect(Set(fixture.presentFiles()) == Set(fixture.files.keys), "recovery must not delete them")
+        }
+    }
+
     @Test func aSymlinkedFileInTheRemoteIsRefused() throws {
         try withTemporaryDirectory { temp in
             let fixture = try EvictionFixture(in: temp)

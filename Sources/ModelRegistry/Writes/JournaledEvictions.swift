@@ -93,14 +93,29 @@ struct JournaledEvictions: JournaledStore {
     }
 
     func restore(_ key: String, to event: ArtifactResidencyChanged?) throws -> Bool {
+        try restore(key, to: event, isLogsLastEvent: false)
+    }
+
+    func restore(_ key: String, to event: ArtifactResidencyChanged?, isLogsLastEvent: Bool) throws -> Bool {
         guard let id = ArtifactID(key) else { return false }
         guard let record = event?.eviction else {
             try store.remove(id)
             return true
         }
+        let present = (try? artifacts.artifact(id)).map { (try? artifacts.presentBundleFiles(of: $0)) ?? [] } ?? []
+        // Files are deleted only to finish the eviction a crash interrupted: its event is the log's last, and no
+        // fetch of the same artifact is in flight (its mark in staging/; recovery registers that fetch instead).
+        // Files present for any other reason — put back by hand, or a fetch whose event came later than a damaged
+        // line — are reported, never deleted on the log's word alone.
+        if !present.isEmpty {
+            guard isLogsLastEvent, try !FileSystem.exists(artifacts.layout.fetchingMarkPath(of: id)) else {
+                return false
+            }
+        }
         try store.write(record)
-        // The eviction's event is in force: finish it (the files it removes are what the remote holds).
-        if let artifact = try? artifacts.artifact(id) { try artifacts.removeBundleFiles(of: artifact) }
+        if let artifact = try? artifacts.artifact(id), !present.isEmpty {
+            try artifacts.removeBundleFiles(of: artifact)
+        }
         return true
     }
 

@@ -41,6 +41,10 @@ protocol JournaledStore {
     /// says they hold. Returns false when the event does not carry what the file needs (events written before
     /// the payload carried it), leaving the file as it is.
     func restore(_ key: String, to event: Event?) throws -> Bool
+    /// ``restore(_:to:)``, told whether `event` is the log's last event — the one change a crash can have left
+    /// half done. A store whose restore would delete bytes (an eviction) does so only then: any other difference
+    /// is damage or a hand's work, and bytes are never deleted on the log's word alone. The default ignores it.
+    func restore(_ key: String, to event: Event?, isLogsLastEvent: Bool) throws -> Bool
     /// Whether the file `event` describes holds what it says (one read; false when the file is missing or
     /// damaged). Bytes-first stores answer true: their bytes come before the event.
     func isMaterialized(_ event: Event) throws -> Bool
@@ -51,6 +55,9 @@ extension JournaledStore {
     func isMaterialized(_ event: Event) throws -> Bool { true }
     func undo(_ change: Change, in transaction: Transaction) throws {}
     func finish(_ change: Change, in transaction: Transaction) {}
+    func restore(_ key: String, to event: Event?, isLogsLastEvent: Bool) throws -> Bool {
+        try restore(key, to: event)
+    }
 }
 
 /// A file that differs from what the log says, found by replaying the log.
@@ -256,7 +263,11 @@ struct LogReplay {
                     report.unresolved.append(finding)
                     continue
                 }
-                guard try store.restore(discrepancy.key, to: last.value[discrepancy.key]) else {
+                let newestKey = ((try? lastEvent?.decode(Store.Event.self)) ?? nil).map(store.key(of:))
+                guard
+                    try store.restore(
+                        discrepancy.key, to: last.value[discrepancy.key], isLogsLastEvent: newestKey == discrepancy.key)
+                else {
                     report.unresolved.append(discrepancy.finding)
                     continue
                 }
@@ -285,7 +296,9 @@ struct ViewStore {
     init<Store: JournaledStore>(_ store: Store) {
         completeIfInterrupted = { event in
             guard let payload = try? event.decode(Store.Event.self) else { return false }
-            if try !store.isMaterialized(payload) { _ = try store.restore(store.key(of: payload), to: payload) }
+            if try !store.isMaterialized(payload) {
+                _ = try store.restore(store.key(of: payload), to: payload, isLogsLastEvent: true)
+            }
             return true
         }
     }
