@@ -141,6 +141,26 @@ import Testing
         }
     }
 
+    @Test func incrementalBackupsFollowEvictionsAndFetchesAndStillRestore() throws {
+        try withTemporaryDirectory { temp in
+            let fixture = try EvictionFixture(in: temp)
+            let backup = temp.appendingPathComponent("backup")
+            try fixture.registry.backup(to: backup)
+            // Evicted since the last run: the backup must drop the bundle files the registry no longer holds.
+            try fixture.registry.evict(fixture.id)
+            try fixture.registry.backup(to: backup)
+            let evicted = try Registry.restore(from: backup, to: temp.appendingPathComponent("r1"))
+            #expect(evicted.integrity.isClean, "\(evicted.integrity)")
+            // Fetched since: the backup must gain them again.
+            try fixture.registry.fetch(fixture.id)
+            try fixture.registry.backup(to: backup)
+            let fetched = try Registry.restore(from: backup, to: temp.appendingPathComponent("r2"))
+            #expect(fetched.integrity.isClean, "\(fetched.integrity)")
+            let restored = try Registry.open(at: temp.appendingPathComponent("r2"))
+            #expect(try restored.openForLoading(artifact: fixture.id).fetched == nil, "restored with its bytes")
+        }
+    }
+
     @Test func anIncrementalBackupOfAnotherRegistryIsRefusedAndTheBackupStaysIntact() throws {
         try withTemporaryDirectory { temp in
             let (registry, _) = try Self.makeRegistry(temp)

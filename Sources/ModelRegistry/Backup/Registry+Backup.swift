@@ -168,10 +168,17 @@ extension Registry {
                 try sink.removeArtifact(id)
                 report.artifactsRemoved += 1
             }
-            let missing = snapshot.artifacts.filter { !existing.contains($0) }
-            var copier = ArtifactCopier(store: artifacts, existing: existing)
+            // An artifact evicted or fetched since the earlier run holds other files now: copied again whole.
+            var changed = Set<ArtifactID>()
+            for id in existing.intersection(wanted)
+            where try sink.hasFile(RegistrySnapshot.evictionView(of: id)) != snapshot.isEvicted(id) {
+                try sink.removeArtifact(id)
+                changed.insert(id)
+            }
+            let missing = snapshot.artifacts.filter { !existing.contains($0) || changed.contains($0) }
+            var copier = ArtifactCopier(store: artifacts, existing: existing.subtracting(changed))
             for (index, id) in missing.enumerated() {
-                try copier.copy(id, from: layout, into: &sink, report: &report)
+                try copier.copy(id, from: layout, evicted: snapshot.isEvicted(id), into: &sink, report: &report)
                 report.artifactsCopied += 1
                 options.progress?(
                     BackupProgress(
@@ -222,6 +229,8 @@ struct ArtifactCopier {
     /// Artifacts an earlier run copied.
     let existing: Set<ArtifactID>
     private var copies: [Inode: String] = [:]
+    /// Bundle paths of the artifact being copied that the snapshot does not hold (evicted).
+    private var skipped: Set<String> = []
     private var manifest: (id: ArtifactID, manifest: Manifest?)?
 
     init(store: FileArtifactStore, existing: Set<ArtifactID>) {
@@ -230,10 +239,12 @@ struct ArtifactCopier {
     }
 
     mutating func copy(
-        _ id: ArtifactID, from layout: RegistryLayout, into sink: inout some BackupSink,
+        _ id: ArtifactID, from layout: RegistryLayout, evicted: Bool, into sink: inout some BackupSink,
         report: inout Registry.BackupReport
     ) throws {
         let directory = layout.artifactPath(id)
+        // Evicted in the snapshot: its bundle files are not part of it, even if a fetch is bringing them back.
+        skipped = evicted ? Set(FileArtifactStore.evictableFiles(of: try store.artifact(id).manifest).map(\.path)) : []
         guard try FileSystem.status(directory)?.kind == .directory else {
             throw RegistryError(
                 .notFound,
@@ -274,6 +285,7 @@ struct ArtifactCopier {
                 try sink.addDirectory(path)
                 try copyTree(source, id: id, bundlePath: inBundle, into: &sink, report: &report)
             case .regular:
+                if skipped.contains(inBundle) { continue }
                 let key = Inode(device: status.device, inode: status.inode)
                 var linkTo = status.linkCount > 1 ? copies[key] : nil
                 if linkTo == nil && status.linkCount > 1 && !existing.isEmpty {

@@ -31,6 +31,15 @@ struct RegistrySnapshot {
             .contains(name) && !name.hasSuffix(".lock") && !name.hasPrefix(FileSystem.temporaryPrefix)
     }
 
+    /// Whether the artifact was evicted when the snapshot was taken (its eviction view, FORMAT.md §14.4): then
+    /// only its manifest, signatures and kept documents are copied, whatever a fetch brings back meanwhile.
+    func isEvicted(_ id: ArtifactID) -> Bool {
+        views.contains { $0.path == Self.evictionView(of: id) }
+    }
+
+    /// The registry-relative path of an artifact's eviction view.
+    static func evictionView(of id: ArtifactID) -> String { "evicted/\(id).json" }
+
     /// Takes the snapshot; the caller holds the writer lock.
     ///
     /// - Throws: `.symlinkRefused` for a symbolic link among the views (a registry writes none); `.invalidPath`
