@@ -107,6 +107,21 @@ import Testing
         }
     }
 
+    @Test func signaturesGoWithTheirArtifactAndDoNotComeBackWhenItIsRegisteredAgain() throws {
+        try withTwo { registry, a, _, temp in
+            try registry.sign(a, with: FakeSigner(name: "release"))
+            try registry.remove(a)
+            let bundle = temp.appendingPathComponent("a")
+            #expect(try registry.register(directory: bundle, metadata: ArtifactMetadata(name: "a")).isNew)
+            // The log's signature_added came before the removal: it no longer describes a file.
+            #expect(try registry.signatures.files(of: a).isEmpty)
+            let integrity = try registry.fsck()
+            #expect(integrity.isClean, "\(integrity)")
+            #expect(try registry.recover().isClean)
+            #expect(try registry.signatures.files(of: a).isEmpty, "recovery must not bring a removed signature back")
+        }
+    }
+
     @Test func deduplicationNeverLinksToTheFilesOfARemovedArtifact() throws {
         try withTemporaryDirectory { temp in
             let registry = try Registry.create(at: temp.appendingPathComponent("registry"))

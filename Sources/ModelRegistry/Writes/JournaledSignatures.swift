@@ -21,6 +21,11 @@ struct JournaledSignatures: JournaledStore {
 
     func key(of event: SignatureAdded) -> String { "\(event.artifact)/\(event.file)" }
 
+    /// Signatures live in their artifact's directory and go with it when it is removed.
+    func artifactDirectoryHolding(_ key: String) -> ArtifactID? {
+        key.split(separator: "/", maxSplits: 1).first.flatMap { ArtifactID(String($0)) }
+    }
+
     func isMaterialized(_ event: SignatureAdded) throws -> Bool {
         guard let file = event.signatureFile else { return true }  // an event of an earlier version: nothing to write
         let path = store.path(of: file)

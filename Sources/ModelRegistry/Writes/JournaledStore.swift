@@ -48,6 +48,10 @@ protocol JournaledStore {
     /// Whether the file `event` describes holds what it says (one read; false when the file is missing or
     /// damaged). Bytes-first stores answer true: their bytes come before the event.
     func isMaterialized(_ event: Event) throws -> Bool
+    /// The artifact whose directory holds the file of `key`, for files that live inside it (signatures): an
+    /// `artifact_collected` event removed them with it, so a replay forgets the key's earlier events. Nil (the
+    /// default) for files outside artifact directories, which a removal leaves.
+    func artifactDirectoryHolding(_ key: String) -> ArtifactID?
 }
 
 extension JournaledStore {
@@ -58,6 +62,7 @@ extension JournaledStore {
     func restore(_ key: String, to event: Event?, isLogsLastEvent: Bool) throws -> Bool {
         try restore(key, to: event)
     }
+    func artifactDirectoryHolding(_ key: String) -> ArtifactID? { nil }
 }
 
 /// A file that differs from what the log says, found by replaying the log.
@@ -227,10 +232,23 @@ struct LogReplay {
         // damaged, so an intact log (fsck of a million events) pays nothing for it.
         let unsettled = Box<Set<String>?>(nil)
         if let key, let event { last.value[key] = event }
+        // Keys of files inside artifact directories, by artifact: a removal forgets them (see
+        // `artifactDirectoryHolding`). Filled only for stores whose files live there.
+        let keysInside = Box<[ArtifactID: [String]]>([:])
         take = { event in
+            if key == nil, event.type == .artifactCollected,
+                let removed = (try? event.decode(ArtifactCollected.self)) ?? nil,
+                let keys = keysInside.value.removeValue(forKey: removed.artifact)
+            {
+                for gone in keys { last.value[gone] = nil }
+                return false
+            }
             // A payload that does not decode says nothing about the files; fsck reports it.
             guard key == nil, let payload = try event.decode(Store.Event.self) else { return false }
             let eventKey = store.key(of: payload)
+            if let holder = store.artifactDirectoryHolding(eventKey) {
+                keysInside.value[holder, default: []].append(eventKey)
+            }
             beforeNewest.value = (eventKey, last.value[eventKey])
             last.value[eventKey] = payload
             unsettled.value?.remove(eventKey)
