@@ -200,3 +200,37 @@ import Testing
         }
     }
 }
+
+#if DEBUG
+    /// Two registries that are each other's remote must never both drop an artifact's bytes: an eviction holds the
+    /// remote's lease from its check until its own files are gone (FORMAT.md §14.4, §14.5).
+    @Suite struct MutualEvictionTests {
+        @Test func aRemoteCannotEvictWhatAnEvictionIsRelyingOnItToKeep() throws {
+            try withTemporaryDirectory { temp in
+                let fixture = try EvictionFixture(in: temp)
+                let other = try Registry.open(at: fixture.remoteRoot, configuration: .init(actor: "tester"))
+                try other.addRemote(name: "back", url: fixture.root.path)
+                let outcome = OutcomeBox()
+                // After this registry checked the remote and before it takes its writer lock to evict, the remote
+                // tries to evict the same artifact back to it (both checks pass: neither is evicted yet).
+                let token = FaultInjector.shared.perform(
+                    { outcome.set(registryErrorCode { try other.evict(fixture.id, remote: "back") }) },
+                    before: .flock, under: fixture.root.path + "/locks/writer.lock")
+                defer { FaultInjector.shared.remove(token) }
+                try fixture.registry.evict(fixture.id)
+                #expect(FaultInjector.shared.hasFired(token))
+                #expect(outcome.get() == .inUse, "the remote's eviction must be refused")
+                #expect(try other.eviction(of: fixture.id) == nil)
+                #expect(try other.verify(fixture.id, depth: .full).isClean, "the remote keeps the only copy")
+            }
+        }
+    }
+
+    /// A value set from a fault injector's action.
+    private final class OutcomeBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var code: RegistryError.Code??
+        func set(_ value: RegistryError.Code?) { lock.withLock { code = .some(value) } }
+        func get() -> RegistryError.Code?? { lock.withLock { code } }
+    }
+#endif

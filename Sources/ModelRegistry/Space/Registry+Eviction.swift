@@ -64,9 +64,17 @@ extension Registry {
         let opened = try artifacts.artifact(artifact)
         if let record = try evictionStore.record(artifact) { return record }
         var chosen: RemoteRecord?
+        // Held on the remote from its check until the local files are gone: the remote's rm, collector and
+        // evictions refuse meanwhile, so two registries evicting to each other cannot both drop the bytes.
+        var remoteLease: BackupLease?
+        defer { remoteLease?.release() }
         do {
             chosen = try chooseRemote(remote)
-            if let chosen, !force { try RemoteRegistrySource(chosen, local: artifacts).checkHolds(opened) }
+            if let chosen, !force {
+                let source = try RemoteRegistrySource(chosen, local: artifacts)
+                remoteLease = try BackupLease.acquireOnRemote(at: source.layout.backupLeasePath)
+                try source.checkHolds(opened)
+            }
         } catch let error as RegistryError where force && remote == nil && error.code == .remoteUnavailable {
             _ = error  // forced with no remote configured: recorded without one
             chosen = nil

@@ -48,6 +48,34 @@ package final class BackupLease: @unchecked Sendable {
         return BackupLease(path: path, file: file)
     }
 
+    /// Takes the shared lease of another registry — a remote an eviction relies on — so that its `rm`, garbage
+    /// collector and evictions leave its artifacts alone while this process depends on its copy (FORMAT.md §14.4).
+    /// Creates the lock file when the remote is writable; on a read-only remote an existing file is locked, and
+    /// nil is returned when there is none (nothing on this host can remove artifacts there).
+    ///
+    /// - Throws: `.symlinkRefused` for a symbolic link at `path`; I/O errors naming the file.
+    package static func acquireOnRemote(at path: String) throws -> BackupLease? {
+        do {
+            return try acquire(at: path)
+        } catch let error as RegistryError where error.code == .readOnlyFileSystem || error.code == .permissionDenied {
+            let file: OpenFile
+            do {
+                file = try OpenFile.open(path, O_RDONLY | O_NOFOLLOW)
+            } catch let missing where missing.errno == ENOENT {
+                return nil
+            } catch {
+                throw RegistryError.systemCall(error, "open the backup lease", path: path)
+            }
+            do {
+                try file.lock(LOCK_SH)
+            } catch {
+                try? file.close()
+                throw RegistryError.systemCall(error, "take the backup lease", path: path)
+            }
+            return BackupLease(path: path, file: file)
+        }
+    }
+
     /// Whether some process holds a backup lease at `path` now: the check a collector makes (under the writer
     /// lock) before it removes an artifact. A missing file means no backup runs.
     package static func isHeldByAnyone(at path: String) throws -> Bool {
