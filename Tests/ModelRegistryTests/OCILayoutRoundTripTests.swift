@@ -206,6 +206,20 @@ import Testing
             }
             #expect(error.code == .invalidArgument)
             #expect(!FileManager.default.fileExists(atPath: inside.path))
+            // Reached through a symbolic link to the registry, the same directory is refused the same way, and
+            // nothing is left in the registry's root.
+            let link = temp.appendingPathComponent("link-to-registry")
+            try FileManager.default.createSymbolicLink(
+                atPath: link.path, withDestinationPath: fixture.registry.layout.rootPath)
+            let before = try FileManager.default.contentsOfDirectory(atPath: fixture.registry.layout.rootPath).sorted()
+            for target in [link, link.appendingPathComponent("oci")] {
+                let viaLink = try #require(throws: RegistryError.self) {
+                    try fixture.registry.exportOCILayout("champion", to: target)
+                }
+                #expect(viaLink.code == .invalidArgument, "\(target.path)")
+            }
+            let after = try FileManager.default.contentsOfDirectory(atPath: fixture.registry.layout.rootPath).sorted()
+            #expect(after == before)
         }
     }
 

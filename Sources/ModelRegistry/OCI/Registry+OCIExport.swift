@@ -45,7 +45,7 @@ extension Registry {
         let image = try ModelPackMapping.makeModelImage(
             manifestBytes: FileSystem.readDocument(manifestPath), source: manifestPath)
         let target = OCILayoutDirectory(url: directory)
-        guard target.path != layout.rootPath, !target.path.hasPrefix(layout.rootPath + "/") else {
+        guard try !isInsideRegistry(target.path) else {
             throw RegistryError(
                 .invalidArgument,
                 "the layout '\(target.path)' is inside the registry '\(layout.rootPath)'; export to a directory "
@@ -150,5 +150,21 @@ extension Registry {
         -> OCILayoutExport
     {
         try await run { try self.exportOCILayout(reference, to: directory, tag: tag) }
+    }
+}
+
+extension Registry {
+    /// Whether `path` (which need not exist yet) lies in the registry, by identity rather than by name: through a
+    /// symbolic link, a bind mount or a second mount of the registry too (its nearest existing ancestor is what
+    /// the kernel will create it under).
+    func isInsideRegistry(_ path: String) throws -> Bool {
+        var existing = path
+        while try FileSystem.status(existing, followLinks: true) == nil {
+            let parent = FileSystem.parent(of: existing)
+            guard parent != existing, !parent.isEmpty else { return false }
+            existing = parent
+        }
+        var containment = try DirectoryContainment(guarding: [layout.rootPath])
+        return try containment.guardedAncestor(of: existing) != nil
     }
 }
