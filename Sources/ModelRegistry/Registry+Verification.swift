@@ -31,9 +31,10 @@ extension Registry {
     /// only files that changed since they were last verified (or were never stamped).
     ///
     /// An artifact whose bytes changed is never served silently: this throws `.digestMismatch` listing every
-    /// problem. Hard-linked files whose original was edited in place are caught here. For what was re-hashed and
-    /// why, use ``openForLoading(artifact:)-o63y``.
-    /// - Throws: `.notFound`, `.digestMismatch`.
+    /// problem. Hard-linked files whose original was edited in place are caught here. An evicted artifact is
+    /// fetched back first (writable registry) or refused with `.evicted` (read-only), as
+    /// ``openForLoading(artifact:)-o63y`` does; that call also says what was re-hashed, why, and whether it fetched.
+    /// - Throws: `.notFound`, `.digestMismatch`, `.evicted`, and what a fetch throws.
     public func openForLoading(_ id: ArtifactID) throws -> Artifact {
         try openForLoading(artifact: id).artifact
     }
