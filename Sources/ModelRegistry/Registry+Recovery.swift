@@ -270,10 +270,19 @@ extension Registry {
     /// to register again or `rm` to remove.
     func finishCollections(_ replay: RegistrationReplay, lastEvent: AuditEvent?, report: inout RecoveryReport) throws {
         let newest = (try? lastEvent?.decode(ArtifactCollected.self))?.map(\.artifact)
+        // Marks of removals that are not in flight (an event that could not be appended) or are done (the
+        // directory is gone) say nothing any more.
+        for entry in try FileSystem.exists(layout.stagingPath) ? FileSystem.listDirectory(layout.stagingPath) : [] {
+            guard let name = entry.name, name.hasPrefix(RegistryLayout.collectingMarkPrefix),
+                let id = ArtifactID(String(name.dropFirst(RegistryLayout.collectingMarkPrefix.count))),
+                try id != newest || FileSystem.linkStatus(layout.artifactPath(id)) == nil
+            else { continue }
+            try FileSystem.removeFile(layout.collectingMarkPath(of: id))
+            report.removedLeftovers.append(layout.collectingMarkPath(of: id))
+        }
         for id in replay.collected.sorted() where try FileSystem.linkStatus(layout.artifactPath(id)) != nil {
             let path = layout.relativePath(layout.artifactPath(id))
-            if id == newest {
-                try finishRemoval(of: id)
+            if id == newest, try finishMarkedRemoval(of: id) {
                 report.completed.append(
                     Finding(
                         .collectedArtifactPresent, path: path,

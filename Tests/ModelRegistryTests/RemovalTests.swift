@@ -122,6 +122,24 @@ import Testing
         }
     }
 
+    @Test func aRemovedArtifactPutBackByHandIsReportedNeverDeletedByTheNextWrite() throws {
+        try withTwo { registry, a, b, temp in
+            let directory = registry.layout.artifactPath(a)
+            let copy = temp.appendingPathComponent("copy-of-a").path
+            #expect(CLIRunner.succeeds("/bin/cp", ["-a", directory, copy]))
+            try registry.remove(a)
+            #expect(CLIRunner.succeeds("/bin/cp", ["-a", copy, directory]))  // someone puts it back
+            try registry.pin(b, reason: "the next write")  // completes only a removal in flight
+            #expect(FileManager.default.fileExists(atPath: directory + "/manifest.json"))
+            let report = try registry.recover()
+            #expect(report.unresolved.contains { $0.kind == .collectedArtifactPresent }, "\(report)")
+            #expect(FileManager.default.fileExists(atPath: directory + "/manifest.json"), "recovery must not delete it")
+            // Registering it again is the user's call.
+            #expect(try registry.adopt(a) != nil)
+            #expect(try registry.fsck().isClean)
+        }
+    }
+
     @Test func deduplicationNeverLinksToTheFilesOfARemovedArtifact() throws {
         try withTemporaryDirectory { temp in
             let registry = try Registry.create(at: temp.appendingPathComponent("registry"))

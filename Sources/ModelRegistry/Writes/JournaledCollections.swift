@@ -39,6 +39,10 @@ struct JournaledCollections: JournaledStore {
                 path: registry.layout.artifactPath(id))
         }
         let name = (try? registry.artifacts.artifact(id).manifest.metadata.name) ?? ""
+        // The one file `check` writes: the mark that later tells this removal, if a crash interrupts it after its
+        // event, from a directory someone put back (only a marked removal is ever finished).
+        try FileSystem.makeDirectory(registry.layout.stagingPath)
+        try FileSystem.atomicReplace(registry.layout.collectingMarkPath(of: id), contents: [], mode: 0o644)
         return ArtifactCollected(
             artifact: id, name: name, reason: change.reason, forced: change.force && !holds.isEmpty,
             holds: change.force ? holds.map(\.token) : [], bytesFreed: Registry.freedBytes(inodes ?? []))
@@ -112,6 +116,17 @@ extension Registry {
         try? FileSystem.removeTree(trash)
         if let manifest { artifacts.forgetPublished(id, manifest: manifest) }
         try? FileSystem.removeFile(layout.stampsPath(of: id))
+        try? FileSystem.removeFile(layout.collectingMarkPath(of: id))
+    }
+
+    /// Finishes the removal of `id` only when its collecting mark says it is the one in flight; a directory of a
+    /// collected artifact without the mark was put back after its removal and stays (fsck and recovery report it).
+    /// Returns whether it finished one.
+    func finishMarkedRemoval(of id: ArtifactID) throws -> Bool {
+        guard try FileSystem.exists(layout.collectingMarkPath(of: id)) else { return false }
+        try finishRemoval(of: id)
+        try? FileSystem.removeFile(layout.collectingMarkPath(of: id))  // also when the directory was already gone
+        return true
     }
 
     /// The log's last registration or collection of `id` is a collection: the `artifact_collected` event, else nil.

@@ -186,7 +186,7 @@ extension Registry {
     func completeInterruptedChange() throws {
         guard let last = try journal.lastEvent() else { return }
         if let collected = (try? last.decode(ArtifactCollected.self)) ?? nil {
-            try finishRemoval(of: collected.artifact)  // a removal whose directory is still there
+            _ = try finishMarkedRemoval(of: collected.artifact)  // a removal whose directory is still there
             return
         }
         for view in viewStores() where try view.completeIfInterrupted(last) { return }

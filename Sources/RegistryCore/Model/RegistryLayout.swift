@@ -129,6 +129,16 @@ public struct RegistryLayout: Hashable, Sendable {
     /// The name prefix of fetching marks in `staging/`.
     package static let fetchingMarkPrefix = "fetching-"
 
+    /// The mark a removal leaves in `staging/` from before its `artifact_collected` event until the directory is
+    /// gone: what tells the next write and recovery that a collected artifact still in `artifacts/` is the removal a
+    /// crash interrupted, rather than a directory someone put back (FORMAT.md §14.3).
+    public func collectingMarkPath(of id: ArtifactID) -> String {
+        stagingPath + "/" + Self.collectingMarkPrefix + id.description
+    }
+
+    /// The name prefix of collecting marks in `staging/`.
+    package static let collectingMarkPrefix = "collecting-"
+
     /// The name prefix of publishing marks in `staging/`.
     package static let publishingMarkPrefix = "publishing-"
 
