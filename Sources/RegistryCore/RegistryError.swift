@@ -83,6 +83,9 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
         /// A remote (another registry a fetch reads from) is not configured, cannot be reached, does not hold
         /// the artifact, or served bytes that are not the ones the manifest lists.
         public static let remoteUnavailable = Code("remoteUnavailable")
+        /// An OCI registry refused the request (401 or 403): no credentials, wrong ones, or not enough rights. The
+        /// message names the registry and how to log in; never the credentials.
+        public static let unauthorized = Code("unauthorized")
     }
 
     /// What kind of failure this is.
