@@ -116,31 +116,45 @@ extension DistributionClient {
         }
     }
 
-    /// Runs `body` for every item, at most ``Settings/maximumParallelTransfers`` at once; the first error is
-    /// thrown once all have stopped (items not started yet are skipped).
+    /// Runs `body` for every item, at most ``Settings/maximumParallelTransfers`` at once, each on a thread of its
+    /// own; the first error is thrown once all have stopped (items not started yet are skipped).
+    ///
+    /// Threads rather than Dispatch's global queues: a transfer blocks while URLSession works, and URLSession's own
+    /// callbacks need the global queues' few threads (one per core).
     public func forEachConcurrently<Item: Sendable>(
         _ items: [Item], _ body: @escaping @Sendable (Item) throws -> Void
     ) throws {
-        let slots = DispatchSemaphore(value: max(1, settings.maximumParallelTransfers))
-        let group = DispatchGroup()
+        let queue = WorkQueue(items)
         let failure = FirstError()
-        for item in items {
-            slots.wait()
-            if failure.error != nil {
-                slots.signal()
-                break
-            }
+        let group = DispatchGroup()
+        for _ in 0..<min(max(1, settings.maximumParallelTransfers), items.count) {
             group.enter()
-            DispatchQueue.global().async {
-                defer {
-                    slots.signal()
-                    group.leave()
+            let worker = Thread {
+                defer { group.leave() }
+                while failure.error == nil, let item = queue.next() {
+                    do { try body(item) } catch { failure.record(error) }
                 }
-                do { try body(item) } catch { failure.record(error) }
             }
+            worker.stackSize = 1 << 20
+            worker.start()
         }
         group.wait()
         if let error = failure.error { throw error }
+    }
+}
+
+/// Items handed out one at a time to worker threads.
+private final class WorkQueue<Item>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [Item]
+    private var position = 0
+    init(_ items: [Item]) { self.items = items }
+    func next() -> Item? {
+        lock.withLock {
+            guard position < items.count else { return nil }
+            defer { position += 1 }
+            return items[position]
+        }
     }
 }
 

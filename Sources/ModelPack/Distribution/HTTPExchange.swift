@@ -88,6 +88,7 @@ struct HTTPExchange {
         private var body: [UInt8] = []
         private var failure: (any Error)?
         private var sinking = false
+        private var declinedChallenge = false
 
         init(limit: Int, sink: Sink?, origin: URL?) {
             self.limit = limit
@@ -97,7 +98,9 @@ struct HTTPExchange {
 
         func result() throws -> Response {
             try lock.withLock {
-                if let failure { throw failure }
+                // FoundationNetworking on Linux answers a 401 with an authentication challenge and, once it is
+                // declined, cancels the task: the 401 itself — received whole before — is the answer.
+                if let failure, !(declinedChallenge && response?.statusCode == 401) { throw failure }
                 guard let response else { throw URLError(.badServerResponse) }
                 var headers: [String: String] = [:]
                 for (key, value) in response.allHeaderFields {
@@ -161,6 +164,16 @@ struct HTTPExchange {
         func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
             if let error { lock.withLock { if failure == nil { failure = error } } }
             done.signal()
+        }
+
+        /// Authentication is ours (``DistributionClient`` answers the `WWW-Authenticate` challenge itself), so
+        /// URLSession's own handling is declined.
+        func urlSession(
+            _ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
+            completionHandler: @escaping (URLSession.AuthChallengeDisposition, URLCredential?) -> Void
+        ) {
+            lock.withLock { declinedChallenge = true }
+            completionHandler(.cancelAuthenticationChallenge, nil)
         }
 
         /// Credentials stay with the registry's host: a redirect elsewhere (a storage bucket) is followed without
