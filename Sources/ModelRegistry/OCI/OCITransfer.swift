@@ -8,8 +8,11 @@ import RegistryCore
 public struct OCITransferOptions: Sendable {
     /// How the Distribution client transfers (parallel blobs, retries, chunk size).
     public var settings: DistributionClient.Settings = .init()
-    /// Credentials; nil looks them up (``DistributionCredentials/lookup(host:environment:)``).
+    /// Credentials; nil looks them up (``DistributionCredentials/lookup(host:environment:)``) unless
+    /// ``looksUpCredentials`` is false.
     public var credentials: DistributionCredentials?
+    /// Whether missing ``credentials`` are looked up in the environment and the Docker config; false sends none.
+    public var looksUpCredentials = true
     /// Push only: repositories of the same registry to mount blobs from before uploading them.
     public var mountFrom: [String] = []
 
@@ -49,6 +52,8 @@ public struct OCIPushResult: Sendable {
     public var referrers: Int
     /// Whether the `sha256-<hex>` referrers tag was written (the registry has no referrers API).
     public var usedReferrersTag: Bool
+    /// The requests sent, by method: a second push of the same artifact sends no `POST` or `PATCH`.
+    public var requests: [String: Int]
 }
 
 /// What a pull did. A `Sendable` value.
@@ -121,5 +126,13 @@ final class OCIProgressCounter: @unchecked Sendable {
             }
             counter.finishBlob(remaining: remaining)
         }
+    }
+}
+
+extension OCITransferOptions {
+    /// The credentials argument of ``DistributionClient/init(repository:credentials:settings:)``.
+    var clientCredentials: DistributionCredentials?? {
+        if let credentials { return .some(credentials) }
+        return looksUpCredentials ? nil : .some(nil)
     }
 }

@@ -49,7 +49,7 @@ extension Registry {
                 path: layout.rootPath)
         }
         let client = try DistributionClient(
-            repository: source, credentials: options.credentials.map { .some($0) }, settings: options.settings)
+            repository: source, credentials: options.clientCredentials, settings: options.settings)
         let modelManifest = try resolveModelManifest(source, client: client)
         let shown = "\(source.host)/\(source.repository)@\(modelManifest.digest)"
         let manifest = try OCIImageManifest(parsing: modelManifest.bytes, source: shown)

@@ -41,7 +41,7 @@ extension Registry {
         let tag = try target.digest == nil ? (target.tag ?? exportTag(reference: reference, id: id, given: nil)) : nil
         let destination = try tag.map { try target.tagged($0) } ?? target
         let client = try DistributionClient(
-            repository: destination, credentials: options.credentials.map { .some($0) }, settings: options.settings)
+            repository: destination, credentials: options.clientCredentials, settings: options.settings)
 
         // Every blob: the files, the registry manifest layer, the config, then the referrers' blobs.
         var blobs: [(OCIDescriptor, DistributionClient.BlobSource)] = image.files.map {
@@ -50,6 +50,12 @@ extension Registry {
         if let manifestLayer = image.manifest.layers.last { blobs.append((manifestLayer, .file(manifestPath))) }
         blobs.append((image.manifest.config, .bytes(image.configBytes)))
         let subject = image.descriptor
+        if let digest = target.digest, digest != subject.digest {
+            throw RegistryError(
+                .invalidArgument,
+                "\(target) names manifest \(digest), but \(id)'s model manifest is \(subject.digest); push by tag, or "
+                    + "by that digest")
+        }
         let payloads = try ociReferrerPayloads(of: id)
         let referrers = payloads.blobs.map {
             (manifest: ModelPackMapping.makeReferrer(artifactType: $0.type, blob: $0.bytes, subject: subject), blob: $0.bytes)
@@ -106,7 +112,7 @@ extension Registry {
         return OCIPushResult(
             artifact: id, reference: destination, manifest: subject, uploadedBlobs: counts.uploaded,
             presentBlobs: counts.present, mountedBlobs: counts.mounted, uploadedBytes: counts.bytes,
-            referrers: referrers.count, usedReferrersTag: usesTag)
+            referrers: referrers.count, usedReferrersTag: usesTag, requests: client.requestCounts)
     }
 
     /// Async twin of the blocking `push(_:to:options:progress:)` (same parameters and errors), run on the
