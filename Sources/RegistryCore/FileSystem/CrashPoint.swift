@@ -65,6 +65,8 @@ package enum CrashPoint {
             // OCI layouts (FORMAT.md §15): an import between staging and publishing, and between publishing and
             // attaching its referrers; an export just before it replaces the layout's index.json.
             "oci.afterImportStaging", "oci.afterImportPublish", "oci.beforeIndexReplace",
+            // A pull (FORMAT.md §15.8): every blob downloaded into the staged layout, nothing imported yet.
+            "oci.afterPullDownload",
         ]
         + ["artifact", "alias", "state", "signature", "policy", "evaluation", "adoption"].flatMap {
             ["\($0).afterStateChange", "\($0).afterEvent"]
