@@ -13,7 +13,8 @@ enum CommandLineTool {
         KeygenCommand.self, SignCommand.self, ApproveCommand.self, VerifyCommand.self, TrustCommand.self,
         PolicyCommand.self, StateCommand.self, EvaluateCommand.self, EvaluationsCommand.self, CompareCommand.self,
         DiskUsageCommand.self, EvictCommand.self, FetchCommand.self, RemoteCommand.self, ExportCommand.self,
-        ImportCommand.self, PushCommand.self, PullCommand.self, DemoCommand.self, CompletionCommand.self, VersionCommand.self, HelpCommand.self,
+        ImportCommand.self, PushCommand.self, PullCommand.self, DemoCommand.self, CompletionCommand.self,
+        VersionCommand.self, HelpCommand.self,
     ]
 
     static let overview = """

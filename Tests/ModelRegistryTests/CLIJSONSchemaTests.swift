@@ -144,7 +144,9 @@ struct JSONScenario {
         let registry = temp.appendingPathComponent("reg").path
         let trust = temp.appendingPathComponent("trust").path
         let key = temp.appendingPathComponent("key").path
-        environment = ["MODELREG_REGISTRY": registry, "MODELREG_TRUST": trust].merging(OCITestRegistry.cliEnvironment) { $1 }
+        environment = ["MODELREG_REGISTRY": registry, "MODELREG_TRUST": trust].merging(OCITestRegistry.cliEnvironment) {
+            $1
+        }
         func run(_ arguments: [String]) throws -> String {
             let outcome = try CLIRunner.run(arguments, environment: ["MODELREG_REGISTRY": registry])
             #expect(outcome.status == 0, "\(arguments): \(outcome.stderr)")
@@ -239,7 +241,9 @@ struct JSONScenario {
         ]
         if let address = OCITestRegistry.address {
             let reference = "http://\(address)/modelreg-test/cli-json:classifier"
-            invocations += [("push", ["push", a, reference], 0), ("pull", ["pull", reference, "--alias", "pulled"], 0)]
+            invocations += [
+                ("push", ["push", a, reference], 0), ("pull", ["pull", reference, "--alias", "pulled"], 0),
+            ]
         }
     }
 }

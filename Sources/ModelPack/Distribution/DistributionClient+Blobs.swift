@@ -126,7 +126,8 @@ extension DistributionClient {
             while offset < size {
                 let chunk = try handle.read(upToCount: settings.chunkSize) ?? Data()
                 guard !chunk.isEmpty else {
-                    throw RegistryError(.io, "'\(path)' ended at \(offset) of \(size) bytes while uploading", path: path)
+                    throw RegistryError(
+                        .io, "'\(path)' ended at \(offset) of \(size) bytes while uploading", path: path)
                 }
                 let end = offset + Int64(chunk.count) - 1
                 let patch = Call(
@@ -164,7 +165,8 @@ extension DistributionClient {
     /// A `Location` header as a URL on this registry; one on another host is refused.
     func resolve(_ location: String) throws -> URL {
         guard let base = baseURL, let resolved = URL(string: location, relativeTo: base)?.absoluteURL else {
-            throw RegistryError(.remoteUnavailable, "\(repository.host) sent the unusable Location '\(location.prefix(200))'")
+            throw RegistryError(
+                .remoteUnavailable, "\(repository.host) sent the unusable Location '\(location.prefix(200))'")
         }
         guard HTTPExchange.isSameOrigin(resolved, base) else {
             throw RegistryError(
@@ -187,7 +189,8 @@ extension DistributionClient {
         let limit = 4 << 20
         guard descriptor.size <= Int64(limit) else {
             throw RegistryError(
-                .invalidArgument, "blob \(descriptor.digest) is \(descriptor.size) bytes, above the \(limit)-byte limit")
+                .invalidArgument, "blob \(descriptor.digest) is \(descriptor.size) bytes, above the \(limit)-byte limit"
+            )
         }
         let call = Call(method: "GET", url: try url("blobs/\(descriptor.digest)"))
         let response = try perform(call, limit: Int(descriptor.size))
@@ -253,7 +256,9 @@ extension DistributionClient {
                 }
                 if state.written < descriptor.size, attempt < settings.maximumAttempts { continue }
                 break
-            } catch let error as RegistryError where error.code == .remoteUnavailable && attempt < settings.maximumAttempts {
+            } catch let error as RegistryError
+                where error.code == .remoteUnavailable && attempt < settings.maximumAttempts
+            {
                 Thread.sleep(forTimeInterval: 0.2 * Double(1 << attempt))
             }
         }

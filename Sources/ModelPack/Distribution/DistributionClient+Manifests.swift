@@ -82,7 +82,8 @@ extension DistributionClient {
         guard bytes.count <= OCIImageManifest.maximumSize else {
             throw RegistryError(
                 .invalidArgument,
-                "a manifest of \(bytes.count) bytes is above the \(OCIImageManifest.maximumSize)-byte limit of registries")
+                "a manifest of \(bytes.count) bytes is above the \(OCIImageManifest.maximumSize)-byte limit of registries"
+            )
         }
         if Digest(parsing: reference) == nil { try OCITag.check(reference) }
         let call = Call(
@@ -100,7 +101,8 @@ extension DistributionClient {
     ///
     /// - Throws: `.unauthorized`, `.remoteUnavailable`; what parsing the index throws.
     public func referrers(of subject: Digest) throws -> OCIImageIndex? {
-        let call = Call(method: "GET", url: try url("referrers/\(subject)"), headers: ["Accept": OCIMediaType.imageIndex])
+        let call = Call(
+            method: "GET", url: try url("referrers/\(subject)"), headers: ["Accept": OCIMediaType.imageIndex])
         let response = try perform(call, limit: OCIImageIndex.maximumSize)
         if response.status == 200, response.header("content-type")?.hasPrefix(OCIMediaType.imageIndex) == true {
             return try OCIImageIndex(parsing: response.body, source: "\(repository) referrers of \(subject)")

@@ -204,7 +204,8 @@ public final class DistributionClient: @unchecked Sendable {
         else { return "" }
         let code = (first["code"] as? String) ?? ""
         let message = (first["message"] as? String) ?? ""
-        let text = String("\(code) \(message)".unicodeScalars.filter { $0.value >= 0x20 && $0.value < 0x7F }.prefix(200))
+        let text = String(
+            "\(code) \(message)".unicodeScalars.filter { $0.value >= 0x20 && $0.value < 0x7F }.prefix(200))
         return text.trimmingCharacters(in: .whitespaces).isEmpty ? "" : "; the registry says: \(text)"
     }
 
@@ -233,7 +234,8 @@ public final class DistributionClient: @unchecked Sendable {
             lock.withLock { counts["GET", default: 0] += 1 }
             let response: HTTPExchange.Response
             do {
-                response = try HTTPExchange.send(request, body: .none, limit: 1 << 20, sink: nil, timeout: settings.timeout)
+                response = try HTTPExchange.send(
+                    request, body: .none, limit: 1 << 20, sink: nil, timeout: settings.timeout)
             } catch {
                 throw RegistryError(
                     .remoteUnavailable,

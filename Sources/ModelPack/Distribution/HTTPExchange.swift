@@ -193,7 +193,9 @@ struct HTTPExchange {
     /// Whether two URLs share scheme, host and port.
     static func isSameOrigin(_ left: URL?, _ right: URL?) -> Bool {
         guard let left, let right else { return false }
-        return left.scheme?.lowercased() == right.scheme?.lowercased() && left.host?.lowercased()
-            == right.host?.lowercased() && left.port == right.port
+        return left.scheme?.lowercased() == right.scheme?.lowercased()
+            && left.host?.lowercased()
+                == right.host?.lowercased()
+            && left.port == right.port
     }
 }

@@ -77,7 +77,8 @@ final class OCIProgressCounter: @unchecked Sendable {
     private let report: (@Sendable (OCITransferProgress) -> Void)?
 
     init(bytesTotal: Int64, blobsTotal: Int, report: (@Sendable (OCITransferProgress) -> Void)?) {
-        state = OCITransferProgress(bytesCompleted: 0, bytesTotal: bytesTotal, blobsCompleted: 0, blobsTotal: blobsTotal)
+        state = OCITransferProgress(
+            bytesCompleted: 0, bytesTotal: bytesTotal, blobsCompleted: 0, blobsTotal: blobsTotal)
         self.report = report
     }
 

@@ -59,7 +59,8 @@ extension Registry {
             guard manifest.config.size <= Int64(ModelPackConfig.maximumSize) else {
                 throw RegistryError(
                     .invalidArgument,
-                    "\(shown): the config is \(manifest.config.size) bytes, above the \(ModelPackConfig.maximumSize)-byte limit")
+                    "\(shown): the config is \(manifest.config.size) bytes, above the \(ModelPackConfig.maximumSize)-byte limit"
+                )
             }
             let bytes = try client.blobBytes(manifest.config)
             config = try ModelPackConfig(parsing: bytes, source: "\(shown) config")

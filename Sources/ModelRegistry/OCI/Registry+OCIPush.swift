@@ -58,7 +58,10 @@ extension Registry {
         }
         let payloads = try ociReferrerPayloads(of: id)
         let referrers = payloads.blobs.map {
-            (manifest: ModelPackMapping.makeReferrer(artifactType: $0.type, blob: $0.bytes, subject: subject), blob: $0.bytes)
+            (
+                manifest: ModelPackMapping.makeReferrer(artifactType: $0.type, blob: $0.bytes, subject: subject),
+                blob: $0.bytes
+            )
         }
         if !referrers.isEmpty { blobs.append((.empty, .bytes(OCIMediaType.emptyBlob))) }
         for referrer in referrers { blobs.append((referrer.manifest.layers[0], .bytes(referrer.blob))) }
@@ -79,7 +82,8 @@ extension Registry {
 
         // Referrers by digest, then the fallback tag, then the model manifest by digest and under its tag.
         try client.putManifest(
-            image.manifest.canonicalBytes(), mediaType: OCIMediaType.imageManifest, reference: subject.digest.description)
+            image.manifest.canonicalBytes(), mediaType: OCIMediaType.imageManifest,
+            reference: subject.digest.description)
         var registryKeepsReferrers = true
         for referrer in referrers {
             let handled = try client.putManifest(
@@ -93,7 +97,8 @@ extension Registry {
             var list = OCIImageIndex()
             do {
                 let existing = try client.manifest(referrersTag)
-                list = try OCIImageIndex(parsing: existing.bytes, source: "\(destination.host)/\(destination.repository):\(referrersTag)")
+                list = try OCIImageIndex(
+                    parsing: existing.bytes, source: "\(destination.host)/\(destination.repository):\(referrersTag)")
             } catch let error as RegistryError where error.code == .notFound {}
             var changed = false
             for referrer in referrers.map({ $0.manifest.descriptor() })
@@ -102,11 +107,13 @@ extension Registry {
                 changed = true
             }
             if changed {
-                try client.putManifest(list.canonicalBytes(), mediaType: OCIMediaType.imageIndex, reference: referrersTag)
+                try client.putManifest(
+                    list.canonicalBytes(), mediaType: OCIMediaType.imageIndex, reference: referrersTag)
             }
         }
         if let tag {
-            try client.putManifest(image.manifest.canonicalBytes(), mediaType: OCIMediaType.imageManifest, reference: tag)
+            try client.putManifest(
+                image.manifest.canonicalBytes(), mediaType: OCIMediaType.imageManifest, reference: tag)
         }
         let counts = outcomes.counts
         return OCIPushResult(

@@ -59,12 +59,13 @@ public struct RemoteRecord: Hashable, Sendable {
         let parts = trimmed.split(separator: "/", maxSplits: 1)
         var repository = parts.count == 2 ? String(parts[1]) : ""
         if repository.hasPrefix("v2/") { repository.removeFirst(3) }
-        let hostAllowed = parts.first.map { host in
-            !host.isEmpty
-                && host.unicodeScalars.allSatisfy {
-                    CharacterSet.alphanumerics.contains($0) || $0 == "." || $0 == "-" || $0 == ":"
-                }
-        } ?? false
+        let hostAllowed =
+            parts.first.map { host in
+                !host.isEmpty
+                    && host.unicodeScalars.allSatisfy {
+                        CharacterSet.alphanumerics.contains($0) || $0 == "." || $0 == "-" || $0 == ":"
+                    }
+            } ?? false
         let repositoryAllowed =
             !repository.isEmpty
             && repository.unicodeScalars.allSatisfy {
@@ -73,7 +74,8 @@ public struct RemoteRecord: Hashable, Sendable {
         guard hostAllowed, repositoryAllowed, parts.count == 2 else {
             throw RegistryError(
                 .invalidArgument,
-                "remote URL '\(shown)' is not an OCI repository: write oci://HOST[:PORT]/REPOSITORY (lowercase, no tag)")
+                "remote URL '\(shown)' is not an OCI repository: write oci://HOST[:PORT]/REPOSITORY (lowercase, no tag)"
+            )
         }
         return (plain ? "http://" : "oci://") + parts[0] + "/" + repository
     }
@@ -146,7 +148,9 @@ public struct RemoteRecord: Hashable, Sendable {
             throw RegistryError(.invalidArgument, "remote URL '\(shown.prefix(80))' is empty or not a usable path")
         }
         for scheme in ["oci://", "https://", "http://"] where text.lowercased().hasPrefix(scheme) {
-            return (.oci, try ociLocation(String(text.dropFirst(scheme.count)), plain: scheme == "http://", shown: shown))
+            return (
+                .oci, try ociLocation(String(text.dropFirst(scheme.count)), plain: scheme == "http://", shown: shown)
+            )
         }
         let path: String
         if text.hasPrefix("/") {
