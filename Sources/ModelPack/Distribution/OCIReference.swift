@@ -58,10 +58,12 @@ public struct OCIReference: Hashable, Sendable, CustomStringConvertible {
         var path = rest[rest.index(after: slash)...]
         var digest: Digest?
         if let at = path.firstIndex(of: "@") {
-            let text = String(path[path.index(after: at)...])
-            guard let parsed = Digest(parsing: text), parsed.algorithm == "sha256", parsed.bytes.count == 32 else {
+            let digestText = String(path[path.index(after: at)...])
+            guard let parsed = Digest(parsing: digestText), parsed.algorithm == "sha256", parsed.bytes.count == 32
+            else {
                 throw RegistryError(
-                    .invalidName, "OCI reference '\(text)': '\(text)' is not a digest of the form sha256:<64 hex>")
+                    .invalidName,
+                    "OCI reference '\(text)': '\(digestText)' is not a digest of the form sha256:<64 hex>")
             }
             digest = parsed
             path = path[..<at]
