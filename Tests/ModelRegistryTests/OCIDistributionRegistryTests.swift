@@ -57,6 +57,23 @@ struct OCIDistributionRegistryTests {
         }
     }
 
+    @Test func aSecondPushOfBlobsAboveTheManifestCapSendsNoBlobEither() throws {
+        try withTemporaryDirectory { temp in
+            let fixture = try OCILayoutFixture(temp: temp)
+            let bundle = try BundleFixture.write(
+                ["weights.bin": BundleFixture.randomBytes(count: 5 << 20, seed: 3)],
+                to: temp.appendingPathComponent("big"))
+            let id = try fixture.registry.register(directory: bundle, metadata: ArtifactMetadata(name: "big")).artifact
+                .id
+            let target = try OCITestRegistry.repository("v1")
+            let first = try fixture.registry.push(id.description, to: target, options: OCITestRegistry.options)
+            #expect(first.uploadedBlobs == 3)
+            // HEAD answers carry the 5 MiB Content-Length of the blob, above the 4 MiB body cap: not a body.
+            let second = try fixture.registry.push(id.description, to: target, options: OCITestRegistry.options)
+            #expect(second.uploadedBlobs == 0 && second.presentBlobs == 3, "\(second)")
+        }
+    }
+
     @Test func blobsAreMountedFromAnotherRepositoryOfTheSameRegistry() throws {
         try withTemporaryDirectory { temp in
             let fixture = try OCILayoutFixture(temp: temp)

@@ -138,7 +138,8 @@ struct HTTPExchange {
                     completionHandler(.cancel)
                     return
                 }
-            } else if http.expectedContentLength > Int64(limit) {
+            } else if dataTask.originalRequest?.httpMethod != "HEAD", http.expectedContentLength > Int64(limit) {
+                // A HEAD's Content-Length is the size of what a GET would send, not a body.
                 fail(TooLarge(limit: limit, announced: http.expectedContentLength), dataTask)
                 completionHandler(.cancel)
                 return
