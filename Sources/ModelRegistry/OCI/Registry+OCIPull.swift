@@ -72,8 +72,9 @@ extension Registry {
         try FileSystem.makeDirectory(layout.stagingPath)
         let lease = try StagingLease.create(in: layout.stagingPath, prefix: RegistryLayout.stagingPrefix)
         defer {
-            try? FileSystem.removeTree(lease.directory)
-            lease.release()
+            // Released only once the directory is gone: a lock file left unlocked (the lease's deinit closes it)
+            // tells the next recovery to remove what a failed removal left.
+            if (try? FileSystem.removeTree(lease.directory)) != nil { lease.release() }
         }
         let staged = OCILayoutDirectory(url: URL(fileURLWithPath: lease.directory))
         try staged.prepare()
