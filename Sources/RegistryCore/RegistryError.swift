@@ -86,6 +86,9 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
         /// Something still needs the thing to be removed (an alias, its rollback history, a protected lifecycle
         /// state, a pin, an ingest in progress); the message names every holder. Removing it anyway takes `force`.
         public static let inUse = Code("inUse")
+        /// An OCI registry refused the request (401 or 403): no credentials, wrong ones, or not enough rights. The
+        /// message names the registry and how to log in; never the credentials.
+        public static let unauthorized = Code("unauthorized")
     }
 
     /// What kind of failure this is.

@@ -14,8 +14,8 @@ enum CommandLineTool {
         PolicyCommand.self, StateCommand.self, EvaluateCommand.self, EvaluationsCommand.self, CompareCommand.self,
         DiskUsageCommand.self, RemoveCommand.self, PinCommand.self, UnpinCommand.self, GarbageCollectCommand.self,
         EvictCommand.self, FetchCommand.self, RemoteCommand.self, BackupCommand.self, RestoreCommand.self,
-        ExportCommand.self, ImportCommand.self, DemoCommand.self, CompletionCommand.self, VersionCommand.self,
-        HelpCommand.self,
+        ExportCommand.self, ImportCommand.self, PushCommand.self, PullCommand.self, DemoCommand.self,
+        CompletionCommand.self, VersionCommand.self, HelpCommand.self,
     ]
 
     static let overview = """

@@ -110,8 +110,8 @@ import Testing
             let badName = try CLIRunner.run(
                 ["remote", "add", "Bad/Name", fixture.remoteRoot.path], environment: environment)
             #expect(badName.status == 1 && badName.stderr.contains("remote name"), "\(badName.stderr)")
-            let oci = try CLIRunner.run(["remote", "add", "hub", "oci://example.com/models"], environment: environment)
-            #expect(oci.status == 1 && oci.stderr.contains("OCI"), "\(oci.stderr)")
+            let oci = try CLIRunner.run(["remote", "add", "hub", "oci://example.com"], environment: environment)
+            #expect(oci.status == 1 && oci.stderr.contains("OCI repository"), "\(oci.stderr)")
             let usage = try CLIRunner.run(["remote", "add", "only-a-name"], environment: environment)
             #expect(usage.status == 64)
             let unknown = try CLIRunner.run(

@@ -65,8 +65,8 @@ import Testing
                 ("relative/path", .invalidArgument, "absolute path"),
                 ("", .invalidArgument, "empty"),
                 ("file://otherhost/srv/registry", .invalidArgument, "file:///path"),
-                ("oci://registry.example.com/models", .unsupportedOperation, "OCI"),
-                ("https://registry.example.com/v2/models", .unsupportedOperation, "OCI"),
+                ("oci://registry.example.com", .invalidArgument, "OCI repository"),
+                ("https://registry.example.com/Models:tag", .invalidArgument, "OCI repository"),
                 (temp.appendingPathComponent("nowhere").path, .remoteUnavailable, "not a model registry"),
                 (fixture.root.path, .invalidArgument, "this registry itself"),
             ]

@@ -67,13 +67,8 @@ extension Registry {
         // Referrers: every signature and evaluation record, each a manifest whose subject is the model manifest.
         let subject = image.descriptor
         var referrers: [OCIDescriptor] = []
-        let signatureFiles = try signatures.files(of: id).compactMap { try? $0.file.get() }
-        let records = try evaluationStore.records(of: id)
-        let approvals = try signedApprovals(of: id)
-        let blobs =
-            signatureFiles.map { (OCIMediaType.registrySignature, $0.fileBytes()) }
-            + records.map { (OCIMediaType.registryEvaluation, $0.fileBytes()) }
-            + approvals.map { (OCIMediaType.registryApproval, $0.fileBytes()) }
+        let payloads = try ociReferrerPayloads(of: id)
+        let blobs = payloads.blobs
         if !blobs.isEmpty { try target.putBlob(OCIMediaType.emptyBlob) }
         for (type, blob) in blobs {
             let referrer = ModelPackMapping.makeReferrer(artifactType: type, blob: blob, subject: subject)
@@ -106,8 +101,23 @@ extension Registry {
         return OCILayoutExport(
             artifact: id, layout: target.path, tag: tag, manifest: subject,
             linkedBlobs: outcomes.filter { $0 == .linked }.count, copiedBlobs: outcomes.filter { $0 == .copied }.count,
-            presentBlobs: outcomes.filter { $0 == .present }.count, signatures: signatureFiles.count,
-            evaluations: records.count, approvals: approvals.count)
+            presentBlobs: outcomes.filter { $0 == .present }.count, signatures: payloads.signatures,
+            evaluations: payloads.evaluations, approvals: payloads.approvals)
+    }
+
+    /// What travels as referrers of an artifact's model manifest (FORMAT.md §15.4): every signature, evaluation
+    /// record and signed approval, each with its artifact type, in that order; shared by export and push.
+    func ociReferrerPayloads(of id: ArtifactID) throws
+        -> (blobs: [(type: String, bytes: [UInt8])], signatures: Int, evaluations: Int, approvals: Int)
+    {
+        let signatureFiles = try signatures.files(of: id).compactMap { try? $0.file.get() }
+        let records = try evaluationStore.records(of: id)
+        let approvals = try signedApprovals(of: id)
+        let blobs =
+            signatureFiles.map { (type: OCIMediaType.registrySignature, bytes: $0.fileBytes()) }
+            + records.map { (type: OCIMediaType.registryEvaluation, bytes: $0.fileBytes()) }
+            + approvals.map { (type: OCIMediaType.registryApproval, bytes: $0.fileBytes()) }
+        return (blobs, signatureFiles.count, records.count, approvals.count)
     }
 
     /// The signed approvals the log's alias events presented for promotions to `id`, each once, oldest first.
@@ -127,7 +137,7 @@ extension Registry {
 
     /// The tag an export uses: the one given (checked), the alias a reference names, or one derived from the
     /// artifact's name.
-    private func exportTag(reference: String, id: ArtifactID, given: String?) throws -> String {
+    func exportTag(reference: String, id: ArtifactID, given: String?) throws -> String {
         if let given {
             try OCITag.check(given)
             return given

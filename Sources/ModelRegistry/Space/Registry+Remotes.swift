@@ -14,12 +14,13 @@ extension Registry {
     ///
     /// - Parameters:
     ///   - name: 1–64 of `a–z 0–9 - _ .`, starting with a letter or digit.
-    ///   - url: an absolute path or a `file://` URL of another registry directory; it must open as a registry now.
+    ///   - url: an absolute path or a `file://` URL of another registry directory (it must open as a registry now),
+    ///     or an OCI repository `oci://HOST[:PORT]/REPOSITORY` (`https://…` alike, `http://…` for plain HTTP),
+    ///     recorded as kind `oci` without contacting it.
     ///   - actor: who adds it, for the audit log (default: the configuration's actor).
     /// - Returns: the record written to `remotes/<name>.json` (the existing one when the same remote was added
     ///   before: nothing is written then).
     /// - Throws: `.invalidName`; `.invalidArgument` for a URL that is not a path (or is this registry);
-    ///   `.unsupportedOperation` for an OCI URL (`oci://`, `https://`), which a later version reaches;
     ///   `.remoteUnavailable` when the directory is not a registry; `.alreadyExists` when `name` points elsewhere.
     /// - Durability: the event is appended and synced first, then the file is replaced atomically.
     @discardableResult
@@ -27,7 +28,9 @@ extension Registry {
         try RemoteName.check(name)
         let location = try RemoteRecord.location(parsing: url)
         let candidate = RemoteRecord(name: name, kind: location.kind, url: location.url, addedAt: "", actor: "")
-        _ = try RemoteRegistrySource(candidate, local: artifacts)  // reachable, a registry, not this one
+        if candidate.kind == .registry {
+            _ = try RemoteRegistrySource(candidate, local: artifacts)  // reachable, a registry, not this one
+        }
         let committed = try commit(
             JournaledRemotes.Change.add(name: name, kind: location.kind, url: location.url),
             to: JournaledRemotes(store: remoteStore), actor: actor)

@@ -74,6 +74,8 @@ package enum CrashPoint {
             "evict.afterRecord", "evict.afterFirstFile", "fetch.afterFirstFile",
             // Removal and garbage collection (FORMAT.md §14.3).
             "collect.afterRename", "gc.afterPlan", "gc.afterFirstRemoval",
+            // A pull (FORMAT.md §15.8): every blob downloaded into the staged layout, nothing imported yet.
+            "oci.afterPullDownload",
         ]
         let stores = [
             "artifact", "alias", "state", "signature", "policy", "evaluation", "adoption", "evict", "fetch", "remote",

@@ -22,6 +22,10 @@ public struct RemoteRecord: Hashable, Sendable {
         /// Another registry directory, reached through the file system (a `file://` URL): a shared mount, a
         /// backup disk. Read only; never written to.
         public static let registry = Kind(rawValue: "registry")
+        /// A repository of an OCI registry (FORMAT.md §15.8), stored as `oci://HOST[:PORT]/REPOSITORY` (HTTPS) or
+        /// `http://HOST[:PORT]/REPOSITORY` (plain HTTP, for a loopback registry). Artifacts are pushed there with
+        /// `push` and pulled with `pull`.
+        public static let oci = Kind(rawValue: "oci")
     }
 
     /// The schema version of remote records.
@@ -45,6 +49,35 @@ public struct RemoteRecord: Hashable, Sendable {
         self.url = url
         self.addedAt = addedAt
         self.actor = actor
+    }
+
+    /// `HOST[:PORT]/REPOSITORY` checked loosely here (the OCI client checks the full grammar) and normalised.
+    private static func ociLocation(_ rest: String, plain: Bool, shown: String) throws -> String {
+        var trimmed = rest
+        while trimmed.hasSuffix("/") { trimmed.removeLast() }
+        if trimmed.hasPrefix("v2/") { trimmed.removeFirst(3) }
+        let parts = trimmed.split(separator: "/", maxSplits: 1)
+        var repository = parts.count == 2 ? String(parts[1]) : ""
+        if repository.hasPrefix("v2/") { repository.removeFirst(3) }
+        let hostAllowed =
+            parts.first.map { host in
+                !host.isEmpty
+                    && host.unicodeScalars.allSatisfy {
+                        CharacterSet.alphanumerics.contains($0) || $0 == "." || $0 == "-" || $0 == ":"
+                    }
+            } ?? false
+        let repositoryAllowed =
+            !repository.isEmpty
+            && repository.unicodeScalars.allSatisfy {
+                ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "." || $0 == "_" || $0 == "-" || $0 == "/"
+            }
+        guard hostAllowed, repositoryAllowed, parts.count == 2 else {
+            throw RegistryError(
+                .invalidArgument,
+                "remote URL '\(shown)' is not an OCI repository: write oci://HOST[:PORT]/REPOSITORY (lowercase, no tag)"
+            )
+        }
+        return (plain ? "http://" : "oci://") + parts[0] + "/" + repository
     }
 
     /// For a `registry` remote, the directory its URL names; nil for other kinds.
@@ -104,18 +137,20 @@ public struct RemoteRecord: Hashable, Sendable {
     /// The kind and normalised URL of what a user typed: an absolute path or a `file://` URL names a `registry`
     /// remote (stored as a `file://` URL of the standardised path, percent-encoded where needed).
     ///
-    /// - Throws: `.unsupportedOperation` for an OCI location (`oci://`, `https://`, `http://`), which a later
-    ///   version reaches; `.invalidArgument` for anything else (a relative path, a URL with a host, an empty string).
+    /// `oci://`, `https://` and `http://` name an `oci` remote: a repository of an OCI registry, stored as
+    /// `oci://HOST[:PORT]/REPOSITORY` (`http://…` for plain HTTP); a tag or digest is not part of a remote.
+    ///
+    /// - Throws: `.invalidArgument` for anything else (a relative path, a file URL with a host, an empty string, an
+    ///   OCI URL without a repository or with a tag).
     public static func location(parsing text: String) throws -> (kind: Kind, url: String) {
         let shown = NameRules.printable(text)
         guard !text.isEmpty, !text.utf8.contains(0), text.utf8.count <= 4096 else {
             throw RegistryError(.invalidArgument, "remote URL '\(shown.prefix(80))' is empty or not a usable path")
         }
         for scheme in ["oci://", "https://", "http://"] where text.lowercased().hasPrefix(scheme) {
-            throw RegistryError(
-                .unsupportedOperation,
-                "remote URL '\(shown)': OCI registry remotes are not supported by this version; give another "
-                    + "registry directory (an absolute path or a file:// URL)")
+            return (
+                .oci, try ociLocation(String(text.dropFirst(scheme.count)), plain: scheme == "http://", shown: shown)
+            )
         }
         let path: String
         if text.hasPrefix("/") {

@@ -1,0 +1,52 @@
+import Foundation
+import ModelRegistry
+import RegistryTestSupport
+import Testing
+
+#if DEBUG
+    /// Kills a real `modelreg pull` (from a fake registry, so no real one is needed) with SIGKILL at each of its
+    /// crash points: after `recover` the registry is clean and holds the artifact whole or not at all, nothing is
+    /// left in `staging/`, and pulling again completes it.
+    @Suite(.enabled(if: FakeDistributionServer.python != nil, "needs python3 for the fake registry"))
+    struct OCIPullCrashTests {
+        @Test(arguments: [
+            "oci.afterPullDownload", "oci.afterImportStaging", "artifact.afterEvent", "oci.afterImportPublish",
+            "signature.afterEvent", "evaluation.afterEvent", "alias.afterEvent",
+        ])
+        func aPullKilledAtAnyPointIsNeverHalfPublished(point: String) throws {
+            try withTemporaryDirectory { temp in
+                let fixture = try OCILayoutFixture(temp: temp)
+                let layout = temp.appendingPathComponent("served")
+                try fixture.registry.exportOCILayout("champion", to: layout)
+                let server = try FakeDistributionServer(layout: layout, scenario: "ok", in: temp)
+                let root = temp.appendingPathComponent("target")
+                _ = try Registry.create(at: root)
+                let reference = try server.reference().description
+                let outcome = try CLIRunner.run(
+                    ["pull", reference, "--alias", "champion", "--registry", root.path],
+                    environment: ["MODELREG_CRASH_AT": point, "SWIFT_BACKTRACE": "enable=no"])
+                #expect(outcome.wasKilled, "the process should die at \(point): \(outcome.stderr)")
+
+                let registry = try Registry.open(at: root, configuration: OCILayoutFixture.trustingConfiguration())
+                let report = try registry.recover()
+                #expect(try registry.fsck().isClean, "after \(report)")
+                let present = try registry.listArtifacts()
+                #expect(present == [] || present == [fixture.id], "\(present)")
+                if present == [fixture.id] { #expect(try registry.verify(fixture.id).isClean) }
+                #expect(
+                    OCILayoutFixture.stagingLeftovers(registry).isEmpty,
+                    "\(OCILayoutFixture.stagingLeftovers(registry))")
+
+                let pulled = try registry.pull(try server.reference(), alias: "champion")
+                #expect(pulled.imported.registration.artifact.id == fixture.id)
+                #expect(try registry.resolve("champion").artifact == fixture.id)
+                var kinds: [AuditEvent.Kind] = []
+                try registry.journal.forEachEvent { kinds.append($0.type) }
+                #expect(kinds.filter { $0 == .artifactRegistered }.count == 1, "\(kinds)")
+                #expect(kinds.filter { $0 == .signatureAdded }.count == 1, "\(kinds)")
+                #expect(kinds.filter { $0 == .evaluationAdded }.count == 1, "\(kinds)")
+                #expect(try registry.fsck().isClean)
+            }
+        }
+    }
+#endif
