@@ -21,31 +21,15 @@ public struct FilePinStore: Sendable {
     ///
     /// - Throws: `.invalidJSON` / `.invalidDocument` naming a damaged file (or one naming another artifact).
     public func record(_ id: ArtifactID) throws -> PinRecord? {
-        let file = path(of: id)
-        guard try FileSystem.status(file) != nil else { return nil }
-        let bytes: [UInt8]
-        do {
-            bytes = try FileSystem.readDocument(file, limit: 1 << 16)
-        } catch RegistryError.Code.notFound {
-            return nil
-        }
-        let record = try PinRecord(fileBytes: bytes, source: file)
-        guard record.artifact == id else {
-            throw RegistryError(
-                .invalidDocument, "\(file): field 'artifact' names \(record.artifact), not \(id)", path: file)
-        }
-        return record
+        try ViewFile.read(
+            path(of: id), key: id, field: "artifact", decode: PinRecord.init(fileBytes:source:), keyOf: \.artifact)
     }
 
     /// The artifacts that have a pin file (valid or not), sorted.
     ///
     /// - Throws: I/O errors listing `pins/`.
     public func artifactsWithFiles() throws -> [ArtifactID] {
-        guard try FileSystem.exists(directory) else { return [] }
-        return try FileSystem.listDirectory(directory).compactMap { entry in
-            guard let name = entry.name, name.hasSuffix(".json") else { return nil }
-            return ArtifactID(String(name.dropLast(5)))
-        }.sorted()
+        try ViewFile.names(in: directory).compactMap(ArtifactID.init)
     }
 
     /// Creates `pins/` when missing; a symbolic link in its place is refused (`.symlinkRefused`), so that no pin is
@@ -58,16 +42,13 @@ public struct FilePinStore: Sendable {
     ///
     /// - Durability: temp file, fsync, rename, directory fsync.
     package func write(_ record: PinRecord) throws {
-        try prepareDirectory()
-        try FileSystem.atomicReplace(path(of: record.artifact), contents: record.fileBytes(), mode: 0o444)
+        try ViewFile.write(record.fileBytes(), to: path(of: record.artifact), in: directory)
     }
 
     /// Removes an artifact's pin file; a missing file is not an error. The caller holds the writer lock.
     ///
     /// - Durability: unlink, then fsync of `pins/`.
     package func remove(_ id: ArtifactID) throws {
-        guard try FileSystem.status(path(of: id)) != nil else { return }
-        try FileSystem.removeFile(path(of: id))
-        try FileSystem.syncDirectory(directory)
+        try ViewFile.remove(path(of: id), in: directory)
     }
 }

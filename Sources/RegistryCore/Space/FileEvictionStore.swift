@@ -20,20 +20,8 @@ public struct FileEvictionStore: Sendable {
     /// - Throws: `.invalidJSON` / `.invalidDocument` naming a damaged file (including one naming another
     ///   artifact).
     public func record(_ id: ArtifactID) throws -> EvictionRecord? {
-        let file = path(of: id)
-        guard try FileSystem.status(file) != nil else { return nil }
-        let bytes: [UInt8]
-        do {
-            bytes = try FileSystem.readDocument(file, limit: 1 << 16)
-        } catch RegistryError.Code.notFound {
-            return nil
-        }
-        let record = try EvictionRecord(fileBytes: bytes, source: file)
-        guard record.artifact == id else {
-            throw RegistryError(
-                .invalidDocument, "\(file): field 'artifact' names \(record.artifact), not \(id)", path: file)
-        }
-        return record
+        try ViewFile.read(
+            path(of: id), key: id, field: "artifact", decode: EvictionRecord.init(fileBytes:source:), keyOf: \.artifact)
     }
 
     /// Whether an eviction file exists for the artifact (valid or not): one `lstat`.
@@ -43,27 +31,20 @@ public struct FileEvictionStore: Sendable {
 
     /// The artifacts that have an eviction file (valid or not), sorted.
     public func artifactsWithFiles() throws -> [ArtifactID] {
-        guard try FileSystem.exists(directory) else { return [] }
-        return try FileSystem.listDirectory(directory).compactMap { entry in
-            guard let name = entry.name, name.hasSuffix(".json") else { return nil }
-            return ArtifactID(String(name.dropLast(5)))
-        }.sorted()
+        try ViewFile.names(in: directory).compactMap(ArtifactID.init)
     }
 
     /// Writes a record atomically. The caller holds the writer lock.
     ///
     /// - Durability: temp file, fsync, rename, directory fsync.
     public func write(_ record: EvictionRecord) throws {
-        try FileSystem.makeDirectory(directory)
-        try FileSystem.atomicReplace(path(of: record.artifact), contents: record.fileBytes(), mode: 0o444)
+        try ViewFile.write(record.fileBytes(), to: path(of: record.artifact), in: directory)
     }
 
     /// Removes an artifact's eviction file; a missing file is not an error. The caller holds the writer lock.
     ///
     /// - Durability: unlink, then fsync of `evicted/`.
     public func remove(_ id: ArtifactID) throws {
-        guard try FileSystem.status(path(of: id)) != nil else { return }
-        try FileSystem.removeFile(path(of: id))
-        try FileSystem.syncDirectory(directory)
+        try ViewFile.remove(path(of: id), in: directory)
     }
 }

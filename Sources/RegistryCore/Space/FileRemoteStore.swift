@@ -21,45 +21,26 @@ public struct FileRemoteStore: Sendable {
     ///   damaged file (including one whose `name` is another remote's).
     public func record(_ name: String) throws -> RemoteRecord? {
         try RemoteName.check(name)
-        let file = path(of: name)
-        let bytes: [UInt8]
-        do {
-            bytes = try FileSystem.readDocument(file, limit: 1 << 16)
-        } catch RegistryError.Code.notFound {
-            return nil
-        }
-        let record = try RemoteRecord(fileBytes: bytes, source: file)
-        guard record.name == name else {
-            throw RegistryError(
-                .invalidDocument, "\(file): field 'name' is '\(record.name)', not '\(name)'", path: file)
-        }
-        return record
+        return try ViewFile.read(
+            path(of: name), key: name, field: "name", decode: RemoteRecord.init(fileBytes:source:), keyOf: \.name)
     }
 
     /// The names of every remote file (valid or not), sorted; entries that are not `<name>.json` are skipped.
     public func names() throws -> [String] {
-        guard try FileSystem.exists(directory) else { return [] }
-        return try FileSystem.listDirectory(directory).compactMap { entry in
-            guard let name = entry.name, name.hasSuffix(".json") else { return nil }
-            let base = String(name.dropLast(5))
-            return (try? RemoteName.check(base)) == nil ? nil : base
-        }.sorted()
+        try ViewFile.names(in: directory).filter { (try? RemoteName.check($0)) != nil }
     }
 
     /// Writes a record atomically. The caller holds the writer lock.
     ///
     /// - Durability: temp file, fsync, rename, directory fsync.
     public func write(_ record: RemoteRecord) throws {
-        try FileSystem.makeDirectory(directory)
-        try FileSystem.atomicReplace(path(of: record.name), contents: record.fileBytes(), mode: 0o444)
+        try ViewFile.write(record.fileBytes(), to: path(of: record.name), in: directory)
     }
 
     /// Removes a remote's file; a missing file is not an error. The caller holds the writer lock.
     ///
     /// - Durability: unlink, then fsync of `remotes/`.
     public func remove(_ name: String) throws {
-        guard try FileSystem.status(path(of: name)) != nil else { return }
-        try FileSystem.removeFile(path(of: name))
-        try FileSystem.syncDirectory(directory)
+        try ViewFile.remove(path(of: name), in: directory)
     }
 }

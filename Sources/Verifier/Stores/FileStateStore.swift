@@ -22,21 +22,8 @@ public struct FileStateStore: Sendable {
     /// - Throws: `.invalidJSON` / `.invalidDocument` naming a damaged file (including one naming a state that
     ///   does not exist, or another artifact).
     public func record(_ id: ArtifactID) throws -> StateRecord? {
-        let file = path(of: id)
-        // Most artifacts never leave `registered`: one stat answers that without opening anything.
-        guard try FileSystem.status(file) != nil else { return nil }
-        let bytes: [UInt8]
-        do {
-            bytes = try FileSystem.readDocument(file, limit: 1 << 16)
-        } catch RegistryError.Code.notFound {
-            return nil
-        }
-        let record = try StateRecord(fileBytes: bytes, source: file)
-        guard record.artifact == id else {
-            throw RegistryError(
-                .invalidDocument, "\(file): field 'artifact' names \(record.artifact), not \(id)", path: file)
-        }
-        return record
+        try ViewFile.read(
+            path(of: id), key: id, field: "artifact", decode: StateRecord.init(fileBytes:source:), keyOf: \.artifact)
     }
 
     /// The current state (`registered` when no file exists).
@@ -46,19 +33,14 @@ public struct FileStateStore: Sendable {
 
     /// The artifacts that have a state file (valid or not), sorted.
     public func artifactsWithFiles() throws -> [ArtifactID] {
-        guard try FileSystem.exists(directory) else { return [] }
-        return try FileSystem.listDirectory(directory).compactMap { entry in
-            guard let name = entry.name, name.hasSuffix(".json") else { return nil }
-            return ArtifactID(String(name.dropLast(5)))
-        }.sorted()
+        try ViewFile.names(in: directory).compactMap(ArtifactID.init)
     }
 
     /// Writes a record atomically. The caller holds the writer lock.
     ///
     /// - Durability: temp file, fsync, rename, directory fsync.
     public func write(_ record: StateRecord) throws {
-        try FileSystem.makeDirectory(directory)
-        try FileSystem.atomicReplace(path(of: record.artifact), contents: record.fileBytes(), mode: 0o444)
+        try ViewFile.write(record.fileBytes(), to: path(of: record.artifact), in: directory)
     }
 
     /// Removes an artifact's state file (it is `registered` again); a missing file is not an error. The caller
@@ -66,8 +48,6 @@ public struct FileStateStore: Sendable {
     ///
     /// - Durability: unlink, then fsync of `states/`.
     public func remove(_ id: ArtifactID) throws {
-        guard try FileSystem.exists(path(of: id)) else { return }
-        try FileSystem.removeFile(path(of: id))
-        try FileSystem.syncDirectory(directory)
+        try ViewFile.remove(path(of: id), in: directory)
     }
 }
