@@ -318,7 +318,7 @@ extension FileArtifactStore {
             let source = file.source.standardizedFileURL.path
             let destination = staging + "/" + file.path
             // Known bytes, already stored: link the stored inode without reading the source at all.
-            if !options.rehash, let status = try FileSystem.status(source, followLinks: options.followSymlinks),
+            if !options.rehash, options.verifiedSources[source] == nil, let status = try FileSystem.status(source, followLinks: options.followSymlinks),
                 status.size >= minimum, let digest = sources.digest(forSource: source, status: status),
                 let candidate = blobs.candidate(for: digest, size: status.size),
                 FileTransfer.linkStored(candidate.path, at: destination, expecting: candidate.status) != nil
@@ -333,16 +333,22 @@ extension FileArtifactStore {
             }
             var counted: Int64 = 0
             let readStarted = Int64(Date().timeIntervalSince1970 * 1_000_000_000)
-            let outcome = try FileTransfer.stage(
-                source, at: destination, method: method,
-                algorithm: algorithm, followSymlinks: options.followSymlinks,
-                fallBackToCopyAcrossDevices: options.mode == .move,
-                onBytes: meter.map { meter in
-                    { count in
-                        counted += count
-                        meter.addBytes(count)
-                    }
-                })
+            let outcome: FileTransfer.Outcome
+            if let known = options.verifiedSources[source] {
+                // Bytes the registry itself downloaded and hashed: linked, their digest taken as measured.
+                outcome = try FileTransfer.adoptVerified(source, at: destination, known: known)
+            } else {
+                outcome = try FileTransfer.stage(
+                    source, at: destination, method: method,
+                    algorithm: algorithm, followSymlinks: options.followSymlinks,
+                    fallBackToCopyAcrossDevices: options.mode == .move,
+                    onBytes: meter.map { meter in
+                        { count in
+                            counted += count
+                            meter.addBytes(count)
+                        }
+                    })
+            }
             meter?.finishFile(uncountedBytes: outcome.result.size - counted)
             var sourceStatus = outcome.sourceStatus
             var deduplicated: DeduplicatedFile?

@@ -61,6 +61,10 @@ extension FileArtifactStore {
         /// less than the index document it needs. Default ``defaultDeduplicationMinimumSize`` (64 KiB); 0
         /// deduplicates every file; `Int64.max` none.
         public var deduplicationMinimumSize: Int64
+        /// Source files the registry wrote and hashed itself inside a staging lease it holds (a pull's downloaded
+        /// blobs), by standardized path: hard-linked into staging with the size and digest measured while they were
+        /// written, not read again.
+        package var verifiedSources: [String: StreamingHasher.Result] = [:]
 
         /// What ``excludes`` holds by default: `.git/`, `.hg/`, `.svn/` (version-control metadata: history, not
         /// model) and `.DS_Store` (written by macOS Finder whenever a folder is opened), at any depth. Docker's

@@ -49,6 +49,9 @@ public final class Registry: Sendable {
         /// does not re-hash every model on every start. nil turns it off. Default:
         /// ``ArtifactVerifier/defaultUserStampCache``.
         public var userStampCache: URL? = ArtifactVerifier.defaultUserStampCache
+        /// How evictions and fetches talk to `oci://` remotes (FORMAT.md §15.9): credentials (looked up in the
+        /// environment and the Docker config by default) and transfer settings.
+        public var ociRemoteOptions = OCITransferOptions()
 
         /// Creates a configuration.
         public init(

@@ -83,9 +83,10 @@ final class FakeDistributionServer {
         tags = {m.get("annotations", {}).get("org.opencontainers.image.ref.name"): m for m in index["manifests"]}
         blobs = os.path.join(layout, "blobs", "sha256")
         biggest = max(os.listdir(blobs), key=lambda n: os.path.getsize(os.path.join(blobs, n)))
-        state = {"big_gets": 0}
+        state = {"big_gets": 0, "manifest_gets": 0, "port": 0}
         lock = threading.Lock()
         AUTH = "Basic " + base64.b64encode(b"u:p").decode()
+        TOKEN = "tok-" + "s3cr3t-bearer"
 
         class H(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -107,12 +108,31 @@ final class FakeDistributionServer {
                 if scenario == "redirect" and other and self.headers.get("Authorization") != AUTH:
                     return self.answer(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"login"}]}',
                                        {"WWW-Authenticate": 'Basic realm="fake"'})
+                if scenario == "bearer":
+                    # A token service on the same server: basic credentials u:p buy TOKEN; everything else needs it.
+                    if self.path.startswith("/token"):
+                        if self.headers.get("Authorization") != AUTH:
+                            return self.answer(401, b'{"errors":[{"code":"DENIED","message":"bad login"}]}')
+                        return self.answer(200, json.dumps({"token": TOKEN}).encode())
+                    if self.headers.get("Authorization") != "Bearer " + TOKEN:
+                        realm = "http://127.0.0.1:%d/token" % state["port"]
+                        return self.answer(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"token"}]}',
+                                           {"WWW-Authenticate": 'Bearer realm="%s",service="fake",scope="repository:test/model:pull"' % realm})
                 parts = self.path.split("?")[0].split("/")
                 if self.path.rstrip("/") == "/v2": return self.answer(200, b"{}")
                 if len(parts) < 5: return self.answer(404)
                 kind, ref = parts[-2], parts[-1]
                 if kind == "referrers": return self.answer(404)
                 if kind == "manifests":
+                    if scenario.startswith("retry-after-"):
+                        # The first manifest request is answered 429 with the Retry-After the scenario names.
+                        with lock:
+                            state["manifest_gets"] += 1
+                            first = state["manifest_gets"] == 1
+                        if first:
+                            wait = scenario[len("retry-after-"):].replace("_", " ")
+                            return self.answer(429, b'{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}',
+                                               {"Retry-After": wait})
                     if scenario.startswith("status-"):
                         code = int(scenario[7:])
                         headers = {"WWW-Authenticate": 'Basic realm="fake"'} if code == 401 else {}
@@ -164,6 +184,7 @@ final class FakeDistributionServer {
                 return self.answer(200, body)
 
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        state["port"] = server.server_address[1]
         print(server.server_address[1], flush=True)
         server.serve_forever()
         """#

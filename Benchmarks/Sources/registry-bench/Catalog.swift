@@ -48,6 +48,11 @@ enum Catalog {
                     + "≥ 0.90× their throughput; incremental backup of one artifact, 2 vs 308 artifacts",
                 run: BackupBenchmark.run),
             Benchmark(
+                name: OCITransferBenchmark.name,
+                summary: "push and pull of 1 GiB and 8 × 128 MiB against a loopback OCI registry vs skopeo copy; "
+                    + "target ≤ 1.0× skopeo's time, peak RSS ≤ 64 MiB (skipped without MODELREG_TEST_OCI_REGISTRY)",
+                run: OCITransferBenchmark.run),
+            Benchmark(
                 name: PeakMemoryBenchmark.name,
                 summary: "peak RSS of a child process registering 4 GiB (copy, hardlink; 1 run each); target < 64 MiB",
                 run: PeakMemoryBenchmark.run),

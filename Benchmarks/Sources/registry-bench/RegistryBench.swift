@@ -11,6 +11,7 @@ enum RegistryBench {
             return TimedPromoteChild.main(Array(arguments.dropFirst()))
         }
         if arguments.first == LoadChild.command { return LoadChild.main(Array(arguments.dropFirst())) }
+        if arguments.first == OCITransferChild.command { return OCITransferChild.main(Array(arguments.dropFirst())) }
         let options: Options
         let benchmarks: [Benchmark]
         do {

@@ -73,7 +73,7 @@ extension DistributionClient {
                 where error.code == .remoteUnavailable && attempt < settings.maximumAttempts
             {
                 progress?(0)
-                Thread.sleep(forTimeInterval: 0.2 * Double(1 << attempt))
+                backoff(attempt)
             }
         }
     }
@@ -248,7 +248,7 @@ extension DistributionClient {
                     continue
                 }
                 if [429, 500, 502, 503, 504].contains(response.status), attempt < settings.maximumAttempts {
-                    Thread.sleep(forTimeInterval: 0.2 * Double(1 << attempt))
+                    backoff(attempt, response: response)
                     continue
                 }
                 guard (200..<300).contains(response.status) else {
@@ -259,7 +259,7 @@ extension DistributionClient {
             } catch let error as RegistryError
                 where error.code == .remoteUnavailable && attempt < settings.maximumAttempts
             {
-                Thread.sleep(forTimeInterval: 0.2 * Double(1 << attempt))
+                backoff(attempt)
             }
         }
         let (size, digest) = try state.finish()

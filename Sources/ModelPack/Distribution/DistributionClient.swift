@@ -27,12 +27,17 @@ public final class DistributionClient: @unchecked Sendable {
         public var maximumAttempts: Int = 4
         /// The wait before the first retry; doubled for each further one.
         public var retryDelay: Duration = .milliseconds(200)
-        /// Blobs above this size are uploaded in chunks (`PATCH`); smaller ones in one `PUT`.
-        public var monolithicUploadLimit: Int64 = 64 << 20
+        /// Blobs above this size are uploaded in chunks (`PATCH`); smaller ones in one `PUT` whose body streams
+        /// from the file. By default every blob goes in one `PUT` (constant memory, one request); lower it for a
+        /// registry or proxy that caps the size of a request.
+        public var monolithicUploadLimit: Int64 = .max
         /// The size of one chunk of a chunked upload (held in memory while it is sent).
         public var chunkSize: Int = 8 << 20
         /// Seconds without progress before a request is abandoned (and retried).
         public var timeout: TimeInterval = 60
+        /// The longest wait a `Retry-After` header of a 429 or 503 answer is honoured for; a registry asking for
+        /// longer gets this wait (the bound keeps a push or pull from hanging on a hostile header).
+        public var maximumRetryAfter: Duration = .seconds(30)
 
         /// The default settings.
         public init() {}
@@ -147,7 +152,7 @@ public final class DistributionClient: @unchecked Sendable {
             if [429, 500, 502, 503, 504].contains(response.status), call.isRetryable,
                 attempt < settings.maximumAttempts
             {
-                backoff(attempt)
+                backoff(attempt, response: response)
                 continue
             }
             return response
@@ -163,10 +168,37 @@ public final class DistributionClient: @unchecked Sendable {
         ].contains(error.code)
     }
 
-    private func backoff(_ attempt: Int) {
+    /// Waits before another attempt: the exponential backoff, or — for a 429 or 503 with a `Retry-After` header —
+    /// what the registry asks for, at most ``Settings/maximumRetryAfter``.
+    func backoff(_ attempt: Int, response: HTTPExchange.Response? = nil) {
+        Thread.sleep(forTimeInterval: retryWait(attempt, response: response))
+    }
+
+    /// The wait ``backoff(_:response:)`` sleeps, in seconds.
+    func retryWait(_ attempt: Int, response: HTTPExchange.Response?) -> TimeInterval {
         let base = settings.retryDelay * (1 << min(attempt - 1, 10))
-        let seconds = Double(base.components.seconds) + Double(base.components.attoseconds) / 1e18
-        Thread.sleep(forTimeInterval: min(seconds, 30))
+        let backoff = min(Self.seconds(base), 30)
+        guard let response, [429, 503].contains(response.status),
+            let asked = response.header("retry-after").flatMap({ Self.retryAfter($0, now: Date()) })
+        else { return backoff }
+        return min(asked, Self.seconds(settings.maximumRetryAfter))
+    }
+
+    /// The seconds a `Retry-After` value asks for: a number of seconds, or an HTTP date (RFC 9110 §10.2.3); nil
+    /// for anything else, so a malformed header falls back to the backoff.
+    static func retryAfter(_ value: String, now: Date) -> TimeInterval? {
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        if let seconds = UInt32(trimmed) { return TimeInterval(seconds) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        guard let date = formatter.date(from: trimmed) else { return nil }
+        return max(0, date.timeIntervalSince(now))
+    }
+
+    private static func seconds(_ duration: Duration) -> TimeInterval {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     var baseURL: URL? { URL(string: repository.apiBase) }

@@ -47,6 +47,16 @@ extension Registry {
         from directory: URL, tag: String? = nil, actor: String? = nil,
         progress: (@Sendable (RegistrationProgress) -> Void)? = nil
     ) throws -> OCILayoutImport {
+        try importOCILayout(from: directory, tag: tag, actor: actor, progress: progress, downloaded: [])
+    }
+
+    /// The import, where `downloaded` names the blobs of `directory` this registry wrote itself — a pull's
+    /// downloads into its own staging lease, each hashed as it arrived and checked against its descriptor — which
+    /// are hard-linked into the staged bundle without being read again. Every other blob is copied and hashed.
+    func importOCILayout(
+        from directory: URL, tag: String?, actor: String?, progress: (@Sendable (RegistrationProgress) -> Void)?,
+        downloaded: Set<Digest>
+    ) throws -> OCILayoutImport {
         guard !isReadOnly else {
             throw RegistryError(
                 .unsupportedOperation,
@@ -104,6 +114,10 @@ extension Registry {
         options.allowForeignParents = true  // parents travel by id; they need not be in this registry
         options.allowEmpty = registryManifest != nil
         options.excludes = []
+        for file in plan.files where !file.isTar && downloaded.contains(file.descriptor.digest) {
+            let path = URL(fileURLWithPath: source.blobPath(file.descriptor.digest)).standardizedFileURL.path
+            options.verifiedSources[path] = .init(size: file.descriptor.size, digest: file.descriptor.digest)
+        }
         let metadata: ArtifactMetadata
         if let registryManifest {
             metadata = registryManifest.manifest.metadata

@@ -105,7 +105,10 @@ extension Registry {
         }
         CrashPoint.hit("oci.afterPullDownload")
 
-        let imported = try importOCILayout(from: URL(fileURLWithPath: lease.directory), tag: tag, actor: actor)
+        // The layers were hashed as they arrived and checked against their descriptors: linked, not read again.
+        let imported = try importOCILayout(
+            from: URL(fileURLWithPath: lease.directory), tag: tag, actor: actor, progress: nil,
+            downloaded: Set(layers.map(\.digest)))
         var result = OCIPullResult(
             imported: imported, reference: source, downloadedBlobs: layers.count,
             downloadedBytes: layers.reduce(0) { $0 + $1.size }, aliasUpdate: nil)

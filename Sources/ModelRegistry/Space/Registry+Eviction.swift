@@ -71,9 +71,9 @@ extension Registry {
         do {
             chosen = try chooseRemote(remote)
             if let chosen, !force {
-                let source = try RemoteRegistrySource(chosen, local: artifacts)
-                remoteLease = try BackupLease.acquireOnRemote(at: source.layout.backupLeasePath)
-                try source.checkHolds(opened)
+                let source = try evictionSource(for: chosen)
+                remoteLease = try source.holdForEviction()
+                try source.confirmHolds(opened)
             }
         } catch let error as RegistryError where force && remote == nil && error.code == .remoteUnavailable {
             _ = error  // forced with no remote configured: recorded without one
@@ -124,7 +124,7 @@ extension Registry {
         guard let record = try evictionStore.record(artifact) else {
             return FetchReport(artifact: artifact, remote: try remote.map { try chooseRemote($0) }, files: 0, bytes: 0)
         }
-        let source = try RemoteRegistrySource(try remoteToFetch(from: remote, record: record), local: artifacts)
+        let source = try evictionSource(for: try remoteToFetch(from: remote, record: record))
         try FileSystem.makeDirectory(layout.stagingPath)
         let lease = try StagingLease.create(in: layout.stagingPath, prefix: RegistryLayout.stagingPrefix)
         defer {

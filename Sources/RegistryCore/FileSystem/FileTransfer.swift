@@ -124,7 +124,7 @@ package enum FileTransfer {
     }
 
     /// fsync + read-only, reporting errors against the staged path.
-    private static func seal(_ file: OpenFile) throws {
+    static func seal(_ file: OpenFile) throws {
         do {
             try file.setPermissions(FileSystem.readOnlyFileMode)
             try file.sync()

@@ -30,7 +30,7 @@ package enum StreamingHasher {
     package static let mapsFiles: Bool = ProcessInfo.processInfo.environment["MODELREG_HASH_MMAP"] != "0"
 
     /// What a pass over a file produced.
-    package struct Result: Equatable {
+    package struct Result: Equatable, Sendable {
         /// Bytes read.
         package var size: Int64
         /// Digest of those bytes.

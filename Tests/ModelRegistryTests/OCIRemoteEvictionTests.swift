@@ -1,0 +1,282 @@
+import Foundation
+import ModelRegistry
+import RegistryTestSupport
+import Testing
+
+/// A registry with one artifact and an `oci://` remote configured with `options` (FORMAT.md §15.9).
+private struct OCIRemoteFixture {
+    let registry: Registry
+    let id: ArtifactID
+    let files: [String: [UInt8]]
+
+    init(in temp: URL, options: OCITransferOptions) throws {
+        var configuration = Registry.Configuration(actor: "tester")
+        configuration.ociRemoteOptions = options
+        registry = try Registry.create(at: temp.appendingPathComponent("local"), configuration: configuration)
+        files = [
+            "weights.safetensors": BundleFixture.randomBytes(count: 300_000, seed: 21),
+            "config/tokenizer.json": Array(#"{"vocab":3}"#.utf8),
+        ]
+        let bundle = try BundleFixture.write(files, to: temp.appendingPathComponent("bundle"))
+        id = try registry.register(directory: bundle, metadata: ArtifactMetadata(name: "classifier")).artifact.id
+    }
+
+    /// Whether every bundle file is present locally with the registered bytes.
+    func holdsOriginalBytes() -> Bool {
+        files.allSatisfy { path, bytes in
+            FileManager.default.contents(atPath: registry.layout.artifactPath(id) + "/" + path).map(Array.init)
+                == bytes
+        }
+    }
+
+    func presentFiles() -> [String] {
+        files.keys.filter { FileManager.default.fileExists(atPath: registry.layout.artifactPath(id) + "/" + $0) }
+    }
+}
+
+/// Eviction to and fetch from an OCI remote, against the hostile fake registry: blobs confirmed by `HEAD` before
+/// the bytes are dropped, downloads hashed before they are published, nothing published on bad bytes.
+@Suite(.enabled(if: FakeDistributionServer.python != nil, "needs python3 for the fake registry"))
+struct OCIRemoteEvictionFakeTests {
+    private static var quick: OCITransferOptions {
+        var options = OCITransferOptions()
+        options.looksUpCredentials = false
+        options.settings.retryDelay = .milliseconds(5)
+        options.settings.timeout = 20
+        return options
+    }
+
+    /// The fixture's artifact exported to a layout the fake server serves as `test/model`.
+    private static func serve(_ fixture: OCIRemoteFixture, _ temp: URL, scenario: String, dropping path: String? = nil)
+        throws -> FakeDistributionServer
+    {
+        let layout = temp.appendingPathComponent("served")
+        try fixture.registry.exportOCILayout(fixture.id.description, to: layout)
+        if let path {
+            let entry = try fixture.registry.artifacts.artifact(fixture.id).manifest.entry(at: path)
+            let digest = try #require(entry).digest
+            try FileManager.default.removeItem(at: OCILayoutFixture.blobPath(layout, digest))
+        }
+        let server = try FakeDistributionServer(layout: layout, scenario: scenario, in: temp)
+        try fixture.registry.addRemote(name: "hub", url: "http://127.0.0.1:\(server.port)/test/model")
+        return server
+    }
+
+    @Test func anEvictionConfirmsEveryBlobAndLoadingFetchesTheBytesBack() throws {
+        try withTemporaryDirectory { temp in
+            let fixture = try OCIRemoteFixture(in: temp, options: Self.quick)
+            let server = try Self.serve(fixture, temp, scenario: "ok")
+            let record = try fixture.registry.evict(fixture.id)
+            #expect(record.remote == "hub")
+            #expect(fixture.presentFiles().isEmpty)
+            let heads = server.requests().filter { $0.method == "HEAD" }.map(\.path)
+            #expect(heads.contains { $0.contains("/manifests/sha256:") }, "the model manifest is confirmed: \(heads)")
+            #expect(heads.filter { $0.contains("/blobs/sha256:") }.count == 3, "2 files and manifest.json: \(heads)")
+
+            let loaded = try fixture.registry.openForLoading(artifact: fixture.id)
+            #expect(loaded.fetched?.remote?.name == "hub" && loaded.fetched?.files == 2)
+            #expect(fixture.holdsOriginalBytes())
+            #expect(try fixture.registry.eviction(of: fixture.id) == nil)
+            #expect(try fixture.registry.fsck().isClean)
+            #expect(OCILayoutFixture.stagingLeftovers(fixture.registry).isEmpty)
+        }
+    }
+
+    @Test func anEvictionIsRefusedWhenTheRemoteLacksABlob() throws {
+        try withTemporaryDirectory { temp in
+            let fixture = try OCIRemoteFixture(in: temp, options: Self.quick)
+            _ = try Self.serve(fixture, temp, scenario: "ok", dropping: "weights.safetensors")
+            let error = try #require(throws: RegistryError.self) { try fixture.registry.evict(fixture.id) }
+            #expect(error.code == .remoteUnavailable, "\(error)")
+            #expect(error.message.contains("weights.safetensors") && error.message.contains("modelreg push"), "\(error)")
+            #expect(fixture.holdsOriginalBytes())
+            #expect(try fixture.registry.eviction(of: fixture.id) == nil)
+        }
+    }
+
+    @Test func anEvictionIsRefusedWhenTheRemoteCannotBeReached() throws {
+        try withTemporaryDirectory { temp in
+            let fixture = try OCIRemoteFixture(in: temp, options: Self.quick)
+            // A port nothing listens on: bound, then closed.
+            let server = try FakeDistributionServer(layout: temp, scenario: "ok", in: temp)
+            server.stop()
+            try fixture.registry.addRemote(name: "hub", url: "http://127.0.0.1:\(server.port)/test/model")
+            let error = try #require(throws: RegistryError.self) { try fixture.registry.evict(fixture.id) }
+            #expect(error.code == .remoteUnavailable, "\(error)")
+            #expect(fixture.holdsOriginalBytes())
+        }
+    }
+
+    @Test func aFetchOfBytesWithAnotherDigestPublishesNothing() throws {
+        try withTemporaryDirectory { temp in
+            let fixture = try OCIRemoteFixture(in: temp, options: Self.quick)
+            _ = try Self.serve(fixture, temp, scenario: "wrong-digest")
+            try fixture.registry.evict(fixture.id)
+            let error = try #require(throws: RegistryError.self) { try fixture.registry.fetch(fixture.id) }
+            #expect(error.code == .digestMismatch && error.message.contains("weights.safetensors"), "\(error)")
+            #expect(fixture.presentFiles().isEmpty, "nothing published")
+            #expect(try fixture.registry.eviction(of: fixture.id) != nil, "still evicted")
+            #expect(OCILayoutFixture.stagingLeftovers(fixture.registry).isEmpty)
+        }
+    }
+
+    @Test func aRetryAfterIsHonouredWithinItsBound() throws {
+        try withTemporaryDirectory { temp in
+            let source = try OCILayoutFixture(temp: temp)
+            let layout = temp.appendingPathComponent("served")
+            try source.registry.exportOCILayout("champion", to: layout)
+            // An hour asked for, in seconds and as an HTTP date: the bound (50 ms) is what is waited.
+            for wait in ["3600", "Fri,_31_Dec_2100_23:59:59_GMT"] {
+                let server = try FakeDistributionServer(layout: layout, scenario: "retry-after-" + wait, in: temp)
+                var options = Self.quick
+                options.settings.maximumRetryAfter = .milliseconds(50)
+                let target = try source.freshRegistry("target-\(wait.count)")
+                let pulled = try target.pull(try server.reference(), options: options)
+                #expect(pulled.imported.registration.artifact.id == source.id)
+                let manifestGets = server.requests().filter { $0.path.contains("/manifests/champion") }
+                #expect(manifestGets.count == 2, "429, then the retry: \(manifestGets)")
+            }
+        }
+    }
+
+    @Test func aRetryAfterOutlastingTheAttemptsIsReportedAsRateLimited() throws {
+        try withTemporaryDirectory { temp in
+            let source = try OCILayoutFixture(temp: temp)
+            let layout = temp.appendingPathComponent("served")
+            try source.registry.exportOCILayout("champion", to: layout)
+            let server = try FakeDistributionServer(layout: layout, scenario: "retry-after-3600", in: temp)
+            var options = Self.quick
+            options.settings.maximumAttempts = 1
+            let target = try source.freshRegistry()
+            let error = try #require(throws: RegistryError.self) {
+                try target.pull(try server.reference(), options: options)
+            }
+            #expect(error.code == .remoteUnavailable && error.message.contains("429"), "\(error)")
+            #expect(try target.listArtifacts().isEmpty)
+        }
+    }
+
+    @Test func aBearerTokenIsFetchedWithTheCredentialsWhichAreNeverShown() throws {
+        try withTemporaryDirectory { temp in
+            let source = try OCILayoutFixture(temp: temp)
+            let layout = temp.appendingPathComponent("served")
+            try source.registry.exportOCILayout("champion", to: layout)
+            let server = try FakeDistributionServer(layout: layout, scenario: "bearer", in: temp)
+            var options = Self.quick
+            options.credentials = DistributionCredentials(username: "u", password: "p")
+            let pulled = try source.freshRegistry().pull(try server.reference(), options: options)
+            #expect(pulled.imported.registration.artifact.id == source.id)
+            let tokenRequests = server.requests().filter { $0.path.hasPrefix("/token") }
+            #expect(tokenRequests.count == 1, "one token for the whole pull: \(tokenRequests)")
+            #expect(tokenRequests.allSatisfy { $0.authorized })
+            #expect(tokenRequests.first?.path.contains("scope=repository") == true)
+
+            // Refused credentials: a clear error that shows neither the password nor any token.
+            let password = "hunter2-not-for-logs"
+            options.credentials = DistributionCredentials(username: "u", password: password)
+            let error = try #require(throws: RegistryError.self) {
+                try source.freshRegistry("second").pull(try server.reference(), options: options)
+            }
+            #expect(error.code == .unauthorized && error.message.contains("token service"), "\(error)")
+            #expect(!"\(error)".contains(password) && !"\(error)".contains("s3cr3t"))
+            #expect(!"\(error)".contains("aHVudGVy"), "not base64 of the password either")
+        }
+    }
+
+    @Test func theCLINeverPrintsCredentials() throws {
+        try withTemporaryDirectory { temp in
+            let source = try OCILayoutFixture(temp: temp)
+            let layout = temp.appendingPathComponent("served")
+            try source.registry.exportOCILayout("champion", to: layout)
+            let server = try FakeDistributionServer(layout: layout, scenario: "bearer", in: temp)
+            let target = temp.appendingPathComponent("cli-target")
+            _ = try source.freshRegistry("cli-target")
+            let password = "hunter2-not-for-logs"
+            for (user, secret) in [("u", "p"), ("u", password)] {
+                let result = try CLIRunner.run(
+                    [
+                        "pull", "http://127.0.0.1:\(server.port)/test/model:champion", "--json", "--registry",
+                        target.path,
+                    ],
+                    environment: ["MODELREG_REGISTRY_USERNAME": user, "MODELREG_REGISTRY_PASSWORD": secret])
+                let output = result.stdout + result.stderr
+                #expect(!output.contains(password) && !output.contains("s3cr3t"), "\(output)")
+                #expect(secret == "p" ? result.status == 0 : result.status != 0, "\(output)")
+            }
+        }
+    }
+}
+
+/// Eviction to and fetch from a real CNCF Distribution 2.8 repository.
+@Suite(.enabled(if: OCITestRegistry.address != nil, OCITestRegistry.skipReason))
+struct OCIRemoteEvictionRegistryTests {
+    @Test func anArtifactPushedToTheRemoteIsEvictedAndFetchedBack() throws {
+        try withTemporaryDirectory { temp in
+            let fixture = try OCIRemoteFixture(in: temp, options: OCITestRegistry.options)
+            let repository = try OCITestRegistry.repository()
+            try fixture.registry.addRemote(name: "hub", url: "http://\(repository.host)/\(repository.repository)")
+
+            // Not pushed yet: refused, nothing dropped.
+            let refused = try #require(throws: RegistryError.self) { try fixture.registry.evict(fixture.id) }
+            #expect(refused.code == .remoteUnavailable && refused.message.contains("modelreg push"), "\(refused)")
+            #expect(fixture.holdsOriginalBytes())
+
+            try fixture.registry.push(fixture.id.description, to: repository, options: OCITestRegistry.options)
+            try fixture.registry.evict(fixture.id)
+            #expect(fixture.presentFiles().isEmpty)
+            let report = try fixture.registry.fetch(fixture.id)
+            #expect(report.files == 2 && report.bytes == 300_000 + 11)
+            #expect(fixture.holdsOriginalBytes())
+            #expect(try fixture.registry.verify(fixture.id).isClean)
+            #expect(try fixture.registry.fsck().isClean)
+
+            // Evicted again, and brought back by loading it.
+            try fixture.registry.evict(fixture.id)
+            let loaded = try fixture.registry.openForLoading(artifact: fixture.id)
+            #expect(loaded.fetched?.files == 2)
+            #expect(fixture.holdsOriginalBytes())
+        }
+    }
+}
+
+#if DEBUG
+    /// Issue #14's rule for a fetch from an OCI remote: a real `modelreg fetch` reading the fake registry is killed
+    /// at each crash point of the fetch write path; recovery leaves the artifact fetched completely or still
+    /// evicted with nothing half fetched, fsck clean, staging empty, and a second fetch completes it.
+    @Suite(.enabled(if: FakeDistributionServer.python != nil, "needs python3 for the fake registry"))
+    struct OCIRemoteFetchCrashTests {
+        @Test(arguments: EvictionCrashTests.fetchPoints)
+        func aFetchFromAnOCIRemoteKilledAtAnyPointIsFinishedOrUndoneByRecovery(point: String) throws {
+            try withTemporaryDirectory { temp in
+                var options = OCITransferOptions()
+                options.looksUpCredentials = false
+                let fixture = try OCIRemoteFixture(in: temp, options: options)
+                let layout = temp.appendingPathComponent("served")
+                try fixture.registry.exportOCILayout(fixture.id.description, to: layout)
+                let server = try FakeDistributionServer(layout: layout, scenario: "ok", in: temp)
+                try fixture.registry.addRemote(name: "hub", url: "http://127.0.0.1:\(server.port)/test/model")
+                try fixture.registry.evict(fixture.id)
+
+                let root = fixture.registry.layout.rootPath
+                let outcome = try CLIRunner.run(
+                    ["fetch", fixture.id.description, "--registry", root],
+                    environment: ["MODELREG_CRASH_AT": point, "SWIFT_BACKTRACE": "enable=no"])
+                #expect(outcome.wasKilled, "\(point): \(outcome.stderr)")
+                let registry = try Registry.open(at: URL(fileURLWithPath: root), configuration: .init(actor: "tester"))
+                _ = try registry.recover()
+                #expect(try registry.recover().isClean, "\(point): a second recovery finds nothing")
+                #expect(try registry.fsck(depth: .full).isClean, "\(point)")
+                #expect(OCILayoutFixture.stagingLeftovers(registry).isEmpty, "\(point)")
+                if try registry.eviction(of: fixture.id) == nil {
+                    #expect(fixture.holdsOriginalBytes(), "\(point): fetched whole")
+                } else {
+                    #expect(fixture.presentFiles().isEmpty, "\(point): nothing half fetched is left")
+                    var again = Registry.Configuration(actor: "tester")
+                    again.ociRemoteOptions = options
+                    try Registry.open(at: URL(fileURLWithPath: root), configuration: again).fetch(fixture.id)
+                }
+                #expect(fixture.holdsOriginalBytes(), "\(point)")
+            }
+        }
+    }
+#endif
