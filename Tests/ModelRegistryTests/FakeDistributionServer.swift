@@ -181,6 +181,11 @@ final class FakeDistributionServer {
                     self.wfile.flush()
                     self.close_connection = True
                     return
+                if rng and scenario == "ok":
+                    first, _, last = rng.split("=")[1].partition("-")
+                    start, end = int(first), min(int(last) if last else len(body) - 1, len(body) - 1)
+                    return self.answer(206, body[start:end + 1],
+                                       {"Content-Range": "bytes %d-%d/%d" % (start, end, len(body))})
                 return self.answer(200, body)
 
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)

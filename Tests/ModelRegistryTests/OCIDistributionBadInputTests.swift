@@ -63,7 +63,23 @@ struct OCIDistributionBadInputTests {
             let pulled = try target.pull(try server.reference(), options: Self.quick)
             #expect(pulled.imported.registration.artifact.id == fixture.id)
             let ranges = server.requests().compactMap(\.range)
-            #expect(ranges == ["bytes=50000-"], "the half on disk is kept and re-hashed: \(ranges)")
+            #expect(ranges == ["bytes=50000-99999"], "the half on disk is kept and re-hashed: \(ranges)")
+        }
+    }
+
+    @Test func aLargeBlobIsDownloadedInRangeSegmentsOneAfterTheOther() throws {
+        try withTemporaryDirectory { temp in
+            let (fixture, layout, target) = try Self.prepare(temp)
+            let server = try FakeDistributionServer(layout: layout, scenario: "ok", in: temp)
+            var options = Self.quick
+            options.settings.downloadSegmentSize = 30_000
+            let pulled = try target.pull(try server.reference(), options: options)
+            #expect(pulled.imported.registration.artifact.id == fixture.id)
+            let ranges = server.requests().compactMap(\.range)
+            #expect(
+                ranges == ["bytes=0-29999", "bytes=30000-59999", "bytes=60000-89999", "bytes=90000-99999"],
+                "the 100 kB weights in 30 kB segments: \(ranges)")
+            #expect(try target.verify(fixture.id).isClean)
         }
     }
 

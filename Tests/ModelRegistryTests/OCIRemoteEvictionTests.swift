@@ -85,8 +85,9 @@ struct OCIRemoteEvictionFakeTests {
     @Test func anEvictionIsRefusedWhenTheRemoteLacksABlob() throws {
         try withTemporaryDirectory { temp in
             let fixture = try OCIRemoteFixture(in: temp, options: Self.quick)
-            _ = try Self.serve(fixture, temp, scenario: "ok", dropping: "weights.safetensors")
+            let server = try Self.serve(fixture, temp, scenario: "ok", dropping: "weights.safetensors")
             let error = try #require(throws: RegistryError.self) { try fixture.registry.evict(fixture.id) }
+            #expect(server.requests().allSatisfy { $0.method == "HEAD" }, "an eviction only asks")
             #expect(error.code == .remoteUnavailable, "\(error)")
             #expect(error.message.contains("weights.safetensors") && error.message.contains("modelreg push"), "\(error)")
             #expect(fixture.holdsOriginalBytes())
@@ -97,10 +98,9 @@ struct OCIRemoteEvictionFakeTests {
     @Test func anEvictionIsRefusedWhenTheRemoteCannotBeReached() throws {
         try withTemporaryDirectory { temp in
             let fixture = try OCIRemoteFixture(in: temp, options: Self.quick)
-            // A port nothing listens on: bound, then closed.
-            let server = try FakeDistributionServer(layout: temp, scenario: "ok", in: temp)
+            // A port nothing listens on any more: the server is stopped after the remote was added.
+            let server = try Self.serve(fixture, temp, scenario: "ok")
             server.stop()
-            try fixture.registry.addRemote(name: "hub", url: "http://127.0.0.1:\(server.port)/test/model")
             let error = try #require(throws: RegistryError.self) { try fixture.registry.evict(fixture.id) }
             #expect(error.code == .remoteUnavailable, "\(error)")
             #expect(fixture.holdsOriginalBytes())
@@ -110,8 +110,9 @@ struct OCIRemoteEvictionFakeTests {
     @Test func aFetchOfBytesWithAnotherDigestPublishesNothing() throws {
         try withTemporaryDirectory { temp in
             let fixture = try OCIRemoteFixture(in: temp, options: Self.quick)
-            _ = try Self.serve(fixture, temp, scenario: "wrong-digest")
+            let server = try Self.serve(fixture, temp, scenario: "wrong-digest")
             try fixture.registry.evict(fixture.id)
+            defer { server.stop() }
             let error = try #require(throws: RegistryError.self) { try fixture.registry.fetch(fixture.id) }
             #expect(error.code == .digestMismatch && error.message.contains("weights.safetensors"), "\(error)")
             #expect(fixture.presentFiles().isEmpty, "nothing published")

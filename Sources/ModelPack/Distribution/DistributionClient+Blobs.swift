@@ -207,13 +207,18 @@ extension DistributionClient {
 
     /// Downloads a blob to `path`, hashing it as it arrives, and checks its size and digest.
     ///
+    /// A blob above ``Settings/downloadSegmentSize`` is asked for in segments (`Range: bytes=<from>-<to>`), one
+    /// after the other: FoundationNetworking hands a data task's bytes over without back-pressure, so bounding what
+    /// one request can send bounds the memory a slow disk could otherwise let pile up. A registry that ignores the
+    /// range (200) sends the whole blob instead, which is taken. The bytes are written and hashed in 1 MiB batches.
+    ///
     /// A file already at `path` is taken for the start of the blob: it is re-hashed and the rest asked for with a
     /// `Range` request; a registry that answers 416 gets the whole blob asked for again (the partial file is
-    /// discarded), one that ignores the range (200) sends it whole. A dropped connection resumes the same way.
+    /// discarded). A dropped connection resumes the same way.
     ///
     /// - Parameters:
     ///   - descriptor: the blob's digest and size (from a manifest we parsed).
-    ///   - path: where the blob goes; left complete and checked, or removed.
+    ///   - path: where the blob goes; left complete, checked and synced, or removed.
     ///   - progress: told how many bytes of this blob are on disk.
     /// - Throws: `.digestMismatch` for bytes that are not the descriptor's (more, fewer, or other), with the file
     ///   removed; `.notFound` for a blob the registry lacks; `.unauthorized`, `.remoteUnavailable`.
@@ -223,27 +228,29 @@ extension DistributionClient {
         let call = Call(method: "GET", url: try url("blobs/\(descriptor.digest)"))
         let state = DownloadState(path: path, expected: descriptor.size)
         defer { state.close() }
+        let segment = max(4096, settings.downloadSegmentSize)
         var attempt = 0
-        while true {
+        try state.openAndRehash()
+        while state.written < descriptor.size {
             attempt += 1
-            try state.openAndRehash()
-            if state.written >= descriptor.size { break }
-            var resumed = call
-            if state.written > 0 { resumed.headers["Range"] = "bytes=\(state.written)-" }
-            resumed.isRetryable = false
+            let before = state.written
+            var request = call
+            request.isRetryable = false
+            if state.written > 0 || descriptor.size > segment {
+                let last = min(state.written + segment, descriptor.size) - 1
+                request.headers["Range"] = "bytes=\(state.written)-\(last)"
+            }
             let sink = HTTPExchange.Sink(
                 begin: { status, _ in try state.begin(status: status) },
-                write: { data in
-                    try state.write(data)
-                    progress?(state.written)
-                })
+                write: { data in if try state.write(data) { progress?(state.written) } })
             do {
-                let response = try perform(resumed, sink: sink)
+                let response = try perform(request, sink: sink)
+                try state.flush()
                 if response.status == 416 {
                     // The registry refuses the range: what is on disk is not a start it knows. Start over.
                     try state.discard()
                     guard attempt < settings.maximumAttempts else {
-                        throw unexpected(response, to: resumed, what: "blob \(descriptor.digest)")
+                        throw unexpected(response, to: request, what: "blob \(descriptor.digest)")
                     }
                     continue
                 }
@@ -252,13 +259,19 @@ extension DistributionClient {
                     continue
                 }
                 guard (200..<300).contains(response.status) else {
-                    throw unexpected(response, to: resumed, what: "blob \(descriptor.digest)")
+                    throw unexpected(response, to: request, what: "blob \(descriptor.digest)")
                 }
-                if state.written < descriptor.size, attempt < settings.maximumAttempts { continue }
-                break
+                progress?(state.written)
+                if state.written > before {
+                    attempt = 0  // progress was made: the next segment starts with all its attempts
+                } else if attempt >= settings.maximumAttempts {
+                    break
+                }
             } catch let error as RegistryError
                 where error.code == .remoteUnavailable && attempt < settings.maximumAttempts
             {
+                // A dropped connection: what arrived stays on disk, and the rest is asked for.
+                try state.reopen()
                 backoff(attempt)
             }
         }
@@ -273,13 +286,17 @@ extension DistributionClient {
     }
 }
 
-/// The file a download writes and the hash of what is in it.
+/// The file a download writes and the hash of what is in it; bytes are written and hashed in batches of
+/// ``batchSize``.
 private final class DownloadState: @unchecked Sendable {
+    static let batchSize = 1 << 20
     let path: String
     let expected: Int64
+    /// Bytes received: those on disk and those waiting in ``pending``.
     private(set) var written: Int64 = 0
     private var handle: FileHandle?
     private var hash = SHA256Algorithm().makeState()
+    private var pending = Data()
 
     init(path: String, expected: Int64) {
         self.path = path
@@ -289,6 +306,7 @@ private final class DownloadState: @unchecked Sendable {
     /// Opens the file (created when missing) and re-hashes what it holds.
     func openAndRehash() throws {
         close()
+        pending = Data()
         if !FileManager.default.fileExists(atPath: path) {
             guard FileManager.default.createFile(atPath: path, contents: nil) else {
                 throw RegistryError(.io, "cannot create '\(path)' to download into", path: path)
@@ -307,22 +325,41 @@ private final class DownloadState: @unchecked Sendable {
         if written > expected { try discard() }
     }
 
+    /// After a dropped connection: what arrived is written, and the file re-read to continue from.
+    func reopen() throws {
+        try flush()
+        try openAndRehash()
+    }
+
     /// The answer's status: 206 continues the file, 200 replaces it.
     func begin(status: Int) throws {
         if status != 206, written > 0 { try discard() }
     }
 
-    func write(_ data: Data) throws {
+    /// Takes a chunk; returns whether a batch was written to disk.
+    func write(_ data: Data) throws -> Bool {
         guard written + Int64(data.count) <= expected else {
             throw RegistryError(
                 .digestMismatch, "the registry sent more than the \(expected) bytes the blob's descriptor says")
         }
-        try handle?.write(contentsOf: data)
-        data.withUnsafeBytes { hash.update($0) }
+        if pending.isEmpty { pending.reserveCapacity(Self.batchSize) }
+        pending.append(data)
         written += Int64(data.count)
+        guard pending.count >= Self.batchSize else { return false }
+        try flush()
+        return true
+    }
+
+    /// Writes and hashes what is pending.
+    func flush() throws {
+        guard !pending.isEmpty else { return }
+        try handle?.write(contentsOf: pending)
+        pending.withUnsafeBytes { hash.update($0) }
+        pending.removeAll(keepingCapacity: true)
     }
 
     func discard() throws {
+        pending = Data()
         try handle?.truncate(atOffset: 0)
         try handle?.seek(toOffset: 0)
         hash = SHA256Algorithm().makeState()
@@ -330,6 +367,7 @@ private final class DownloadState: @unchecked Sendable {
     }
 
     func finish() throws -> (Int64, Digest) {
+        try flush()
         try handle?.synchronize()
         return (written, hash.finalize())
     }
