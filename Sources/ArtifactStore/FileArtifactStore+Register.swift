@@ -318,7 +318,8 @@ extension FileArtifactStore {
             let source = file.source.standardizedFileURL.path
             let destination = staging + "/" + file.path
             // Known bytes, already stored: link the stored inode without reading the source at all.
-            if !options.rehash, options.verifiedSources[source] == nil, let status = try FileSystem.status(source, followLinks: options.followSymlinks),
+            if !options.rehash, options.verifiedSources[source] == nil,
+                let status = try FileSystem.status(source, followLinks: options.followSymlinks),
                 status.size >= minimum, let digest = sources.digest(forSource: source, status: status),
                 let candidate = blobs.candidate(for: digest, size: status.size),
                 FileTransfer.linkStored(candidate.path, at: destination, expecting: candidate.status) != nil

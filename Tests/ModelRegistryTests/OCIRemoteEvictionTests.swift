@@ -89,7 +89,8 @@ struct OCIRemoteEvictionFakeTests {
             let error = try #require(throws: RegistryError.self) { try fixture.registry.evict(fixture.id) }
             #expect(server.requests().allSatisfy { $0.method == "HEAD" }, "an eviction only asks")
             #expect(error.code == .remoteUnavailable, "\(error)")
-            #expect(error.message.contains("weights.safetensors") && error.message.contains("modelreg push"), "\(error)")
+            #expect(
+                error.message.contains("weights.safetensors") && error.message.contains("modelreg push"), "\(error)")
             #expect(fixture.holdsOriginalBytes())
             #expect(try fixture.registry.eviction(of: fixture.id) == nil)
         }

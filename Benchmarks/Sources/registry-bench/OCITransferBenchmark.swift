@@ -85,7 +85,8 @@ enum OCITransferBenchmark {
         }
         // One image pushed once, for every pull to read.
         let pulled = repository("source")
-        _ = try child(setup, [OCITransferChild.command, "push", registry, artifact.description, base + pulled + ":bench"])
+        _ = try child(
+            setup, [OCITransferChild.command, "push", registry, artifact.description, base + pulled + ":bench"])
         let second = try child(
             setup, [OCITransferChild.command, "push", registry, artifact.description, base + pulled + ":bench"])
         guard second.report?.blobs == 0 else {
@@ -105,7 +106,10 @@ enum OCITransferBenchmark {
         let target = workspace.scratchPath("oci-pull-target")
         let subjects = [
             timed("push") {
-                [OCITransferChild.command, "push", registry, artifact.description, base + repository("push") + ":bench"]
+                [
+                    OCITransferChild.command, "push", registry, artifact.description,
+                    base + repository("push") + ":bench",
+                ]
             },
             timed("skopeo copy (push)") {
                 [
@@ -186,7 +190,8 @@ enum OCITransferBenchmark {
             throw BenchError("\(name): /usr/bin/time printed no peak RSS: \(stderr.suffix(300))")
         }
         let last = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
-        return ChildOutcome(peakKiB: peak, report: try? JSONDecoder().decode(OCIChildReport.self, from: Data(last.utf8)))
+        return ChildOutcome(
+            peakKiB: peak, report: try? JSONDecoder().decode(OCIChildReport.self, from: Data(last.utf8)))
     }
 
     private final class ErrorBox: @unchecked Sendable {

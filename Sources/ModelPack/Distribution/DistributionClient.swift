@@ -35,7 +35,7 @@ public final class DistributionClient: @unchecked Sendable {
         public var chunkSize: Int = 8 << 20
         /// Blobs above this size are downloaded in `Range` segments of this size, one request after the other,
         /// which bounds the bytes FoundationNetworking can buffer ahead of a slow disk (at least 4 KiB).
-        public var downloadSegmentSize: Int64 = 32 << 20
+        public var downloadSegmentSize: Int64 = 8 << 20
         /// Seconds without progress before a request is abandoned (and retried).
         public var timeout: TimeInterval = 60
         /// The longest wait a `Retry-After` header of a 429 or 503 answer is honoured for; a registry asking for

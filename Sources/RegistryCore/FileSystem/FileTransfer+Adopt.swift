@@ -25,7 +25,8 @@ extension FileTransfer {
         do {
             try system_link(source, destination, followSymlink: false)
         } catch {
-            throw RegistryError.systemCall(error, "hard-link the downloaded '\(source)' to the staged file", path: destination)
+            throw RegistryError.systemCall(
+                error, "hard-link the downloaded '\(source)' to the staged file", path: destination)
         }
         do {
             let staged: OpenFile
