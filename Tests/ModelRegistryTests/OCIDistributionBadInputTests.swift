@@ -72,7 +72,8 @@ struct OCIDistributionBadInputTests {
             let (fixture, layout, target) = try Self.prepare(temp)
             let server = try FakeDistributionServer(layout: layout, scenario: "ok", in: temp)
             var options = Self.quick
-            options.settings.downloadSegmentSize = 30_000
+            options.settings.downloadBufferBudget = 30_000
+            options.settings.maximumParallelTransfers = 1  // the weights' download has the whole budget
             let pulled = try target.pull(try server.reference(), options: options)
             #expect(pulled.imported.registration.artifact.id == fixture.id)
             let ranges = server.requests().compactMap(\.range)

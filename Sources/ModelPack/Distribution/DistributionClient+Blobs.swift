@@ -207,10 +207,11 @@ extension DistributionClient {
 
     /// Downloads a blob to `path`, hashing it as it arrives, and checks its size and digest.
     ///
-    /// A blob above ``Settings/downloadSegmentSize`` is asked for in segments (`Range: bytes=<from>-<to>`), one
-    /// after the other: FoundationNetworking hands a data task's bytes over without back-pressure, so bounding what
-    /// one request can send bounds the memory a slow disk could otherwise let pile up. A registry that ignores the
-    /// range (200) sends the whole blob instead, which is taken. The bytes are written and hashed in 1 MiB batches.
+    /// A blob above its share of ``Settings/downloadBufferBudget`` is asked for in segments (`Range:
+    /// bytes=<from>-<to>`), one after the other: FoundationNetworking hands a data task's bytes over without
+    /// back-pressure, so bounding what one request can send bounds the memory a slow disk could otherwise let pile
+    /// up. A registry that ignores the range (200) sends the whole blob instead, which is taken. The bytes are
+    /// written and hashed in 1 MiB batches.
     ///
     /// A file already at `path` is taken for the start of the blob: it is re-hashed and the rest asked for with a
     /// `Range` request; a registry that answers 416 gets the whole blob asked for again (the partial file is
@@ -225,10 +226,17 @@ extension DistributionClient {
     public func downloadBlob(
         _ descriptor: OCIDescriptor, to path: String, progress: (@Sendable (Int64) -> Void)? = nil
     ) throws {
+        try withDownloadShare { share in
+            try download(descriptor, to: path, share: share, progress: progress)
+        }
+    }
+
+    private func download(
+        _ descriptor: OCIDescriptor, to path: String, share: () -> Int64, progress: (@Sendable (Int64) -> Void)?
+    ) throws {
         let call = Call(method: "GET", url: try url("blobs/\(descriptor.digest)"))
         let state = DownloadState(path: path, expected: descriptor.size)
         defer { state.close() }
-        let segment = max(4096, settings.downloadSegmentSize)
         var attempt = 0
         try state.openAndRehash()
         while state.written < descriptor.size {
@@ -236,6 +244,7 @@ extension DistributionClient {
             let before = state.written
             var request = call
             request.isRetryable = false
+            let segment = share()
             if state.written > 0 || descriptor.size > segment {
                 let last = min(state.written + segment, descriptor.size) - 1
                 request.headers["Range"] = "bytes=\(state.written)-\(last)"

@@ -33,9 +33,11 @@ public final class DistributionClient: @unchecked Sendable {
         public var monolithicUploadLimit: Int64 = .max
         /// The size of one chunk of a chunked upload (held in memory while it is sent).
         public var chunkSize: Int = 8 << 20
-        /// Blobs above this size are downloaded in `Range` segments of this size, one request after the other,
-        /// which bounds the bytes FoundationNetworking can buffer ahead of a slow disk (at least 4 KiB).
-        public var downloadSegmentSize: Int64 = 8 << 20
+        /// The bytes all of this client's downloads together may have asked for and not yet written: a blob is
+        /// downloaded in `Range` segments of this budget divided by the downloads running at the time (at least
+        /// 4 KiB), one request after the other. FoundationNetworking hands a data task's bytes over without
+        /// back-pressure, so this bounds the memory a disk slower than the network lets pile up.
+        public var downloadBufferBudget: Int64 = 8 << 20
         /// Seconds without progress before a request is abandoned (and retried).
         public var timeout: TimeInterval = 60
         /// The longest wait a `Retry-After` header of a 429 or 503 answer is honoured for; a registry asking for
@@ -54,6 +56,19 @@ public final class DistributionClient: @unchecked Sendable {
     private let lock = NSLock()
     private var authorization: String?
     private var counts: [String: Int] = [:]
+    /// The sessions requests run on, reused (one per concurrent transfer).
+    private let pool: HTTPSessionPool
+    private var runningDownloads = 0
+
+    /// Counts a download as running while `body` runs; `body` is given the running count's share of the budget.
+    func withDownloadShare<R>(_ body: (() -> Int64) throws -> R) rethrows -> R {
+        lock.withLock { runningDownloads += 1 }
+        defer { lock.withLock { runningDownloads -= 1 } }
+        return try body {
+            let running = Int64(max(1, self.lock.withLock { self.runningDownloads }))
+            return max(4096, self.settings.downloadBufferBudget / running)
+        }
+    }
 
     /// Creates a client.
     ///
@@ -67,6 +82,7 @@ public final class DistributionClient: @unchecked Sendable {
     ) throws {
         self.repository = repository
         self.settings = settings
+        pool = HTTPSessionPool(timeout: settings.timeout)
         self.credentials = try credentials ?? DistributionCredentials.lookup(host: repository.host)
     }
 
@@ -128,7 +144,7 @@ public final class DistributionClient: @unchecked Sendable {
             let response: HTTPExchange.Response
             do {
                 response = try HTTPExchange.send(
-                    request, body: call.body, limit: limit, sink: sink, timeout: settings.timeout)
+                    request, body: call.body, limit: limit, sink: sink, pool: pool)
             } catch let error as HTTPExchange.TooLarge {
                 throw RegistryError(
                     .invalidArgument,
@@ -270,7 +286,7 @@ public final class DistributionClient: @unchecked Sendable {
             let response: HTTPExchange.Response
             do {
                 response = try HTTPExchange.send(
-                    request, body: .none, limit: 1 << 20, sink: nil, timeout: settings.timeout)
+                    request, body: .none, limit: 1 << 20, sink: nil, pool: pool)
             } catch {
                 throw RegistryError(
                     .remoteUnavailable,

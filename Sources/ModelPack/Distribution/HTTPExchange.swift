@@ -5,8 +5,8 @@ import RegistryCore
     import FoundationNetworking
 #endif
 
-/// One HTTP request and its answer, run on a URLSession of its own and waited for: the transport under
-/// ``DistributionClient``.
+/// One HTTP request and its answer, run on a session of the client's ``HTTPSessionPool`` and waited for: the
+/// transport under ``DistributionClient``.
 ///
 /// The body of an answer is kept in memory up to a limit (manifests, error documents, tokens) or handed, chunk by
 /// chunk as it arrives, to a ``Sink`` (blobs), so memory stays constant whatever the blob's size. A redirect to
@@ -55,30 +55,28 @@ struct HTTPExchange {
     /// Sends `request` and waits for the whole answer.
     ///
     /// - Throws: the transport's error (a `URLError` for a dropped connection), ``TooLarge``, or what the sink threw.
-    static func send(_ request: URLRequest, body: Body, limit: Int, sink: Sink?, timeout: TimeInterval) throws
+    static func send(_ request: URLRequest, body: Body, limit: Int, sink: Sink?, pool: HTTPSessionPool) throws
         -> Response
     {
         let delegate = Delegate(limit: limit, sink: sink, origin: request.url)
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.urlCache = nil
-        configuration.httpCookieStorage = nil
-        configuration.httpShouldSetCookies = false
-        let session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: nil)
-        defer { session.finishTasksAndInvalidate() }
-        let task: URLSessionTask
-        switch body {
-        case .none: task = session.dataTask(with: request)
-        case .bytes(let data): task = session.uploadTask(with: request, from: data)
-        case .file(let url): task = session.uploadTask(with: request, fromFile: url)
+        return try pool.withSession { pooled in
+            guard let session = pooled.session else { throw URLError(.unknown) }
+            let task: URLSessionTask
+            switch body {
+            case .none: task = session.dataTask(with: request)
+            case .bytes(let data): task = session.uploadTask(with: request, from: data)
+            case .file(let url): task = session.uploadTask(with: request, fromFile: url)
+            }
+            pooled.begin(delegate, for: task)
+            defer { pooled.finish() }
+            task.resume()
+            delegate.done.wait()
+            return try delegate.result()
         }
-        task.resume()
-        delegate.done.wait()
-        return try delegate.result()
     }
 
     /// Per-request state, filled on URLSession's delegate queue and read once `done` is signalled.
-    private final class Delegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    final class Delegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         let done = DispatchSemaphore(value: 0)
         private let limit: Int
         private let sink: Sink?
