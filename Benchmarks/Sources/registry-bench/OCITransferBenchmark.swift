@@ -79,7 +79,7 @@ enum OCITransferBenchmark {
         let opened = try Registry.open(at: URL(fileURLWithPath: registry))
         try opened.exportOCILayout(artifact.description, to: URL(fileURLWithPath: layout), tag: "bench")
         let credentials = "\(setup.username):\(setup.password)"
-        let base = "http://\(setup.host)/bench/"
+        let base = "http://\(setup.host)/"
         func repository(_ kind: String) -> String {
             "bench/\(kind)-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
         }

@@ -16,9 +16,11 @@ extension Registry {
     /// The manifest (at most 4 MiB) and its config are read and checked first — layers against the config, paths
     /// that escape or collide — before any layer is downloaded. Every blob is then downloaded into an OCI layout in
     /// a leased directory under `staging/`, in parallel, hashed as it arrives and checked against its descriptor's
-    /// size and digest, a broken transfer resumed with a `Range` request. The layout is registered with
-    /// `importOCILayout(from:tag:actor:progress:)` — the one write path, everything verified again — and the
-    /// staging directory removed. With `alias`, the alias is then moved to the artifact with `promote`
+    /// size and digest, a broken transfer resumed with a `Range` request. The layout is registered as
+    /// `importOCILayout(from:tag:actor:progress:)` registers one — the one write path, the layers checked against
+    /// the config and the manifest layer — except that the downloaded layers are hard-linked into the bundle with
+    /// the digest measured while they arrived instead of being copied and hashed again; then the staging directory
+    /// is removed. With `alias`, the alias is then moved to the artifact with `promote`
     /// (compare-and-swap on `expecting`, the promotion policy applied, a travelling approval for that alias
     /// presented).
     ///
