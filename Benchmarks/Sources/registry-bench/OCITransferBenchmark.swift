@@ -6,7 +6,8 @@ import ModelRegistry
 /// interleaved run by run. Every subject is a child process (ours: this executable's `__oci-child`) run under
 /// `/usr/bin/time -f %M`, so each one's peak RSS is measured alike. Each push goes to a new repository (every
 /// blob is sent); each pull goes into a new registry or layout. A second push of the same artifact is checked to
-/// send no blob.
+/// send no blob. skopeo's blob-info cache (as root) is moved aside during its push, so that it uploads rather than
+/// mounts from a repository it saw before.
 ///
 /// The registry is the one the tests use: `MODELREG_TEST_OCI_REGISTRY=HOST:PORT` with `MODELREG_TEST_OCI_USERNAME`
 /// / `_PASSWORD` (`eval "$(scripts/oci-test-registry start)"`). Without it, or without `skopeo` or `/usr/bin/time`,
@@ -94,14 +95,21 @@ enum OCITransferBenchmark {
         }
 
         var peaks: [String: [Int]] = [:]
-        func timed(_ subject: String, _ arguments: @escaping () -> [String], cleanUp: String? = nil) -> Subject {
+        func timed(
+            _ subject: String, _ arguments: @escaping () -> [String], cleanUp: String? = nil,
+            hideBlobInfoCache: Bool = false
+        ) -> Subject {
             Subject(
                 name: subject,
+                setUp: { _ in if hideBlobInfoCache { BlobInfoCache.hide() } },
                 body: { _ in
                     let outcome = try child(setup, arguments())
                     peaks[subject, default: []].append(outcome.peakKiB)
                 },
-                tearDown: { _ in if let cleanUp { Workspace.removeTree(cleanUp) } })
+                tearDown: { _ in
+                    if let cleanUp { Workspace.removeTree(cleanUp) }
+                    if hideBlobInfoCache { BlobInfoCache.restore() }
+                })
         }
         let target = workspace.scratchPath("oci-pull-target")
         let subjects = [
@@ -111,12 +119,14 @@ enum OCITransferBenchmark {
                     base + repository("push") + ":bench",
                 ]
             },
-            timed("skopeo copy (push)") {
-                [
-                    setup.skopeo, "copy", "--quiet", "--dest-tls-verify=false", "--dest-creds", credentials,
-                    "oci:\(layout):bench", "docker://\(setup.host)/\(repository("skopeo-push")):bench",
-                ]
-            },
+            timed(
+                "skopeo copy (push)",
+                {
+                    [
+                        setup.skopeo, "copy", "--quiet", "--dest-tls-verify=false", "--dest-creds", credentials,
+                        "oci:\(layout):bench", "docker://\(setup.host)/\(repository("skopeo-push")):bench",
+                    ]
+                }, hideBlobInfoCache: true),
             timed("pull", { [OCITransferChild.command, "pull", target, base + pulled + ":bench"] }, cleanUp: target),
             timed(
                 "skopeo copy (pull)",
@@ -192,6 +202,22 @@ enum OCITransferBenchmark {
         let last = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
         return ChildOutcome(
             peakKiB: peak, report: try? JSONDecoder().decode(OCIChildReport.self, from: Data(last.utf8)))
+    }
+
+    /// skopeo remembers in which repositories it saw a blob (its blob-info cache) and mounts from there instead
+    /// of uploading: its push to a new repository would then send nothing. The cache is moved aside while its push
+    /// runs (ours mounts only with `mountFrom`), and put back after.
+    private enum BlobInfoCache {
+        static let path = "/var/lib/containers/cache/blob-info-cache-v1.boltdb"
+        static let aside = path + ".registry-bench"
+
+        static func hide() { _ = rename(path, aside) }
+        static func restore() {
+            if FileManager.default.fileExists(atPath: aside) {
+                unlink(path)
+                _ = rename(aside, path)
+            }
+        }
     }
 
     private final class ErrorBox: @unchecked Sendable {
