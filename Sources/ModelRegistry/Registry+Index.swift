@@ -25,6 +25,17 @@ extension Registry {
         try index.query(query)
     }
 
+    /// One page of a query's results: those after `cursor`, at most `query.limit`. See
+    /// `RegistryIndex.query(_:after:)`.
+    ///
+    /// - Parameters:
+    ///   - query: the conditions and the page size.
+    ///   - cursor: where the previous page ended (`IndexQuery.Cursor(after: lastSummary)`); nil for the first.
+    /// - Throws: as `query(_:)`.
+    public func query(_ query: IndexQuery, after cursor: IndexQuery.Cursor?) throws -> [ArtifactSummary] {
+        try index.query(query, after: cursor)
+    }
+
     /// The transitive ancestors or descendants of an artifact, nearest first. See
     /// `RegistryIndex.lineage(of:direction:)`.
     ///
