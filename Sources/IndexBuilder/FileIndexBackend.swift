@@ -16,7 +16,7 @@ import RegistryCore
 /// Incremental updates are appended to `updates.jsonl`, one canonical JSON line per update (`after`, `through`,
 /// `registered`, `states`, …), so that registering one artifact or setting one state writes one short line
 /// instead of rewriting the index. Readers apply the lines on top of the base file in memory. A writer folds them
-/// into a new `index.bin` once the file passes ``compactionThreshold`` bytes (see ``compactUpdatesIfNeeded()``),
+/// into a new `index.bin` once the file passes ``compactionThreshold`` bytes (1 MiB) (see ``compactUpdatesIfNeeded()``),
 /// and a rebuild always does; readers never do.
 ///
 /// ## Reading
@@ -31,10 +31,24 @@ import RegistryCore
 public final class FileIndexBackend: IndexBackend, @unchecked Sendable {
     /// The `indexes/` directory.
     public let directory: String
-    /// The size of `updates.jsonl` past which a writer's ``compactUpdatesIfNeeded()`` folds it into `index.bin`:
-    /// large enough that compaction is rare, small enough that a cold reader parses the lines in a few
-    /// milliseconds.
-    public static let compactionThreshold: Int64 = 1 << 20
+    /// The size of `updates.jsonl` past which a writer's ``compactUpdatesIfNeeded()`` folds it into `index.bin`
+    /// (1 MiB): large enough that compaction is rare, small enough that a cold reader parses the lines in a few
+    /// milliseconds. Debug builds take `MODELREG_INDEX_COMPACTION_BYTES` from the environment instead, so that
+    /// crash tests reach compaction after a few writes.
+    public static let defaultCompactionThreshold: Int64 = {
+        #if DEBUG
+            // Crash tests make compaction happen after a few writes instead of a few thousand.
+            if let text = ProcessInfo.processInfo.environment["MODELREG_INDEX_COMPACTION_BYTES"],
+                let bytes = Int64(text), bytes >= 0
+            {
+                return bytes
+            }
+        #endif
+        return 1 << 20
+    }()
+
+    /// This backend's compaction threshold, in bytes of `updates.jsonl`.
+    public let compactionThreshold: Int64
 
     private let lock = NSLock()
     private var loaded: Loaded?
@@ -62,6 +76,13 @@ public final class FileIndexBackend: IndexBackend, @unchecked Sendable {
     /// - Parameter layout: the registry.
     public init(layout: RegistryLayout) {
         self.directory = layout.indexesPath
+        self.compactionThreshold = Self.defaultCompactionThreshold
+    }
+
+    /// Creates a backend with another compaction threshold (tests).
+    package init(layout: RegistryLayout, compactionThreshold: Int64) {
+        self.directory = layout.indexesPath
+        self.compactionThreshold = compactionThreshold
     }
 
     private var basePath: String { directory + "/" + BinaryIndexLayout.fileName }
@@ -129,6 +150,7 @@ public final class FileIndexBackend: IndexBackend, @unchecked Sendable {
             if try FileSystem.exists(updatesPath) {
                 try FileSystem.removeFile(updatesPath)
                 try FileSystem.syncDirectory(directory)
+                CrashPoint.hit("index.afterUpdatesRemoved")
             }
             try FileSystem.atomicReplace(basePath, contents: bytes)
             var removedLegacy = false
@@ -183,12 +205,13 @@ public final class FileIndexBackend: IndexBackend, @unchecked Sendable {
     /// - Throws: ``RegistryError`` when the stored index is damaged (the caller rebuilds); I/O errors.
     /// - Complexity: O(1) below the threshold (one `stat`); a full re-encode above it.
     public func compactUpdatesIfNeeded() throws -> Bool {
-        guard let status = try FileSystem.status(updatesPath), status.size > Self.compactionThreshold else {
+        guard let status = try FileSystem.status(updatesPath), status.size > compactionThreshold else {
             return false
         }
         lock.lock()
         defer { lock.unlock() }
         guard try refreshLocked() != nil, let current = loaded, !current.isDetached else { return false }
+        CrashPoint.hit("index.beforeCompaction")
         try current.view.base.verifyDigest()
         try replaceContentsLocked(with: try current.view.contents(), persist: true)
         return true

@@ -412,7 +412,9 @@ public final class RegistryIndex: Sendable {
         for changes in batches { try backend.apply(changes, persist: true) }
         do {
             _ = try backend.compactUpdatesIfNeeded()
-        } catch {
+        } catch let error as RegistryError
+            where [.invalidDocument, .invalidJSON, .unsupportedFormatVersion].contains(error.code)
+        {
             _ = try rebuildHoldingLock()  // the stored base is damaged: replace it now, under the same lock
         }
         return true

@@ -398,7 +398,7 @@ do {
         var samples: [Double] = []
         for run in 0..<100 {
             let (_, duration) = try timed {
-                try registry.setState(ids[(run * 7919) % ids.count], to: run % 2 == 0 ? .candidate : .staging)
+                try registry.setState(ids[(run * 7919) % ids.count], to: run % 2 == 0 ? .candidate : .validated)
             }
             samples.append(milliseconds(duration))
         }
