@@ -38,8 +38,10 @@ enum BinaryIndexEncoder {
             entry.state = summary.stateName.map { pool.add($0) }
             entry.capabilities = summary.capabilities.map { (pool.add($0), pool.add(Layout.matchKey($0))) }
             entry.labels = summary.labels.map {
-                (pool.add($0.key), pool.add($0.value), pool.add(Layout.matchKey($0.key)),
-                    pool.add(Layout.matchKey($0.value)))
+                (
+                    pool.add($0.key), pool.add($0.value), pool.add(Layout.matchKey($0.key)),
+                    pool.add(Layout.matchKey($0.value))
+                )
             }
             entry.parents = summary.parents.map { pool.add($0.description) }
             entry.tokens = SearchTokens.tokens(of: summary).map { pool.add($0) }

@@ -171,7 +171,9 @@ struct IndexView {
         let limit = query.limit ?? Int.max
         guard limit > 0 else { return [] }
         var lineageSets: [Set<ArtifactID>] = []
-        if let ancestor = query.ancestorsOf { lineageSets.append(Set(try lineageIDs(of: ancestor, direction: .ancestors))) }
+        if let ancestor = query.ancestorsOf {
+            lineageSets.append(Set(try lineageIDs(of: ancestor, direction: .ancestors)))
+        }
         if let descendant = query.descendantsOf {
             lineageSets.append(Set(try lineageIDs(of: descendant, direction: .descendants)))
         }

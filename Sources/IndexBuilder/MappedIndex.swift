@@ -96,7 +96,8 @@ final class MappedIndex: @unchecked Sendable {
         recordCount = ranges[Section.records.rawValue].count / Layout.recordSize
         guard stringCount >= 0 else { throw fail("the string offset table is empty") }
         guard ranges[Section.recency.rawValue].count / 4 == recordCount else {
-            throw fail("the recency list has \(ranges[Section.recency.rawValue].count / 4) entries for \(recordCount) records")
+            throw fail(
+                "the recency list has \(ranges[Section.recency.rawValue].count / 4) entries for \(recordCount) records")
         }
         guard recordCount <= Int(artifactCount) || recordCount <= stringCount else {
             throw fail("\(recordCount) records cannot each have an id among \(stringCount) strings")
@@ -132,7 +133,8 @@ final class MappedIndex: @unchecked Sendable {
         let digest = SHA256Algorithm().hash(covered).bytes
         guard bytes[Layout.Header.bodyDigest..<(Layout.Header.bodyDigest + 32)].elementsEqual(digest) else {
             throw RegistryError(
-                .invalidDocument, "\(source): the file's SHA-256 differs from the one in its header (damaged); the index is rebuilt",
+                .invalidDocument,
+                "\(source): the file's SHA-256 differs from the one in its header (damaged); the index is rebuilt",
                 path: source)
         }
     }
@@ -229,7 +231,9 @@ final class MappedIndex: @unchecked Sendable {
 
     /// Checks an ordinal read from the file.
     func checked(_ ordinal: UInt32) throws -> Int {
-        guard Int(ordinal) < recordCount else { throw fail("ordinal \(ordinal) is out of range (\(recordCount) records)") }
+        guard Int(ordinal) < recordCount else {
+            throw fail("ordinal \(ordinal) is out of range (\(recordCount) records)")
+        }
         return Int(ordinal)
     }
 

@@ -56,7 +56,9 @@ enum ListCommand: Command {
                 members["evicted"] = .bool(evicted.contains(summary.id))
                 return .object(members)
             }
-            JSONOutput.print(["artifacts": .array(artifacts), "nextCursor": next.map { .string($0.description) } ?? .null])
+            JSONOutput.print([
+                "artifacts": .array(artifacts), "nextCursor": next.map { .string($0.description) } ?? .null,
+            ])
             return
         }
         for summary in summaries {

@@ -58,7 +58,8 @@ import Testing
             case .recencyOrdinalOutOfRange:
                 file.set32(file.start(HostileIndexTests.recency), 0xFFFF_FFF0)
             case .stringOffsetOutOfRange:
-                let last = file.start(HostileIndexTests.stringOffsets) + file.length(HostileIndexTests.stringOffsets) - 4
+                let last =
+                    file.start(HostileIndexTests.stringOffsets) + file.length(HostileIndexTests.stringOffsets) - 4
                 file.set32(last, 0x7FFF_FFFF)
             case .capabilityCountLies:
                 for entry in 0..<(file.length(HostileIndexTests.capabilityKeys) / 12) {

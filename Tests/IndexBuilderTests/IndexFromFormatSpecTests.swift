@@ -7,7 +7,9 @@ import Testing
 /// library's encoder): the stored index must be byte for byte what it writes for the same contents.
 enum SpecIndexWriter {
     static func le32(_ value: Int) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
-    static func le64(_ value: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) } }
+    static func le64(_ value: UInt64) -> [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) }
+    }
 
     /// "the text itself when it is ASCII, otherwise its Unicode canonical composition (NFC)"
     static func matchKey(_ text: String) -> String {
@@ -126,7 +128,9 @@ enum SpecIndexWriter {
         var labelMap: [[Int]: [Int]] = [:]
         for ordinal in recency {
             let summary = summaries[ordinal]
-            for key in Set(summary.capabilities.map { ref(matchKey($0)) }) { capabilityMap[key, default: []].append(ordinal) }
+            for key in Set(summary.capabilities.map { ref(matchKey($0)) }) {
+                capabilityMap[key, default: []].append(ordinal)
+            }
             nameMap[ref(matchKey(summary.name)), default: []].append(ordinal)
             for token in tokensOf[ordinal] { tokenMap[index[token] ?? -1, default: []].append(ordinal) }
             stateMap[ref(contents.states[summary.id] ?? "registered"), default: []].append(ordinal)
@@ -195,7 +199,9 @@ enum SpecIndexWriter {
             #expect(SpecIndexWriter.write(contents) == stored)
             // Canonically equivalent spellings find each other (Swift compares them as equal).
             #expect(try f.fixture.freshIndex().query(IndexQuery(capabilities: ["ocr-v2"])).ids == [labelled])
-            #expect(try f.fixture.freshIndex().query(IndexQuery(labels: ["unit": "Kelvin", "place": "r\u{E9}gion"])).ids == [labelled])
+            #expect(
+                try f.fixture.freshIndex().query(IndexQuery(labels: ["unit": "Kelvin", "place": "r\u{E9}gion"])).ids
+                    == [labelled])
         }
     }
 }

@@ -78,7 +78,8 @@ import Testing
                 arguments = ["ls", "--limit", "2", "--json", "--after", next]
             }
             #expect(seen == all)
-            let text = try IndexCLI.run(["find", "--capability", "text-classification", "--limit", "1"], registry: root)
+            let text = try IndexCLI.run(
+                ["find", "--capability", "text-classification", "--limit", "1"], registry: root)
             #expect(text.stdout.split(separator: "\n").count == 1)
             #expect(text.stderr.hasPrefix("next page: --after "))
             #expect(try IndexCLI.run(["ls", "--after", "nonsense"], registry: root).status == 64)

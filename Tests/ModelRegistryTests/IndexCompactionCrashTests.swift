@@ -68,8 +68,9 @@ import Testing
                 try registry.setState(ids[1], to: .validated)  // the next writer stores what was missed
                 #expect(try registry.index.status().isClean)
                 #expect(try registry.fsck().isClean)
-                #expect(try registry.query(IndexQuery(state: .validated)).map(\.id).sorted { "\($0)" < "\($1)" }
-                    == [ids[1], ids[2]].sorted { "\($0)" < "\($1)" })
+                #expect(
+                    try registry.query(IndexQuery(state: .validated)).map(\.id).sorted { "\($0)" < "\($1)" }
+                        == [ids[1], ids[2]].sorted { "\($0)" < "\($1)" })
                 try registry.rebuildIndexes()
                 #expect(
                     try Data(contentsOf: URL(fileURLWithPath: registry.layout.indexesPath + "/index.bin"))

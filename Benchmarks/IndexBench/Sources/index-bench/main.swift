@@ -242,7 +242,8 @@ do {
     print(
         "rebuild: \(report.summaryCount) summaries, \(report.findings.count) findings, stamp \(report.stamp), "
             + "\(indexBytes / 1_048_576) MiB of index files, "
-            + "\(report.stamp.artifactCount > 0 ? indexBytes / Int64(report.stamp.artifactCount) : 0) bytes per artifact")
+            + "\(report.stamp.artifactCount > 0 ? indexBytes / Int64(report.stamp.artifactCount) : 0) bytes per artifact"
+    )
 
     // 4. Cold load into a fresh reader.
     let reader = RegistryIndex(artifacts: registry.artifacts, journal: registry.journal)
@@ -363,12 +364,18 @@ do {
     if let cliPath {
         let lineageID = try index.query(IndexQuery(limit: 1)).first?.id.description ?? ids[0].description
         let commands: [(String, [String])] = [
-            ("modelreg find --capability capability-7 --limit 5", ["find", "--capability", "capability-7", "--limit", "5"]),
+            (
+                "modelreg find --capability capability-7 --limit 5",
+                ["find", "--capability", "capability-7", "--limit", "5"]
+            ),
             ("modelreg ls --limit 20", ["ls", "--limit", "20"]),
             ("modelreg lineage <newest>", ["lineage", lineageID]),
-            ("modelreg find --text whisper --state production --limit 5", [
-                "find", "--text", "whisper", "--state", "production", "--limit", "5",
-            ]),
+            (
+                "modelreg find --text whisper --state production --limit 5",
+                [
+                    "find", "--text", "whisper", "--state", "production", "--limit", "5",
+                ]
+            ),
         ]
         print("")
         line("Cold process (new process each run, 10 runs)", "p50 (ms)", "max (ms)", "peak RSS max (MiB)", "lines")
