@@ -197,10 +197,15 @@ enum BinaryIndexEncoder {
         header.u64(UInt64(contents.stamp.artifactCount))
         header.u64(UInt64(bitPattern: contents.stamp.auditSequence))
         header.u64(UInt64(offset))
-        let digestless = header.bytes + Array(repeating: 0, count: Layout.headerSize - Layout.Header.reservedStart)
+        let reserved = [UInt8](repeating: 0, count: Layout.headerSize - Layout.Header.reservedStart)
+        var hasher = SHA256Algorithm().makeState()
+        hasher.update(header.bytes)
+        hasher.update(reserved)
+        hasher.update(body)
         var file = header.bytes
-        file.append(contentsOf: SHA256Algorithm().hash(digestless + body).bytes)
-        file.append(contentsOf: repeatElement(0, count: Layout.headerSize - file.count))
+        file.reserveCapacity(Layout.headerSize + body.count)
+        file.append(contentsOf: hasher.finalize().bytes)
+        file.append(contentsOf: reserved)
         file.append(contentsOf: body)
         return file
     }

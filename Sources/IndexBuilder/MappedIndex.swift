@@ -128,9 +128,10 @@ final class MappedIndex: @unchecked Sendable {
     ///
     /// - Throws: ``RegistryError/Code/invalidDocument`` when they differ.
     func verifyDigest() throws {
-        var covered = Array(bytes[..<Layout.Header.bodyDigest])
-        covered.append(contentsOf: bytes[Layout.Header.reservedStart...])
-        let digest = SHA256Algorithm().hash(covered).bytes
+        var hasher = SHA256Algorithm().makeState()
+        hasher.update(UnsafeRawBufferPointer(rebasing: bytes[..<Layout.Header.bodyDigest]))
+        hasher.update(UnsafeRawBufferPointer(rebasing: bytes[Layout.Header.reservedStart...]))
+        let digest = hasher.finalize().bytes
         guard bytes[Layout.Header.bodyDigest..<(Layout.Header.bodyDigest + 32)].elementsEqual(digest) else {
             throw RegistryError(
                 .invalidDocument,

@@ -220,7 +220,8 @@ public final class RegistryIndex: Sendable {
             damage = Finding(.damagedIndex, path: (error as? RegistryError)?.path ?? "", "\(error)")
         }
         let head = try journal.lastEvent().map(Self.position(of:)) ?? .start
-        return Status(stored: stored, damage: damage, artifactCount: try countArtifacts(), auditPosition: head)
+        return Status(
+            stored: stored, damage: damage, artifactCount: try countArtifacts(useCache: false), auditPosition: head)
     }
 
     /// The problem the last write-side update hit, if any (it did not fail the registration that triggered it).
@@ -361,10 +362,28 @@ public final class RegistryIndex: Sendable {
     /// ``rebuild()`` for a caller that holds the writer lock. The stored index is not read first: a rebuild
     /// replaces it whatever its condition (``status()`` reports that).
     package func rebuildHoldingLock() throws -> Report {
+        // The status before the scan's listing: a directory that changes during the scan does not match it later.
+        let directory = try FileSystem.status(artifacts.layout.artifactsPath, followLinks: true)
         let scan = try scan()
         try backend.replaceContents(with: scan.contents, persist: true)
         state.withLock { $0.lastReport = scan.report }
+        if let directory {
+            try? ArtifactCountRecord(status: .init(directory), count: scan.contents.stamp.artifactCount)
+                .write(artifacts.layout)  // a cache: a failure only makes cold readers list the directory
+        }
         return scan.report
+    }
+
+    /// Moves the recorded artifact count (``ArtifactCountRecord``) along with stored changes: when the record
+    /// agreed with the index before them, the index's count after them is the directory's count now.
+    private func recordArtifactCount(before: Stamp?) {
+        guard let before, let recorded = ArtifactCountRecord.read(artifacts.layout),
+            recorded.count == before.artifactCount,
+            let after = try? backend.refresh(),
+            let directory = try? FileSystem.status(artifacts.layout.artifactsPath, followLinks: true)
+        else { return }
+        let record = ArtifactCountRecord(status: .init(directory), count: after.artifactCount)
+        if record != recorded { try? record.write(artifacts.layout) }
     }
 
     /// Brings the stored index up to date with the audit log incrementally, and stores the update.
@@ -396,7 +415,7 @@ public final class RegistryIndex: Sendable {
     @discardableResult
     package func updateHoldingLock() throws -> Bool {
         guard let stored = try backend.storedAuditPosition() else {
-            if try countArtifacts(useCache: false) <= Self.inlineRebuildLimit {
+            if try countArtifacts() <= Self.inlineRebuildLimit {  // cached while artifacts/ is unchanged
                 _ = try rebuildHoldingLock()
                 return true
             }
@@ -409,7 +428,9 @@ public final class RegistryIndex: Sendable {
         } else {
             batches = try collectChanges(after: stored, through: last.sequence, chunked: true)
         }
+        let before = try? backend.refresh()
         for changes in batches { try backend.apply(changes, persist: true) }
+        recordArtifactCount(before: before)
         do {
             _ = try backend.compactUpdatesIfNeeded()
         } catch let error as RegistryError
@@ -467,6 +488,9 @@ public final class RegistryIndex: Sendable {
         let status = try FileSystem.status(path, followLinks: true)
         if useCache, let status, let cached = state.withLock({ $0.artifactCount }), cached.status == status {
             return cached.count
+        }
+        if useCache, let recorded = ArtifactCountRecord.read(artifacts.layout), recorded.matches(status) {
+            return recorded.count  // one stat instead of a listing (FORMAT.md §13.4)
         }
         let count = try countArtifactEntries()
         if let status { state.withLock { $0.artifactCount = (status, count) } }
