@@ -16,8 +16,26 @@ struct ColdRun {
 }
 
 /// Runs `executable` with `arguments`, its stdout counted and dropped, and measures wall time and the child's
-/// peak RSS (`wait4`, so each child is measured on its own rather than as a maximum over all children).
+/// peak RSS. The RSS comes from GNU `/usr/bin/time -f %M` when it is installed: `ru_maxrss` of a child started by
+/// `posix_spawn` (which shares the parent's memory until `exec`) counts the parent's resident set too.
 func runCold(_ executable: String, _ arguments: [String]) throws -> ColdRun {
+    let timeTool = "/usr/bin/time"
+    if FileManager.default.isExecutableFile(atPath: timeTool) {
+        let report = FileManager.default.temporaryDirectory.appendingPathComponent("index-bench-rss-\(getpid())").path
+        var run = try spawnCounted(timeTool, ["-o", report, "-f", "%M", executable] + arguments)
+        let text = (try? String(contentsOfFile: report, encoding: .utf8)) ?? ""
+        try? FileManager.default.removeItem(atPath: report)
+        if let kilobytes = text.split(whereSeparator: \.isNewline).last.flatMap({ Double($0) }) {
+            run.peakMiB = kilobytes / 1024
+        } else {
+            run.peakMiB = .nan
+        }
+        return run
+    }
+    return try spawnCounted(executable, arguments)
+}
+
+private func spawnCounted(_ executable: String, _ arguments: [String]) throws -> ColdRun {
     var fds: [Int32] = [0, 0]
     guard pipe(&fds) == 0 else { throw POSIXError(.EIO) }
     #if canImport(Darwin)

@@ -364,6 +364,7 @@ do {
     if let cliPath {
         let lineageID = try index.query(IndexQuery(limit: 1)).first?.id.description ?? ids[0].description
         let commands: [(String, [String])] = [
+            ("modelreg --version (process start, the floor)", ["--version"]),
             (
                 "modelreg find --capability capability-7 --limit 5",
                 ["find", "--capability", "capability-7", "--limit", "5"]
@@ -385,7 +386,7 @@ do {
             var peak = 0.0
             var lines = 0
             for _ in 0..<10 {
-                let run = try runCold(cliPath, ["--registry", root.path] + arguments)
+                let run = try runCold(cliPath, arguments == ["--version"] ? arguments : ["--registry", root.path] + arguments)
                 guard run.exitStatus == 0 else {
                     print("\(title) exited with \(run.exitStatus)")
                     finish(1)
