@@ -64,6 +64,11 @@ extension Registry {
         try await run { try self.query(query) }
     }
 
+    /// Async twin of the blocking `query(_:after:)` (same parameters and errors), run on the registry's queue.
+    public func query(_ query: IndexQuery, after cursor: IndexQuery.Cursor?) async throws -> [ArtifactSummary] {
+        try await run { try self.query(query, after: cursor) }
+    }
+
     /// Async twin of the blocking `lineage(of:direction:)` (same parameters and errors), run on the registry's queue; runs on the registry's queue.
     public func lineage(of id: ArtifactID, direction: RegistryIndex.LineageDirection) async throws -> [ArtifactSummary]
     {

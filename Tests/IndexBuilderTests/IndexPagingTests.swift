@@ -45,6 +45,18 @@ import Testing
         }
     }
 
+    @Test func theAsyncTwinPagesLikeTheBlockingCall() async throws {
+        try await withTemporaryDirectory { temp in
+            let registry = try await Registry.create(at: temp.appendingPathComponent("registry"))
+            for name in ["a", "b", "c"] { _ = try BundleFixture.registerModel(name, in: registry, under: temp) }
+            let first = try await registry.query(IndexQuery(limit: 2), after: nil)
+            let rest = try await registry.query(IndexQuery(limit: 2), after: first.last.map(IndexQuery.Cursor.init))
+            let all = try await registry.query(IndexQuery())
+            #expect((first + rest).map(\.id) == all.map(\.id))
+            #expect(first.count == 2 && rest.count == 1)
+        }
+    }
+
     @Test func cursorsParseAndOrderAsDocumented() throws {
         let id = try #require(ArtifactID("sha256-" + String(repeating: "a", count: 64)))
         #expect(IndexQuery.Cursor("12") == .registration(12))

@@ -386,7 +386,8 @@ do {
             var peak = 0.0
             var lines = 0
             for _ in 0..<10 {
-                let run = try runCold(cliPath, arguments == ["--version"] ? arguments : ["--registry", root.path] + arguments)
+                let run = try runCold(
+                    cliPath, arguments == ["--version"] ? arguments : ["--registry", root.path] + arguments)
                 guard run.exitStatus == 0 else {
                     print("\(title) exited with \(run.exitStatus)")
                     finish(1)
