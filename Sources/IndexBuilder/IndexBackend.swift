@@ -4,8 +4,8 @@ import RegistryCore
 ///
 /// ``RegistryIndex`` decides *what* the index must hold: it scans artifacts and the audit log, works out which
 /// events a stored index has not seen yet, and chooses between catching up, rebuilding and scanning in memory.
-/// A backend decides *how* that is stored and queried. The built-in backend is ``JSONIndexBackend`` (plain JSON
-/// files in `indexes/`); a database can serve as an index over the same immutable store by conforming to this
+/// A backend decides *how* that is stored and queried. The built-in backend is ``FileIndexBackend`` (a binary
+/// file in `indexes/` read in place, plus a journal of updates); a database can serve as an index over the same immutable store by conforming to this
 /// protocol, without changing the public API that callers use.
 ///
 /// ## Contract
@@ -28,7 +28,7 @@ import RegistryCore
 /// - `Sendable`, and safe to call from several threads at once.
 ///
 /// A conformance can be checked against the built-in backend over the same contents, as the package's tests do
-/// for ``JSONIndexBackend`` against full rebuilds:
+/// for ``FileIndexBackend`` against full rebuilds:
 ///
 /// ```swift
 /// @Test func myBackendAnswersLikeTheBuiltInOne() throws {
@@ -37,7 +37,7 @@ import RegistryCore
 ///     try mine.replaceContents(with: contents, persist: true)
 ///     #expect(try mine.refresh() == contents.stamp)
 ///     #expect(try mine.contents() == contents)
-///     let reference = JSONIndexBackend(layout: scratchLayout)
+///     let reference = FileIndexBackend(layout: scratchLayout)
 ///     try reference.replaceContents(with: contents, persist: false)
 ///     for query in [IndexQuery(), IndexQuery(capabilities: ["ocr"]), IndexQuery(text: "bert", limit: 3)] {
 ///         #expect(try mine.summaries(matching: query) == reference.summaries(matching: query))
@@ -84,6 +84,13 @@ public protocol IndexBackend: AnyObject, Sendable {
     /// - Throws: what ``refresh()`` throws, when the view has to be (re)loaded first.
     func summaries(matching query: IndexQuery) throws -> [ArtifactSummary]
 
+    /// The summaries that match `query` and come after `cursor` in the result order, most recent first, at most
+    /// `query.limit`: one page of a longer result. Has a default implementation (the whole result, filtered), so
+    /// conformances need not provide it.
+    ///
+    /// - Throws: what ``refresh()`` throws.
+    func summaries(matching query: IndexQuery, after cursor: IndexQuery.Cursor) throws -> [ArtifactSummary]
+
     /// The summary of one artifact, or nil when the index has none.
     ///
     /// - Throws: what ``refresh()`` throws.
@@ -100,4 +107,29 @@ public protocol IndexBackend: AnyObject, Sendable {
     ///
     /// - Throws: what ``refresh()`` throws.
     func contents() throws -> RegistryIndex.Contents?
+
+    /// Folds incremental updates into the stored base when they have grown past the backend's threshold, so that
+    /// readers keep paying little for them. Called by a writer holding the lock, after it stored an update; never
+    /// on a reader's path. Has a default implementation (nothing to do), so conformances need not provide it.
+    ///
+    /// - Returns: true when something was compacted.
+    /// - Throws: ``RegistryError`` when the stored index is damaged (the caller rebuilds); I/O errors.
+    func compactUpdatesIfNeeded() throws -> Bool
+
+    /// Checks every byte of the stored index, beyond what ``refresh()`` checks on the query path (for files: a
+    /// checksum of the whole file, which a query must not pay for). Called by `RegistryIndex.status()` (and so by
+    /// `index status` and `fsck`). Has a default implementation (nothing beyond ``refresh()``).
+    ///
+    /// - Throws: ``RegistryError`` naming the damage.
+    func verifyStoredIndex() throws
+}
+
+extension IndexBackend {
+    /// The default for backends without an update journal: nothing to compact.
+    ///
+    /// - Returns: false.
+    public func compactUpdatesIfNeeded() throws -> Bool { false }
+
+    /// The default for backends whose ``refresh()`` already checks everything: nothing more to do.
+    public func verifyStoredIndex() throws {}
 }

@@ -15,7 +15,7 @@ import RegistryCore
 /// ## Indexes are caches
 ///
 /// The index is built from the artifacts' manifests (and their bundles' `lineage.json`) and the audit log, and is
-/// stored by an ``IndexBackend`` (``JSONIndexBackend`` by default, files in `indexes/`). It is never
+/// stored by an ``IndexBackend`` (``FileIndexBackend`` by default, files in `indexes/`). It is never
 /// authoritative: deleting or damaging it loses nothing, and ``rebuild()`` restores it byte for byte.
 ///
 /// Before every query the index checks its ``Stamp`` against the registry — the audit log's last sequence number
@@ -64,7 +64,7 @@ public final class RegistryIndex: Sendable {
     /// - Parameters:
     ///   - artifacts: the artifact store.
     ///   - journal: the audit log.
-    ///   - backend: the storage; by default ``JSONIndexBackend`` in the registry's `indexes/`.
+    ///   - backend: the storage; by default ``FileIndexBackend`` in the registry's `indexes/`.
     public convenience init(artifacts: FileArtifactStore, journal: AuditJournal, backend: (any IndexBackend)? = nil) {
         self.init(artifacts: artifacts, journal: journal, backend: backend, writerLock: nil, lockTimeout: .seconds(30))
     }
@@ -74,7 +74,7 @@ public final class RegistryIndex: Sendable {
     /// - Parameters:
     ///   - artifacts: the artifact store.
     ///   - journal: the audit log.
-    ///   - backend: the storage; by default ``JSONIndexBackend``.
+    ///   - backend: the storage; by default ``FileIndexBackend``.
     ///   - writerLock: the registry's writer lock (one per root per process).
     ///   - lockTimeout: how long ``rebuild()`` waits for the lock.
     package init(
@@ -83,7 +83,7 @@ public final class RegistryIndex: Sendable {
     ) {
         self.artifacts = artifacts
         self.journal = journal
-        self.backend = backend ?? JSONIndexBackend(layout: artifacts.layout)
+        self.backend = backend ?? FileIndexBackend(layout: artifacts.layout)
         self.writerLock = writerLock
         self.lockTimeout = lockTimeout
     }
@@ -102,8 +102,26 @@ public final class RegistryIndex: Sendable {
     /// - Complexity: proportional to the posting lists the conditions select (not to the registry), after a
     ///   freshness check of a few system calls.
     public func query(_ query: IndexQuery) throws -> [ArtifactSummary] {
-        try makeCurrent()
-        return try backend.summaries(matching: query)
+        try answer { try backend.summaries(matching: query) }
+    }
+
+    /// One page of a query's results: those that come after `cursor` (the end of the previous page), at most
+    /// `query.limit`, most recent first.
+    ///
+    /// ```swift
+    /// let first = try index.query(IndexQuery(capabilities: ["ocr"], limit: 20))
+    /// let second = try index.query(IndexQuery(capabilities: ["ocr"], limit: 20), after: .init(after: first.last!))
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - query: the conditions and the page size.
+    ///   - cursor: where the previous page ended; nil for the first page.
+    /// - Returns: at most `query.limit` summaries.
+    /// - Throws: as ``query(_:)``.
+    /// - Complexity: with the built-in backend, that of the query plus O(log *n*) to find the cursor.
+    public func query(_ query: IndexQuery, after cursor: IndexQuery.Cursor?) throws -> [ArtifactSummary] {
+        guard let cursor else { return try self.query(query) }
+        return try answer { try backend.summaries(matching: query, after: cursor) }
     }
 
     /// The summary of one artifact, or nil when the registry has no readable artifact with this id.
@@ -111,8 +129,7 @@ public final class RegistryIndex: Sendable {
     /// - Parameter id: the artifact.
     /// - Throws: as ``query(_:)``.
     public func summary(of id: ArtifactID) throws -> ArtifactSummary? {
-        try makeCurrent()
-        return try backend.summary(of: id)
+        try answer { try backend.summary(of: id) }
     }
 
     /// The most recently registered artifacts.
@@ -169,8 +186,7 @@ public final class RegistryIndex: Sendable {
     ///   ``query(_:)``.
     /// - Complexity: O(*a* log *a*) in the number of artifacts reached.
     public func lineage(of id: ArtifactID, direction: LineageDirection) throws -> [ArtifactSummary] {
-        try makeCurrent()
-        return try backend.lineage(of: id, direction: direction)
+        try answer { try backend.lineage(of: id, direction: direction) }
     }
 
     /// Everything the index holds, brought up to date first: the input a migration to another backend needs.
@@ -178,8 +194,7 @@ public final class RegistryIndex: Sendable {
     /// - Throws: as ``query(_:)``.
     /// - Complexity: O(*n* log *n*).
     public func contents() throws -> Contents {
-        try makeCurrent()
-        guard let contents = try backend.contents() else {
+        guard let contents = try answer({ try backend.contents() }) else {
             throw RegistryError(.notFound, "the index holds nothing for '\(artifacts.layout.rootPath)'")
         }
         return contents
@@ -199,11 +214,14 @@ public final class RegistryIndex: Sendable {
         var damage: Finding?
         do {
             stored = try backend.refresh()
+            try backend.verifyStoredIndex()
         } catch {
+            stored = nil
             damage = Finding(.damagedIndex, path: (error as? RegistryError)?.path ?? "", "\(error)")
         }
         let head = try journal.lastEvent().map(Self.position(of:)) ?? .start
-        return Status(stored: stored, damage: damage, artifactCount: try countArtifacts(), auditPosition: head)
+        return Status(
+            stored: stored, damage: damage, artifactCount: try countArtifacts(useCache: false), auditPosition: head)
     }
 
     /// The problem the last write-side update hit, if any (it did not fail the registration that triggered it).
@@ -244,6 +262,24 @@ public final class RegistryIndex: Sendable {
             break
         }
         try repair(problem)
+    }
+
+    /// Makes the index current, then answers with `body`. A stored index can pass the checks of ``refresh()`` and
+    /// still be damaged where a query reads it (a backend reading in place checks each number as it goes): such
+    /// an error makes the index be scanned into memory, and the question is asked again of the scan.
+    private func answer<R>(_ body: () throws -> R) throws -> R {
+        try makeCurrent()
+        do {
+            return try body()
+        } catch let error as RegistryError where error.code == .notFound {
+            throw error
+        } catch {
+            try repair(
+                Finding(
+                    .damagedIndex, path: (error as? RegistryError)?.path ?? "",
+                    "the stored index cannot be used: \(error)"))
+            return try body()
+        }
     }
 
     private func check(recount: Bool) throws -> Verdict {
@@ -308,7 +344,7 @@ public final class RegistryIndex: Sendable {
     /// Takes the writer lock when this index was created with one (the umbrella's `Registry.index`); otherwise
     /// the caller must hold it. Do not call it while holding the lock through the umbrella.
     ///
-    /// **Durability:** see the backend (``JSONIndexBackend`` replaces each file atomically and syncs it).
+    /// **Durability:** see the backend (``FileIndexBackend`` replaces its file atomically and syncs it).
     ///
     /// - Returns: what was built and every problem worked around: unreadable manifests (skipped), malformed
     ///   `lineage.json` files (ignored) and unusable audit lines. The stored index is replaced without being read;
@@ -326,10 +362,28 @@ public final class RegistryIndex: Sendable {
     /// ``rebuild()`` for a caller that holds the writer lock. The stored index is not read first: a rebuild
     /// replaces it whatever its condition (``status()`` reports that).
     package func rebuildHoldingLock() throws -> Report {
+        // The status before the scan's listing: a directory that changes during the scan does not match it later.
+        let directory = try FileSystem.status(artifacts.layout.artifactsPath, followLinks: true)
         let scan = try scan()
         try backend.replaceContents(with: scan.contents, persist: true)
         state.withLock { $0.lastReport = scan.report }
+        if let directory {
+            try? ArtifactCountRecord(status: .init(directory), count: scan.contents.stamp.artifactCount)
+                .write(artifacts.layout)  // a cache: a failure only makes cold readers list the directory
+        }
         return scan.report
+    }
+
+    /// Moves the recorded artifact count (``ArtifactCountRecord``) along with stored changes: when the record
+    /// agreed with the index before them, the index's count after them is the directory's count now.
+    private func recordArtifactCount(before: Stamp?) {
+        guard let before, let recorded = ArtifactCountRecord.read(artifacts.layout),
+            recorded.count == before.artifactCount,
+            let after = try? backend.refresh(),
+            let directory = try? FileSystem.status(artifacts.layout.artifactsPath, followLinks: true)
+        else { return }
+        let record = ArtifactCountRecord(status: .init(directory), count: after.artifactCount)
+        if record != recorded { try? record.write(artifacts.layout) }
     }
 
     /// Brings the stored index up to date with the audit log incrementally, and stores the update.
@@ -361,7 +415,7 @@ public final class RegistryIndex: Sendable {
     @discardableResult
     package func updateHoldingLock() throws -> Bool {
         guard let stored = try backend.storedAuditPosition() else {
-            if try countArtifacts(useCache: false) <= Self.inlineRebuildLimit {
+            if try countArtifacts() <= Self.inlineRebuildLimit {  // cached while artifacts/ is unchanged
                 _ = try rebuildHoldingLock()
                 return true
             }
@@ -374,7 +428,16 @@ public final class RegistryIndex: Sendable {
         } else {
             batches = try collectChanges(after: stored, through: last.sequence, chunked: true)
         }
+        let before = try? backend.refresh()
         for changes in batches { try backend.apply(changes, persist: true) }
+        recordArtifactCount(before: before)
+        do {
+            _ = try backend.compactUpdatesIfNeeded()
+        } catch let error as RegistryError
+            where [.invalidDocument, .invalidJSON, .unsupportedFormatVersion].contains(error.code)
+        {
+            _ = try rebuildHoldingLock()  // the stored base is damaged: replace it now, under the same lock
+        }
         return true
     }
 
@@ -425,6 +488,9 @@ public final class RegistryIndex: Sendable {
         let status = try FileSystem.status(path, followLinks: true)
         if useCache, let status, let cached = state.withLock({ $0.artifactCount }), cached.status == status {
             return cached.count
+        }
+        if useCache, let recorded = ArtifactCountRecord.read(artifacts.layout), recorded.matches(status) {
+            return recorded.count  // one stat instead of a listing (FORMAT.md §13.4)
         }
         let count = try countArtifactEntries()
         if let status { state.withLock { $0.artifactCount = (status, count) } }

@@ -25,6 +25,17 @@ extension Registry {
         try index.query(query)
     }
 
+    /// One page of a query's results: those after `cursor`, at most `query.limit`. See
+    /// `RegistryIndex.query(_:after:)`.
+    ///
+    /// - Parameters:
+    ///   - query: the conditions and the page size.
+    ///   - cursor: where the previous page ended (`IndexQuery.Cursor(after: lastSummary)`); nil for the first.
+    /// - Throws: as `query(_:)`.
+    public func query(_ query: IndexQuery, after cursor: IndexQuery.Cursor?) throws -> [ArtifactSummary] {
+        try index.query(query, after: cursor)
+    }
+
     /// The transitive ancestors or descendants of an artifact, nearest first. See
     /// `RegistryIndex.lineage(of:direction:)`.
     ///
@@ -51,6 +62,11 @@ extension Registry {
     /// Async twin of the blocking `query(_:)` (same parameters and errors), run on the registry's queue; runs on the registry's queue.
     public func query(_ query: IndexQuery) async throws -> [ArtifactSummary] {
         try await run { try self.query(query) }
+    }
+
+    /// Async twin of the blocking `query(_:after:)` (same parameters and errors), run on the registry's queue.
+    public func query(_ query: IndexQuery, after cursor: IndexQuery.Cursor?) async throws -> [ArtifactSummary] {
+        try await run { try self.query(query, after: cursor) }
     }
 
     /// Async twin of the blocking `lineage(of:direction:)` (same parameters and errors), run on the registry's queue; runs on the registry's queue.

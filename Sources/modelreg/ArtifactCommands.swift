@@ -25,24 +25,29 @@ enum InitCommand: Command {
     }
 }
 
-/// `modelreg ls`: the artifacts, newest first, with their state.
+/// `modelreg ls [--limit N] [--after CURSOR]`: the artifacts, newest first, with their state, from the index.
 enum ListCommand: Command {
     static let name = "ls"
     static let usage = """
         ls                      List artifacts, most recently registered first: id, name, state,
                                 registration time, files, size (and 'evicted' when the bytes are elsewhere).
+                                --limit N (a page) --after CURSOR (the page after the one that ended there)
         """
+
+    static let options = ["limit", "after"]
 
     static func run(_ raw: [String]) throws {
         let arguments = try parse(raw)
         _ = try arguments.positionals([])
+        let page = try Paging(arguments)
         let registry = try CommandLineTool.openForReading(arguments)
-        let summaries = try registry.query(IndexQuery())
+        let summaries = try registry.query(IndexQuery(limit: page.limit), after: page.after)
         // An evicted artifact's bytes are elsewhere (FORMAT.md §14.4); a damaged eviction file counts as evicted.
         let evicted = Set(
             summaries.map(\.id).filter { id in
                 do { return try registry.eviction(of: id) != nil } catch { return true }
             })
+        let next = page.nextCursor(after: summaries)
         if arguments.flag("json") {
             let artifacts: [JSONValue] = summaries.map { summary in
                 guard case .object(var members) = JSONOutput.summary(summary) else {
@@ -51,7 +56,9 @@ enum ListCommand: Command {
                 members["evicted"] = .bool(evicted.contains(summary.id))
                 return .object(members)
             }
-            JSONOutput.print(["artifacts": .array(artifacts)])
+            JSONOutput.print([
+                "artifacts": .array(artifacts), "nextCursor": next.map { .string($0.description) } ?? .null,
+            ])
             return
         }
         for summary in summaries {
@@ -62,6 +69,43 @@ enum ListCommand: Command {
                 "\(summary.id)  \(summary.name)  \(state)  \(summary.registeredAt ?? "-")  \(summary.fileCount) files  "
                     + size + mark)
         }
+        page.printHint(next)
+    }
+}
+
+/// The `--limit N` and `--after CURSOR` options of `ls` and `find`: one page of results in the index's stable
+/// order (registration sequence, newest first, then unregistered artifacts by id).
+struct Paging {
+    /// The page size; nil for everything.
+    var limit: Int?
+    /// Where the previous page ended.
+    var after: IndexQuery.Cursor?
+
+    init(_ arguments: ArgumentList) throws {
+        if let text = arguments.value("limit") {
+            guard let count = Int(text), count > 0 else { throw UsageError("--limit must be a positive number") }
+            limit = count
+        }
+        if let text = arguments.value("after") {
+            guard let cursor = IndexQuery.Cursor(text) else {
+                throw UsageError(
+                    "--after must be a cursor printed by a previous page (a registration sequence number or an "
+                        + "artifact id), not '\(text)'")
+            }
+            after = cursor
+        }
+    }
+
+    /// The cursor of the next page: set when the page is full (there may be more).
+    func nextCursor(after summaries: [ArtifactSummary]) -> IndexQuery.Cursor? {
+        guard let limit, summaries.count == limit, let last = summaries.last else { return nil }
+        return IndexQuery.Cursor(after: last)
+    }
+
+    /// Tells a person at a terminal how to get the next page (stderr, so stdout stays one artifact per line).
+    func printHint(_ next: IndexQuery.Cursor?) {
+        guard let next else { return }
+        FileHandle.standardError.write(Data("next page: --after \(next)\n".utf8))
     }
 }
 

@@ -60,17 +60,19 @@ enum IndexCommand: Command {
 }
 
 /// `modelreg find [--capability C]… [--state S] [--text T] [--name N] [--label K=V]… [--ancestors-of ID]
-/// [--descendants-of ID] [--limit N]`
+/// [--descendants-of ID] [--limit N] [--after CURSOR]`
 enum FindCommand: Command {
     static let name = "find"
     static let usage = """
         find                    Query the index, most recent first; filters combine:
                                 --capability C (repeatable) --state S --text WORDS --name N
                                 --label KEY=VALUE (repeatable) --ancestors-of ID --descendants-of ID
-                                --limit N
+                                --limit N --after CURSOR (pages, in a stable order)
         """
 
-    static let options = ["capability", "state", "text", "name", "label", "ancestors-of", "descendants-of", "limit"]
+    static let options = [
+        "capability", "state", "text", "name", "label", "ancestors-of", "descendants-of", "limit", "after",
+    ]
 
     static func run(_ raw: [String]) throws {
         let arguments = try parse(raw)
@@ -86,18 +88,21 @@ enum FindCommand: Command {
             }
             query.labels[String(label[..<equals])] = String(label[label.index(after: equals)...])
         }
-        if let limit = arguments.value("limit") {
-            guard let count = Int(limit), count > 0 else { throw UsageError("--limit must be a positive number") }
-            query.limit = count
-        }
+        let page = try Paging(arguments)
+        query.limit = page.limit
         let registry = try CommandLineTool.openForReading(arguments)
         query.ancestorsOf = try arguments.value("ancestors-of").map { try registry.artifactID(matching: $0) }
         query.descendantsOf = try arguments.value("descendants-of").map { try registry.artifactID(matching: $0) }
-        let summaries = try registry.query(query)
+        let summaries = try registry.query(query, after: page.after)
+        let next = page.nextCursor(after: summaries)
         if arguments.flag("json") {
-            JSONOutput.print(["artifacts": .array(summaries.map(JSONOutput.summary))])
+            JSONOutput.print([
+                "artifacts": .array(summaries.map(JSONOutput.summary)),
+                "nextCursor": next.map { .string($0.description) } ?? .null,
+            ])
         } else {
             for summary in summaries { print(line(summary)) }
+            page.printHint(next)
         }
     }
 

@@ -31,9 +31,9 @@ import Testing
             let incremental = try f.registry.index.contents()
             try f.registry.rebuildIndexes()
             #expect(try f.registry.index.contents() == incremental)
-            let summaries = String(decoding: try #require(try f.indexBytes()["summaries.json"]), as: UTF8.self)
-            #expect(summaries.contains(#""cardMetrics":{"accuracy":0.9,"loss":0.25}"#))
-            #expect(summaries.contains(#""evaluationMetrics":{"accuracy":{"sequence":\#(last),"value":0.95}"#))
+            let rebuilt = try #require(try f.freshIndex().summary(of: id))
+            #expect(rebuilt.cardMetrics == ["accuracy": 0.9, "loss": 0.25])
+            #expect(rebuilt.evaluationMetrics["accuracy"] == .init(value: 0.95, sequence: last))
             #expect(try f.freshIndex().status().isClean)
         }
     }
@@ -43,9 +43,13 @@ import Testing
             let id = try f.register("scored")
             try f.registry.addEvaluation(.init(evaluator: "h", metrics: ["accuracy": 0.93]), to: id)
             try f.registry.rebuildIndexes()
-            let path = f.indexesPath + "/summaries.json"
-            let text = try String(contentsOfFile: path, encoding: .utf8)
-            try f.write(Array(text.replacingOccurrences(of: "0.93", with: "0.99").utf8), to: "summaries.json")
+            // The value's eight bytes, little-endian, somewhere in index.bin: change one of them.
+            var bytes = Array(try #require(try f.indexBytes()["index.bin"]))
+            let pattern = withUnsafeBytes(of: (0.93).bitPattern.littleEndian, Array.init)
+            let at = try #require(
+                (0...(bytes.count - 8)).first { bytes[$0..<($0 + 8)].elementsEqual(pattern) })
+            bytes[at] ^= 0x01
+            try f.write(bytes, to: "index.bin")
             #expect(!(try f.freshIndex().status().isClean))
         }
     }

@@ -8,8 +8,8 @@ struct IndexFixture {
     let registry: Registry
     private let counter = Counter()
 
-    /// The five index files a full index consists of.
-    static let indexFiles = ["summaries.json", "by-capability.json", "by-parent.json", "by-state.json", "search.json"]
+    /// The files a full index consists of (FORMAT.md §13.1): one, format version 2.
+    static let indexFiles = ["index.bin"]
 
     static let fixedClock: @Sendable () -> Date = { Date(timeIntervalSince1970: 1_795_441_020) }
 
@@ -59,7 +59,7 @@ struct IndexFixture {
             .stateChanged, actor: "tester", payload: payload, lock: WriterLock(path: registry.layout.writerLockPath))
     }
 
-    /// The bytes of every index file present (the five files and `updates.jsonl`).
+    /// The bytes of every index file present (`index.bin` and `updates.jsonl`).
     func indexBytes() throws -> [String: Data] {
         var result: [String: Data] = [:]
         for name in Self.indexFiles + ["updates.jsonl"] {

@@ -94,34 +94,28 @@ import Testing
         let line = IndexFileFormat.encodeUpdate(removed)
         #expect(String(decoding: line, as: UTF8.self).contains("\"removed\":[{\"artifact\""))
         #expect(try IndexFileFormat.decodeUpdate(line, source: "line") == removed)
-        var tables = IndexTables(
-            .init(stamp: .init(artifactCount: 0, auditSequence: 0, auditTime: nil), summaries: [], states: [:]))
-        tables.apply(registered)
-        #expect(tables.summary(of: id) != nil)
-        tables.apply(removed)
-        #expect(tables.summary(of: id) == nil)
-        #expect(tables.contents.summaries.isEmpty && tables.contents.stamp.artifactCount == 0)
-        #expect(tables.summaries(matching: IndexQuery(name: "x")).isEmpty)
-        tables.apply(registered)  // an older registration applied again does not bring it back
-        #expect(tables.summary(of: id) == nil)
+        let empty = RegistryIndex.Contents(
+            stamp: .init(artifactCount: 0, auditSequence: 0, auditTime: nil), summaries: [], states: [:])
+        var view = IndexView(base: try MappedIndex(encoded: BinaryIndexEncoder.encode(empty), source: "memory"))
+        try view.apply(registered)
+        #expect(try view.summary(of: id) != nil)
+        try view.apply(removed)
+        #expect(try view.summary(of: id) == nil)
+        #expect(try view.contents().summaries.isEmpty && view.contents().stamp.artifactCount == 0)
+        #expect(try view.summaries(matching: IndexQuery(name: "x")).isEmpty)
+        try view.apply(registered)  // an older registration applied again does not bring it back
+        #expect(try view.summary(of: id) == nil)
     }
 
     @Test func theStampCanBeReadFromTheFirstBytes() throws {
-        let contents = RegistryIndex.Contents(
-            stamp: .init(artifactCount: 3, auditSequence: 12, auditTime: "2026-11-23T13:37:00.000Z"), summaries: [],
-            states: [:])
-        var count = 0
-        IndexFileFormat.Encoder(contents).encodeAll { _, bytes in
-            #expect(IndexFileFormat.decodeStampPrefix(Array(bytes.prefix(512)), source: "x") == contents.stamp)
-            count += 1
+        for stamp in [
+            RegistryIndex.Stamp(artifactCount: 3, auditSequence: 12, auditTime: "2026-11-23T13:37:00.000Z"),
+            RegistryIndex.Stamp(artifactCount: 0, auditSequence: 0, auditTime: nil),
+        ] {
+            let bytes = BinaryIndexEncoder.encode(.init(stamp: stamp, summaries: [], states: [:]))
+            #expect(bytes.starts(with: [0x4D, 0x52, 0x49, 0x58, 0x0D, 0x0A, 0x1A, 0x0A]))
+            #expect(MappedIndex.stamp(fromPrefix: Array(bytes.prefix(1024))) == stamp)
+            #expect(try MappedIndex(encoded: bytes, source: "memory").stamp == stamp)
         }
-        #expect(count == 5)
-        let empty = RegistryIndex.Contents(
-            stamp: .init(artifactCount: 0, auditSequence: 0, auditTime: nil), summaries: [], states: [:])
-        let bytes = IndexFileFormat.Encoder(empty).derivedBytes(.search)
-        #expect(
-            String(decoding: bytes, as: UTF8.self).hasPrefix(
-                #"{"builtFrom":{"artifactCount":0,"auditSequence":0},"digest":"sha256:"#))
-        #expect(IndexFileFormat.decodeStampPrefix(bytes, source: "x") == empty.stamp)
     }
 }

@@ -180,6 +180,7 @@ struct JSONScenario {
             ("adopt", ["adopt", a], 0),
             ("show", ["show", String(a.dropFirst(7).prefix(12))], 0),
             ("ls", ["ls"], 0),
+            ("ls", ["ls", "--limit", "1"], 0),
             ("rollback", ["rollback", "champion"], 0),
             ("promote", ["promote", "champion", "classifier:latest"], 0),
             ("resolve", ["resolve", "champion"], 0),
@@ -209,6 +210,7 @@ struct JSONScenario {
                 ["restore", temp.appendingPathComponent("backup").path, temp.appendingPathComponent("restored").path], 0
             ),
             ("find", ["find", "--name", "classifier"], 0),
+            ("find", ["find", "--limit", "1", "--after", "1"], 0),
             ("lineage", ["lineage", a], 0),
             ("keygen", ["keygen", temp.appendingPathComponent("key2").path], 0),
             ("sign", ["sign", b, "--key", key], 0),

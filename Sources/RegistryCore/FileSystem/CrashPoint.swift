@@ -76,6 +76,9 @@ package enum CrashPoint {
             "collect.afterRename", "gc.afterPlan", "gc.afterFirstRemoval",
             // A pull (FORMAT.md §15.8): every blob downloaded into the staged layout, nothing imported yet.
             "oci.afterPullDownload",
+            // The query index (FORMAT.md §13): a writer's compaction of updates.jsonl into index.bin, before it
+            // starts and between removing updates.jsonl and replacing index.bin.
+            "index.beforeCompaction", "index.afterUpdatesRemoved",
         ]
         let stores = [
             "artifact", "alias", "state", "signature", "policy", "evaluation", "adoption", "evict", "fetch", "remote",

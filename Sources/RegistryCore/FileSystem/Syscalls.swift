@@ -195,6 +195,19 @@ package func system_mapReadOnly(_ fd: Int32, offset: Int64, length: Int, path: S
     return UnsafeRawBufferPointer(start: address, count: length)
 }
 
+/// mmap(2) of a whole file, read-only and shared, for random lookups (`MADV_RANDOM`: no read-ahead, so a query
+/// reads only the pages it touches). Released with ``system_unmap(_:)``.
+package func system_mapForLookup(_ fd: Int32, length: Int, path: String) throws(SystemCallError)
+    -> UnsafeRawBufferPointer
+{
+    try check(.mmap, path: path)
+    guard let address = mmap(nil, length, PROT_READ, MAP_SHARED, fd, 0), address != MAP_FAILED else {
+        throw SystemCallError(systemCall: "mmap", errno: errno)
+    }
+    _ = madvise(address, length, MADV_RANDOM)
+    return UnsafeRawBufferPointer(start: address, count: length)
+}
+
 /// munmap(2): releases a mapping made by ``system_mapReadOnly(_:offset:length:path:)``.
 package func system_unmap(_ mapping: UnsafeRawBufferPointer) {
     guard let base = mapping.baseAddress else { return }

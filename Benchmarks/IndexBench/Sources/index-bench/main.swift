@@ -4,6 +4,7 @@ import ModelRegistry
 // index-bench: the performance figures of the index (issue 5).
 //
 //   swift run -c release --package-path Benchmarks/IndexBench index-bench [--artifacts N] [--runs N] [--keep]
+//       [--cli PATH]        (time a fresh `modelreg` process per question: a release build of the CLI)
 //       [--registry PATH]   (use, or generate and keep, the registry at PATH; for repeated runs)
 //       [--fsck-only]       (only time `Registry.fsck()` over the registry: issue 10's figure)
 //       [--gc-only]         (only time garbage-collection planning, a dry run on a registry opened read-only:
@@ -32,6 +33,7 @@ var loadOnly = false
 var rebuildOnly = false
 var fsckOnly = false
 var gcOnly = false
+var cliPath: String?
 var arguments = Array(CommandLine.arguments.dropFirst())
 while !arguments.isEmpty {
     let argument = arguments.removeFirst()
@@ -43,6 +45,7 @@ while !arguments.isEmpty {
     case "--rebuild-only": rebuildOnly = true  // with --registry: only time rebuilds (for profiling)
     case "--fsck-only": fsckOnly = true  // only time `Registry.fsck()` (issue 10): duration and peak RSS
     case "--gc-only": gcOnly = true  // only time a garbage-collection plan (issue 11): median of --runs
+    case "--cli": cliPath = arguments.isEmpty ? nil : arguments.removeFirst()  // a release `modelreg` to time cold
     case "--registry": reusePath = arguments.isEmpty ? nil : arguments.removeFirst()
     default:
         FileHandle.standardError.write(Data("usage: index-bench [--artifacts N] [--runs N] [--keep]\n".utf8))
@@ -221,7 +224,7 @@ do {
         for _ in 0..<3 {
             let reader = RegistryIndex(artifacts: registry.artifacts, journal: registry.journal)
             let (_, loadTime) = try timed { try reader.mostRecent(1) }
-            print("cold load: \(format(seconds(loadTime), 2)) s, peak RSS \(format(peakRSS(), 0)) MiB")
+            print("cold load: \(format(milliseconds(loadTime), 2)) ms, peak RSS \(format(peakRSS(), 0)) MiB")
         }
         finish(0)
     }
@@ -238,7 +241,9 @@ do {
     }
     print(
         "rebuild: \(report.summaryCount) summaries, \(report.findings.count) findings, stamp \(report.stamp), "
-            + "\(indexBytes / 1_048_576) MiB of index files")
+            + "\(indexBytes / 1_048_576) MiB of index files, "
+            + "\(report.stamp.artifactCount > 0 ? indexBytes / Int64(report.stamp.artifactCount) : 0) bytes per artifact"
+    )
 
     // 4. Cold load into a fresh reader.
     let reader = RegistryIndex(artifacts: registry.artifacts, journal: registry.journal)
@@ -344,16 +349,84 @@ do {
     line("generate \(artifactCount) artifacts (fast path, parallel)", "\(format(seconds(generation), 1)) s")
     line(
         "full rebuild (scan \(report.stamp.artifactCount) manifests + \(report.stamp.auditSequence) audit events, "
-            + "write 5 files)", "\(format(seconds(rebuildTime), 2)) s")
+            + "write index.bin)", "\(format(seconds(rebuildTime), 2)) s")
     line(
         "peak RSS during rebuild (VmHWM\(resetWorked ? ", reset just before" : ", whole process")); RSS before",
         "\(format(rebuildPeak, 0)) MiB; \(format(rssBefore, 0)) MiB")
     line("index files on disk", "\(indexBytes / 1_048_576) MiB")
-    line("cold load of the stored index into a fresh reader (first query)", "\(format(seconds(loadTime), 2)) s")
+    line("fresh library reader's first query (maps index.bin)", "\(format(milliseconds(loadTime), 2)) ms")
     line("peak RSS after the cold load (VmHWM)", "\(format(loadPeak, 0)) MiB")
     line(
         "first query after 60 registrations (reads the appended update lines)",
         "\(format(milliseconds(queryAfterUpdates))) ms")
+
+    // 7. Cold processes (#15): a fresh `modelreg` per question, as a harness script calls it.
+    if let cliPath {
+        let lineageID = try index.query(IndexQuery(limit: 1)).first?.id.description ?? ids[0].description
+        let commands: [(String, [String])] = [
+            ("modelreg --version (process start, the floor)", ["--version"]),
+            (
+                "modelreg find --capability capability-7 --limit 5",
+                ["find", "--capability", "capability-7", "--limit", "5"]
+            ),
+            ("modelreg ls --limit 20", ["ls", "--limit", "20"]),
+            ("modelreg lineage <newest>", ["lineage", lineageID]),
+            (
+                "modelreg find --text whisper --state production --limit 5",
+                [
+                    "find", "--text", "whisper", "--state", "production", "--limit", "5",
+                ]
+            ),
+        ]
+        print("")
+        line("Cold process (new process each run, 10 runs)", "p50 (ms)", "max (ms)", "peak RSS max (MiB)", "lines")
+        print("|---|---:|---:|---:|---:|")
+        for (title, arguments) in commands {
+            var times: [Double] = []
+            var peak = 0.0
+            var lines = 0
+            for _ in 0..<10 {
+                let run = try runCold(
+                    cliPath, arguments == ["--version"] ? arguments : ["--registry", root.path] + arguments)
+                guard run.exitStatus == 0 else {
+                    print("\(title) exited with \(run.exitStatus)")
+                    finish(1)
+                }
+                times.append(run.milliseconds)
+                peak = max(peak, run.peakMiB)
+                lines = run.outputLines
+            }
+            times.sort()
+            line(title, format(percentile(times, 0.5), 1), format(times.last ?? .nan, 1), format(peak, 1), "\(lines)")
+        }
+    }
+
+    // 8. `state set` through the API at this size, and on a generated registry of 100 artifacts (#15: the cost of
+    // a write must not grow with the registry).
+    func stateSetMilliseconds(_ registry: Registry, _ ids: [ArtifactID]) throws -> [Double] {
+        var samples: [Double] = []
+        for run in 0..<100 {
+            let (_, duration) = try timed {
+                try registry.setState(ids[(run * 7919) % ids.count], to: run % 2 == 0 ? .candidate : .validated)
+            }
+            samples.append(milliseconds(duration))
+        }
+        return samples.sorted()
+    }
+    try registry.rebuildIndexes()
+    let large = try stateSetMilliseconds(registry, ids)
+    let smallRoot = workspace.appendingPathComponent("small-registry")
+    try? FileManager.default.removeItem(at: smallRoot)
+    let smallIDs = try RegistryGenerator(root: smallRoot, count: 100, seed: 0x5EED).generate()
+    let small = try Registry.open(at: smallRoot, configuration: .init(actor: "bench"))
+    try small.rebuildIndexes()
+    let smallSamples = try stateSetMilliseconds(small, smallIDs)
+    try? FileManager.default.removeItem(at: smallRoot)
+    print("")
+    line("Registry.setState (100 runs)", "p50 (ms)", "p90 (ms)")
+    print("|---|---:|---:|")
+    line("at \(ids.count) artifacts", format(percentile(large, 0.5)), format(percentile(large, 0.9)))
+    line("at 100 artifacts", format(percentile(smallSamples, 0.5)), format(percentile(smallSamples, 0.9)))
 } catch {
     print("index-bench failed: \(error)")
     finish(1)
