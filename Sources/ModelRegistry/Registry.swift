@@ -49,6 +49,9 @@ public final class Registry: Sendable {
         /// does not re-hash every model on every start. nil turns it off. Default:
         /// ``ArtifactVerifier/defaultUserStampCache``.
         public var userStampCache: URL? = ArtifactVerifier.defaultUserStampCache
+        /// Where the query index is stored (``IndexBackendChoice``): ``IndexBackendChoice/files`` by default, or
+        /// `.sqlite` from the optional `ModelRegistrySQLite` product (README, "Choosing the SQLite index").
+        public var indexBackend: IndexBackendChoice = .files
 
         /// Creates a configuration.
         public init(

@@ -76,6 +76,9 @@ package enum CrashPoint {
             "collect.afterRename", "gc.afterPlan", "gc.afterFirstRemoval",
             // A pull (FORMAT.md §15.8): every blob downloaded into the staged layout, nothing imported yet.
             "oci.afterPullDownload",
+            // The optional SQLite index (FORMAT.md §16): before a full build's or an update's transaction commits,
+            // and after a damaged database was deleted and before the new one is created.
+            "sqlite.rebuildBeforeCommit", "sqlite.updateBeforeCommit", "sqlite.afterRemovingDamaged",
         ]
         let stores = [
             "artifact", "alias", "state", "signature", "policy", "evaluation", "adoption", "evict", "fetch", "remote",
