@@ -27,7 +27,8 @@ let package = Package(
     traits: [
         // Off by default, so the core products build and link nothing of SQLite; enable with
         // `swift build --traits SQLite` (needs libsqlite3, e.g. apt `libsqlite3-dev`).
-        .trait(name: "SQLite", description: "The optional SQLite index backend (ModelRegistrySQLite, `--index sqlite`)."),
+        .trait(
+            name: "SQLite", description: "The optional SQLite index backend (ModelRegistrySQLite, `--index sqlite`)."),
         .default(enabledTraits: []),
     ],
     dependencies: [],

@@ -121,6 +121,9 @@
         static func error(code: Int32, message: String, path: String, doing action: String) -> RegistryError {
             let primary = code & 0xFF
             let text = "SQLite index \(path): cannot \(action): \(message) (SQLite error \(code))"
+            if code == SQLITE_IOERR | (2 << 8) {  // SQLITE_IOERR_SHORT_READ: a file shorter than its header says
+                return RegistryError(.invalidDocument, text, path: path)
+            }
             switch primary {
             case SQLITE_CORRUPT, SQLITE_NOTADB, SQLITE_FORMAT, SQLITE_MISMATCH, SQLITE_SCHEMA:
                 return RegistryError(.invalidDocument, text, path: path)
@@ -169,10 +172,8 @@
                         }
                     case .bytes(let bytes):
                         // Text whose bytes are given: lets a prefix bound end in 0xFF, which no UTF-8 text holds.
-                        result = bytes.withUnsafeBufferPointer {
-                            sqlite3_bind_text(
-                                pointer, index, $0.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }
-                                    ?? "", Int32($0.count), transient)
+                        result = bytes.map { CChar(bitPattern: $0) }.withUnsafeBufferPointer {
+                            sqlite3_bind_text(pointer, index, $0.baseAddress, Int32($0.count), transient)
                         }
                     }
                     if result != SQLITE_OK {
@@ -227,7 +228,9 @@
 
             /// Column `index` as an integer; a column of another type is damage.
             func integer(_ index: Int32) throws -> Int64 {
-                guard sqlite3_column_type(pointer, index) == SQLITE_INTEGER else { throw typeError(index, "an integer") }
+                guard sqlite3_column_type(pointer, index) == SQLITE_INTEGER else {
+                    throw typeError(index, "an integer")
+                }
                 return sqlite3_column_int64(pointer, index)
             }
 

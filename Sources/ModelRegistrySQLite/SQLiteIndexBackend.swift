@@ -103,7 +103,9 @@
             defer { lock.unlock() }
             do {
                 return try openFile()?.meta().stamp.auditPosition
-            } catch let error as RegistryError where error.code == .invalidDocument || error.code == .unsupportedFormatVersion {
+            } catch let error as RegistryError
+                where error.code == .invalidDocument || error.code == .unsupportedFormatVersion
+            {
                 return nil
             }
         }

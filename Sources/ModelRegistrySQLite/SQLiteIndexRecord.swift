@@ -82,7 +82,9 @@
                 throw damage("evaluation_metrics", "\(error)")
             }
             func double(_ text: String, _ column: String) throws -> Double {
-                guard let pattern = UInt64(text, radix: 16) else { throw damage(column, "'\(text)' is not a bit pattern") }
+                guard let pattern = UInt64(text, radix: 16) else {
+                    throw damage(column, "'\(text)' is not a bit pattern")
+                }
                 return Double(bitPattern: pattern)
             }
             var summary = ArtifactSummary(
@@ -92,7 +94,8 @@
             summary.capabilities = facts.capabilities  // exactly as stored, in their order
             summary.cardMetrics = try facts.cardMetrics.mapValues { try double($0, "record") }
             summary.evaluationMetrics = try metrics.mapValues {
-                ArtifactSummary.EvaluationMetric(value: try double($0.value, "evaluation_metrics"), sequence: $0.sequence)
+                ArtifactSummary.EvaluationMetric(
+                    value: try double($0.value, "evaluation_metrics"), sequence: $0.sequence)
             }
             return summary
         }

@@ -1,4 +1,5 @@
 #if SQLite
+    import Foundation
     import RegistryCore
 
     /// The schema of `indexes/index.sqlite` (docs/FORMAT.md §16), and the check that a database has exactly it.

@@ -145,7 +145,8 @@
 
             init(_ connection: SQLiteConnection) throws {
                 self.connection = connection
-                capability = try connection.prepare("INSERT OR IGNORE INTO capabilities(capability, ordinal) VALUES (?, ?)")
+                capability = try connection.prepare(
+                    "INSERT OR IGNORE INTO capabilities(capability, ordinal) VALUES (?, ?)")
                 label = try connection.prepare("INSERT OR IGNORE INTO labels(key, value, ordinal) VALUES (?, ?, ?)")
                 token = try connection.prepare("INSERT OR IGNORE INTO tokens(token, ordinal) VALUES (?, ?)")
                 child = try connection.prepare("INSERT OR IGNORE INTO children(parent, child) VALUES (?, ?)")
@@ -160,12 +161,14 @@
                 }
             }
 
-            /// Removes the postings of an artifact. Its `children` rows stay, as the file index keeps a removed
-            /// artifact in its parents' child lists (walked through by lineage, never returned).
-            func remove(ordinal: Int64) throws {
+            /// Removes the postings of an artifact, and the `children` rows that name it as a child: the graph a
+            /// full build makes from the artifacts present. (Rows naming it as a parent stay: its children still
+            /// name it.)
+            func remove(ordinal: Int64, id: ArtifactID) throws {
                 for table in ["capabilities", "labels", "tokens"] {
                     try connection.prepare("DELETE FROM \(table) WHERE ordinal = ?").run([.integer(ordinal)])
                 }
+                try connection.prepare("DELETE FROM children WHERE child = ?").run([.text(id.description)])
             }
         }
 
@@ -196,7 +199,7 @@
                     guard let entry = try held(removal.artifact), (entry.sequence ?? 0) < removal.sequence else {
                         continue
                     }
-                    try postings.remove(ordinal: entry.ordinal)
+                    try postings.remove(ordinal: entry.ordinal, id: removal.artifact)
                     try connection.prepare("DELETE FROM artifacts WHERE ordinal = ?").run([.integer(entry.ordinal)])
                     try connection.prepare("INSERT OR REPLACE INTO removals(id, sequence) VALUES (?, ?)").run([
                         .text(removal.artifact.description), .integer(removal.sequence),
@@ -244,7 +247,8 @@
                     guard let entry = try held(change.artifact) else { continue }
                     var metrics = try SQLiteIndexRecord.summary(
                         id: change.artifact.description, name: "", state: nil, registeredAt: nil,
-                        registrationSequence: nil, parents: "", record: Self.emptyFacts, evaluationMetrics: entry.metrics,
+                        registrationSequence: nil, parents: "", record: Self.emptyFacts,
+                        evaluationMetrics: entry.metrics,
                         path: connection.path
                     ).evaluationMetrics
                     for (name, value) in change.metrics where (metrics[name]?.sequence ?? 0) < change.sequence {

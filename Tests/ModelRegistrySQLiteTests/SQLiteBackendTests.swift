@@ -64,7 +64,8 @@
                 let error = #expect(throws: RegistryError.self) { try backend.apply(changes, persist: true) }
                 #expect(error?.code == .notFound)
                 #expect(throws: RegistryError.self) {
-                    try backend.lineage(of: #require(ArtifactID("sha256-" + String(repeating: "a", count: 64))), direction: .ancestors)
+                    try backend.lineage(
+                        of: #require(ArtifactID("sha256-" + String(repeating: "a", count: 64))), direction: .ancestors)
                 }
             }
         }
@@ -80,7 +81,9 @@
                     id: id, name: "Ünïcode \"quoted\" name", capabilities: ["z", "a"],
                     labels: ["k": "v\u{0}w", "": "empty"], fileCount: 3, totalSize: 1 << 40, registeredAt: "t",
                     registrationSequence: 7, state: "production")
-                summary.cardMetrics = ["a": -0.0, "b": .leastNonzeroMagnitude, "c": 0.1 + 0.2, "d": -.greatestFiniteMagnitude]
+                summary.cardMetrics = [
+                    "a": -0.0, "b": .leastNonzeroMagnitude, "c": 0.1 + 0.2, "d": -.greatestFiniteMagnitude,
+                ]
                 summary.evaluationMetrics = ["loss": .init(value: 1e-300, sequence: 9)]
                 let contents = RegistryIndex.Contents(
                     stamp: .init(artifactCount: 1, auditSequence: 9, auditTime: "t"), summaries: [summary],
@@ -90,8 +93,10 @@
                 let read = try #require(try SQLiteIndexBackend(layout: layout).summary(of: id))
                 #expect(read == contents.summaries[0])
                 #expect(read.cardMetrics["a"]?.sign == .minus)
-                #expect(try SQLiteIndexBackend(layout: layout).summaries(matching: IndexQuery(labels: ["k": "v\u{0}w"])).count == 1)
-                #expect(try SQLiteIndexBackend(layout: layout).summaries(matching: IndexQuery(text: "ünï")).count == 1)
+                #expect(
+                    try SQLiteIndexBackend(layout: layout).summaries(matching: IndexQuery(labels: ["k": "v\u{0}w"]))
+                        .count == 1)
+                #expect(try SQLiteIndexBackend(layout: layout).summaries(matching: IndexQuery(text: "Ünï")).count == 1)
             }
         }
     }

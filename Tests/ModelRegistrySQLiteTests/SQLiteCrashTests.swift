@@ -18,7 +18,9 @@
             let scanned = try f.freshIndex().scan().contents
             #expect(try f.freshIndex().contents() == scanned, "\(point)")
             #expect(try f.freshIndex().query(IndexQuery()) == f.files.query(IndexQuery()), "\(point)")
-            #expect(try f.freshIndex().query(IndexQuery(capabilities: ["ocr"])) == f.files.query(IndexQuery(capabilities: ["ocr"])))
+            #expect(
+                try f.freshIndex().query(IndexQuery(capabilities: ["ocr"]))
+                    == f.files.query(IndexQuery(capabilities: ["ocr"])))
             try registry.rebuildIndexes()
             #expect(try f.freshBackend().refresh() == scanned.stamp, "\(point)")
             #expect(try f.freshIndex().status().isClean, "\(point)")
@@ -29,7 +31,8 @@
                 let base = try f.register("base", capabilities: ["ocr"])
                 let stored = try f.freshBackend().refresh()
                 let bundle = try BundleFixture.write(
-                    ["weights.bin": BundleFixture.randomBytes(count: 32, seed: 9)], to: f.temp.appendingPathComponent("child"))
+                    ["weights.bin": BundleFixture.randomBytes(count: 32, seed: 9)],
+                    to: f.temp.appendingPathComponent("child"))
                 let outcome = try CLIRunner.run(
                     [
                         "register", bundle.path, "--name", "child", "--capability", "ocr", "--parent", base.description,

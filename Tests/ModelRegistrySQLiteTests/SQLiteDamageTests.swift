@@ -34,11 +34,12 @@
                 #expect(error.code == code, "\(what): \(error)")
                 #expect(error.path == f.databasePath, "\(what): \(error)")
             }
+            #expect(try f.freshIndex().status().findings.contains { $0.kind == .damagedIndex }, "\(what)")
             let reader = f.freshIndex()
             let expected = try f.files.query(IndexQuery())
             #expect(try reader.query(IndexQuery()) == expected, "\(what)")
-            #expect(try reader.query(IndexQuery(capabilities: ["ocr"])) == f.files.query(IndexQuery(capabilities: ["ocr"])))
-            #expect(try reader.status().findings.contains { $0.kind == .damagedIndex }, "\(what)")
+            #expect(
+                try reader.query(IndexQuery(capabilities: ["ocr"])) == f.files.query(IndexQuery(capabilities: ["ocr"])))
             try f.sqlite.rebuildIndexes()
             #expect(try f.freshBackend().refresh() == f.files.index.contents().stamp, "\(what)")
             #expect(try f.freshIndex().status().isClean, "\(what)")
@@ -147,7 +148,9 @@
                     var bytes = original
                     // Overwrite part of one page after the header page with random bytes.
                     let start = 4096 + Int.random(in: 0..<max(1, bytes.count - 4096 - 512), using: &random)
-                    for offset in start..<min(bytes.count, start + 512) { bytes[offset] = UInt8(truncatingIfNeeded: random.next()) }
+                    for offset in start..<min(bytes.count, start + 512) {
+                        bytes[offset] = UInt8(truncatingIfNeeded: random.next())
+                    }
                     try f.damage(with: bytes)
                     let reader = f.freshIndex()
                     var answers = 0
@@ -172,7 +175,9 @@
         @Test func aDirectoryOrSymbolicLinkInsteadOfTheDatabase() throws {
             try SQLiteFixture.with { f in
                 _ = try fill(f)
-                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: f.databasePath + suffix) }
+                for suffix in ["", "-wal", "-shm"] {
+                    try? FileManager.default.removeItem(atPath: f.databasePath + suffix)
+                }
                 let target = f.temp.appendingPathComponent("elsewhere.sqlite")
                 try Data("x".utf8).write(to: target)
                 try FileManager.default.createSymbolicLink(atPath: f.databasePath, withDestinationPath: target.path)
@@ -180,7 +185,9 @@
                 // The link was replaced by a database; the file it pointed at is untouched.
                 #expect(try Data(contentsOf: target) == Data("x".utf8))
 
-                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: f.databasePath + suffix) }
+                for suffix in ["", "-wal", "-shm"] {
+                    try? FileManager.default.removeItem(atPath: f.databasePath + suffix)
+                }
                 try FileManager.default.createDirectory(atPath: f.databasePath, withIntermediateDirectories: false)
                 #expect(throws: RegistryError.self) { try f.freshBackend().refresh() }
                 #expect(try f.freshIndex().query(IndexQuery()) == f.files.query(IndexQuery()))
@@ -193,7 +200,9 @@
             try SQLiteFixture.with { f in
                 let ids = try fill(f)
                 let before = try f.sqlite.index.contents()
-                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: f.databasePath + suffix) }
+                for suffix in ["", "-wal", "-shm"] {
+                    try? FileManager.default.removeItem(atPath: f.databasePath + suffix)
+                }
                 #expect(try f.freshBackend().refresh() == nil)
                 #expect(try f.freshIndex().contents() == before)
                 try f.register("after", capabilities: ["ocr"], parents: [ids[2]])  // a small registry: rebuilt inline
