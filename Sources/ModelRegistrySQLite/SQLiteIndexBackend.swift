@@ -44,8 +44,10 @@
         public let path: String
 
         private let lock = NSLock()
-        /// The open database file, when there is one and it was found usable.
+        /// The open database file (a read-only connection), when there is one and it was found usable.
         private var file: OpenFile?
+        /// The connection that writes (only with `persist: true`, under the writer lock), and the file it is open on.
+        private var writer: (store: SQLiteIndexStore, identity: [UInt64])?
         /// An in-memory index that answers instead of the file (`persist: false`), with the file's marker when it
         /// was made: a different marker means a writer changed the file, and the copy is dropped.
         private var detached: (store: SQLiteIndexStore, marker: Marker?)?
@@ -56,6 +58,8 @@
             var store: SQLiteIndexStore
             var identity: [UInt64]
             var checkedGeneration: Int64
+            /// `PRAGMA schema_version` when the schema was last checked: any change to it is checked again.
+            var checkedSchema: Int64
         }
 
         /// Which committed state of which file: its identity and `meta.generation`.
@@ -165,10 +169,16 @@
             lock.lock()
             defer { lock.unlock() }
             if persist {
-                guard let store = try openFile() else {
+                guard let status = try openFile().map({ _ in try FileSystem.status(path) }) ?? nil else {
                     throw RegistryError(.notFound, "there is no SQLite index at \(path) to update", path: path)
                 }
-                try store.apply(changes, bumpGeneration: true, crashPoint: "sqlite.updateBeforeCommit")
+                let identity = [status.device, status.inode]
+                if writer?.identity != identity {
+                    writer = (
+                        SQLiteIndexStore(connection: try SQLiteConnection(path: path, mode: .readWrite)), identity
+                    )
+                }
+                try writer?.store.apply(changes, bumpGeneration: true, crashPoint: "sqlite.updateBeforeCommit")
                 return
             }
             if let detached {
@@ -248,6 +258,12 @@
             }
             let identity = [status.device, status.inode]
             if var open = file, open.identity == identity {
+                let schema = try open.store.schemaVersion()
+                if schema != open.checkedSchema {
+                    try SQLiteIndexSchema.validate(open.store.connection)
+                    open.checkedSchema = schema
+                    file = open
+                }
                 let meta = try open.store.meta()
                 if meta.generation != open.checkedGeneration {
                     try open.store.checkSummaryCount(meta)
@@ -257,19 +273,15 @@
                 return open.store
             }
             file = nil
-            let connection: SQLiteConnection
-            do {
-                connection = try SQLiteConnection(path: path, mode: .readWrite)
-            } catch let error as RegistryError
-                where error.code == .permissionDenied || error.code == .readOnlyFileSystem || error.code == .notFound
-            {
-                connection = try SQLiteConnection(path: path, mode: .readOnly)  // a read-only registry
-            }
+            // Readers never write, not even a checkpoint when their connection closes: a read-only connection.
+            let connection = try SQLiteConnection(path: path, mode: .readOnly)
             let store = SQLiteIndexStore(connection: connection)
+            let schema = try store.schemaVersion()
             try SQLiteIndexSchema.validate(connection)
             let meta = try store.meta()
             try store.checkSummaryCount(meta)
-            file = OpenFile(store: store, identity: identity, checkedGeneration: meta.generation)
+            file = OpenFile(
+                store: store, identity: identity, checkedGeneration: meta.generation, checkedSchema: schema)
             return store
         }
 
@@ -283,6 +295,7 @@
         /// writing, in WAL mode.
         private func writableStore() throws -> SQLiteIndexStore {
             file = nil
+            writer = nil
             if let status = try FileSystem.status(path), status.kind != .regular {
                 throw RegistryError(.invalidDocument, "SQLite index \(path) is not a regular file", path: path)
             }
@@ -296,12 +309,13 @@
             guard let status = try FileSystem.status(path) else {
                 throw RegistryError(.io, "SQLite index \(path) disappeared while being written", path: path)
             }
-            file = OpenFile(store: store, identity: [status.device, status.inode], checkedGeneration: generation)
+            writer = (store, [status.device, status.inode])
         }
 
         /// Deletes a damaged database and its WAL files, then syncs `indexes/`.
         private func removeDatabaseFiles() throws {
             file = nil
+            writer = nil
             for suffix in ["", "-wal", "-shm", "-journal"] where try FileSystem.status(path + suffix) != nil {
                 try FileSystem.removeFile(path + suffix)
             }

@@ -72,6 +72,14 @@
             }
         }
 
+        /// SQLite's schema cookie: changes whenever any table, index or trigger is created or dropped.
+        func schemaVersion() throws -> Int64 {
+            let statement = try connection.prepare("PRAGMA schema_version")
+            try statement.bind([])
+            guard try statement.step() else { throw damage("cannot read the schema version") }
+            return try statement.row.integer(0)
+        }
+
         private func damage(_ detail: String) -> RegistryError {
             RegistryError(.invalidDocument, "SQLite index \(connection.path): \(detail)", path: connection.path)
         }

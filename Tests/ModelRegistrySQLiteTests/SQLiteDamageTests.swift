@@ -92,6 +92,18 @@
             }
         }
 
+        @Test func aSchemaChangedUnderAnOpenReaderIsCheckedAgain() throws {
+            try SQLiteFixture.with { f in
+                _ = try fill(f)
+                let backend = f.freshBackend()
+                #expect(try backend.refresh() != nil)
+                try edit(f, "CREATE VIEW everything AS SELECT * FROM artifacts")
+                let error = #expect(throws: RegistryError.self) { try backend.refresh() }
+                #expect(error?.code == .invalidDocument)
+                #expect(error.map { "\($0)" }?.contains("everything") == true)
+            }
+        }
+
         @Test func aChangedTableIsRefused() throws {
             try SQLiteFixture.with { f in
                 _ = try fill(f)
