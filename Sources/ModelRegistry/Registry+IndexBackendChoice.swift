@@ -2,7 +2,7 @@ import IndexBuilder
 import RegistryCore
 
 extension Registry {
-    /// Which ``IndexBackend`` a registry's ``index`` stores its index with: the built-in files (``files``, the
+    /// Which `IndexBackend` a registry's `index` stores its index with: the built-in files (``files``, the
     /// default) or another backend, such as the optional SQLite database (`.sqlite`, from the
     /// `ModelRegistrySQLite` product built with the package trait `SQLite`).
     ///
@@ -16,7 +16,7 @@ extension Registry {
     ///
     /// Every backend answers the same queries with the same results, and every backend is a cache rebuilt from
     /// the artifacts and the audit log, so a registry can switch at any time: the first query after a switch
-    /// builds the new backend's index (or scans, for a large registry, until ``rebuildIndexes()-5wmo8``).
+    /// builds the new backend's index (or scans, for a large registry, until `rebuildIndexes()`).
     public struct IndexBackendChoice: Sendable, CustomStringConvertible {
         /// A short name that tells backends apart (`files`, `sqlite`): registries opened on the same root with
         /// different names get different indexes.
@@ -33,7 +33,7 @@ extension Registry {
             self.make = make
         }
 
-        /// The built-in index: canonical JSON files in `indexes/` (``JSONIndexBackend``, docs/FORMAT.md §13).
+        /// The built-in index: canonical JSON files in `indexes/` (`JSONIndexBackend`, docs/FORMAT.md §13).
         public static let files = IndexBackendChoice(name: "files") { JSONIndexBackend(layout: $0) }
 
         /// Creates the backend for a registry.
