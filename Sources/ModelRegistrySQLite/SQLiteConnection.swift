@@ -55,6 +55,8 @@
                 // The index is a cache whose stamp commits with its rows: a transaction lost to a power cut leaves
                 // an older, consistent index that readers catch up from the log, so WAL commits need not fsync.
                 try execute("PRAGMA synchronous=NORMAL")
+                // After a checkpoint resets the WAL, cut its file back to 4 MiB.
+                try execute("PRAGMA journal_size_limit=4194304")
                 // Keep `-wal` and `-shm` when the last connection closes, so that read-only readers (who may not
                 // create files) can always open the database.
                 var persist: Int32 = 1

@@ -128,6 +128,10 @@
                 ])
                 if let crashPoint { CrashPoint.hit(crashPoint) }
             }
+            // A full build passes the whole database through the WAL: copy it back and shrink the WAL file now, so
+            // the index does not take twice its size on disk. Best effort: a reader in the middle of a query makes
+            // it wait at most the busy timeout, and a failure leaves a WAL that the next write resets.
+            try? connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         }
 
         private static func artifactValues(
@@ -288,15 +292,51 @@
 
         /// The summaries matching `query`, most recent first (registration sequence descending, then artifacts
         /// without a registration by id).
+        ///
+        /// Plans like the file index: each posting condition (capability, label, text prefix) is counted first
+        /// (an index range), an empty one answers at once, and when a limit is set and even the shortest list is
+        /// long, exact conditions are probed row by row while walking `artifacts_by_recency` (stopping at the
+        /// limit) instead of collecting and sorting every posting.
         func summaries(matching query: IndexQuery) throws -> [ArtifactSummary] {
             let limit = query.limit ?? Int.max
             guard limit > 0 else { return [] }
             return try connection.transaction(write: false) {
+                var postings: [(condition: Condition, values: [SQLiteConnection.Value?])] = []
+                for capability in query.capabilities.sorted() {
+                    postings.append((.capability, [.text(capability)]))
+                }
+                for (key, value) in query.labels.sorted(by: { $0.key < $1.key }) {
+                    postings.append((.label, [.text(key), .text(value)]))
+                }
+                if let text = query.text {
+                    for token in Set(SQLiteIndexRecord.tokens(of: text)).sorted() {
+                        // Every token that starts with `token`: [token, token + 0xFF), as no UTF-8 text holds 0xFF.
+                        postings.append((.tokenPrefix, [.text(token), .bytes(Array(token.utf8) + [0xFF])]))
+                    }
+                }
+                var shortest = Int64.max
+                for posting in postings {
+                    let count = try self.count(
+                        "SELECT count(*) FROM \(posting.condition.table) WHERE \(posting.condition.match)",
+                        posting.values)
+                    if count == 0 { return [] }
+                    shortest = min(shortest, count)
+                }
+                let probe = limit != Int.max && shortest > Int64(limit) * 16
+
                 var conditions: [String] = []
                 var values: [SQLiteConnection.Value?] = []
-                for capability in query.capabilities.sorted() {
-                    conditions.append("a.ordinal IN (SELECT ordinal FROM capabilities WHERE capability = ?)")
-                    values.append(.text(capability))
+                for posting in postings {
+                    let condition = posting.condition
+                    if probe && condition != .tokenPrefix {
+                        conditions.append(
+                            "EXISTS (SELECT 1 FROM \(condition.table) WHERE \(condition.match) AND ordinal = a.ordinal)"
+                        )
+                    } else {
+                        conditions.append(
+                            "a.ordinal IN (SELECT ordinal FROM \(condition.table) WHERE \(condition.match))")
+                    }
+                    values.append(contentsOf: posting.values)
                 }
                 if let state = query.state {
                     if state.rawValue == "registered" {
@@ -309,19 +349,6 @@
                 if let name = query.name {
                     conditions.append("a.name = ?")
                     values.append(.text(name))
-                }
-                for (key, value) in query.labels.sorted(by: { $0.key < $1.key }) {
-                    conditions.append("a.ordinal IN (SELECT ordinal FROM labels WHERE key = ? AND value = ?)")
-                    values.append(.text(key))
-                    values.append(.text(value))
-                }
-                if let text = query.text {
-                    for token in Set(SQLiteIndexRecord.tokens(of: text)).sorted() {
-                        // Every token that starts with `token`: [token, token + 0xFF), as no UTF-8 text holds 0xFF.
-                        conditions.append("a.ordinal IN (SELECT ordinal FROM tokens WHERE token >= ? AND token < ?)")
-                        values.append(.text(token))
-                        values.append(.bytes(Array(token.utf8) + [0xFF]))
-                    }
                 }
                 for (id, direction) in [
                     (query.ancestorsOf, RegistryIndex.LineageDirection.ancestors),
@@ -340,6 +367,35 @@
                 try connection.prepare(sql).forEachRow(values) { results.append(try summary(from: $0)) }
                 return results
             }
+        }
+
+        /// A condition answered by a posting table.
+        private enum Condition {
+            case capability, label, tokenPrefix
+
+            var table: String {
+                switch self {
+                case .capability: "capabilities"
+                case .label: "labels"
+                case .tokenPrefix: "tokens"
+                }
+            }
+
+            /// The `WHERE` clause over the table's key, with `?` for the values.
+            var match: String {
+                switch self {
+                case .capability: "capability = ?"
+                case .label: "key = ? AND value = ?"
+                case .tokenPrefix: "token >= ? AND token < ?"
+                }
+            }
+        }
+
+        private func count(_ sql: String, _ values: [SQLiteConnection.Value?]) throws -> Int64 {
+            let statement = try connection.prepare(sql)
+            try statement.bind(values)
+            guard try statement.step() else { return 0 }
+            return try statement.row.integer(0)
         }
 
         /// The summary of one artifact, or nil.
