@@ -21,6 +21,15 @@ let package = Package(
         .library(name: "ModelPack", targets: ["ModelPack"]),
         .library(name: "RegistryTestSupport", targets: ["RegistryTestSupport"]),
         .executable(name: "modelreg", targets: ["modelreg"]),
+        // The optional SQLite index (docs/FORMAT.md §16): an empty module unless the `SQLite` trait is enabled.
+        .library(name: "ModelRegistrySQLite", targets: ["ModelRegistrySQLite"]),
+    ],
+    traits: [
+        // Off by default, so the core products build and link nothing of SQLite; enable with
+        // `swift build --traits SQLite` (needs libsqlite3, e.g. apt `libsqlite3-dev`).
+        .trait(
+            name: "SQLite", description: "The optional SQLite index backend (ModelRegistrySQLite, `--index sqlite`)."),
+        .default(enabledTraits: []),
     ],
     dependencies: [],
     targets: [
@@ -44,7 +53,21 @@ let package = Package(
                 "RegistryCore", "ArtifactStore", "AliasStore", "AuditLog", "IndexBuilder", "Verifier", "ModelPack",
             ],
             swiftSettings: swiftSettings),
-        .executableTarget(name: "modelreg", dependencies: ["ModelRegistry"], swiftSettings: swiftSettings),
+        .systemLibrary(
+            name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
+        .target(
+            name: "ModelRegistrySQLite",
+            dependencies: [
+                "ModelRegistry", "RegistryCore", "IndexBuilder",
+                .target(name: "CSQLite", condition: .when(traits: ["SQLite"])),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "modelreg",
+            dependencies: [
+                "ModelRegistry", .target(name: "ModelRegistrySQLite", condition: .when(traits: ["SQLite"])),
+            ],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "example-training", dependencies: ["ModelRegistry"], path: "Examples/training",
             swiftSettings: swiftSettings),
@@ -79,6 +102,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ModelPackTests", dependencies: ["ModelPack", "RegistryTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ModelRegistrySQLiteTests",
+            dependencies: ["ModelRegistrySQLite", "ModelRegistry", "IndexBuilder", "RegistryTestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "ModelRegistryTests", dependencies: ["ModelRegistry", "RegistryTestSupport"],
             swiftSettings: swiftSettings),

@@ -95,7 +95,7 @@ extension Registry {
     }
 }
 
-/// The process-wide table of indexes, one per registry root and hash configuration.
+/// The process-wide table of indexes, one per registry root, hash configuration and index backend.
 ///
 /// Keyed by the identity of the root's `WriterLock`, which `OpenRegistries` keeps for the life of the process,
 /// so a key is never reused for another root.
@@ -105,6 +105,7 @@ final class SharedIndexes: @unchecked Sendable {
     private struct Key: Hashable {
         var lock: ObjectIdentifier
         var algorithms: [String]
+        var backend: String
     }
 
     private let lock = NSLock()
@@ -114,12 +115,15 @@ final class SharedIndexes: @unchecked Sendable {
         let key = Key(
             lock: ObjectIdentifier(registry.writerLock),
             algorithms: [registry.configuration.hashAlgorithm.name]
-                + registry.configuration.additionalHashAlgorithms.map(\.name).sorted())
+                + registry.configuration.additionalHashAlgorithms.map(\.name).sorted(),
+            backend: registry.configuration.indexBackend.name)
         lock.lock()
         defer { lock.unlock() }
         if let existing = indexes[key] { return existing }
         let index = RegistryIndex(
-            artifacts: registry.artifacts, journal: registry.journal, backend: nil, writerLock: registry.writerLock,
+            artifacts: registry.artifacts, journal: registry.journal,
+            backend: registry.configuration.indexBackend.makeBackend(for: registry.layout),
+            writerLock: registry.writerLock,
             lockTimeout: registry.configuration.lockTimeout)
         indexes[key] = index
         return index

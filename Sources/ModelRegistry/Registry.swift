@@ -52,6 +52,9 @@ public final class Registry: Sendable {
         /// How evictions and fetches talk to `oci://` remotes (FORMAT.md §15.9): credentials (looked up in the
         /// environment and the Docker config by default) and transfer settings.
         public var ociRemoteOptions = OCITransferOptions()
+        /// Where the query index is stored (``IndexBackendChoice``): ``IndexBackendChoice/files`` by default, or
+        /// `.sqlite` from the optional `ModelRegistrySQLite` product (README, "Choosing the SQLite index").
+        public var indexBackend: IndexBackendChoice = .files
 
         /// Creates a configuration.
         public init(

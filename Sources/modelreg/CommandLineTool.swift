@@ -164,8 +164,10 @@ enum CommandLineTool {
     /// The configuration every command opens the registry with, including the trusted keys
     /// (see ``loadTrust(_:)``).
     static func configuration(_ arguments: ArgumentList) throws -> Registry.Configuration {
-        Registry.Configuration(
+        var configuration = Registry.Configuration(
             allowNetworkFileSystem: arguments.flag("allow-network-fs"), trust: try loadTrust(arguments))
+        configuration.indexBackend = try indexBackend(ProcessInfo.processInfo.environment["MODELREG_INDEX"])
+        return configuration
     }
 
     /// Opens the registry for a command that writes.

@@ -79,6 +79,9 @@ package enum CrashPoint {
             // The query index (FORMAT.md §13): a writer's compaction of updates.jsonl into index.bin, before it
             // starts and between removing updates.jsonl and replacing index.bin.
             "index.beforeCompaction", "index.afterUpdatesRemoved",
+            // The optional SQLite index (FORMAT.md §16): before a full build's or an update's transaction commits,
+            // and after a damaged database was deleted and before the new one is created.
+            "sqlite.rebuildBeforeCommit", "sqlite.updateBeforeCommit", "sqlite.afterRemovingDamaged",
         ]
         let stores = [
             "artifact", "alias", "state", "signature", "policy", "evaluation", "adoption", "evict", "fetch", "remote",

@@ -7,6 +7,7 @@ import ModelRegistry
 //       [--cli PATH]        (time a fresh `modelreg` process per question: a release build of the CLI)
 //       [--registry PATH]   (use, or generate and keep, the registry at PATH; for repeated runs)
 //       [--fsck-only]       (only time `Registry.fsck()` over the registry: issue 10's figure)
+//       [--backend files|sqlite]  (the index backend; sqlite needs `--traits SQLite`, see Package.swift)
 //       [--gc-only]         (only time garbage-collection planning, a dry run on a registry opened read-only:
 //                            issue 11's figure, ≤ 10 s at 100,000 artifacts)
 //
@@ -34,6 +35,7 @@ var rebuildOnly = false
 var fsckOnly = false
 var gcOnly = false
 var cliPath: String?
+var backend = Registry.IndexBackendChoice.files
 var arguments = Array(CommandLine.arguments.dropFirst())
 while !arguments.isEmpty {
     let argument = arguments.removeFirst()
@@ -47,6 +49,12 @@ while !arguments.isEmpty {
     case "--gc-only": gcOnly = true  // only time a garbage-collection plan (issue 11): median of --runs
     case "--cli": cliPath = arguments.isEmpty ? nil : arguments.removeFirst()  // a release `modelreg` to time cold
     case "--registry": reusePath = arguments.isEmpty ? nil : arguments.removeFirst()
+    case "--backend":
+        guard let choice = IndexBackendOption.choice(named: arguments.isEmpty ? "" : arguments.removeFirst()) else {
+            FileHandle.standardError.write(Data("--backend: files, or sqlite in a build with --traits SQLite\n".utf8))
+            exit(64)
+        }
+        backend = choice
     default:
         FileHandle.standardError.write(Data("usage: index-bench [--artifacts N] [--runs N] [--keep]\n".utf8))
         exit(64)
@@ -134,7 +142,7 @@ do {
     try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
     print(
         "index-bench: \(artifactCount) artifacts, \(runs) runs per query, "
-            + "\(ProcessInfo.processInfo.activeProcessorCount) cores"
+            + "\(ProcessInfo.processInfo.activeProcessorCount) cores, index backend \(backend)"
     )
     print("registry: \(root.path)")
 
@@ -173,7 +181,7 @@ do {
                 + "\(last?.decisions.filter { $0.verdict == .keep }.count ?? 0) kept)")
         finish(0)
     }
-    let registry = try Registry.open(at: root, configuration: .init(actor: "bench"))
+    let registry = try Registry.open(at: root, configuration: IndexBackendOption.configuration(backend))
     if !reusing {
         let (verification, verifyTime) = try timed { try registry.journal.verify() }
         guard verification.isClean, verification.eventCount == ids.count else {
@@ -222,7 +230,7 @@ do {
     }
     if loadOnly {
         for _ in 0..<3 {
-            let reader = RegistryIndex(artifacts: registry.artifacts, journal: registry.journal)
+            let reader = IndexBackendOption.freshReader(registry, backend)
             let (_, loadTime) = try timed { try reader.mostRecent(1) }
             print("cold load: \(format(milliseconds(loadTime), 2)) ms, peak RSS \(format(peakRSS(), 0)) MiB")
         }
@@ -246,9 +254,13 @@ do {
     )
 
     // 4. Cold load into a fresh reader.
-    let reader = RegistryIndex(artifacts: registry.artifacts, journal: registry.journal)
+    _ = resetPeakRSS()
+    let reader = IndexBackendOption.freshReader(registry, backend)
     let (_, loadTime) = try timed { try reader.mostRecent(1) }
     let loadPeak = peakRSS()
+    // A cold `find --capability … --limit 5` in another fresh reader (what a new process's query pays).
+    let finder = IndexBackendOption.freshReader(registry, backend)
+    let (_, coldFindTime) = try timed { try finder.summaries(withCapability: "capability-7", limit: 5) }
 
     // 5. Queries on the registry's (loaded) index.
     let index = registry.index
@@ -321,7 +333,7 @@ do {
     updateSamples.sort()
     registerSamples.sort()
     let status = try registry.index.status()
-    let fresh = RegistryIndex(artifacts: registry.artifacts, journal: registry.journal)
+    let fresh = IndexBackendOption.freshReader(registry, backend)
     let (_, queryAfterUpdates) = try timed { try index.mostRecent(5) }
     guard status.isClean, try fresh.status().isClean,
         try index.mostRecent(1).first?.name == "incremental-\(firstRun + 59)"
@@ -329,6 +341,15 @@ do {
         print("the index is not current after the incremental updates: \(status)")
         finish(1)
     }
+
+    // `state set` through the API with the index current (each call: lock, event, state file, index update).
+    var stateSamples: [Double] = []
+    for run in 0..<100 {
+        let id = ids[(run &* 7919) % ids.count]
+        let (_, duration) = try timed { try registry.setState(id, to: run % 2 == 0 ? .validated : .candidate) }
+        stateSamples.append(milliseconds(duration))
+    }
+    stateSamples.sort()
 
     // Table.
     func line(_ cells: String...) { print("| " + cells.joined(separator: " | ") + " |") }
@@ -343,6 +364,9 @@ do {
         "whole Registry.register of a 64-byte bundle (incl. fsyncs + index update)",
         format(percentile(registerSamples, 0.5)), format(percentile(registerSamples, 0.9)),
         "\(registerSamples.count) runs")
+    line(
+        "Registry.setState with the index current (incl. fsyncs + index update)", format(percentile(stateSamples, 0.5)),
+        format(percentile(stateSamples, 0.9)), "\(stateSamples.count) runs")
     print("")
     line("One-off", "Value")
     print("|---|---:|")
@@ -354,8 +378,10 @@ do {
         "peak RSS during rebuild (VmHWM\(resetWorked ? ", reset just before" : ", whole process")); RSS before",
         "\(format(rebuildPeak, 0)) MiB; \(format(rssBefore, 0)) MiB")
     line("index files on disk", "\(indexBytes / 1_048_576) MiB")
-    line("fresh library reader's first query (maps index.bin)", "\(format(milliseconds(loadTime), 2)) ms")
-    line("peak RSS after the cold load (VmHWM)", "\(format(loadPeak, 0)) MiB")
+    line("fresh library reader's first query (maps index.bin, or opens the database)", "\(format(milliseconds(loadTime), 2)) ms")
+    line(
+        "peak RSS after the cold load (VmHWM\(resetWorked ? ", reset just before" : ""))", "\(format(loadPeak, 0)) MiB")
+    line("cold `capability-7`, limit 5, in another fresh reader", "\(format(milliseconds(coldFindTime))) ms")
     line(
         "first query after 60 registrations (reads the appended update lines)",
         "\(format(milliseconds(queryAfterUpdates))) ms")

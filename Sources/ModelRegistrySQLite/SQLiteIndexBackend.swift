@@ -1,0 +1,325 @@
+#if SQLite
+    import Foundation
+    import IndexBuilder
+    import RegistryCore
+
+    /// An ``IndexBackend`` kept in one SQLite database, `indexes/index.sqlite`: for registries whose cold
+    /// processes must answer queries without loading an index into memory, and for sites that want to inspect
+    /// the index with SQL tools.
+    ///
+    /// It answers every ``IndexQuery``, ``lineage(of:direction:)`` and ``contents()`` exactly as the file index
+    /// (``FileIndexBackend``) does, and like it is a cache: rebuilt from the artifacts and the audit log
+    /// (`Registry.rebuildIndexes()`), so deleting the database loses nothing. Open a registry with it through
+    /// `Registry.Configuration.indexBackend`:
+    ///
+    /// ```swift
+    /// import ModelRegistry
+    /// import ModelRegistrySQLite
+    ///
+    /// var configuration = Registry.Configuration()
+    /// configuration.indexBackend = .sqlite
+    /// let registry = try Registry.open(at: root, configuration: configuration)
+    /// let hits = try registry.query(IndexQuery(capabilities: ["ocr"], limit: 5))
+    /// ```
+    ///
+    /// ## Storage
+    ///
+    /// The schema is in docs/FORMAT.md §16. The database runs in WAL mode: writers (who hold the registry's
+    /// writer lock, so SQLite's own lock is never contended between them) commit each full build or update in
+    /// one transaction, and readers read the last committed state without blocking them. A crash leaves the last
+    /// committed index; a database that is not one, has another schema or format version, or whose `meta` does
+    /// not match its rows is reported by ``refresh()`` as a ``RegistryError`` and never used: `RegistryIndex`
+    /// then scans the registry into memory, and the next rebuild replaces the file.
+    ///
+    /// Queries read the database when they run, so they may see a stored update newer than the stamp
+    /// ``refresh()`` returned (never an older one). Changes applied with `persist: false` (a reader catching up
+    /// from the log, or answering from a scan) are applied to a private in-memory copy, which is dropped as soon
+    /// as a writer changes the file.
+    ///
+    /// `SQLiteIndexBackend` is `Sendable`: one lock guards its connections.
+    public final class SQLiteIndexBackend: IndexBackend, @unchecked Sendable {
+        /// The `indexes/` directory.
+        public let directory: String
+        /// The database file, `indexes/index.sqlite`.
+        public let path: String
+
+        private let lock = NSLock()
+        /// The open database file (a read-only connection), when there is one and it was found usable.
+        private var file: OpenFile?
+        /// The connection that writes (only with `persist: true`, under the writer lock), and the file it is open on.
+        private var writer: (store: SQLiteIndexStore, identity: [UInt64])?
+        /// An in-memory index that answers instead of the file (`persist: false`), with the file's marker when it
+        /// was made: a different marker means a writer changed the file, and the copy is dropped.
+        private var detached: (store: SQLiteIndexStore, marker: Marker?)?
+        /// Damage a query found in a file that ``refresh()`` had accepted: reported until the file changes.
+        private var knownDamage: (status: FileStatus, error: any Error)?
+
+        private struct OpenFile {
+            var store: SQLiteIndexStore
+            var identity: [UInt64]
+            var checkedGeneration: Int64
+            /// `PRAGMA schema_version` when the schema was last checked: any change to it is checked again.
+            var checkedSchema: Int64
+        }
+
+        /// Which committed state of which file: its identity and `meta.generation`.
+        private struct Marker: Equatable {
+            var identity: [UInt64]
+            var generation: Int64
+        }
+
+        /// Creates a backend over a registry's `indexes/` directory. Nothing is read or created until the first
+        /// call.
+        ///
+        /// - Parameter layout: the registry.
+        public init(layout: RegistryLayout) {
+            self.directory = layout.indexesPath
+            self.path = layout.indexesPath + "/" + SQLiteIndexSchema.fileName
+        }
+
+        // MARK: IndexBackend
+
+        /// Opens the database when needed (checking its schema, format version and row count) and returns the
+        /// stamp of what queries are answered from.
+        ///
+        /// - Returns: the stamp, or nil when there is no database and no in-memory index.
+        /// - Throws: ``RegistryError/Code/invalidDocument`` or ``RegistryError/Code/unsupportedFormatVersion``
+        ///   naming the database when it cannot be used; I/O errors.
+        /// - Complexity: one `stat` and one read of `meta` when nothing changed.
+        public func refresh() throws -> RegistryIndex.Stamp? {
+            lock.lock()
+            defer { lock.unlock() }
+            if let detached {
+                if currentMarker() == detached.marker { return try detached.store.meta().stamp }
+                self.detached = nil
+            }
+            guard let store = try openFile() else { return nil }
+            return try store.meta().stamp
+        }
+
+        /// Reads `meta` of the database.
+        ///
+        /// - Returns: the stored position, or nil when there is no usable database.
+        /// - Throws: I/O errors other than damage.
+        /// - Complexity: O(1).
+        public func storedAuditPosition() throws -> RegistryIndex.AuditPosition? {
+            lock.lock()
+            defer { lock.unlock() }
+            do {
+                return try openFile()?.meta().stamp.auditPosition
+            } catch let error as RegistryError
+                where error.code == .invalidDocument || error.code == .unsupportedFormatVersion
+            {
+                return nil
+            }
+        }
+
+        /// Replaces the database's contents in one transaction (persist), or answers from an in-memory database
+        /// holding `contents` (no persist).
+        ///
+        /// **Durability:** one SQLite transaction in WAL mode: a crash leaves the previous index or the new one.
+        /// A file that is not a usable SQLite database is deleted (with its `-wal` and `-shm` files) and created
+        /// again.
+        ///
+        /// - Parameters:
+        ///   - contents: the new contents.
+        ///   - persist: write the database (the caller holds the writer lock).
+        /// - Throws: I/O errors.
+        /// - Complexity: O(*n* log *n*) in the number of rows.
+        public func replaceContents(with contents: RegistryIndex.Contents, persist: Bool) throws {
+            lock.lock()
+            defer { lock.unlock() }
+            detached = nil
+            knownDamage = nil
+            guard persist else {
+                let memory = SQLiteIndexStore(connection: try SQLiteConnection(path: path, mode: .memory))
+                try memory.replace(with: contents, generation: 0)
+                detached = (memory, currentMarker())
+                return
+            }
+            try FileSystem.makeDirectory(directory)  // a real directory: a symbolic link is refused
+            if let status = try FileSystem.status(path), status.kind == .directory {
+                throw RegistryError(
+                    .invalidDocument, "SQLite index \(path) is a directory; remove it to rebuild the index", path: path)
+            }
+            var store: SQLiteIndexStore
+            var generation: Int64 = 1
+            do {
+                store = try writableStore()
+                generation = ((try? store.meta().generation) ?? 0) + 1
+                try replace(store, contents, generation: generation)
+            } catch let error as RegistryError where error.code == .invalidDocument {
+                // Not a database we can write: start a new file.
+                try removeDatabaseFiles()
+                CrashPoint.hit("sqlite.afterRemovingDamaged")
+                store = try writableStore()
+                try replace(store, contents, generation: generation)
+            }
+            try FileSystem.syncDirectory(directory)
+        }
+
+        /// Applies an update to the database in one transaction (persist), or to this process's view only.
+        ///
+        /// - Parameters:
+        ///   - changes: the update.
+        ///   - persist: commit it to the database (the caller holds the writer lock).
+        /// - Throws: ``RegistryError/Code/notFound`` when persisting and there is no database; I/O errors.
+        /// - Complexity: O(*c* log *n*) for *c* changes over *n* rows.
+        public func apply(_ changes: RegistryIndex.Changes, persist: Bool) throws {
+            lock.lock()
+            defer { lock.unlock() }
+            if persist {
+                guard let status = try openFile().map({ _ in try FileSystem.status(path) }) ?? nil else {
+                    throw RegistryError(.notFound, "there is no SQLite index at \(path) to update", path: path)
+                }
+                let identity = [status.device, status.inode]
+                if writer?.identity != identity {
+                    writer = (
+                        SQLiteIndexStore(connection: try SQLiteConnection(path: path, mode: .readWrite)), identity
+                    )
+                }
+                try writer?.store.apply(changes, bumpGeneration: true, crashPoint: "sqlite.updateBeforeCommit")
+                return
+            }
+            if let detached {
+                try detached.store.apply(changes, bumpGeneration: false, crashPoint: nil)
+                return
+            }
+            guard let source = try openFile() else { return }
+            // Catching up without the writer lock: work on a private copy, never on the file.
+            let marker = currentMarker()
+            let memory = SQLiteIndexStore(connection: try SQLiteConnection(path: path, mode: .memory))
+            try source.connection.copy(into: memory.connection)
+            try memory.apply(changes, bumpGeneration: false, crashPoint: nil)
+            detached = (memory, marker)
+        }
+
+        /// The matching summaries, most recent first; see ``IndexBackend/summaries(matching:)``.
+        ///
+        /// - Complexity: what SQLite's plan costs: an index range per condition, then one row per result.
+        public func summaries(matching query: IndexQuery) throws -> [ArtifactSummary] {
+            try withStore { try $0?.summaries(matching: query) ?? [] }
+        }
+
+        /// The summary of one artifact, or nil.
+        public func summary(of id: ArtifactID) throws -> ArtifactSummary? {
+            try withStore { try $0?.summary(of: id) }
+        }
+
+        /// The transitive lineage of an artifact, nearest first.
+        ///
+        /// - Throws: ``RegistryError/Code/notFound`` when the index holds no such artifact.
+        /// - Complexity: one indexed lookup per artifact reached.
+        public func lineage(of id: ArtifactID, direction: RegistryIndex.LineageDirection) throws -> [ArtifactSummary] {
+            guard let result = try withStore({ try $0?.lineage(of: id, direction: direction) }) else {
+                throw RegistryError(.notFound, "the index has no artifact '\(id)'")
+            }
+            return result
+        }
+
+        /// Everything the index holds.
+        ///
+        /// - Complexity: O(*n* log *n*).
+        public func contents() throws -> RegistryIndex.Contents? {
+            try withStore { try $0?.contents() }
+        }
+
+        // MARK: The file
+
+        private func withStore<R>(_ body: (SQLiteIndexStore?) throws -> R) throws -> R {
+            lock.lock()
+            defer { lock.unlock() }
+            if let detached { return try body(detached.store) }
+            let store = try openFile()
+            do {
+                return try body(store)
+            } catch let error as RegistryError where error.code == .invalidDocument && store != nil {
+                // Damage that the checks on opening did not see: refuse the file until it changes.
+                if let status = try? FileSystem.status(path) { knownDamage = (status, error) }
+                file = nil
+                throw error
+            }
+        }
+
+        /// The open, checked database file, opening it when it appeared or was replaced; nil when there is none.
+        private func openFile() throws -> SQLiteIndexStore? {
+            guard let status = try FileSystem.status(path) else {
+                file = nil
+                knownDamage = nil
+                return nil
+            }
+            if let knownDamage {
+                if knownDamage.status == status { throw knownDamage.error }
+                self.knownDamage = nil
+            }
+            guard status.kind == .regular else {
+                file = nil
+                throw RegistryError(.invalidDocument, "SQLite index \(path) is not a regular file", path: path)
+            }
+            let identity = [status.device, status.inode]
+            if var open = file, open.identity == identity {
+                let schema = try open.store.schemaVersion()
+                if schema != open.checkedSchema {
+                    try SQLiteIndexSchema.validate(open.store.connection)
+                    open.checkedSchema = schema
+                    file = open
+                }
+                let meta = try open.store.meta()
+                if meta.generation != open.checkedGeneration {
+                    try open.store.checkSummaryCount(meta)
+                    open.checkedGeneration = meta.generation
+                    file = open
+                }
+                return open.store
+            }
+            file = nil
+            // Readers never write, not even a checkpoint when their connection closes: a read-only connection.
+            let connection = try SQLiteConnection(path: path, mode: .readOnly)
+            let store = SQLiteIndexStore(connection: connection)
+            let schema = try store.schemaVersion()
+            try SQLiteIndexSchema.validate(connection)
+            let meta = try store.meta()
+            try store.checkSummaryCount(meta)
+            file = OpenFile(
+                store: store, identity: identity, checkedGeneration: meta.generation, checkedSchema: schema)
+            return store
+        }
+
+        /// The file's identity and generation now, or nil when there is no usable file.
+        private func currentMarker() -> Marker? {
+            guard let store = try? openFile(), let open = file, let meta = try? store.meta() else { return nil }
+            return Marker(identity: open.identity, generation: meta.generation)
+        }
+
+        /// A connection that may write: the open file when it is writable, else the file opened (or created) for
+        /// writing, in WAL mode.
+        private func writableStore() throws -> SQLiteIndexStore {
+            file = nil
+            writer = nil
+            if let status = try FileSystem.status(path), status.kind != .regular {
+                throw RegistryError(.invalidDocument, "SQLite index \(path) is not a regular file", path: path)
+            }
+            let connection = try SQLiteConnection(path: path, mode: .create)
+            try connection.execute("PRAGMA journal_mode=WAL")
+            return SQLiteIndexStore(connection: connection)
+        }
+
+        private func replace(_ store: SQLiteIndexStore, _ contents: RegistryIndex.Contents, generation: Int64) throws {
+            try store.replace(with: contents, generation: generation, crashPoint: "sqlite.rebuildBeforeCommit")
+            guard let status = try FileSystem.status(path) else {
+                throw RegistryError(.io, "SQLite index \(path) disappeared while being written", path: path)
+            }
+            writer = (store, [status.device, status.inode])
+        }
+
+        /// Deletes a damaged database and its WAL files, then syncs `indexes/`.
+        private func removeDatabaseFiles() throws {
+            file = nil
+            writer = nil
+            for suffix in ["", "-wal", "-shm", "-journal"] where try FileSystem.status(path + suffix) != nil {
+                try FileSystem.removeFile(path + suffix)
+            }
+            try FileSystem.syncDirectory(directory)
+        }
+    }
+#endif

@@ -1,0 +1,484 @@
+#if SQLite
+    import IndexBuilder
+    import RegistryCore
+
+    /// The index operations on one open database, file or in-memory: full builds, incremental updates and
+    /// queries, each following the rules of the file index (``FileIndexBackend``) exactly.
+    ///
+    /// Every method runs in one transaction, so a reader sees one committed state of the index throughout.
+    struct SQLiteIndexStore {
+        let connection: SQLiteConnection
+
+        /// What `meta` says.
+        struct Meta: Equatable {
+            var stamp: RegistryIndex.Stamp
+            var summaryCount: Int64
+            var generation: Int64
+        }
+
+        private static let summaryColumns =
+            "id, name, state, registered_at, registration_sequence, parents, record, evaluation_metrics"
+
+        // MARK: Meta
+
+        /// Reads and checks `meta`: exactly one row, this format and version.
+        ///
+        /// - Throws: ``RegistryError/Code/unsupportedFormatVersion`` for another version,
+        ///   ``RegistryError/Code/invalidDocument`` for anything else that is wrong.
+        func meta() throws -> Meta {
+            var rows: [Meta] = []
+            var problem: RegistryError?
+            try connection.prepare(
+                "SELECT format, format_version, artifact_count, audit_sequence, audit_time, summary_count, generation "
+                    + "FROM meta"
+            ).forEachRow { row in
+                let format = try row.text(0)
+                let version = try row.integer(1)
+                if format != SQLiteIndexSchema.format {
+                    problem = damage("meta.format is '\(format)', not '\(SQLiteIndexSchema.format)'")
+                } else if version != SQLiteIndexSchema.formatVersion {
+                    problem = RegistryError(
+                        .unsupportedFormatVersion,
+                        "SQLite index \(connection.path) has format version \(version); this build reads "
+                            + "\(SQLiteIndexSchema.formatVersion) (a rebuild replaces it)", path: connection.path)
+                }
+                let count = try row.integer(2)
+                let sequence = try row.integer(3)
+                guard count >= 0, sequence >= 0, count <= Int64(Int.max) else {
+                    throw damage("meta.artifact_count or meta.audit_sequence is negative")
+                }
+                rows.append(
+                    Meta(
+                        stamp: RegistryIndex.Stamp(
+                            artifactCount: Int(count), auditSequence: sequence, auditTime: try row.optionalText(4)),
+                        summaryCount: try row.integer(5), generation: try row.integer(6)))
+            }
+            if let problem { throw problem }
+            guard rows.count == 1, let meta = rows.first else {
+                throw damage("meta has \(rows.count) rows instead of one")
+            }
+            return meta
+        }
+
+        /// Checks that `artifacts` holds as many rows as `meta.summary_count` says: a cheap guard against a table
+        /// that lost rows.
+        func checkSummaryCount(_ meta: Meta) throws {
+            let statement = try connection.prepare("SELECT count(*) FROM artifacts")
+            try statement.bind([])
+            guard try statement.step() else { throw damage("cannot count artifacts") }
+            let count = try statement.row.integer(0)
+            if count != meta.summaryCount {
+                throw damage("artifacts has \(count) rows but meta.summary_count is \(meta.summaryCount)")
+            }
+        }
+
+        /// SQLite's schema cookie: changes whenever any table, index or trigger is created or dropped.
+        func schemaVersion() throws -> Int64 {
+            let statement = try connection.prepare("PRAGMA schema_version")
+            try statement.bind([])
+            guard try statement.step() else { throw damage("cannot read the schema version") }
+            return try statement.row.integer(0)
+        }
+
+        private func damage(_ detail: String) -> RegistryError {
+            RegistryError(.invalidDocument, "SQLite index \(connection.path): \(detail)", path: connection.path)
+        }
+
+        // MARK: Full build
+
+        /// Replaces everything with `contents`, in one transaction: tables dropped, created, filled, indexed.
+        ///
+        /// - Parameters:
+        ///   - generation: the new `meta.generation` (readers compare it to notice writes).
+        ///   - crashPoint: the crash point just before the commit (crash tests).
+        func replace(with contents: RegistryIndex.Contents, generation: Int64, crashPoint: String? = nil) throws {
+            try connection.transaction(write: true) {
+                try SQLiteIndexSchema.drop(connection)
+                for table in SQLiteIndexSchema.tables { try connection.execute(table.sql) }
+                let insertArtifact = try connection.prepare(
+                    "INSERT INTO artifacts(ordinal, id, recency, name, state, registered_at, registration_sequence, "
+                        + "parents, record, evaluation_metrics) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                let postings = try Postings(connection)
+                var unregistered: Int64 = 0
+                for (index, summary) in contents.summaries.enumerated() {
+                    let ordinal = Int64(index + 1)
+                    let recency: Int64
+                    if let sequence = summary.registrationSequence {
+                        recency = sequence
+                    } else {
+                        unregistered += 1
+                        recency = -unregistered
+                    }
+                    try insertArtifact.run(
+                        try Self.artifactValues(
+                            summary, ordinal: ordinal, recency: recency, state: contents.states[summary.id]))
+                    try postings.insert(summary, ordinal: ordinal)
+                }
+                let insertState = try connection.prepare("INSERT INTO states(id, state, sequence) VALUES (?, ?, 0)")
+                for (id, state) in contents.states { try insertState.run([.text(id.description), .text(state)]) }
+                for index in SQLiteIndexSchema.indexes { try connection.execute(index.sql) }
+                try connection.prepare(
+                    "INSERT INTO meta(format, format_version, artifact_count, audit_sequence, audit_time, "
+                        + "summary_count, generation) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                ).run([
+                    .text(SQLiteIndexSchema.format), .integer(SQLiteIndexSchema.formatVersion),
+                    .integer(Int64(contents.stamp.artifactCount)), .integer(contents.stamp.auditSequence),
+                    contents.stamp.auditTime.map { .text($0) }, .integer(Int64(contents.summaries.count)),
+                    .integer(generation),
+                ])
+                if let crashPoint { CrashPoint.hit(crashPoint) }
+            }
+            // A full build passes the whole database through the WAL: copy it back and shrink the WAL file now, so
+            // the index does not take twice its size on disk. Best effort: a reader in the middle of a query makes
+            // it wait at most the busy timeout, and a failure leaves a WAL that the next write resets.
+            try? connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+
+        private static func artifactValues(
+            _ summary: ArtifactSummary, ordinal: Int64?, recency: Int64, state: String?
+        ) throws -> [SQLiteConnection.Value?] {
+            [
+                ordinal.map { .integer($0) }, .text(summary.id.description), .integer(recency), .text(summary.name),
+                state.map { .text($0) }, summary.registeredAt.map { .text($0) },
+                summary.registrationSequence.map { .integer($0) },
+                .text(SQLiteIndexRecord.encodeParents(summary.parents)),
+                .text(try SQLiteIndexRecord.encodeFacts(of: summary)),
+                .text(try SQLiteIndexRecord.encodeEvaluationMetrics(summary.evaluationMetrics)),
+            ]
+        }
+
+        /// The statements that add or remove one artifact's rows in the posting tables.
+        private struct Postings {
+            let capability: SQLiteConnection.Statement
+            let label: SQLiteConnection.Statement
+            let token: SQLiteConnection.Statement
+            let child: SQLiteConnection.Statement
+            let connection: SQLiteConnection
+
+            init(_ connection: SQLiteConnection) throws {
+                self.connection = connection
+                capability = try connection.prepare(
+                    "INSERT OR IGNORE INTO capabilities(capability, ordinal) VALUES (?, ?)")
+                label = try connection.prepare("INSERT OR IGNORE INTO labels(key, value, ordinal) VALUES (?, ?, ?)")
+                token = try connection.prepare("INSERT OR IGNORE INTO tokens(token, ordinal) VALUES (?, ?)")
+                child = try connection.prepare("INSERT OR IGNORE INTO children(parent, child) VALUES (?, ?)")
+            }
+
+            func insert(_ summary: ArtifactSummary, ordinal: Int64) throws {
+                for name in summary.capabilities { try capability.run([.text(name), .integer(ordinal)]) }
+                for (key, value) in summary.labels { try label.run([.text(key), .text(value), .integer(ordinal)]) }
+                for text in SQLiteIndexRecord.tokens(of: summary) { try token.run([.text(text), .integer(ordinal)]) }
+                for parent in summary.parents {
+                    try child.run([.text(parent.description), .text(summary.id.description)])
+                }
+            }
+
+            /// Removes the postings of an artifact, and the `children` rows that name it as a child: the graph a
+            /// full build makes from the artifacts present. (Rows naming it as a parent stay: its children still
+            /// name it.)
+            func remove(ordinal: Int64, id: ArtifactID) throws {
+                for table in ["capabilities", "labels", "tokens"] {
+                    try connection.prepare("DELETE FROM \(table) WHERE ordinal = ?").run([.integer(ordinal)])
+                }
+                try connection.prepare("DELETE FROM children WHERE child = ?").run([.text(id.description)])
+            }
+        }
+
+        // MARK: Incremental updates
+
+        /// Applies `changes` in one transaction, following ``RegistryIndex/Changes``' rules (idempotent; a
+        /// registration counts only when none with a smaller sequence is held, a state only when newer).
+        ///
+        /// - Parameters:
+        ///   - bumpGeneration: increment `meta.generation` (a stored write other readers must notice).
+        ///   - crashPoint: the crash point just before the commit (crash tests).
+        func apply(_ changes: RegistryIndex.Changes, bumpGeneration: Bool, crashPoint: String?) throws {
+            try connection.transaction(write: true) {
+                var meta = try self.meta()
+                let postings = try Postings(connection)
+                let find = try connection.prepare(
+                    "SELECT ordinal, registration_sequence, evaluation_metrics FROM artifacts WHERE id = ?")
+                func held(_ id: ArtifactID) throws -> (ordinal: Int64, sequence: Int64?, metrics: String)? {
+                    try find.bind([.text(id.description)])
+                    guard try find.step() else { return nil }
+                    let row = find.row
+                    return (try row.integer(0), try row.optionalInteger(1), try row.text(2))
+                }
+                let removalOf = try connection.prepare("SELECT sequence FROM removals WHERE id = ?")
+                let stateOf = try connection.prepare("SELECT state, sequence FROM states WHERE id = ?")
+
+                for removal in changes.removed {
+                    guard let entry = try held(removal.artifact), (entry.sequence ?? 0) < removal.sequence else {
+                        continue
+                    }
+                    try postings.remove(ordinal: entry.ordinal, id: removal.artifact)
+                    try connection.prepare("DELETE FROM artifacts WHERE ordinal = ?").run([.integer(entry.ordinal)])
+                    try connection.prepare("INSERT OR REPLACE INTO removals(id, sequence) VALUES (?, ?)").run([
+                        .text(removal.artifact.description), .integer(removal.sequence),
+                    ])
+                    meta.stamp.artifactCount = max(0, meta.stamp.artifactCount - 1)
+                    meta.summaryCount -= 1
+                }
+                for summary in changes.registered {
+                    guard let sequence = summary.registrationSequence else { continue }
+                    try removalOf.bind([.text(summary.id.description)])
+                    if try removalOf.step(), try removalOf.row.integer(0) >= sequence { continue }
+                    if let entry = try held(summary.id) {
+                        if let heldSequence = entry.sequence, heldSequence <= sequence { continue }
+                        try connection.prepare(
+                            "UPDATE artifacts SET registered_at = ?, registration_sequence = ?, recency = ? "
+                                + "WHERE ordinal = ?"
+                        ).run([
+                            summary.registeredAt.map { .text($0) }, .integer(sequence), .integer(sequence),
+                            .integer(entry.ordinal),
+                        ])
+                        continue
+                    }
+                    try stateOf.bind([.text(summary.id.description)])
+                    let state = try stateOf.step() ? try stateOf.row.text(0) : nil
+                    try connection.prepare(
+                        "INSERT INTO artifacts(ordinal, id, recency, name, state, registered_at, "
+                            + "registration_sequence, parents, record, evaluation_metrics) "
+                            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    ).run(try Self.artifactValues(summary, ordinal: nil, recency: sequence, state: state))
+                    guard let entry = try held(summary.id) else { throw damage("an inserted row is missing") }
+                    try postings.insert(summary, ordinal: entry.ordinal)
+                    meta.stamp.artifactCount += 1
+                    meta.summaryCount += 1
+                }
+                for change in changes.stateChanges {
+                    try stateOf.bind([.text(change.artifact.description)])
+                    if try stateOf.step(), try stateOf.row.integer(1) >= change.sequence { continue }
+                    try connection.prepare("INSERT OR REPLACE INTO states(id, state, sequence) VALUES (?, ?, ?)").run(
+                        [.text(change.artifact.description), .text(change.state), .integer(change.sequence)])
+                    try connection.prepare("UPDATE artifacts SET state = ? WHERE id = ?").run([
+                        .text(change.state), .text(change.artifact.description),
+                    ])
+                }
+                for change in changes.evaluations {
+                    guard let entry = try held(change.artifact) else { continue }
+                    var metrics = try SQLiteIndexRecord.summary(
+                        id: change.artifact.description, name: "", state: nil, registeredAt: nil,
+                        registrationSequence: nil, parents: "", record: Self.emptyFacts,
+                        evaluationMetrics: entry.metrics,
+                        path: connection.path
+                    ).evaluationMetrics
+                    for (name, value) in change.metrics where (metrics[name]?.sequence ?? 0) < change.sequence {
+                        metrics[name] = ArtifactSummary.EvaluationMetric(value: value, sequence: change.sequence)
+                    }
+                    try connection.prepare("UPDATE artifacts SET evaluation_metrics = ? WHERE ordinal = ?").run([
+                        .text(try SQLiteIndexRecord.encodeEvaluationMetrics(metrics)), .integer(entry.ordinal),
+                    ])
+                }
+                if changes.through.sequence > meta.stamp.auditSequence {
+                    meta.stamp.auditSequence = changes.through.sequence
+                    meta.stamp.auditTime = changes.through.time
+                }
+                if bumpGeneration { meta.generation += 1 }
+                try connection.prepare(
+                    "UPDATE meta SET artifact_count = ?, audit_sequence = ?, audit_time = ?, summary_count = ?, "
+                        + "generation = ?"
+                ).run([
+                    .integer(Int64(meta.stamp.artifactCount)), .integer(meta.stamp.auditSequence),
+                    meta.stamp.auditTime.map { .text($0) }, .integer(meta.summaryCount), .integer(meta.generation),
+                ])
+                if let crashPoint { CrashPoint.hit(crashPoint) }
+            }
+        }
+
+        private static let emptyFacts = #"{"capabilities":[],"cardMetrics":{},"fileCount":0,"labels":{},"totalSize":0}"#
+
+        // MARK: Queries
+
+        /// The summaries matching `query`, most recent first (registration sequence descending, then artifacts
+        /// without a registration by id).
+        ///
+        /// Plans like the file index: each posting condition (capability, label, text prefix) is counted first
+        /// (an index range), an empty one answers at once, and when a limit is set and even the shortest list is
+        /// long, exact conditions are probed row by row while walking `artifacts_by_recency` (stopping at the
+        /// limit) instead of collecting and sorting every posting.
+        func summaries(matching query: IndexQuery) throws -> [ArtifactSummary] {
+            let limit = query.limit ?? Int.max
+            guard limit > 0 else { return [] }
+            return try connection.transaction(write: false) {
+                var postings: [(condition: Condition, values: [SQLiteConnection.Value?])] = []
+                for capability in query.capabilities.sorted() {
+                    postings.append((.capability, [.text(capability)]))
+                }
+                for (key, value) in query.labels.sorted(by: { $0.key < $1.key }) {
+                    postings.append((.label, [.text(key), .text(value)]))
+                }
+                if let text = query.text {
+                    for token in Set(SQLiteIndexRecord.tokens(of: text)).sorted() {
+                        // Every token that starts with `token`: [token, token + 0xFF), as no UTF-8 text holds 0xFF.
+                        postings.append((.tokenPrefix, [.text(token), .bytes(Array(token.utf8) + [0xFF])]))
+                    }
+                }
+                var shortest = Int64.max
+                for posting in postings {
+                    let count = try self.count(
+                        "SELECT count(*) FROM \(posting.condition.table) WHERE \(posting.condition.match)",
+                        posting.values)
+                    if count == 0 { return [] }
+                    shortest = min(shortest, count)
+                }
+                let probe = limit != Int.max && shortest > Int64(limit) * 16
+
+                var conditions: [String] = []
+                var values: [SQLiteConnection.Value?] = []
+                for posting in postings {
+                    let condition = posting.condition
+                    if probe && condition != .tokenPrefix {
+                        conditions.append(
+                            "EXISTS (SELECT 1 FROM \(condition.table) WHERE \(condition.match) AND ordinal = a.ordinal)"
+                        )
+                    } else {
+                        conditions.append(
+                            "a.ordinal IN (SELECT ordinal FROM \(condition.table) WHERE \(condition.match))")
+                    }
+                    values.append(contentsOf: posting.values)
+                }
+                if let state = query.state {
+                    if state.rawValue == "registered" {
+                        conditions.append("(a.state IS NULL OR a.state = 'registered')")
+                    } else {
+                        conditions.append("a.state = ?")
+                        values.append(.text(state.rawValue))
+                    }
+                }
+                if let name = query.name {
+                    conditions.append("a.name = ?")
+                    values.append(.text(name))
+                }
+                for (id, direction) in [
+                    (query.ancestorsOf, RegistryIndex.LineageDirection.ancestors),
+                    (query.descendantsOf, .descendants),
+                ] {
+                    guard let id else { continue }
+                    let ordinals = try lineageIDs(of: id, direction: direction).compactMap { try ordinal(of: $0) }
+                    if ordinals.isEmpty { return [] }
+                    conditions.append("a.ordinal IN (\(ordinals.map(String.init).joined(separator: ",")))")
+                }
+                var sql = "SELECT \(Self.summaryColumns) FROM artifacts a"
+                if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+                sql += " ORDER BY a.recency DESC LIMIT ?"
+                values.append(.integer(limit == Int.max ? -1 : Int64(limit)))
+                var results: [ArtifactSummary] = []
+                try connection.prepare(sql).forEachRow(values) { results.append(try summary(from: $0)) }
+                return results
+            }
+        }
+
+        /// A condition answered by a posting table.
+        private enum Condition {
+            case capability, label, tokenPrefix
+
+            var table: String {
+                switch self {
+                case .capability: "capabilities"
+                case .label: "labels"
+                case .tokenPrefix: "tokens"
+                }
+            }
+
+            /// The `WHERE` clause over the table's key, with `?` for the values.
+            var match: String {
+                switch self {
+                case .capability: "capability = ?"
+                case .label: "key = ? AND value = ?"
+                case .tokenPrefix: "token >= ? AND token < ?"
+                }
+            }
+        }
+
+        private func count(_ sql: String, _ values: [SQLiteConnection.Value?]) throws -> Int64 {
+            let statement = try connection.prepare(sql)
+            try statement.bind(values)
+            guard try statement.step() else { return 0 }
+            return try statement.row.integer(0)
+        }
+
+        /// The summary of one artifact, or nil.
+        func summary(of id: ArtifactID) throws -> ArtifactSummary? {
+            var result: ArtifactSummary?
+            try connection.prepare("SELECT \(Self.summaryColumns) FROM artifacts WHERE id = ?").forEachRow([
+                .text(id.description)
+            ]) { result = try summary(from: $0) }
+            return result
+        }
+
+        /// The transitive lineage, nearest first, or nil when the artifact is not held.
+        func lineage(of id: ArtifactID, direction: RegistryIndex.LineageDirection) throws -> [ArtifactSummary]? {
+            try connection.transaction(write: false) {
+                guard try ordinal(of: id) != nil else { return nil }
+                return try lineageIDs(of: id, direction: direction).compactMap { try summary(of: $0) }
+            }
+        }
+
+        /// Everything held, as contents (summaries sorted by id; every state, held artifact or not).
+        func contents() throws -> RegistryIndex.Contents {
+            try connection.transaction(write: false) {
+                let meta = try self.meta()
+                var summaries: [ArtifactSummary] = []
+                try connection.prepare("SELECT \(Self.summaryColumns) FROM artifacts").forEachRow {
+                    summaries.append(try summary(from: $0))
+                }
+                var states: [ArtifactID: String] = [:]
+                try connection.prepare("SELECT id, state FROM states").forEachRow { row in
+                    let text = try row.text(0)
+                    guard let id = ArtifactID(text) else { throw damage("states: '\(text)' is not an artifact id") }
+                    states[id] = try row.text(1)
+                }
+                return RegistryIndex.Contents(stamp: meta.stamp, summaries: summaries, states: states)
+            }
+        }
+
+        private func ordinal(of id: ArtifactID) throws -> Int64? {
+            var result: Int64?
+            try connection.prepare("SELECT ordinal FROM artifacts WHERE id = ?").forEachRow([.text(id.description)]) {
+                result = try $0.integer(0)
+            }
+            return result
+        }
+
+        /// Breadth-first walk, including ids the index does not hold; each generation sorted by id. Ancestors
+        /// come from held artifacts' parents, descendants from `children`.
+        private func lineageIDs(of id: ArtifactID, direction: RegistryIndex.LineageDirection) throws -> [ArtifactID] {
+            let neighbours: SQLiteConnection.Statement
+            switch direction {
+            case .ancestors: neighbours = try connection.prepare("SELECT parents FROM artifacts WHERE id = ?")
+            case .descendants: neighbours = try connection.prepare("SELECT child FROM children WHERE parent = ?")
+            }
+            var visited: Set<ArtifactID> = [id]
+            var frontier = [id]
+            var result: [ArtifactID] = []
+            while !frontier.isEmpty {
+                var next: [ArtifactID] = []
+                for node in frontier {
+                    try neighbours.forEachRow([.text(node.description)]) { row in
+                        let text = try row.text(0)
+                        let texts = direction == .ancestors ? text.split(separator: " ").map(String.init) : [text]
+                        for item in texts {
+                            guard let neighbour = ArtifactID(item) else {
+                                throw damage("lineage of '\(node)': '\(item)' is not an artifact id")
+                            }
+                            if visited.insert(neighbour).inserted { next.append(neighbour) }
+                        }
+                    }
+                }
+                next.sort { SQLiteIndexRecord.bytesPrecede($0.description, $1.description) }
+                result.append(contentsOf: next)
+                frontier = next
+            }
+            return result
+        }
+
+        private func summary(from row: SQLiteConnection.Row) throws -> ArtifactSummary {
+            try SQLiteIndexRecord.summary(
+                id: try row.text(0), name: try row.text(1), state: try row.optionalText(2),
+                registeredAt: try row.optionalText(3), registrationSequence: try row.optionalInteger(4),
+                parents: try row.text(5), record: try row.text(6), evaluationMetrics: try row.text(7),
+                path: connection.path)
+        }
+    }
+#endif

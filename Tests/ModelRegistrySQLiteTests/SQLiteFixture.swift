@@ -1,0 +1,86 @@
+#if SQLite
+    import Foundation
+    import ModelRegistry
+    import ModelRegistrySQLite
+    import RegistryTestSupport
+
+    /// A temporary registry opened twice: once with the SQLite index and once with the file index, so every test
+    /// can compare the two backends over the same artifacts and log.
+    struct SQLiteFixture {
+        let temp: URL
+        let root: URL
+        /// The registry with the SQLite index.
+        let sqlite: Registry
+        /// The same registry with the file index.
+        let files: Registry
+        private let counter = BundleCounter()
+
+        static let fixedClock: @Sendable () -> Date = { Date(timeIntervalSince1970: 1_795_441_020) }
+
+        static func configuration(_ backend: Registry.IndexBackendChoice) -> Registry.Configuration {
+            var configuration = Registry.Configuration(actor: "tester", clock: fixedClock)
+            configuration.indexBackend = backend
+            return configuration
+        }
+
+        static func with(_ body: (SQLiteFixture) throws -> Void) throws {
+            try withTemporaryDirectory { temp in
+                let root = temp.appendingPathComponent("registry")
+                let sqlite = try Registry.create(at: root, configuration: configuration(.sqlite))
+                let files = try Registry.open(at: root, configuration: configuration(.files))
+                try body(SQLiteFixture(temp: temp, root: root, sqlite: sqlite, files: files))
+            }
+        }
+
+        /// `indexes/index.sqlite`.
+        var databasePath: String { sqlite.layout.indexesPath + "/index.sqlite" }
+
+        /// A backend over the stored database that shares nothing with the registry's own.
+        func freshBackend() -> SQLiteIndexBackend { SQLiteIndexBackend(layout: sqlite.layout) }
+
+        /// A fresh index over the stored database that never writes.
+        func freshIndex() -> RegistryIndex {
+            RegistryIndex(artifacts: sqlite.artifacts, journal: sqlite.journal, backend: freshBackend())
+        }
+
+        /// Registers a small artifact through `registry` (the SQLite one by default).
+        @discardableResult
+        func register(
+            _ name: String, capabilities: [String] = [], parents: [ArtifactID] = [], labels: [String: String] = [:],
+            extraFiles: [String: [UInt8]] = [:], seed: UInt64? = nil, through registry: Registry? = nil
+        ) throws -> ArtifactID {
+            let number = counter.next()
+            let bundle = temp.appendingPathComponent("bundle-\(number)")
+            var files = extraFiles
+            files["weights.bin"] = BundleFixture.randomBytes(count: 64, seed: seed ?? UInt64(number))
+            try BundleFixture.write(files, to: bundle)
+            let metadata = ArtifactMetadata(name: name, capabilities: capabilities, parents: parents, labels: labels)
+            return try (registry ?? sqlite).register(directory: bundle, metadata: metadata).artifact.id
+        }
+
+        /// A `lineage.json` naming `parents`.
+        static func lineage(_ parents: [ArtifactID]) -> [String: [UInt8]] {
+            let list = parents.map { "\"\($0)\"" }.joined(separator: ",")
+            return ["lineage.json": Array("{\"parents\":[\(list)]}".utf8)]
+        }
+
+        /// Overwrites the database file with `bytes` (and drops its WAL files).
+        func damage(with bytes: [UInt8]) throws {
+            for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: databasePath + suffix) }
+            try Data(bytes).write(to: URL(fileURLWithPath: databasePath))
+        }
+    }
+
+    /// A thread-safe counter for unique bundle directory names.
+    final class BundleCounter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+
+        func next() -> Int {
+            lock.lock()
+            defer { lock.unlock() }
+            value += 1
+            return value
+        }
+    }
+#endif
