@@ -27,7 +27,10 @@ struct RegistrySnapshot {
     /// Top-level entries a backup never copies: the artifacts and the log (copied separately), caches, work in
     /// progress and locks. Everything else — including directories later versions add — is a view and travels.
     static func isCopiedAsView(topLevel name: String) -> Bool {
-        !["artifacts", "audit", "indexes", "staging", "locks", BackupMarker.fileName, BackupMarker.partialFileName]
+        ![
+            "artifacts", "audit", "indexes", "staging", "locks", BackupMarker.fileName, BackupMarker.partialFileName,
+            BackupRunNote.fileName,
+        ]
             .contains(name) && !name.hasSuffix(".lock") && !name.hasPrefix(FileSystem.temporaryPrefix)
     }
 
