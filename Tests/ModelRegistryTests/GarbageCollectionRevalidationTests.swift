@@ -41,7 +41,7 @@ import Testing
                 _ = try register("revived", writer, temp, seed: 3)
                 _ = try register("child", writer, temp, seed: 6, parents: [parent])
             }
-            #expect(Set(planned) == [aliased, pinned, parent, orphan], "the plan still saw them as garbage")
+            #expect(Set(planned) == [aliased, pinned, revived, parent, orphan], "the plan saw them as garbage")
             #expect(report.collected == [orphan], "\(report.decisions.map { ($0.name, $0.holds) })")
             for id in [aliased, pinned, revived, parent] {
                 #expect(try registry.contains(id), "\(id) changed since the plan and must stay")
@@ -49,6 +49,7 @@ import Testing
             #expect(report.decision(for: aliased)?.holds.map(\.kind) == [.changedSincePlan])
             #expect(report.decision(for: pinned)?.holds.map(\.kind) == [.changedSincePlan])
             #expect(report.decision(for: parent)?.holds.map(\.kind) == [.changedSincePlan])
+            #expect(report.decision(for: revived)?.holds.map(\.kind) == [.changedSincePlan])
             #expect(try !registry.contains(orphan))
             #expect(try registry.fsck().isClean)
         }

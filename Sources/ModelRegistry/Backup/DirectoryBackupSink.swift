@@ -79,7 +79,8 @@ struct DirectoryBackupSink: BackupSink {
     }
 
     func existingArtifacts() throws -> Set<ArtifactID> {
-        Set(try FileSystem.listDirectory(root + "/artifacts").compactMap { $0.name.flatMap(ArtifactID.init) })
+        guard try FileSystem.exists(root + "/artifacts") else { return [] }
+        return Set(try FileSystem.listDirectory(root + "/artifacts").compactMap { $0.name.flatMap(ArtifactID.init) })
     }
 
     mutating func beginArtifact(_ id: ArtifactID) throws {

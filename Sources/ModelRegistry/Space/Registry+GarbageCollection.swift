@@ -19,8 +19,7 @@ extension Registry {
     /// takes seconds at 100,000 artifacts, and writers must not wait for it). A dry run stops there. Otherwise the
     /// collector then takes the writer lock and re-validates only what changed since the plan's log position: any
     /// candidate an event appended since names (an alias moved to it, a state, a pin, a signature, a registration
-    /// reviving it) — or the plan's last event names, in case that change was left half done — is kept
-    /// (`changed_since_plan`), with its lineage ancestors; ingests that started since keep the candidates whose
+    /// reviving it) is kept (`changed_since_plan`), with its lineage ancestors; ingests that started since keep the candidates whose
     /// files they share (`lease`). A log it cannot account for since the plan (a line that does not parse, a
     /// repaired tail) makes it plan again under the lock. Then it removes, holding the lock to the end, so a
     /// registration of content being removed waits, then publishes it again with a new event.
@@ -48,7 +47,12 @@ extension Registry {
         _ options: GarbageCollectionOptions, actor: String?, afterPlanning: (() throws -> Void)?
     ) throws -> GarbageCollectionReport {
         if options.dryRun { return try planGarbageCollection(options) }
-        let position = try journal.endPosition()
+        // A change a crash left half done is completed first (a moment's hold of the lock), so the views the
+        // unlocked plan reads agree with the log up to the recorded position.
+        let position = try withWriterLock {
+            try completeInterruptedChange()
+            return try journal.endPosition()
+        }
         let plan = try planGarbageCollection(options)
         try afterPlanning?()
         return try withWriterLock {

@@ -2,9 +2,9 @@ import RegistryCore
 
 extension Registry {
     /// Re-validates an unlocked garbage-collection plan under the writer lock (FORMAT.md §14.3): every candidate
-    /// that an event appended since `position` names, or that the event ending at `position` names (the change a
-    /// crash may have left half done when the plan read the views), is kept, and so are its lineage ancestors;
-    /// ingests that hold a live lease now keep the candidates whose files they share.
+    /// that an event appended since `position` names is kept, and so are its lineage ancestors; ingests that hold
+    /// a live lease now keep the candidates whose files they share. The change ending at `position` was complete
+    /// when the plan started (the caller completed it under the lock).
     ///
     /// - Returns: false when the log since `position` cannot be accounted for — a line that does not parse (a gap
     ///   in the sequence numbers), or no complete event ending at `position` any more (a repaired tail): the
@@ -23,7 +23,6 @@ extension Registry {
                 let last = try AuditJournal.event(
                     endingAt: position.offset, inFile: path, source: "audit/" + position.fileName)
             else { return false }
-            named.append(last)
             sequence = last.sequence
         }
         for event in try journal.events(after: position).events {
