@@ -3,6 +3,12 @@ import ModelRegistry
 import RegistryTestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 #if DEBUG
     /// Issue #11: an incremental backup killed at any of its crash points leaves a directory that restores — to
     /// the previous snapshot or the new one, never a mix — into a registry `fsck` calls clean, and the next backup
@@ -112,6 +118,42 @@ import Testing
                 let restored = try Registry.restore(from: backup, to: temp.appendingPathComponent("r"))
                 #expect(restored.artifacts == old.artifacts.count)
                 #expect(try Registry.open(at: temp.appendingPathComponent("r")).journal.lastEvent()?.sequence == restored.events)
+            }
+        }
+
+        /// The deletions after the new marker fail (an artifact the registry removed, a file it evicted): the
+        /// backup reports the error, restores to the new snapshot, and the next run finishes the deletions.
+        @Test(arguments: [(SystemCall.rename, EIO, "gone"), (.unlink, EIO, "evicted"), (.rmdir, EBUSY, "gone")])
+        func aFailedDeletionAfterTheMarkerLeavesTheNewSnapshotAndTheNextRunFinishesIt(
+            call: SystemCall, code: Int32, target: String
+        ) throws {
+            try withTemporaryDirectory { temp in
+                let (fixture, backup, _, new, signed) = try prepare(temp, evictBetween: true)
+                let registry = fixture.registry
+                let copies = try FileManager.default.contentsOfDirectory(atPath: backup.path + "/artifacts")
+                let gone = try #require(copies.first { ArtifactID($0).map { !new.artifacts.contains($0) } ?? false })
+                // A removed artifact is first renamed to artifacts/.tmp-…, then deleted there: only the deletions
+                // after the marker touch such paths in this scenario (nothing is fetched, so nothing is merged).
+                let path =
+                    target == "gone"
+                    ? backup.path + "/artifacts/.tmp-" : backup.path + "/artifacts/\(fixture.id)/weights.bin"
+                let token = FaultInjector.shared.inject(call, errno: code, under: path)
+                let failed = registryErrorCode { try registry.backup(to: backup) }
+                let fired = FaultInjector.shared.hasFired(token)
+                FaultInjector.shared.remove(token)
+                #expect(fired && failed != nil, "\(call) on \(target): the failure must be reported")
+
+                let first = temp.appendingPathComponent("restored")
+                #expect(try Registry.restore(from: backup, to: first).integrity.isClean)
+                #expect(try Snapshot(Registry.open(at: first), evictable: fixture.id, signed: signed) == new)
+                #expect(FileManager.default.fileExists(atPath: backup.path + "/backup.next.json"))
+
+                try registry.backup(to: backup)
+                #expect(!FileManager.default.fileExists(atPath: backup.path + "/backup.next.json"))
+                let left = try FileManager.default.contentsOfDirectory(atPath: backup.path + "/artifacts")
+                #expect(!left.contains(gone) && !left.contains { $0.hasPrefix(".tmp-") }, "\(left)")
+                #expect(!FileManager.default.fileExists(atPath: backup.path + "/artifacts/\(fixture.id)/weights.bin"))
+                #expect(try Registry.restore(from: backup, to: temp.appendingPathComponent("again")).integrity.isClean)
             }
         }
 
