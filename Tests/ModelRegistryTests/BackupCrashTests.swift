@@ -90,7 +90,8 @@ import Testing
         // MARK: Injected faults
 
         @Test(arguments: [(SystemCall.write, ENOSPC), (.fsync, EIO), (.rename, EIO), (.link, EIO)])
-        func aDirectoryBackupThatFailsMidwayStillRestoresAndTheNextOneCompletesIt(call: SystemCall, code: Int32) throws {
+        func aDirectoryBackupThatFailsMidwayStillRestoresAndTheNextOneCompletesIt(call: SystemCall, code: Int32) throws
+        {
             try withTemporaryDirectory { temp in
                 let (registry, backup) = try prepare(temp, tar: false)
                 let token = FaultInjector.shared.inject(call, errno: code, under: backup.path)

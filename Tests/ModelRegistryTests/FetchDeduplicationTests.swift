@@ -56,8 +56,9 @@ import Testing
             try fixture.registry.evict(fixture.id)
             let report = try fixture.registry.fetch(fixture.id)
             #expect(report.deduplicated.isEmpty && report.files == 2)
-            let links = try FileManager.default.attributesOfItem(atPath: fixture.directory() + "/weights.bin")[
-                .referenceCount] as? Int
+            let links =
+                try FileManager.default.attributesOfItem(atPath: fixture.directory() + "/weights.bin")[
+                    .referenceCount] as? Int
             #expect(links == 1)
             #expect(try fixture.registry.fsck(depth: .full).isClean)
         }

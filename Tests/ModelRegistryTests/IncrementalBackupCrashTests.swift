@@ -86,7 +86,8 @@ import Testing
                 }
                 if got.evicted {
                     #expect(
-                        !FileManager.default.fileExists(atPath: restored.layout.artifactPath(fixture.id) + "/weights.bin"),
+                        !FileManager.default.fileExists(
+                            atPath: restored.layout.artifactPath(fixture.id) + "/weights.bin"),
                         "\(point): an artifact evicted in the snapshot is restored without its bundle files")
                 }
 
@@ -117,7 +118,9 @@ import Testing
                 #expect(copies.count > old.artifacts.count)
                 let restored = try Registry.restore(from: backup, to: temp.appendingPathComponent("r"))
                 #expect(restored.artifacts == old.artifacts.count)
-                #expect(try Registry.open(at: temp.appendingPathComponent("r")).journal.lastEvent()?.sequence == restored.events)
+                #expect(
+                    try Registry.open(at: temp.appendingPathComponent("r")).journal.lastEvent()?.sequence
+                        == restored.events)
             }
         }
 
