@@ -60,15 +60,24 @@ struct DirectoryBackupSink: BackupSink {
     /// handed on; for a first backup, `backup.partial.json`. Then removes half-assembled artifacts.
     mutating func begin(evicting: Set<ArtifactID>) throws -> Set<ArtifactID> {
         var pending = evicting
+        let interrupted: Bool
         if try FileSystem.exists(root + "/" + BackupMarker.fileName) {
             let note = root + "/" + BackupRunNote.fileName
-            if let earlier = try BackupRunNote.read(note) { pending.formUnion(earlier.evicting) }
+            let earlier = try BackupRunNote.read(note)
+            interrupted = earlier != nil
+            if let earlier { pending.formUnion(earlier.evicting) }
             try FileSystem.atomicReplace(note, contents: BackupRunNote(evicting: pending).bytes, mode: 0o644)
-        } else if try !FileSystem.exists(root + "/" + BackupMarker.partialFileName) {
+        } else if try FileSystem.exists(root + "/" + BackupMarker.partialFileName) {
+            interrupted = true
+        } else {
+            interrupted = false
             try FileSystem.atomicReplace(
                 root + "/" + BackupMarker.partialFileName, contents: base.bytes, mode: 0o644)
         }
         CrashPoint.hit("backup.afterMarkIncomplete")
+        // What an interrupted run wrote and this one keeps (artifacts, views equal to the snapshot's) may never have
+        // been flushed: all of it is flushed with this run's files, before the new marker vouches for it.
+        if interrupted { try recordTree("") }
         // Leftovers of an interrupted run: half-assembled artifacts.
         try FileSystem.makeDirectory(root + "/artifacts", syncParent: true)
         for entry in try FileSystem.listDirectory(root + "/artifacts") {
@@ -76,6 +85,22 @@ struct DirectoryBackupSink: BackupSink {
             try FileSystem.removeTree(root + "/artifacts/" + name)
         }
         return pending
+    }
+
+    /// Records every file and directory under `relative` (the whole backup for `""`) for the flush, leaving out
+    /// temporary entries.
+    private mutating func recordTree(_ relative: String) throws {
+        let directory = relative.isEmpty ? root : root + "/" + relative
+        sync.record(directory)
+        for entry in try FileSystem.listDirectory(directory) {
+            guard let name = entry.name, !name.hasPrefix(FileSystem.temporaryPrefix) else { continue }
+            let child = relative.isEmpty ? name : relative + "/" + name
+            switch try FileSystem.status(root + "/" + child)?.kind {
+            case .directory?: try recordTree(child)
+            case .regular?: sync.record(root + "/" + child)
+            default: continue
+            }
+        }
     }
 
     func existingArtifacts() throws -> Set<ArtifactID> {
