@@ -31,7 +31,8 @@ extension Registry {
     /// - Throws: `.lockTimeout`; `.reentrantWrite`; I/O errors listing `artifacts/`. A removal that fails is
     ///   reported in `problems` and stops the collection (what was removed stays removed, each audited).
     /// - Durability: as `remove(_:force:actor:)` for each artifact.
-    /// - Complexity: one pass over the log's alias, registration and collection events, one `stat` per artifact
+    /// - Complexity: the log's alias, registration and collection events since the collector's cache
+    ///   (`indexes/collector.json`; the whole log without a usable one), one `stat` per artifact
     ///   file, and the manifests of the kept artifacts (for their ancestors) — all without the lock; under it, the
     ///   events appended since the plan and the files of live ingests.
     @discardableResult
