@@ -12,6 +12,11 @@ extension Registry {
     /// compared with the log) must be clean. On any refusal everything the restore wrote is removed — the
     /// destination directory too when the restore created it — and the error names the file that was wrong.
     ///
+    /// A backup directory an incremental backup is writing into, or was interrupted in (`backup.next.json`
+    /// beside `backup.json`), restores to the snapshot `backup.json` describes: only its log prefix, the artifacts,
+    /// signatures and checkpoints that log accounts for, without the bundle files of artifacts it evicted; the
+    /// views are re-derived from that log (recovery), since the run may have replaced them already.
+    ///
     /// ```swift
     /// let report = try Registry.restore(
     ///     from: URL(fileURLWithPath: "/backups/registry.tar"), to: URL(fileURLWithPath: "/data/registry"))
