@@ -7,6 +7,12 @@ extension AuditJournal {
         package var fileName: String
         /// The byte offset just past the last line read.
         package var offset: Int64
+
+        /// A position read back from a cache (the garbage collector's, FORMAT.md §14.3); checked before use.
+        package init(fileName: String, offset: Int64) {
+            self.fileName = fileName
+            self.offset = offset
+        }
     }
 
     /// The position just past the last complete line now in the log, or nil when the log is empty. A torn or

@@ -117,11 +117,13 @@ enum FetchCommand: Command {
                 "remote": JSONOutput.string(report.remote?.name), "url": JSONOutput.string(report.remote?.url),
                 "files": JSONOutput.number(report.files), "bytes": JSONOutput.number(report.bytes),
                 "sequence": JSONOutput.number(report.event?.sequence),
+                "deduplicated": .array(report.deduplicated.map { .string($0) }),
             ])
         } else if report.event != nil {
+            let linked = report.deduplicated.isEmpty ? "" : ", \(report.deduplicated.count) linked to stored copies"
             print(
                 "fetched \(id) from remote '\(report.remote?.name ?? "?")': \(report.files) file(s), "
-                    + "\(report.bytes) bytes verified")
+                    + "\(report.bytes) bytes verified\(linked)")
         } else {
             print("\(id) is not evicted: its bytes are here")
         }

@@ -5,11 +5,13 @@ import RegistryCore
 protocol BackupSink {
     /// The artifacts an earlier run already copied (none for a tar).
     func existingArtifacts() throws -> Set<ArtifactID>
-    /// Removes an artifact an earlier run copied that the snapshot no longer has.
-    mutating func removeArtifact(_ id: ArtifactID) throws
+    /// Records that a run starts, before anything changes; `evicting` are artifacts evicted since an earlier run
+    /// copied them. Returns those plus any an interrupted run handed on, to drop in ``cleanUp(removing:dropping:)``.
+    mutating func begin(evicting: Set<ArtifactID>) throws -> Set<ArtifactID>
     /// Starts one artifact's entries.
     mutating func beginArtifact(_ id: ArtifactID) throws
-    /// Ends them: the artifact is complete in the backup from here on.
+    /// Ends them: the artifact is complete in the backup from here on. Into an earlier copy (an artifact fetched
+    /// since) only the files it lacks are added.
     mutating func endArtifact(_ id: ArtifactID) throws
     /// A directory inside an artifact (or `audit`).
     mutating func addDirectory(_ path: String) throws
@@ -25,6 +27,9 @@ protocol BackupSink {
     mutating func writeViews(_ snapshot: RegistrySnapshot) throws
     /// Makes everything durable, then writes `marker` last: only now does the backup count as complete.
     mutating func finish(marker: BackupMarker) throws
+    /// After the marker is durable: removes artifacts the snapshot no longer has and the given bundle files of
+    /// artifacts evicted since, then the record of the run.
+    mutating func cleanUp(removing gone: [ArtifactID], dropping: [(id: ArtifactID, paths: [String])]) throws
     /// Called when the run failed: a tar's temporary file is removed; a directory stays marked incomplete.
     mutating func abandon()
 }

@@ -2,18 +2,24 @@ import RegistryCore
 
 /// A backup directory laid out like a registry, continued in place run after run (FORMAT.md §14.5).
 ///
-/// Every change happens while the directory's marker is `backup.partial.json`: an artifact is assembled under
-/// `artifacts/.tmp-…` and renamed into place, the log is appended to after its recorded extent, views are replaced
-/// atomically; then the whole file system is flushed and `backup.json` written. A crash leaves the partial marker:
-/// restore refuses the directory, and the next run continues from the extent that marker records.
+/// An incremental run never changes what `backup.json` describes until the new marker is durable: it first writes
+/// `backup.next.json`, then appends the log after the recorded extent, assembles each new artifact under
+/// `artifacts/.tmp-…` and renames it into place, adds the files an artifact fetched since lacks (beside, then
+/// renamed in), adds signatures and replaces views; then it flushes the file system and writes `backup.json`. Only
+/// then are artifacts the snapshot no longer has, and bundle files of artifacts evicted since, deleted, and the
+/// note removed. A restore at any instant gets the old snapshot or the new one. A first backup is marked
+/// `backup.partial.json` until its marker is written, and restore refuses it.
 struct DirectoryBackupSink: BackupSink {
     let root: String
+    /// The marker the run continues from.
+    let base: BackupMarker
     private var sync: FileSystem.BulkSync
     /// The artifact being assembled and its temporary directory.
     private var current: (id: ArtifactID, directory: String)?
 
-    init(root: String) {
+    init(root: String, base: BackupMarker) {
         self.root = root
+        self.base = base
         self.sync = FileSystem.BulkSync(root: root)
     }
 
@@ -49,36 +55,57 @@ struct DirectoryBackupSink: BackupSink {
         return (.empty, false)
     }
 
-    /// Marks the directory incomplete before anything in it changes: renames `backup.json` to
-    /// `backup.partial.json` (or writes the partial marker of a first backup).
-    mutating func markIncomplete(base: BackupMarker) throws {
-        let complete = root + "/" + BackupMarker.fileName
-        let partial = root + "/" + BackupMarker.partialFileName
-        if try FileSystem.exists(complete) {
-            try FileSystem.rename(complete, to: partial)
-            try FileSystem.syncDirectory(root)
-        } else if try !FileSystem.exists(partial) {
-            try FileSystem.atomicReplace(partial, contents: base.bytes, mode: 0o644)
+    /// Records the run before anything in the directory changes: beside a complete `backup.json` (which stays),
+    /// `backup.next.json` with the artifacts to drop bundle files of — merged with those an interrupted run
+    /// handed on; for a first backup, `backup.partial.json`. Then removes half-assembled artifacts.
+    mutating func begin(evicting: Set<ArtifactID>) throws -> Set<ArtifactID> {
+        var pending = evicting
+        let interrupted: Bool
+        if try FileSystem.exists(root + "/" + BackupMarker.fileName) {
+            let note = root + "/" + BackupRunNote.fileName
+            let earlier = try BackupRunNote.read(note)
+            interrupted = earlier != nil
+            if let earlier { pending.formUnion(earlier.evicting) }
+            try FileSystem.atomicReplace(note, contents: BackupRunNote(evicting: pending).bytes, mode: 0o644)
+        } else if try FileSystem.exists(root + "/" + BackupMarker.partialFileName) {
+            interrupted = true
+        } else {
+            interrupted = false
+            try FileSystem.atomicReplace(
+                root + "/" + BackupMarker.partialFileName, contents: base.bytes, mode: 0o644)
         }
         CrashPoint.hit("backup.afterMarkIncomplete")
+        // What an interrupted run wrote and this one keeps (artifacts, views equal to the snapshot's) may never have
+        // been flushed: all of it is flushed with this run's files, before the new marker vouches for it.
+        if interrupted { try recordTree("") }
         // Leftovers of an interrupted run: half-assembled artifacts.
         try FileSystem.makeDirectory(root + "/artifacts", syncParent: true)
         for entry in try FileSystem.listDirectory(root + "/artifacts") {
             guard let name = entry.name, name.hasPrefix(FileSystem.temporaryPrefix) else { continue }
             try FileSystem.removeTree(root + "/artifacts/" + name)
         }
+        return pending
+    }
+
+    /// Records every file and directory under `relative` (the whole backup for `""`) for the flush, leaving out
+    /// temporary entries.
+    private mutating func recordTree(_ relative: String) throws {
+        let directory = relative.isEmpty ? root : root + "/" + relative
+        sync.record(directory)
+        for entry in try FileSystem.listDirectory(directory) {
+            guard let name = entry.name, !name.hasPrefix(FileSystem.temporaryPrefix) else { continue }
+            let child = relative.isEmpty ? name : relative + "/" + name
+            switch try FileSystem.status(root + "/" + child)?.kind {
+            case .directory?: try recordTree(child)
+            case .regular?: sync.record(root + "/" + child)
+            default: continue
+            }
+        }
     }
 
     func existingArtifacts() throws -> Set<ArtifactID> {
-        Set(try FileSystem.listDirectory(root + "/artifacts").compactMap { $0.name.flatMap(ArtifactID.init) })
-    }
-
-    mutating func removeArtifact(_ id: ArtifactID) throws {
-        // Out of the way first (one rename), then deleted: a crash never leaves a half-deleted artifact in place.
-        let doomed = root + "/artifacts/" + FileSystem.uniqueName(FileSystem.temporaryPrefix)
-        try FileSystem.rename(root + "/artifacts/" + id.description, to: doomed)
-        try FileSystem.removeTree(doomed)
-        sync.record(root + "/artifacts")
+        guard try FileSystem.exists(root + "/artifacts") else { return [] }
+        return Set(try FileSystem.listDirectory(root + "/artifacts").compactMap { $0.name.flatMap(ArtifactID.init) })
     }
 
     mutating func beginArtifact(_ id: ArtifactID) throws {
@@ -89,10 +116,33 @@ struct DirectoryBackupSink: BackupSink {
 
     mutating func endArtifact(_ id: ArtifactID) throws {
         guard let current, current.id == id else { return }
-        try FileSystem.rename(current.directory, to: root + "/artifacts/" + id.description)
-        sync.record(root + "/artifacts/" + id.description)
+        let target = root + "/artifacts/" + id.description
+        if try FileSystem.status(target)?.kind == .directory {
+            // Fetched since the earlier run: only the files that copy lacks move in, each by one rename.
+            try merge(current.directory, into: target)
+            try FileSystem.removeTree(current.directory)
+        } else {
+            try FileSystem.rename(current.directory, to: target)
+            sync.record(target)
+        }
         sync.record(root + "/artifacts")
         self.current = nil
+    }
+
+    /// Renames every entry of `source` that `target` lacks into it; entries both hold are left as they are (an
+    /// artifact's files never change, so the earlier copy is the same).
+    private mutating func merge(_ source: String, into target: String) throws {
+        for entry in try FileSystem.listDirectory(source) {
+            guard let name = entry.name, let status = try FileSystem.status(source + "/" + name) else { continue }
+            let existing = try FileSystem.status(target + "/" + name)
+            if status.kind == .directory, existing?.kind == .directory {
+                try merge(source + "/" + name, into: target + "/" + name)
+            } else if existing == nil {
+                try FileSystem.rename(source + "/" + name, to: target + "/" + name)
+                sync.record(target + "/" + name)
+                sync.record(target)
+            }
+        }
     }
 
     /// The real path of a backup entry: inside the temporary directory while its artifact is assembled.
@@ -194,8 +244,38 @@ struct DirectoryBackupSink: BackupSink {
         try sync.finish()
         CrashPoint.hit("backup.beforeMarker")
         try FileSystem.atomicReplace(root + "/" + BackupMarker.fileName, contents: marker.bytes, mode: 0o644)
-        try FileSystem.removeFile(root + "/" + BackupMarker.partialFileName)
-        try FileSystem.syncDirectory(root)
+        if try FileSystem.exists(root + "/" + BackupMarker.partialFileName) {
+            try FileSystem.removeFile(root + "/" + BackupMarker.partialFileName)
+            try FileSystem.syncDirectory(root)
+        }
+        CrashPoint.hit("backup.afterMarker")
+    }
+
+    mutating func cleanUp(removing gone: [ArtifactID], dropping: [(id: ArtifactID, paths: [String])]) throws {
+        for id in gone {
+            // Out of the way first (one rename), then deleted: a crash never leaves a half-deleted artifact in place.
+            let doomed = root + "/artifacts/" + FileSystem.uniqueName(FileSystem.temporaryPrefix)
+            try FileSystem.rename(root + "/artifacts/" + id.description, to: doomed)
+            try FileSystem.removeTree(doomed)
+            sync.record(root + "/artifacts")
+            CrashPoint.hit("backup.afterCleanupStep")
+        }
+        for (id, paths) in dropping {
+            for path in paths {
+                let file = root + "/artifacts/\(id)/" + path
+                guard try FileSystem.status(file) != nil else { continue }
+                try FileSystem.removeTree(file)
+                sync.record(FileSystem.parent(of: file))
+            }
+            CrashPoint.hit("backup.afterCleanupStep")
+        }
+        // The deletions are durable before the note goes: without it a restore takes the directory as it is.
+        try sync.finish()
+        let note = root + "/" + BackupRunNote.fileName
+        if try FileSystem.exists(note) {
+            try FileSystem.removeFile(note)
+            try FileSystem.syncDirectory(root)
+        }
     }
 
     mutating func abandon() {

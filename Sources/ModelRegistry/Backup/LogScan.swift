@@ -8,12 +8,23 @@ struct LogScan {
     /// The hash and sequence of the last line seen.
     var head: Digest
     var events: Int64
+    /// When given, the artifacts the lines register and collect (a restore's pass over the snapshot's log).
+    private(set) var registrations: RegistrationReplay?
+    /// With ``registrations``: the artifacts whose last residency event is `artifact_evicted`.
+    private(set) var evicted: Set<ArtifactID> = []
     private var expectsFirst = true
 
-    init(after head: Digest, events: Int64) {
+    init(after head: Digest, events: Int64, registrations: RegistrationReplay? = nil) {
         self.head = head
         self.events = events
+        self.registrations = registrations
     }
+
+    private static let registeredType = Array(#""type":"artifact_registered""#.utf8)
+    private static let collectedType = Array(#""type":"artifact_collected""#.utf8)
+    private static let residencyTypes = [
+        Array(#""type":"artifact_evicted""#.utf8), Array(#""type":"artifact_fetched""#.utf8),
+    ]
 
     private static let signatureType = Array(#""type":"signature_added""#.utf8)
 
@@ -49,8 +60,18 @@ struct LogScan {
 
     private mutating func take(_ line: [UInt8], source: String) throws {
         let isSignature = Self.contains(line, Self.signatureType)
-        if expectsFirst || isSignature {
+        let isRegistration =
+            registrations != nil
+            && (Self.contains(line, Self.registeredType) || Self.contains(line, Self.collectedType)
+                || Self.residencyTypes.contains { Self.contains(line, $0) })
+        if expectsFirst || isSignature || isRegistration {
             let event = try AuditEvent(parsingLine: line, source: source)
+            if isRegistration {
+                registrations?.observe(event)
+                if case .string(let text)? = event.payload.objectValue?["artifact"], let id = ArtifactID(text) {
+                    if event.type == .artifactEvicted { evicted.insert(id) } else { evicted.remove(id) }
+                }
+            }
             if expectsFirst {
                 guard event.previousHash == head, event.sequence == events + 1 else {
                     throw RegistryError(

@@ -14,7 +14,9 @@ extension Registry {
     ///
     /// Into a directory that already holds a backup, the run is **incremental**: it checks that the backup's log
     /// is a prefix of this registry's (same hash chain), then copies only artifacts the backup lacks and the log's
-    /// new bytes, replaces changed views, and removes artifacts and views the registry no longer has. Files that
+    /// new bytes, replaces changed views, and — only once the new `backup.json` is durable — removes artifacts and
+    /// bundle files the registry no longer has. Killed or failing at any instant, the directory restores to the
+    /// previous snapshot or the new one (`backup.next.json` marks a run in progress). Files that
     /// share an inode in the registry (deduplicated) are hard links in the backup (tar hard links in a tar).
     ///
     /// ```swift
@@ -32,8 +34,10 @@ extension Registry {
     ///   was copied (a collector that ignored the lease); `.unsupportedOperation` on a registry opened read-only;
     ///   `.lockTimeout`; I/O errors naming the file.
     /// - Durability: every file and directory written is fsynced (one `syncfs` instead past 2,048 paths on Linux)
-    ///   before the marker `backup.json` is written (a tar is fsynced before its rename); a crash leaves the previous backup or a directory marked
-    ///   incomplete (`backup.partial.json`), which restore refuses and the next backup completes.
+    ///   before the marker `backup.json` is written (a tar is fsynced before its rename). A crash during an
+    ///   incremental run leaves a directory that restores to the previous snapshot (or, once the new marker is
+    ///   written, the new one) and that the next backup completes; a crash during a first backup leaves it marked
+    ///   incomplete (`backup.partial.json`), which restore refuses.
     /// - Complexity: a full backup copies every byte once; an incremental one lists `artifacts/` and otherwise
     ///   costs in proportion to what is new.
     @discardableResult
@@ -51,10 +55,9 @@ extension Registry {
         switch options.format {
         case .directory:
             let (base, isIncremental) = try DirectoryBackupSink.base(at: path)
-            var sink = DirectoryBackupSink(root: path)
+            var sink = DirectoryBackupSink(root: path, base: base)
             let snapshot = try takeSnapshot()
             try checkPrefix(base, backupLog: path + "/audit", snapshot: snapshot)
-            try sink.markIncomplete(base: base)
             return try copy(
                 snapshot, from: base, into: &sink, destination: destination, format: .directory,
                 isIncremental: isIncremental, options: options)
@@ -143,6 +146,18 @@ extension Registry {
             artifacts: snapshot.artifacts.count, artifactsCopied: 0, artifactsRemoved: 0, filesCopied: 0,
             filesLinked: 0, bytesWritten: 0, logBytesCopied: 0, events: base.events, head: base.head)
         do {
+            // 0. What changed since the earlier run, recorded before anything in the backup changes.
+            let existing = try sink.existingArtifacts()
+            let wanted = Set(snapshot.artifacts)
+            var fetchedSince = Set<ArtifactID>()
+            var evictedSince = Set<ArtifactID>()
+            for id in existing.intersection(wanted) {
+                let copyIsEvicted = try sink.hasFile(RegistrySnapshot.evictionView(of: id))
+                if copyIsEvicted && !snapshot.isEvicted(id) { fetchedSince.insert(id) }
+                if !copyIsEvicted && snapshot.isEvicted(id) { evictedSince.insert(id) }
+            }
+            let evicting = try sink.begin(evicting: evictedSince)
+
             // 1. The log's new lines, checked to continue the backup's chain; they name the signatures to copy.
             var scan = LogScan(after: base.head, events: base.events)
             let baseSizes = Dictionary(uniqueKeysWithValues: base.log.map { ($0.name, $0.size) })
@@ -152,7 +167,7 @@ extension Registry {
                 let source = layout.auditPath + "/" + file.name
                 try scan.scan(source, source: "audit/" + file.name, from: start, to: file.size)
                 // Every file, even one that did not grow: an interrupted run may have left bytes past the extent
-                // its partial marker records, which the backup's copy must lose again.
+                // the marker records, which the backup's copy must lose again.
                 let copied = try sink.continueLog("audit/" + file.name, source: source, from: start, to: file.size)
                 report.logBytesCopied += copied
                 report.bytesWritten += copied
@@ -161,22 +176,10 @@ extension Registry {
             report.head = scan.head
             CrashPoint.hit("backup.afterLog")
 
-            // 2. Artifacts: the new ones whole, the gone ones removed.
-            let existing = try sink.existingArtifacts()
-            let wanted = Set(snapshot.artifacts)
-            for id in existing.subtracting(wanted).sorted(by: { $0.description < $1.description }) {
-                try sink.removeArtifact(id)
-                report.artifactsRemoved += 1
-            }
-            // An artifact evicted or fetched since the earlier run holds other files now: copied again whole.
-            var changed = Set<ArtifactID>()
-            for id in existing.intersection(wanted)
-            where try sink.hasFile(RegistrySnapshot.evictionView(of: id)) != snapshot.isEvicted(id) {
-                try sink.removeArtifact(id)
-                changed.insert(id)
-            }
-            let missing = snapshot.artifacts.filter { !existing.contains($0) || changed.contains($0) }
-            var copier = ArtifactCopier(store: artifacts, existing: existing.subtracting(changed))
+            // 2. Artifacts: the new ones whole; into one fetched since, the files its copy lacks. Nothing the
+            //    earlier snapshot holds is deleted before the new marker is durable (step 5).
+            let missing = snapshot.artifacts.filter { !existing.contains($0) || fetchedSince.contains($0) }
+            var copier = ArtifactCopier(store: artifacts, existing: existing)
             for (index, id) in missing.enumerated() {
                 try copier.copy(id, from: layout, evicted: snapshot.isEvicted(id), into: &sink, report: &report)
                 report.artifactsCopied += 1
@@ -208,6 +211,17 @@ extension Registry {
                 marker: BackupMarker(
                     artifacts: snapshot.artifacts.count, createdAt: snapshot.takenAt, events: scan.events,
                     head: scan.head, log: snapshot.log))
+
+            // 5. Only now, deletions: artifacts the snapshot no longer has, bundle files of those evicted since.
+            let gone = existing.subtracting(wanted).sorted { $0.description < $1.description }
+            var dropping: [(id: ArtifactID, paths: [String])] = []
+            for id in evicting.sorted(by: { $0.description < $1.description })
+            where wanted.contains(id) && snapshot.isEvicted(id) {
+                let manifest = try artifacts.artifact(id).manifest
+                dropping.append((id, FileArtifactStore.evictableFiles(of: manifest).map(\.path)))
+            }
+            try sink.cleanUp(removing: gone, dropping: dropping)
+            report.artifactsRemoved = gone.count
             return report
         } catch {
             sink.abandon()

@@ -12,6 +12,11 @@ extension Registry {
     /// compared with the log) must be clean. On any refusal everything the restore wrote is removed — the
     /// destination directory too when the restore created it — and the error names the file that was wrong.
     ///
+    /// A backup directory an incremental backup is writing into, or was interrupted in (`backup.next.json`
+    /// beside `backup.json`), restores to the snapshot `backup.json` describes: only its log prefix, the artifacts,
+    /// signatures and checkpoints that log accounts for, without the bundle files of artifacts it evicted; the
+    /// views are re-derived from that log (recovery), since the run may have replaced them already.
+    ///
     /// ```swift
     /// let report = try Registry.restore(
     ///     from: URL(fileURLWithPath: "/backups/registry.tar"), to: URL(fileURLWithPath: "/data/registry"))
@@ -81,6 +86,11 @@ extension Registry {
             try FileSystem.atomicReplace(
                 destinationPath + "/" + RegistryLayout.formatFileName, contents: format, mode: 0o644)
             let registry = try Registry.open(at: URL(fileURLWithPath: destinationPath), configuration: configuration)
+            if restorer.isInterruptedRun {
+                // Views the interrupted run replaced, signatures and evicted files past the snapshot: back to what
+                // the snapshot's log says. What recovery cannot resolve, the fsck below reports.
+                _ = try registry.recover()
+            }
             _ = try registry.rebuildIndexes()
             let integrity = try registry.fsck(depth: .full)
             guard integrity.isClean else {
@@ -171,6 +181,12 @@ struct BackupRestorer {
     private var inodes: [[UInt64]: String] = [:]
     /// The bytes of `registry.json`, written only once everything else is in place.
     private(set) var formatMarker: [UInt8]?
+    /// Whether the backup directory had an incremental run in progress (`backup.next.json`): the restore took the
+    /// snapshot `backup.json` describes and the views are to be re-derived from its log.
+    private(set) var isInterruptedRun = false
+    /// For an interrupted run: the signature files the snapshot's log names, and the artifacts it evicted.
+    private var snapshotSignatures: [ArtifactID: Set<String>] = [:]
+    private var snapshotEvictions: Set<ArtifactID> = []
 
     init(destination: String) {
         self.destination = destination
@@ -179,7 +195,10 @@ struct BackupRestorer {
 
     /// Top-level entries a restore never writes: caches and work in progress are rebuilt or not needed.
     private static func isRestored(topLevel name: String) -> Bool {
-        !["indexes", "staging", "locks", BackupMarker.fileName, BackupMarker.partialFileName].contains(name)
+        ![
+            "indexes", "staging", "locks", BackupMarker.fileName, BackupMarker.partialFileName,
+            BackupRunNote.fileName,
+        ].contains(name)
             && !name.hasPrefix(FileSystem.temporaryPrefix) && !name.hasSuffix(".lock")
     }
 
@@ -200,6 +219,24 @@ struct BackupRestorer {
             throw RegistryError(
                 .notFound, "'\(source)' holds no \(BackupMarker.fileName): it is not a backup", path: source)
         }
+        // An incremental run in progress or interrupted: take only the snapshot the marker describes — its log
+        // prefix, the artifacts that log registers, the checkpoints within it — and let recovery re-derive the
+        // views, which the run may have replaced with the next snapshot's.
+        var registered: Set<ArtifactID>?
+        if try FileSystem.exists(source + "/" + BackupRunNote.fileName) {
+            _ = try BackupRunNote.read(source + "/" + BackupRunNote.fileName)
+            isInterruptedRun = true
+            try makeDirectory("audit")
+            var scan = LogScan(after: AuditEvent.genesisHash, events: 0, registrations: RegistrationReplay())
+            for file in marker.log {
+                try copyPrefix(source + "/audit/" + file.name, as: "audit/" + file.name, length: file.size)
+                try scan.scan(
+                    destination + "/audit/" + file.name, source: "audit/" + file.name, from: 0, to: file.size)
+            }
+            registered = scan.registrations?.ids ?? []
+            snapshotSignatures = scan.signatures
+            snapshotEvictions = scan.evicted
+        }
         for entry in try FileSystem.listDirectory(source).sorted(by: {
             $0.nameBytes.lexicographicallyPrecedes($1.nameBytes)
         }) {
@@ -207,9 +244,33 @@ struct BackupRestorer {
             if name == RegistryLayout.formatFileName {
                 formatMarker = try FileSystem.readDocument(source + "/" + name, limit: 1 << 16)
             } else if name == "audit" {
+                guard registered == nil else { continue }  // copied above
                 try makeDirectory("audit")
                 for file in marker.log {
                     try copyFile(source + "/audit/" + file.name, as: "audit/" + file.name)
+                }
+            } else if let registered, name == "artifacts" || name == "checkpoints",
+                try FileSystem.status(source + "/" + name)?.kind == .directory
+            {
+                try makeDirectory(name)
+                for child in try FileSystem.listDirectory(source + "/" + name) {
+                    guard let childName = child.name else {
+                        throw RegistryError(
+                            .invalidPath, "'\(source)/\(name)' holds an entry whose name is not UTF-8",
+                            path: source + "/" + name)
+                    }
+                    if childName.hasPrefix(FileSystem.temporaryPrefix) { continue }
+                    // What the run added beyond the snapshot: an artifact its log does not register (or collected),
+                    // a checkpoint of a longer log.
+                    if let id = ArtifactID(childName), !registered.contains(id) { continue }
+                    if name == "checkpoints", childName.hasSuffix(".note"),
+                        let size = Int64(childName.dropLast(5)), size > marker.events
+                    {
+                        continue
+                    }
+                    let skipping = try ArtifactID(childName).map { try beyondSnapshot(of: $0, in: source) } ?? []
+                    try copyTree(
+                        source + "/" + name + "/" + childName, as: name + "/" + childName, skipping: skipping)
                 }
             } else {
                 try copyTree(source + "/" + name, as: name)
@@ -218,7 +279,57 @@ struct BackupRestorer {
         return marker
     }
 
-    private mutating func copyTree(_ source: String, as relative: String) throws {
+    /// The files of an artifact in an interrupted run's backup directory that the marker's snapshot does not
+    /// hold (relative to the destination): signatures whose `signature_added` is past the snapshot's log, and the
+    /// evictable bundle files of an artifact the snapshot's log evicted (the run deletes them only after its new
+    /// marker).
+    private func beyondSnapshot(of id: ArtifactID, in source: String) throws -> Set<String> {
+        let base = "artifacts/\(id)/"
+        var skipping = Set<String>()
+        let signatures = source + "/" + base + "signatures"
+        if try FileSystem.status(signatures)?.kind == .directory {
+            let named = snapshotSignatures[id] ?? []
+            for entry in try FileSystem.listDirectory(signatures) {
+                guard let name = entry.name, !named.contains("signatures/" + name) else { continue }
+                skipping.insert(base + "signatures/" + name)
+            }
+        }
+        if snapshotEvictions.contains(id) {
+            let path = source + "/" + base + "manifest.json"
+            let manifest = try Manifest(
+                parsing: FileSystem.readDocument(path, limit: 64 << 20), source: base + "manifest.json")
+            for entry in FileArtifactStore.evictableFiles(of: manifest) { skipping.insert(base + entry.path) }
+        }
+        return skipping
+    }
+
+    /// Copies the first `length` bytes of the journal file `source` (the marker's extent of it).
+    private mutating func copyPrefix(_ source: String, as relative: String, length: Int64) throws {
+        guard let status = try FileSystem.status(source), status.kind == .regular, status.size >= length,
+            let input = try FileSystem.openForReading(source)
+        else {
+            throw RegistryError(
+                .invalidDocument,
+                "'\(source)' is missing or shorter than the \(length) bytes \(BackupMarker.fileName) records: the "
+                    + "backup is truncated or damaged",
+                path: source)
+        }
+        let target = destination + "/" + relative
+        try input.closeAfter { input in
+            let output = try FileSystem.createForWriting(target, mode: Registry.restoredMode(status.permissions))
+            let copied = try output.closeAfter { try FileSystem.copyBytes(from: input, to: $0, length: length) }
+            guard copied == length else {
+                throw RegistryError(.io, "'\(source)' became shorter while it was being restored", path: source)
+            }
+        }
+        try FileSystem.setPermissions(target, mode: Registry.restoredMode(status.permissions))
+        sync.record(target)
+        restored.insert(relative)
+    }
+
+    /// Copies a tree, leaving out the files in `skipping` (relative) and directories that hold nothing else.
+    private mutating func copyTree(_ source: String, as relative: String, skipping: Set<String> = []) throws {
+        if skipping.contains(relative) { return }
         guard let status = try FileSystem.status(source) else {
             throw RegistryError(.notFound, "'\(source)' disappeared while it was being restored", path: source)
         }
@@ -226,6 +337,7 @@ struct BackupRestorer {
         case .regular:
             try copyFile(source, as: relative)
         case .directory:
+            if !skipping.isEmpty, try !Self.holdsMore(than: skipping, source, relative) { return }
             try makeDirectory(relative)
             for entry in try FileSystem.listDirectory(source) {
                 guard let name = entry.name else {
@@ -233,7 +345,7 @@ struct BackupRestorer {
                         .invalidPath, "'\(source)' holds an entry whose name is not UTF-8", path: source)
                 }
                 if relative == "artifacts" && name.hasPrefix(FileSystem.temporaryPrefix) { continue }
-                try copyTree(source + "/" + name, as: relative + "/" + name)
+                try copyTree(source + "/" + name, as: relative + "/" + name, skipping: skipping)
             }
         case .symbolicLink:
             throw RegistryError(
@@ -243,6 +355,18 @@ struct BackupRestorer {
             throw RegistryError(
                 .unsupportedOperation, "'\(source)' is a device, FIFO or socket; a backup holds none", path: source)
         }
+    }
+
+    /// Whether the directory `source` (at `relative`) holds anything, at any depth, besides `skipping`'s files.
+    private static func holdsMore(than skipping: Set<String>, _ source: String, _ relative: String) throws -> Bool {
+        for entry in try FileSystem.listDirectory(source) {
+            guard let name = entry.name else { return true }
+            let child = relative + "/" + name
+            if skipping.contains(child) { continue }
+            guard try FileSystem.status(source + "/" + name)?.kind == .directory else { return true }
+            if try holdsMore(than: skipping, source + "/" + name, child) { return true }
+        }
+        return false
     }
 
     private mutating func copyFile(_ source: String, as relative: String) throws {

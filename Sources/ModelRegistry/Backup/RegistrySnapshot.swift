@@ -27,9 +27,13 @@ struct RegistrySnapshot {
     /// Top-level entries a backup never copies: the artifacts and the log (copied separately), caches, work in
     /// progress and locks. Everything else — including directories later versions add — is a view and travels.
     static func isCopiedAsView(topLevel name: String) -> Bool {
-        !["artifacts", "audit", "indexes", "staging", "locks", BackupMarker.fileName, BackupMarker.partialFileName]
-            .contains(name) && !name.hasSuffix(".lock") && !name.hasPrefix(FileSystem.temporaryPrefix)
+        !notViews.contains(name) && !name.hasSuffix(".lock") && !name.hasPrefix(FileSystem.temporaryPrefix)
     }
+
+    private static let notViews: Set<String> = [
+        "artifacts", "audit", "indexes", "staging", "locks", BackupMarker.fileName, BackupMarker.partialFileName,
+        BackupRunNote.fileName,
+    ]
 
     /// Whether the artifact was evicted when the snapshot was taken (its eviction view, FORMAT.md §14.4): then
     /// only its manifest, signatures and kept documents are copied, whatever a fetch brings back meanwhile.

@@ -44,7 +44,9 @@ struct TarBackupSink: BackupSink {
 
     func existingArtifacts() throws -> Set<ArtifactID> { [] }
 
-    mutating func removeArtifact(_ id: ArtifactID) throws {}
+    mutating func begin(evicting: Set<ArtifactID>) throws -> Set<ArtifactID> { [] }
+
+    mutating func cleanUp(removing gone: [ArtifactID], dropping: [(id: ArtifactID, paths: [String])]) throws {}
 
     mutating func beginArtifact(_ id: ArtifactID) throws {
         try addDirectory("artifacts/" + id.description)

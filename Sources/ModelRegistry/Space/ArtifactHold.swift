@@ -27,6 +27,9 @@ public struct ArtifactHold: Hashable, Sendable, CustomStringConvertible {
         public static let gracePeriod = Kind(rawValue: "grace_period")
         /// No `artifact_registered` event records it, or its manifest cannot be read: recovery's business.
         public static let unregistered = Kind(rawValue: "unregistered")
+        /// An event appended after the collector's plan names it (or the plan's last event, possibly half done,
+        /// does): kept without deciding again (`detail`: the event's sequence number and type).
+        public static let changedSincePlan = Kind(rawValue: "changed_since_plan")
         /// Deciding failed (an I/O error); kept to be safe (`detail`: the error).
         public static let undecided = Kind(rawValue: "undecided")
         /// The name as printed and written in JSON.
@@ -58,6 +61,7 @@ public struct ArtifactHold: Hashable, Sendable, CustomStringConvertible {
         case .gracePeriod: return "registered within the grace period (\(detail))"
         case .unregistered: return "not registered in the log or unreadable (\(detail)); see fsck"
         case .undecided: return "could not decide, kept (\(detail))"
+        case .changedSincePlan: return "changed since the collector's plan (\(detail))"
         default: return self.detail.map { "\(kind) \($0)" } ?? kind.rawValue
         }
     }

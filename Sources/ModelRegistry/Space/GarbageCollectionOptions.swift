@@ -23,7 +23,8 @@ public struct GarbageCollectionOptions: Hashable, Sendable {
     /// A budget in bytes: when set, only as many unprotected artifacts go as needed to bring the bytes of
     /// `artifacts/` (each inode once) down to it, oldest registration first; nil removes every unprotected one.
     public var maxSize: Int64?
-    /// Plan only: nothing is removed, no lock is taken, and the report says what would go.
+    /// Plan only: nothing is removed, no lock is taken, and the report says what would go. The one write is the
+    /// collector's cache of the log (`indexes/collector.json`, on a registry opened for writing).
     public var dryRun: Bool
 
     /// Creates options; the defaults keep `production` and `candidate` artifacts, ancestors, and everything

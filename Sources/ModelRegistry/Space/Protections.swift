@@ -62,27 +62,10 @@ extension Registry {
         // Aliases: the log is the authority; the files (or a change the log is ahead with) add to it. The same pass
         // reads the registrations in force.
         do {
-            var generations: [String: AliasGenerations] = [:]
-            let types = Self.aliasEventTypes.union([
-                AuditEvent.Kind.artifactRegistered, AuditEvent.Kind.artifactCollected,
-            ])
-            try journal.forEachEventInParallel(ofTypes: types) { event in
-                if event.type == .artifactRegistered {
-                    if let registered = (try? event.decode(ArtifactRegistered.self)) ?? nil {
-                        protections.registrations[registered.artifact] = (event.time, registered.name)
-                    }
-                } else if event.type == .artifactCollected {
-                    if let collected = (try? event.decode(ArtifactCollected.self)) ?? nil {
-                        protections.registrations[collected.artifact] = nil
-                    }
-                } else if let alias = event.payload.objectValue?["alias"]?.stringValue {
-                    if !generations[alias, default: .init()].applyLight(event),
-                        let change = (try? event.decode(AliasEvent.self)) ?? nil
-                    {
-                        generations[change.alias, default: .init()].apply(change)
-                    }
-                }
-            }
+            // The log as far as the collector's cache (indexes/collector.json) and the events since tell it.
+            let replayed = try collectorLogState()
+            let generations = replayed.aliases
+            protections.registrations = replayed.registrations
             var current: [String: AliasRecord] = [:]
             for name in try aliases.names() {
                 do {

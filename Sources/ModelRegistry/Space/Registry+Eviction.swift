@@ -13,6 +13,8 @@ extension Registry {
         public var bytes: Int64
         /// The `artifact_fetched` event, or nil when the artifact was not evicted (nothing was fetched).
         public var event: AuditEvent?
+        /// Bundle paths whose bytes another artifact already stored: hard links to its file, not second copies.
+        public var deduplicated: [String] = []
     }
 
     /// The `evicted/` files (FORMAT.md §14.4).
@@ -122,7 +124,8 @@ extension Registry {
         }
         let opened = try artifacts.artifact(artifact)
         guard let record = try evictionStore.record(artifact) else {
-            return FetchReport(artifact: artifact, remote: try remote.map { try chooseRemote($0) }, files: 0, bytes: 0)
+            return FetchReport(
+                artifact: artifact, remote: try remote.map { try chooseRemote($0) }, files: 0, bytes: 0, event: nil)
         }
         let source = try evictionSource(for: try remoteToFetch(from: remote, record: record))
         try FileSystem.makeDirectory(layout.stagingPath)
@@ -133,17 +136,21 @@ extension Registry {
             if (try? FileSystem.removeTree(lease.directory)) != nil { lease.release() }
         }
         try source.copy(opened, into: lease.directory)
+        // Bytes another artifact already stores become links to its file, as in a registration (FORMAT.md §10.1).
+        let linked = artifacts.linkFetchedDuplicates(of: opened, in: lease.directory)
         let store = JournaledEvictions(store: evictionStore, artifacts: artifacts, direction: .fetch)
         let committed = try commit(
             JournaledEvictions.Change.fetch(artifact: opened, staging: lease.directory, remote: source.remote),
             to: store, actor: actor)
         if committed != nil {
+            artifacts.recordFetched(opened)
             verifier().recordWrittenStamps(
                 artifact, paths: FileArtifactStore.evictableFiles(of: opened.manifest).map(\.path))
         }
         return FetchReport(
             artifact: artifact, remote: source.remote, files: Int(committed?.payload.files ?? 0),
-            bytes: committed?.payload.size ?? 0, event: committed?.event)
+            bytes: committed?.payload.size ?? 0, event: committed?.event,
+            deduplicated: committed == nil ? [] : linked.sorted())
     }
 
     /// The remote a fetch of an evicted artifact reads from (see `fetch(_:from:actor:)`).

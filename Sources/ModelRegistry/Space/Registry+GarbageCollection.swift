@@ -15,8 +15,13 @@ extension Registry {
     /// `remove(_:force:actor:)`'s. Staging leftovers older than the grace period whose lease no writer holds
     /// go too.
     ///
-    /// A dry run plans without taking the writer lock. Otherwise the plan is made and carried out under one hold
-    /// of the writer lock, so no promotion, pin or registration can slip in between deciding and removing; a
+    /// The plan is always made without the writer lock (planning reads the whole log and stats every file, which
+    /// takes seconds at 100,000 artifacts, and writers must not wait for it). A dry run stops there. Otherwise the
+    /// collector then takes the writer lock and re-validates only what changed since the plan's log position: any
+    /// candidate an event appended since names (an alias moved to it, a state, a pin, a signature, a registration
+    /// reviving it) is kept (`changed_since_plan`), with its lineage ancestors; ingests that started since keep the candidates whose
+    /// files they share (`lease`). A log it cannot account for since the plan (a line that does not parse, a
+    /// repaired tail) makes it plan again under the lock. Then it removes, holding the lock to the end, so a
     /// registration of content being removed waits, then publishes it again with a new event.
     ///
     /// - Parameters:
@@ -26,16 +31,37 @@ extension Registry {
     /// - Throws: `.lockTimeout`; `.reentrantWrite`; I/O errors listing `artifacts/`. A removal that fails is
     ///   reported in `problems` and stops the collection (what was removed stays removed, each audited).
     /// - Durability: as `remove(_:force:actor:)` for each artifact.
-    /// - Complexity: one pass over the log's alias, registration and collection events, one `stat` per artifact
-    ///   file, and the manifests of the kept artifacts (for their ancestors).
+    /// - Complexity: the log's alias, registration and collection events since the collector's cache
+    ///   (`indexes/collector.json`; the whole log without a usable one), one `stat` per artifact
+    ///   file, and the manifests of the kept artifacts (for their ancestors) — all without the lock; under it, the
+    ///   events appended since the plan and the files of live ingests.
     @discardableResult
     public func collectGarbage(_ options: GarbageCollectionOptions = .init(), actor: String? = nil) throws
         -> GarbageCollectionReport
     {
+        try collectGarbage(options, actor: actor, afterPlanning: nil)
+    }
+
+    /// `collectGarbage(_:actor:)` with a hook called after the unlocked plan and before the writer lock is taken
+    /// (tests commit there to show writers are not blocked, and that what they change is re-validated).
+    package func collectGarbage(
+        _ options: GarbageCollectionOptions, actor: String?, afterPlanning: (() throws -> Void)?
+    ) throws -> GarbageCollectionReport {
         if options.dryRun { return try planGarbageCollection(options) }
+        // A change a crash left half done is completed first (a moment's hold of the lock), so the views the
+        // unlocked plan reads agree with the log up to the recorded position.
+        let position = try withWriterLock {
+            try completeInterruptedChange()
+            return try journal.endPosition()
+        }
+        let plan = try planGarbageCollection(options)
+        try afterPlanning?()
         return try withWriterLock {
             try completeInterruptedChange()
-            var report = try planGarbageCollection(options)
+            var report = plan
+            if try !revalidate(&report, since: position, options: options) {
+                report = try planGarbageCollection(options)
+            }
             CrashPoint.hit("gc.afterPlan")
             let store = JournaledCollections(registry: self)
             var stopped = false

@@ -68,6 +68,8 @@ package enum CrashPoint {
             // Backups (FORMAT.md §14.5).
             "backup.afterSnapshot", "backup.afterMarkIncomplete", "backup.afterLog", "backup.afterArtifact",
             "backup.afterViews", "backup.beforeSync", "backup.beforeMarker", "restore.afterCopy",
+            // An incremental backup's deletions, after its new marker is durable.
+            "backup.afterMarker", "backup.afterCleanupStep",
             // Eviction, fetch and remotes (FORMAT.md §14.4): `evict.afterRecord` falls between the eviction file
             // and the removal of the bundle files, `evict.afterFirstFile` after the first of them is gone,
             // `fetch.afterFirstFile` after the first fetched file was moved into the artifact directory.
