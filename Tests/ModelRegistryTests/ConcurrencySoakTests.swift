@@ -5,7 +5,8 @@ import Testing
 
 /// Issue #14's concurrency soak: for a bounded time (8 s in CI, `MODELREG_SOAK_SECONDS` for longer runs), three
 /// writer processes register bundles and promote them, two in-process readers resolve and load every alias
-/// (verifying the bytes), and `recover` and `gc --apply --grace 0` run in loops beside them. Readers must never
+/// (verifying the bytes), and `recover` and `gc --apply --grace 1s` run in loops beside them (each writer also
+/// registers a bundle it never promotes, for the collector). Readers must never
 /// fail or see a half state (every resolved target loads and verifies); then no reported registration or promotion
 /// is lost or duplicated, the chain verifies, nothing is left in `staging/`, every alias names an existing
 /// artifact, and the indexes rebuild equal to what the writers left.
@@ -19,6 +20,7 @@ import Testing
         private let lock = NSLock()
         private(set) var registered: [String] = []  // ids whose registration exited 0
         private(set) var promotions: [String] = []  // "alias id" whose promotion exited 0
+        private(set) var refusedPromotions: [String] = []  // ids whose promotion failed: no such artifact
         private(set) var problems: [String] = []
         private(set) var reads = 0
         private(set) var collectorRuns = 0
@@ -31,6 +33,7 @@ import Testing
         }
         func register(_ id: String) { record { $0.registered.append(id) } }
         func promote(_ entry: String) { record { $0.promotions.append(entry) } }
+        func refusePromotion(_ id: String) { record { $0.refusedPromotions.append(id) } }
         func problem(_ text: String) { record { $0.problems.append(text) } }
         func read() { record { $0.reads += 1 } }
         func collected() { record { $0.collectorRuns += 1 } }
@@ -80,12 +83,25 @@ import Testing
                         }
                         let id = registered.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
                         ledger.register(id)
+                        // A second bundle nobody promotes: the collector's work once its grace second is over.
+                        let spare = try BundleFixture.write(
+                            ["spare.bin": BundleFixture.randomBytes(count: 10_000, seed: UInt64(1_000_000 + writer * 10_000 + round))],
+                            to: temp.appendingPathComponent("w\(writer)-r\(round)-spare"))
+                        defer { try? FileManager.default.removeItem(at: spare) }
+                        let unheld = try CLIRunner.run(["register", spare.path, "--registry", path, "--name", "spare"])
+                        if unheld.status == 0 {
+                            ledger.register(unheld.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+                        } else {
+                            ledger.problem("register: \(unheld.stderr)")
+                        }
                         let promoted = try CLIRunner.run(["promote", aliases[writer], id, "--registry", path])
                         if promoted.status == 0 {
                             ledger.promote("\(aliases[writer]) \(id)")
-                        } else if !promoted.stderr.contains("not found") {
-                            // The collector may take an artifact between its registration and its promotion (no
-                            // grace period): that promotion fails cleanly with notFound. Anything else is a problem.
+                        } else if promoted.stderr.contains("no artifact") || promoted.stderr.contains("no such artifact") {
+                            // The collector may take an artifact between its registration and its promotion when the
+                            // writer is slower than the grace second: that promotion fails cleanly, checked below.
+                            ledger.refusePromotion(id)
+                        } else {
                             ledger.problem("promote: \(promoted.stderr)")
                         }
                     } catch {
@@ -120,7 +136,7 @@ import Testing
             }
             Self.loop(until: deadline, group: group) { _ in
                 do {
-                    let outcome = try CLIRunner.run(["gc", "--apply", "--grace", "0", "--registry", path])
+                    let outcome = try CLIRunner.run(["gc", "--apply", "--grace", "1s", "--registry", path])
                     if outcome.status != 0 { ledger.problem("gc: \(outcome.stderr)") }
                     ledger.collected()
                 } catch {
@@ -132,7 +148,8 @@ import Testing
             #expect(ledger.problems.isEmpty, "\(ledger.problems.prefix(10))")
             #expect(ledger.registered.count >= 3 && ledger.reads > 0 && ledger.collectorRuns > 0)
             print(
-                "soak: \(ledger.registered.count) registrations, \(ledger.promotions.count) promotions, "
+                "soak: \(ledger.registered.count) registrations, \(ledger.promotions.count) promotions "
+                    + "(\(ledger.refusedPromotions.count) lost the race to the collector), "
                     + "\(ledger.reads) loads, \(ledger.recoveries) recoveries, \(ledger.collectorRuns) gc runs")
 
             let events = try expectConsistent(root)
@@ -148,6 +165,13 @@ import Testing
                     $0.type == .artifactCollected && $0.payload.objectValue?["artifact"]?.stringValue == id
                 }
                 #expect(present.contains(id) != collected, "\(id): present \(present.contains(id)), collected \(collected)")
+            }
+            // A promotion refused for a missing artifact lost the race to the collector, which logged it.
+            for id in ledger.refusedPromotions {
+                #expect(
+                    events.contains {
+                        $0.type == .artifactCollected && $0.payload.objectValue?["artifact"]?.stringValue == id
+                    }, "the promotion of \(id) was refused, but the collector did not take it")
             }
             // Every reported promotion is in the log exactly once; each alias is its writer's last promotion.
             var logged: [String: Int] = [:]

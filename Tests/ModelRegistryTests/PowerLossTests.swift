@@ -83,26 +83,31 @@ import Testing
                 let base = try makeBaseImage(kind, in: temp)
                 let states = try referenceStates(kind, base: base, in: temp)
                 var cuts = 0
+                var applied = 0
                 for (index, step) in Self.sequence.enumerated() {
                     let stride = Self.fullSweep ? 1 : step.stride
                     var k = 1
-                    while try cut(kind, base: base, stopping: index, afterFsync: k, states: states, in: temp) {
+                    while let wasApplied = try cut(
+                        kind, base: base, stopping: index, afterFsync: k, states: states, in: temp)
+                    {
                         cuts += 1
+                        if wasApplied { applied += 1 }
                         k += stride
                     }
                     #expect(k > 2, "\(kind.rawValue), \(step.name): the writer made fewer than two fsyncs")
                 }
-                print("power-loss test on \(kind.rawValue): \(cuts) cuts")
+                print("power-loss test on \(kind.rawValue): \(cuts) cuts, \(applied) found the cut operation applied")
+                #expect(applied > 0 && applied < cuts, "cuts should find the operation both absent and applied")
             }
         }
 
         /// Runs the sequence on a fresh copy of `base`, stopping operation `index` after its `k`-th fsync, cuts
-        /// the power there and checks the replayed copy. Returns false when the operation made fewer than `k`
-        /// fsyncs (it completed, nothing was cut).
+        /// the power there and checks the replayed copy. Returns whether the cut operation was found applied, or
+        /// nil when it made fewer than `k` fsyncs (it completed, nothing was cut).
         private func cut(
             _ kind: LoopFileSystem.Kind, base: URL, stopping index: Int, afterFsync k: Int,
             states: [SpaceAndTransferCrashSweepTests.Observed], in temp: URL
-        ) throws -> Bool {
+        ) throws -> Bool? {
             let label = "\(kind.rawValue), \(Self.sequence[index].name) stopped after fsync \(k)"
             let image = temp.appendingPathComponent("case.img")
             let cutImage = temp.appendingPathComponent("cut.img")
@@ -131,7 +136,7 @@ import Testing
                     #expect(writer.status == 0, "\(label): \(writer.stderr)")
                 }
             }
-            guard stopped else { return false }
+            guard stopped else { return nil }
 
             let mount = try LoopFileSystem(image: cutImage, kind: kind, at: temp.appendingPathComponent("mnt-cut"))
             var observed: SpaceAndTransferCrashSweepTests.Observed?
@@ -149,7 +154,7 @@ import Testing
             if let complaint = try LoopFileSystem.checkerComplaint(kind, image: cutImage) {
                 Issue.record("\(label): the file system checker: \(complaint)")
             }
-            return true
+            return observed == states[index + 1]
         }
     }
 
