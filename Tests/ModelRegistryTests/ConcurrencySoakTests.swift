@@ -72,7 +72,8 @@ import Testing
                     do {
                         _ = try BundleFixture.write(
                             [
-                                "w.bin": BundleFixture.randomBytes(count: 30_000, seed: UInt64(writer * 10_000 + round)),
+                                "w.bin": BundleFixture.randomBytes(
+                                    count: 30_000, seed: UInt64(writer * 10_000 + round)),
                                 "sub/config.json": Array(#"{"writer":\#(writer),"round":\#(round)}"#.utf8),
                             ], to: bundle)
                         defer { try? FileManager.default.removeItem(at: bundle) }
@@ -85,7 +86,10 @@ import Testing
                         ledger.register(id)
                         // A second bundle nobody promotes: the collector's work once its grace second is over.
                         let spare = try BundleFixture.write(
-                            ["spare.bin": BundleFixture.randomBytes(count: 10_000, seed: UInt64(1_000_000 + writer * 10_000 + round))],
+                            [
+                                "spare.bin": BundleFixture.randomBytes(
+                                    count: 10_000, seed: UInt64(1_000_000 + writer * 10_000 + round))
+                            ],
                             to: temp.appendingPathComponent("w\(writer)-r\(round)-spare"))
                         defer { try? FileManager.default.removeItem(at: spare) }
                         let unheld = try CLIRunner.run(["register", spare.path, "--registry", path, "--name", "spare"])
@@ -97,7 +101,9 @@ import Testing
                         let promoted = try CLIRunner.run(["promote", aliases[writer], id, "--registry", path])
                         if promoted.status == 0 {
                             ledger.promote("\(aliases[writer]) \(id)")
-                        } else if promoted.stderr.contains("no artifact") || promoted.stderr.contains("no such artifact") {
+                        } else if promoted.stderr.contains("no artifact")
+                            || promoted.stderr.contains("no such artifact")
+                        {
                             // The collector may take an artifact between its registration and its promotion when the
                             // writer is slower than the grace second: that promotion fails cleanly, checked below.
                             ledger.refusePromotion(id)
@@ -164,7 +170,8 @@ import Testing
                 let collected = events.contains {
                     $0.type == .artifactCollected && $0.payload.objectValue?["artifact"]?.stringValue == id
                 }
-                #expect(present.contains(id) != collected, "\(id): present \(present.contains(id)), collected \(collected)")
+                #expect(
+                    present.contains(id) != collected, "\(id): present \(present.contains(id)), collected \(collected)")
             }
             // A promotion refused for a missing artifact lost the race to the collector, which logged it.
             for id in ledger.refusedPromotions {
@@ -176,7 +183,9 @@ import Testing
             // Every reported promotion is in the log exactly once; each alias is its writer's last promotion.
             var logged: [String: Int] = [:]
             for event in events where event.type == .aliasPromoted {
-                logged["\(event.alias ?? "?") \(event.payload.objectValue?["artifact"]?.stringValue ?? "?")", default: 0] += 1
+                logged[
+                    "\(event.alias ?? "?") \(event.payload.objectValue?["artifact"]?.stringValue ?? "?")", default: 0] +=
+                    1
             }
             for promotion in ledger.promotions { #expect(logged[promotion] == 1, "\(promotion)") }
             #expect(logged.values.reduce(0, +) == ledger.promotions.count, "a promotion nobody reported")

@@ -138,7 +138,8 @@ import Testing
             let bundle = try BundleFixture.write(
                 ["weights.bin": BundleFixture.randomBytes(count: 20_000, seed: UInt64(500 + index))],
                 to: directory.appendingPathComponent("b\(index)"))
-            ids.append(try registry.register(directory: bundle, metadata: ArtifactMetadata(name: "m\(index)")).artifact.id)
+            ids.append(
+                try registry.register(directory: bundle, metadata: ArtifactMetadata(name: "m\(index)")).artifact.id)
         }
         try registry.promote("champion", to: ids[0])
         try registry.promote("champion", to: ids[1])

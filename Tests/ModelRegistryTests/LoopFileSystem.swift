@@ -122,7 +122,8 @@ struct LoopFileSystem {
     /// Runs the file system's own checker on an unmounted image; returns its complaint, or nil when clean.
     static func checkerComplaint(_ kind: Kind, image: URL) throws -> String? {
         let outcome = try Tool.capture(kind.checker.0, kind.checker.1 + [image.path])
-        return outcome.status == 0 ? nil : "\(kind.checker.0) exited \(outcome.status): \(outcome.stdout)\(outcome.stderr)"
+        return outcome.status == 0
+            ? nil : "\(kind.checker.0) exited \(outcome.status): \(outcome.stdout)\(outcome.stderr)"
     }
 }
 

@@ -32,7 +32,8 @@ import Testing
                     (try? Registry.open(at: URL(fileURLWithPath: root))) == nil, "\(name): a registry was created")
 
                 // With the override it works, and so does a write.
-                let created = try CLIRunner.run(["init", "--registry", root, "--allow-network-fs"], environment: environment)
+                let created = try CLIRunner.run(
+                    ["init", "--registry", root, "--allow-network-fs"], environment: environment)
                 #expect(created.status == 0, "\(created.stderr)")
                 let bundle = try BundleFixture.write(BundleFixture.standard, to: temp.appendingPathComponent("b"))
                 let registered = try CLIRunner.run(
