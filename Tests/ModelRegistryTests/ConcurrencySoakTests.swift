@@ -152,7 +152,9 @@ import Testing
             group.wait()
 
             #expect(ledger.problems.isEmpty, "\(ledger.problems.prefix(10))")
-            #expect(ledger.registered.count >= 3 && ledger.reads > 0 && ledger.collectorRuns > 0)
+            // Readers start loading once a promotion exists; on a loaded machine that may be late, never absent.
+            #expect(ledger.registered.count >= 3 && ledger.collectorRuns > 0 && ledger.recoveries > 0)
+            #expect(ledger.reads > 0 || ledger.promotions.isEmpty, "no reader loaded anything")
             print(
                 "soak: \(ledger.registered.count) registrations, \(ledger.promotions.count) promotions "
                     + "(\(ledger.refusedPromotions.count) lost the race to the collector), "
