@@ -60,7 +60,7 @@ package final class BackupLease: @unchecked Sendable {
         } catch let error as RegistryError where error.code == .readOnlyFileSystem || error.code == .permissionDenied {
             let file: OpenFile
             do {
-                file = try OpenFile.open(path, O_RDONLY | O_NOFOLLOW)
+                file = try OpenFile.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
             } catch let missing where missing.errno == ENOENT {
                 return nil
             } catch {
@@ -81,7 +81,7 @@ package final class BackupLease: @unchecked Sendable {
     package static func isHeldByAnyone(at path: String) throws -> Bool {
         let file: OpenFile
         do {
-            file = try OpenFile.open(path, O_RDONLY | O_NOFOLLOW)
+            file = try OpenFile.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
         } catch let error where error.errno == ENOENT {
             return false
         } catch {

@@ -21,6 +21,11 @@ package enum CrashPoint {
             Int($0)
         }
         private static let callCounter = CallCounter()
+        /// `MODELREG_STOP_AFTER_FSYNC=<k>`: the 1-based number of the successful fsync (or syncfs) to stop after.
+        private static let armedSync: Int? = ProcessInfo.processInfo.environment["MODELREG_STOP_AFTER_FSYNC"].flatMap {
+            Int($0)
+        }
+        private static let syncCounter = CallCounter()
 
         private final class CallCounter: @unchecked Sendable {
             private let lock = NSLock()
@@ -42,6 +47,19 @@ package enum CrashPoint {
         #if DEBUG
             if let armedCall, callCounter.next() == armedCall {
                 kill(getpid(), SIGKILL)
+            }
+        #endif
+    }
+
+    /// Stops the process (`SIGSTOP`) right after its k-th successful fsync or syncfs when it was started with
+    /// `MODELREG_STOP_AFTER_FSYNC=<k>`: power-loss tests copy the disk image of a stopped writer, which holds
+    /// exactly what the writer made durable so far plus whatever the kernel happened to write back, as a power cut
+    /// would leave it (docs/GUARANTEES.md §2a). The shims call this after each flush returns.
+    @inline(__always)
+    package static func countSync() {
+        #if DEBUG
+            if let armedSync, syncCounter.next() == armedSync {
+                kill(getpid(), SIGSTOP)
             }
         #endif
     }

@@ -14,6 +14,7 @@ internal import CRegistryShims
 package func system_syncFileSystem(_ fd: Int32, path: String) throws(SystemCallError) {
     try system_check(.fsync, path: path)
     if mr_sync_file_system(fd) != 0 { throw SystemCallError(systemCall: "syncfs", errno: errno) }
+    CrashPoint.countSync()
 }
 
 /// copy_file_range(2) on Linux: copies up to `length` bytes between the current offsets of two descriptors

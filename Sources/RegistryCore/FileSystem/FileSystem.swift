@@ -169,7 +169,7 @@ package enum FileSystem {
     /// Sets the permission bits of an existing file (open read-only without following links, then fchmod).
     package static func setPermissions(_ path: String, mode: mode_t) throws {
         do {
-            let file = try OpenFile.open(path, O_RDONLY | O_NOFOLLOW)
+            let file = try OpenFile.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
             try file.closeAfter { try $0.setPermissions(mode) }
         } catch let error as SystemCallError {
             throw RegistryError.systemCall(error, "change the permissions of the file", path: path)
@@ -298,10 +298,20 @@ package enum FileSystem {
     }
 
     /// Reads a small published document (manifest, alias record) read-only with `O_NOFOLLOW`.
+    ///
+    /// - Throws: `.invalidPath` naming the file when it is not a regular file (a FIFO, a device or a socket
+    ///   planted in its place: never waited on, never read).
     package static func readDocument(_ path: String, limit: Int = 64 << 20) throws -> [UInt8] {
         do {
             let file = try OpenFile.openPublished(path)
-            return try file.closeAfter { try $0.readAll(limit: limit) }
+            return try file.closeAfter { file in
+                let kind = try file.fileStatus().kind
+                guard kind == .regular else {
+                    let what = kind == .directory ? "a directory" : "a FIFO, device or socket"
+                    throw RegistryError(.invalidPath, "'\(path)' is not a regular file but \(what)", path: path)
+                }
+                return try file.readAll(limit: limit)
+            }
         } catch let error as SystemCallError {
             throw RegistryError.systemCall(error, "read", path: path)
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The kind of file system a registry lives on, as far as locking and durability are concerned.
 ///
 /// `flock` silently succeeds without excluding anyone on some network file systems (NFS, Lustre, GPFS,
@@ -43,6 +45,16 @@ public struct FileSystemKind: Hashable, Sendable, CustomStringConvertible {
         default: self.init(name: "0x" + String(magic, radix: 16), isNetworked: false)
         }
     }
+
+    #if DEBUG
+        /// `MODELREG_FILESYSTEM_MAGIC=<hex>` (debug builds only): the Linux `f_type` every `statfs` reports instead
+        /// of the real one, so tests can check that a writer refuses NFS, CIFS or FUSE on a local disk.
+        package static let injectedLinuxMagic: UInt64? = ProcessInfo.processInfo.environment[
+            "MODELREG_FILESYSTEM_MAGIC"
+        ].flatMap { text in
+            UInt64(text.hasPrefix("0x") ? String(text.dropFirst(2)) : text, radix: 16)
+        }
+    #endif
 
     /// Classifies a Darwin `statfs.f_fstypename`.
     package init(darwinTypeName name: String) {

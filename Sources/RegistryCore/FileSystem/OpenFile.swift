@@ -21,7 +21,9 @@ package struct OpenFile {
 
     /// Opens a file published in a registry: read-only and refusing a symbolic link as the last component.
     package static func openPublished(_ path: String) throws(SystemCallError) -> OpenFile {
-        try open(path, O_RDONLY | O_NOFOLLOW)
+        // O_NONBLOCK: a FIFO planted where a document belongs must not hang the reader (#14); on regular files
+        // the flag changes nothing.
+        try open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
     }
 
     /// Runs `body`, then closes the descriptor whether or not `body` threw.

@@ -113,7 +113,7 @@ package final class StagingLease: @unchecked Sendable {
         let path = lockPath(of: directory)
         let file: OpenFile
         do {
-            file = try OpenFile.open(path, O_RDONLY | O_NOFOLLOW)
+            file = try OpenFile.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
         } catch let error where error.errno == ENOENT {
             return creator.map(FileSystem.isProcessAlive) ?? false
         } catch let error where error.errno == ELOOP {
@@ -142,7 +142,7 @@ package final class StagingLease: @unchecked Sendable {
         let path = lockPath(of: directory)
         let file: OpenFile
         do {
-            file = try OpenFile.open(path, O_RDONLY | O_NOFOLLOW)
+            file = try OpenFile.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
         } catch let error where error.errno == ENOENT || error.errno == ELOOP {
             var removed: [String] = []
             if error.errno == ELOOP {

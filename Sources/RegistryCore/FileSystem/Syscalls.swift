@@ -74,9 +74,13 @@ package func system_write(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int,
 package func system_fsync(_ fd: Int32, path: String) throws(SystemCallError) {
     try check(.fsync, path: path)
     #if canImport(Darwin)
-        if fcntl(fd, F_FULLFSYNC) == 0 { return }
+        if fcntl(fd, F_FULLFSYNC) == 0 {
+            CrashPoint.countSync()
+            return
+        }
     #endif
     _ = try retrying(.fsync) { fsync(fd) }
+    CrashPoint.countSync()
 }
 
 /// close(2). EINTR is not retried: on Linux the descriptor is already released.
@@ -220,6 +224,10 @@ package func system_fileSystemKind(_ path: String) throws(SystemCallError) -> Fi
     var magic: UInt64 = 0
     var name = [CChar](repeating: 0, count: 32)
     _ = try retrying(.statfs) { mr_filesystem_type(path, &magic, &name, Int32(name.count)) }
+    #if DEBUG
+        // Tests of the network-file-system refusal make a local directory look like NFS, CIFS or FUSE.
+        if let injected = FileSystemKind.injectedLinuxMagic { return FileSystemKind(linuxMagic: injected) }
+    #endif
     #if canImport(Darwin)
         let typeName = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return FileSystemKind(darwinTypeName: typeName)
