@@ -383,7 +383,9 @@ do {
         "peak RSS during rebuild (VmHWM\(resetWorked ? ", reset just before" : ", whole process")); RSS before",
         "\(format(rebuildPeak, 0)) MiB; \(format(rssBefore, 0)) MiB")
     line("index files on disk", "\(indexBytes / 1_048_576) MiB")
-    line("fresh library reader's first query (maps index.bin, or opens the database)", "\(format(milliseconds(loadTime), 2)) ms")
+    line(
+        "fresh library reader's first query (maps index.bin, or opens the database)",
+        "\(format(milliseconds(loadTime), 2)) ms")
     line(
         "peak RSS after the cold load (VmHWM\(resetWorked ? ", reset just before" : ""))", "\(format(loadPeak, 0)) MiB")
     line("cold `capability-7`, limit 5, in another fresh reader", "\(format(milliseconds(coldFindTime))) ms")
