@@ -143,10 +143,12 @@ struct IndexView {
                 case .ancestors:
                     neighbours = try summary(of: node)?.parents ?? []
                 case .descendants:
+                    // A removed child's edge goes with it, as in a rebuild (only indexed artifacts name parents).
                     if let index = try base.findString(node.description) {
                         neighbours = try base.children(ofIDIndex: index).map { try base.id($0) }
+                            .filter { !removed.contains($0) }
                     }
-                    neighbours += newChildren[node] ?? []
+                    neighbours += (newChildren[node] ?? []).filter { !removed.contains($0) }
                 }
                 for neighbour in neighbours where visited.insert(neighbour).inserted { next.append(neighbour) }
             }

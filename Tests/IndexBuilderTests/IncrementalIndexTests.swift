@@ -72,6 +72,31 @@ import Testing
         }
     }
 
+    /// A removed artifact leaves no edge behind: once C (child of P, parent of G) is removed, a rebuild has no
+    /// edge P → C (only indexed artifacts contribute children), so G is not P's descendant. The incrementally kept
+    /// index, and a fresh reader of the stored base plus update lines, must agree with it.
+    @Test func aRemovedArtifactIsNotWalkedThroughToItsChildren() throws {
+        try IndexFixture.with { f in
+            let p = try f.register("parent")
+            let c = try f.register("child", parents: [p])
+            let g = try f.register("grandchild", parents: [c])
+            try f.registry.rebuildIndexes()
+            #expect(try f.registry.lineage(of: p, direction: .descendants).map(\.id) == [c, g])
+            _ = try f.registry.remove(c, force: true)
+
+            let copy = f.temp.appendingPathComponent("rebuilt-copy")
+            try FileManager.default.copyItem(at: f.registry.layout.root, to: copy)
+            let rebuilt = try Registry.open(at: copy)
+            try rebuilt.rebuildIndexes()
+            let expected = try rebuilt.lineage(of: p, direction: .descendants).map(\.id)
+            #expect(expected.isEmpty)
+            #expect(try f.registry.lineage(of: p, direction: .descendants).map(\.id) == expected)
+            #expect(try f.freshIndex().lineage(of: p, direction: .descendants).map(\.id) == expected)
+            #expect(try f.registry.query(IndexQuery(descendantsOf: p)).map(\.id) == expected)
+            #expect(try f.registry.lineage(of: g, direction: .ancestors).map(\.id).isEmpty)
+        }
+    }
+
     /// The registry's long-lived index, a fresh reader of the stored files (base files plus update lines, caught
     /// up from the log for events that bypassed the hook) and a scan from scratch all hold the same contents;
     /// compacting the incremental contents writes the same bytes as a rebuild of a copy of the registry.

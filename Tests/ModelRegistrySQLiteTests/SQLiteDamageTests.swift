@@ -133,12 +133,14 @@
                 let ids = try fill(f)
                 try edit(f, "UPDATE artifacts SET record = '{not json' WHERE name = 'bert-base'")
                 let reader = f.freshIndex()
-                // The checks on opening cannot read every row: the query that reads it fails, typed.
-                let error = #expect(throws: RegistryError.self) { try reader.query(IndexQuery()) }
-                #expect(error?.code == .invalidDocument)
-                #expect(error?.path == f.databasePath)
-                #expect(error.map { "\($0)" }?.contains("record") == true)
-                // From then on the file is refused until it changes, and queries are answered from a scan.
+                // The checks on opening cannot read every row: the query that reads it meets a typed error, which
+                // the index reports as a finding naming the database and the column, and answers from a scan.
+                #expect(try reader.query(IndexQuery()) == f.files.query(IndexQuery()))
+                let finding = try #require(reader.lastReport?.findings.first, "the malformed row was not noticed")
+                #expect(finding.kind == .damagedIndex)
+                #expect(finding.path == f.databasePath)
+                #expect(finding.message.contains("record"), "the finding names the column: \(finding.message)")
+                // From then on the file is refused until it changes, and queries are answered from the scan.
                 #expect(try reader.query(IndexQuery()) == f.files.query(IndexQuery()))
                 #expect(try reader.summary(of: ids[0]) == f.files.index.summary(of: ids[0]))
                 try f.sqlite.rebuildIndexes()
