@@ -188,6 +188,31 @@ import Testing
         }
     }
 
+    /// A first backup killed while it wrote its `backup.partial.json` mark leaves only the mark's temporary file;
+    /// the next run takes the directory over. A `.tmp-` file beside anything else is not ours to remove.
+    @Test func aKilledFirstRunsTemporaryMarkDoesNotBlockTheNextRun() throws {
+        try withTemporaryDirectory { temp in
+            let (registry, _) = try Self.makeRegistry(temp)
+            let destination = temp.appendingPathComponent("backup")
+            try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
+            try Data("{\"format\":".utf8).write(to: destination.appendingPathComponent(".tmp-A1b2C3"))
+            _ = try registry.backup(to: destination)
+            #expect(FileManager.default.fileExists(atPath: destination.path + "/backup.json"))
+            #expect(!FileManager.default.fileExists(atPath: destination.path + "/.tmp-A1b2C3"))
+            #expect(try Registry.restore(from: destination, to: temp.appendingPathComponent("r")).artifacts > 0)
+
+            let mixed = temp.appendingPathComponent("mixed")
+            try FileManager.default.createDirectory(at: mixed, withIntermediateDirectories: true)
+            try Data("x".utf8).write(to: mixed.appendingPathComponent(".tmp-A1b2C3"))
+            try Data("keep me".utf8).write(to: mixed.appendingPathComponent("notes.txt"))
+            #expect(registryErrorCode { try registry.backup(to: mixed) } == .alreadyExists)
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: mixed.path).sorted() == [
+                    ".tmp-A1b2C3", "notes.txt",
+                ])
+        }
+    }
+
     @Test func aDestinationInsideTheRegistryOrABackupIsRefused() throws {
         try withTemporaryDirectory { temp in
             let (registry, _) = try Self.makeRegistry(temp)

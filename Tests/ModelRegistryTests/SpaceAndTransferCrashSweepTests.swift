@@ -306,22 +306,7 @@ import Testing
                     }
                 }
                 // Running the backup again completes it, and it restores to the source.
-                var again = try CLIRunner.run(arguments, in: run)
-                let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: destination.path)) ?? []
-                if again.status != 0, again.stderr.contains("holds no backup.json"),
-                    !leftovers.isEmpty, leftovers.allSatisfy({ $0.hasPrefix(".tmp-") })
-                {
-                    // Found by this sweep, left to #11: a first backup killed while it writes its
-                    // `backup.partial.json` mark leaves only the mark's temporary file, and the next run refuses
-                    // the directory as "not a backup" instead of taking it over.
-                    withKnownIssue(
-                        "#11: a killed first backup's temporary mark blocks the next run", isIntermittent: true
-                    ) {
-                        Issue.record("\(label): \(again.stderr)")
-                    }
-                    try FileManager.default.removeItem(at: destination)
-                    again = try CLIRunner.run(arguments, in: run)
-                }
+                let again = try CLIRunner.run(arguments, in: run)
                 #expect(again.status == 0, "\(operation.name), \(label), run again: \(again.stderr)")
                 #expect(
                     !(try FileManager.default.contentsOfDirectory(atPath: run.path).contains { $0.contains(".tmp-") }),

@@ -45,6 +45,13 @@ struct DirectoryBackupSink: BackupSink {
         if let marker = try BackupMarker.read(partial, source: BackupMarker.partialFileName) {
             return (marker, marker.log.isEmpty ? false : true)
         }
+        // A first run killed while it wrote its `backup.partial.json` leaves only that mark's temporary file:
+        // small `.tmp-` files and nothing else are taken for such leftovers, removed, and the directory is empty.
+        let entries = try FileSystem.listDirectory(root)
+        if !entries.isEmpty, try entries.allSatisfy({ try isInterruptedMark($0.name, in: root) }) {
+            for entry in entries { try FileSystem.removeFile(root + "/" + (entry.name ?? "")) }
+            try FileSystem.syncDirectory(root)
+        }
         guard try FileSystem.listDirectory(root).isEmpty else {
             throw RegistryError(
                 .alreadyExists,
@@ -53,6 +60,15 @@ struct DirectoryBackupSink: BackupSink {
                 path: root)
         }
         return (.empty, false)
+    }
+
+    /// Whether `name` in a directory without markers is the temporary file of an interrupted first run's mark: a
+    /// regular `.tmp-` file no larger than a marker can be.
+    private static func isInterruptedMark(_ name: String?, in root: String) throws -> Bool {
+        guard let name, name.hasPrefix(FileSystem.temporaryPrefix),
+            let status = try FileSystem.status(root + "/" + name), status.kind == .regular
+        else { return false }
+        return status.size <= 1_048_576
     }
 
     /// Records the run before anything in the directory changes: beside a complete `backup.json` (which stays),
