@@ -128,4 +128,19 @@ final class SharedIndexes: @unchecked Sendable {
         indexes[key] = index
         return index
     }
+
+    /// Drops every index the process holds, so their open files and mappings go once no registry uses them.
+    func removeAll() {
+        lock.lock()
+        defer { lock.unlock() }
+        indexes.removeAll()
+    }
+}
+
+extension Registry {
+    /// Lets go of the indexes this process keeps for every registry (an index keeps `index.bin` mapped): what a
+    /// process that must unmount a registry's file system, such as the loop-device tests, calls first.
+    package static func releaseSharedIndexes() {
+        SharedIndexes.shared.removeAll()
+    }
 }

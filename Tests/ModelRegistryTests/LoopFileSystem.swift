@@ -1,6 +1,7 @@
 import Foundation
 import ModelRegistry
 import RegistryTestSupport
+import Testing
 
 #if canImport(Glibc)
     import Glibc
@@ -103,6 +104,7 @@ struct LoopFileSystem {
 
     /// Unmounts; the loop device goes with it (`-o loop` sets autoclear).
     func unmount() throws {
+        Registry.releaseSharedIndexes()  // a registry opened in this process keeps its index.bin mapped
         try Tool.run("/usr/bin/umount", [mountPoint.path])
     }
 
@@ -112,6 +114,7 @@ struct LoopFileSystem {
             if (try? unmount()) != nil { return }
             usleep(100_000)
         }
+        Issue.record("\(mountPoint.path) could not be unmounted: a file on it is still open")
     }
 
     /// Copies an image the way a power cut leaves it: the bytes the loop device has received, holes kept.
