@@ -3,11 +3,11 @@
 ///
 /// ASCII letters are lower-cased; a token is a maximal run of ASCII letters and digits and non-ASCII characters;
 /// every other ASCII character separates tokens. `"ResNet-50 (fine_tuned)"` gives `resnet`, `50`, `fine`, `tuned`.
-enum SearchTokens {
+package enum SearchTokens {
     /// The tokens of `text`, in order of appearance, possibly repeated.
     ///
     /// Works on UTF-8 bytes: every byte of a non-ASCII character is 0x80 or above, so such characters stay whole.
-    static func tokens(of text: String) -> [String] {
+    package static func tokens(of text: String) -> [String] {
         var tokens: [String] = []
         var current: [UInt8] = []
         for byte in text.utf8 {
@@ -26,7 +26,7 @@ enum SearchTokens {
 
     /// The distinct tokens of everything searchable in a summary: its name, capabilities, label keys and label
     /// values.
-    static func tokens(of summary: ArtifactSummary) -> Set<String> {
+    package static func tokens(of summary: ArtifactSummary) -> Set<String> {
         var result = Set(tokens(of: summary.name))
         for capability in summary.capabilities { result.formUnion(tokens(of: capability)) }
         for (key, value) in summary.labels {
@@ -41,7 +41,7 @@ enum SearchTokens {
 /// and capabilities throughout the index, independent of Unicode normalization.
 ///
 /// - Complexity: O(*m*) in the length of the common prefix; compares contiguous bytes without an iterator.
-func bytesPrecede(_ lhs: String, _ rhs: String) -> Bool {
+package func bytesPrecede(_ lhs: String, _ rhs: String) -> Bool {
     var left = lhs
     var right = rhs
     return left.withUTF8 { a in

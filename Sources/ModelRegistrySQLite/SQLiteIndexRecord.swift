@@ -99,41 +99,5 @@
             }
             return summary
         }
-
-        /// The search tokens of a summary: the rule of docs/FORMAT.md §13 (`search.json`), so that text queries
-        /// match exactly what the file index matches. ASCII letters are lower-cased; a token is a maximal run of
-        /// ASCII letters, digits and non-ASCII characters.
-        static func tokens(of summary: ArtifactSummary) -> Set<String> {
-            var result = Set(tokens(of: summary.name))
-            for capability in summary.capabilities { result.formUnion(tokens(of: capability)) }
-            for (key, value) in summary.labels {
-                result.formUnion(tokens(of: key))
-                result.formUnion(tokens(of: value))
-            }
-            return result
-        }
-
-        /// The tokens of a text, in order, possibly repeated (the same rule as ``tokens(of:)-(ArtifactSummary)``).
-        static func tokens(of text: String) -> [String] {
-            var tokens: [String] = []
-            var current: [UInt8] = []
-            for byte in text.utf8 {
-                if byte >= 0x80 || (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x7A) {
-                    current.append(byte)
-                } else if byte >= 0x41 && byte <= 0x5A {
-                    current.append(byte + 0x20)
-                } else if !current.isEmpty {
-                    tokens.append(String(decoding: current, as: UTF8.self))
-                    current.removeAll(keepingCapacity: true)
-                }
-            }
-            if !current.isEmpty { tokens.append(String(decoding: current, as: UTF8.self)) }
-            return tokens
-        }
-
-        /// Whether `lhs` sorts before `rhs` by UTF-8 bytes: the order of ids throughout the index.
-        static func bytesPrecede(_ lhs: String, _ rhs: String) -> Bool {
-            lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
-        }
     }
 #endif

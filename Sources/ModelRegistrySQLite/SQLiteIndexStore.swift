@@ -167,7 +167,7 @@
             func insert(_ summary: ArtifactSummary, ordinal: Int64) throws {
                 for name in summary.capabilities { try capability.run([.text(name), .integer(ordinal)]) }
                 for (key, value) in summary.labels { try label.run([.text(key), .text(value), .integer(ordinal)]) }
-                for text in SQLiteIndexRecord.tokens(of: summary) { try token.run([.text(text), .integer(ordinal)]) }
+                for text in SearchTokens.tokens(of: summary) { try token.run([.text(text), .integer(ordinal)]) }
                 for parent in summary.parents {
                     try child.run([.text(parent.description), .text(summary.id.description)])
                 }
@@ -309,7 +309,7 @@
                     postings.append((.label, [.text(key), .text(value)]))
                 }
                 if let text = query.text {
-                    for token in Set(SQLiteIndexRecord.tokens(of: text)).sorted() {
+                    for token in Set(SearchTokens.tokens(of: text)).sorted() {
                         // Every token that starts with `token`: [token, token + 0xFF), as no UTF-8 text holds 0xFF.
                         postings.append((.tokenPrefix, [.text(token), .bytes(Array(token.utf8) + [0xFF])]))
                     }
@@ -466,7 +466,7 @@
                         }
                     }
                 }
-                next.sort { SQLiteIndexRecord.bytesPrecede($0.description, $1.description) }
+                next.sort { bytesPrecede($0.description, $1.description) }
                 result.append(contentsOf: next)
                 frontier = next
             }
