@@ -71,9 +71,13 @@ import Testing
             #expect(plan.collected == [orphan])
             #expect(plan.isDryRun && plan.events.isEmpty)
             #expect(try registry.contains(orphan), "a dry run removes nothing")
+            #expect(
+                plan.decision(for: old)?.description == "\(old) (old): keep — alias prod's history (rollback target)")
+            #expect(plan.decision(for: orphan)?.description == "\(orphan) (orphan): collect")
 
             let report = try registry.collectGarbage(.init(), actor: "gc")
             #expect(report.collected == [orphan] && report.decision(for: orphan)?.removed == true)
+            #expect(report.decision(for: orphan)?.description == "\(orphan) (orphan): collect (removed)")
             #expect(report.events.count == 1 && report.events[0].type == .artifactCollected)
             #expect(try report.events[0].decode(ArtifactCollected.self)?.reason == .collected)
             #expect(try registry.listArtifacts().count == 7)

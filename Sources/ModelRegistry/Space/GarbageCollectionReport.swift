@@ -74,3 +74,21 @@ public struct GarbageCollectionReport: Sendable {
     /// Whether the budget (``GarbageCollectionOptions/maxSize``) is met after the removals; true without one.
     public var meetsBudget: Bool { options.maxSize.map { totalBytesBefore - bytesFreed <= $0 } ?? true }
 }
+
+extension GarbageCollectionReport.Decision: CustomStringConvertible {
+    /// One line a person can read: `sha256-… (name): keep — alias production; state candidate`,
+    /// `…: collect (removed)` or `…: within budget`.
+    public var description: String {
+        let named = name.isEmpty ? "\(artifact)" : "\(artifact) (\(name))"
+        switch verdict {
+        case .keep: return "\(named): keep — " + holds.map(\.description).joined(separator: "; ")
+        case .collect: return "\(named): collect" + (removed ? " (removed)" : "")
+        case .withinBudget: return "\(named): within budget (nothing keeps it; the size budget is met without it)"
+        }
+    }
+}
+
+extension GarbageCollectionReport.Verdict: CustomStringConvertible {
+    /// The verdict as `gc --json` writes it: `keep`, `collect` or `within_budget`.
+    public var description: String { rawValue }
+}

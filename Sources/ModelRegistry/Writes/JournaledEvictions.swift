@@ -120,47 +120,37 @@ struct JournaledEvictions: JournaledStore {
     }
 
     func discrepancies(lastEvents: [String: ArtifactResidencyChanged]) throws -> [Discrepancy] {
-        var found: [Discrepancy] = []
-        let onDisk = Set(try store.artifactsWithFiles().map(\.description))
-        for key in onDisk.union(lastEvents.keys).sorted() {
-            guard let id = ArtifactID(key) else { continue }
-            let path = store.layout.relativePath(store.path(of: id))
-            func add(_ kind: Finding.Kind, _ message: String, at file: String? = nil) {
-                found.append(Discrepancy(key: key, finding: Finding(kind, path: file ?? path, message)))
+        let onDisk = try store.artifactsWithFiles().map(\.description)
+        let keys = Set(onDisk).union(lastEvents.keys).filter { ArtifactID($0) != nil }
+        var found = try viewFileDiscrepancies(
+            keys: keys,
+            path: { key in ArtifactID(key).map { store.layout.relativePath(store.path(of: $0)) } ?? key },
+            logged: { lastEvents[$0]?.eviction },
+            file: { key in try ArtifactID(key).flatMap { try store.record($0) } }
+        ) { key, mismatch in
+            switch mismatch {
+            case .notInLog:
+                "says \(key) is evicted; the log "
+                    + (lastEvents[key] == nil ? "never evicted it" : "says its bytes were fetched back")
+            case .differs(let file, let logged):
+                "says \(key) was evicted from \(file.remote ?? "no remote"); the log says "
+                    + "\(logged.remote ?? "no remote") at \(logged.evictedAt)"
+            case .missing: "is missing; the log says \(key) is evicted"
             }
-            let logged = lastEvents[key]?.eviction
-            let file: EvictionRecord?
-            do {
-                file = try store.record(id)
-            } catch let error as RegistryError {
-                add(.damagedView, error.message)
-                continue
-            }
-            switch (file, logged) {
-            case (_?, nil):
-                let last = lastEvents[key] == nil ? "never evicted it" : "says its bytes were fetched back"
-                add(.viewNotInLog, "says \(id) is evicted; the log \(last)")
-            case (let file?, let logged?) where file != logged:
-                add(
-                    .viewDiffersFromLog,
-                    "says \(id) was evicted from \(file.remote ?? "no remote"); the log says "
-                        + "\(logged.remote ?? "no remote") at \(logged.evictedAt)")
-            case (nil, _?):
-                add(.viewMissing, "is missing; the log says \(id) is evicted")
-            default:
-                break
-            }
-            if logged != nil, let artifact = try? artifacts.artifact(id) {
-                let present = try artifacts.presentBundleFiles(of: artifact)
-                if !present.isEmpty {
-                    let shown = present.prefix(3).joined(separator: ", ")
-                    add(
-                        .evictedFilesPresent,
+        }
+        for key in keys.sorted() {
+            guard lastEvents[key]?.eviction != nil, let id = ArtifactID(key), let artifact = try? artifacts.artifact(id)
+            else { continue }
+            let present = try artifacts.presentBundleFiles(of: artifact)
+            guard !present.isEmpty else { continue }
+            let shown = present.prefix(3).joined(separator: ", ")
+            found.append(
+                Discrepancy(
+                    key: key,
+                    finding: Finding(
+                        .evictedFilesPresent, path: store.layout.relativePath(store.layout.artifactPath(id)),
                         "\(present.count) file(s) of evicted artifact \(id) are present (\(shown)); 'modelreg "
-                            + "recover' finishes the eviction or the fetch",
-                        at: store.layout.relativePath(store.layout.artifactPath(id)))
-                }
-            }
+                            + "recover' finishes the eviction or the fetch")))
         }
         return found
     }

@@ -46,33 +46,19 @@ struct JournaledPins: JournaledStore {
     }
 
     func discrepancies(lastEvents: [String: ArtifactPinChanged]) throws -> [Discrepancy] {
-        var findings: [Discrepancy] = []
-        let onDisk = Set(try store.artifactsWithFiles().map(\.description))
-        for key in onDisk.union(lastEvents.keys).sorted() {
-            guard let id = ArtifactID(key) else { continue }
-            let path = store.layout.relativePath(store.path(of: id))
-            func add(_ kind: Finding.Kind, _ message: String) {
-                findings.append(Discrepancy(key: key, finding: Finding(kind, path: path, message)))
-            }
-            let logged = lastEvents[key]?.record
-            let record: PinRecord?
-            do {
-                record = try store.record(id)
-            } catch let error as RegistryError {
-                add(.damagedView, error.message)
-                continue
-            }
-            switch (record, logged) {
-            case (let file?, nil):
-                add(.viewNotInLog, "pins \(id); the log has no pin of it in force (\(file.actor) at \(file.pinnedAt))")
-            case (let file?, let logged?) where file != logged:
-                add(.viewDiffersFromLog, "differs from the pin the log recorded at \(logged.pinnedAt)")
-            case (nil, let logged?):
-                add(.viewMissing, "is missing; the log pinned \(id) at \(logged.pinnedAt)")
-            default:
-                break
+        let onDisk = try store.artifactsWithFiles().map(\.description)
+        return try viewFileDiscrepancies(
+            keys: Set(onDisk).union(lastEvents.keys).filter { ArtifactID($0) != nil },
+            path: { key in ArtifactID(key).map { store.layout.relativePath(store.path(of: $0)) } ?? key },
+            logged: { lastEvents[$0]?.record },
+            file: { key in try ArtifactID(key).flatMap { try store.record($0) } }
+        ) { key, mismatch in
+            switch mismatch {
+            case .notInLog(let file):
+                "pins \(key); the log has no pin of it in force (\(file.actor) at \(file.pinnedAt))"
+            case .differs(_, let logged): "differs from the pin the log recorded at \(logged.pinnedAt)"
+            case .missing(let logged): "is missing; the log pinned \(key) at \(logged.pinnedAt)"
             }
         }
-        return findings
     }
 }

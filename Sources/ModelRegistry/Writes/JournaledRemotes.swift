@@ -51,31 +51,18 @@ struct JournaledRemotes: JournaledStore {
     }
 
     func discrepancies(lastEvents: [String: RemoteChanged]) throws -> [Discrepancy] {
-        var found: [Discrepancy] = []
-        for key in Set(try store.names()).union(lastEvents.keys).sorted() {
-            let path = store.layout.relativePath(store.path(of: key))
-            func add(_ kind: Finding.Kind, _ message: String) {
-                found.append(Discrepancy(key: key, finding: Finding(kind, path: path, message)))
-            }
-            let logged = lastEvents[key]?.record
-            let file: RemoteRecord?
-            do {
-                file = try store.record(key)
-            } catch let error as RegistryError {
-                add(.damagedView, error.message)
-                continue
-            }
-            switch (file, logged) {
-            case (let file?, nil):
-                add(.viewNotInLog, "configures remote '\(key)' at \(file.url); the log has it removed or never added")
-            case (let file?, let logged?) where file != logged:
-                add(.viewDiffersFromLog, "says \(file.url); the log says remote '\(key)' is \(logged.url)")
-            case (nil, let logged?):
-                add(.viewMissing, "is missing; the log added remote '\(key)' at \(logged.url)")
-            default:
-                break
+        try viewFileDiscrepancies(
+            keys: Set(try store.names()).union(lastEvents.keys),
+            path: { store.layout.relativePath(store.path(of: $0)) },
+            logged: { lastEvents[$0]?.record },
+            file: { try store.record($0) }
+        ) { key, mismatch in
+            switch mismatch {
+            case .notInLog(let file):
+                "configures remote '\(key)' at \(file.url); the log has it removed or never added"
+            case .differs(let file, let logged): "says \(file.url); the log says remote '\(key)' is \(logged.url)"
+            case .missing(let logged): "is missing; the log added remote '\(key)' at \(logged.url)"
             }
         }
-        return found
     }
 }

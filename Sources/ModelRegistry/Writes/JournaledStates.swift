@@ -48,33 +48,18 @@ struct JournaledStates: JournaledStore {
 
 extension JournaledStates {
     func discrepancies(lastEvents: [String: StateChanged]) throws -> [Discrepancy] {
-        var findings: [Discrepancy] = []
-        let onDisk = Set(try store.artifactsWithFiles().map(\.description))
-        for key in onDisk.union(lastEvents.keys).sorted() {
-            guard let id = ArtifactID(key) else { continue }
-            let path = store.layout.relativePath(store.path(of: id))
-            func add(_ kind: Finding.Kind, _ message: String) {
-                findings.append(Discrepancy(key: key, finding: Finding(kind, path: path, message)))
-            }
-            let logged = lastEvents[key]?.record
-            let record: StateRecord?
-            do {
-                record = try store.record(id)
-            } catch let error as RegistryError {
-                add(.damagedView, error.message)
-                continue
-            }
-            switch (record, logged) {
-            case (let file?, nil):
-                add(.viewNotInLog, "says \(file.state); the log never changed the state of \(id)")
-            case (let file?, let logged?) where file != logged:
-                add(.viewDiffersFromLog, "says \(file.state); the log says \(logged.state)")
-            case (nil, let logged?):
-                add(.viewMissing, "is missing; the log says \(id) is \(logged.state)")
-            default:
-                break
+        let onDisk = try store.artifactsWithFiles().map(\.description)
+        return try viewFileDiscrepancies(
+            keys: Set(onDisk).union(lastEvents.keys).filter { ArtifactID($0) != nil },
+            path: { key in ArtifactID(key).map { store.layout.relativePath(store.path(of: $0)) } ?? key },
+            logged: { lastEvents[$0]?.record },
+            file: { key in try ArtifactID(key).flatMap { try store.record($0) } }
+        ) { key, mismatch in
+            switch mismatch {
+            case .notInLog(let file): "says \(file.state); the log never changed the state of \(key)"
+            case .differs(let file, let logged): "says \(file.state); the log says \(logged.state)"
+            case .missing(let logged): "is missing; the log says \(key) is \(logged.state)"
             }
         }
-        return findings
     }
 }

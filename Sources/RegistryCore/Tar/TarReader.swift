@@ -1,33 +1,38 @@
-import RegistryCore
-
 /// Reads a POSIX tar archive (ustar, pax extended headers, GNU long names) entry by entry from an open file,
-/// refusing anything a registry backup cannot hold: symbolic links, devices, FIFOs, unknown entry types, and names
-/// that would land outside the destination (FORMAT.md §14.5).
-struct TarReader {
+/// refusing anything a registry cannot take in: symbolic links, devices, FIFOs, unknown entry types, and names
+/// that would land outside the destination. One reader for every archive the registry reads — a backup
+/// (FORMAT.md §14.5) and a tar layer of an OCI image (§15) — so both refuse the same things the same way.
+package struct TarReader {
     /// One entry, its name made relative and checked.
-    struct Entry {
-        enum Kind { case file, directory, hardLink }
-        var kind: Kind
+    package struct Entry {
+        package enum Kind { case file, directory, hardLink }
+        package var kind: Kind
         /// Relative path without `./`, `..` or a leading `/`.
-        var path: String
-        var size: Int64
-        var mode: UInt32
+        package var path: String
+        package var size: Int64
+        package var mode: UInt32
         /// For a hard link: the relative path of the entry it links to.
-        var linkTarget: String?
+        package var linkTarget: String?
     }
 
-    let input: OpenFile
+    package let input: OpenFile
     /// The archive's name, for messages.
-    let source: String
-    private(set) var offset: Int64 = 0
+    package let source: String
+    package private(set) var offset: Int64 = 0
     /// Bytes of the current entry's data not yet consumed.
     private var pending: Int64 = 0
     /// Zero bytes after the current entry's data, up to the next block.
     private var pendingPadding: Int64 = 0
 
-    init(input: OpenFile, source: String) {
+    /// Whether an absolute name (`/models/a.bin`) is read as relative to the destination, as image layers are
+    /// (container tools strip the leading `/`), instead of refused, as a backup's are (it never writes one).
+    package let relativizesAbsoluteNames: Bool
+
+    /// A reader of `input` from its current offset (0); `source` names the archive in every error.
+    package init(input: OpenFile, source: String, relativizesAbsoluteNames: Bool = false) {
         self.input = input
         self.source = source
+        self.relativizesAbsoluteNames = relativizesAbsoluteNames
     }
 
     /// The next entry, or nil at the end-of-archive marker. The caller reads a file's data with ``copyData(to:)``
@@ -36,7 +41,7 @@ struct TarReader {
     /// - Throws: `.invalidDocument` for a truncated or malformed archive, `.invalidPath` for an unsafe name,
     ///   `.symlinkRefused` for a symbolic link, `.unsupportedOperation` for a device, FIFO or unknown entry type —
     ///   each naming the entry and its byte offset.
-    mutating func next() throws -> Entry? {
+    package mutating func next() throws -> Entry? {
         try skipPending()
         var longName: String?
         var longLink: String?
@@ -82,7 +87,9 @@ struct TarReader {
             default: break
             }
             let rawName = longName ?? header.name
-            let path = try Self.safePath(rawName, entryAt: headerOffset, source: source)
+            let path = try Self.safePath(
+                relativizesAbsoluteNames ? String(rawName.drop { $0 == "/" }) : rawName, entryAt: headerOffset,
+                source: source)
             switch header.typeflag {
             case TarHeader.Kind.regular.rawValue, 0, TarHeader.Kind.contiguous.rawValue:
                 guard let path else { throw unsafe(rawName, "names the archive's root as a file", headerOffset) }
@@ -109,8 +116,8 @@ struct TarReader {
             case TarHeader.Kind.symbolicLink.rawValue:
                 throw RegistryError(
                     .symlinkRefused,
-                    "\(source): entry '\(rawName)' (byte \(headerOffset)) is a symbolic link; a registry backup holds "
-                        + "none, and restoring one could write outside the destination",
+                    "\(source): entry '\(rawName)' (byte \(headerOffset)) is a symbolic link; only regular files, "
+                        + "directories and hard links are read (a link could point outside the destination)",
                     path: source)
             default:
                 let kind =
@@ -122,15 +129,15 @@ struct TarReader {
                     }
                 throw RegistryError(
                     .unsupportedOperation,
-                    "\(source): entry '\(rawName)' (byte \(headerOffset)) is \(kind); a registry backup holds only "
-                        + "files, directories and hard links",
+                    "\(source): entry '\(rawName)' (byte \(headerOffset)) is \(kind); only regular files, "
+                        + "directories and hard links are read",
                     path: source)
             }
         }
     }
 
     /// Copies the current file entry's data to `output`.
-    mutating func copyData(to output: OpenFile) throws {
+    package mutating func copyData(to output: OpenFile) throws {
         let size = pending
         let copied = try FileSystem.copyBytes(from: input, to: output, length: size)
         offset += copied
@@ -257,7 +264,7 @@ struct TarReader {
     static func safePath(_ raw: String, entryAt offset: Int64, source: String) throws -> String? {
         func refuse(_ why: String) -> RegistryError {
             RegistryError(
-                .invalidPath, "\(source): entry '\(raw)' (byte \(offset)) \(why); nothing was restored from it",
+                .invalidPath, "\(source): entry '\(raw)' (byte \(offset)) \(why); nothing was taken from it",
                 path: source)
         }
         if raw.hasPrefix("/") { throw refuse("has an absolute path, which would land outside the destination") }

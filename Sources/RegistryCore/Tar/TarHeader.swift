@@ -1,10 +1,8 @@
-import RegistryCore
-
 /// One POSIX tar header block (IEEE Std 1003.1-2001 `ustar`, with `pax` extended headers for what ustar cannot
-/// hold): building them for ``TarWriter`` and parsing them for ``TarReader``.
-struct TarHeader {
+/// hold): building them for a backup's tar writer and parsing them for ``TarReader``.
+package struct TarHeader {
     /// The entry types a backup writes or a restore accepts; everything else is refused by name.
-    enum Kind: UInt8 {
+    package enum Kind: UInt8 {
         case regular = 0x30  // '0'
         case hardLink = 0x31  // '1'
         case symbolicLink = 0x32  // '2'
@@ -19,20 +17,29 @@ struct TarHeader {
         case gnuLongLink = 0x4B  // 'K'
     }
 
-    static let blockSize = 512
+    package static let blockSize = 512
     /// The largest size the 11 octal digits of a ustar header hold; larger files get a pax `size` record.
-    static let maximumOctalSize: Int64 = 0o77777777777
+    package static let maximumOctalSize: Int64 = 0o77777777777
 
-    var name: String
-    var mode: UInt32
-    var size: Int64
-    var modified: Int64
-    var typeflag: UInt8
-    var linkName: String
+    package var name: String
+    package var mode: UInt32
+    package var size: Int64
+    package var modified: Int64
+    package var typeflag: UInt8
+    package var linkName: String
+
+    package init(name: String, mode: UInt32, size: Int64, modified: Int64, typeflag: UInt8, linkName: String) {
+        self.name = name
+        self.mode = mode
+        self.size = size
+        self.modified = modified
+        self.typeflag = typeflag
+        self.linkName = linkName
+    }
 
     /// The header block(s) for this entry: a pax extended header first when the name, link name or size do not fit
     /// ustar's fields.
-    func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var pax: [(String, String)] = []
         let split = Self.split(name)
         if split == nil { pax.append(("path", name)) }
@@ -87,7 +94,7 @@ struct TarHeader {
     }
 
     /// Splits a path into ustar's prefix (≤ 155 bytes) and name (≤ 100 bytes) at a slash, or nil when it cannot.
-    static func split(_ path: String) -> (prefix: String, name: String)? {
+    package static func split(_ path: String) -> (prefix: String, name: String)? {
         let bytes = Array(path.utf8)
         if bytes.count <= 100 { return ("", path) }
         for index in bytes.indices where bytes[index] == 0x2F {
@@ -101,7 +108,7 @@ struct TarHeader {
     }
 
     /// One pax record, `"<length> <key>=<value>\n"`, whose decimal length counts itself.
-    static func paxRecord(_ key: String, _ value: String) -> [UInt8] {
+    package static func paxRecord(_ key: String, _ value: String) -> [UInt8] {
         let body = " \(key)=\(value)\n".utf8.count
         var length = body + 1
         while String(length).count + body != length { length += 1 }
@@ -109,7 +116,7 @@ struct TarHeader {
     }
 
     /// Zero bytes that pad `size` bytes of data to a whole block.
-    static func padding(_ size: Int64) -> Int {
+    package static func padding(_ size: Int64) -> Int {
         Int((Int64(blockSize) - size % Int64(blockSize)) % Int64(blockSize))
     }
 }

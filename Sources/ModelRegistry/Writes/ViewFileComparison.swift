@@ -1,0 +1,60 @@
+import RegistryCore
+
+/// How one view file disagrees with the record the log last left in force for its key.
+enum ViewMismatch<Record> {
+    /// The file holds `file`; the log has nothing in force for the key.
+    case notInLog(file: Record)
+    /// The file holds `file`; the log's record is `logged`.
+    case differs(file: Record, logged: Record)
+    /// The log's record is `logged`; the file is absent.
+    case missing(logged: Record)
+
+    /// The finding kind `fsck` reports for this mismatch.
+    var kind: Finding.Kind {
+        switch self {
+        case .notInLog: .viewNotInLog
+        case .differs: .viewDiffersFromLog
+        case .missing: .viewMissing
+        }
+    }
+}
+
+/// Compares one-file-per-key views (pins, states, remotes, evictions) with the log: for every key that has a
+/// file or a record in force, reads the file and reports a damaged file, a file the log does not account for, a
+/// file that differs, or a missing file. Shared so that every such store judges its views the same way; `message`
+/// words a mismatch for its kind of record.
+///
+/// - Parameters:
+///   - keys: the keys with a file on disk together with the keys the log has events for.
+///   - path: the file's path relative to the registry, for the finding.
+///   - logged: the record the log left in force for a key (`nil` when none is, e.g. after an unpin).
+///   - file: reads the key's file (`nil` when absent); a thrown ``RegistryError`` is reported as a damaged view.
+///   - message: the finding's text for a mismatch of `key`.
+func viewFileDiscrepancies<Record: Equatable>(
+    keys: Set<String>,
+    path: (String) -> String,
+    logged: (String) -> Record?,
+    file: (String) throws -> Record?,
+    message: (_ key: String, ViewMismatch<Record>) -> String
+) throws -> [Discrepancy] {
+    var found: [Discrepancy] = []
+    for key in keys.sorted() {
+        let onDisk: Record?
+        do {
+            onDisk = try file(key)
+        } catch let error as RegistryError {
+            found.append(Discrepancy(key: key, finding: Finding(.damagedView, path: path(key), error.message)))
+            continue
+        }
+        let mismatch: ViewMismatch<Record>
+        switch (onDisk, logged(key)) {
+        case (let onDisk?, nil): mismatch = .notInLog(file: onDisk)
+        case (let onDisk?, let logged?) where onDisk != logged: mismatch = .differs(file: onDisk, logged: logged)
+        case (nil, let logged?): mismatch = .missing(logged: logged)
+        default: continue
+        }
+        found.append(
+            Discrepancy(key: key, finding: Finding(mismatch.kind, path: path(key), message(key, mismatch))))
+    }
+    return found
+}
