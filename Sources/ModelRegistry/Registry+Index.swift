@@ -129,6 +129,14 @@ final class SharedIndexes: @unchecked Sendable {
         return index
     }
 
+    /// Drops the indexes of one registry root (every hash configuration and backend).
+    func remove(for registry: Registry) {
+        let root = ObjectIdentifier(registry.writerLock)
+        lock.lock()
+        defer { lock.unlock() }
+        indexes = indexes.filter { $0.key.lock != root }
+    }
+
     /// Drops every index the process holds, so their open files and mappings go once no registry uses them.
     func removeAll() {
         lock.lock()
@@ -138,6 +146,17 @@ final class SharedIndexes: @unchecked Sendable {
 }
 
 extension Registry {
+    /// Lets go of the index this process keeps for this registry's root, so that its memory, its mapping of
+    /// `indexes/index.bin` and its open files go once no ``RegistryIndex`` value obtained earlier is still used.
+    ///
+    /// Every `Registry` value opened on a root shares one index for the life of the process, which is what a
+    /// long-running server wants. A process that works through many registries one after another (a batch job
+    /// over per-team registries, a test that unmounts the registry's file system) calls this when it is done
+    /// with one. Nothing on disk changes; the next query of any `Registry` on this root loads the index again.
+    public func releaseIndex() {
+        SharedIndexes.shared.remove(for: self)
+    }
+
     /// Lets go of the indexes this process keeps for every registry (an index keeps `index.bin` mapped): what a
     /// process that must unmount a registry's file system, such as the loop-device tests, calls first.
     package static func releaseSharedIndexes() {
