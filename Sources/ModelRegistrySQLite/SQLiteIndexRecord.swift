@@ -33,7 +33,8 @@
         }
 
         static func encodeCardMetrics(_ metrics: [String: Double]) -> String {
-            SQLiteFieldCodec.encode(metrics.sorted { bytesPrecede($0.key, $1.key) }.flatMap { [$0.key, bits($0.value)] })
+            SQLiteFieldCodec.encode(
+                metrics.sorted { bytesPrecede($0.key, $1.key) }.flatMap { [$0.key, bits($0.value)] })
         }
 
         static func encodeEvaluationMetrics(_ metrics: [String: ArtifactSummary.EvaluationMetric]) -> String {
@@ -81,7 +82,9 @@
             }
             let labelItems = try list(try row.text(7), column: "labels", id: idText, path: path, arity: 2)
             var labels: [String: String] = [:]
-            for start in stride(from: 0, to: labelItems.count, by: 2) { labels[labelItems[start]] = labelItems[start + 1] }
+            for start in stride(from: 0, to: labelItems.count, by: 2) {
+                labels[labelItems[start]] = labelItems[start + 1]
+            }
             let fileCount = try row.integer(8)
             guard fileCount >= 0, fileCount <= Int64(Int32.max) else {
                 throw damage(path, idText, "file_count", "\(fileCount) is out of range")
@@ -106,7 +109,9 @@
             -> [String]
         {
             guard let items = SQLiteFieldCodec.decode(text), items.count % arity == 0 else {
-                throw damage(path, id, column, "'\(text.prefix(80))' is not a list of \(arity == 1 ? "items" : "groups of \(arity)")")
+                throw damage(
+                    path, id, column,
+                    "'\(text.prefix(80))' is not a list of \(arity == 1 ? "items" : "groups of \(arity)")")
             }
             return items
         }

@@ -15,7 +15,9 @@
                 let base = try f.register("bert-base", capabilities: ["ocr"], labels: ["team": "docs"])
                 try f.register("bert-invoice", capabilities: ["ocr"], parents: [base])
                 let stamp = try f.files.index.contents().stamp
-                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: f.databasePath + suffix) }
+                for suffix in ["", "-wal", "-shm"] {
+                    try? FileManager.default.removeItem(atPath: f.databasePath + suffix)
+                }
                 let old = try SQLiteConnection(path: f.databasePath, mode: .create)
                 try old.execute(
                     "CREATE TABLE meta(format TEXT NOT NULL, format_version INTEGER NOT NULL, "
@@ -31,7 +33,10 @@
                 #expect(error?.code == .unsupportedFormatVersion, "\(String(describing: error))")
                 #expect(error?.path == f.databasePath)
                 #expect(error.map { "\($0)" }?.contains("format version 1") == true)
-                #expect(try f.freshIndex().query(IndexQuery(capabilities: ["ocr"])).map(\.name) == ["bert-invoice", "bert-base"])
+                #expect(
+                    try f.freshIndex().query(IndexQuery(capabilities: ["ocr"])).map(\.name) == [
+                        "bert-invoice", "bert-base",
+                    ])
                 #expect(try f.freshIndex().status().findings.contains { $0.kind == .damagedIndex })
                 try f.sqlite.rebuildIndexes()
                 #expect(try f.freshBackend().refresh() == stamp)
