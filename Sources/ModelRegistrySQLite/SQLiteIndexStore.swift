@@ -349,6 +349,14 @@
                 var values: [SQLiteConnection.Value?] = []
                 for posting in postings {
                     let condition = posting.condition
+                    if probe, condition == .tokenPrefix, let tokens = try distinctTokens(posting.values) {
+                        // A prefix that names a few tokens: probed like an exact condition, one lookup per token.
+                        let marks = Array(repeating: "?", count: tokens.count).joined(separator: ", ")
+                        conditions.append(
+                            "EXISTS (SELECT 1 FROM tokens WHERE token IN (\(marks)) AND ordinal = a.ordinal)")
+                        values.append(contentsOf: tokens.map { .text($0) })
+                        continue
+                    }
                     if probe && condition != .tokenPrefix {
                         conditions.append(
                             "EXISTS (SELECT 1 FROM \(condition.table) WHERE \(condition.match) AND ordinal = a.ordinal)"
@@ -422,6 +430,27 @@
                 case .tokenPrefix: "token >= ? AND token < ?"
                 }
             }
+        }
+
+        /// The distinct tokens in a prefix range (`[lower, upper)`), found by seeking past each one in the
+        /// `tokens` key, or nil when there are more than eight.
+        private func distinctTokens(_ range: [SQLiteConnection.Value?]) throws -> [String]? {
+            guard range.count == 2, let upper = range[1] else { return nil }
+            let first = try connection.prepare(
+                "SELECT token FROM tokens WHERE token >= ? AND token < ? ORDER BY token LIMIT 1")
+            let next = try connection.prepare(
+                "SELECT token FROM tokens WHERE token > ? AND token < ? ORDER BY token LIMIT 1")
+            var tokens: [String] = []
+            try first.bind(range)
+            guard try first.step() else { return [] }
+            tokens.append(try first.row.text(0))
+            while let last = tokens.last {
+                try next.bind([.text(last), upper])
+                guard try next.step() else { return tokens }
+                tokens.append(try next.row.text(0))
+                if tokens.count > 8 { return nil }
+            }
+            return tokens
         }
 
         private func count(_ sql: String, _ values: [SQLiteConnection.Value?]) throws -> Int64 {
