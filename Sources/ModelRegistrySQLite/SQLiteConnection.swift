@@ -24,6 +24,9 @@
             case readOnly
             /// A private in-memory database.
             case memory
+            /// Create a new file for a full build: no rollback journal and no syncs (the caller fsyncs the finished
+            /// file and only then puts it in place, so a crash leaves a half-built file that is never read).
+            case bulkLoad
         }
 
         /// Opens a connection.
@@ -33,7 +36,7 @@
         init(path: String, mode: Mode) throws {
             var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW
             switch mode {
-            case .create: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+            case .create, .bulkLoad: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
             case .readWrite: flags |= SQLITE_OPEN_READWRITE
             case .readOnly: flags |= SQLITE_OPEN_READONLY
             case .memory: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_MEMORY
@@ -51,6 +54,13 @@
             // The caller holds the registry's writer lock for every write; this only rides out a checkpoint or a
             // reader's brief lock on the WAL index.
             sqlite3_busy_timeout(pointer, 10_000)
+            if mode == .bulkLoad {
+                try execute("PRAGMA journal_mode=OFF")
+                try execute("PRAGMA synchronous=OFF")
+                // Room to sort the secondary indexes in memory, bounded: 32 MiB of page cache.
+                try execute("PRAGMA cache_size=-32768")
+                try execute("PRAGMA temp_store=FILE")
+            }
             if mode == .create || mode == .readWrite {
                 // The index is a cache whose stamp commits with its rows: a transaction lost to a power cut leaves
                 // an older, consistent index that readers catch up from the log, so WAL commits need not fsync.

@@ -114,17 +114,20 @@
             }
         }
 
-        /// Replaces the database's contents in one transaction (persist), or answers from an in-memory database
-        /// holding `contents` (no persist).
+        /// Replaces the database with a new one holding `contents` (persist), or answers from an in-memory
+        /// database holding `contents` (no persist).
         ///
-        /// **Durability:** one SQLite transaction in WAL mode: a crash leaves the previous index or the new one.
-        /// A file that is not a usable SQLite database is deleted (with its `-wal` and `-shm` files) and created
-        /// again.
+        /// **Durability:** the new database is written to `indexes/index.sqlite.building` with SQLite's journal
+        /// and syncs off (bulk load: rows first, then the secondary indexes), fsynced, and only then put in place
+        /// of `index.sqlite` (the old file and its `-wal`/`-shm` removed, the new one renamed, `indexes/`
+        /// fsynced). A crash leaves the old index, or no index (a reader then scans, and the next rebuild writes
+        /// one); a half-built `.building` file is never read and is deleted by the next full build. Whatever was
+        /// at `index.sqlite` (damaged or of another format) is replaced without being read.
         ///
         /// - Parameters:
         ///   - contents: the new contents.
         ///   - persist: write the database (the caller holds the writer lock).
-        /// - Throws: I/O errors.
+        /// - Throws: I/O errors; ``RegistryError/Code/invalidDocument`` when `index.sqlite` is a directory.
         /// - Complexity: O(*n* log *n*) in the number of rows.
         public func replaceContents(with contents: RegistryIndex.Contents, persist: Bool) throws {
             lock.lock()
@@ -133,7 +136,7 @@
             knownDamage = nil
             guard persist else {
                 let memory = SQLiteIndexStore(connection: try SQLiteConnection(path: path, mode: .memory))
-                try memory.replace(with: contents, generation: 0)
+                try memory.fill(with: contents, generation: 0)
                 detached = (memory, currentMarker())
                 return
             }
@@ -142,20 +145,50 @@
                 throw RegistryError(
                     .invalidDocument, "SQLite index \(path) is a directory; remove it to rebuild the index", path: path)
             }
-            var store: SQLiteIndexStore
-            var generation: Int64 = 1
+            // A new generation number, so that a reader holding the old file notices the change even if it were
+            // to see the same inode again.
+            let generation = ((try? openFile()?.meta().generation) ?? 0) + 1
+            file = nil
+            writer = nil
+            let building = directory + "/" + SQLiteIndexSchema.buildingFileName
+            try removeIfPresent(building)
             do {
-                store = try writableStore()
-                generation = ((try? store.meta().generation) ?? 0) + 1
-                try replace(store, contents, generation: generation)
-            } catch let error as RegistryError where error.code == .invalidDocument {
-                // Not a database we can write: start a new file.
-                try removeDatabaseFiles()
-                CrashPoint.hit("sqlite.afterRemovingDamaged")
-                store = try writableStore()
-                try replace(store, contents, generation: generation)
-            }
+                let connection = try SQLiteConnection(path: building, mode: .bulkLoad)
+                try SQLiteIndexStore(connection: connection).fill(
+                    with: contents, generation: generation, crashPoint: "sqlite.rebuildBeforeCommit")
+                // Readers use WAL mode: recorded in the file's header, so every later connection uses it.
+                try connection.execute("PRAGMA journal_mode=WAL")
+            }  // closed here: the file holds every page, and no -wal is left beside it
+            try Self.syncFile(building)
+            CrashPoint.hit("sqlite.rebuildBeforeSwap")
+            // The old database's WAL must never be read with the new file: remove the old file first, then its
+            // -wal and -shm, then rename. (A reader that has the old file open keeps reading it.)
+            for suffix in ["", "-wal", "-shm", "-journal"] { try removeIfPresent(path + suffix) }
+            CrashPoint.hit("sqlite.rebuildAfterRemovingOld")
+            try FileSystem.rename(building, to: path)
             try FileSystem.syncDirectory(directory)
+            // Open it for writing now, which creates -wal and -shm (kept from then on), so that read-only readers
+            // never have to create them.
+            let store = try writableStore()
+            _ = try store.meta()
+            guard let status = try FileSystem.status(path) else {
+                throw RegistryError(.io, "SQLite index \(path) disappeared while being written", path: path)
+            }
+            writer = (store, [status.device, status.inode])
+        }
+
+        /// fsyncs a file's contents (SQLite wrote them with syncs off).
+        private static func syncFile(_ file: String) throws {
+            do {
+                let handle = try RegistryCore.OpenFile.open(file, O_RDONLY)
+                try handle.closeAfter { try $0.sync() }
+            } catch let error as SystemCallError {
+                throw RegistryError.systemCall(error, "flush the new SQLite index", path: file)
+            }
+        }
+
+        private func removeIfPresent(_ file: String) throws {
+            if try FileSystem.status(file) != nil { try FileSystem.removeFile(file) }
         }
 
         /// Applies an update to the database in one transaction (persist), or to this process's view only.
@@ -201,6 +234,15 @@
             try withStore { try $0?.summaries(matching: query) ?? [] }
         }
 
+        /// One page of the matching summaries: those after `cursor`, most recent first; see
+        /// ``IndexBackend/summaries(matching:after:)``.
+        ///
+        /// - Complexity: as ``summaries(matching:)``: the cursor is one more condition on `recency` (or on the id,
+        ///   for artifacts without a registration), so a page reads only its own rows.
+        public func summaries(matching query: IndexQuery, after cursor: IndexQuery.Cursor) throws -> [ArtifactSummary] {
+            try withStore { try $0?.summaries(matching: query, after: cursor) ?? [] }
+        }
+
         /// The summary of one artifact, or nil.
         public func summary(of id: ArtifactID) throws -> ArtifactSummary? {
             try withStore { try $0?.summary(of: id) }
@@ -215,6 +257,27 @@
                 throw RegistryError(.notFound, "the index has no artifact '\(id)'")
             }
             return result
+        }
+
+        /// Checks what opening does not: that `artifacts` holds `meta.summary_count` rows, and SQLite's
+        /// `quick_check` of every page. Called by `RegistryIndex.status()` (`index status`, `fsck`).
+        ///
+        /// - Throws: ``RegistryError/Code/invalidDocument`` naming the database and what is wrong.
+        /// - Complexity: O(*n*): reads the whole database.
+        public func verifyStoredIndex() throws {
+            lock.lock()
+            defer { lock.unlock() }
+            guard detached == nil, let store = try openFile() else { return }
+            do {
+                try store.connection.transaction(write: false) {
+                    try store.checkSummaryCount(try store.meta())
+                    try store.quickCheck()
+                }
+            } catch let error as RegistryError where error.code == .invalidDocument {
+                if let status = try? FileSystem.status(path) { knownDamage = (status, error) }
+                file = nil
+                throw error
+            }
         }
 
         /// Everything the index holds.
@@ -266,7 +329,6 @@
                 }
                 let meta = try open.store.meta()
                 if meta.generation != open.checkedGeneration {
-                    try open.store.checkSummaryCount(meta)
                     open.checkedGeneration = meta.generation
                     file = open
                 }
@@ -276,10 +338,21 @@
             // Readers never write, not even a checkpoint when their connection closes: a read-only connection.
             let connection = try SQLiteConnection(path: path, mode: .readOnly)
             let store = SQLiteIndexStore(connection: connection)
+            // O(1) in the size of the index: the schema (a handful of rows of sqlite_master) and `meta`. Row counts
+            // and pages are checked by verifyStoredIndex() (`index status`, `fsck`), never on a query's path.
             let schema = try store.schemaVersion()
-            try SQLiteIndexSchema.validate(connection)
+            do {
+                try SQLiteIndexSchema.validate(connection)
+            } catch let error as RegistryError where error.code == .invalidDocument {
+                // Another format version has another schema: say so by its version when `meta` tells it.
+                do {
+                    _ = try store.meta()
+                } catch let versionError as RegistryError where versionError.code == .unsupportedFormatVersion {
+                    throw versionError
+                } catch {}
+                throw error
+            }
             let meta = try store.meta()
-            try store.checkSummaryCount(meta)
             file = OpenFile(
                 store: store, identity: identity, checkedGeneration: meta.generation, checkedSchema: schema)
             return store
@@ -291,35 +364,12 @@
             return Marker(identity: open.identity, generation: meta.generation)
         }
 
-        /// A connection that may write: the open file when it is writable, else the file opened (or created) for
-        /// writing, in WAL mode.
+        /// The database file opened for writing (it is in WAL mode since its full build).
         private func writableStore() throws -> SQLiteIndexStore {
-            file = nil
-            writer = nil
             if let status = try FileSystem.status(path), status.kind != .regular {
                 throw RegistryError(.invalidDocument, "SQLite index \(path) is not a regular file", path: path)
             }
-            let connection = try SQLiteConnection(path: path, mode: .create)
-            try connection.execute("PRAGMA journal_mode=WAL")
-            return SQLiteIndexStore(connection: connection)
-        }
-
-        private func replace(_ store: SQLiteIndexStore, _ contents: RegistryIndex.Contents, generation: Int64) throws {
-            try store.replace(with: contents, generation: generation, crashPoint: "sqlite.rebuildBeforeCommit")
-            guard let status = try FileSystem.status(path) else {
-                throw RegistryError(.io, "SQLite index \(path) disappeared while being written", path: path)
-            }
-            writer = (store, [status.device, status.inode])
-        }
-
-        /// Deletes a damaged database and its WAL files, then syncs `indexes/`.
-        private func removeDatabaseFiles() throws {
-            file = nil
-            writer = nil
-            for suffix in ["", "-wal", "-shm", "-journal"] where try FileSystem.status(path + suffix) != nil {
-                try FileSystem.removeFile(path + suffix)
-            }
-            try FileSystem.syncDirectory(directory)
+            return SQLiteIndexStore(connection: try SQLiteConnection(path: path, mode: .readWrite))
         }
     }
 #endif

@@ -6,10 +6,15 @@
     enum SQLiteIndexSchema {
         /// `meta.format`.
         static let format = "modelregistry-sqlite-index"
-        /// `meta.format_version`: a database with another version is rebuilt, never read.
-        static let formatVersion: Int64 = 1
+        /// `meta.format_version`: a database with another version is rebuilt, never read. Version 2 stores a
+        /// summary in columns (version 1 had a JSON record per row) and keys ids and lineage edges by 64-bit
+        /// hashes.
+        static let formatVersion: Int64 = 2
         /// The database's file name in `indexes/`.
         static let fileName = "index.sqlite"
+        /// Where a full build writes a new database before it replaces ``fileName``: never read, and removed by the
+        /// next full build when a crash left it behind.
+        static let buildingFileName = "index.sqlite.building"
 
         /// The tables, in creation order. `meta` has exactly one row.
         static let tables: [(name: String, sql: String)] = [
@@ -21,10 +26,11 @@
             ),
             (
                 "artifacts",
-                "CREATE TABLE artifacts(ordinal INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, "
+                "CREATE TABLE artifacts(ordinal INTEGER PRIMARY KEY, id TEXT NOT NULL, id_key INTEGER NOT NULL, "
                     + "recency INTEGER NOT NULL, name TEXT NOT NULL, state TEXT, registered_at TEXT, "
-                    + "registration_sequence INTEGER, parents TEXT NOT NULL, record TEXT NOT NULL, "
-                    + "evaluation_metrics TEXT NOT NULL)"
+                    + "registration_sequence INTEGER, parents TEXT NOT NULL, capabilities TEXT NOT NULL, "
+                    + "labels TEXT NOT NULL, file_count INTEGER NOT NULL, total_size INTEGER NOT NULL, "
+                    + "card_metrics TEXT NOT NULL, evaluation_metrics TEXT NOT NULL)"
             ),
             (
                 "capabilities",
@@ -43,8 +49,8 @@
             ),
             (
                 "children",
-                "CREATE TABLE children(parent TEXT NOT NULL, child TEXT NOT NULL, PRIMARY KEY(parent, child)) "
-                    + "WITHOUT ROWID"
+                "CREATE TABLE children(parent_key INTEGER NOT NULL, child INTEGER NOT NULL, "
+                    + "PRIMARY KEY(parent_key, child)) WITHOUT ROWID"
             ),
             (
                 "states",
@@ -59,13 +65,21 @@
 
         /// The secondary indexes, created after a full build's rows are inserted.
         static let indexes: [(name: String, sql: String)] = [
+            ("artifacts_by_id", "CREATE INDEX artifacts_by_id ON artifacts(id_key)"),
             ("artifacts_by_recency", "CREATE INDEX artifacts_by_recency ON artifacts(recency)"),
-            ("artifacts_by_name", "CREATE INDEX artifacts_by_name ON artifacts(name, recency)"),
-            ("artifacts_by_state", "CREATE INDEX artifacts_by_state ON artifacts(state, recency)"),
+            ("artifacts_by_name", "CREATE INDEX artifacts_by_name ON artifacts(name)"),
+            (
+                "artifacts_by_state",
+                "CREATE INDEX artifacts_by_state ON artifacts(state, recency) WHERE state IS NOT NULL"
+            ),
         ]
 
-        /// The one automatic index SQLite makes (for `artifacts.id UNIQUE`); its `sql` is NULL.
-        static let automaticIndexes = ["sqlite_autoindex_artifacts_1"]
+        /// The tables `ANALYZE` makes for the query planner (statistics only): allowed, with SQLite's own
+        /// definitions.
+        static let statisticsTables = [
+            "sqlite_stat1": "CREATE TABLE sqlite_stat1(tbl,idx,stat)",
+            "sqlite_stat4": "CREATE TABLE sqlite_stat4(tbl,idx,neq,nlt,ndlt,sample)",
+        ]
 
         /// Checks that the database holds exactly this schema: no missing, changed or extra table, index, view
         /// or trigger (so a crafted file cannot run a trigger on our writes).
@@ -74,7 +88,6 @@
         static func validate(_ connection: SQLiteConnection) throws {
             var expected: [String: String?] = [:]
             for (name, sql) in tables + indexes { expected[name] = sql }
-            for name in automaticIndexes { expected[name] = String?.none }
             var found: [String: String?] = [:]
             try connection.prepare("SELECT name, sql FROM sqlite_master").forEachRow { row in
                 found[try row.text(0)] = try row.optionalText(1)
@@ -83,7 +96,8 @@
                 throw RegistryError(
                     .invalidDocument, "SQLite index \(connection.path) holds no tables", path: connection.path)
             }
-            for name in found.keys.sorted() where expected[name] == nil {
+            for (name, sql) in found.sorted(by: { $0.key < $1.key }) where expected[name] == nil {
+                if let statistics = statisticsTables[name], statistics == sql { continue }
                 throw RegistryError(
                     .invalidDocument, "SQLite index \(connection.path) has an unexpected object '\(name)'",
                     path: connection.path)
@@ -98,19 +112,6 @@
                         .invalidDocument, "SQLite index \(connection.path): '\(name)' is not defined as expected",
                         path: connection.path)
                 }
-            }
-        }
-
-        /// Drops every table (a full build then creates them again in the same transaction).
-        static func drop(_ connection: SQLiteConnection) throws {
-            var objects: [(type: String, name: String)] = []
-            try connection.prepare(
-                "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view', 'trigger') "
-                    + "AND name NOT LIKE 'sqlite_%'"
-            ).forEachRow { row in objects.append((try row.text(0), try row.text(1))) }
-            for object in objects {
-                let quoted = "\"" + object.name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-                try connection.execute("DROP \(object.type.uppercased()) IF EXISTS \(quoted)")
             }
         }
     }

@@ -16,8 +16,7 @@
             var generation: Int64
         }
 
-        private static let summaryColumns =
-            "id, name, state, registered_at, registration_sequence, parents, record, evaluation_metrics"
+        private static let summaryColumns = SQLiteIndexRecord.columns
 
         // MARK: Meta
 
@@ -60,8 +59,8 @@
             return meta
         }
 
-        /// Checks that `artifacts` holds as many rows as `meta.summary_count` says: a cheap guard against a table
-        /// that lost rows.
+        /// Checks that `artifacts` holds as many rows as `meta.summary_count` says: a guard against a table that
+        /// lost rows. It reads the whole table, so only `index status` and `fsck` pay for it, never opening.
         func checkSummaryCount(_ meta: Meta) throws {
             let statement = try connection.prepare("SELECT count(*) FROM artifacts")
             try statement.bind([])
@@ -70,6 +69,15 @@
             if count != meta.summaryCount {
                 throw damage("artifacts has \(count) rows but meta.summary_count is \(meta.summaryCount)")
             }
+        }
+
+        /// SQLite's `PRAGMA quick_check`: every page and record well formed (not index contents against rows).
+        ///
+        /// - Throws: ``RegistryError/Code/invalidDocument`` with SQLite's first complaint.
+        func quickCheck() throws {
+            var problems: [String] = []
+            try connection.prepare("PRAGMA quick_check(5)").forEachRow { row in problems.append(try row.text(0)) }
+            if problems != ["ok"] { throw damage("quick_check: \(problems.joined(separator: "; "))") }
         }
 
         /// SQLite's schema cookie: changes whenever any table, index or trigger is created or dropped.
@@ -86,37 +94,40 @@
 
         // MARK: Full build
 
-        /// Replaces everything with `contents`, in one transaction: tables dropped, created, filled, indexed.
+        /// Fills an empty database with `contents`, in one transaction: tables created, rows inserted in id order,
+        /// then the secondary indexes built and the planner's statistics gathered (`ANALYZE`), then `meta`.
         ///
         /// - Parameters:
         ///   - generation: the new `meta.generation` (readers compare it to notice writes).
         ///   - crashPoint: the crash point just before the commit (crash tests).
-        func replace(with contents: RegistryIndex.Contents, generation: Int64, crashPoint: String? = nil) throws {
+        func fill(with contents: RegistryIndex.Contents, generation: Int64, crashPoint: String? = nil) throws {
             try connection.transaction(write: true) {
-                try SQLiteIndexSchema.drop(connection)
                 for table in SQLiteIndexSchema.tables { try connection.execute(table.sql) }
-                let insertArtifact = try connection.prepare(
-                    "INSERT INTO artifacts(ordinal, id, recency, name, state, registered_at, registration_sequence, "
-                        + "parents, record, evaluation_metrics) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                let insertArtifact = try connection.prepare(Self.insertArtifactSQL)
                 let postings = try Postings(connection)
+                // Artifacts without a registration come after every registered one, by id: recency -1, -2, …
                 var unregistered: Int64 = 0
+                let unregisteredIDs = contents.summaries.filter { $0.registrationSequence == nil }.map(\.id.description)
+                    .sorted(by: bytesPrecede)
+                var unregisteredRecency: [String: Int64] = [:]
+                for id in unregisteredIDs {
+                    unregistered += 1
+                    unregisteredRecency[id] = -unregistered
+                }
                 for (index, summary) in contents.summaries.enumerated() {
                     let ordinal = Int64(index + 1)
-                    let recency: Int64
-                    if let sequence = summary.registrationSequence {
-                        recency = sequence
-                    } else {
-                        unregistered += 1
-                        recency = -unregistered
-                    }
+                    let recency = summary.registrationSequence ?? unregisteredRecency[summary.id.description] ?? 0
                     try insertArtifact.run(
-                        try Self.artifactValues(
+                        Self.artifactValues(
                             summary, ordinal: ordinal, recency: recency, state: contents.states[summary.id]))
                     try postings.insert(summary, ordinal: ordinal)
                 }
                 let insertState = try connection.prepare("INSERT INTO states(id, state, sequence) VALUES (?, ?, 0)")
                 for (id, state) in contents.states { try insertState.run([.text(id.description), .text(state)]) }
                 for index in SQLiteIndexSchema.indexes { try connection.execute(index.sql) }
+                // Statistics from a sample of each index, so the planner picks the short posting list.
+                try connection.execute("PRAGMA analysis_limit=400")
+                try connection.execute("ANALYZE")
                 try connection.prepare(
                     "INSERT INTO meta(format, format_version, artifact_count, audit_sequence, audit_time, "
                         + "summary_count, generation) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -128,22 +139,26 @@
                 ])
                 if let crashPoint { CrashPoint.hit(crashPoint) }
             }
-            // A full build passes the whole database through the WAL: copy it back and shrink the WAL file now, so
-            // the index does not take twice its size on disk. Best effort: a reader in the middle of a query makes
-            // it wait at most the busy timeout, and a failure leaves a WAL that the next write resets.
-            try? connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         }
+
+        private static let insertArtifactSQL =
+            "INSERT INTO artifacts(ordinal, id, id_key, recency, name, state, registered_at, registration_sequence, "
+            + "parents, capabilities, labels, file_count, total_size, card_metrics, evaluation_metrics) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
         private static func artifactValues(
             _ summary: ArtifactSummary, ordinal: Int64?, recency: Int64, state: String?
-        ) throws -> [SQLiteConnection.Value?] {
+        ) -> [SQLiteConnection.Value?] {
             [
-                ordinal.map { .integer($0) }, .text(summary.id.description), .integer(recency), .text(summary.name),
+                ordinal.map { .integer($0) }, .text(summary.id.description),
+                .integer(SQLiteIndexRecord.key(summary.id.description)), .integer(recency), .text(summary.name),
                 state.map { .text($0) }, summary.registeredAt.map { .text($0) },
                 summary.registrationSequence.map { .integer($0) },
                 .text(SQLiteIndexRecord.encodeParents(summary.parents)),
-                .text(try SQLiteIndexRecord.encodeFacts(of: summary)),
-                .text(try SQLiteIndexRecord.encodeEvaluationMetrics(summary.evaluationMetrics)),
+                .text(SQLiteFieldCodec.encode(summary.capabilities)),
+                .text(SQLiteIndexRecord.encodeLabels(summary.labels)), .integer(Int64(summary.fileCount)),
+                .integer(summary.totalSize), .text(SQLiteIndexRecord.encodeCardMetrics(summary.cardMetrics)),
+                .text(SQLiteIndexRecord.encodeEvaluationMetrics(summary.evaluationMetrics)),
             ]
         }
 
@@ -161,7 +176,7 @@
                     "INSERT OR IGNORE INTO capabilities(capability, ordinal) VALUES (?, ?)")
                 label = try connection.prepare("INSERT OR IGNORE INTO labels(key, value, ordinal) VALUES (?, ?, ?)")
                 token = try connection.prepare("INSERT OR IGNORE INTO tokens(token, ordinal) VALUES (?, ?)")
-                child = try connection.prepare("INSERT OR IGNORE INTO children(parent, child) VALUES (?, ?)")
+                child = try connection.prepare("INSERT OR IGNORE INTO children(parent_key, child) VALUES (?, ?)")
             }
 
             func insert(_ summary: ArtifactSummary, ordinal: Int64) throws {
@@ -169,18 +184,25 @@
                 for (key, value) in summary.labels { try label.run([.text(key), .text(value), .integer(ordinal)]) }
                 for text in SearchTokens.tokens(of: summary) { try token.run([.text(text), .integer(ordinal)]) }
                 for parent in summary.parents {
-                    try child.run([.text(parent.description), .text(summary.id.description)])
+                    try child.run([.integer(SQLiteIndexRecord.key(parent.description)), .integer(ordinal)])
                 }
             }
 
-            /// Removes the postings of an artifact, and the `children` rows that name it as a child: the graph a
-            /// full build makes from the artifacts present. (Rows naming it as a parent stay: its children still
-            /// name it.)
-            func remove(ordinal: Int64, id: ArtifactID) throws {
-                for table in ["capabilities", "labels", "tokens"] {
-                    try connection.prepare("DELETE FROM \(table) WHERE ordinal = ?").run([.integer(ordinal)])
+            /// Removes the postings of an artifact (found by its values, so each is one index lookup), and the
+            /// `children` rows that name it as a child: the graph a full build makes from the artifacts present.
+            /// (Rows naming it as a parent stay: its children still name it.)
+            func remove(_ summary: ArtifactSummary, ordinal: Int64) throws {
+                let value = SQLiteConnection.Value.integer(ordinal)
+                let capability = try connection.prepare("DELETE FROM capabilities WHERE capability = ? AND ordinal = ?")
+                for name in summary.capabilities { try capability.run([.text(name), value]) }
+                let label = try connection.prepare("DELETE FROM labels WHERE key = ? AND value = ? AND ordinal = ?")
+                for (key, text) in summary.labels { try label.run([.text(key), .text(text), value]) }
+                let token = try connection.prepare("DELETE FROM tokens WHERE token = ? AND ordinal = ?")
+                for text in SearchTokens.tokens(of: summary) { try token.run([.text(text), value]) }
+                let child = try connection.prepare("DELETE FROM children WHERE parent_key = ? AND child = ?")
+                for parent in summary.parents {
+                    try child.run([.integer(SQLiteIndexRecord.key(parent.description)), value])
                 }
-                try connection.prepare("DELETE FROM children WHERE child = ?").run([.text(id.description)])
             }
         }
 
@@ -197,9 +219,10 @@
                 var meta = try self.meta()
                 let postings = try Postings(connection)
                 let find = try connection.prepare(
-                    "SELECT ordinal, registration_sequence, evaluation_metrics FROM artifacts WHERE id = ?")
+                    "SELECT ordinal, registration_sequence, evaluation_metrics FROM artifacts "
+                        + "WHERE id_key = ? AND id = ?")
                 func held(_ id: ArtifactID) throws -> (ordinal: Int64, sequence: Int64?, metrics: String)? {
-                    try find.bind([.text(id.description)])
+                    try find.bind(Self.idValues(id))
                     guard try find.step() else { return nil }
                     let row = find.row
                     return (try row.integer(0), try row.optionalInteger(1), try row.text(2))
@@ -211,7 +234,10 @@
                     guard let entry = try held(removal.artifact), (entry.sequence ?? 0) < removal.sequence else {
                         continue
                     }
-                    try postings.remove(ordinal: entry.ordinal, id: removal.artifact)
+                    guard let removed = try summary(ordinal: entry.ordinal) else {
+                        throw damage("the row of '\(removal.artifact)' is missing")
+                    }
+                    try postings.remove(removed, ordinal: entry.ordinal)
                     try connection.prepare("DELETE FROM artifacts WHERE ordinal = ?").run([.integer(entry.ordinal)])
                     try connection.prepare("INSERT OR REPLACE INTO removals(id, sequence) VALUES (?, ?)").run([
                         .text(removal.artifact.description), .integer(removal.sequence),
@@ -236,11 +262,8 @@
                     }
                     try stateOf.bind([.text(summary.id.description)])
                     let state = try stateOf.step() ? try stateOf.row.text(0) : nil
-                    try connection.prepare(
-                        "INSERT INTO artifacts(ordinal, id, recency, name, state, registered_at, "
-                            + "registration_sequence, parents, record, evaluation_metrics) "
-                            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                    ).run(try Self.artifactValues(summary, ordinal: nil, recency: sequence, state: state))
+                    try connection.prepare(Self.insertArtifactSQL).run(
+                        Self.artifactValues(summary, ordinal: nil, recency: sequence, state: state))
                     guard let entry = try held(summary.id) else { throw damage("an inserted row is missing") }
                     try postings.insert(summary, ordinal: entry.ordinal)
                     meta.stamp.artifactCount += 1
@@ -251,23 +274,18 @@
                     if try stateOf.step(), try stateOf.row.integer(1) >= change.sequence { continue }
                     try connection.prepare("INSERT OR REPLACE INTO states(id, state, sequence) VALUES (?, ?, ?)").run(
                         [.text(change.artifact.description), .text(change.state), .integer(change.sequence)])
-                    try connection.prepare("UPDATE artifacts SET state = ? WHERE id = ?").run([
-                        .text(change.state), .text(change.artifact.description),
-                    ])
+                    try connection.prepare("UPDATE artifacts SET state = ? WHERE id_key = ? AND id = ?").run(
+                        [.text(change.state)] + Self.idValues(change.artifact))
                 }
                 for change in changes.evaluations {
                     guard let entry = try held(change.artifact) else { continue }
-                    var metrics = try SQLiteIndexRecord.summary(
-                        id: change.artifact.description, name: "", state: nil, registeredAt: nil,
-                        registrationSequence: nil, parents: "", record: Self.emptyFacts,
-                        evaluationMetrics: entry.metrics,
-                        path: connection.path
-                    ).evaluationMetrics
+                    var metrics = try SQLiteIndexRecord.evaluationMetrics(
+                        entry.metrics, id: change.artifact.description, path: connection.path)
                     for (name, value) in change.metrics where (metrics[name]?.sequence ?? 0) < change.sequence {
                         metrics[name] = ArtifactSummary.EvaluationMetric(value: value, sequence: change.sequence)
                     }
                     try connection.prepare("UPDATE artifacts SET evaluation_metrics = ? WHERE ordinal = ?").run([
-                        .text(try SQLiteIndexRecord.encodeEvaluationMetrics(metrics)), .integer(entry.ordinal),
+                        .text(SQLiteIndexRecord.encodeEvaluationMetrics(metrics)), .integer(entry.ordinal),
                     ])
                 }
                 if changes.through.sequence > meta.stamp.auditSequence {
@@ -286,18 +304,21 @@
             }
         }
 
-        private static let emptyFacts = #"{"capabilities":[],"cardMetrics":{},"fileCount":0,"labels":{},"totalSize":0}"#
+        /// The values that find an id's row: `id_key = ? AND id = ?`.
+        private static func idValues(_ id: ArtifactID) -> [SQLiteConnection.Value?] {
+            [.integer(SQLiteIndexRecord.key(id.description)), .text(id.description)]
+        }
 
         // MARK: Queries
 
         /// The summaries matching `query`, most recent first (registration sequence descending, then artifacts
-        /// without a registration by id).
+        /// without a registration by id), after `cursor` when one is given.
         ///
         /// Plans like the file index: each posting condition (capability, label, text prefix) is counted first
         /// (an index range), an empty one answers at once, and when a limit is set and even the shortest list is
         /// long, exact conditions are probed row by row while walking `artifacts_by_recency` (stopping at the
         /// limit) instead of collecting and sorting every posting.
-        func summaries(matching query: IndexQuery) throws -> [ArtifactSummary] {
+        func summaries(matching query: IndexQuery, after cursor: IndexQuery.Cursor? = nil) throws -> [ArtifactSummary] {
             let limit = query.limit ?? Int.max
             guard limit > 0 else { return [] }
             return try connection.transaction(write: false) {
@@ -328,6 +349,14 @@
                 var values: [SQLiteConnection.Value?] = []
                 for posting in postings {
                     let condition = posting.condition
+                    if probe, condition == .tokenPrefix, let tokens = try distinctTokens(posting.values) {
+                        // A prefix that names a few tokens: probed like an exact condition, one lookup per token.
+                        let marks = Array(repeating: "?", count: tokens.count).joined(separator: ", ")
+                        conditions.append(
+                            "EXISTS (SELECT 1 FROM tokens WHERE token IN (\(marks)) AND ordinal = a.ordinal)")
+                        values.append(contentsOf: tokens.map { .text($0) })
+                        continue
+                    }
                     if probe && condition != .tokenPrefix {
                         conditions.append(
                             "EXISTS (SELECT 1 FROM \(condition.table) WHERE \(condition.match) AND ordinal = a.ordinal)"
@@ -350,12 +379,24 @@
                     conditions.append("a.name = ?")
                     values.append(.text(name))
                 }
+                switch cursor {
+                case .registration(let sequence)?:
+                    // Registered artifacts have recency = their sequence; unregistered ones a negative recency.
+                    conditions.append("a.recency < ?")
+                    values.append(.integer(sequence))
+                case .unregistered(let id)?:
+                    // BINARY collation compares UTF-8 bytes: the order of ids.
+                    conditions.append("a.registration_sequence IS NULL AND a.id > ?")
+                    values.append(.text(id.description))
+                case nil:
+                    break
+                }
                 for (id, direction) in [
                     (query.ancestorsOf, RegistryIndex.LineageDirection.ancestors),
                     (query.descendantsOf, .descendants),
                 ] {
                     guard let id else { continue }
-                    let ordinals = try lineageIDs(of: id, direction: direction).compactMap { try ordinal(of: $0) }
+                    let ordinals = try lineage(of: id, direction: direction).map(\.ordinal)
                     if ordinals.isEmpty { return [] }
                     conditions.append("a.ordinal IN (\(ordinals.map(String.init).joined(separator: ",")))")
                 }
@@ -391,6 +432,27 @@
             }
         }
 
+        /// The distinct tokens in a prefix range (`[lower, upper)`), found by seeking past each one in the
+        /// `tokens` key, or nil when there are more than eight.
+        private func distinctTokens(_ range: [SQLiteConnection.Value?]) throws -> [String]? {
+            guard range.count == 2, let upper = range[1] else { return nil }
+            let first = try connection.prepare(
+                "SELECT token FROM tokens WHERE token >= ? AND token < ? ORDER BY token LIMIT 1")
+            let next = try connection.prepare(
+                "SELECT token FROM tokens WHERE token > ? AND token < ? ORDER BY token LIMIT 1")
+            var tokens: [String] = []
+            try first.bind(range)
+            guard try first.step() else { return [] }
+            tokens.append(try first.row.text(0))
+            while let last = tokens.last {
+                try next.bind([.text(last), upper])
+                guard try next.step() else { return tokens }
+                tokens.append(try next.row.text(0))
+                if tokens.count > 8 { return nil }
+            }
+            return tokens
+        }
+
         private func count(_ sql: String, _ values: [SQLiteConnection.Value?]) throws -> Int64 {
             let statement = try connection.prepare(sql)
             try statement.bind(values)
@@ -401,9 +463,16 @@
         /// The summary of one artifact, or nil.
         func summary(of id: ArtifactID) throws -> ArtifactSummary? {
             var result: ArtifactSummary?
-            try connection.prepare("SELECT \(Self.summaryColumns) FROM artifacts WHERE id = ?").forEachRow([
-                .text(id.description)
-            ]) { result = try summary(from: $0) }
+            try connection.prepare("SELECT \(Self.summaryColumns) FROM artifacts WHERE id_key = ? AND id = ?")
+                .forEachRow(Self.idValues(id)) { result = try summary(from: $0) }
+            return result
+        }
+
+        /// The summary in the row `ordinal`, or nil.
+        private func summary(ordinal: Int64) throws -> ArtifactSummary? {
+            var result: ArtifactSummary?
+            try connection.prepare("SELECT \(Self.summaryColumns) FROM artifacts WHERE ordinal = ?")
+                .forEachRow([.integer(ordinal)]) { result = try summary(from: $0) }
             return result
         }
 
@@ -411,7 +480,7 @@
         func lineage(of id: ArtifactID, direction: RegistryIndex.LineageDirection) throws -> [ArtifactSummary]? {
             try connection.transaction(write: false) {
                 guard try ordinal(of: id) != nil else { return nil }
-                return try lineageIDs(of: id, direction: direction).compactMap { try summary(of: $0) }
+                return try lineage(of: id, direction: direction).compactMap { try summary(ordinal: $0.ordinal) }
             }
         }
 
@@ -423,6 +492,7 @@
                 try connection.prepare("SELECT \(Self.summaryColumns) FROM artifacts").forEachRow {
                     summaries.append(try summary(from: $0))
                 }
+                summaries.sort { bytesPrecede($0.id.description, $1.id.description) }
                 var states: [ArtifactID: String] = [:]
                 try connection.prepare("SELECT id, state FROM states").forEachRow { row in
                     let text = try row.text(0)
@@ -435,50 +505,73 @@
 
         private func ordinal(of id: ArtifactID) throws -> Int64? {
             var result: Int64?
-            try connection.prepare("SELECT ordinal FROM artifacts WHERE id = ?").forEachRow([.text(id.description)]) {
-                result = try $0.integer(0)
-            }
+            try connection.prepare("SELECT ordinal FROM artifacts WHERE id_key = ? AND id = ?")
+                .forEachRow(Self.idValues(id)) { result = try $0.integer(0) }
             return result
         }
 
-        /// Breadth-first walk, including ids the index does not hold; each generation sorted by id. Ancestors
-        /// come from held artifacts' parents, descendants from `children`.
-        private func lineageIDs(of id: ArtifactID, direction: RegistryIndex.LineageDirection) throws -> [ArtifactID] {
-            let neighbours: SQLiteConnection.Statement
-            switch direction {
-            case .ancestors: neighbours = try connection.prepare("SELECT parents FROM artifacts WHERE id = ?")
-            case .descendants: neighbours = try connection.prepare("SELECT child FROM children WHERE parent = ?")
+        /// Breadth-first walk over every id the lineage names, held or not; each generation sorted by id.
+        /// Returns the held artifacts reached, nearest first, with their rows. Ancestors come from held
+        /// artifacts' `parents`; descendants from `children` (keyed by a hash of the parent id), each candidate
+        /// confirmed by its own `parents` naming the parent.
+        private func lineage(
+            of id: ArtifactID, direction: RegistryIndex.LineageDirection
+        ) throws -> [(id: ArtifactID, ordinal: Int64)] {
+            let parentsOf = try connection.prepare("SELECT ordinal, parents FROM artifacts WHERE id_key = ? AND id = ?")
+            let childrenOf = try connection.prepare(
+                "SELECT a.ordinal, a.id, a.parents FROM children c JOIN artifacts a ON a.ordinal = c.child "
+                    + "WHERE c.parent_key = ?")
+            func parents(_ text: String, of node: String) throws -> [ArtifactID] {
+                guard !text.isEmpty else { return [] }
+                return try text.split(separator: " ").map {
+                    guard let parent = ArtifactID(String($0)) else {
+                        throw damage("lineage of '\(node)': '\($0)' is not an artifact id")
+                    }
+                    return parent
+                }
             }
             var visited: Set<ArtifactID> = [id]
             var frontier = [id]
-            var result: [ArtifactID] = []
+            var held: [ArtifactID: Int64] = [:]
+            var result: [(id: ArtifactID, ordinal: Int64)] = []
             while !frontier.isEmpty {
                 var next: [ArtifactID] = []
                 for node in frontier {
-                    try neighbours.forEachRow([.text(node.description)]) { row in
-                        let text = try row.text(0)
-                        let texts = direction == .ancestors ? text.split(separator: " ").map(String.init) : [text]
-                        for item in texts {
-                            guard let neighbour = ArtifactID(item) else {
-                                throw damage("lineage of '\(node)': '\(item)' is not an artifact id")
+                    switch direction {
+                    case .ancestors:
+                        try parentsOf.forEachRow(Self.idValues(node)) { row in
+                            for parent in try parents(try row.text(1), of: node.description)
+                            where visited.insert(parent).inserted {
+                                next.append(parent)
                             }
-                            if visited.insert(neighbour).inserted { next.append(neighbour) }
+                        }
+                    case .descendants:
+                        try childrenOf.forEachRow([.integer(SQLiteIndexRecord.key(node.description))]) { row in
+                            let text = try row.text(1)
+                            guard let child = ArtifactID(text) else {
+                                throw damage("lineage of '\(node)': '\(text)' is not an artifact id")
+                            }
+                            guard try parents(try row.text(2), of: text).contains(node) else { return }
+                            held[child] = try row.integer(0)
+                            if visited.insert(child).inserted { next.append(child) }
                         }
                     }
                 }
                 next.sort { bytesPrecede($0.description, $1.description) }
-                result.append(contentsOf: next)
+                for node in next {
+                    if let ordinal = held[node] {
+                        result.append((node, ordinal))
+                    } else if direction == .ancestors, let ordinal = try ordinal(of: node) {
+                        result.append((node, ordinal))
+                    }
+                }
                 frontier = next
             }
             return result
         }
 
         private func summary(from row: SQLiteConnection.Row) throws -> ArtifactSummary {
-            try SQLiteIndexRecord.summary(
-                id: try row.text(0), name: try row.text(1), state: try row.optionalText(2),
-                registeredAt: try row.optionalText(3), registrationSequence: try row.optionalInteger(4),
-                parents: try row.text(5), record: try row.text(6), evaluationMetrics: try row.text(7),
-                path: connection.path)
+            try SQLiteIndexRecord.summary(from: row, path: connection.path)
         }
     }
 #endif

@@ -6,7 +6,7 @@ import RegistryTestSupport
 struct IndexFixture {
     let temp: URL
     let registry: Registry
-    private let counter = Counter()
+    private let registration: SmallArtifactRegistration
 
     /// The files a full index consists of (FORMAT.md §13.1): one, format version 2.
     static let indexFiles = ["index.bin"]
@@ -18,7 +18,8 @@ struct IndexFixture {
             let registry = try Registry.create(
                 at: temp.appendingPathComponent("registry"),
                 configuration: Registry.Configuration(actor: "tester", clock: fixedClock))
-            try body(IndexFixture(temp: temp, registry: registry))
+            try body(
+                IndexFixture(temp: temp, registry: registry, registration: SmallArtifactRegistration(bundles: temp)))
         }
     }
 
@@ -30,13 +31,9 @@ struct IndexFixture {
         _ name: String, capabilities: [String] = [], parents: [ArtifactID] = [], labels: [String: String] = [:],
         extraFiles: [String: [UInt8]] = [:], seed: UInt64? = nil
     ) throws -> ArtifactID {
-        let number = counter.next()
-        let bundle = temp.appendingPathComponent("bundle-\(number)")
-        var files = extraFiles
-        files["weights.bin"] = BundleFixture.randomBytes(count: 64, seed: seed ?? UInt64(number))
-        try BundleFixture.write(files, to: bundle)
-        let metadata = ArtifactMetadata(name: name, capabilities: capabilities, parents: parents, labels: labels)
-        return try registry.register(directory: bundle, metadata: metadata).artifact.id
+        try registration.register(
+            name, capabilities: capabilities, parents: parents, labels: labels, extraFiles: extraFiles, seed: seed,
+            through: registry)
     }
 
     /// A `lineage.json` naming `parents`.
@@ -80,19 +77,6 @@ struct IndexFixture {
 
     func remove(_ name: String) throws {
         try FileManager.default.removeItem(atPath: indexesPath + "/" + name)
-    }
-}
-
-/// A thread-safe counter for unique bundle directory names.
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-
-    func next() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        value += 1
-        return value
     }
 }
 

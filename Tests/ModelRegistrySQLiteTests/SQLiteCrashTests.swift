@@ -60,17 +60,39 @@
             }
         }
 
-        @Test func killedAfterRemovingADamagedDatabase() throws {
+        /// A full build killed after its new file is complete and synced, before the swap: the old database is
+        /// still the index and answers; the leftover `index.sqlite.building` is never read, and the next rebuild
+        /// replaces it.
+        @Test func killedBeforeARebuildSwapsTheFiles() throws {
             try SQLiteFixture.with { f in
-                try f.register("base", capabilities: ["ocr"])
-                try f.damage(with: Array("not a database".utf8))
+                let base = try f.register("base", capabilities: ["ocr"])
+                try f.register("child", capabilities: ["speech"], parents: [base])
+                let stored = try f.freshBackend().refresh()
                 let outcome = try CLIRunner.run(
                     ["index", "rebuild", "--registry", f.root.path],
-                    environment: Self.environment.merging(["MODELREG_CRASH_AT": "sqlite.afterRemovingDamaged"]) { $1 })
-                #expect(outcome.wasKilled, "the process should die after removing the file: \(outcome.stderr)")
+                    environment: Self.environment.merging(["MODELREG_CRASH_AT": "sqlite.rebuildBeforeSwap"]) { $1 })
+                #expect(outcome.wasKilled, "the process should die before the swap: \(outcome.stderr)")
+                #expect(FileManager.default.fileExists(atPath: f.buildingPath), "the new file was left behind")
+                #expect(try f.freshBackend().refresh() == stored, "the old index is intact")
+                try expectAgreement(f, "sqlite.rebuildBeforeSwap")
+                #expect(!FileManager.default.fileExists(atPath: f.buildingPath), "the next rebuild removed it")
+            }
+        }
+
+        /// Killed after the old database was removed, before the new one was renamed into place: there is no
+        /// index (readers scan), and the next rebuild writes one.
+        @Test func killedBetweenRemovingTheOldDatabaseAndRenamingTheNew() throws {
+            try SQLiteFixture.with { f in
+                try f.register("base", capabilities: ["ocr"])
+                let outcome = try CLIRunner.run(
+                    ["index", "rebuild", "--registry", f.root.path],
+                    environment: Self.environment.merging(["MODELREG_CRASH_AT": "sqlite.rebuildAfterRemovingOld"]) {
+                        $1
+                    })
+                #expect(outcome.wasKilled, "the process should die before the rename: \(outcome.stderr)")
                 #expect(!FileManager.default.fileExists(atPath: f.databasePath))
                 #expect(try f.freshBackend().refresh() == nil)
-                try expectAgreement(f, "sqlite.afterRemovingDamaged")
+                try expectAgreement(f, "sqlite.rebuildAfterRemovingOld")
             }
         }
 

@@ -13,7 +13,7 @@
         let sqlite: Registry
         /// The same registry with the file index.
         let files: Registry
-        private let counter = BundleCounter()
+        private let registration: SmallArtifactRegistration
 
         static let fixedClock: @Sendable () -> Date = { Date(timeIntervalSince1970: 1_795_441_020) }
 
@@ -28,12 +28,18 @@
                 let root = temp.appendingPathComponent("registry")
                 let sqlite = try Registry.create(at: root, configuration: configuration(.sqlite))
                 let files = try Registry.open(at: root, configuration: configuration(.files))
-                try body(SQLiteFixture(temp: temp, root: root, sqlite: sqlite, files: files))
+                try body(
+                    SQLiteFixture(
+                        temp: temp, root: root, sqlite: sqlite, files: files,
+                        registration: SmallArtifactRegistration(bundles: temp)))
             }
         }
 
         /// `indexes/index.sqlite`.
         var databasePath: String { sqlite.layout.indexesPath + "/index.sqlite" }
+
+        /// `indexes/index.sqlite.building`, where a full build writes before the swap.
+        var buildingPath: String { sqlite.layout.indexesPath + "/index.sqlite.building" }
 
         /// A backend over the stored database that shares nothing with the registry's own.
         func freshBackend() -> SQLiteIndexBackend { SQLiteIndexBackend(layout: sqlite.layout) }
@@ -49,13 +55,9 @@
             _ name: String, capabilities: [String] = [], parents: [ArtifactID] = [], labels: [String: String] = [:],
             extraFiles: [String: [UInt8]] = [:], seed: UInt64? = nil, through registry: Registry? = nil
         ) throws -> ArtifactID {
-            let number = counter.next()
-            let bundle = temp.appendingPathComponent("bundle-\(number)")
-            var files = extraFiles
-            files["weights.bin"] = BundleFixture.randomBytes(count: 64, seed: seed ?? UInt64(number))
-            try BundleFixture.write(files, to: bundle)
-            let metadata = ArtifactMetadata(name: name, capabilities: capabilities, parents: parents, labels: labels)
-            return try (registry ?? sqlite).register(directory: bundle, metadata: metadata).artifact.id
+            try registration.register(
+                name, capabilities: capabilities, parents: parents, labels: labels, extraFiles: extraFiles,
+                seed: seed, through: registry ?? sqlite)
         }
 
         /// A `lineage.json` naming `parents`.
@@ -68,19 +70,6 @@
         func damage(with bytes: [UInt8]) throws {
             for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: databasePath + suffix) }
             try Data(bytes).write(to: URL(fileURLWithPath: databasePath))
-        }
-    }
-
-    /// A thread-safe counter for unique bundle directory names.
-    final class BundleCounter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = 0
-
-        func next() -> Int {
-            lock.lock()
-            defer { lock.unlock() }
-            value += 1
-            return value
         }
     }
 #endif

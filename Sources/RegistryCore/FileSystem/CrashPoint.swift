@@ -99,9 +99,11 @@ package enum CrashPoint {
             // The query index (FORMAT.md §13): a writer's compaction of updates.jsonl into index.bin, before it
             // starts and between removing updates.jsonl and replacing index.bin.
             "index.beforeCompaction", "index.afterUpdatesRemoved",
-            // The optional SQLite index (FORMAT.md §16): before a full build's or an update's transaction commits,
-            // and after a damaged database was deleted and before the new one is created.
-            "sqlite.rebuildBeforeCommit", "sqlite.updateBeforeCommit", "sqlite.afterRemovingDamaged",
+            // The optional SQLite index (FORMAT.md §16): before a full build's transaction commits (into
+            // index.sqlite.building) or an update's, after the new file is synced and before the swap, and after
+            // the old file was removed and before the new one is renamed into place.
+            "sqlite.rebuildBeforeCommit", "sqlite.updateBeforeCommit", "sqlite.rebuildBeforeSwap",
+            "sqlite.rebuildAfterRemovingOld",
         ]
         let stores = [
             "artifact", "alias", "state", "signature", "policy", "evaluation", "adoption", "evict", "fetch", "remote",

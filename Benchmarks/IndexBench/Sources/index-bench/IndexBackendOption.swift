@@ -20,6 +20,11 @@ enum IndexBackendOption {
         }
     }
 
+    /// What a full rebuild writes, for the table.
+    static func storedName(_ backend: Registry.IndexBackendChoice) -> String {
+        backend.name == "sqlite" ? "index.sqlite, one bulk-load transaction" : "index.bin"
+    }
+
     /// A configuration for the benchmark's registry with `backend`.
     static func configuration(_ backend: Registry.IndexBackendChoice) -> Registry.Configuration {
         var configuration = Registry.Configuration(actor: "bench")

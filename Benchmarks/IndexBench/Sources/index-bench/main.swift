@@ -227,7 +227,14 @@ do {
         finish(0)
     }
     if rebuildOnly {
+        // The scan alone (shared by both backends: every manifest and the log, held in memory), then rebuilds.
+        _ = resetPeakRSS()
+        let (scan, scanTime) = try timed { try registry.index.scan() }
+        print(
+            "scan: \(scan.contents.summaries.count) summaries in \(format(seconds(scanTime), 2)) s, "
+                + "peak RSS \(format(peakRSS(), 0)) MiB")
         for _ in 0..<2 {
+            _ = resetPeakRSS()
             let (_, rebuildTime) = try timed { try registry.rebuildIndexes() }
             print("rebuild: \(format(seconds(rebuildTime), 2)) s, peak RSS \(format(peakRSS(), 0)) MiB")
         }
@@ -378,7 +385,7 @@ do {
     line("generate \(artifactCount) artifacts (fast path, parallel)", "\(format(seconds(generation), 1)) s")
     line(
         "full rebuild (scan \(report.stamp.artifactCount) manifests + \(report.stamp.auditSequence) audit events, "
-            + "write index.bin)", "\(format(seconds(rebuildTime), 2)) s")
+            + "write \(IndexBackendOption.storedName(backend)))", "\(format(seconds(rebuildTime), 2)) s")
     line(
         "peak RSS during rebuild (VmHWM\(resetWorked ? ", reset just before" : ", whole process")); RSS before",
         "\(format(rebuildPeak, 0)) MiB; \(format(rssBefore, 0)) MiB")
@@ -451,7 +458,7 @@ do {
     let smallRoot = workspace.appendingPathComponent("small-registry")
     try? FileManager.default.removeItem(at: smallRoot)
     let smallIDs = try RegistryGenerator(root: smallRoot, count: 100, seed: 0x5EED).generate()
-    let small = try Registry.open(at: smallRoot, configuration: .init(actor: "bench"))
+    let small = try Registry.open(at: smallRoot, configuration: IndexBackendOption.configuration(backend))
     try small.rebuildIndexes()
     let smallSamples = try stateSetMilliseconds(small, smallIDs)
     try? FileManager.default.removeItem(at: smallRoot)
