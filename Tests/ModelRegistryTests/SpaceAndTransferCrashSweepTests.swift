@@ -151,7 +151,8 @@ import Testing
             try registry.promote("champion", to: ids[1])
             try SystemCallCrashLoop.copy(root, to: remote)
             for arguments in [
-                ["remote", "add", "mirror", remote.path], ["remote", "add", "spare", remote.path], ["pin", fixture.pinned, "--reason", "audit"],
+                ["remote", "add", "mirror", remote.path], ["remote", "add", "spare", remote.path],
+                ["pin", fixture.pinned, "--reason", "audit"],
                 ["evict", fixture.evicted, "--remote", "mirror"], ["backup", "base-backup"],
             ] {
                 let outcome = try CLIRunner.run(arguments + ["--registry", "registry"], in: directory)
@@ -179,7 +180,8 @@ import Testing
                 let stray = try BundleFixture.write(
                     ["weights.bin": BundleFixture.randomBytes(count: 30_000, seed: 91)],
                     to: directory.appendingPathComponent("b-stray"))
-                let stored = try registry.artifacts.register(directory: stray, metadata: ArtifactMetadata(name: "stray"))
+                let stored = try registry.artifacts.register(
+                    directory: stray, metadata: ArtifactMetadata(name: "stray"))
                 fixture.adoptable = stored.artifact.id.description
                 try FileManager.default.removeItem(at: stray)
             }
@@ -209,7 +211,8 @@ import Testing
 
                 let loop = SystemCallCrashLoop(
                     fixture: fixtureDirectory, scratch: temp, arguments: arguments, stride: operation.stride,
-                    recoveryStride: 2 * operation.stride, keepsRecoveryWork: operation.target == .registry || operation.target == .adoption)
+                    recoveryStride: 2 * operation.stride,
+                    keepsRecoveryWork: operation.target == .registry || operation.target == .adoption)
                 let sweep = try loop.sweepOperation { run, label in
                     try check(run, operation, arguments: arguments, before: before, after: after, label)
                 }
