@@ -14,7 +14,9 @@ swift build -c release --build-path "$build" --target AuditLog \
     -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library -Xcc -fsanitize=fuzzer-no-link
 release="$build/release"
 swiftc -O -sanitize=fuzzer -parse-as-library -module-name FuzzParsers \
-    -I "$release/Modules" -I Sources/CSHA256/include -I Sources/CRegistryShims/include \
+    -I "$release/Modules" \
+    -Xcc -fmodule-map-file="$release/CSHA256.build/module.modulemap" \
+    -Xcc -fmodule-map-file="$release/CRegistryShims.build/module.modulemap" \
     scripts/fuzz/FuzzParsers.swift \
     "$release"/RegistryCore.build/*.o "$release"/AuditLog.build/*.o \
     "$release"/CSHA256.build/*.o "$release"/CRegistryShims.build/*.o \
