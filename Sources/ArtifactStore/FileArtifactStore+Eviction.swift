@@ -30,6 +30,30 @@ extension FileArtifactStore {
         }
     }
 
+    /// The directories the evictable bundle paths of `artifact` name that are still there and empty: an eviction
+    /// killed after its last file went but before it removed them leaves them, and finishing it removes them.
+    ///
+    /// - Complexity: one `lstat` and, for a directory, one listing per directory the bundle paths name.
+    package func emptiedBundleDirectories(of artifact: Artifact) throws -> [String] {
+        let directory = layout.artifactPath(artifact.id)
+        return try Self.bundleDirectories(of: artifact, in: directory).filter { path in
+            try FileSystem.status(path)?.kind == .directory && FileSystem.listDirectory(path).isEmpty
+        }
+    }
+
+    /// The directories below `directory` that the evictable bundle paths name, deepest first.
+    private static func bundleDirectories(of artifact: Artifact, in directory: String) -> [String] {
+        var directories = Set<String>()
+        for entry in evictableFiles(of: artifact.manifest) {
+            var parent = FileSystem.parent(of: directory + "/" + entry.path)
+            while parent.count > directory.count {
+                directories.insert(parent)
+                parent = FileSystem.parent(of: parent)
+            }
+        }
+        return directories.sorted { $0.count > $1.count }
+    }
+
     /// Removes every evictable bundle file of `artifact` that is present, then the directories that held only them, and
     /// syncs each directory changed. A file another artifact shares (a deduplicated inode) loses one link.
     ///
@@ -51,15 +75,7 @@ extension FileArtifactStore {
             }
         }
         // The directories the bundle paths name, deepest first: removed when nothing else is left in them.
-        var directories = Set<String>()
-        for entry in evictable {
-            var parent = FileSystem.parent(of: directory + "/" + entry.path)
-            while parent.count > directory.count {
-                directories.insert(parent)
-                parent = FileSystem.parent(of: parent)
-            }
-        }
-        for path in directories.sorted(by: { $0.count > $1.count }) {
+        for path in Self.bundleDirectories(of: artifact, in: directory) {
             guard try FileSystem.status(path)?.kind == .directory, try FileSystem.listDirectory(path).isEmpty else {
                 continue
             }

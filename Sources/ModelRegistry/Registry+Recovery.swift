@@ -18,7 +18,7 @@ extension Registry {
         /// whose event predates the payload that would re-derive it.
         public var unresolved: [Finding] = []
         /// Leftovers of dead processes removed from `staging/`, `aliases/`, `states/`, the root and
-        /// `signatures/`, and stale publishing marks.
+        /// `signatures/`, stale publishing marks, and the bundle subdirectories an interrupted eviction emptied.
         public var removedLeftovers: [String] = []
         /// Index caches whose files disagreed with each other — a crash while they were being written, or an
         /// edit — and that were rebuilt from the artifacts and the log (a reader would rebuild them too; fsck
@@ -47,7 +47,8 @@ extension Registry {
     ///    publication a crash interrupted; any other is reported (``adopt(_:actor:)-3j4sh`` registers it explicitly);
     /// 5. a fetch a crash interrupted (its fetching mark is in `staging/`) is registered with `artifact_fetched`
     ///    (`"recovered": true`) when every file is in place and hashes as the manifest lists, else its files are
-    ///    taken back out; an eviction whose event is in the log has its remaining files removed (FORMAT.md §14.4);
+    ///    taken back out; an eviction whose event is in the log has its remaining files removed, and the
+    ///    subdirectories they leave empty, as a finished eviction does (FORMAT.md §14.4);
     /// 6. staging directories whose lock no writer holds (FORMAT.md §6), and temp files left by processes that no
     ///    longer run, are deleted.
     ///
@@ -81,6 +82,7 @@ extension Registry {
                 }
             }
             for view in views { try view.restore(lastEvent, &report) }
+            report.removedLeftovers += try removeDirectoriesEmptiedByAnInterruptedEviction(lastEvent)
             try finishCollections(registrations, lastEvent: lastEvent, report: &report)
             try recoverArtifacts(registered: registrations.ids, actor: actor, report: &report)
             report.removedLeftovers += try removeLeftovers()

@@ -3,17 +3,25 @@ import ModelRegistry
 import RegistryTestSupport
 import Testing
 
-/// Issue #14's concurrency soak: for a bounded time (8 s in CI, `MODELREG_SOAK_SECONDS` for longer runs), three
-/// writer processes register bundles and promote them, two in-process readers resolve and load every alias
-/// (verifying the bytes), and `recover` and `gc --apply --grace 1s` run in loops beside them (each writer also
-/// registers a bundle it never promotes, for the collector). Readers must never
+/// Issue #14's concurrency soak: for a bounded time (20 s in CI, `MODELREG_SOAK_SECONDS=60` for the issue's run),
+/// six writer loops (`MODELREG_SOAK_WRITERS`) register bundles and promote them, two in-process readers resolve
+/// and load every alias (verifying the bytes), `recover` and `gc --apply --grace 1s` run in loops beside them (each
+/// writer also registers a bundle it never promotes, for the collector), and a killer starts registrations and
+/// promotions of its own and sends each a SIGKILL after a random delay (seeded). Readers must never
 /// fail or see a half state (every resolved target loads and verifies); then no reported registration or promotion
 /// is lost or duplicated, the chain verifies, nothing is left in `staging/`, every alias names an existing
 /// artifact, and the indexes rebuild equal to what the writers left.
 @Suite struct ConcurrencySoakTests {
     static var duration: Double {
-        ProcessInfo.processInfo.environment["MODELREG_SOAK_SECONDS"].flatMap(Double.init) ?? 8
+        ProcessInfo.processInfo.environment["MODELREG_SOAK_SECONDS"].flatMap(Double.init) ?? 20
     }
+
+    static var writers: Int {
+        ProcessInfo.processInfo.environment["MODELREG_SOAK_WRITERS"].flatMap(Int.init) ?? 6
+    }
+
+    /// The alias the killer promotes: its promotions are never reported, so the checks leave it out.
+    static let victimAlias = "victim"
 
     /// What the loops reported, shared between their threads.
     final class Ledger: @unchecked Sendable {
@@ -25,6 +33,7 @@ import Testing
         private(set) var reads = 0
         private(set) var collectorRuns = 0
         private(set) var recoveries = 0
+        private(set) var kills = 0
 
         func record(_ body: (Ledger) -> Void) {
             lock.lock()
@@ -38,6 +47,12 @@ import Testing
         func read() { record { $0.reads += 1 } }
         func collected() { record { $0.collectorRuns += 1 } }
         func recovered() { record { $0.recoveries += 1 } }
+        func killed() { record { $0.kills += 1 } }
+        func lastRegistered() -> String? {
+            lock.lock()
+            defer { lock.unlock() }
+            return registered.last
+        }
     }
 
     /// Runs `body` repeatedly on its own thread until `deadline`; returns a group to wait on.
@@ -56,6 +71,42 @@ import Testing
         thread.start()
     }
 
+    /// Starts a registration (even rounds) or a promotion of the newest reported registration to
+    /// ``victimAlias`` (odd rounds) as a `modelreg` process and sends it SIGKILL after a delay drawn from the round
+    /// (0–400 ms, so that some die early, some mid-write and some after finishing). Returns whether it was killed.
+    private static func startAndKill(round: Int, temp: URL, registry path: String, ledger: Ledger) throws -> Bool {
+        guard let binary = CLIRunner.binary else { throw RegistryError(.notFound, "modelreg binary not found") }
+        var random = SplitMix64(seed: UInt64(round) &* 0x9E37_79B9)
+        let bundle = temp.appendingPathComponent("victim-\(round)")
+        defer { try? FileManager.default.removeItem(at: bundle) }
+        let arguments: [String]
+        if round % 2 == 0 {
+            _ = try BundleFixture.write(
+                [
+                    "w.bin": BundleFixture.randomBytes(count: 200_000, seed: UInt64(5_000_000 + round)),
+                    "sub/more.bin": BundleFixture.randomBytes(count: 50_000, seed: UInt64(6_000_000 + round)),
+                ], to: bundle)
+            arguments = ["register", bundle.path, "--registry", path, "--name", "victim"]
+        } else {
+            guard let id = ledger.lastRegistered() else { return false }
+            arguments = ["promote", victimAlias, id, "--registry", path]
+        }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["MODELREG_REGISTRY"] = nil
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        usleep(UInt32.random(in: 0...400_000, using: &random))
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        return process.terminationReason == .uncaughtSignal
+    }
+
     @Test func writersReadersRecoveryAndTheCollectorTogetherLoseNothing() throws {
         try withTemporaryDirectory { temp in
             let root = temp.appendingPathComponent("registry")
@@ -64,9 +115,9 @@ import Testing
             let deadline = Date().addingTimeInterval(Self.duration)
             let group = DispatchGroup()
             let path = root.path
-            let aliases = (0..<3).map { "writer-\($0)" }
+            let aliases = (0..<Self.writers).map { "writer-\($0)" }
 
-            for writer in 0..<3 {
+            for writer in 0..<Self.writers {
                 Self.loop(until: deadline, group: group) { round in
                     let bundle = temp.appendingPathComponent("w\(writer)-r\(round)")
                     do {
@@ -149,16 +200,27 @@ import Testing
                     ledger.problem("gc: \(error)")
                 }
             }
+            Self.loop(until: deadline, group: group) { round in
+                do {
+                    if try Self.startAndKill(round: round, temp: temp, registry: path, ledger: ledger) {
+                        ledger.killed()
+                    }
+                } catch {
+                    ledger.problem("killer: \(error)")
+                }
+            }
             group.wait()
 
             #expect(ledger.problems.isEmpty, "\(ledger.problems.prefix(10))")
             // Readers start loading once a promotion exists; on a loaded machine that may be late, never absent.
             #expect(ledger.registered.count >= 3 && ledger.collectorRuns > 0 && ledger.recoveries > 0)
+            #expect(ledger.kills > 0, "the killer must have killed a writer")
             #expect(ledger.reads > 0 || ledger.promotions.isEmpty, "no reader loaded anything")
             print(
                 "soak: \(ledger.registered.count) registrations, \(ledger.promotions.count) promotions "
                     + "(\(ledger.refusedPromotions.count) lost the race to the collector), "
-                    + "\(ledger.reads) loads, \(ledger.recoveries) recoveries, \(ledger.collectorRuns) gc runs")
+                    + "\(ledger.reads) loads, \(ledger.recoveries) recoveries, \(ledger.collectorRuns) gc runs, "
+                    + "\(ledger.kills) writers killed")
 
             let events = try expectConsistent(root)
             let registry = try Registry.open(at: root)
@@ -184,7 +246,7 @@ import Testing
             }
             // Every reported promotion is in the log exactly once; each alias is its writer's last promotion.
             var logged: [String: Int] = [:]
-            for event in events where event.type == .aliasPromoted {
+            for event in events where event.type == .aliasPromoted && event.alias != Self.victimAlias {
                 logged[
                     "\(event.alias ?? "?") \(event.payload.objectValue?["artifact"]?.stringValue ?? "?")", default: 0] +=
                     1

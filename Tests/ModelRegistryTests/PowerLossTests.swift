@@ -18,16 +18,17 @@ import Testing
     /// and recovered. Then every operation that returned before the cut is there, the cut one is wholly applied or
     /// wholly absent, `recover`, `audit verify` and `fsck` are clean, and the file system's own checker is too.
     ///
-    /// Needs root and loop devices; skips with the reason elsewhere. CI samples k (every k for register, every
-    /// other for the rest); `MODELREG_FULL_SWEEP=1` takes every k of every operation.
+    /// Needs root and loop devices; skips with the reason elsewhere. CI cuts after every fsync of register,
+    /// promote and rollback (issue #14's "every k") and after every other one of state set and gc;
+    /// `MODELREG_FULL_SWEEP=1` takes every k of every operation.
     @Suite(.serialized) struct PowerLossTests {
         /// The writes of the sequence, in order, each run in its own process.
         static let sequence: [(name: String, arguments: [String], stride: Int)] = [
             ("register", ["register", "../bundle", "--name", "m2"], 1),
-            ("promote", ["promote", "champion", "m2:latest"], 2),
+            ("promote", ["promote", "champion", "m2:latest"], 1),
             ("state set", ["state", "set", "m2:latest", "candidate", "--reason", "canary"], 2),
             ("gc", ["gc", "--apply", "--grace", "0"], 2),
-            ("rollback", ["rollback", "champion"], 2),
+            ("rollback", ["rollback", "champion"], 1),
         ]
 
         private static var fullSweep: Bool { ProcessInfo.processInfo.environment["MODELREG_FULL_SWEEP"] == "1" }

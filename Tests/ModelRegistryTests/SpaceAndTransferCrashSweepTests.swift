@@ -22,11 +22,15 @@ import Testing
             var unheld: String  // m2: no alias, no pin, registered
             var pinned: String  // m3: pinned
             var evicted: String  // m4: evicted to the remote `mirror`
+            var remote: String  // the directory remote `mirror` points at
+            var adoptable: String  // an artifact directory without a registration event (adopt's fixture only)
         }
 
         /// How to check a destination the operation writes outside the registry.
         enum Target: Sendable {
             case registry, backupDirectory, backupTar, restore
+            /// `adopt`: the fixture holds an artifact without its event, which fsck reports until it is adopted.
+            case adoption
         }
 
         /// One operation of the sweep: its command line, run in a copy of the fixture directory.
@@ -63,9 +67,10 @@ import Testing
             Operation(
                 name: "import --oci-layout", arguments: { _ in ["import", "--oci-layout", "layout"] },
                 completesOnRetry: true, stride: 10),
+            Operation(name: "adopt", arguments: { ["adopt", $0.adoptable] }, target: .adoption),
+            Operation(name: "remote add", arguments: { ["remote", "add", "second", $0.remote] }),
+            Operation(name: "remote rm", arguments: { _ in ["remote", "rm", "spare"] }),
         ]
-
-        private static var fullSweep: Bool { ProcessInfo.processInfo.environment["MODELREG_FULL_SWEEP"] == "1" }
 
         /// What a user can observe of a registry, without times: two runs of one operation observe the same.
         struct Observed: Equatable, CustomStringConvertible {
@@ -76,6 +81,7 @@ import Testing
             var evaluations: [String: Int] = [:]
             var pins: [String] = []
             var evicted: [String] = []
+            var remotes: [String] = []
             /// Event types in log order, without `log_repaired` (recovery's own record of a torn tail).
             var events: [String] = []
 
@@ -83,8 +89,8 @@ import Testing
                 let registry = try Registry.open(at: root)
                 for id in try registry.listArtifacts() {
                     let key = id.description
-                    // Files only: directories carry no meaning (FORMAT.md §5.2), and recovery of an interrupted
-                    // eviction may leave an emptied subdirectory that a clean eviction removes.
+                    // Files only: directories carry no meaning (FORMAT.md §5.2); the directories an interrupted
+                    // eviction leaves are checked by EvictionLeftoverDirectoryTests.
                     let directory = root.path + "/artifacts/" + key
                     artifacts[key] = (FileManager.default.subpaths(atPath: directory) ?? []).filter { path in
                         var isDirectory: ObjCBool = false
@@ -101,6 +107,7 @@ import Testing
                 }
                 pins = Self.visibleEntries(registry.layout.pinsPath)
                 evicted = Self.visibleEntries(registry.layout.evictedPath)
+                remotes = Self.visibleEntries(registry.layout.remotesPath)
                 try registry.journal.forEachEvent { event in
                     if event.type != .logRepaired { events.append(event.type.rawValue) }
                 }
@@ -113,14 +120,16 @@ import Testing
 
             var description: String {
                 "artifacts \(artifacts.mapValues(\.count)), aliases \(aliases), states \(states), pins \(pins), "
-                    + "evicted \(evicted), signatures \(signatures), evaluations \(evaluations), events \(events)"
+                    + "evicted \(evicted), remotes \(remotes), signatures \(signatures), evaluations \(evaluations), events \(events)"
             }
         }
 
         /// Five artifacts m0…m4: `champion` went m0 → m1, m2 is held by nothing, m3 is pinned, m4 is evicted to
         /// the directory remote `mirror` (a copy of the registry outside the fixture); an OCI layout of another
-        /// registry's signed and evaluated artifact, and a complete backup of the registry for restore.
-        private func makeFixture(_ directory: URL, remote: URL) throws -> Fixture {
+        /// registry's signed and evaluated artifact, and a complete backup of the registry for restore. A second
+        /// remote `spare` points at the same copy. With `adoptable`, one more artifact is stored in `artifacts/`
+        /// without its event, for `adopt`.
+        private func makeFixture(_ directory: URL, remote: URL, adoptable: Bool) throws -> Fixture {
             let root = directory.appendingPathComponent("registry")
             let registry = try Registry.create(at: root)
             var ids: [ArtifactID] = []
@@ -135,13 +144,15 @@ import Testing
                     try registry.register(directory: bundle, metadata: ArtifactMetadata(name: "m\(index)")).artifact.id)
                 try FileManager.default.removeItem(at: bundle)
             }
-            let fixture = Fixture(
-                unheld: ids[2].description, pinned: ids[3].description, evicted: ids[4].description)
+            var fixture = Fixture(
+                unheld: ids[2].description, pinned: ids[3].description, evicted: ids[4].description,
+                remote: remote.path, adoptable: "")
             try registry.promote("champion", to: ids[0])
             try registry.promote("champion", to: ids[1])
-            try copy(root, to: remote)
+            try SystemCallCrashLoop.copy(root, to: remote)
             for arguments in [
-                ["remote", "add", "mirror", remote.path], ["pin", fixture.pinned, "--reason", "audit"],
+                ["remote", "add", "mirror", remote.path], ["remote", "add", "spare", remote.path],
+                ["pin", fixture.pinned, "--reason", "audit"],
                 ["evict", fixture.evicted, "--remote", "mirror"], ["backup", "base-backup"],
             ] {
                 let outcome = try CLIRunner.run(arguments + ["--registry", "registry"], in: directory)
@@ -165,18 +176,16 @@ import Testing
             for name in ["other", "b-other", "key", "key.pub"] {
                 try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
             }
-            return fixture
-        }
-
-        /// Copies a directory with `cp -a`, keeping hard links and modes as the registry wrote them.
-        private func copy(_ source: URL, to destination: URL) throws {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/cp")
-            process.arguments = ["-a", source.path, destination.path]
-            let outcome = try CLIRunner.capture(process)
-            guard outcome.status == 0 else {
-                throw RegistryError(.io, "cp -a \(source.path) \(destination.path) failed: \(outcome.stderr)")
+            if adoptable {
+                let stray = try BundleFixture.write(
+                    ["weights.bin": BundleFixture.randomBytes(count: 30_000, seed: 91)],
+                    to: directory.appendingPathComponent("b-stray"))
+                let stored = try registry.artifacts.register(
+                    directory: stray, metadata: ArtifactMetadata(name: "stray"))
+                fixture.adoptable = stored.artifact.id.description
+                try FileManager.default.removeItem(at: stray)
             }
+            return fixture
         }
 
         @Test(arguments: operations)
@@ -184,7 +193,9 @@ import Testing
             try withTemporaryDirectory { temp in
                 let fixtureDirectory = temp.appendingPathComponent("fixture")
                 try FileManager.default.createDirectory(at: fixtureDirectory, withIntermediateDirectories: false)
-                let fixture = try makeFixture(fixtureDirectory, remote: temp.appendingPathComponent("remote"))
+                let fixture = try makeFixture(
+                    fixtureDirectory, remote: temp.appendingPathComponent("remote"),
+                    adoptable: operation.target == .adoption)
                 // restore names its source and destination; every other command works on the fixture's registry.
                 let arguments =
                     operation.arguments(fixture) + (operation.target == .restore ? [] : ["--registry", "registry"])
@@ -192,63 +203,27 @@ import Testing
                 let before = try Observed(registry: source)
 
                 let completed = temp.appendingPathComponent("completed")
-                try copy(fixtureDirectory, to: completed)
+                try SystemCallCrashLoop.copy(fixtureDirectory, to: completed)
                 let clean = try CLIRunner.run(arguments, in: completed)
                 try #require(clean.status == 0, "\(operation.name): \(clean.stderr)")
                 let after = try settledState(of: completed, operation)
                 if operation.target == .registry { #expect(after != before, "the operation must change something") }
 
-                let stride = Self.fullSweep ? 1 : operation.stride
-                var call = 1
-                var points = 0
-                var leftWork: URL?  // a crashed run that recovery had work to do on, for the recovery sweep
-                while true {
-                    let run = temp.appendingPathComponent("run-\(call)")
-                    try copy(fixtureDirectory, to: run)
-                    let outcome = try CLIRunner.run(
-                        arguments, environment: ["MODELREG_CRASH_AT_CALL": "\(call)"], in: run)
-                    if !outcome.wasKilled {
-                        #expect(outcome.status == 0, "after \(call - 1) calls: \(outcome.stderr)")
-                        try FileManager.default.removeItem(at: run)
-                        break
-                    }
-                    points += 1
-                    if leftWork == nil && operation.target == .registry {
-                        let crashed = temp.appendingPathComponent("crashed")
-                        try copy(run, to: crashed)
-                        if try Registry.open(at: run.appendingPathComponent("registry")).recover().isClean {
-                            try FileManager.default.removeItem(at: crashed)
-                        } else {
-                            leftWork = crashed
-                        }
-                    }
-                    try check(
-                        run, operation, arguments: arguments, before: before, after: after,
-                        "killed before call \(call)")
-                    try FileManager.default.removeItem(at: run)
-                    call += stride
+                let loop = SystemCallCrashLoop(
+                    fixture: fixtureDirectory, scratch: temp, arguments: arguments, stride: operation.stride,
+                    // adopt appends its event and writes nothing after it, so recovery has no work of its own
+                    // there; it only reports the artifact an earlier kill left unregistered (and exits 1).
+                    recoveryStride: 2 * operation.stride, keepsRecoveryWork: operation.target == .registry)
+                let sweep = try loop.sweepOperation { run, label in
+                    try check(run, operation, arguments: arguments, before: before, after: after, label)
                 }
-                #expect(points > 3, "the sweep must cover the operation's calls, not stop at the first")
+                #expect(sweep.points > 3, "the sweep must cover the operation's calls, not stop at the first")
 
                 // Recovery killed before its own calls, on a registry the operation's crash left work for.
-                guard let leftWork else { return }
-                var recoverCall = 1
-                while true {
-                    let run = temp.appendingPathComponent("recover-\(recoverCall)")
-                    try copy(leftWork, to: run)
-                    let outcome = try CLIRunner.run(
-                        ["recover", "--registry", "registry"],
-                        environment: ["MODELREG_CRASH_AT_CALL": "\(recoverCall)"], in: run)
-                    try check(
-                        run, operation, arguments: arguments, before: before, after: after,
-                        "recover killed before call \(recoverCall)")
-                    try FileManager.default.removeItem(at: run)
-                    if !outcome.wasKilled {
-                        #expect(outcome.status == 0, "\(outcome.stderr)")
-                        break
-                    }
-                    // Recovery of the older operations is swept call by call in SystemCallCrashSweepTests.
-                    recoverCall += Self.fullSweep ? 1 : 2 * stride
+                // Recovery of the older operations is swept call by call in SystemCallCrashSweepTests.
+                guard let leftWork = sweep.leftWork else { return }
+                try loop.sweepRecovery(of: leftWork) { run, label in
+                    try check(run, operation, arguments: arguments, before: before, after: after, label)
                 }
             }
         }
@@ -257,7 +232,7 @@ import Testing
         /// restored copy for restore, the source registry (unchanged) for backups.
         private func settledState(of run: URL, _ operation: Operation) throws -> Observed {
             switch operation.target {
-            case .registry, .backupDirectory, .backupTar:
+            case .registry, .backupDirectory, .backupTar, .adoption:
                 try expectConsistent(run.appendingPathComponent("registry"))
                 return try Observed(registry: run.appendingPathComponent("registry"))
             case .restore:
@@ -317,6 +292,16 @@ import Testing
                 if restore.status == 0 {
                     #expect(try Observed(registry: restored) == before, "\(label): the backup restores the source")
                 }
+            case .adoption:
+                // Applied from its event on; before it, the artifact is still unregistered (which fsck reports
+                // until it is adopted) and nothing else changed. Adopting again completes it either way.
+                _ = try Registry.open(at: registry).recover()
+                let observed = try Observed(registry: registry)
+                #expect(observed == before || observed == after, "adopt, \(label): \(observed)\nafter: \(after)")
+                let retry = try CLIRunner.run(arguments, in: run)
+                #expect(retry.status == 0, "adopt, \(label), run again: \(retry.stderr)")
+                try expectConsistent(registry)
+                #expect(try Observed(registry: registry) == after, "adopt, \(label), run again")
             case .restore:
                 let restored = run.appendingPathComponent("restored")
                 #expect(try Observed(registry: registry) == before, "\(label): the source changed")

@@ -27,6 +27,9 @@ import Testing
             Operation(
                 name: "register (hardlink)", arguments: ["register", "source", "--name", "m2", "--mode", "hardlink"]),
             Operation(name: "register (move)", arguments: ["register", "source", "--name", "m2", "--mode", "move"]),
+            // On a file system without FICLONE (ext4, tmpfs) reflink falls back to the copy: its own calls still run.
+            Operation(
+                name: "register (reflink)", arguments: ["register", "source", "--name", "m2", "--mode", "reflink"]),
             Operation(name: "register (identical)", arguments: ["register", "b0", "--name", "m0"]),
             Operation(name: "promote", arguments: ["promote", "challenger", "m0:latest"]),
             Operation(name: "rollback", arguments: ["rollback", "champion"]),
@@ -124,17 +127,6 @@ import Testing
             #expect(keygen.status == 0, "\(keygen.stderr)")
         }
 
-        /// Copies a directory with `cp -a`, keeping hard links and modes as the registry wrote them.
-        private func copy(_ source: URL, to destination: URL) throws {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/cp")
-            process.arguments = ["-a", source.path, destination.path]
-            let outcome = try CLIRunner.capture(process)
-            guard outcome.status == 0 else {
-                throw RegistryError(.io, "cp -a \(source.path) \(destination.path) failed: \(outcome.stderr)")
-            }
-        }
-
         @Test(arguments: operations)
         func anOperationKilledBeforeAnySystemCallIsWhollyAppliedOrAbsent(operation: Operation) throws {
             try withTemporaryDirectory { temp in
@@ -143,68 +135,28 @@ import Testing
                 let before = try Observed(fixture)
 
                 let completed = temp.appendingPathComponent("completed")
-                try copy(fixture, to: completed)
+                try SystemCallCrashLoop.copy(fixture, to: completed)
                 let clean = try CLIRunner.run(operation.arguments + ["--registry", "registry"], in: completed)
                 #expect(clean.status == 0, "\(clean.stderr)")
                 try expectConsistent(completed.appendingPathComponent("registry"))
                 let after = try Observed(completed)
                 #expect(after != before || operation.name.contains("identical") || operation.name == "index rebuild")
 
-                var call = 1
-                var leftWork: URL?  // a crashed registry, before recovery, that recovery had work to do on
-                while true {
-                    let run = temp.appendingPathComponent("run-\(call)")
-                    try copy(fixture, to: run)
-                    let outcome = try CLIRunner.run(
-                        operation.arguments + ["--registry", "registry"],
-                        environment: ["MODELREG_CRASH_AT_CALL": "\(call)"], in: run)
-                    if !outcome.wasKilled {
-                        #expect(outcome.status == 0, "after \(call - 1) calls: \(outcome.stderr)")
-                        break
-                    }
-                    let crashed = temp.appendingPathComponent("crashed")
-                    if leftWork == nil { try copy(run, to: crashed) }
-                    let root = run.appendingPathComponent("registry")
-                    let hadWork = try !Registry.open(at: root).recover().isClean
-                    if leftWork == nil {
-                        if hadWork {
-                            leftWork = crashed
-                        } else {
-                            try FileManager.default.removeItem(at: crashed)
-                        }
-                    }
-                    try expectConsistent(root)
-                    let observed = try Observed(run)
-                    #expect(
-                        observed.isWhollyApplied(orAbsent: before, after, moving: operation.moves),
-                        "killed before call \(call): \(observed)\nbefore: \(before)\nafter: \(after)")
-                    try FileManager.default.removeItem(at: run)
-                    call += 1
-                }
-                #expect(call > 10, "the sweep must cover the operation's calls, not stop at the first")
-
-                // Recovery killed before each of its own calls, on a registry the crash left work for.
-                guard let leftWork else { return }
-                var recoverCall = 1
-                while true {
-                    let run = temp.appendingPathComponent("recover-\(recoverCall)")
-                    try copy(leftWork, to: run)
-                    let outcome = try CLIRunner.run(
-                        ["recover", "--registry", "registry"],
-                        environment: ["MODELREG_CRASH_AT_CALL": "\(recoverCall)"], in: run)
+                let loop = SystemCallCrashLoop(
+                    fixture: fixture, scratch: temp, arguments: operation.arguments + ["--registry", "registry"])
+                let check: (URL, String) throws -> Void = { run, label in
                     try expectConsistent(run.appendingPathComponent("registry"))
                     let observed = try Observed(run)
                     #expect(
                         observed.isWhollyApplied(orAbsent: before, after, moving: operation.moves),
-                        "recover killed before call \(recoverCall): \(observed)\nbefore: \(before)\nafter: \(after)")
-                    try FileManager.default.removeItem(at: run)
-                    if !outcome.wasKilled {
-                        #expect(outcome.status == 0, "\(outcome.stderr)")
-                        break
-                    }
-                    recoverCall += 1
+                        "\(label): \(observed)\nbefore: \(before)\nafter: \(after)")
                 }
-                #expect(recoverCall > 1)
+                let sweep = try loop.sweepOperation(check: check)
+                #expect(sweep.points >= 10, "the sweep must cover the operation's calls, not stop at the first")
+
+                // Recovery killed before each of its own calls, on a registry the crash left work for.
+                guard let leftWork = sweep.leftWork else { return }
+                #expect(try loop.sweepRecovery(of: leftWork, check: check) >= 1)
             }
         }
     }

@@ -89,7 +89,9 @@ struct JournaledEvictions: JournaledStore {
         guard let record = event.eviction else { return try !store.hasRecord(event.artifact) }
         guard (try? store.record(event.artifact)) == record else { return false }
         guard let artifact = try? artifacts.artifact(event.artifact) else { return true }  // fsck reports it
+        // An eviction killed after its last unlink but before its rmdirs is not finished yet.
         return try artifacts.presentBundleFiles(of: artifact).isEmpty
+            && artifacts.emptiedBundleDirectories(of: artifact).isEmpty
     }
 
     func restore(_ key: String, to event: ArtifactResidencyChanged?) throws -> Bool {
@@ -113,7 +115,8 @@ struct JournaledEvictions: JournaledStore {
             }
         }
         try store.write(record)
-        if let artifact = try? artifacts.artifact(id), !present.isEmpty {
+        // Also when no file is left: the emptied directories go, as a finished eviction leaves none.
+        if let artifact = try? artifacts.artifact(id) {
             try artifacts.removeBundleFiles(of: artifact)
         }
         return true
