@@ -105,7 +105,17 @@ struct OCILayoutFixture {
     }
 
     /// What is left in `staging/` besides nothing: names of entries.
+    /// What is in `staging/` besides `downloads/`, whose partial downloads a pull leaves on purpose for the next
+    /// one to resume (see ``partialDownloads(_:)``).
     static func stagingLeftovers(_ registry: Registry) -> [String] {
-        (try? FileManager.default.contentsOfDirectory(atPath: registry.layout.stagingPath)) ?? []
+        ((try? FileManager.default.contentsOfDirectory(atPath: registry.layout.stagingPath)) ?? []).filter {
+            $0 != "downloads"
+        }
+    }
+
+    /// The partial downloads in `staging/downloads/`, by name (`sha256-<hex>`).
+    static func partialDownloads(_ registry: Registry) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: registry.layout.stagingPath + "/downloads")) ?? [])
+            .sorted()
     }
 }

@@ -215,30 +215,70 @@ extension DistributionClient {
     ///
     /// A file already at `path` is taken for the start of the blob: it is re-hashed and the rest asked for with a
     /// `Range` request; a registry that answers 416 gets the whole blob asked for again (the partial file is
-    /// discarded). A dropped connection resumes the same way.
+    /// discarded). A dropped connection resumes the same way. A kept start that turns out not to be the blob's
+    /// (the whole hashes to another digest) is discarded and the blob downloaded again from its first byte, once.
     ///
     /// - Parameters:
     ///   - descriptor: the blob's digest and size (from a manifest we parsed).
-    ///   - path: where the blob goes; left complete, checked and synced, or removed.
+    ///   - path: where the blob goes; left complete, checked and synced, or removed on a digest mismatch. Any
+    ///     other error leaves what arrived in the file, for a later call to resume from.
     ///   - progress: told how many bytes of this blob are on disk.
+    /// - Returns: how many bytes were kept from the file and how many were received.
     /// - Throws: `.digestMismatch` for bytes that are not the descriptor's (more, fewer, or other), with the file
     ///   removed; `.notFound` for a blob the registry lacks; `.unauthorized`, `.remoteUnavailable`.
+    @discardableResult
     public func downloadBlob(
         _ descriptor: OCIDescriptor, to path: String, progress: (@Sendable (Int64) -> Void)? = nil
-    ) throws {
+    ) throws -> DownloadOutcome {
         try withDownloadShare { share in
             try download(descriptor, to: path, share: share, progress: progress)
         }
     }
 
+    /// What a download took from the file it found and what it received.
+    public struct DownloadOutcome: Hashable, Sendable {
+        /// Bytes of the blob that were already in the file and kept (re-hashed, not downloaded again).
+        public var resumedBytes: Int64
+        /// Bytes received from the registry (more than the rest of the blob when a range was refused or a kept
+        /// start turned out not to be the blob's).
+        public var receivedBytes: Int64
+    }
+
     private func download(
         _ descriptor: OCIDescriptor, to path: String, share: () -> Int64, progress: (@Sendable (Int64) -> Void)?
-    ) throws {
-        let call = Call(method: "GET", url: try url("blobs/\(descriptor.digest)"))
+    ) throws -> DownloadOutcome {
         let state = DownloadState(path: path, expected: descriptor.size)
         defer { state.close() }
-        var attempt = 0
         try state.openAndRehash()
+        let found = state.written
+        try receive(descriptor, into: state, share: share, progress: progress)
+        var (size, digest) = try state.finish()
+        var resumed = state.wasDiscarded ? 0 : found
+        if resumed > 0, size == descriptor.size, digest != descriptor.digest {
+            // The start found on disk (an earlier pull's, unsynced when it died) is not this blob's: start over.
+            try state.discard()
+            resumed = 0
+            try receive(descriptor, into: state, share: share, progress: progress)
+            (size, digest) = try state.finish()
+        }
+        guard size == descriptor.size, digest == descriptor.digest else {
+            try? FileManager.default.removeItem(atPath: path)
+            throw RegistryError(
+                .digestMismatch,
+                "\(repository.host) served \(size) bytes hashing to \(digest) for blob \(descriptor.digest) "
+                    + "(\(descriptor.size) bytes); nothing was kept")
+        }
+        return DownloadOutcome(resumedBytes: resumed, receivedBytes: state.received)
+    }
+
+    /// Asks for what `state` lacks until it holds `descriptor.size` bytes: `Range` segments, retries, resumption
+    /// after a dropped connection, a fresh start after a 416.
+    private func receive(
+        _ descriptor: OCIDescriptor, into state: DownloadState, share: () -> Int64,
+        progress: (@Sendable (Int64) -> Void)?
+    ) throws {
+        let call = Call(method: "GET", url: try url("blobs/\(descriptor.digest)"))
+        var attempt = 0
         while state.written < descriptor.size {
             attempt += 1
             let before = state.written
@@ -281,16 +321,9 @@ extension DistributionClient {
             {
                 // A dropped connection: what arrived stays on disk, and the rest is asked for.
                 try state.reopen()
+                CrashPoint.hit("oci.afterPartialDownload")
                 backoff(attempt)
             }
-        }
-        let (size, digest) = try state.finish()
-        guard size == descriptor.size, digest == descriptor.digest else {
-            try? FileManager.default.removeItem(atPath: path)
-            throw RegistryError(
-                .digestMismatch,
-                "\(repository.host) served \(size) bytes hashing to \(digest) for blob \(descriptor.digest) "
-                    + "(\(descriptor.size) bytes); nothing was kept")
         }
     }
 }
@@ -303,6 +336,10 @@ private final class DownloadState: @unchecked Sendable {
     let expected: Int64
     /// Bytes received: those on disk and those waiting in ``pending``.
     private(set) var written: Int64 = 0
+    /// Bytes received from the registry in all, whether kept or not.
+    private(set) var received: Int64 = 0
+    /// Whether what the file held was ever thrown away.
+    private(set) var wasDiscarded = false
     private var handle: FileHandle?
     private var hash = SHA256Algorithm().makeState()
     private var pending = Data()
@@ -354,6 +391,7 @@ private final class DownloadState: @unchecked Sendable {
         if pending.isEmpty { pending.reserveCapacity(Self.batchSize) }
         pending.append(data)
         written += Int64(data.count)
+        received += Int64(data.count)
         guard pending.count >= Self.batchSize else { return false }
         try flush()
         return true
@@ -368,6 +406,7 @@ private final class DownloadState: @unchecked Sendable {
     }
 
     func discard() throws {
+        wasDiscarded = true
         pending = Data()
         try handle?.truncate(atOffset: 0)
         try handle?.seek(toOffset: 0)
