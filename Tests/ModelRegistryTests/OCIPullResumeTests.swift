@@ -27,9 +27,7 @@ import Testing
             fixture: OCILayoutFixture, layout: URL, target: Registry, server: FakeDistributionServer
         ) {
             let fixture = try OCILayoutFixture(temp: temp)
-            let layout = temp.appendingPathComponent("served")
-            try fixture.registry.exportOCILayout("champion", to: layout)
-            let server = try FakeDistributionServer(layout: layout, scenario: "truncated-once", in: temp)
+            let (layout, server) = try fixture.serve("truncated-once")
             let root = temp.appendingPathComponent("target")
             _ = try Registry.create(at: root)
             let outcome = try CLIRunner.run(

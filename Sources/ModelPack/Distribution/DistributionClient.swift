@@ -37,8 +37,7 @@ public final class DistributionClient: @unchecked Sendable {
         /// downloaded in `Range` segments of this budget divided by the downloads running at the time (at least
         /// 4 KiB), one request after the other. FoundationNetworking hands a data task's bytes over without
         /// back-pressure, so this bounds the memory a disk slower than the network lets pile up.
-        public var downloadBufferBudget: Int64 =
-            (ProcessInfo.processInfo.environment["XXX_BUDGET_MIB"].flatMap { Int64($0) } ?? 8) << 20
+        public var downloadBufferBudget: Int64 = 8 << 20
         /// Seconds without progress before a request is abandoned (and retried).
         public var timeout: TimeInterval = 60
         /// The longest wait a `Retry-After` header of a 429 or 503 answer is honoured for; a registry asking for
