@@ -329,7 +329,9 @@ struct OCIRemoteEvictionRegistryTests {
                 var failures = 0
                 for call in Self.calls {
                     for k in 0..<400 {
-                        if try fixture.registry.eviction(of: fixture.id) == nil { try fixture.registry.evict(fixture.id) }
+                        if try fixture.registry.eviction(of: fixture.id) == nil {
+                            try fixture.registry.evict(fixture.id)
+                        }
                         let token = FaultInjector.shared.inject(call, errno: EIO, under: root + "/", after: k)
                         do {
                             _ = try fixture.registry.fetch(fixture.id)
