@@ -77,6 +77,7 @@ enum PullCommand: Command {
                 "hasRegistryManifest": .bool(imported.hasRegistryManifest),
                 "downloadedBlobs": JSONOutput.number(pulled.downloadedBlobs),
                 "downloadedBytes": JSONOutput.number(pulled.downloadedBytes),
+                "resumedBytes": JSONOutput.number(pulled.resumedBytes),
                 "signatures": JSONOutput.number(imported.signatures.count),
                 "evaluations": JSONOutput.number(imported.evaluations.count),
                 "approvals": JSONOutput.number(imported.approvals.count),

@@ -166,6 +166,11 @@ final class FakeDistributionServer {
                     n = state["big_gets"]
                 if scenario == "redirect" and other:
                     return self.answer(307, b"", {"Location": "http://localhost:%d%s" % (other, self.path)})
+                if scenario.startswith("blob-status-"):
+                    # HEAD answers (above), the download of the biggest blob gets the status the scenario names.
+                    code = int(scenario[len("blob-status-"):])
+                    headers = {"WWW-Authenticate": 'Basic realm="fake"'} if code == 401 else {}
+                    return self.answer(code, b'{"errors":[{"code":"DENIED","message":"go away"}]}', headers)
                 if scenario == "wrong-digest": return self.answer(200, body[::-1])
                 rng = self.headers.get("Range")
                 if rng and scenario == "range-416": return self.answer(416)

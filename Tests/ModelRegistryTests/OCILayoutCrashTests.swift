@@ -25,23 +25,10 @@ import Testing
                     environment: ["MODELREG_CRASH_AT": point])
                 #expect(outcome.wasKilled, "the process should die at \(point): \(outcome.stderr)")
 
-                let registry = try Registry.open(at: root, configuration: OCILayoutFixture.trustingConfiguration())
-                let report = try registry.recover()
-                #expect(try registry.fsck().isClean, "after \(report)")
-                let present = try registry.listArtifacts()
-                #expect(present == [] || present == [fixture.id], "\(present)")
-                if present == [fixture.id] { #expect(try registry.verify(fixture.id).isClean) }
-                #expect(
-                    OCILayoutFixture.stagingLeftovers(registry).isEmpty,
-                    "\(OCILayoutFixture.stagingLeftovers(registry))")
-
+                let registry = try fixture.expectRecoveredWholeOrAbsent(at: root, after: point)
                 let imported = try registry.importOCILayout(from: layout, tag: "champion")
                 #expect(imported.registration.artifact.id == fixture.id)
-                var kinds: [AuditEvent.Kind] = []
-                try registry.journal.forEachEvent { kinds.append($0.type) }
-                #expect(kinds.filter { $0 == .artifactRegistered }.count == 1, "\(kinds)")
-                #expect(kinds.filter { $0 == .signatureAdded }.count == 1, "\(kinds)")
-                #expect(kinds.filter { $0 == .evaluationAdded }.count == 1, "\(kinds)")
+                try OCILayoutFixture.expectOneEventOfEachKind(registry, point)
                 #expect(try registry.verify(fixture.id, depth: .trust).isClean)
                 #expect(try registry.evaluations(of: fixture.id).map(\.status) == [.trusted])
                 #expect(try registry.fsck().isClean)

@@ -43,6 +43,14 @@ struct OCILayoutFixture {
         try registry.promote("champion", to: id, approval: "CHG-12", signedApproval: approval)
     }
 
+    /// Exports the fixture's `champion` into the layout `served` (next to it) and starts a fake registry serving
+    /// it as `scenario` says (`FakeDistributionServer`); the layout is returned too, for another server.
+    func serve(_ scenario: String) throws -> (layout: URL, server: FakeDistributionServer) {
+        let layout = temp.appendingPathComponent("served")
+        try registry.exportOCILayout("champion", to: layout)
+        return (layout, try FakeDistributionServer(layout: layout, scenario: scenario, in: temp))
+    }
+
     /// A new, empty registry that trusts the fixture's key.
     func freshRegistry(_ name: String = "target-registry") throws -> Registry {
         try Registry.create(at: temp.appendingPathComponent(name), configuration: Self.trustingConfiguration())
@@ -105,7 +113,41 @@ struct OCILayoutFixture {
     }
 
     /// What is left in `staging/` besides nothing: names of entries.
+    /// What is in `staging/` besides `downloads/`, whose partial downloads a pull leaves on purpose for the next
+    /// one to resume (see ``partialDownloads(_:)``).
     static func stagingLeftovers(_ registry: Registry) -> [String] {
-        (try? FileManager.default.contentsOfDirectory(atPath: registry.layout.stagingPath)) ?? []
+        ((try? FileManager.default.contentsOfDirectory(atPath: registry.layout.stagingPath)) ?? []).filter {
+            $0 != "downloads"
+        }
+    }
+
+    /// What the crash tests of imports and pulls check once a killed process's registry at `root` is reopened:
+    /// `recover`, then a clean `fsck`, the fixture's artifact whole (verified) or absent, nothing in `staging/`.
+    /// Returns the recovered registry, for the test to complete the operation in it.
+    func expectRecoveredWholeOrAbsent(at root: URL, after point: String) throws -> Registry {
+        let recovered = try Registry.open(at: root, configuration: Self.trustingConfiguration())
+        let report = try recovered.recover()
+        #expect(try recovered.fsck().isClean, "\(point): after \(report)")
+        let present = try recovered.listArtifacts()
+        #expect(present == [] || present == [id], "\(point): \(present)")
+        if present == [id] { #expect(try recovered.verify(id).isClean, "\(point)") }
+        #expect(Self.stagingLeftovers(recovered).isEmpty, "\(point): \(Self.stagingLeftovers(recovered))")
+        return recovered
+    }
+
+    /// That `registry`'s log holds one `artifact_registered`, one `signature_added` and one `evaluation_added`:
+    /// an operation completed after a crash did not repeat what the crashed one had done.
+    static func expectOneEventOfEachKind(_ registry: Registry, _ context: String = "") throws {
+        var kinds: [AuditEvent.Kind] = []
+        try registry.journal.forEachEvent { kinds.append($0.type) }
+        for kind in [AuditEvent.Kind.artifactRegistered, .signatureAdded, .evaluationAdded] {
+            #expect(kinds.filter { $0 == kind }.count == 1, "\(context) \(kind): \(kinds)")
+        }
+    }
+
+    /// The partial downloads in `staging/downloads/`, by name (`sha256-<hex>`).
+    static func partialDownloads(_ registry: Registry) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: registry.layout.stagingPath + "/downloads")) ?? [])
+            .sorted()
     }
 }

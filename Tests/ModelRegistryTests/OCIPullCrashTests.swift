@@ -16,9 +16,7 @@ import Testing
         func aPullKilledAtAnyPointIsNeverHalfPublished(point: String) throws {
             try withTemporaryDirectory { temp in
                 let fixture = try OCILayoutFixture(temp: temp)
-                let layout = temp.appendingPathComponent("served")
-                try fixture.registry.exportOCILayout("champion", to: layout)
-                let server = try FakeDistributionServer(layout: layout, scenario: "ok", in: temp)
+                let (_, server) = try fixture.serve("ok")
                 let root = temp.appendingPathComponent("target")
                 _ = try Registry.create(at: root)
                 let reference = try server.reference().description
@@ -27,24 +25,11 @@ import Testing
                     environment: ["MODELREG_CRASH_AT": point, "SWIFT_BACKTRACE": "enable=no"])
                 #expect(outcome.wasKilled, "the process should die at \(point): \(outcome.stderr)")
 
-                let registry = try Registry.open(at: root, configuration: OCILayoutFixture.trustingConfiguration())
-                let report = try registry.recover()
-                #expect(try registry.fsck().isClean, "after \(report)")
-                let present = try registry.listArtifacts()
-                #expect(present == [] || present == [fixture.id], "\(present)")
-                if present == [fixture.id] { #expect(try registry.verify(fixture.id).isClean) }
-                #expect(
-                    OCILayoutFixture.stagingLeftovers(registry).isEmpty,
-                    "\(OCILayoutFixture.stagingLeftovers(registry))")
-
+                let registry = try fixture.expectRecoveredWholeOrAbsent(at: root, after: point)
                 let pulled = try registry.pull(try server.reference(), alias: "champion")
                 #expect(pulled.imported.registration.artifact.id == fixture.id)
                 #expect(try registry.resolve("champion").artifact == fixture.id)
-                var kinds: [AuditEvent.Kind] = []
-                try registry.journal.forEachEvent { kinds.append($0.type) }
-                #expect(kinds.filter { $0 == .artifactRegistered }.count == 1, "\(kinds)")
-                #expect(kinds.filter { $0 == .signatureAdded }.count == 1, "\(kinds)")
-                #expect(kinds.filter { $0 == .evaluationAdded }.count == 1, "\(kinds)")
+                try OCILayoutFixture.expectOneEventOfEachKind(registry, point)
                 #expect(try registry.fsck().isClean)
             }
         }

@@ -20,9 +20,7 @@ import Testing
         @Test func aPullWhoseSystemCallsFailIsNeverHalfPublished() throws {
             try withTemporaryDirectory { temp in
                 let fixture = try OCILayoutFixture(temp: temp)
-                let layout = temp.appendingPathComponent("served")
-                try fixture.registry.exportOCILayout("champion", to: layout)
-                let server = try FakeDistributionServer(layout: layout, scenario: "ok", in: temp)
+                let (_, server) = try fixture.serve("ok")
                 var options = OCITransferOptions()
                 options.looksUpCredentials = false
                 var cases = 0

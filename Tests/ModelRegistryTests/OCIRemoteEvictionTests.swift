@@ -3,6 +3,12 @@ import ModelRegistry
 import RegistryTestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A registry with one artifact and an `oci://` remote configured with `options` (FORMAT.md §15.9).
 private struct OCIRemoteFixture {
     let registry: Registry
@@ -108,6 +114,32 @@ struct OCIRemoteEvictionFakeTests {
         }
     }
 
+    /// A remote that fails the download — 404, 401, 500, a body cut short every time, or gone altogether — gets
+    /// the typed error; nothing is published, the artifact stays evicted with its record, `fsck` is clean and
+    /// `staging/` empty.
+    @Test(arguments: [
+        ("blob-status-404", RegistryError.Code.remoteUnavailable), ("blob-status-401", .unauthorized),
+        ("blob-status-500", .remoteUnavailable), ("truncated-always", .remoteUnavailable),
+        ("gone", .remoteUnavailable),
+    ])
+    func aFetchFromAFailingRemoteLosesNothing(scenario: String, code: RegistryError.Code) throws {
+        try withTemporaryDirectory { temp in
+            let fixture = try OCIRemoteFixture(in: temp, options: Self.quick)
+            let server = try Self.serve(fixture, temp, scenario: scenario == "gone" ? "ok" : scenario)
+            try fixture.registry.evict(fixture.id)
+            if scenario == "gone" { server.stop() }
+            defer { server.stop() }
+            let error = try #require(throws: RegistryError.self) { try fixture.registry.fetch(fixture.id) }
+            let codes: [RegistryError.Code] = scenario == "truncated-always" ? [code, .digestMismatch] : [code]
+            #expect(codes.contains(error.code), "\(scenario): \(error)")
+            #expect(error.message.contains("sha256:") || error.message.contains("127.0.0.1"), "named: \(error)")
+            #expect(fixture.presentFiles().isEmpty, "nothing published")
+            #expect(try fixture.registry.eviction(of: fixture.id) != nil, "still evicted")
+            #expect(try fixture.registry.fsck().isClean)
+            #expect(OCILayoutFixture.stagingLeftovers(fixture.registry).isEmpty)
+        }
+    }
+
     @Test func aFetchOfBytesWithAnotherDigestPublishesNothing() throws {
         try withTemporaryDirectory { temp in
             let fixture = try OCIRemoteFixture(in: temp, options: Self.quick)
@@ -144,9 +176,7 @@ struct OCIRemoteEvictionFakeTests {
     @Test func aRetryAfterOutlastingTheAttemptsIsReportedAsRateLimited() throws {
         try withTemporaryDirectory { temp in
             let source = try OCILayoutFixture(temp: temp)
-            let layout = temp.appendingPathComponent("served")
-            try source.registry.exportOCILayout("champion", to: layout)
-            let server = try FakeDistributionServer(layout: layout, scenario: "retry-after-3600", in: temp)
+            let (_, server) = try source.serve("retry-after-3600")
             var options = Self.quick
             options.settings.maximumAttempts = 1
             let target = try source.freshRegistry()
@@ -161,9 +191,7 @@ struct OCIRemoteEvictionFakeTests {
     @Test func aBearerTokenIsFetchedWithTheCredentialsWhichAreNeverShown() throws {
         try withTemporaryDirectory { temp in
             let source = try OCILayoutFixture(temp: temp)
-            let layout = temp.appendingPathComponent("served")
-            try source.registry.exportOCILayout("champion", to: layout)
-            let server = try FakeDistributionServer(layout: layout, scenario: "bearer", in: temp)
+            let (_, server) = try source.serve("bearer")
             var options = Self.quick
             options.credentials = DistributionCredentials(username: "u", password: "p")
             let pulled = try source.freshRegistry().pull(try server.reference(), options: options)
@@ -188,9 +216,7 @@ struct OCIRemoteEvictionFakeTests {
     @Test func theCLINeverPrintsCredentials() throws {
         try withTemporaryDirectory { temp in
             let source = try OCILayoutFixture(temp: temp)
-            let layout = temp.appendingPathComponent("served")
-            try source.registry.exportOCILayout("champion", to: layout)
-            let server = try FakeDistributionServer(layout: layout, scenario: "bearer", in: temp)
+            let (_, server) = try source.serve("bearer")
             let target = temp.appendingPathComponent("cli-target")
             _ = try source.freshRegistry("cli-target")
             let password = "hunter2-not-for-logs"
@@ -278,6 +304,58 @@ struct OCIRemoteEvictionRegistryTests {
                     try Registry.open(at: URL(fileURLWithPath: root), configuration: again).fetch(fixture.id)
                 }
                 #expect(fixture.holdsOriginalBytes(), "\(point)")
+            }
+        }
+    }
+
+    /// Every system call a fetch from an OCI remote makes in the registry fails in turn (EIO once; open, write,
+    /// fsync, rename, mkdir, flock, unlink): the fetch fails with a typed error or succeeds; after `recover`, fsck
+    /// is clean, the artifact is fetched whole or still evicted with none of its files, and fetching again
+    /// completes it: nothing is lost.
+    @Suite(.enabled(if: FakeDistributionServer.python != nil, "needs python3 for the fake registry"))
+    struct OCIRemoteFetchFaultTests {
+        static let calls: [SystemCall] = [.open, .write, .fsync, .rename, .mkdir, .flock, .unlink]
+
+        @Test func aFetchWhoseSystemCallsFailLosesNothing() throws {
+            try withTemporaryDirectory { temp in
+                var options = OCITransferOptions()
+                options.looksUpCredentials = false
+                let fixture = try OCIRemoteFixture(in: temp, options: options)
+                let layout = temp.appendingPathComponent("served")
+                try fixture.registry.exportOCILayout(fixture.id.description, to: layout)
+                let server = try FakeDistributionServer(layout: layout, scenario: "ok", in: temp)
+                try fixture.registry.addRemote(name: "hub", url: "http://127.0.0.1:\(server.port)/test/model")
+                let root = fixture.registry.layout.rootPath
+                var failures = 0
+                for call in Self.calls {
+                    for k in 0..<400 {
+                        if try fixture.registry.eviction(of: fixture.id) == nil {
+                            try fixture.registry.evict(fixture.id)
+                        }
+                        let token = FaultInjector.shared.inject(call, errno: EIO, under: root + "/", after: k)
+                        do {
+                            _ = try fixture.registry.fetch(fixture.id)
+                        } catch is RegistryError {
+                            failures += 1  // a typed error; anything else fails the test
+                        }
+                        let fired = FaultInjector.shared.hasFired(token)
+                        FaultInjector.shared.remove(token)
+                        let context = "\(call) after \(k)"
+                        let recovery = try fixture.registry.recover()
+                        let check = try fixture.registry.fsck()
+                        #expect(check.isClean, "\(context): \(check.findings) after \(recovery)")
+                        #expect(OCILayoutFixture.stagingLeftovers(fixture.registry).isEmpty, "\(context)")
+                        if try fixture.registry.eviction(of: fixture.id) == nil {
+                            #expect(fixture.holdsOriginalBytes(), "\(context): fetched whole")
+                        } else {
+                            #expect(fixture.presentFiles().isEmpty, "\(context): nothing half fetched")
+                            _ = try fixture.registry.fetch(fixture.id)
+                        }
+                        #expect(fixture.holdsOriginalBytes(), "\(context)")
+                        if !fired { break }
+                    }
+                }
+                #expect(failures > 5, "the sweep made fetches fail (\(failures))")
             }
         }
     }

@@ -12,13 +12,24 @@ enum External {
         return nil
     }
 
-    /// Runs `executable` with `arguments` to completion and returns its stdout; throws on a non-zero exit,
-    /// quoting its stderr.
-    @discardableResult
-    static func run(_ executable: String, _ arguments: [String]) throws -> String {
+    /// What a child process left: how it ended and everything it wrote.
+    struct Finished {
+        /// Whether it exited with status 0 (not killed by a signal).
+        var succeeded: Bool
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs `executable` with `arguments` (and `environment`, else this process's) to completion, with no
+    /// standard input, and returns its status and output whatever it was.
+    static func runCapturing(_ executable: String, _ arguments: [String], environment: [String: String]? = nil)
+        throws -> Finished
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let environment { process.environment = environment }
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output
@@ -32,13 +43,24 @@ enum External {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         process.waitUntilExit()
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-            let message = String(decoding: errorBox.data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return Finished(
+            succeeded: process.terminationReason == .exit && process.terminationStatus == 0,
+            status: process.terminationStatus, stdout: String(decoding: data, as: UTF8.self),
+            stderr: String(decoding: errorBox.data, as: UTF8.self))
+    }
+
+    /// Runs `executable` with `arguments` to completion and returns its stdout; throws on a non-zero exit,
+    /// quoting its stderr.
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String]) throws -> String {
+        let finished = try runCapturing(executable, arguments)
+        guard finished.succeeded else {
+            let message = finished.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
             throw BenchError(
                 "\((executable as NSString).lastPathComponent) \(arguments.joined(separator: " ")) failed "
-                    + "(status \(process.terminationStatus)): \(message)")
+                    + "(status \(finished.status)): \(message)")
         }
-        return String(decoding: data, as: UTF8.self)
+        return finished.stdout
     }
 
     /// This executable, for re-invoking it as a child process.

@@ -171,35 +171,20 @@ enum OCITransferBenchmark {
         let executable = arguments[0] == OCITransferChild.command ? External.currentExecutable : arguments[0]
         let rest = arguments[0] == OCITransferChild.command ? arguments : Array(arguments.dropFirst())
         let marker = "oci-child-peak-kib="
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: setup.time)
-        process.arguments = ["-f", marker + "%M", executable] + rest
         var environment = ProcessInfo.processInfo.environment
         environment["MODELREG_REGISTRY_USERNAME"] = setup.username
         environment["MODELREG_REGISTRY_PASSWORD"] = setup.password
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let group = DispatchGroup()
-        let box = ErrorBox()
-        DispatchQueue.global().async(group: group) { box.data = errors.fileHandleForReading.readDataToEndOfFile() }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        let stderr = String(decoding: box.data, as: UTF8.self)
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-            throw BenchError("\(name): \(rest.prefix(3).joined(separator: " ")) failed: \(stderr.suffix(600))")
+        let finished = try External.runCapturing(
+            setup.time, ["-f", marker + "%M", executable] + rest, environment: environment)
+        guard finished.succeeded else {
+            throw BenchError("\(name): \(rest.prefix(3).joined(separator: " ")) failed: \(finished.stderr.suffix(600))")
         }
-        guard let line = stderr.split(separator: "\n").last(where: { $0.hasPrefix(marker) }),
+        guard let line = finished.stderr.split(separator: "\n").last(where: { $0.hasPrefix(marker) }),
             let peak = Int(line.dropFirst(marker.count))
         else {
-            throw BenchError("\(name): /usr/bin/time printed no peak RSS: \(stderr.suffix(300))")
+            throw BenchError("\(name): /usr/bin/time printed no peak RSS: \(finished.stderr.suffix(300))")
         }
-        let last = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+        let last = finished.stdout.split(separator: "\n").last.map(String.init) ?? ""
         return ChildOutcome(
             peakKiB: peak, report: try? JSONDecoder().decode(OCIChildReport.self, from: Data(last.utf8)))
     }
@@ -218,9 +203,5 @@ enum OCITransferBenchmark {
                 _ = rename(aside, path)
             }
         }
-    }
-
-    private final class ErrorBox: @unchecked Sendable {
-        var data = Data()
     }
 }

@@ -215,30 +215,70 @@ extension DistributionClient {
     ///
     /// A file already at `path` is taken for the start of the blob: it is re-hashed and the rest asked for with a
     /// `Range` request; a registry that answers 416 gets the whole blob asked for again (the partial file is
-    /// discarded). A dropped connection resumes the same way.
+    /// discarded). A dropped connection resumes the same way. A kept start that turns out not to be the blob's
+    /// (the whole hashes to another digest) is discarded and the blob downloaded again from its first byte, once.
     ///
     /// - Parameters:
     ///   - descriptor: the blob's digest and size (from a manifest we parsed).
-    ///   - path: where the blob goes; left complete, checked and synced, or removed.
+    ///   - path: where the blob goes; left complete, checked and synced, or removed on a digest mismatch. Any
+    ///     other error leaves what arrived in the file, for a later call to resume from.
     ///   - progress: told how many bytes of this blob are on disk.
+    /// - Returns: how many bytes were kept from the file and how many were received.
     /// - Throws: `.digestMismatch` for bytes that are not the descriptor's (more, fewer, or other), with the file
     ///   removed; `.notFound` for a blob the registry lacks; `.unauthorized`, `.remoteUnavailable`.
+    @discardableResult
     public func downloadBlob(
         _ descriptor: OCIDescriptor, to path: String, progress: (@Sendable (Int64) -> Void)? = nil
-    ) throws {
+    ) throws -> DownloadOutcome {
         try withDownloadShare { share in
             try download(descriptor, to: path, share: share, progress: progress)
         }
     }
 
+    /// What a download took from the file it found and what it received.
+    public struct DownloadOutcome: Hashable, Sendable {
+        /// Bytes of the blob that were already in the file and kept (re-hashed, not downloaded again).
+        public var resumedBytes: Int64
+        /// Bytes received from the registry (more than the rest of the blob when a range was refused or a kept
+        /// start turned out not to be the blob's).
+        public var receivedBytes: Int64
+    }
+
     private func download(
         _ descriptor: OCIDescriptor, to path: String, share: () -> Int64, progress: (@Sendable (Int64) -> Void)?
-    ) throws {
-        let call = Call(method: "GET", url: try url("blobs/\(descriptor.digest)"))
+    ) throws -> DownloadOutcome {
         let state = DownloadState(path: path, expected: descriptor.size)
         defer { state.close() }
-        var attempt = 0
         try state.openAndRehash()
+        let found = state.written
+        try receive(descriptor, into: state, share: share, progress: progress)
+        var (size, digest) = try state.finish()
+        var resumed = state.wasDiscarded ? 0 : found
+        if resumed > 0, size == descriptor.size, digest != descriptor.digest {
+            // The start found on disk (an earlier pull's, unsynced when it died) is not this blob's: start over.
+            try state.discard()
+            resumed = 0
+            try receive(descriptor, into: state, share: share, progress: progress)
+            (size, digest) = try state.finish()
+        }
+        guard size == descriptor.size, digest == descriptor.digest else {
+            try? FileManager.default.removeItem(atPath: path)
+            throw RegistryError(
+                .digestMismatch,
+                "\(repository.host) served \(size) bytes hashing to \(digest) for blob \(descriptor.digest) "
+                    + "(\(descriptor.size) bytes); nothing was kept")
+        }
+        return DownloadOutcome(resumedBytes: resumed, receivedBytes: state.received)
+    }
+
+    /// Asks for what `state` lacks until it holds `descriptor.size` bytes: `Range` segments, retries, resumption
+    /// after a dropped connection, a fresh start after a 416.
+    private func receive(
+        _ descriptor: OCIDescriptor, into state: DownloadState, share: () -> Int64,
+        progress: (@Sendable (Int64) -> Void)?
+    ) throws {
+        let call = Call(method: "GET", url: try url("blobs/\(descriptor.digest)"))
+        var attempt = 0
         while state.written < descriptor.size {
             attempt += 1
             let before = state.written
@@ -281,16 +321,9 @@ extension DistributionClient {
             {
                 // A dropped connection: what arrived stays on disk, and the rest is asked for.
                 try state.reopen()
+                CrashPoint.hit("oci.afterPartialDownload")
                 backoff(attempt)
             }
-        }
-        let (size, digest) = try state.finish()
-        guard size == descriptor.size, digest == descriptor.digest else {
-            try? FileManager.default.removeItem(atPath: path)
-            throw RegistryError(
-                .digestMismatch,
-                "\(repository.host) served \(size) bytes hashing to \(digest) for blob \(descriptor.digest) "
-                    + "(\(descriptor.size) bytes); nothing was kept")
         }
     }
 }
@@ -303,9 +336,17 @@ private final class DownloadState: @unchecked Sendable {
     let expected: Int64
     /// Bytes received: those on disk and those waiting in ``pending``.
     private(set) var written: Int64 = 0
+    /// Bytes received from the registry in all, whether kept or not.
+    private(set) var received: Int64 = 0
+    /// Whether what the file held was ever thrown away.
+    private(set) var wasDiscarded = false
     private var handle: FileHandle?
     private var hash = SHA256Algorithm().makeState()
     private var pending = Data()
+    /// Bytes written to the file (``written`` less ``pending``), and where write-back was last started.
+    private var onDisk: Int64 = 0
+    private var writebackStart: Int64 = 0
+    static let writebackStep: Int64 = 8 << 20
 
     init(path: String, expected: Int64) {
         self.path = path
@@ -331,6 +372,8 @@ private final class DownloadState: @unchecked Sendable {
             chunk.withUnsafeBytes { hash.update($0) }
             written += Int64(chunk.count)
         }
+        onDisk = written
+        writebackStart = written
         if written > expected { try discard() }
     }
 
@@ -354,25 +397,55 @@ private final class DownloadState: @unchecked Sendable {
         if pending.isEmpty { pending.reserveCapacity(Self.batchSize) }
         pending.append(data)
         written += Int64(data.count)
+        received += Int64(data.count)
         guard pending.count >= Self.batchSize else { return false }
         try flush()
         return true
     }
 
     /// Writes and hashes what is pending.
+    ///
+    /// The batch is written on this thread (the session's delegate queue) while another hashes it, so the two
+    /// costs overlap instead of adding up: the faster the delegate takes bytes, the fewer FoundationNetworking
+    /// holds for it (it has no back-pressure). Write-back of every 8 MiB is started at once
+    /// (`sync_file_range(SYNC_FILE_RANGE_WRITE)` on Linux), so that the `fsync` of a finished blob is short.
     func flush() throws {
-        guard !pending.isEmpty else { return }
-        try handle?.write(contentsOf: pending)
-        pending.withUnsafeBytes { hash.update($0) }
+        guard !pending.isEmpty, let handle else {
+            pending.removeAll(keepingCapacity: true)
+            return
+        }
+        let batch = pending
+        let failure = WriteFailure()
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            if part == 0 {
+                do { try handle.write(contentsOf: batch) } catch { failure.error = error }
+            } else {
+                batch.withUnsafeBytes { self.hash.update($0) }
+            }
+        }
+        if let error = failure.error { throw error }
+        onDisk += Int64(batch.count)
+        if onDisk - writebackStart >= Self.writebackStep {
+            system_startWriteback(handle.fileDescriptor, offset: writebackStart, length: onDisk - writebackStart)
+            writebackStart = onDisk
+        }
         pending.removeAll(keepingCapacity: true)
     }
 
+    /// The error of the write half of ``flush()``.
+    private final class WriteFailure: @unchecked Sendable {
+        var error: (any Error)?
+    }
+
     func discard() throws {
+        wasDiscarded = true
         pending = Data()
         try handle?.truncate(atOffset: 0)
         try handle?.seek(toOffset: 0)
         hash = SHA256Algorithm().makeState()
         written = 0
+        onDisk = 0
+        writebackStart = 0
     }
 
     func finish() throws -> (Int64, Digest) {

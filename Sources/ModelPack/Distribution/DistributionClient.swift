@@ -38,6 +38,11 @@ public final class DistributionClient: @unchecked Sendable {
         /// 4 KiB), one request after the other. FoundationNetworking hands a data task's bytes over without
         /// back-pressure, so this bounds the memory a disk slower than the network lets pile up.
         public var downloadBufferBudget: Int64 = 8 << 20
+        /// The smallest `Range` segment a download is given while others run: each request costs a registry
+        /// round trip (CNCF Distribution spends milliseconds on each, checking credentials and opening the blob),
+        /// so fewer downloads run at once rather than many in small segments — the budget divided by this many
+        /// (2 by default), at most ``maximumParallelTransfers``. Raise the budget for more parallel downloads.
+        public var minimumDownloadSegment: Int64 = 4 << 20
         /// Seconds without progress before a request is abandoned (and retried).
         public var timeout: TimeInterval = 60
         /// The longest wait a `Retry-After` header of a 429 or 503 answer is honoured for; a registry asking for
@@ -59,11 +64,31 @@ public final class DistributionClient: @unchecked Sendable {
     /// The sessions requests run on, reused (one per concurrent transfer).
     private let pool: HTTPSessionPool
     private var runningDownloads = 0
+    /// Signalled when a download ends, for one waiting in ``withDownloadShare(_:)``.
+    private let downloadEnded = NSCondition()
 
-    /// Counts a download as running while `body` runs; `body` is given the running count's share of the budget.
+    /// How many downloads may run at once: as many as get a segment of at least
+    /// ``Settings/minimumDownloadSegment`` from the budget (at least one), and no more than
+    /// ``Settings/maximumParallelTransfers``.
+    var downloadSlots: Int {
+        let bySegment = settings.downloadBufferBudget / max(1, settings.minimumDownloadSegment)
+        return max(1, min(settings.maximumParallelTransfers, Int(clamping: bySegment)))
+    }
+
+    /// Counts a download as running while `body` runs, after waiting for one of ``downloadSlots``; `body` is given
+    /// the running count's share of the budget.
     func withDownloadShare<R>(_ body: (() -> Int64) throws -> R) rethrows -> R {
+        let slots = downloadSlots
+        downloadEnded.lock()
+        while lock.withLock({ runningDownloads >= slots }) { downloadEnded.wait() }
         lock.withLock { runningDownloads += 1 }
-        defer { lock.withLock { runningDownloads -= 1 } }
+        downloadEnded.unlock()
+        defer {
+            downloadEnded.lock()
+            lock.withLock { runningDownloads -= 1 }
+            downloadEnded.signal()
+            downloadEnded.unlock()
+        }
         return try body {
             let running = Int64(max(1, self.lock.withLock { self.runningDownloads }))
             return max(4096, self.settings.downloadBufferBudget / running)

@@ -73,50 +73,41 @@ struct OCIReferrers {
     /// - Throws: `.invalidDocument` naming the key or evaluator.
     func check(for id: ArtifactID, manifestBytes: [UInt8], trust: TrustStore) throws {
         for file in signatures {
-            guard file.artifact == id else {
-                throw RegistryError(
-                    .invalidDocument,
-                    "a signature by \(file.signature.keyID) in the layout is for \(file.artifact), not for the "
-                        + "imported artifact \(id)")
-            }
-            if trust.verifiers[file.signature.keyID] != nil,
-                !trust.isTrustedSignature(file.signature, for: manifestBytes)
-            {
-                throw RegistryError(
-                    .invalidDocument,
-                    "the signature by trusted key \(file.signature.keyID) in the layout does not verify against "
-                        + "\(id)'s manifest; it was not made for these bytes")
-            }
+            try Self.require(
+                file.artifact == id,
+                "a signature by \(file.signature.keyID) in the layout is for \(file.artifact), not for the imported "
+                    + "artifact \(id)")
+            try Self.require(
+                trust.verifiers[file.signature.keyID] == nil
+                    || trust.isTrustedSignature(file.signature, for: manifestBytes),
+                "the signature by trusted key \(file.signature.keyID) in the layout does not verify against \(id)'s "
+                    + "manifest; it was not made for these bytes")
         }
         for approval in approvals {
-            guard approval.artifact == id else {
-                throw RegistryError(
-                    .invalidDocument,
-                    "an approval '\(approval.approval)' in the layout is for \(approval.artifact), not for the "
-                        + "imported artifact \(id)")
-            }
-            if trust.verifiers[approval.signature.keyID] != nil,
-                !trust.isTrustedSignature(approval.signature, for: approval.statementBytes)
-            {
-                throw RegistryError(
-                    .invalidDocument,
-                    "the approval '\(approval.approval)' in the layout is signed by trusted key "
-                        + "\(approval.signature.keyID) but does not verify: it was changed after signing")
-            }
+            try Self.require(
+                approval.artifact == id,
+                "an approval '\(approval.approval)' in the layout is for \(approval.artifact), not for the imported "
+                    + "artifact \(id)")
+            try Self.require(
+                trust.verifiers[approval.signature.keyID] == nil
+                    || trust.isTrustedSignature(approval.signature, for: approval.statementBytes),
+                "the approval '\(approval.approval)' in the layout is signed by trusted key "
+                    + "\(approval.signature.keyID) but does not verify: it was changed after signing")
         }
         for record in evaluations {
-            guard record.artifact == id else {
-                throw RegistryError(
-                    .invalidDocument,
-                    "an evaluation by '\(record.evaluator)' in the layout is for \(record.artifact), not for the "
-                        + "imported artifact \(id)")
-            }
-            if CheckedEvaluation(record, trust: trust).status == .invalid {
-                throw RegistryError(
-                    .invalidDocument,
-                    "the evaluation by '\(record.evaluator)' in the layout is signed by trusted key "
-                        + "\(record.signature?.keyID ?? "") but does not verify: it was changed after signing")
-            }
+            try Self.require(
+                record.artifact == id,
+                "an evaluation by '\(record.evaluator)' in the layout is for \(record.artifact), not for the imported "
+                    + "artifact \(id)")
+            try Self.require(
+                CheckedEvaluation(record, trust: trust).status != .invalid,
+                "the evaluation by '\(record.evaluator)' in the layout is signed by trusted key "
+                    + "\(record.signature?.keyID ?? "") but does not verify: it was changed after signing")
         }
+    }
+
+    /// Throws `.invalidDocument` with `message` unless `condition` holds.
+    private static func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {
+        guard condition else { throw RegistryError(.invalidDocument, message()) }
     }
 }

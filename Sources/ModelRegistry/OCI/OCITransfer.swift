@@ -64,10 +64,30 @@ public struct OCIPullResult: Sendable {
     public var reference: OCIReference
     /// Blobs downloaded.
     public var downloadedBlobs: Int
-    /// Bytes downloaded.
+    /// Bytes received from the registry (a blob resumed from an earlier pull's partial download counts only
+    /// what was still missing).
     public var downloadedBytes: Int64
+    /// Bytes taken from partial downloads an earlier pull left in `staging/downloads/` (re-hashed, not downloaded
+    /// again).
+    public var resumedBytes: Int64
     /// The alias move, when `alias` was given.
     public var aliasUpdate: Registry.AliasUpdate?
+}
+
+/// Adds up what concurrent downloads kept and received.
+final class OCIDownloadTotals: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: (resumed: Int64, received: Int64) = (0, 0)
+
+    func add(_ outcome: DistributionClient.DownloadOutcome) {
+        lock.withLock {
+            values.resumed += outcome.resumedBytes
+            values.received += outcome.receivedBytes
+        }
+    }
+
+    var resumed: Int64 { lock.withLock { values.resumed } }
+    var received: Int64 { lock.withLock { values.received } }
 }
 
 /// Adds up the progress of concurrent blob transfers.

@@ -16,7 +16,11 @@ extension Registry {
     /// The manifest (at most 4 MiB) and its config are read and checked first — layers against the config, paths
     /// that escape or collide — before any layer is downloaded. Every blob is then downloaded into an OCI layout in
     /// a leased directory under `staging/`, in parallel, hashed as it arrives and checked against its descriptor's
-    /// size and digest, a broken transfer resumed with a `Range` request. The layout is registered as
+    /// size and digest, a broken transfer resumed with a `Range` request. A blob is downloaded into
+    /// `staging/downloads/sha256-<hex>` (held with `flock` while this pull writes it) and moved into the layout
+    /// once checked and synced: a pull that is killed or fails leaves what arrived there, and the next pull of the
+    /// same blob re-hashes it and asks only for the rest (`Range: bytes=N-`); a 416, or a start that does not hash
+    /// to the blob in the end, discards it and downloads the whole blob. The layout is registered as
     /// `importOCILayout(from:tag:actor:progress:)` registers one — the one write path, the layers checked against
     /// the config and the manifest layer — except that the downloaded layers are hard-linked into the bundle with
     /// the digest measured while they arrived instead of being copied and hashed again; then the staging directory
@@ -37,7 +41,9 @@ extension Registry {
     ///   4 MiB; `.invalidDocument` / `.invalidPath` for layers that disagree or escape; everything
     ///   `importOCILayout` and `promote` throw. Before publication an error leaves nothing in `artifacts/` and
     ///   nothing outside `staging/`; an alias error leaves the artifact registered and the alias unchanged.
-    /// - Durability: as `importOCILayout`; a crash leaves a staging directory the next writer's recovery removes.
+    /// - Durability: as `importOCILayout`; a crash leaves a staging directory the next writer's recovery removes,
+    ///   and partial downloads in `staging/downloads/` that the next pull resumes or `gc` removes once no pull
+    ///   holds them and they are older than its grace period.
     @discardableResult
     public func pull(
         _ source: OCIReference, alias: String? = nil, expecting: AliasExpectation = .any, actor: String? = nil,
@@ -90,9 +96,20 @@ extension Registry {
         layers = layers.filter { seen.insert($0.digest).inserted }
         let counter = OCIProgressCounter(
             bytesTotal: layers.reduce(0) { $0 + $1.size }, blobsTotal: layers.count, report: progress)
+        let totals = OCIDownloadTotals()
+        let registryLayout = layout
         try client.forEachConcurrently(layers) { layer in
             let tracker = counter.tracker()
-            try client.downloadBlob(layer, to: staged.blobPath(layer.digest), progress: { tracker.update($0) })
+            let destination = staged.blobPath(layer.digest)
+            // Into `staging/downloads/`, where a pull that dies or fails leaves what arrived for the next one to
+            // resume; into the lease when another pull is downloading the same blob right now.
+            if let partial = try OCIPartialDownload.claim(layer.digest, layout: registryLayout) {
+                defer { partial.release() }
+                totals.add(try client.downloadBlob(layer, to: partial.path, progress: { tracker.update($0) }))
+                try partial.move(to: destination)
+            } else {
+                totals.add(try client.downloadBlob(layer, to: destination, progress: { tracker.update($0) }))
+            }
             tracker.finish(size: layer.size)
         }
 
@@ -112,8 +129,8 @@ extension Registry {
             from: URL(fileURLWithPath: lease.directory), tag: tag, actor: actor, progress: nil,
             downloaded: Set(layers.map(\.digest)))
         var result = OCIPullResult(
-            imported: imported, reference: source, downloadedBlobs: layers.count,
-            downloadedBytes: layers.reduce(0) { $0 + $1.size }, aliasUpdate: nil)
+            imported: imported, reference: source, downloadedBlobs: layers.count, downloadedBytes: totals.received,
+            resumedBytes: totals.resumed, aliasUpdate: nil)
         if let alias {
             let id = imported.registration.artifact.id
             let approval = imported.approvals.last { $0.alias == alias && $0.artifact == id }

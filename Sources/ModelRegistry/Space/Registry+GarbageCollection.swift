@@ -293,11 +293,40 @@ extension Registry {
                 entry(false, "could not decide, kept (\(message))")
             }
         }
+        return result + planPartialDownloads(cutoff: cutoff)
+    }
+
+    /// Partial downloads in `staging/downloads/` (FORMAT.md §15.8): kept while a pull holds one or while it is
+    /// younger than the grace period (the next pull of the same blob resumes it); removed after that.
+    private func planPartialDownloads(cutoff: Date) -> [GarbageCollectionReport.StagingEntry] {
+        guard let entries = try? FileSystem.listDirectory(layout.partialDownloadsPath) else { return [] }
+        var result: [GarbageCollectionReport.StagingEntry] = []
+        for name in entries.compactMap(\.name).sorted() {
+            let path = layout.partialDownloadsPath + "/" + name
+            let relative = layout.relativePath(path)
+            if OCIPartialDownload.isHeld(path) {
+                result.append(.init(path: relative, collect: false, reason: "a pull is downloading it", removed: false))
+            } else if let status = try? FileSystem.status(path),
+                Date(timeIntervalSince1970: Double(status.modified) / 1e9) > cutoff
+            {
+                result.append(
+                    .init(
+                        path: relative, collect: false,
+                        reason: "a partial download the next pull resumes, younger than the grace period",
+                        removed: false))
+            } else {
+                result.append(
+                    .init(
+                        path: relative, collect: true, reason: "a partial download older than the grace period",
+                        removed: false))
+            }
+        }
         return result
     }
 
     /// Removes one staging leftover under the writer lock, re-checking its lease. Returns whether it went.
     private func removeStagingLeftover(_ path: String) throws -> Bool {
+        if path.hasPrefix(layout.partialDownloadsPath + "/") { return try OCIPartialDownload.removeIfAbandoned(path) }
         let name = String(path.dropFirst(layout.stagingPath.count + 1))
         if name.hasPrefix(RegistryLayout.collectedPrefix) {
             try FileSystem.removeTree(path)

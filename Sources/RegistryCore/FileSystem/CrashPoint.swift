@@ -95,7 +95,7 @@ package enum CrashPoint {
             // Removal and garbage collection (FORMAT.md §14.3).
             "collect.afterRename", "gc.afterPlan", "gc.afterFirstRemoval",
             // A pull (FORMAT.md §15.8): every blob downloaded into the staged layout, nothing imported yet.
-            "oci.afterPullDownload",
+            "oci.afterPullDownload", "oci.afterPartialDownload",
             // The query index (FORMAT.md §13): a writer's compaction of updates.jsonl into index.bin, before it
             // starts and between removing updates.jsonl and replacing index.bin.
             "index.beforeCompaction", "index.afterUpdatesRemoved",
