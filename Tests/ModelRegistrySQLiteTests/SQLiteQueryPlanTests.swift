@@ -42,9 +42,10 @@
                             "\(query) after \(cursor)")
                     }
                 }
-                #expect(try f.sqlite.query(IndexQuery(text: "dist", limit: 2)).map(\.name) == [
-                    "distilled-tok39", "distilled-tok38",
-                ])
+                #expect(
+                    try f.sqlite.query(IndexQuery(text: "dist", limit: 2)).map(\.name) == [
+                        "distilled-tok39", "distilled-tok38",
+                    ])
             }
         }
     }
