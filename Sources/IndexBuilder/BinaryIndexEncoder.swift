@@ -18,36 +18,11 @@ enum BinaryIndexEncoder {
         for (id, state) in contents.states where !present.contains(id) {
             absent.append((pool.add(id.description), pool.add(state)))
         }
-        struct Pending {
-            var id = 0, name = 0, nameKey = 0, registeredAt: Int?, state: Int?
-            var capabilities: [(raw: Int, key: Int)] = []
-            var labels: [(key: Int, value: Int, matchKey: Int, matchValue: Int)] = []
-            var parents: [Int] = []
-            var tokens: [Int] = []
-            var card: [(name: Int, value: Double)] = []
-            var evaluations: [(name: Int, metric: ArtifactSummary.EvaluationMetric)] = []
-        }
-        var pending: [Pending] = []
-        pending.reserveCapacity(summaries.count)
+        // Each summary's strings as provisional numbers, in flat arrays (one element per string, a start index per
+        // summary) rather than a structure of small arrays per summary: a rebuild holds them for every artifact.
+        var pending = PendingStrings(capacity: summaries.count)
         for summary in summaries {
-            var entry = Pending()
-            entry.id = pool.add(summary.id.description)
-            entry.name = pool.add(summary.name)
-            entry.nameKey = pool.add(Layout.matchKey(summary.name))
-            entry.registeredAt = summary.registeredAt.map { pool.add($0) }
-            entry.state = summary.stateName.map { pool.add($0) }
-            entry.capabilities = summary.capabilities.map { (pool.add($0), pool.add(Layout.matchKey($0))) }
-            entry.labels = summary.labels.map {
-                (
-                    pool.add($0.key), pool.add($0.value), pool.add(Layout.matchKey($0.key)),
-                    pool.add(Layout.matchKey($0.value))
-                )
-            }
-            entry.parents = summary.parents.map { pool.add($0.description) }
-            entry.tokens = SearchTokens.tokens(of: summary).map { pool.add($0) }
-            entry.card = summary.cardMetrics.map { (pool.add($0.key), $0.value) }
-            entry.evaluations = summary.evaluationMetrics.map { (pool.add($0.key), $0.value) }
-            pending.append(entry)
+            pending.add(summary, to: &pool)
         }
         let rank = pool.sortedRanks()  // provisional number → final (sorted) index
 
@@ -57,40 +32,49 @@ enum BinaryIndexEncoder {
         var metrics = ByteBuffer(capacity: 0)
         var keys: [Int64] = []
         keys.reserveCapacity(summaries.count)
-        for (ordinal, (summary, entry)) in zip(summaries, pending).enumerated() {
+        for (ordinal, summary) in summaries.enumerated() {
+            let entry = pending.entries[ordinal]
             keys.append(summary.registrationSequence ?? -Int64(ordinal) - 1)
-            records.u32(rank[entry.id])
-            records.u32(rank[entry.name])
-            records.u32(entry.registeredAt.map { rank[$0] } ?? Layout.none)
-            records.u32(entry.state.map { rank[$0] } ?? Layout.none)
+            records.u32(rank[Int(entry.id)])
+            records.u32(rank[Int(entry.name)])
+            records.u32(entry.registeredAt < 0 ? Layout.none : rank[Int(entry.registeredAt)])
+            records.u32(entry.state < 0 ? Layout.none : rank[Int(entry.state)])
             records.u64(UInt64(bitPattern: summary.registrationSequence ?? 0))
             records.u64(UInt64(summary.fileCount))
             records.u64(UInt64(bitPattern: summary.totalSize))
-            let capabilities = entry.capabilities.map { rank[$0.raw] }.sorted()
+            let capabilities = pending.capabilities(ordinal).map { rank[Int($0.raw)] }.sorted()
             records.u32(UInt32(lists.count / 4))
             records.u32(UInt32(capabilities.count))
             for index in capabilities { lists.u32(index) }
-            let labels = entry.labels.map { (rank[$0.key], rank[$0.value]) }.sorted { $0.0 < $1.0 }
+            var labels: [(UInt32, UInt32)] = pending.labels(ordinal).map { label in
+                (rank[Int(label.key)], rank[Int(label.value)])
+            }
+            labels.sort { $0.0 < $1.0 }
             records.u32(UInt32(lists.count / 4))
             records.u32(UInt32(labels.count))
             for (key, value) in labels {
                 lists.u32(key)
                 lists.u32(value)
             }
+            let parents = pending.parents(ordinal)
             records.u32(UInt32(lists.count / 4))
-            records.u32(UInt32(entry.parents.count))
-            for parent in entry.parents { lists.u32(rank[parent]) }
+            records.u32(UInt32(parents.count))
+            for parent in parents { lists.u32(rank[Int(parent)]) }
+            let card: [(UInt32, Double)] = pending.cardMetrics(ordinal).map { (rank[Int($0.name)], $0.value) }
+            let evaluations: [(UInt32, ArtifactSummary.EvaluationMetric)] = pending.evaluationMetrics(ordinal).map {
+                (rank[Int($0.name)], $0.metric)
+            }
             records.u32(UInt32(metrics.count / Layout.metricSize))
-            records.u32(UInt32(entry.card.count))
-            records.u32(UInt32(entry.evaluations.count))
+            records.u32(UInt32(card.count))
+            records.u32(UInt32(evaluations.count))
             records.u32(0)
-            for (name, value) in entry.card.map({ (rank[$0.name], $0.value) }).sorted(by: { $0.0 < $1.0 }) {
+            for (name, value) in card.sorted(by: { $0.0 < $1.0 }) {
                 metrics.u32(name)
                 metrics.u32(0)
                 metrics.u64(0)
                 metrics.u64(value.bitPattern)
             }
-            for (name, metric) in entry.evaluations.map({ (rank[$0.name], $0.metric) }).sorted(by: { $0.0 < $1.0 }) {
+            for (name, metric) in evaluations.sorted(by: { $0.0 < $1.0 }) {
                 metrics.u32(name)
                 metrics.u32(0)
                 metrics.u64(UInt64(bitPattern: metric.sequence))
@@ -100,6 +84,7 @@ enum BinaryIndexEncoder {
 
         // 3. Postings, in recency order (ascending key), so that walking a list backwards is most recent first.
         let recency = (0..<summaries.count).sorted { keys[$0] < keys[$1] }
+        keys = []
         var byCapability: [UInt32: [UInt32]] = [:]
         var byName: [UInt32: [UInt32]] = [:]
         var byToken: [UInt32: [UInt32]] = [:]
@@ -109,20 +94,23 @@ enum BinaryIndexEncoder {
             if list.last != UInt32(ordinal) { list.append(UInt32(ordinal)) }
         }
         for ordinal in recency {
-            let entry = pending[ordinal]
-            for capability in entry.capabilities { add(ordinal, to: &byCapability[rank[capability.key], default: []]) }
-            add(ordinal, to: &byName[rank[entry.nameKey], default: []])
-            for token in entry.tokens { add(ordinal, to: &byToken[rank[token], default: []]) }
-            add(ordinal, to: &byState[rank[entry.state ?? implicit], default: []])
-            for label in entry.labels {
-                let key = UInt64(rank[label.matchKey]) << 32 | UInt64(rank[label.matchValue])
+            let entry = pending.entries[ordinal]
+            for capability in pending.capabilities(ordinal) {
+                add(ordinal, to: &byCapability[rank[Int(capability.key)], default: []])
+            }
+            add(ordinal, to: &byName[rank[Int(entry.nameKey)], default: []])
+            for token in pending.tokens(ordinal) { add(ordinal, to: &byToken[rank[Int(token)], default: []]) }
+            add(ordinal, to: &byState[rank[entry.state < 0 ? implicit : Int(entry.state)], default: []])
+            for label in pending.labels(ordinal) {
+                let key = UInt64(rank[Int(label.matchKey)]) << 32 | UInt64(rank[Int(label.matchValue)])
                 add(ordinal, to: &byLabel[key, default: []])
             }
         }
         var children: [UInt32: [UInt32]] = [:]
-        for (ordinal, entry) in pending.enumerated() {
-            for parent in entry.parents { add(ordinal, to: &children[rank[parent], default: []]) }
+        for ordinal in summaries.indices {
+            for parent in pending.parents(ordinal) { add(ordinal, to: &children[rank[Int(parent)], default: []]) }
         }
+        pending = PendingStrings(capacity: 0)
 
         var postings = ByteBuffer(capacity: 0)
         func dictionary(_ map: [UInt32: [UInt32]]) -> ByteBuffer {
@@ -177,18 +165,14 @@ enum BinaryIndexEncoder {
         sections[Layout.Section.childrenKeys.rawValue] = childrenKeys.bytes
         sections[Layout.Section.absentStates.rawValue] = absentStates.bytes
 
+        // Assembled in one buffer of the final size: the sections are large at scale, and copying them into a
+        // body and then a file would hold the index three times over.
         var table = ByteBuffer(capacity: sections.count * 16)
         var offset = Layout.dataStart
         for section in sections {
             table.u64(UInt64(offset))
             table.u64(UInt64(section.count))
             offset += (section.count + 7) & ~7
-        }
-        var body = table.bytes
-        body.reserveCapacity(offset - Layout.headerSize)
-        for section in sections {
-            body.append(contentsOf: section)
-            body.append(contentsOf: repeatElement(0, count: ((section.count + 7) & ~7) - section.count))
         }
         var header = ByteBuffer(capacity: Layout.headerSize)
         header.append(Layout.magic)
@@ -197,16 +181,22 @@ enum BinaryIndexEncoder {
         header.u64(UInt64(contents.stamp.artifactCount))
         header.u64(UInt64(bitPattern: contents.stamp.auditSequence))
         header.u64(UInt64(offset))
-        let reserved = [UInt8](repeating: 0, count: Layout.headerSize - Layout.Header.reservedStart)
-        var hasher = SHA256Algorithm().makeState()
-        hasher.update(header.bytes)
-        hasher.update(reserved)
-        hasher.update(body)
         var file = header.bytes
-        file.reserveCapacity(Layout.headerSize + body.count)
-        file.append(contentsOf: hasher.finalize().bytes)
-        file.append(contentsOf: reserved)
-        file.append(contentsOf: body)
+        file.reserveCapacity(offset)
+        file.append(contentsOf: repeatElement(0, count: Layout.headerSize - Layout.Header.bodyDigest))
+        file.append(contentsOf: table.bytes)
+        for index in sections.indices {
+            file.append(contentsOf: sections[index])
+            file.append(contentsOf: repeatElement(0, count: ((sections[index].count + 7) & ~7) - sections[index].count))
+            sections[index] = []
+        }
+        var hasher = SHA256Algorithm().makeState()
+        file.withUnsafeBytes { whole in
+            hasher.update(UnsafeRawBufferPointer(rebasing: whole[0..<Layout.Header.bodyDigest]))
+            hasher.update(UnsafeRawBufferPointer(rebasing: whole[Layout.Header.reservedStart...]))
+        }
+        let digest = hasher.finalize().bytes
+        file.replaceSubrange(Layout.Header.bodyDigest..<Layout.Header.reservedStart, with: digest)
         return file
     }
 }
@@ -228,43 +218,4 @@ struct ByteBuffer {
     }
 
     mutating func append(_ other: [UInt8]) { bytes.append(contentsOf: other) }
-}
-
-/// Strings collected in any order, numbered provisionally, then sorted by UTF-8 bytes. Keys are byte arrays, not
-/// `String`s: Swift compares strings by canonical equivalence, but the pool must keep every spelling.
-private struct StringPool {
-    private var numbers: [[UInt8]: Int] = [:]
-    private var strings: [[UInt8]] = []
-    private var sorted: [Int] = []
-
-    /// The provisional number of `text`, adding it when new.
-    mutating func add(_ text: String) -> Int {
-        let bytes = Array(text.utf8)
-        if let number = numbers[bytes] { return number }
-        numbers[bytes] = strings.count
-        strings.append(bytes)
-        return strings.count - 1
-    }
-
-    /// Sorts the pool; returns, for each provisional number, the string's index in the sorted pool.
-    mutating func sortedRanks() -> [UInt32] {
-        sorted = strings.indices.sorted { strings[$0].lexicographicallyPrecedes(strings[$1]) }
-        numbers = [:]
-        var rank = [UInt32](repeating: 0, count: strings.count)
-        for (position, number) in sorted.enumerated() { rank[number] = UInt32(position) }
-        return rank
-    }
-
-    /// The `stringOffsets` and `stringBytes` sections.
-    func encode() -> (ByteBuffer, [UInt8]) {
-        var offsets = ByteBuffer(capacity: (sorted.count + 1) * 4)
-        var blob: [UInt8] = []
-        blob.reserveCapacity(strings.reduce(0) { $0 + $1.count })
-        offsets.u32(0)
-        for number in sorted {
-            blob.append(contentsOf: strings[number])
-            offsets.u32(UInt32(blob.count))
-        }
-        return (offsets, blob)
-    }
 }

@@ -29,7 +29,9 @@ extension RegistryIndex {
     /// - Complexity: O(*n*) in the number of artifacts plus the length of the log.
     public func scan() throws -> Scan {
         var findings: [Finding] = []
-        var registrations: [ArtifactID: AuditEvent] = [:]
+        // Only the two facts a summary takes from its registration event, not the event: the log is as long as
+        // the registry is large, and whole events would be most of a rebuild's memory.
+        var registrations: [ArtifactID: (time: String, sequence: Int64)] = [:]
         var states: [ArtifactID: (state: String, sequence: Int64)] = [:]
         var evaluations: [ArtifactID: [EvaluationChange]] = [:]
         var last = AuditPosition.start
@@ -44,7 +46,7 @@ extension RegistryIndex {
                 case .none:
                     break
                 case .registration(let id):
-                    if registrations[id] == nil { registrations[id] = event }
+                    if registrations[id] == nil { registrations[id] = (event.time, event.sequence) }
                 case .collection(let id):
                     registrations[id] = nil  // a later registration publishes it again
                 case .state(let change):
@@ -67,17 +69,24 @@ extension RegistryIndex {
         var summaries: [ArtifactSummary] = []
         summaries.reserveCapacity(ids.count)
         for index in ids.indices {
-            guard let (summary, problems) = slots[index] else { continue }
-            findings.append(contentsOf: problems)
-            guard var summary else { continue }
-            if let event = registrations[summary.id] {
-                summary.registeredAt = event.time
-                summary.registrationSequence = event.sequence
+            // Taken out of its slot, so that the summary's storage is uniquely referenced and the changes below
+            // do not copy it (a rebuild would otherwise hold every summary twice).
+            switch slots.take(index) {
+            case nil:
+                continue
+            case (nil, let problems)?:
+                findings.append(contentsOf: problems)
+            case (var summary?, let problems)?:
+                findings.append(contentsOf: problems)
+                if let registration = registrations[summary.id] {
+                    summary.registeredAt = registration.time
+                    summary.registrationSequence = registration.sequence
+                }
+                for change in evaluations[summary.id] ?? [] {
+                    summary.merge(evaluationMetrics: change.metrics, sequence: change.sequence)
+                }
+                summaries.append(summary)
             }
-            for change in evaluations[summary.id] ?? [] {
-                summary.merge(evaluationMetrics: change.metrics, sequence: change.sequence)
-            }
-            summaries.append(summary)
         }
         let stamp = Stamp(artifactCount: ids.count, auditSequence: last.sequence, auditTime: last.time)
         let contents = Contents(stamp: stamp, summaries: summaries, states: states.mapValues(\.state))
@@ -343,5 +352,12 @@ final class ResultSlots<Value>: @unchecked Sendable {
     subscript(index: Int) -> Value? {
         get { storage[index] }
         set { storage[index] = newValue }
+    }
+
+    /// The value of a slot, leaving it empty.
+    func take(_ index: Int) -> Value? {
+        let value = storage[index]
+        storage[index] = nil
+        return value
     }
 }
