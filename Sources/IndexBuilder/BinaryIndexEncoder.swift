@@ -9,30 +9,67 @@ enum BinaryIndexEncoder {
     ///
     /// - Complexity: O(*s* log *s*) for *s* distinct strings, plus O(*p* log *p*) for *p* postings.
     static func encode(_ contents: RegistryIndex.Contents) -> [UInt8] {
-        let summaries = contents.summaries
-        // 1. The string pool: every string the file refers to, once, sorted by UTF-8 bytes.
-        var pool = StringPool()
-        let implicit = pool.add(Layout.implicitState)
-        var absent: [(id: Int, state: Int)] = []
-        let present = Set(summaries.map(\.id))
-        for (id, state) in contents.states where !present.contains(id) {
-            absent.append((pool.add(id.description), pool.add(state)))
-        }
-        // Each summary's strings as provisional numbers, in flat arrays (one element per string, a start index per
-        // summary) rather than a structure of small arrays per summary: a rebuild holds them for every artifact.
-        var pending = PendingStrings(capacity: summaries.count)
-        for summary in summaries {
-            pending.add(summary, to: &pool)
-        }
-        let rank = pool.sortedRanks()  // provisional number → final (sorted) index
+        var builder = Builder(capacity: contents.summaries.count)
+        for summary in contents.summaries { builder.add(summary) }
+        return builder.finish(stamp: contents.stamp, states: contents.states)
+    }
 
+    /// Builds the file from summaries handed over one at a time, in id order (as ``RegistryIndex/Contents``
+    /// holds them), without keeping them: what a rebuild of a large registry uses so that it never holds every
+    /// summary at once. The result is the same bytes as ``encode(_:)`` of the same contents.
+    struct Builder {
+        // 1. The string pool: every string the file refers to, once, sorted by UTF-8 bytes at the end.
+        private var pool = StringPool()
+        // Each summary's strings as provisional numbers, in flat arrays (one element per string, a start index
+        // per summary) rather than a structure of small arrays per summary: a rebuild holds them for every
+        // artifact.
+        private var pending: PendingStrings
+        private var facts: [(registrationSequence: Int64?, fileCount: Int, totalSize: Int64)] = []
+        private var summaryIDs = Set<Int32>()
+
+        init(capacity: Int) {
+            pending = PendingStrings(capacity: capacity)
+            facts.reserveCapacity(capacity)
+        }
+
+        /// Adds the next summary (ids ascending by bytes; its `stateName` already set).
+        mutating func add(_ summary: ArtifactSummary) {
+            pending.add(summary, to: &pool)
+            summaryIDs.insert(pending.entries[pending.entries.count - 1].id)
+            facts.append((summary.registrationSequence, summary.fileCount, summary.totalSize))
+        }
+
+        /// The file, given the stamp and the states of the log (those of artifacts without a summary are kept
+        /// in `absentStates`).
+        consuming func finish(stamp: RegistryIndex.Stamp, states: [ArtifactID: String]) -> [UInt8] {
+            let implicit = pool.add(Layout.implicitState)
+            var absent: [(id: Int, state: Int)] = []
+            for (id, state) in states {
+                let number = pool.add(id.description)
+                if !summaryIDs.contains(Int32(number)) { absent.append((number, pool.add(state))) }
+            }
+            summaryIDs = []
+            let rank = pool.sortedRanks()  // provisional number → final (sorted) index
+            return BinaryIndexEncoder.encode(
+                stamp: stamp, pool: pool, rank: rank, implicit: implicit, absent: absent, pending: pending,
+                facts: facts)
+        }
+    }
+
+    // swift-format-ignore: FunctionParameterCount
+    private static func encode(
+        stamp: RegistryIndex.Stamp, pool: consuming StringPool, rank: [UInt32], implicit: Int,
+        absent: [(id: Int, state: Int)], pending: consuming PendingStrings,
+        facts: [(registrationSequence: Int64?, fileCount: Int, totalSize: Int64)]
+    ) -> [UInt8] {
+        let count = facts.count
         // 2. Records and their lists.
-        var records = ByteBuffer(capacity: summaries.count * Layout.recordSize)
-        var lists = ByteBuffer(capacity: summaries.count * 32)
+        var records = ByteBuffer(capacity: count * Layout.recordSize)
+        var lists = ByteBuffer(capacity: count * 32)
         var metrics = ByteBuffer(capacity: 0)
         var keys: [Int64] = []
-        keys.reserveCapacity(summaries.count)
-        for (ordinal, summary) in summaries.enumerated() {
+        keys.reserveCapacity(count)
+        for (ordinal, summary) in facts.enumerated() {
             let entry = pending.entries[ordinal]
             keys.append(summary.registrationSequence ?? -Int64(ordinal) - 1)
             records.u32(rank[Int(entry.id)])
@@ -83,7 +120,7 @@ enum BinaryIndexEncoder {
         }
 
         // 3. Postings, in recency order (ascending key), so that walking a list backwards is most recent first.
-        let recency = (0..<summaries.count).sorted { keys[$0] < keys[$1] }
+        let recency = (0..<count).sorted { keys[$0] < keys[$1] }
         keys = []
         var byCapability: [UInt32: [UInt32]] = [:]
         var byName: [UInt32: [UInt32]] = [:]
@@ -107,7 +144,7 @@ enum BinaryIndexEncoder {
             }
         }
         var children: [UInt32: [UInt32]] = [:]
-        for ordinal in summaries.indices {
+        for ordinal in 0..<count {
             for parent in pending.parents(ordinal) { add(ordinal, to: &children[rank[Int(parent)], default: []]) }
         }
         pending = PendingStrings(capacity: 0)
@@ -149,7 +186,7 @@ enum BinaryIndexEncoder {
 
         // 4. The file: header, section table, sections (each 8-aligned, zero-padded).
         var sections: [[UInt8]] = Array(repeating: [], count: Layout.Section.allCases.count)
-        sections[Layout.Section.auditTime.rawValue] = Array((contents.stamp.auditTime ?? "").utf8)
+        sections[Layout.Section.auditTime.rawValue] = Array((stamp.auditTime ?? "").utf8)
         sections[Layout.Section.stringOffsets.rawValue] = stringOffsets.bytes
         sections[Layout.Section.stringBytes.rawValue] = stringBytes
         sections[Layout.Section.records.rawValue] = records.bytes
@@ -178,8 +215,8 @@ enum BinaryIndexEncoder {
         header.append(Layout.magic)
         header.u32(Layout.formatVersion)
         header.u32(UInt32(sections.count))
-        header.u64(UInt64(contents.stamp.artifactCount))
-        header.u64(UInt64(bitPattern: contents.stamp.auditSequence))
+        header.u64(UInt64(stamp.artifactCount))
+        header.u64(UInt64(bitPattern: stamp.auditSequence))
         header.u64(UInt64(offset))
         var file = header.bytes
         file.reserveCapacity(offset)

@@ -28,6 +28,27 @@ extension RegistryIndex {
     /// - Throws: I/O errors listing `artifacts/` or opening the log.
     /// - Complexity: O(*n*) in the number of artifacts plus the length of the log.
     public func scan() throws -> Scan {
+        var summaries: [ArtifactSummary] = []
+        let streamed = try scan { summaries.append($0) }
+        let contents = Contents(sortedStamp: streamed.stamp, summaries: summaries, states: streamed.states)
+        return Scan(contents: contents, report: streamed.report)
+    }
+
+    /// How many manifests a streaming scan reads (in parallel) before handing their summaries over: bounds the
+    /// summaries held at once.
+    static let scanBatchSize = 4096
+
+    /// ``scan()`` without holding the summaries: each one goes to `consume` as soon as its batch of manifests is
+    /// read, in id order (bytes ascending), with its audit facts and state set, as ``Contents`` holds them.
+    ///
+    /// - Parameter consume: takes each summary.
+    /// - Returns: the stamp, the latest state of every artifact the log names, and the report.
+    /// - Throws: I/O errors listing `artifacts/` or opening the log.
+    /// - Complexity: O(*n*) in the number of artifacts plus the length of the log; memory for the log's facts
+    ///   (registration time and sequence, state, evaluations per artifact) and one batch of summaries.
+    func scan(_ consume: (ArtifactSummary) throws -> Void) throws -> (
+        stamp: Stamp, states: [ArtifactID: String], report: Report
+    ) {
         var findings: [Finding] = []
         // Only the two facts a summary takes from its registration event, not the event: the log is as long as
         // the registry is large, and whole events would be most of a rebuild's memory.
@@ -60,37 +81,44 @@ extension RegistryIndex {
                 }
             }
         }
+        let latestStates = states.mapValues(\.state)
+        states = [:]
 
         let ids = try listArtifactIDs()
-        let slots = ResultSlots<(ArtifactSummary?, [Finding])>(count: ids.count)
-        try ParallelWork.forEach(ids.count) { index in
-            slots[index] = self.readSummary(ids[index])
-        }
-        var summaries: [ArtifactSummary] = []
-        summaries.reserveCapacity(ids.count)
-        for index in ids.indices {
-            // Taken out of its slot, so that the summary's storage is uniquely referenced and the changes below
-            // do not copy it (a rebuild would otherwise hold every summary twice).
-            switch slots.take(index) {
-            case nil:
-                continue
-            case (nil, let problems)?:
-                findings.append(contentsOf: problems)
-            case (var summary?, let problems)?:
-                findings.append(contentsOf: problems)
-                if let registration = registrations[summary.id] {
-                    summary.registeredAt = registration.time
-                    summary.registrationSequence = registration.sequence
-                }
-                for change in evaluations[summary.id] ?? [] {
-                    summary.merge(evaluationMetrics: change.metrics, sequence: change.sequence)
-                }
-                summaries.append(summary)
+        var summaryCount = 0
+        var batchStart = 0
+        while batchStart < ids.count {
+            let batch = ids[batchStart..<min(ids.count, batchStart + Self.scanBatchSize)]
+            let slots = ResultSlots<(ArtifactSummary?, [Finding])>(count: batch.count)
+            try ParallelWork.forEach(batch.count) { index in
+                slots[index] = self.readSummary(batch[batch.startIndex + index])
             }
+            for index in 0..<batch.count {
+                // Taken out of its slot, so that the summary's storage is uniquely referenced and the changes
+                // below do not copy it.
+                switch slots.take(index) {
+                case nil:
+                    continue
+                case (nil, let problems)?:
+                    findings.append(contentsOf: problems)
+                case (var summary?, let problems)?:
+                    findings.append(contentsOf: problems)
+                    if let registration = registrations[summary.id] {
+                        summary.registeredAt = registration.time
+                        summary.registrationSequence = registration.sequence
+                    }
+                    for change in evaluations[summary.id] ?? [] {
+                        summary.merge(evaluationMetrics: change.metrics, sequence: change.sequence)
+                    }
+                    summary.stateName = latestStates[summary.id]
+                    summaryCount += 1
+                    try consume(summary)
+                }
+            }
+            batchStart += batch.count
         }
         let stamp = Stamp(artifactCount: ids.count, auditSequence: last.sequence, auditTime: last.time)
-        let contents = Contents(stamp: stamp, summaries: summaries, states: states.mapValues(\.state))
-        return Scan(contents: contents, report: Report(stamp: stamp, summaryCount: summaries.count, findings: findings))
+        return (stamp, latestStates, Report(stamp: stamp, summaryCount: summaryCount, findings: findings))
     }
 
     // MARK: Artifacts
