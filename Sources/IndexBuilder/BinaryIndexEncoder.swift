@@ -63,6 +63,9 @@ enum BinaryIndexEncoder {
         facts: [(registrationSequence: Int64?, fileCount: Int, totalSize: Int64)]
     ) -> [UInt8] {
         let count = facts.count
+        // The pool's sections now, so that its arena and table are gone before the postings are built.
+        var (stringOffsets, stringBytes) = pool.encode()
+        pool = StringPool()
         // 2. Records and their lists.
         var records = ByteBuffer(capacity: count * Layout.recordSize)
         var lists = ByteBuffer(capacity: count * 32)
@@ -161,10 +164,10 @@ enum BinaryIndexEncoder {
             }
             return out
         }
-        let capabilityKeys = dictionary(byCapability)
-        let nameKeys = dictionary(byName)
-        let tokenKeys = dictionary(byToken)
-        let stateKeys = dictionary(byState)
+        var capabilityKeys = dictionary(byCapability)
+        var nameKeys = dictionary(byName)
+        var tokenKeys = dictionary(byToken)
+        var stateKeys = dictionary(byState)
         var labelKeys = ByteBuffer(capacity: byLabel.count * 16)
         for key in byLabel.keys.sorted() {
             let list = byLabel[key] ?? []
@@ -174,7 +177,7 @@ enum BinaryIndexEncoder {
             labelKeys.u32(UInt32(list.count))
             for ordinal in list { postings.u32(ordinal) }
         }
-        let childrenKeys = dictionary(children)
+        var childrenKeys = dictionary(children)
         var absentStates = ByteBuffer(capacity: absent.count * 8)
         for (id, state) in absent.map({ (rank[$0.id], rank[$0.state]) }).sorted(by: { $0.0 < $1.0 }) {
             absentStates.u32(id)
@@ -182,25 +185,25 @@ enum BinaryIndexEncoder {
         }
         var recencyBytes = ByteBuffer(capacity: recency.count * 4)
         for ordinal in recency { recencyBytes.u32(UInt32(ordinal)) }
-        let (stringOffsets, stringBytes) = pool.encode()
 
         // 4. The file: header, section table, sections (each 8-aligned, zero-padded).
         var sections: [[UInt8]] = Array(repeating: [], count: Layout.Section.allCases.count)
         sections[Layout.Section.auditTime.rawValue] = Array((stamp.auditTime ?? "").utf8)
-        sections[Layout.Section.stringOffsets.rawValue] = stringOffsets.bytes
+        sections[Layout.Section.stringOffsets.rawValue] = stringOffsets.take()
         sections[Layout.Section.stringBytes.rawValue] = stringBytes
-        sections[Layout.Section.records.rawValue] = records.bytes
-        sections[Layout.Section.lists.rawValue] = lists.bytes
-        sections[Layout.Section.metrics.rawValue] = metrics.bytes
-        sections[Layout.Section.recency.rawValue] = recencyBytes.bytes
-        sections[Layout.Section.postings.rawValue] = postings.bytes
-        sections[Layout.Section.capabilityKeys.rawValue] = capabilityKeys.bytes
-        sections[Layout.Section.nameKeys.rawValue] = nameKeys.bytes
-        sections[Layout.Section.tokenKeys.rawValue] = tokenKeys.bytes
-        sections[Layout.Section.stateKeys.rawValue] = stateKeys.bytes
-        sections[Layout.Section.labelKeys.rawValue] = labelKeys.bytes
-        sections[Layout.Section.childrenKeys.rawValue] = childrenKeys.bytes
-        sections[Layout.Section.absentStates.rawValue] = absentStates.bytes
+        stringBytes = []
+        sections[Layout.Section.records.rawValue] = records.take()
+        sections[Layout.Section.lists.rawValue] = lists.take()
+        sections[Layout.Section.metrics.rawValue] = metrics.take()
+        sections[Layout.Section.recency.rawValue] = recencyBytes.take()
+        sections[Layout.Section.postings.rawValue] = postings.take()
+        sections[Layout.Section.capabilityKeys.rawValue] = capabilityKeys.take()
+        sections[Layout.Section.nameKeys.rawValue] = nameKeys.take()
+        sections[Layout.Section.tokenKeys.rawValue] = tokenKeys.take()
+        sections[Layout.Section.stateKeys.rawValue] = stateKeys.take()
+        sections[Layout.Section.labelKeys.rawValue] = labelKeys.take()
+        sections[Layout.Section.childrenKeys.rawValue] = childrenKeys.take()
+        sections[Layout.Section.absentStates.rawValue] = absentStates.take()
 
         // Assembled in one buffer of the final size: the sections are large at scale, and copying them into a
         // body and then a file would hold the index three times over.
@@ -255,4 +258,11 @@ struct ByteBuffer {
     }
 
     mutating func append(_ other: [UInt8]) { bytes.append(contentsOf: other) }
+
+    /// The bytes, leaving the buffer empty: hands them over without a second reference, so that releasing them
+    /// later frees them.
+    mutating func take() -> [UInt8] {
+        defer { bytes = [] }
+        return bytes
+    }
 }
