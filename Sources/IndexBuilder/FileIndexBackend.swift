@@ -166,7 +166,9 @@ public final class FileIndexBackend: IndexBackend, @unchecked Sendable {
         try replaceContentsLocked(encoded: BinaryIndexEncoder.encode(contents), stamp: contents.stamp, persist: persist)
     }
 
-    private func replaceContentsLocked(encoded bytes: [UInt8], stamp: RegistryIndex.Stamp, persist: Bool) throws {
+    private func replaceContentsLocked(encoded bytes: consuming [UInt8], stamp: RegistryIndex.Stamp, persist: Bool)
+        throws
+    {
         loaded = nil
         failedLoad = nil
         if persist {
@@ -178,6 +180,7 @@ public final class FileIndexBackend: IndexBackend, @unchecked Sendable {
                 CrashPoint.hit("index.afterUpdatesRemoved")
             }
             try FileSystem.atomicReplace(basePath, contents: bytes)
+            bytes = []  // the file holds them now: mapping it below must not hold the index twice
             var removedLegacy = false
             for name in IndexFileFormat.legacyFileNames where try FileSystem.exists(directory + "/" + name) {
                 try FileSystem.removeFile(directory + "/" + name)
@@ -189,8 +192,8 @@ public final class FileIndexBackend: IndexBackend, @unchecked Sendable {
                 loaded = Loaded(
                     view: view, baseStatus: file.status, storedPosition: stamp.auditPosition,
                     isDetached: false)
-                return
             }
+            return  // without a view when the file was removed meanwhile: the next refresh() finds out
         }
         loaded = Loaded(
             view: IndexView(base: try MappedIndex(encoded: bytes, source: basePath + " (in memory)")),
