@@ -41,12 +41,15 @@ extension RegistryIndex {
     /// ``scan()`` without holding the summaries: each one goes to `consume` as soon as its batch of manifests is
     /// read, in id order (bytes ascending), with its audit facts and state set, as ``Contents`` holds them.
     ///
-    /// - Parameter consume: takes each summary.
+    /// - Parameters:
+    ///   - batchSize: how many manifests to read before handing their summaries over (tests use small ones to
+    ///     cross batch boundaries).
+    ///   - consume: takes each summary.
     /// - Returns: the stamp, the latest state of every artifact the log names, and the report.
     /// - Throws: I/O errors listing `artifacts/` or opening the log.
     /// - Complexity: O(*n*) in the number of artifacts plus the length of the log; memory for the log's facts
     ///   (registration time and sequence, state, evaluations per artifact) and one batch of summaries.
-    func scan(_ consume: (ArtifactSummary) throws -> Void) throws -> (
+    func scan(batchSize: Int = scanBatchSize, _ consume: (ArtifactSummary) throws -> Void) throws -> (
         stamp: Stamp, states: [ArtifactID: String], report: Report
     ) {
         var findings: [Finding] = []
@@ -88,7 +91,7 @@ extension RegistryIndex {
         var summaryCount = 0
         var batchStart = 0
         while batchStart < ids.count {
-            let batch = ids[batchStart..<min(ids.count, batchStart + Self.scanBatchSize)]
+            let batch = ids[batchStart..<min(ids.count, batchStart + max(1, batchSize))]
             let slots = ResultSlots<(ArtifactSummary?, [Finding])>(count: batch.count)
             try ParallelWork.forEach(batch.count) { index in
                 slots[index] = self.readSummary(batch[batch.startIndex + index])
