@@ -140,10 +140,37 @@ public final class FileIndexBackend: IndexBackend, @unchecked Sendable {
         try replaceContentsLocked(with: contents, persist: persist)
     }
 
+    /// Replaces the contents with summaries encoded as they come (``BinaryIndexEncoder/Builder``): a rebuild
+    /// holds their strings as numbers and the file being built, not every summary.
+    ///
+    /// - Parameters:
+    ///   - persist: write the file (the caller holds the writer lock).
+    ///   - produce: hands over each summary in id order, then returns the stamp and the log's states.
+    /// - Throws: what `produce` throws; I/O errors.
+    /// - Complexity: as ``replaceContents(with:persist:)``.
+    public func replaceContents(
+        persist: Bool,
+        producing produce: (_ add: (ArtifactSummary) throws -> Void) throws -> (
+            stamp: RegistryIndex.Stamp, states: [ArtifactID: String]
+        )
+    ) throws {
+        var builder = BinaryIndexEncoder.Builder(capacity: 0)
+        let (stamp, states) = try produce { builder.add($0) }
+        let bytes = builder.finish(stamp: stamp, states: states)
+        lock.lock()
+        defer { lock.unlock() }
+        try replaceContentsLocked(encoded: bytes, stamp: stamp, persist: persist)
+    }
+
     private func replaceContentsLocked(with contents: RegistryIndex.Contents, persist: Bool) throws {
+        try replaceContentsLocked(encoded: BinaryIndexEncoder.encode(contents), stamp: contents.stamp, persist: persist)
+    }
+
+    private func replaceContentsLocked(encoded bytes: consuming [UInt8], stamp: RegistryIndex.Stamp, persist: Bool)
+        throws
+    {
         loaded = nil
         failedLoad = nil
-        let bytes = BinaryIndexEncoder.encode(contents)
         if persist {
             try FileSystem.makeDirectory(directory)  // a real directory: a symbolic link is refused
             try removeLeftovers()
@@ -153,6 +180,7 @@ public final class FileIndexBackend: IndexBackend, @unchecked Sendable {
                 CrashPoint.hit("index.afterUpdatesRemoved")
             }
             try FileSystem.atomicReplace(basePath, contents: bytes)
+            bytes = []  // the file holds them now: mapping it below must not hold the index twice
             var removedLegacy = false
             for name in IndexFileFormat.legacyFileNames where try FileSystem.exists(directory + "/" + name) {
                 try FileSystem.removeFile(directory + "/" + name)
@@ -162,14 +190,14 @@ public final class FileIndexBackend: IndexBackend, @unchecked Sendable {
             if let file = try MappedFile.map(basePath) {
                 let view = IndexView(base: try MappedIndex(file: file, source: basePath))
                 loaded = Loaded(
-                    view: view, baseStatus: file.status, storedPosition: contents.stamp.auditPosition,
+                    view: view, baseStatus: file.status, storedPosition: stamp.auditPosition,
                     isDetached: false)
-                return
             }
+            return  // without a view when the file was removed meanwhile: the next refresh() finds out
         }
         loaded = Loaded(
             view: IndexView(base: try MappedIndex(encoded: bytes, source: basePath + " (in memory)")),
-            baseStatus: try FileSystem.status(basePath), storedPosition: contents.stamp.auditPosition,
+            baseStatus: try FileSystem.status(basePath), storedPosition: stamp.auditPosition,
             isDetached: true)
     }
 

@@ -122,6 +122,23 @@ public protocol IndexBackend: AnyObject, Sendable {
     ///
     /// - Throws: ``RegistryError`` naming the damage.
     func verifyStoredIndex() throws
+
+    /// Replaces everything the backend holds with summaries that `produce` hands over one at a time, so that a
+    /// full rebuild of a large registry need not hold every summary at once. Called by
+    /// `RegistryIndex.rebuild()`. Has a default implementation that collects the summaries and calls
+    /// ``replaceContents(with:persist:)``; a backend that can store summaries as they come overrides it.
+    ///
+    /// - Parameters:
+    ///   - persist: as in ``replaceContents(with:persist:)``.
+    ///   - produce: calls its argument with each summary, in id order (bytes ascending) with its state set, then
+    ///     returns the stamp and the latest state of every artifact the log names (as ``RegistryIndex/Contents``).
+    /// - Throws: what `produce` throws; as ``replaceContents(with:persist:)``.
+    func replaceContents(
+        persist: Bool,
+        producing produce: (_ add: (ArtifactSummary) throws -> Void) throws -> (
+            stamp: RegistryIndex.Stamp, states: [ArtifactID: String]
+        )
+    ) throws
 }
 
 extension IndexBackend {
@@ -132,4 +149,17 @@ extension IndexBackend {
 
     /// The default for backends whose ``refresh()`` already checks everything: nothing more to do.
     public func verifyStoredIndex() throws {}
+
+    /// The default: collects every summary, then replaces the contents in one go.
+    public func replaceContents(
+        persist: Bool,
+        producing produce: (_ add: (ArtifactSummary) throws -> Void) throws -> (
+            stamp: RegistryIndex.Stamp, states: [ArtifactID: String]
+        )
+    ) throws {
+        var summaries: [ArtifactSummary] = []
+        let (stamp, states) = try produce { summaries.append($0) }
+        try replaceContents(
+            with: RegistryIndex.Contents(sortedStamp: stamp, summaries: summaries, states: states), persist: persist)
+    }
 }

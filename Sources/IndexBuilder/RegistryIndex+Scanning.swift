@@ -28,8 +28,34 @@ extension RegistryIndex {
     /// - Throws: I/O errors listing `artifacts/` or opening the log.
     /// - Complexity: O(*n*) in the number of artifacts plus the length of the log.
     public func scan() throws -> Scan {
+        var summaries: [ArtifactSummary] = []
+        let streamed = try scan { summaries.append($0) }
+        let contents = Contents(sortedStamp: streamed.stamp, summaries: summaries, states: streamed.states)
+        return Scan(contents: contents, report: streamed.report)
+    }
+
+    /// How many manifests a streaming scan reads (in parallel) before handing their summaries over: bounds the
+    /// summaries held at once.
+    static let scanBatchSize = 4096
+
+    /// ``scan()`` without holding the summaries: each one goes to `consume` as soon as its batch of manifests is
+    /// read, in id order (bytes ascending), with its audit facts and state set, as ``Contents`` holds them.
+    ///
+    /// - Parameters:
+    ///   - batchSize: how many manifests to read before handing their summaries over (tests use small ones to
+    ///     cross batch boundaries).
+    ///   - consume: takes each summary.
+    /// - Returns: the stamp, the latest state of every artifact the log names, and the report.
+    /// - Throws: I/O errors listing `artifacts/` or opening the log.
+    /// - Complexity: O(*n*) in the number of artifacts plus the length of the log; memory for the log's facts
+    ///   (registration time and sequence, state, evaluations per artifact) and one batch of summaries.
+    func scan(batchSize: Int = scanBatchSize, _ consume: (ArtifactSummary) throws -> Void) throws -> (
+        stamp: Stamp, states: [ArtifactID: String], report: Report
+    ) {
         var findings: [Finding] = []
-        var registrations: [ArtifactID: AuditEvent] = [:]
+        // Only the two facts a summary takes from its registration event, not the event: the log is as long as
+        // the registry is large, and whole events would be most of a rebuild's memory.
+        var registrations: [ArtifactID: (time: String, sequence: Int64)] = [:]
         var states: [ArtifactID: (state: String, sequence: Int64)] = [:]
         var evaluations: [ArtifactID: [EvaluationChange]] = [:]
         var last = AuditPosition.start
@@ -44,7 +70,7 @@ extension RegistryIndex {
                 case .none:
                     break
                 case .registration(let id):
-                    if registrations[id] == nil { registrations[id] = event }
+                    if registrations[id] == nil { registrations[id] = (event.time, event.sequence) }
                 case .collection(let id):
                     registrations[id] = nil  // a later registration publishes it again
                 case .state(let change):
@@ -58,30 +84,44 @@ extension RegistryIndex {
                 }
             }
         }
+        let latestStates = states.mapValues(\.state)
+        states = [:]
 
         let ids = try listArtifactIDs()
-        let slots = ResultSlots<(ArtifactSummary?, [Finding])>(count: ids.count)
-        try ParallelWork.forEach(ids.count) { index in
-            slots[index] = self.readSummary(ids[index])
-        }
-        var summaries: [ArtifactSummary] = []
-        summaries.reserveCapacity(ids.count)
-        for index in ids.indices {
-            guard let (summary, problems) = slots[index] else { continue }
-            findings.append(contentsOf: problems)
-            guard var summary else { continue }
-            if let event = registrations[summary.id] {
-                summary.registeredAt = event.time
-                summary.registrationSequence = event.sequence
+        var summaryCount = 0
+        var batchStart = 0
+        while batchStart < ids.count {
+            let batch = ids[batchStart..<min(ids.count, batchStart + max(1, batchSize))]
+            let slots = ResultSlots<(ArtifactSummary?, [Finding])>(count: batch.count)
+            try ParallelWork.forEach(batch.count) { index in
+                slots[index] = self.readSummary(batch[batch.startIndex + index])
             }
-            for change in evaluations[summary.id] ?? [] {
-                summary.merge(evaluationMetrics: change.metrics, sequence: change.sequence)
+            for index in 0..<batch.count {
+                // Taken out of its slot, so that the summary's storage is uniquely referenced and the changes
+                // below do not copy it.
+                switch slots.take(index) {
+                case nil:
+                    continue
+                case (nil, let problems)?:
+                    findings.append(contentsOf: problems)
+                case (var summary?, let problems)?:
+                    findings.append(contentsOf: problems)
+                    if let registration = registrations[summary.id] {
+                        summary.registeredAt = registration.time
+                        summary.registrationSequence = registration.sequence
+                    }
+                    for change in evaluations[summary.id] ?? [] {
+                        summary.merge(evaluationMetrics: change.metrics, sequence: change.sequence)
+                    }
+                    summary.stateName = latestStates[summary.id]
+                    summaryCount += 1
+                    try consume(summary)
+                }
             }
-            summaries.append(summary)
+            batchStart += batch.count
         }
         let stamp = Stamp(artifactCount: ids.count, auditSequence: last.sequence, auditTime: last.time)
-        let contents = Contents(stamp: stamp, summaries: summaries, states: states.mapValues(\.state))
-        return Scan(contents: contents, report: Report(stamp: stamp, summaryCount: summaries.count, findings: findings))
+        return (stamp, latestStates, Report(stamp: stamp, summaryCount: summaryCount, findings: findings))
     }
 
     // MARK: Artifacts
@@ -343,5 +383,12 @@ final class ResultSlots<Value>: @unchecked Sendable {
     subscript(index: Int) -> Value? {
         get { storage[index] }
         set { storage[index] = newValue }
+    }
+
+    /// The value of a slot, leaving it empty.
+    func take(_ index: Int) -> Value? {
+        let value = storage[index]
+        storage[index] = nil
+        return value
     }
 }

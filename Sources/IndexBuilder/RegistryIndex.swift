@@ -364,14 +364,24 @@ public final class RegistryIndex: Sendable {
     package func rebuildHoldingLock() throws -> Report {
         // The status before the scan's listing: a directory that changes during the scan does not match it later.
         let directory = try FileSystem.status(artifacts.layout.artifactsPath, followLinks: true)
-        let scan = try scan()
-        try backend.replaceContents(with: scan.contents, persist: true)
-        state.withLock { $0.lastReport = scan.report }
+        // Streamed: the backend takes each summary as its batch of manifests is read (bounded memory for the
+        // built-in backend), instead of a scan holding them all.
+        var report: Report?
+        try backend.replaceContents(persist: true) { add in
+            let scanned = try scan(add)
+            report = scanned.report
+            return (scanned.stamp, scanned.states)
+        }
+        guard let report else {
+            throw RegistryError(
+                .invalidDocument, "the index backend did not run the scan", path: artifacts.layout.indexesPath)
+        }
+        state.withLock { $0.lastReport = report }
         if let directory {
-            try? ArtifactCountRecord(status: .init(directory), count: scan.contents.stamp.artifactCount)
+            try? ArtifactCountRecord(status: .init(directory), count: report.stamp.artifactCount)
                 .write(artifacts.layout)  // a cache: a failure only makes cold readers list the directory
         }
-        return scan.report
+        return report
     }
 
     /// Moves the recorded artifact count (``ArtifactCountRecord``) along with stored changes: when the record

@@ -25,22 +25,29 @@ enum InitCommand: Command {
     }
 }
 
-/// `modelreg ls [--limit N] [--after CURSOR]`: the artifacts, newest first, with their state, from the index.
+/// `modelreg ls [--all] [--limit N] [--after CURSOR]`: the artifacts, newest first, with their state, from the
+/// index (`--all`: from a listing of `artifacts/`, see ``ListAllCommand``).
 enum ListCommand: Command {
     static let name = "ls"
     static let usage = """
         ls                      List artifacts, most recently registered first: id, name, state,
                                 registration time, files, size (and 'evicted' when the bytes are elsewhere).
                                 --limit N (a page) --after CURSOR (the page after the one that ended there)
+                                --all (list artifacts/ too: also what the index does not hold; slower)
         """
 
     static let options = ["limit", "after"]
+    static let flags = ["all"]
 
     static func run(_ raw: [String]) throws {
         let arguments = try parse(raw)
         _ = try arguments.positionals([])
         let page = try Paging(arguments)
         let registry = try CommandLineTool.openForReading(arguments)
+        if arguments.flag("all") {
+            try ListAllCommand.run(registry, page: page, json: arguments.flag("json"))
+            return
+        }
         let summaries = try registry.query(IndexQuery(limit: page.limit), after: page.after)
         // An evicted artifact's bytes are elsewhere (FORMAT.md §14.4); a damaged eviction file counts as evicted.
         let evicted = Set(

@@ -181,6 +181,8 @@ struct JSONScenario {
             ("show", ["show", String(a.dropFirst(7).prefix(12))], 0),
             ("ls", ["ls"], 0),
             ("ls", ["ls", "--limit", "1"], 0),
+            ("ls --all", ["ls", "--all"], 0),
+            ("ls --all", ["ls", "--all", "--limit", "1"], 0),
             ("rollback", ["rollback", "champion"], 0),
             ("promote", ["promote", "champion", "classifier:latest"], 0),
             ("resolve", ["resolve", "champion"], 0),

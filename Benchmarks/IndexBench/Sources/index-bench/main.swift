@@ -6,6 +6,7 @@ import ModelRegistry
 //   swift run -c release --package-path Benchmarks/IndexBench index-bench [--artifacts N] [--runs N] [--keep]
 //       [--cli PATH]        (time a fresh `modelreg` process per question: a release build of the CLI)
 //       [--registry PATH]   (use, or generate and keep, the registry at PATH; for repeated runs)
+//       [--generate-only]   (with --registry: only generate the registry and keep it, e.g. for 1,000,000)
 //       [--fsck-only]       (only time `Registry.fsck()` over the registry: issue 10's figure)
 //       [--backend files|sqlite]  (the index backend; sqlite needs `--traits SQLite`, see Package.swift)
 //       [--gc-only]         (only time garbage-collection planning, a dry run on a registry opened read-only:
@@ -40,6 +41,7 @@ var gcOnly = false
 var cliPath: String?
 var backend = Registry.IndexBackendChoice.files
 var gcCached = false
+var generateOnly = false
 var arguments = Array(CommandLine.arguments.dropFirst())
 while !arguments.isEmpty {
     let argument = arguments.removeFirst()
@@ -53,6 +55,7 @@ while !arguments.isEmpty {
     case "--gc-only": gcOnly = true  // only time a garbage-collection plan (issue 11): median of --runs
     case "--cli": cliPath = arguments.isEmpty ? nil : arguments.removeFirst()  // a release `modelreg` to time cold
     case "--gc-cached": gcCached = true  // the plans use (and the warm-up stores) indexes/collector.json
+    case "--generate-only": generateOnly = true  // with --registry: generate the registry, keep it, stop (1M runs)
     case "--registry": reusePath = arguments.isEmpty ? nil : arguments.removeFirst()
     case "--backend":
         guard let choice = IndexBackendOption.choice(named: arguments.isEmpty ? "" : arguments.removeFirst()) else {
@@ -163,6 +166,10 @@ do {
         (ids, generation) = try timed { try generator.generate() }
         print("generated \(ids.count) artifacts in \(format(seconds(generation), 1)) s")
     }
+    if generateOnly {
+        keep = true
+        finish(0)
+    }
     if gcOnly {
         // Planning only (a dry run): no lock, nothing written; the registry is opened read-only, so a shared
         // test registry is never changed. One warm-up run, then `--runs` timed runs; median and p90.
@@ -234,7 +241,7 @@ do {
             "scan: \(scan.contents.summaries.count) summaries in \(format(seconds(scanTime), 2)) s, "
                 + "peak RSS \(format(peakRSS(), 0)) MiB")
         for _ in 0..<2 {
-            _ = resetPeakRSS()
+            _ = resetPeakRSS()  // the planned ids of the generator are not the rebuild's
             let (_, rebuildTime) = try timed { try registry.rebuildIndexes() }
             print("rebuild: \(format(seconds(rebuildTime), 2)) s, peak RSS \(format(peakRSS(), 0)) MiB")
         }

@@ -1,0 +1,105 @@
+#if canImport(Darwin)
+    import Darwin
+#else
+    import Glibc
+#endif
+
+/// Strings collected in any order, numbered provisionally, then sorted by UTF-8 bytes: the string pool of
+/// `index.bin` (FORMAT.md §13.1) while ``BinaryIndexEncoder`` builds it.
+///
+/// Compact because a rebuild holds one entry per id, name, token and time of the whole registry: the bytes of all
+/// strings live in one arena, and an open-addressing table of provisional numbers finds a string again, instead
+/// of a dictionary keyed by one heap array per string. Strings are compared as bytes, not as `String`s: Swift
+/// compares strings by canonical equivalence, but the pool must keep every spelling.
+struct StringPool {
+    /// The bytes of every string, in provisional order.
+    private var arena: [UInt8] = []
+    /// Where each string starts in `arena`; one more element than strings (the end of the last).
+    private var starts: [Int] = [0]
+    /// Open addressing: a provisional number + 1, or 0 for an empty slot. Its size is a power of two.
+    private var slots: [Int32] = Array(repeating: 0, count: 1024)
+    /// Provisional numbers in sorted order, once ``sortedRanks()`` ran.
+    private var sorted: [Int32] = []
+
+    private var count: Int { starts.count - 1 }
+
+    private func bytes(_ number: Int) -> ArraySlice<UInt8> {
+        arena[starts[number]..<starts[number + 1]]
+    }
+
+    private static func hash(_ bytes: some Sequence<UInt8>) -> Int {
+        var value: UInt64 = 0xCBF2_9CE4_8422_2325  // FNV-1a
+        for byte in bytes { value = (value ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        return Int(truncatingIfNeeded: value ^ (value >> 29))
+    }
+
+    /// The provisional number of `text`, adding it when new.
+    mutating func add(_ text: String) -> Int {
+        var text = text
+        return text.withUTF8 { add(utf8: $0) }
+    }
+
+    private mutating func add(utf8 text: UnsafeBufferPointer<UInt8>) -> Int {
+        let mask = slots.count - 1
+        var slot = Self.hash(text) & mask
+        while slots[slot] != 0 {
+            let number = Int(slots[slot]) - 1
+            if bytes(number).elementsEqual(text) { return number }
+            slot = (slot + 1) & mask
+        }
+        let number = count
+        arena.append(contentsOf: text)
+        starts.append(arena.count)
+        slots[slot] = Int32(number + 1)
+        if count * 2 > slots.count { grow() }
+        return number
+    }
+
+    /// Doubles the table (kept at most half full).
+    private mutating func grow() {
+        slots = Array(repeating: 0, count: slots.count * 2)
+        let mask = slots.count - 1
+        for number in 0..<count {
+            var slot = Self.hash(bytes(number)) & mask
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(number + 1)
+        }
+    }
+
+    /// Sorts the pool; returns, for each provisional number, the string's index in the sorted pool.
+    mutating func sortedRanks() -> [UInt32] {
+        slots = []  // no more additions
+        var order = Array(0..<Int32(count))
+        arena.withUnsafeBufferPointer { arena in
+            starts.withUnsafeBufferPointer { starts in
+                order.sort { left, right in
+                    let a = arena[starts[Int(left)]..<starts[Int(left) + 1]]
+                    let b = arena[starts[Int(right)]..<starts[Int(right) + 1]]
+                    let common = min(a.count, b.count)
+                    if common > 0, let first = arena.baseAddress {
+                        let order = memcmp(first + a.startIndex, first + b.startIndex, common)
+                        if order != 0 { return order < 0 }
+                    }
+                    return a.count < b.count
+                }
+            }
+        }
+        sorted = order
+        var rank = [UInt32](repeating: 0, count: count)
+        for (position, number) in sorted.enumerated() { rank[Int(number)] = UInt32(position) }
+        return rank
+    }
+
+    /// The `stringOffsets` and `stringBytes` sections.
+    func encode() -> (ByteBuffer, [UInt8]) {
+        var offsets = ByteBuffer(capacity: (sorted.count + 1) * 4)
+        var blob: [UInt8] = []
+        blob.reserveCapacity(arena.count)
+        offsets.u32(0)
+        for number in sorted {
+            blob.append(contentsOf: bytes(Int(number)))
+            offsets.u32(UInt32(blob.count))
+        }
+        return (offsets, blob)
+    }
+}
