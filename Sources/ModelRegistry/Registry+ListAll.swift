@@ -95,3 +95,12 @@ extension Registry {
         lhs.description.utf8.lexicographicallyPrecedes(rhs.description.utf8)
     }
 }
+
+extension Registry.ListedArtifact: CustomStringConvertible {
+    /// One line as `modelreg ls --all` prints it: the summary, marked `not indexed` when it came from the manifest,
+    /// or the id and why its manifest could not be read.
+    public var description: String {
+        guard let summary else { return "\(id)  -  unreadable: \(problem ?? "no manifest")" }
+        return isIndexed ? summary.description : "\(summary)  not indexed"
+    }
+}

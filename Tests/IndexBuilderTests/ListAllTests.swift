@@ -28,6 +28,8 @@ import Testing
             let unreadable = try #require(all.last)
             #expect(unreadable.summary == nil)
             #expect(unreadable.problem?.isEmpty == false, "names why the manifest cannot be read")
+            #expect(unreadable.description.hasPrefix("\(damaged)  -  unreadable: "))
+            #expect(all[0].description == all[0].summary?.description)
             #expect(all[0].summary?.registrationSequence != nil && all[0].problem == nil)
 
             // Pages neither repeat nor skip, across the indexed and the unindexed part.
