@@ -21,11 +21,11 @@ import Testing
         /// a → b and whose `a` is a candidate.
         enum Operation: String, CaseIterable, CustomStringConvertible {
             case promote, rollback, retire, setState, sign, setPolicy, register, registerHardlink, registerMove
-            case addEvaluation, writeCheckpoint
+            case registerReflink, adopt, addEvaluation, writeCheckpoint
 
             var description: String { rawValue }
 
-            func run(_ registry: Registry, a: ArtifactID, b: ArtifactID) throws {
+            func run(_ registry: Registry, a: ArtifactID, b: ArtifactID, stray: ArtifactID?) throws {
                 switch self {
                 case .promote: try registry.promote("champion", to: a, reason: "back to a")
                 case .rollback: try registry.rollback("champion", reason: "b misbehaves")
@@ -35,13 +35,19 @@ import Testing
                 case .setPolicy:
                     try registry.setPromotionPolicy(
                         PromotionPolicy(rules: [PromotionPolicy.Rule(aliases: "champion")]))
-                case .register, .registerHardlink, .registerMove:
+                case .register, .registerHardlink, .registerMove, .registerReflink:
                     // The bundle lies next to the registry's copy, outside the faults' reach.
                     let bundle = URL(fileURLWithPath: registry.layout.rootPath + "-bundle")
-                    let mode: FileArtifactStore.IngestMode =
-                        self == .register ? .copy : self == .registerHardlink ? .hardlink : .move
+                    let modes: [Operation: FileArtifactStore.IngestMode] = [
+                        .register: .copy, .registerHardlink: .hardlink, .registerMove: .move,
+                        .registerReflink: .reflink,
+                    ]
                     _ = try registry.register(
-                        directory: bundle, metadata: ArtifactMetadata(name: "c"), options: .init(mode: mode))
+                        directory: bundle, metadata: ArtifactMetadata(name: "c"),
+                        options: .init(mode: modes[self] ?? .copy))
+                case .adopt:
+                    guard let stray else { throw RegistryError(.notFound, "adopt needs the stray artifact") }
+                    _ = try registry.adopt(stray)
                 case .addEvaluation:
                     try registry.addEvaluation(.init(evaluator: "harness", metrics: ["accuracy": 0.91]), to: a)
                 case .writeCheckpoint:
@@ -225,24 +231,34 @@ import Testing
                             try? FileManager.default.removeItem(at: bundle)
                         }
                         let registry = try Registry.open(at: root, configuration: .init(actor: "tester"))
+                        // For `adopt`: the bundle stored in `artifacts/` without its registration event.
+                        let stray =
+                            operation == .adopt
+                            ? try registry.artifacts.register(
+                                directory: bundle, metadata: ArtifactMetadata(name: "stray")
+                            )
+                            .artifact.id : nil
                         let before = try Views(registry, a: a)
                         let installed = install(fault, k, root.path + "/")
                         var thrown: (any Error)?
-                        do { try operation.run(registry, a: a, b: b) } catch { thrown = error }
+                        do { try operation.run(registry, a: a, b: b, stray: stray) } catch { thrown = error }
                         let fired = FaultInjector.shared.hasFired(installed.trigger)
                         installed.remove()
                         if !fired { break }  // the operation makes no (k+1)-th such call
                         try check(
-                            registry, a: a, before: before, thrown: thrown, "\(operation), \(fault) at call #\(k + 1)")
+                            registry, a: a, before: before, thrown: thrown, "\(operation), \(fault) at call #\(k + 1)",
+                            // recovery never registers a stray: it stays for `fsck` to report until adopted again
+                            afterRecovery: { if let stray { try registry.adopt(stray) } })
                     }
                 }
                 #expect(cases > 10)
             }
         }
 
-        private func check(_ registry: Registry, a: ArtifactID, before: Views, thrown: (any Error)?, _ where_: String)
-            throws
-        {
+        private func check(
+            _ registry: Registry, a: ArtifactID, before: Views, thrown: (any Error)?, _ where_: String,
+            afterRecovery: () throws -> Void = {}
+        ) throws {
             let after = try Views(registry, a: a)
             // Whatever happened, the read path agrees with the log.
             var loggedChampion: AliasRecord?
@@ -273,6 +289,7 @@ import Testing
                 }
             }
             let recovery = try registry.recover()
+            try afterRecovery()
             let integrity = try registry.fsck()
             #expect(integrity.isClean, "\(where_), after \(recovery):\n\(integrity)")
             var second = try registry.recover()
@@ -291,7 +308,7 @@ import Testing
 
     extension Registry.RecoveryReport {
         /// Whether all this recovery did was remove staging leftovers.
-        fileprivate func onlyRemovedStaging(of registry: Registry) -> Bool {
+        func onlyRemovedStaging(of registry: Registry) -> Bool {
             var rest = self
             rest.removedLeftovers.removeAll { $0.hasPrefix(registry.layout.stagingPath + "/") }
             return rest.isClean
