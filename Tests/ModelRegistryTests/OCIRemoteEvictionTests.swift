@@ -35,6 +35,21 @@ private struct OCIRemoteFixture {
         }
     }
 
+    /// Exports the artifact to a layout the fake server serves as `test/model` (without the blob of `path`, when
+    /// given) and adds that server as the remote `hub`.
+    func serve(in temp: URL, scenario: String = "ok", dropping path: String? = nil) throws -> FakeDistributionServer {
+        let layout = temp.appendingPathComponent("served")
+        try registry.exportOCILayout(id.description, to: layout)
+        if let path {
+            let entry = try registry.artifacts.artifact(id).manifest.entry(at: path)
+            let digest = try #require(entry).digest
+            try FileManager.default.removeItem(at: OCILayoutFixture.blobPath(layout, digest))
+        }
+        let server = try FakeDistributionServer(layout: layout, scenario: scenario, in: temp)
+        try registry.addRemote(name: "hub", url: "http://127.0.0.1:\(server.port)/test/model")
+        return server
+    }
+
     func presentFiles() -> [String] {
         files.keys.filter { FileManager.default.fileExists(atPath: registry.layout.artifactPath(id) + "/" + $0) }
     }
@@ -52,20 +67,10 @@ struct OCIRemoteEvictionFakeTests {
         return options
     }
 
-    /// The fixture's artifact exported to a layout the fake server serves as `test/model`.
     private static func serve(_ fixture: OCIRemoteFixture, _ temp: URL, scenario: String, dropping path: String? = nil)
         throws -> FakeDistributionServer
     {
-        let layout = temp.appendingPathComponent("served")
-        try fixture.registry.exportOCILayout(fixture.id.description, to: layout)
-        if let path {
-            let entry = try fixture.registry.artifacts.artifact(fixture.id).manifest.entry(at: path)
-            let digest = try #require(entry).digest
-            try FileManager.default.removeItem(at: OCILayoutFixture.blobPath(layout, digest))
-        }
-        let server = try FakeDistributionServer(layout: layout, scenario: scenario, in: temp)
-        try fixture.registry.addRemote(name: "hub", url: "http://127.0.0.1:\(server.port)/test/model")
-        return server
+        try fixture.serve(in: temp, scenario: scenario, dropping: path)
     }
 
     @Test func anEvictionConfirmsEveryBlobAndLoadingFetchesTheBytesBack() throws {
@@ -279,10 +284,8 @@ struct OCIRemoteEvictionRegistryTests {
                 var options = OCITransferOptions()
                 options.looksUpCredentials = false
                 let fixture = try OCIRemoteFixture(in: temp, options: options)
-                let layout = temp.appendingPathComponent("served")
-                try fixture.registry.exportOCILayout(fixture.id.description, to: layout)
-                let server = try FakeDistributionServer(layout: layout, scenario: "ok", in: temp)
-                try fixture.registry.addRemote(name: "hub", url: "http://127.0.0.1:\(server.port)/test/model")
+                let server = try fixture.serve(in: temp)
+                defer { server.stop() }  // serves until the test ends
                 try fixture.registry.evict(fixture.id)
 
                 let root = fixture.registry.layout.rootPath
@@ -292,7 +295,7 @@ struct OCIRemoteEvictionRegistryTests {
                 #expect(outcome.wasKilled, "\(point): \(outcome.stderr)")
                 let registry = try Registry.open(at: URL(fileURLWithPath: root), configuration: .init(actor: "tester"))
                 _ = try registry.recover()
-                #expect(try registry.recover().isClean, "\(point): a second recovery finds nothing")
+                #expect(try registry.secondRecovery().isClean, "\(point): a second recovery finds nothing")
                 #expect(try registry.fsck(depth: .full).isClean, "\(point)")
                 #expect(OCILayoutFixture.stagingLeftovers(registry).isEmpty, "\(point)")
                 if try registry.eviction(of: fixture.id) == nil {
@@ -321,10 +324,8 @@ struct OCIRemoteEvictionRegistryTests {
                 var options = OCITransferOptions()
                 options.looksUpCredentials = false
                 let fixture = try OCIRemoteFixture(in: temp, options: options)
-                let layout = temp.appendingPathComponent("served")
-                try fixture.registry.exportOCILayout(fixture.id.description, to: layout)
-                let server = try FakeDistributionServer(layout: layout, scenario: "ok", in: temp)
-                try fixture.registry.addRemote(name: "hub", url: "http://127.0.0.1:\(server.port)/test/model")
+                let server = try fixture.serve(in: temp)
+                defer { server.stop() }  // serves until the test ends
                 let root = fixture.registry.layout.rootPath
                 var failures = 0
                 for call in Self.calls {
