@@ -115,6 +115,9 @@ import Testing
             case inPlace
             /// The file cut short.
             case truncated
+            /// Another file renamed over it (how most tools save): the copy reads the old inode to its end, so
+            /// only the path's new inode tells.
+            case replaced
         }
 
         @Test(
@@ -145,6 +148,10 @@ import Testing
                             close(fd)
                         case .truncated:
                             _ = truncate(source, 4096)
+                        case .replaced:
+                            let saved = source + ".saving"
+                            _ = FileManager.default.createFile(atPath: saved, contents: Data(replacement))
+                            _ = rename(saved, source)
                         }
                     }, before: .read, under: source, after: 1)
                 defer { FaultInjector.shared.remove(token) }
