@@ -85,4 +85,42 @@ private final class RegistryBox: @unchecked Sendable {
             #expect(try impatient.state(of: a) == .registered)
         }
     }
+    /// README: the writer lock is "never held while copying or hashing". While a registration copies (copy mode)
+    /// or hashes (hardlink mode) its files, another writer that waits at most 200 ms for the lock gets it: it
+    /// changes a state before the registration publishes, and the registration then publishes as well.
+    @Test(.timeLimit(.minutes(1)), arguments: [FileArtifactStore.IngestMode.copy, .hardlink])
+    func anotherWriterIsNotHeldUpWhileARegistrationCopiesOrHashes(mode: FileArtifactStore.IngestMode) throws {
+        try withTemporaryDirectory { temp in
+            let root = temp.appendingPathComponent("registry")
+            let registry = try Registry.create(at: root)
+            let impatient = try Registry.open(at: root, configuration: .init(lockTimeout: .milliseconds(200)))
+            let a = try registry.register(directory: Self.bundle("a", in: temp), metadata: ArtifactMetadata(name: "a"))
+                .artifact.id
+            let large = try BundleFixture.write(
+                [
+                    "w1.bin": BundleFixture.randomBytes(count: 4 << 20, seed: 1),
+                    "w2.bin": BundleFixture.randomBytes(count: 4 << 20, seed: 2),
+                ], to: temp.appendingPathComponent("large"))
+            let attempts = Locked<[String]>([])
+            let registration = try registry.register(
+                directory: large, metadata: ArtifactMetadata(name: "large"), options: .init(mode: mode),
+                progress: { progress in
+                    guard progress.phase != .publishing, progress.filesCompleted == 0, attempts.value.isEmpty else {
+                        return
+                    }
+                    do {
+                        try impatient.setState(a, to: .validated, reason: "while the other one stages")
+                        let published = try impatient.listArtifacts().count
+                        attempts.value.append("state set while \(progress.phase), \(published) published")
+                    } catch {
+                        attempts.value.append("failed while \(progress.phase): \(error)")
+                    }
+                })
+            let phase: RegistrationProgress.Phase = mode == .copy ? .copying : .hashing
+            #expect(attempts.value == ["state set while \(phase), 1 published"])
+            #expect(try registry.state(of: a) == .validated)
+            #expect(try registry.listArtifacts().contains(registration.artifact.id))
+            #expect(try registry.fsck().isClean)
+        }
+    }
 }
