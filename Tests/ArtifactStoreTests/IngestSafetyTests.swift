@@ -178,6 +178,43 @@ import Testing
                     registration.artifact.manifest.entry(at: "weights.bin")?.digest == SHA256Algorithm().hash(written))
             }
         }
+
+        /// README: in `hardlink` and `move` mode "any file that cannot be made read-only is copied". Besides another
+        /// user's file (below), a `fchmod` the file system refuses (EPERM, EACCES: an owner changed since the check,
+        /// an attribute the kernel keeps) makes the link go and the file be copied instead (hardlink mode leaves the
+        /// source as it was; move mode takes it once copied).
+        @Test(arguments: [FileArtifactStore.IngestMode.hardlink, .move], [EPERM, EACCES])
+        func aLinkedFileThatCannotBeMadeReadOnlyIsCopiedInstead(mode: FileArtifactStore.IngestMode, errno: Int32)
+            throws
+        {
+            try withTemporaryDirectory { temp in
+                let bytes = BundleFixture.randomBytes(count: 100_000, seed: 31)
+                let bundle = try BundleFixture.write(["weights.bin": bytes], to: temp.appendingPathComponent("bundle"))
+                let source = bundle.path + "/weights.bin"
+                let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
+                // The first fchmod under staging/ seals the ingest's mode record; the second is the linked file's.
+                let token = FaultInjector.shared.inject(
+                    .fchmod, errno: errno, under: registry.layout.stagingPath + "/", after: 1, times: 1)
+                defer { FaultInjector.shared.remove(token) }
+                let registration = try registry.register(
+                    directory: bundle, metadata: metadata, options: .init(mode: mode))
+                #expect(FaultInjector.shared.hasFired(token))
+                #expect(registration.copiedInstead == ["weights.bin"])
+                let stored = registry.layout.artifactPath(registration.artifact.id) + "/weights.bin"
+                var storedStatus = stat()
+                var sourceStatus = stat()
+                #expect(stat(stored, &storedStatus) == 0 && storedStatus.st_mode & 0o222 == 0, "stored read-only")
+                if mode == .hardlink {
+                    #expect(stat(source, &sourceStatus) == 0, "the source stays where it was")
+                    #expect(sourceStatus.st_ino != storedStatus.st_ino, "a copy, not a link")
+                    #expect(sourceStatus.st_mode & 0o200 != 0, "the source keeps its write permission")
+                } else {
+                    #expect(stat(source, &sourceStatus) != 0, "move mode takes the source once it is copied")
+                }
+                #expect(Array(try Data(contentsOf: URL(fileURLWithPath: stored))) == bytes)
+                #expect(try registry.fsck(depth: .full).isClean)
+            }
+        }
     #endif
 
     // MARK: Hard links to files the registering user cannot make read-only (failure 4)
