@@ -140,7 +140,7 @@ public final class FileIndexBackend: IndexBackend, @unchecked Sendable {
         try replaceContentsLocked(with: contents, persist: persist)
     }
 
-    /// Replaces the contents with summaries encoded as they come (``BinaryIndexEncoder/Builder``): a rebuild
+    /// Replaces the contents with summaries encoded as they come (`BinaryIndexEncoder.Builder`): a rebuild
     /// holds their strings as numbers and the file being built, not every summary.
     ///
     /// - Parameters:

@@ -1,7 +1,7 @@
 import Foundation
 
 extension Registry {
-    /// One artifact of ``listAllArtifacts()``: what the index says about it, or what its manifest says when the
+    /// One artifact of ``Registry/listAllArtifacts(limit:after:)``: what the index says about it, or what its manifest says when the
     /// index does not hold it, or why neither could be read.
     public struct ListedArtifact: Sendable, Hashable {
         /// The artifact's directory name in `artifacts/`.
@@ -24,7 +24,7 @@ extension Registry {
     /// Every artifact directory in `artifacts/`, including those the index does not hold (an unreadable manifest,
     /// a directory copied in by hand since the index was stored) or cannot answer for: `modelreg ls --all`.
     ///
-    /// Unlike ``query(_:)``, this lists `artifacts/` (a scan: O(*n*) directory entries) so that nothing on disk
+    /// Unlike `query(_:)`, this lists `artifacts/` (a scan: O(*n*) directory entries) so that nothing on disk
     /// is missing from the answer; a summary the index holds is taken from it, any other is read from the
     /// manifest. When the index cannot be read at all, every manifest is read.
     ///
