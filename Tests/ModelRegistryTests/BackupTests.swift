@@ -241,6 +241,59 @@ import Testing
         }
     }
 
+    /// A real collector against a running backup (GUARANTEES B4): while the backup copies, `gc --apply` and a
+    /// forced `rm` remove nothing and say a backup is copying; once it is done, the backup restores every artifact
+    /// and the collector removes what nothing holds.
+    @Test func aCollectorRunDuringABackupRemovesNothingAndTheBackupRestoresWhole() throws {
+        try withTemporaryDirectory { temp in
+            let (registry, held) = try Self.makeRegistry(temp)
+            let unheld = try Self.register("c", seed: 41, in: registry, temp: temp)  // what the collector wants
+            let ids = held + [unheld]
+            let outcomes = Locked<[String]>([])
+            let options = Registry.BackupOptions(progress: { _ in
+                guard outcomes.value.isEmpty else { return }
+                var seen: [String] = []
+                do {
+                    let report = try registry.collectGarbage(GarbageCollectionOptions(gracePeriod: .zero))
+                    let present = Set(try registry.listArtifacts())
+                    seen.append("gc removed \(report.collected.filter { !present.contains($0) }.count)")
+                    seen += report.problems.map { "gc problem: \($0)" }
+                } catch let error as RegistryError {
+                    seen.append("gc \(error.code): \(error.message)")
+                } catch {
+                    seen.append("gc \(error)")
+                }
+                do {
+                    _ = try registry.remove(ids[0], force: true)
+                    seen.append("rm removed it")
+                } catch let error as RegistryError {
+                    seen.append("rm \(error.code): \(error.message)")
+                } catch {
+                    seen.append("rm \(error)")
+                }
+                outcomes.value = seen
+            })
+            let backup = temp.appendingPathComponent("backup")
+            try registry.backup(to: backup, options: options)
+            let seen = outcomes.value
+            #expect(seen.count >= 2, "\(seen)")
+            #expect(!seen.contains("rm removed it"), "\(seen)")
+            #expect(seen.allSatisfy { !$0.hasPrefix("gc removed") || $0 == "gc removed 0" }, "\(seen)")
+            #expect(seen.first?.hasPrefix("gc removed") == false || seen.count > 2, "gc reports why: \(seen)")
+            #expect(seen.contains { $0.contains("a backup is copying") }, "says why: \(seen)")
+            #expect(Set(try registry.listArtifacts()) == Set(ids), "nothing was removed during the backup")
+
+            let destination = temp.appendingPathComponent("restored")
+            try Registry.restore(from: backup, to: destination)
+            let restored = try Registry.open(at: destination)
+            #expect(Set(try restored.listArtifacts()) == Set(ids))
+            #expect(try restored.fsck(depth: .full).isClean)
+            let after = try registry.collectGarbage(GarbageCollectionOptions(gracePeriod: .zero))
+            let left = Set(try registry.listArtifacts())
+            #expect(after.collected == [unheld] && !left.contains(unheld))
+        }
+    }
+
     // MARK: Restore refusals
 
     @Test func restoreRefusesANonEmptyDestination() throws {
