@@ -123,13 +123,11 @@ struct JournaledEvictions: JournaledStore {
     }
 
     func discrepancies(lastEvents: [String: ArtifactResidencyChanged]) throws -> [Discrepancy] {
-        let onDisk = try store.artifactsWithFiles().map(\.description)
-        let keys = Set(onDisk).union(lastEvents.keys).filter { ArtifactID($0) != nil }
-        var found = try viewFileDiscrepancies(
-            keys: keys,
-            path: { key in ArtifactID(key).map { store.layout.relativePath(store.path(of: $0)) } ?? key },
+        var found = try artifactViewFileDiscrepancies(
+            withFiles: try store.artifactsWithFiles(), loggedKeys: lastEvents.keys,
+            relativePath: { store.layout.relativePath(store.path(of: $0)) },
             logged: { lastEvents[$0]?.eviction },
-            file: { key in try ArtifactID(key).flatMap { try store.record($0) } }
+            file: { try store.record($0) }
         ) { key, mismatch in
             switch mismatch {
             case .notInLog:
@@ -141,7 +139,8 @@ struct JournaledEvictions: JournaledStore {
             case .missing: "is missing; the log says \(key) is evicted"
             }
         }
-        for key in keys.sorted() {
+        // Evicted artifacts whose bytes are back (a fetch or an eviction cut short).
+        for key in lastEvents.keys.sorted() {
             guard lastEvents[key]?.eviction != nil, let id = ArtifactID(key), let artifact = try? artifacts.artifact(id)
             else { continue }
             let present = try artifacts.presentBundleFiles(of: artifact)

@@ -46,12 +46,11 @@ struct JournaledPins: JournaledStore {
     }
 
     func discrepancies(lastEvents: [String: ArtifactPinChanged]) throws -> [Discrepancy] {
-        let onDisk = try store.artifactsWithFiles().map(\.description)
-        return try viewFileDiscrepancies(
-            keys: Set(onDisk).union(lastEvents.keys).filter { ArtifactID($0) != nil },
-            path: { key in ArtifactID(key).map { store.layout.relativePath(store.path(of: $0)) } ?? key },
+        try artifactViewFileDiscrepancies(
+            withFiles: try store.artifactsWithFiles(), loggedKeys: lastEvents.keys,
+            relativePath: { store.layout.relativePath(store.path(of: $0)) },
             logged: { lastEvents[$0]?.record },
-            file: { key in try ArtifactID(key).flatMap { try store.record($0) } }
+            file: { try store.record($0) }
         ) { key, mismatch in
             switch mismatch {
             case .notInLog(let file):

@@ -58,3 +58,29 @@ func viewFileDiscrepancies<Record: Equatable>(
     }
     return found
 }
+
+/// ``viewFileDiscrepancies(keys:path:logged:file:message:)`` for views with one file per artifact
+/// (`pins/<id>.json`, `states/<id>.json`, `evictions/<id>.json`), keyed by the artifact id's text.
+///
+/// - Parameters:
+///   - withFiles: the artifacts that have a file on disk.
+///   - loggedKeys: the keys the log has events for (those that are not artifact ids are ignored).
+///   - relativePath: the file of an artifact, relative to the registry.
+///   - logged: the record the log left in force for a key.
+///   - file: reads an artifact's file (`nil` when absent).
+///   - message: the finding's text for a mismatch of `key`.
+func artifactViewFileDiscrepancies<Record: Equatable>(
+    withFiles: [ArtifactID],
+    loggedKeys: some Sequence<String>,
+    relativePath: (ArtifactID) -> String,
+    logged: (String) -> Record?,
+    file: (ArtifactID) throws -> Record?,
+    message: (_ key: String, ViewMismatch<Record>) -> String
+) throws -> [Discrepancy] {
+    try viewFileDiscrepancies(
+        keys: Set(withFiles.map(\.description)).union(loggedKeys).filter { ArtifactID($0) != nil },
+        path: { key in ArtifactID(key).map(relativePath) ?? key },
+        logged: logged,
+        file: { key in try ArtifactID(key).flatMap(file) },
+        message: message)
+}
