@@ -44,13 +44,21 @@ public enum CLIRunner {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env["MODELREG_REGISTRY"] = nil
-        env["SWIFT_BACKTRACE"] = "enable=no"
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
+        process.environment = childEnvironment(environment)
         if let directory { process.currentDirectoryURL = directory }
         return try capture(process)
+    }
+
+    /// The environment a `modelreg` child of a test runs with: this process's, without `MODELREG_REGISTRY` (a
+    /// registry the developer set must never be written by a test) and with Swift's backtracer off (a child meant
+    /// to crash must not hang holding the test's output pipe), then `extra` on top. For tests that start
+    /// `modelreg` themselves, directly or under `sh`, `timeout` or `flock`.
+    public static func childEnvironment(_ extra: [String: String] = [:]) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["MODELREG_REGISTRY"] = nil
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        for (key, value) in extra { environment[key] = value }
+        return environment
     }
 
     /// Runs a configured, not yet started process to its end, capturing its standard output and error: for

@@ -18,10 +18,7 @@ import Testing
         process.arguments = [
             "-c", "i=0; while [ $i -lt \(rounds) ]; do \(quoted); echo \"status=$?\"; i=$((i+1)); done",
         ]
-        var environment = ProcessInfo.processInfo.environment
-        environment["SWIFT_BACKTRACE"] = "enable=no"
-        environment["MODELREG_REGISTRY"] = nil
-        process.environment = environment
+        process.environment = CLIRunner.childEnvironment()
         return process
     }
 

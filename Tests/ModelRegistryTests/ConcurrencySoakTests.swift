@@ -94,10 +94,7 @@ import Testing
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["MODELREG_REGISTRY"] = nil
-        environment["SWIFT_BACKTRACE"] = "enable=no"
-        process.environment = environment
+        process.environment = CLIRunner.childEnvironment()
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -268,9 +265,7 @@ import Testing
                     "-o", "--nonblock", registry.layout.rootPath + "/locks/writer.lock", binary.path, "resolve", alias,
                     "--registry", path,
                 ]
-                var environment = ProcessInfo.processInfo.environment
-                environment["MODELREG_REGISTRY"] = nil
-                process.environment = environment
+                process.environment = CLIRunner.childEnvironment()
                 let outcome = try CLIRunner.capture(process)
                 #expect(outcome.status == 0, "a read while the writer lock is held: \(outcome.stderr)")
             }

@@ -211,10 +211,7 @@ import Testing
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
             process.arguments = ["--signal=KILL", "60", binary.path] + hostile.command + ["--registry", root.path]
-            var environment = ProcessInfo.processInfo.environment
-            environment["MODELREG_REGISTRY"] = nil
-            environment["SWIFT_BACKTRACE"] = "enable=no"
-            process.environment = environment
+            process.environment = CLIRunner.childEnvironment()
             let outcome = try CLIRunner.capture(process)
             let said = outcome.stdout + outcome.stderr
             #expect(outcome.status != 137, "\(hostile.name): \(hostile.command) hung (killed after 60 s)")

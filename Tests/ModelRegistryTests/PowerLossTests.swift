@@ -175,11 +175,7 @@ import Testing
             process.executableURL = binary
             process.arguments = arguments
             process.currentDirectoryURL = directory
-            var env = ProcessInfo.processInfo.environment
-            env["MODELREG_REGISTRY"] = nil
-            env["SWIFT_BACKTRACE"] = "enable=no"
-            for (key, value) in environment { env[key] = value }
-            process.environment = env
+            process.environment = CLIRunner.childEnvironment(environment)
             process.standardOutput = FileHandle.nullDevice
             process.standardError = try FileHandle(forWritingTo: output)
             try process.run()
