@@ -317,7 +317,9 @@ public final class ArtifactVerifier: Sendable {
                 let name = entry.name ?? String(decoding: entry.nameBytes, as: UTF8.self)
                 if relative.isEmpty && BundlePath.reservedTopLevelNames.contains(name) { continue }
                 let child = relative.isEmpty ? name : relative + "/" + name
-                if (try? FileSystem.status(path + "/" + name))??.kind == .directory {
+                let isDirectory =
+                    entry.isDirectory ?? ((try? FileSystem.status(path + "/" + name))??.kind == .directory)
+                if isDirectory {
                     walk(path + "/" + name, child)
                 } else if !listed.contains(child) {
                     extras.append(child)

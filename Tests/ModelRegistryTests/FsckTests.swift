@@ -189,6 +189,27 @@ import Testing
         }
     }
 
+    /// Artifacts are checked in batches on several threads; the findings still come back in id order, one set per
+    /// damaged artifact, whichever batch it fell in, and every artifact is counted once.
+    @Test func findingsOfManyArtifactsComeBackInIdOrderWhateverThreadCheckedThem() throws {
+        try withTemporaryDirectory { temp in
+            let registry = try Registry.create(at: temp.appendingPathComponent("registry"))
+            let registration = SmallArtifactRegistration(bundles: temp.appendingPathComponent("bundles"))
+            let ids = try (0..<300).map { try registration.register("model-\($0)", through: registry) }.sorted {
+                $0.description < $1.description
+            }
+            let damaged = [ids[0], ids[70], ids[131], ids[299]]
+            for id in damaged {
+                let extra = registry.layout.artifactPath(id) + "/stray.txt"
+                #expect(FileManager.default.createFile(atPath: extra, contents: Data("x".utf8)))
+            }
+            let report = try registry.fsck()
+            #expect(report.artifactCount == 300)
+            #expect(report.findings.map(\.kind) == Array(repeating: .unlistedFile, count: damaged.count), "\(report)")
+            #expect(report.findings.map(\.path) == damaged.map { "artifacts/\($0)/stray.txt" })
+        }
+    }
+
     @Test func fsckWritesNothing() throws {
         try Fixture.with { f in
             try FileManager.default.removeItem(atPath: f.registry.layout.indexesPath)

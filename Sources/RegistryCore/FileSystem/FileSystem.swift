@@ -116,6 +116,10 @@ package enum FileSystem {
         package var nameBytes: [UInt8]
         /// The name as a string when the bytes are valid UTF-8.
         package var name: String? { String(validating: nameBytes, as: UTF8.self) }
+        /// Whether the entry is a directory, as the directory itself records it (`d_type`), or nil when the file
+        /// system does not say (`DT_UNKNOWN`): then ``FileSystem/status(_:followLinks:)`` tells. Saves a `stat`
+        /// per entry on walks over many small directories, such as `fsck` over a million artifacts.
+        package var isDirectory: Bool?
     }
 
     /// Lists a directory without `.` and `..`, names as raw bytes, in no particular order.
@@ -140,7 +144,9 @@ package enum FileSystem {
             }
             let bytes = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
             if bytes == [0x2E] || bytes == [0x2E, 0x2E] { continue }
-            entries.append(DirectoryEntry(nameBytes: bytes))
+            let type = Int(entry.pointee.d_type)
+            entries.append(
+                DirectoryEntry(nameBytes: bytes, isDirectory: type == Int(DT_UNKNOWN) ? nil : type == Int(DT_DIR)))
         }
     }
 
