@@ -98,22 +98,15 @@ extension Registry {
     private func checkArtifacts(depth: VerificationReport.Depth) throws -> (count: Int, findings: [Finding]) {
         let verifier = ArtifactVerifier(store: artifacts, trust: configuration.trust, recordsStamps: false)
         let ids = try artifacts.list()
-        let batchSize = 64
-        let batches = (ids.count + batchSize - 1) / batchSize
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        let threads = depth >= .full ? cores : max(4, 2 * cores)
-        let findings = try ParallelWork.map(batches, maxConcurrency: threads) { [layout] batch in
-            var findings: [Finding] = []
-            for id in ids[(batch * batchSize)..<min(ids.count, (batch + 1) * batchSize)] {
-                let prefix = layout.relativePath(layout.artifactPath(id))
-                for finding in try verifier.verify(id, depth: depth).findings
-                where finding.kind != .badStateFile && finding.kind != .evicted {
-                    var finding = finding
-                    finding.path = finding.path.isEmpty ? prefix : prefix + "/" + finding.path
-                    findings.append(finding)
-                }
+        let threads = depth >= .full ? ProcessInfo.processInfo.activeProcessorCount : ParallelWork.ioConcurrency
+        let findings = try ParallelWork.mapInBatches(ids, maxConcurrency: threads) { [layout] id in
+            let prefix = layout.relativePath(layout.artifactPath(id))
+            return try verifier.verify(id, depth: depth).findings.compactMap { finding -> Finding? in
+                guard finding.kind != .badStateFile && finding.kind != .evicted else { return nil }
+                var finding = finding
+                finding.path = finding.path.isEmpty ? prefix : prefix + "/" + finding.path
+                return finding
             }
-            return findings
         }
         return (ids.count, findings.flatMap { $0 })
     }
@@ -182,18 +175,30 @@ extension Registry {
     /// byte anyway; a quick one reads no file contents of a bundle).
     private func privateKeyFindings(in directory: String, artifactContents: Bool) -> [Finding] {
         guard let entries = try? FileSystem.listDirectory(directory) else { return [] }
+        if !artifactContents, directory == layout.artifactsPath {
+            // One listing of each artifact's `signatures/` (a million artifacts are a million listings), on
+            // several threads; other entries of `artifacts/` are walked as anywhere else.
+            let found = try? ParallelWork.mapInBatches(entries) { [self] entry in
+                let path = directory + "/" + String(decoding: entry.nameBytes, as: UTF8.self)
+                let isDirectory = entry.isDirectory ?? ((try? FileSystem.status(path))??.kind == .directory)
+                return isDirectory
+                    ? privateKeyFindings(in: path + "/signatures", artifactContents: true)
+                    : privateKeyFindings(of: [entry], in: directory, artifactContents: true)
+            }
+            return found?.flatMap { $0 } ?? []
+        }
+        return privateKeyFindings(of: entries, in: directory, artifactContents: artifactContents)
+    }
+
+    /// ``privateKeyFindings(in:artifactContents:)`` for the given entries of `directory`.
+    private func privateKeyFindings(
+        of entries: [FileSystem.DirectoryEntry], in directory: String, artifactContents: Bool
+    ) -> [Finding] {
         var findings: [Finding] = []
         for entry in entries {
             let path = directory + "/" + String(decoding: entry.nameBytes, as: UTF8.self)
-            if entry.isDirectory == true, !artifactContents, directory == layout.artifactsPath {
-                // One listing per artifact, no `stat`: a million artifacts are a million of these.
-                findings += privateKeyFindings(in: path + "/signatures", artifactContents: true)
-                continue
-            }
             guard let status = try? FileSystem.status(path) else { continue }
-            if status.kind == .directory, !artifactContents, directory == layout.artifactsPath {
-                findings += privateKeyFindings(in: path + "/signatures", artifactContents: true)
-            } else if status.kind == .directory {
+            if status.kind == .directory {
                 findings += privateKeyFindings(in: path, artifactContents: artifactContents)
             } else if status.kind == .regular, status.size < 1 << 16, Self.holdsPrivateKey(path) {
                 findings.append(
