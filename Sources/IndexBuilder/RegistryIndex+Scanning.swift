@@ -87,14 +87,14 @@ extension RegistryIndex {
         let latestStates = states.mapValues(\.state)
         states = [:]
 
-        let ids = try listArtifactIDs()
+        let ids = try SortedArtifactIDs(listing: artifacts.layout.artifactsPath)
         var summaryCount = 0
         var batchStart = 0
         while batchStart < ids.count {
-            let batch = ids[batchStart..<min(ids.count, batchStart + max(1, batchSize))]
+            let batch = (batchStart..<min(ids.count, batchStart + max(1, batchSize))).map { ids[$0] }
             let slots = ResultSlots<(ArtifactSummary?, [Finding])>(count: batch.count)
             try ParallelWork.forEach(batch.count) { index in
-                slots[index] = self.readSummary(batch[batch.startIndex + index])
+                slots[index] = self.readSummary(batch[index])
             }
             for index in 0..<batch.count {
                 // Taken out of its slot, so that the summary's storage is uniquely referenced and the changes

@@ -90,16 +90,16 @@ struct StringPool {
         return rank
     }
 
-    /// The `stringOffsets` and `stringBytes` sections.
-    func encode() -> (ByteBuffer, [UInt8]) {
-        var offsets = ByteBuffer(capacity: (sorted.count + 1) * 4)
-        var blob: [UInt8] = []
-        blob.reserveCapacity(arena.count)
-        offsets.u32(0)
+    /// Writes the `stringOffsets` and `stringBytes` sections, in sorted order.
+    func write(into writer: inout IndexSectionWriter) throws {
+        var offset: UInt32 = 0
+        try writer.u32(0)
         for number in sorted {
-            blob.append(contentsOf: bytes(Int(number)))
-            offsets.u32(UInt32(blob.count))
+            offset += UInt32(starts[Int(number) + 1] - starts[Int(number)])
+            try writer.u32(offset)
         }
-        return (offsets, blob)
+        try writer.endSection()
+        for number in sorted { try writer.bytes(bytes(Int(number))) }
+        try writer.endSection()
     }
 }
