@@ -4,32 +4,7 @@ import RegistryCore
 /// id instead of a string and a digest array per entry (a listing of a million entries would otherwise be a few
 /// hundred MiB). Ids of other algorithms, rare, are kept as they are.
 struct SortedArtifactIDs {
-    /// A SHA-256 digest as four big-endian words: their order is the order of the id's bytes.
-    private struct Key: Comparable {
-        var words: (UInt64, UInt64, UInt64, UInt64)
-
-        static func < (lhs: Key, rhs: Key) -> Bool {
-            if lhs.words.0 != rhs.words.0 { return lhs.words.0 < rhs.words.0 }
-            if lhs.words.1 != rhs.words.1 { return lhs.words.1 < rhs.words.1 }
-            if lhs.words.2 != rhs.words.2 { return lhs.words.2 < rhs.words.2 }
-            return lhs.words.3 < rhs.words.3
-        }
-
-        static func == (lhs: Key, rhs: Key) -> Bool { lhs.words == rhs.words }
-
-        var bytes: [UInt8] {
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(32)
-            for word in [words.0, words.1, words.2, words.3] {
-                for shift in stride(from: 56, through: 0, by: -8) {
-                    bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
-                }
-            }
-            return bytes
-        }
-    }
-
-    private var sha256: [Key] = []
+    private var sha256: [SHA256Key] = []
     /// Ids of algorithms whose names sort before `sha256`, then after it.
     private var before: [ArtifactID] = []
     private var after: [ArtifactID] = []
@@ -67,7 +42,7 @@ struct SortedArtifactIDs {
     }
 
     /// The key of a name that spells `sha256-` and 64 lowercase hex digits.
-    private static func sha256Key(_ name: UnsafeBufferPointer<UInt8>) -> Key? {
+    private static func sha256Key(_ name: UnsafeBufferPointer<UInt8>) -> SHA256Key? {
         guard name.count == 71, name[0] == 0x73, name[1] == 0x68, name[2] == 0x61, name[3] == 0x32, name[4] == 0x35,
             name[5] == 0x36, name[6] == 0x2D
         else { return nil }
@@ -82,6 +57,41 @@ struct SortedArtifactIDs {
             }
             words[index / 16] = words[index / 16] << 4 | UInt64(nibble)
         }
-        return Key(words: (words[0], words[1], words[2], words[3]))
+        return SHA256Key(words: (words[0], words[1], words[2], words[3]))
+    }
+}
+
+/// A SHA-256 digest as four big-endian words: their order is the order of the id's bytes.
+struct SHA256Key: Comparable {
+    var words: (UInt64, UInt64, UInt64, UInt64)
+
+    static func < (lhs: SHA256Key, rhs: SHA256Key) -> Bool {
+        if lhs.words.0 != rhs.words.0 { return lhs.words.0 < rhs.words.0 }
+        if lhs.words.1 != rhs.words.1 { return lhs.words.1 < rhs.words.1 }
+        if lhs.words.2 != rhs.words.2 { return lhs.words.2 < rhs.words.2 }
+        return lhs.words.3 < rhs.words.3
+    }
+
+    static func == (lhs: SHA256Key, rhs: SHA256Key) -> Bool { lhs.words == rhs.words }
+
+    var bytes: [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        for word in [words.0, words.1, words.2, words.3] {
+            for shift in stride(from: 56, through: 0, by: -8) {
+                bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
+            }
+        }
+        return bytes
+    }
+}
+
+extension SHA256Key {
+    /// The key of a `sha256` id; nil for other algorithms.
+    init?(_ id: ArtifactID) {
+        guard id.digest.algorithm == "sha256", id.digest.bytes.count == 32 else { return nil }
+        var words: [UInt64] = [0, 0, 0, 0]
+        for (index, byte) in id.digest.bytes.enumerated() { words[index / 8] = words[index / 8] << 8 | UInt64(byte) }
+        self.init(words: (words[0], words[1], words[2], words[3]))
     }
 }

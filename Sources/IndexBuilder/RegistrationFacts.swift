@@ -1,0 +1,84 @@
+import RegistryCore
+
+/// The two facts a rebuild takes from each artifact's registration event — its time and sequence — for every
+/// artifact of the log, held compactly: the log is as long as the registry is large, and a dictionary keyed by
+/// ids with a string per time was most of a rebuild's memory at a million artifacts.
+///
+/// Registrations and collections are recorded in log order; ``seal()`` then applies FORMAT.md §13.1's rule per
+/// artifact (the first registration wins, or the first after its last collection) and keeps one sorted entry per
+/// registered `sha256` artifact (48 bytes) plus its time in one byte arena. Ids of other algorithms, rare, go to
+/// a dictionary.
+struct RegistrationFacts {
+    private struct Entry {
+        var key: SHA256Key
+        var sequence: Int64
+        /// The index of the time in `starts`, or `UInt32.max` for a collection.
+        var time: UInt32
+    }
+
+    private var entries: [Entry] = []
+    private var arena: [UInt8] = []
+    private var starts: [Int] = [0]
+    private var others: [ArtifactID: (time: String, sequence: Int64)] = [:]
+    private var isSealed = false
+
+    /// Records an `artifact_registered` event (in log order).
+    mutating func register(_ id: ArtifactID, time: String, sequence: Int64) {
+        guard let key = SHA256Key(id) else {
+            if others[id] == nil { others[id] = (time, sequence) }
+            return
+        }
+        arena.append(contentsOf: time.utf8)
+        starts.append(arena.count)
+        entries.append(Entry(key: key, sequence: sequence, time: UInt32(starts.count - 2)))
+    }
+
+    /// Records an `artifact_collected` event (in log order): a later registration publishes the artifact again.
+    mutating func collect(_ id: ArtifactID, sequence: Int64) {
+        guard let key = SHA256Key(id) else {
+            others[id] = nil
+            return
+        }
+        entries.append(Entry(key: key, sequence: sequence, time: UInt32.max))
+    }
+
+    /// Sorts the entries and keeps, per artifact, the registration that counts.
+    mutating func seal() {
+        entries.sort { $0.key != $1.key ? $0.key < $1.key : $0.sequence < $1.sequence }
+        var kept = 0
+        var index = 0
+        while index < entries.count {
+            let key = entries[index].key
+            var current: Entry?
+            while index < entries.count && entries[index].key == key {
+                if entries[index].time == UInt32.max {
+                    current = nil
+                } else if current == nil {
+                    current = entries[index]
+                }
+                index += 1
+            }
+            if let current {
+                entries[kept] = current
+                kept += 1
+            }
+        }
+        entries.removeLast(entries.count - kept)
+        isSealed = true
+    }
+
+    /// The time and sequence of the registration that counts for `id`, once sealed.
+    func fact(of id: ArtifactID) -> (time: String, sequence: Int64)? {
+        guard let key = SHA256Key(id) else { return others[id] }
+        precondition(isSealed, "RegistrationFacts.fact(of:) after seal()")
+        var low = 0
+        var high = entries.count
+        while low < high {
+            let middle = (low + high) / 2
+            if entries[middle].key < key { low = middle + 1 } else { high = middle }
+        }
+        guard low < entries.count, entries[low].key == key else { return nil }
+        let time = Int(entries[low].time)
+        return (String(decoding: arena[starts[time]..<starts[time + 1]], as: UTF8.self), entries[low].sequence)
+    }
+}
