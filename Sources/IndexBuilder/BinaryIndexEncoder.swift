@@ -49,15 +49,21 @@ enum BinaryIndexEncoder {
         ///
         /// - Throws: I/O errors writing the scratch file.
         mutating func add(_ summary: ArtifactSummary) throws {
-            let id = pool.add(summary.id.description)
-            while summaryIDs.count <= id / 64 { summaryIDs.append(0) }
-            summaryIDs[id / 64] |= 1 << UInt64(id % 64)
+            let id = pool.addSummaryID(summary.id)
+            if id & StringPool.idTag == 0 {
+                let number = Int(id)
+                while summaryIDs.count <= number / 64 { summaryIDs.append(0) }
+                summaryIDs[number / 64] |= 1 << UInt64(number % 64)
+            }
             keys.append(summary.registrationSequence ?? -Int64(keys.count) - 1)
-            try pending.add(summary, to: &pool)
+            try pending.add(summary, id: id, to: &pool)
         }
 
-        private func isSummaryID(_ number: Int) -> Bool {
-            number / 64 < summaryIDs.count && summaryIDs[number / 64] & (1 << UInt64(number % 64)) != 0
+        /// Whether `id` is the id of a summary added.
+        private mutating func isSummaryID(_ id: ArtifactID) -> Bool {
+            if pool.summaryIDIndex(of: id) != nil { return true }
+            let number = Int(pool.add(id.description))
+            return number / 64 < summaryIDs.count && summaryIDs[number / 64] & (1 << UInt64(number % 64)) != 0
         }
 
         /// The file in memory, given the stamp and the states of the log (those of artifacts without a summary
@@ -78,11 +84,10 @@ enum BinaryIndexEncoder {
         )
             throws
         {
-            let implicit = UInt32(pool.add(Layout.implicitState))
+            let implicit = pool.add(Layout.implicitState)
             var absent: [(id: UInt32, state: UInt32)] = []
-            for (id, state) in states {
-                let number = pool.add(id.description)
-                if !isSummaryID(number) { absent.append((UInt32(number), UInt32(pool.add(state)))) }
+            for (id, state) in states where !isSummaryID(id) {
+                absent.append((pool.add(id.description), pool.add(state)))
             }
             summaryIDs = []
             let rank = pool.sortedRanks()  // provisional number → final (sorted) index
@@ -101,12 +106,12 @@ enum BinaryIndexEncoder {
 
     /// Sections 3–14, written from the pending summaries (read back once per section or kind of posting list).
     private struct Sections {
-        let rank: [UInt32]
+        let rank: StringPool.Ranks
         let implicit: UInt32
         let pending: PendingRecords
         var keys: [Int64]
 
-        func r(_ number: UInt32) -> UInt32 { rank[Int(number)] }
+        func r(_ number: UInt32) -> UInt32 { rank[number] }
 
         mutating func write(into writer: inout IndexSectionWriter, absent: [(id: UInt32, state: UInt32)]) throws {
             try writeRecords(into: &writer)
@@ -161,7 +166,7 @@ enum BinaryIndexEncoder {
             tables.append(try single { record, add in for token in record.tokens { add(r(token)) } })
             tables.append(
                 try single { record, add in
-                    add(record.state == BinaryIndexLayout.none ? rank[Int(implicit)] : r(record.state))
+                    add(record.state == BinaryIndexLayout.none ? r(implicit) : r(record.state))
                 })
             tables.append(try labelPostings(into: &writer, position: position, recency: recency, written: &written))
             tables.append(
@@ -173,7 +178,7 @@ enum BinaryIndexEncoder {
                 tables[index] = []
                 try writer.endSection()
             }
-            for (id, state) in absent.map({ (rank[Int($0.id)], rank[Int($0.state)]) }).sorted(by: { $0.0 < $1.0 }) {
+            for (id, state) in absent.map({ (r($0.id), r($0.state)) }).sorted(by: { $0.0 < $1.0 }) {
                 try writer.u32(id)
                 try writer.u32(state)
             }

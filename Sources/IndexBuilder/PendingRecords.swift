@@ -36,15 +36,15 @@ struct PendingRecords {
     }
 
     /// Adds the strings of the next summary to `pool` and records their numbers.
-    mutating func add(_ summary: ArtifactSummary, to pool: inout StringPool) throws {
+    mutating func add(_ summary: ArtifactSummary, id: UInt32, to pool: inout StringPool) throws {
         typealias Layout = BinaryIndexLayout
-        func number(_ text: String) -> UInt32 { UInt32(pool.add(text)) }
+        func number(_ text: String) -> UInt32 { pool.add(text) }
         func wide(_ value: UInt64) {
             words.append(UInt32(truncatingIfNeeded: value))
             words.append(UInt32(truncatingIfNeeded: value >> 32))
         }
         let tokens = SearchTokens.tokens(of: summary)
-        words.append(number(summary.id.description))
+        words.append(id)
         words.append(number(summary.name))
         words.append(number(Layout.matchKey(summary.name)))
         words.append(summary.registeredAt.map(number) ?? Layout.none)
