@@ -90,13 +90,24 @@ enum BinaryIndexEncoder {
                 absent.append((pool.add(id.description), pool.add(state)))
             }
             summaryIDs = []
+            // Parents that are not summaries' ids become strings of their own (each once).
+            var foreign: [SHA256Key: UInt32] = [:]
+            try pending.forEach { _, record in
+                for index in 0..<record.parentCount {
+                    guard case .id(let key) = record.parent(index), pool.summaryIDIndex(of: key) == nil,
+                        foreign[key] == nil
+                    else { continue }
+                    foreign[key] = pool.add(key.id.description)
+                }
+            }
             let rank = pool.sortedRanks()  // provisional number → final (sorted) index
             var writer = try IndexSectionWriter(output: output)
             try writer.bytes(Array((stamp.auditTime ?? "").utf8))
             try writer.endSection()
             try pool.write(into: &writer)
-            pool = StringPool()
-            var sections = Sections(rank: rank, implicit: implicit, pending: pending, keys: keys)
+            pool.releaseStrings()
+            var sections = Sections(
+                rank: rank, implicit: implicit, pending: pending, keys: keys, pool: pool, foreign: foreign)
             keys = []
             try sections.write(into: &writer, absent: absent)
             pending.release()
@@ -110,8 +121,25 @@ enum BinaryIndexEncoder {
         let implicit: UInt32
         let pending: PendingRecords
         var keys: [Int64]
+        /// The pool's ids (its strings are released) and the parents that are not among them.
+        let pool: StringPool
+        let foreign: [SHA256Key: UInt32]
 
         func r(_ number: UInt32) -> UInt32 { rank[number] }
+
+        /// The string index of a parent.
+        func r(_ parent: PendingRecords.Record.Parent) -> UInt32 {
+            switch parent {
+            case .string(let number):
+                return rank[number]
+            case .id(let key):
+                if let index = pool.summaryIDIndex(of: key) { return rank[StringPool.idTag | UInt32(index)] }
+                guard let number = foreign[key] else {
+                    preconditionFailure("BinaryIndexEncoder: every parent is collected before the ranks are made")
+                }
+                return rank[number]
+            }
+        }
 
         mutating func write(into writer: inout IndexSectionWriter, absent: [(id: UInt32, state: UInt32)]) throws {
             try writeRecords(into: &writer)
@@ -171,7 +199,8 @@ enum BinaryIndexEncoder {
             tables.append(try labelPostings(into: &writer, position: position, recency: recency, written: &written))
             tables.append(
                 try single(
-                    { record, add in for parent in record.parents { add(r(parent)) } }, byRecency: false))
+                    { record, add in for index in 0..<record.parentCount { add(r(record.parent(index))) } },
+                    byRecency: false))
             try writer.endSection()
             for index in tables.indices {
                 for word in tables[index] { try writer.u32(word) }
@@ -259,7 +288,7 @@ enum BinaryIndexEncoder {
                     try writer.u32(key)
                     try writer.u32(value)
                 }
-                for parent in record.parents { try writer.u32(r(parent)) }
+                for index in 0..<record.parentCount { try writer.u32(r(record.parent(index))) }
             }
             try writer.endSection()
         }

@@ -11,8 +11,10 @@ import RegistryCore
 /// A summary's words: id, name, name key, `registeredAt` (`UInt32.max`: none), state (none), whether it has a
 /// registration sequence, the sequence, file count and total size (two words each, low first), the counts of
 /// capabilities, labels, parents, tokens, card metrics and evaluation metrics, then the capabilities (raw, key),
-/// labels (key, value, match key, match value), parents, tokens, card metrics (name, value bits low, high) and
-/// evaluation metrics (name, sequence low, high, value bits low, high).
+/// labels (key, value, match key, match value), parents (nine words each: 0 and the eight words of a `sha256`
+/// digest, resolved to a string only at the end since most parents are summaries' ids; or 1, a string's number
+/// and seven zeros), tokens, card metrics (name, value bits low, high) and evaluation metrics (name, sequence low,
+/// high, value bits low, high).
 struct PendingRecords {
     static let fixedWords = 18
     /// How many words stay in memory before they go to the scratch file (4 MiB).
@@ -69,7 +71,19 @@ struct PendingRecords {
             words.append(number(Layout.matchKey(key)))
             words.append(number(Layout.matchKey(value)))
         }
-        for parent in summary.parents { words.append(number(parent.description)) }
+        for parent in summary.parents {
+            if let key = SHA256Key(parent) {
+                words.append(0)
+                for word in [key.words.0, key.words.1, key.words.2, key.words.3] {
+                    words.append(UInt32(truncatingIfNeeded: word >> 32))
+                    words.append(UInt32(truncatingIfNeeded: word))
+                }
+            } else {
+                words.append(1)
+                words.append(number(parent.description))
+                words.append(contentsOf: repeatElement(0, count: 7))
+            }
+        }
         for token in tokens { words.append(number(token)) }
         for (name, value) in summary.cardMetrics {
             words.append(number(name))
@@ -97,7 +111,7 @@ struct PendingRecords {
             buffer.removeAll(keepingCapacity: true)
             try reader.take(Self.fixedWords, into: &buffer)
             let counts = buffer[12..<18].map(Int.init)
-            let rest = counts[0] * 2 + counts[1] * 4 + counts[2] + counts[3] + counts[4] * 3 + counts[5] * 5
+            let rest = counts[0] * 2 + counts[1] * 4 + counts[2] * 9 + counts[3] + counts[4] * 3 + counts[5] * 5
             try reader.take(rest, into: &buffer)
             try body(ordinal, Record(words: buffer))
         }
@@ -180,7 +194,7 @@ struct PendingRecords {
         private var capabilitiesStart: Int { PendingRecords.fixedWords }
         private var labelsStart: Int { capabilitiesStart + count(0) * 2 }
         private var parentsStart: Int { labelsStart + count(1) * 4 }
-        private var tokensStart: Int { parentsStart + count(2) }
+        private var tokensStart: Int { parentsStart + count(2) * 9 }
         private var cardStart: Int { tokensStart + count(3) }
         private var evaluationsStart: Int { cardStart + count(4) * 3 }
 
@@ -201,7 +215,21 @@ struct PendingRecords {
             return (words[at], words[at + 1], words[at + 2], words[at + 3])
         }
 
-        var parents: ArraySlice<UInt32> { words[parentsStart..<tokensStart] }
+        /// A parent: a `sha256` id, or a string's number.
+        enum Parent {
+            case id(SHA256Key)
+            case string(UInt32)
+        }
+
+        /// Parent `index`.
+        func parent(_ index: Int) -> Parent {
+            let at = parentsStart + 9 * index
+            guard words[at] == 0 else { return .string(words[at + 1]) }
+            func word(_ offset: Int) -> UInt64 {
+                UInt64(words[at + 1 + 2 * offset]) << 32 | UInt64(words[at + 2 + 2 * offset])
+            }
+            return .id(SHA256Key(words: (word(0), word(1), word(2), word(3))))
+        }
         var tokens: ArraySlice<UInt32> { words[tokensStart..<cardStart] }
 
         /// Card metric `index`: name and value bits.

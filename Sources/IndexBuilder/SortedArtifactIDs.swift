@@ -62,7 +62,7 @@ struct SortedArtifactIDs {
 }
 
 /// A SHA-256 digest as four big-endian words: their order is the order of the id's bytes.
-struct SHA256Key: Comparable {
+struct SHA256Key: Comparable, Hashable {
     var words: (UInt64, UInt64, UInt64, UInt64)
 
     static func < (lhs: SHA256Key, rhs: SHA256Key) -> Bool {
@@ -73,6 +73,16 @@ struct SHA256Key: Comparable {
     }
 
     static func == (lhs: SHA256Key, rhs: SHA256Key) -> Bool { lhs.words == rhs.words }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(words.0)
+        hasher.combine(words.1)
+        hasher.combine(words.2)
+        hasher.combine(words.3)
+    }
+
+    /// The id this key spells.
+    var id: ArtifactID { ArtifactID(digest: Digest(algorithm: "sha256", bytes: bytes)) }
 
     var bytes: [UInt8] {
         var bytes: [UInt8] = []

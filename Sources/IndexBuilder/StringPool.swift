@@ -62,7 +62,11 @@ struct StringPool {
 
     /// The index in ``ids`` of a summary id kept apart, or nil.
     func summaryIDIndex(of id: ArtifactID) -> Int? {
-        guard let key = SHA256Key(id) else { return nil }
+        SHA256Key(id).flatMap(summaryIDIndex(of:))
+    }
+
+    /// The index in ``ids`` of a summary id kept apart, or nil.
+    func summaryIDIndex(of key: SHA256Key) -> Int? {
         var low = 0
         var high = ids.count
         while low < high {
@@ -195,6 +199,13 @@ struct StringPool {
             }
             return a.count - b.count
         }
+    }
+
+    /// Frees the strings once their sections are written, keeping the ids (which parents are looked up in).
+    mutating func releaseStrings() {
+        arena = []
+        starts = []
+        sorted = []
     }
 
     /// Writes the `stringOffsets` and `stringBytes` sections, in sorted order.
