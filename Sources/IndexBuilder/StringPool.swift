@@ -109,6 +109,8 @@ struct StringPool {
     struct Ranks {
         fileprivate var strings: [UInt32]
         fileprivate var ids: [UInt32]
+        /// The number of strings in the sorted pool.
+        fileprivate(set) var count = 0
 
         subscript(number: UInt32) -> UInt32 {
             number & StringPool.idTag != 0 ? ids[Int(number & ~StringPool.idTag)] : strings[Int(number)]
@@ -142,6 +144,7 @@ struct StringPool {
             if let id { ranks.ids[id] = position }
             position += 1
         }
+        ranks.count = Int(position)
         return ranks
     }
 
