@@ -7,237 +7,330 @@ enum BinaryIndexEncoder {
 
     /// The bytes of the index file for `contents`.
     ///
+    /// - Throws: only what an output in memory cannot throw in practice (the builder's file errors).
     /// - Complexity: O(*s* log *s*) for *s* distinct strings, plus O(*p* log *p*) for *p* postings.
-    static func encode(_ contents: RegistryIndex.Contents) -> [UInt8] {
+    static func encode(_ contents: RegistryIndex.Contents) throws -> [UInt8] {
         var builder = Builder(capacity: contents.summaries.count)
-        for summary in contents.summaries { builder.add(summary) }
-        return builder.finish(stamp: contents.stamp, states: contents.states)
+        for summary in contents.summaries { try builder.add(summary) }
+        return try builder.finish(stamp: contents.stamp, states: contents.states)
     }
 
     /// Builds the file from summaries handed over one at a time, in id order (as ``RegistryIndex/Contents``
     /// holds them), without keeping them: what a rebuild of a large registry uses so that it never holds every
     /// summary at once. The result is the same bytes as ``encode(_:)`` of the same contents.
+    ///
+    /// Memory: the string pool (each distinct string once), 12 bytes per summary (its order key and recency
+    /// position), the posting pairs of one kind of list at a time while they are sorted, and the key tables;
+    /// the summaries' strings as numbers go to a scratch file when a spill directory is given, and the file is
+    /// written section by section to its output instead of being assembled.
     struct Builder {
         // 1. The string pool: every string the file refers to, once, sorted by UTF-8 bytes at the end.
         private var pool = StringPool()
-        // Each summary's strings as provisional numbers, in flat arrays (one element per string, a start index
-        // per summary) rather than a structure of small arrays per summary: a rebuild holds them for every
-        // artifact.
-        private var pending: PendingStrings
-        private var facts: [(registrationSequence: Int64?, fileCount: Int, totalSize: Int64)] = []
-        private var summaryIDs = Set<Int32>()
+        private var pending: PendingRecords
+        /// Per summary, its order key: the registration sequence, or −(ordinal + 1).
+        private var keys: [Int64] = []
+        /// Bit *n*: provisional string *n* is the id of a summary.
+        private var summaryIDs: [UInt64] = []
 
-        init(capacity: Int) {
-            pending = PendingStrings(capacity: capacity)
-            facts.reserveCapacity(capacity)
+        /// - Parameters:
+        ///   - capacity: the expected number of summaries.
+        ///   - spillDirectory: where the summaries' strings may spill to a scratch file (a rebuild's `indexes/`);
+        ///     nil keeps them in memory.
+        ///   - spillWords: how many 32-bit words of them to hold before spilling (tests use small numbers).
+        init(capacity: Int, spillDirectory: String? = nil, spillWords: Int = PendingRecords.defaultSpillWords) {
+            pending = PendingRecords(spillDirectory: spillDirectory, spillWords: spillWords)
+            keys.reserveCapacity(capacity)
         }
+
+        /// The bytes spilled to the scratch file so far.
+        var spilledBytes: Int64 { pending.spilledBytes }
 
         /// Adds the next summary (ids ascending by bytes; its `stateName` already set).
-        mutating func add(_ summary: ArtifactSummary) {
-            pending.add(summary, to: &pool)
-            summaryIDs.insert(pending.entries[pending.entries.count - 1].id)
-            facts.append((summary.registrationSequence, summary.fileCount, summary.totalSize))
+        ///
+        /// - Throws: I/O errors writing the scratch file.
+        mutating func add(_ summary: ArtifactSummary) throws {
+            let id = pool.addSummaryID(summary.id)
+            if id & StringPool.idTag == 0 {
+                let number = Int(id)
+                while summaryIDs.count <= number / 64 { summaryIDs.append(0) }
+                summaryIDs[number / 64] |= 1 << UInt64(number % 64)
+            }
+            keys.append(summary.registrationSequence ?? -Int64(keys.count) - 1)
+            try pending.add(summary, id: id, to: &pool)
         }
 
-        /// The file, given the stamp and the states of the log (those of artifacts without a summary are kept
-        /// in `absentStates`).
-        consuming func finish(stamp: RegistryIndex.Stamp, states: [ArtifactID: String]) -> [UInt8] {
+        /// Whether `id` is the id of a summary added.
+        private mutating func isSummaryID(_ id: ArtifactID) -> Bool {
+            if pool.summaryIDIndex(of: id) != nil { return true }
+            let number = Int(pool.add(id.description))
+            return number / 64 < summaryIDs.count && summaryIDs[number / 64] & (1 << UInt64(number % 64)) != 0
+        }
+
+        /// The file in memory, given the stamp and the states of the log (those of artifacts without a summary
+        /// are kept in `absentStates`).
+        ///
+        /// - Throws: I/O errors reading the scratch file.
+        consuming func finish(stamp: RegistryIndex.Stamp, states: [ArtifactID: String]) throws -> [UInt8] {
+            let output = InMemoryIndexOutput()
+            try finish(stamp: stamp, states: states, into: output)
+            return output.take()
+        }
+
+        /// Writes the file to `output`, section by section.
+        ///
+        /// - Throws: I/O errors of the output or the scratch file.
+        consuming func finish(
+            stamp: RegistryIndex.Stamp, states: [ArtifactID: String], into output: any IndexFileOutput
+        )
+            throws
+        {
             let implicit = pool.add(Layout.implicitState)
-            var absent: [(id: Int, state: Int)] = []
-            for (id, state) in states {
-                let number = pool.add(id.description)
-                if !summaryIDs.contains(Int32(number)) { absent.append((number, pool.add(state))) }
+            var absent: [(id: UInt32, state: UInt32)] = []
+            for (id, state) in states where !isSummaryID(id) {
+                absent.append((pool.add(id.description), pool.add(state)))
             }
             summaryIDs = []
+            // Parents that are not summaries' ids become strings of their own (each once).
+            var foreign: [SHA256Key: UInt32] = [:]
+            try pending.forEach { _, record in
+                for index in 0..<record.parentCount {
+                    guard case .id(let key) = record.parent(index), pool.summaryIDIndex(of: key) == nil,
+                        foreign[key] == nil
+                    else { continue }
+                    foreign[key] = pool.add(key.id.description)
+                }
+            }
             let rank = pool.sortedRanks()  // provisional number → final (sorted) index
-            return BinaryIndexEncoder.encode(
-                stamp: stamp, pool: pool, rank: rank, implicit: implicit, absent: absent, pending: pending,
-                facts: facts)
+            var writer = try IndexSectionWriter(output: output)
+            try writer.bytes(Array((stamp.auditTime ?? "").utf8))
+            try writer.endSection()
+            try pool.write(into: &writer)
+            pool.releaseStrings()
+            var sections = Sections(
+                rank: rank, implicit: implicit, pending: pending, keys: keys, pool: pool, foreign: foreign)
+            keys = []
+            try sections.write(into: &writer, absent: absent)
+            pending.release()
+            try writer.finish(stamp: stamp)
         }
     }
 
-    // swift-format-ignore: FunctionParameterCount
-    private static func encode(
-        stamp: RegistryIndex.Stamp, pool: consuming StringPool, rank: [UInt32], implicit: Int,
-        absent: [(id: Int, state: Int)], pending: consuming PendingStrings,
-        facts: [(registrationSequence: Int64?, fileCount: Int, totalSize: Int64)]
-    ) -> [UInt8] {
-        let count = facts.count
-        // The pool's sections now, so that its arena and table are gone before the postings are built.
-        var (stringOffsets, stringBytes) = pool.encode()
-        pool = StringPool()
-        // 2. Records and their lists.
-        var records = ByteBuffer(capacity: count * Layout.recordSize)
-        var lists = ByteBuffer(capacity: count * 32)
-        var metrics = ByteBuffer(capacity: 0)
-        var keys: [Int64] = []
-        keys.reserveCapacity(count)
-        for (ordinal, summary) in facts.enumerated() {
-            let entry = pending.entries[ordinal]
-            keys.append(summary.registrationSequence ?? -Int64(ordinal) - 1)
-            records.u32(rank[Int(entry.id)])
-            records.u32(rank[Int(entry.name)])
-            records.u32(entry.registeredAt < 0 ? Layout.none : rank[Int(entry.registeredAt)])
-            records.u32(entry.state < 0 ? Layout.none : rank[Int(entry.state)])
-            records.u64(UInt64(bitPattern: summary.registrationSequence ?? 0))
-            records.u64(UInt64(summary.fileCount))
-            records.u64(UInt64(bitPattern: summary.totalSize))
-            let capabilities = pending.capabilities(ordinal).map { rank[Int($0.raw)] }.sorted()
-            records.u32(UInt32(lists.count / 4))
-            records.u32(UInt32(capabilities.count))
-            for index in capabilities { lists.u32(index) }
-            var labels: [(UInt32, UInt32)] = pending.labels(ordinal).map { label in
-                (rank[Int(label.key)], rank[Int(label.value)])
-            }
-            labels.sort { $0.0 < $1.0 }
-            records.u32(UInt32(lists.count / 4))
-            records.u32(UInt32(labels.count))
-            for (key, value) in labels {
-                lists.u32(key)
-                lists.u32(value)
-            }
-            let parents = pending.parents(ordinal)
-            records.u32(UInt32(lists.count / 4))
-            records.u32(UInt32(parents.count))
-            for parent in parents { lists.u32(rank[Int(parent)]) }
-            let card: [(UInt32, Double)] = pending.cardMetrics(ordinal).map { (rank[Int($0.name)], $0.value) }
-            let evaluations: [(UInt32, ArtifactSummary.EvaluationMetric)] = pending.evaluationMetrics(ordinal).map {
-                (rank[Int($0.name)], $0.metric)
-            }
-            records.u32(UInt32(metrics.count / Layout.metricSize))
-            records.u32(UInt32(card.count))
-            records.u32(UInt32(evaluations.count))
-            records.u32(0)
-            for (name, value) in card.sorted(by: { $0.0 < $1.0 }) {
-                metrics.u32(name)
-                metrics.u32(0)
-                metrics.u64(0)
-                metrics.u64(value.bitPattern)
-            }
-            for (name, metric) in evaluations.sorted(by: { $0.0 < $1.0 }) {
-                metrics.u32(name)
-                metrics.u32(0)
-                metrics.u64(UInt64(bitPattern: metric.sequence))
-                metrics.u64(metric.value.bitPattern)
+    /// Sections 3–14, written from the pending summaries (read back once per section or kind of posting list).
+    private struct Sections {
+        let rank: StringPool.Ranks
+        let implicit: UInt32
+        let pending: PendingRecords
+        var keys: [Int64]
+        /// The pool's ids (its strings are released) and the parents that are not among them.
+        let pool: StringPool
+        let foreign: [SHA256Key: UInt32]
+
+        func r(_ number: UInt32) -> UInt32 { rank[number] }
+
+        /// The string index of a parent.
+        func r(_ parent: PendingRecords.Record.Parent) -> UInt32 {
+            switch parent {
+            case .string(let number):
+                return rank[number]
+            case .id(let key):
+                if let index = pool.summaryIDIndex(of: key) { return rank[StringPool.idTag | UInt32(index)] }
+                guard let number = foreign[key] else {
+                    preconditionFailure("BinaryIndexEncoder: every parent is collected before the ranks are made")
+                }
+                return rank[number]
             }
         }
 
-        // 3. Postings, in recency order (ascending key), so that walking a list backwards is most recent first.
-        let recency = (0..<count).sorted { keys[$0] < keys[$1] }
-        keys = []
-        var byCapability: [UInt32: [UInt32]] = [:]
-        var byName: [UInt32: [UInt32]] = [:]
-        var byToken: [UInt32: [UInt32]] = [:]
-        var byState: [UInt32: [UInt32]] = [:]
-        var byLabel: [UInt64: [UInt32]] = [:]
-        func add(_ ordinal: Int, to list: inout [UInt32]) {
-            if list.last != UInt32(ordinal) { list.append(UInt32(ordinal)) }
-        }
-        for ordinal in recency {
-            let entry = pending.entries[ordinal]
-            for capability in pending.capabilities(ordinal) {
-                add(ordinal, to: &byCapability[rank[Int(capability.key)], default: []])
-            }
-            add(ordinal, to: &byName[rank[Int(entry.nameKey)], default: []])
-            for token in pending.tokens(ordinal) { add(ordinal, to: &byToken[rank[Int(token)], default: []]) }
-            add(ordinal, to: &byState[rank[entry.state < 0 ? implicit : Int(entry.state)], default: []])
-            for label in pending.labels(ordinal) {
-                let key = UInt64(rank[Int(label.matchKey)]) << 32 | UInt64(rank[Int(label.matchValue)])
-                add(ordinal, to: &byLabel[key, default: []])
-            }
-        }
-        var children: [UInt32: [UInt32]] = [:]
-        for ordinal in 0..<count {
-            for parent in pending.parents(ordinal) { add(ordinal, to: &children[rank[Int(parent)], default: []]) }
-        }
-        pending = PendingStrings(capacity: 0)
+        mutating func write(into writer: inout IndexSectionWriter, absent: [(id: UInt32, state: UInt32)]) throws {
+            try writeRecords(into: &writer)
+            try writeLists(into: &writer)
+            try writeMetrics(into: &writer)
 
-        var postings = ByteBuffer(capacity: 0)
-        func dictionary(_ map: [UInt32: [UInt32]]) -> ByteBuffer {
-            var out = ByteBuffer(capacity: map.count * 12)
-            for key in map.keys.sorted() {
-                let list = map[key] ?? []
-                out.u32(key)
-                out.u32(UInt32(postings.count / 4))
-                out.u32(UInt32(list.count))
-                for ordinal in list { postings.u32(ordinal) }
+            // Recency: ordinals in ascending key order; a record's position there orders its posting lists.
+            var recency = [UInt32](0..<UInt32(keys.count))
+            recency.sort { keys[Int($0)] < keys[Int($1)] }
+            keys = []
+            for ordinal in recency { try writer.u32(ordinal) }
+            try writer.endSection()
+            var position = [UInt32](repeating: 0, count: recency.count)
+            for (index, ordinal) in recency.enumerated() { position[Int(ordinal)] = UInt32(index) }
+
+            // Postings, one kind of list at a time, each in ascending key order; the key tables follow.
+            var written: UInt32 = 0
+            var tables: [[UInt32]] = []
+            func single(_ collect: (PendingRecords.Record, (UInt32) -> Void) -> Void, byRecency: Bool = true) throws
+                -> [UInt32]
+            {
+                // A counting sort by key: per key first its count, then (after prefix sums) where its next
+                // member goes; 4 bytes per posting and per string, instead of 8 per posting and a sort buffer.
+                var ends = [UInt32](repeating: 0, count: rank.count)
+                try pending.forEach { _, record in collect(record) { key in ends[Int(key)] += 1 } }
+                var total: UInt32 = 0
+                for key in ends.indices {
+                    let count = ends[key]
+                    ends[key] = total
+                    total += count
+                }
+                var members = [UInt32](repeating: 0, count: Int(total))
+                try pending.forEach { ordinal, record in
+                    let member = byRecency ? position[ordinal] : UInt32(ordinal)
+                    collect(record) { key in
+                        members[Int(ends[Int(key)])] = member
+                        ends[Int(key)] += 1
+                    }
+                }
+                // Now `ends[key]` is where the members of `key` end (and those of the next key start).
+                var table: [UInt32] = []
+                var start = 0
+                for key in ends.indices {
+                    let end = Int(ends[key])
+                    defer { start = end }
+                    guard end > start else { continue }
+                    if byRecency { members[start..<end].sort() }  // ordinals arrive ascending already
+                    let listStart = written
+                    var previous: UInt32?
+                    for member in members[start..<end] where member != previous {
+                        try writer.u32(byRecency ? recency[Int(member)] : member)
+                        written += 1
+                        previous = member
+                    }
+                    table += [UInt32(key), listStart, written - listStart]
+                }
+                return table
             }
-            return out
+            tables.append(
+                try single { record, add in
+                    for index in 0..<record.capabilityCount { add(r(record.capability(index).key)) }
+                })
+            tables.append(try single { record, add in add(r(record.nameKey)) })
+            tables.append(try single { record, add in for token in record.tokens { add(r(token)) } })
+            tables.append(
+                try single { record, add in
+                    add(record.state == BinaryIndexLayout.none ? r(implicit) : r(record.state))
+                })
+            tables.append(try labelPostings(into: &writer, position: position, recency: recency, written: &written))
+            tables.append(
+                try single(
+                    { record, add in for index in 0..<record.parentCount { add(r(record.parent(index))) } },
+                    byRecency: false))
+            try writer.endSection()
+            for index in tables.indices {
+                for word in tables[index] { try writer.u32(word) }
+                tables[index] = []
+                try writer.endSection()
+            }
+            for (id, state) in absent.map({ (r($0.id), r($0.state)) }).sorted(by: { $0.0 < $1.0 }) {
+                try writer.u32(id)
+                try writer.u32(state)
+            }
+            try writer.endSection()
         }
-        var capabilityKeys = dictionary(byCapability)
-        var nameKeys = dictionary(byName)
-        var tokenKeys = dictionary(byToken)
-        var stateKeys = dictionary(byState)
-        var labelKeys = ByteBuffer(capacity: byLabel.count * 16)
-        for key in byLabel.keys.sorted() {
-            let list = byLabel[key] ?? []
-            labelKeys.u32(UInt32(key >> 32))
-            labelKeys.u32(UInt32(key & 0xFFFF_FFFF))
-            labelKeys.u32(UInt32(postings.count / 4))
-            labelKeys.u32(UInt32(list.count))
-            for ordinal in list { postings.u32(ordinal) }
-        }
-        var childrenKeys = dictionary(children)
-        var absentStates = ByteBuffer(capacity: absent.count * 8)
-        for (id, state) in absent.map({ (rank[$0.id], rank[$0.state]) }).sorted(by: { $0.0 < $1.0 }) {
-            absentStates.u32(id)
-            absentStates.u32(state)
-        }
-        var recencyBytes = ByteBuffer(capacity: recency.count * 4)
-        for ordinal in recency { recencyBytes.u32(UInt32(ordinal)) }
 
-        // 4. The file: header, section table, sections (each 8-aligned, zero-padded).
-        var sections: [[UInt8]] = Array(repeating: [], count: Layout.Section.allCases.count)
-        sections[Layout.Section.auditTime.rawValue] = Array((stamp.auditTime ?? "").utf8)
-        sections[Layout.Section.stringOffsets.rawValue] = stringOffsets.take()
-        sections[Layout.Section.stringBytes.rawValue] = stringBytes
-        stringBytes = []
-        sections[Layout.Section.records.rawValue] = records.take()
-        sections[Layout.Section.lists.rawValue] = lists.take()
-        sections[Layout.Section.metrics.rawValue] = metrics.take()
-        sections[Layout.Section.recency.rawValue] = recencyBytes.take()
-        sections[Layout.Section.postings.rawValue] = postings.take()
-        sections[Layout.Section.capabilityKeys.rawValue] = capabilityKeys.take()
-        sections[Layout.Section.nameKeys.rawValue] = nameKeys.take()
-        sections[Layout.Section.tokenKeys.rawValue] = tokenKeys.take()
-        sections[Layout.Section.stateKeys.rawValue] = stateKeys.take()
-        sections[Layout.Section.labelKeys.rawValue] = labelKeys.take()
-        sections[Layout.Section.childrenKeys.rawValue] = childrenKeys.take()
-        sections[Layout.Section.absentStates.rawValue] = absentStates.take()
+        /// The label postings: keyed by (match key, match value).
+        private func labelPostings(
+            into writer: inout IndexSectionWriter, position: [UInt32], recency: [UInt32], written: inout UInt32
+        ) throws -> [UInt32] {
+            var triples: [(key: UInt64, member: UInt32)] = []
+            try pending.forEach { ordinal, record in
+                for index in 0..<record.labelCount {
+                    let label = record.label(index)
+                    triples.append((UInt64(r(label.matchKey)) << 32 | UInt64(r(label.matchValue)), position[ordinal]))
+                }
+            }
+            triples.sort { $0.key != $1.key ? $0.key < $1.key : $0.member < $1.member }
+            var table: [UInt32] = []
+            var index = 0
+            while index < triples.count {
+                let key = triples[index].key
+                let start = written
+                var previous: UInt32?
+                while index < triples.count && triples[index].key == key {
+                    if triples[index].member != previous {
+                        try writer.u32(recency[Int(triples[index].member)])
+                        written += 1
+                        previous = triples[index].member
+                    }
+                    index += 1
+                }
+                table += [UInt32(key >> 32), UInt32(key & 0xFFFF_FFFF), start, written - start]
+            }
+            return table
+        }
 
-        // Assembled in one buffer of the final size: the sections are large at scale, and copying them into a
-        // body and then a file would hold the index three times over.
-        var table = ByteBuffer(capacity: sections.count * 16)
-        var offset = Layout.dataStart
-        for section in sections {
-            table.u64(UInt64(offset))
-            table.u64(UInt64(section.count))
-            offset += (section.count + 7) & ~7
+        /// Section 3: one 80-byte record per summary.
+        private func writeRecords(into writer: inout IndexSectionWriter) throws {
+            var listStart: UInt32 = 0
+            var metricStart: UInt32 = 0
+            try pending.forEach { _, record in
+                try writer.u32(r(record.id))
+                try writer.u32(r(record.name))
+                try writer.u32(
+                    record.registeredAt == BinaryIndexLayout.none ? BinaryIndexLayout.none : r(record.registeredAt))
+                try writer.u32(record.state == BinaryIndexLayout.none ? BinaryIndexLayout.none : r(record.state))
+                try writer.u64(UInt64(bitPattern: record.registrationSequence ?? 0))
+                try writer.u64(record.fileCount)
+                try writer.u64(record.totalSize)
+                for (count, elements) in [
+                    (record.capabilityCount, record.capabilityCount), (record.labelCount, record.labelCount * 2),
+                    (record.parentCount, record.parentCount),
+                ] {
+                    try writer.u32(listStart)
+                    try writer.u32(UInt32(count))
+                    listStart += UInt32(elements)
+                }
+                try writer.u32(metricStart)
+                try writer.u32(UInt32(record.cardMetricCount))
+                try writer.u32(UInt32(record.evaluationMetricCount))
+                try writer.u32(0)
+                metricStart += UInt32(record.cardMetricCount + record.evaluationMetricCount)
+            }
+            try writer.endSection()
         }
-        var header = ByteBuffer(capacity: Layout.headerSize)
-        header.append(Layout.magic)
-        header.u32(Layout.formatVersion)
-        header.u32(UInt32(sections.count))
-        header.u64(UInt64(stamp.artifactCount))
-        header.u64(UInt64(bitPattern: stamp.auditSequence))
-        header.u64(UInt64(offset))
-        var file = header.bytes
-        file.reserveCapacity(offset)
-        file.append(contentsOf: repeatElement(0, count: Layout.headerSize - Layout.Header.bodyDigest))
-        file.append(contentsOf: table.bytes)
-        for index in sections.indices {
-            file.append(contentsOf: sections[index])
-            file.append(contentsOf: repeatElement(0, count: ((sections[index].count + 7) & ~7) - sections[index].count))
-            sections[index] = []
+
+        /// Section 4: capabilities (ascending), labels (ascending by key) and parents (lineage order).
+        private func writeLists(into writer: inout IndexSectionWriter) throws {
+            try pending.forEach { _, record in
+                let capabilities = (0..<record.capabilityCount).map { r(record.capability($0).raw) }.sorted()
+                for capability in capabilities { try writer.u32(capability) }
+                let labels = (0..<record.labelCount).map { index in
+                    let label = record.label(index)
+                    return (r(label.key), r(label.value))
+                }
+                for (key, value) in labels.sorted(by: { $0.0 < $1.0 }) {
+                    try writer.u32(key)
+                    try writer.u32(value)
+                }
+                for index in 0..<record.parentCount { try writer.u32(r(record.parent(index))) }
+            }
+            try writer.endSection()
         }
-        var hasher = SHA256Algorithm().makeState()
-        file.withUnsafeBytes { whole in
-            hasher.update(UnsafeRawBufferPointer(rebasing: whole[0..<Layout.Header.bodyDigest]))
-            hasher.update(UnsafeRawBufferPointer(rebasing: whole[Layout.Header.reservedStart...]))
+
+        /// Section 5: card metrics, then evaluation metrics, each ascending by name.
+        private func writeMetrics(into writer: inout IndexSectionWriter) throws {
+            try pending.forEach { _, record in
+                let card = (0..<record.cardMetricCount).map { index in
+                    let metric = record.cardMetric(index)
+                    return (r(metric.name), metric.bits)
+                }
+                for (name, bits) in card.sorted(by: { $0.0 < $1.0 }) {
+                    try writer.u32(name)
+                    try writer.u32(0)
+                    try writer.u64(0)
+                    try writer.u64(bits)
+                }
+                let evaluations = (0..<record.evaluationMetricCount).map { index in
+                    let metric = record.evaluationMetric(index)
+                    return (r(metric.name), metric.sequence, metric.bits)
+                }
+                for (name, sequence, bits) in evaluations.sorted(by: { $0.0 < $1.0 }) {
+                    try writer.u32(name)
+                    try writer.u32(0)
+                    try writer.u64(sequence)
+                    try writer.u64(bits)
+                }
+            }
+            try writer.endSection()
         }
-        let digest = hasher.finalize().bytes
-        file.replaceSubrange(Layout.Header.bodyDigest..<Layout.Header.reservedStart, with: digest)
-        return file
     }
 }
 
@@ -257,12 +350,11 @@ struct ByteBuffer {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    mutating func append(_ other: [UInt8]) { bytes.append(contentsOf: other) }
+    mutating func append(_ other: some Collection<UInt8>) { bytes.append(contentsOf: other) }
 
-    /// The bytes, leaving the buffer empty: hands them over without a second reference, so that releasing them
-    /// later frees them.
+    /// The bytes, leaving the buffer empty (its capacity kept for reuse).
     mutating func take() -> [UInt8] {
-        defer { bytes = [] }
+        defer { bytes.removeAll(keepingCapacity: true) }
         return bytes
     }
 }

@@ -141,7 +141,13 @@ public final class FileIndexBackend: IndexBackend, @unchecked Sendable {
     }
 
     /// Replaces the contents with summaries encoded as they come (`BinaryIndexEncoder.Builder`): a rebuild
-    /// holds their strings as numbers and the file being built, not every summary.
+    /// holds the string pool and a few numbers per summary, not every summary, and with `persist` writes
+    /// `index.bin` section by section into its temporary file instead of assembling it in memory.
+    ///
+    /// **Durability:** as ``replaceContents(with:persist:)``: `updates.jsonl` is removed and `indexes/` synced
+    /// first, then the new file is written to a `.tmp-` file, synced, renamed over `index.bin` and the directory
+    /// synced. The summaries' strings spill to an unlinked scratch file in `indexes/` meanwhile. A crash leaves
+    /// the previous `index.bin` or the new one, plus at worst a `.tmp-` file that the next writer removes.
     ///
     /// - Parameters:
     ///   - persist: write the file (the caller holds the writer lock).
@@ -154,51 +160,86 @@ public final class FileIndexBackend: IndexBackend, @unchecked Sendable {
             stamp: RegistryIndex.Stamp, states: [ArtifactID: String]
         )
     ) throws {
-        var builder = BinaryIndexEncoder.Builder(capacity: 0)
-        let (stamp, states) = try produce { builder.add($0) }
-        let bytes = builder.finish(stamp: stamp, states: states)
+        guard persist else {
+            var builder = BinaryIndexEncoder.Builder(capacity: 0)
+            let (stamp, states) = try produce { try builder.add($0) }
+            let bytes = try builder.finish(stamp: stamp, states: states)
+            lock.lock()
+            defer { lock.unlock() }
+            try answerInMemory(encoded: bytes, stamp: stamp)
+            return
+        }
+        try FileSystem.makeDirectory(directory)  // a real directory: a symbolic link is refused
+        try removeLeftovers()
+        var builder = BinaryIndexEncoder.Builder(capacity: 0, spillDirectory: directory)
+        let (stamp, states) = try produce { try builder.add($0) }
         lock.lock()
         defer { lock.unlock() }
-        try replaceContentsLocked(encoded: bytes, stamp: stamp, persist: persist)
+        try writeStreamed(builder, stamp: stamp, states: states)
+    }
+
+    /// Replaces `index.bin` with what `builder` holds, written section by section (the caller holds `lock`).
+    private func writeStreamed(
+        _ builder: consuming BinaryIndexEncoder.Builder, stamp: RegistryIndex.Stamp, states: [ArtifactID: String]
+    ) throws {
+        loaded = nil
+        failedLoad = nil
+        try removeUpdates()
+        let output = try FileSystem.StreamingReplacement(replacing: basePath)
+        do {
+            try builder.finish(stamp: stamp, states: states, into: output)
+            try output.commit()
+        } catch {
+            output.abandon()
+            throw error
+        }
+        try didReplaceBase(stamp: stamp)
     }
 
     private func replaceContentsLocked(with contents: RegistryIndex.Contents, persist: Bool) throws {
-        try replaceContentsLocked(encoded: BinaryIndexEncoder.encode(contents), stamp: contents.stamp, persist: persist)
+        guard persist else {
+            try answerInMemory(encoded: try BinaryIndexEncoder.encode(contents), stamp: contents.stamp)
+            return
+        }
+        try FileSystem.makeDirectory(directory)  // a real directory: a symbolic link is refused
+        try removeLeftovers()
+        var builder = BinaryIndexEncoder.Builder(capacity: contents.summaries.count, spillDirectory: directory)
+        for summary in contents.summaries { try builder.add(summary) }
+        try writeStreamed(builder, stamp: contents.stamp, states: contents.states)
     }
 
-    private func replaceContentsLocked(encoded bytes: consuming [UInt8], stamp: RegistryIndex.Stamp, persist: Bool)
-        throws
-    {
+    /// Answers queries in this process from an index encoded in memory, without storing it.
+    private func answerInMemory(encoded bytes: [UInt8], stamp: RegistryIndex.Stamp) throws {
         loaded = nil
         failedLoad = nil
-        if persist {
-            try FileSystem.makeDirectory(directory)  // a real directory: a symbolic link is refused
-            try removeLeftovers()
-            if try FileSystem.exists(updatesPath) {
-                try FileSystem.removeFile(updatesPath)
-                try FileSystem.syncDirectory(directory)
-                CrashPoint.hit("index.afterUpdatesRemoved")
-            }
-            try FileSystem.atomicReplace(basePath, contents: bytes)
-            bytes = []  // the file holds them now: mapping it below must not hold the index twice
-            var removedLegacy = false
-            for name in IndexFileFormat.legacyFileNames where try FileSystem.exists(directory + "/" + name) {
-                try FileSystem.removeFile(directory + "/" + name)
-                removedLegacy = true
-            }
-            if removedLegacy { try FileSystem.syncDirectory(directory) }
-            if let file = try MappedFile.map(basePath) {
-                let view = IndexView(base: try MappedIndex(file: file, source: basePath))
-                loaded = Loaded(
-                    view: view, baseStatus: file.status, storedPosition: stamp.auditPosition,
-                    isDetached: false)
-            }
-            return  // without a view when the file was removed meanwhile: the next refresh() finds out
-        }
         loaded = Loaded(
             view: IndexView(base: try MappedIndex(encoded: bytes, source: basePath + " (in memory)")),
             baseStatus: try FileSystem.status(basePath), storedPosition: stamp.auditPosition,
             isDetached: true)
+    }
+
+    /// Removes `updates.jsonl` (and syncs `indexes/`) before `index.bin` is replaced.
+    private func removeUpdates() throws {
+        if try FileSystem.exists(updatesPath) {
+            try FileSystem.removeFile(updatesPath)
+            try FileSystem.syncDirectory(directory)
+            CrashPoint.hit("index.afterUpdatesRemoved")
+        }
+    }
+
+    /// After `index.bin` was replaced: removes a format-1 index and maps the new file.
+    private func didReplaceBase(stamp: RegistryIndex.Stamp) throws {
+        var removedLegacy = false
+        for name in IndexFileFormat.legacyFileNames where try FileSystem.exists(directory + "/" + name) {
+            try FileSystem.removeFile(directory + "/" + name)
+            removedLegacy = true
+        }
+        if removedLegacy { try FileSystem.syncDirectory(directory) }
+        if let file = try MappedFile.map(basePath) {
+            let view = IndexView(base: try MappedIndex(file: file, source: basePath))
+            loaded = Loaded(
+                view: view, baseStatus: file.status, storedPosition: stamp.auditPosition, isDetached: false)
+        }
     }
 
     /// Appends one line to `updates.jsonl` (persist), or applies the changes to the loaded view only.

@@ -55,7 +55,7 @@ extension RegistryIndex {
         var findings: [Finding] = []
         // Only the two facts a summary takes from its registration event, not the event: the log is as long as
         // the registry is large, and whole events would be most of a rebuild's memory.
-        var registrations: [ArtifactID: (time: String, sequence: Int64)] = [:]
+        var registrations = RegistrationFacts()
         var states: [ArtifactID: (state: String, sequence: Int64)] = [:]
         var evaluations: [ArtifactID: [EvaluationChange]] = [:]
         var last = AuditPosition.start
@@ -70,9 +70,9 @@ extension RegistryIndex {
                 case .none:
                     break
                 case .registration(let id):
-                    if registrations[id] == nil { registrations[id] = (event.time, event.sequence) }
+                    registrations.register(id, time: event.time, sequence: event.sequence)
                 case .collection(let id):
-                    registrations[id] = nil  // a later registration publishes it again
+                    registrations.collect(id, sequence: event.sequence)  // a later registration publishes it again
                 case .state(let change):
                     if (states[change.artifact]?.sequence ?? 0) < change.sequence {
                         states[change.artifact] = (change.state, change.sequence)
@@ -84,17 +84,18 @@ extension RegistryIndex {
                 }
             }
         }
+        registrations.seal()
         let latestStates = states.mapValues(\.state)
         states = [:]
 
-        let ids = try listArtifactIDs()
+        let ids = try SortedArtifactIDs(listing: artifacts.layout.artifactsPath)
         var summaryCount = 0
         var batchStart = 0
         while batchStart < ids.count {
-            let batch = ids[batchStart..<min(ids.count, batchStart + max(1, batchSize))]
+            let batch = (batchStart..<min(ids.count, batchStart + max(1, batchSize))).map { ids[$0] }
             let slots = ResultSlots<(ArtifactSummary?, [Finding])>(count: batch.count)
             try ParallelWork.forEach(batch.count) { index in
-                slots[index] = self.readSummary(batch[batch.startIndex + index])
+                slots[index] = self.readSummary(batch[index])
             }
             for index in 0..<batch.count {
                 // Taken out of its slot, so that the summary's storage is uniquely referenced and the changes
@@ -106,7 +107,7 @@ extension RegistryIndex {
                     findings.append(contentsOf: problems)
                 case (var summary?, let problems)?:
                     findings.append(contentsOf: problems)
-                    if let registration = registrations[summary.id] {
+                    if let registration = registrations.fact(of: summary.id) {
                         summary.registeredAt = registration.time
                         summary.registrationSequence = registration.sequence
                     }

@@ -96,7 +96,7 @@ import Testing
         #expect(try IndexFileFormat.decodeUpdate(line, source: "line") == removed)
         let empty = RegistryIndex.Contents(
             stamp: .init(artifactCount: 0, auditSequence: 0, auditTime: nil), summaries: [], states: [:])
-        var view = IndexView(base: try MappedIndex(encoded: BinaryIndexEncoder.encode(empty), source: "memory"))
+        var view = IndexView(base: try MappedIndex(encoded: try BinaryIndexEncoder.encode(empty), source: "memory"))
         try view.apply(registered)
         #expect(try view.summary(of: id) != nil)
         try view.apply(removed)
@@ -112,7 +112,7 @@ import Testing
             RegistryIndex.Stamp(artifactCount: 3, auditSequence: 12, auditTime: "2026-11-23T13:37:00.000Z"),
             RegistryIndex.Stamp(artifactCount: 0, auditSequence: 0, auditTime: nil),
         ] {
-            let bytes = BinaryIndexEncoder.encode(.init(stamp: stamp, summaries: [], states: [:]))
+            let bytes = try BinaryIndexEncoder.encode(.init(stamp: stamp, summaries: [], states: [:]))
             #expect(bytes.starts(with: [0x4D, 0x52, 0x49, 0x58, 0x0D, 0x0A, 0x1A, 0x0A]))
             #expect(MappedIndex.stamp(fromPrefix: Array(bytes.prefix(1024))) == stamp)
             #expect(try MappedIndex(encoded: bytes, source: "memory").stamp == stamp)

@@ -3,6 +3,8 @@ import ModelRegistry
 import RegistryTestSupport
 import Testing
 
+@testable import IndexBuilder
+
 /// An independent writer of `index.bin`, written from FORMAT.md §13.1 alone (it shares no code with the
 /// library's encoder): the stored index must be byte for byte what it writes for the same contents.
 enum SpecIndexWriter {
@@ -182,6 +184,51 @@ enum SpecIndexWriter {
 }
 
 @Suite struct IndexFromFormatSpecTests {
+    /// The encoder keeps the summaries' ids apart from the other strings and merges them at the end: ids that
+    /// are also parents, label values or ids with only a state, before, between and after the summaries' ids,
+    /// still give the pool, lists and keys FORMAT.md describes, spilled to a scratch file or not.
+    @Test(arguments: [1, 2, 3, 4, 5])
+    func summaryIDsMergedWithOtherStringsGiveTheSpecifiedBytes(seed: UInt64) throws {
+        var generator = SplitMix(seed: seed)
+        func id() -> ArtifactID {
+            let bytes = (0..<32).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            return ArtifactID(digest: Digest(algorithm: "sha256", bytes: bytes))
+        }
+        let ids = (0..<40).map { _ in id() }.sorted()
+        let outside = (0..<6).map { _ in id() }
+        var summaries: [ArtifactSummary] = []
+        for (index, own) in ids.enumerated() where generator.next() % 4 != 0 {
+            let parents = (0..<Int(generator.next() % 3)).map { _ in
+                generator.next() % 2 == 0 ? ids[Int(generator.next() % 40)] : outside[Int(generator.next() % 6)]
+            }
+            var unique: [ArtifactID] = []
+            for parent in parents where parent != own && !unique.contains(parent) { unique.append(parent) }
+            summaries.append(
+                ArtifactSummary(
+                    id: own, name: index % 3 == 0 ? ids[(index + 1) % 40].description : "model-\(index % 7)",
+                    capabilities: ["cap-\(index % 3)"],
+                    labels: [
+                        "source": (generator.next() % 2 == 0 ? outside : ids)[Int(generator.next() % 6)].description
+                    ],
+                    parents: unique, fileCount: index, totalSize: Int64(index * 10),
+                    registeredAt: index % 5 == 0 ? nil : "2026-01-01T00:00:\(10 + index).000Z",
+                    registrationSequence: index % 5 == 0 ? nil : Int64(100 - index),
+                    state: index % 4 == 0 ? "validated" : nil))
+        }
+        var states: [ArtifactID: String] = [outside[0]: "deprecated", outside[1]: "candidate"]
+        for summary in summaries { if let state = summary.stateName { states[summary.id] = state } }
+        let contents = RegistryIndex.Contents(
+            stamp: .init(artifactCount: ids.count, auditSequence: 500, auditTime: "2026-01-02T00:00:00.000Z"),
+            summaries: summaries, states: states)
+        let expected = SpecIndexWriter.write(contents)
+        #expect(try BinaryIndexEncoder.encode(contents) == expected)
+        try withTemporaryDirectory { temp in
+            var builder = BinaryIndexEncoder.Builder(capacity: 0, spillDirectory: temp.path, spillWords: 5)
+            for summary in contents.summaries { try builder.add(summary) }
+            #expect(try builder.finish(stamp: contents.stamp, states: contents.states) == expected)
+        }
+    }
+
     @Test func theStoredIndexIsWhatFORMATmdDescribes() throws {
         try ModelFamily.with { f in
             let registry = f.fixture.registry
@@ -203,5 +250,18 @@ enum SpecIndexWriter {
                 try f.fixture.freshIndex().query(IndexQuery(labels: ["unit": "Kelvin", "place": "r\u{E9}gion"])).ids
                     == [labelled])
         }
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so that each seed gives the same registry.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

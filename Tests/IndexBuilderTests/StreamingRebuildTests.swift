@@ -29,9 +29,18 @@ import Testing
             #expect(result.report.summaryCount == 5 && result.report.findings.map(\.kind) == [.unreadableManifest])
 
             var builder = BinaryIndexEncoder.Builder(capacity: 0)
-            for summary in streamed { builder.add(summary) }
-            let bytes = builder.finish(stamp: result.stamp, states: result.states)
-            #expect(bytes == BinaryIndexEncoder.encode(whole.contents))
+            for summary in streamed { try builder.add(summary) }
+            let bytes = try builder.finish(stamp: result.stamp, states: result.states)
+            #expect(try bytes == BinaryIndexEncoder.encode(whole.contents))
+
+            // Spilled to a scratch file after every few words, the same bytes, and no file left behind.
+            let scratch = f.fixture.temp.appendingPathComponent("scratch-\(batchSize)")
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            var spilling = BinaryIndexEncoder.Builder(capacity: 0, spillDirectory: scratch.path, spillWords: 7)
+            for summary in streamed { try spilling.add(summary) }
+            #expect(spilling.spilledBytes > 0)
+            #expect(try spilling.finish(stamp: result.stamp, states: result.states) == bytes)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).isEmpty)
 
             // And what a rebuild stores is those bytes.
             try registry.rebuildIndexes()

@@ -47,7 +47,9 @@ import Testing
             }
         }
 
-        @Test(arguments: ["index.beforeCompaction", "index.afterUpdatesRemoved"])
+        @Test(arguments: [
+            "index.beforeCompaction", "index.afterUpdatesRemoved", "stream.afterTempWrite", "stream.afterRename",
+        ])
         func aCompactionKilledAtAnyPointLosesNothing(point: String) throws {
             try withTemporaryDirectory { temp in
                 let (root, ids) = try Self.makeRegistry(in: temp)

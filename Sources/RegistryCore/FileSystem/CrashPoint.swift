@@ -99,6 +99,9 @@ package enum CrashPoint {
             // The query index (FORMAT.md §13): a writer's compaction of updates.jsonl into index.bin, before it
             // starts and between removing updates.jsonl and replacing index.bin.
             "index.beforeCompaction", "index.afterUpdatesRemoved",
+            // A file written piece by piece for an atomic replace (`index.bin` by a rebuild or compaction):
+            // written but not synced, synced but not renamed, renamed but the directory not synced.
+            "stream.afterTempWrite", "stream.afterTempSync", "stream.afterRename",
             // The optional SQLite index (FORMAT.md §16): before a full build's transaction commits (into
             // index.sqlite.building) or an update's, after the new file is synced and before the swap, and after
             // the old file was removed and before the new one is renamed into place.

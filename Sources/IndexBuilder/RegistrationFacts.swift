@@ -1,0 +1,129 @@
+import RegistryCore
+
+/// The two facts a rebuild takes from each artifact's registration event — its time and sequence — for every
+/// artifact of the log, held compactly: the log is as long as the registry is large, and a dictionary keyed by
+/// ids with a string per time was most of a rebuild's memory at a million artifacts.
+///
+/// Registrations and collections are recorded in log order; ``seal()`` then applies FORMAT.md §13.1's rule per
+/// artifact (the first registration wins, or the first after its last collection) and keeps one sorted entry per
+/// registered `sha256` artifact (48 bytes), its time packed into the entry when it has the log's canonical form
+/// (`YYYY-MM-DDTHH:MM:SS.sssZ`: 17 digits) and otherwise kept in a byte arena. Ids of other algorithms, rare, go
+/// to a dictionary.
+struct RegistrationFacts {
+    private struct Entry {
+        var key: SHA256Key
+        var sequence: Int64
+        /// `collection` for a collection; ``packedFlag`` and the 17 digits of a canonical time; otherwise the
+        /// index of the time in `starts`.
+        var time: UInt64
+    }
+
+    private static let collection = UInt64.max
+    private static let packedFlag: UInt64 = 1 << 63
+    /// Where a canonical time has its separators, and which.
+    private static let separators: [(Int, UInt8)] = [
+        (4, 0x2D), (7, 0x2D), (10, 0x54), (13, 0x3A), (16, 0x3A), (19, 0x2E), (23, 0x5A),
+    ]
+
+    private var entries: [Entry] = []
+    private var arena: [UInt8] = []
+    private var starts: [Int] = [0]
+    private var others: [ArtifactID: (time: String, sequence: Int64)] = [:]
+    private var isSealed = false
+
+    /// Records an `artifact_registered` event (in log order).
+    mutating func register(_ id: ArtifactID, time: String, sequence: Int64) {
+        guard let key = SHA256Key(id) else {
+            if others[id] == nil { others[id] = (time, sequence) }
+            return
+        }
+        if let packed = Self.pack(time) {
+            entries.append(Entry(key: key, sequence: sequence, time: packed))
+            return
+        }
+        arena.append(contentsOf: time.utf8)
+        starts.append(arena.count)
+        entries.append(Entry(key: key, sequence: sequence, time: UInt64(starts.count - 2)))
+    }
+
+    /// Records an `artifact_collected` event (in log order): a later registration publishes the artifact again.
+    mutating func collect(_ id: ArtifactID, sequence: Int64) {
+        guard let key = SHA256Key(id) else {
+            others[id] = nil
+            return
+        }
+        entries.append(Entry(key: key, sequence: sequence, time: Self.collection))
+    }
+
+    /// Sorts the entries and keeps, per artifact, the registration that counts.
+    mutating func seal() {
+        entries.sort { $0.key != $1.key ? $0.key < $1.key : $0.sequence < $1.sequence }
+        var kept = 0
+        var index = 0
+        while index < entries.count {
+            let key = entries[index].key
+            var current: Entry?
+            while index < entries.count && entries[index].key == key {
+                if entries[index].time == Self.collection {
+                    current = nil
+                } else if current == nil {
+                    current = entries[index]
+                }
+                index += 1
+            }
+            if let current {
+                entries[kept] = current
+                kept += 1
+            }
+        }
+        entries.removeLast(entries.count - kept)
+        isSealed = true
+    }
+
+    /// The time and sequence of the registration that counts for `id`, once sealed.
+    func fact(of id: ArtifactID) -> (time: String, sequence: Int64)? {
+        guard let key = SHA256Key(id) else { return others[id] }
+        precondition(isSealed, "RegistrationFacts.fact(of:) after seal()")
+        var low = 0
+        var high = entries.count
+        while low < high {
+            let middle = (low + high) / 2
+            if entries[middle].key < key { low = middle + 1 } else { high = middle }
+        }
+        guard low < entries.count, entries[low].key == key else { return nil }
+        let time = entries[low].time
+        if time & Self.packedFlag != 0 { return (Self.unpack(time), entries[low].sequence) }
+        let index = Int(time)
+        return (String(decoding: arena[starts[index]..<starts[index + 1]], as: UTF8.self), entries[low].sequence)
+    }
+
+    /// The 17 digits of a canonical time, with ``packedFlag``; nil for any other text.
+    private static func pack(_ time: String) -> UInt64? {
+        let bytes = Array(time.utf8)
+        guard bytes.count == 24 else { return nil }
+        var digits: UInt64 = 0
+        var next = 0
+        for (index, byte) in bytes.enumerated() {
+            if next < separators.count && separators[next].0 == index {
+                guard byte == separators[next].1 else { return nil }
+                next += 1
+            } else {
+                guard byte >= 0x30 && byte <= 0x39 else { return nil }
+                digits = digits * 10 + UInt64(byte - 0x30)
+            }
+        }
+        return packedFlag | digits
+    }
+
+    /// The text ``pack(_:)`` packed.
+    private static func unpack(_ packed: UInt64) -> String {
+        var digits = packed & ~packedFlag
+        var bytes = [UInt8](repeating: 0, count: 24)
+        for (index, separator) in separators { bytes[index] = separator }
+        for index in (0..<24).reversed() where bytes[index] == 0 {
+            bytes[index] = 0x30 + UInt8(digits % 10)
+            digits /= 10
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
