@@ -57,8 +57,9 @@
             if mode == .bulkLoad {
                 try execute("PRAGMA journal_mode=OFF")
                 try execute("PRAGMA synchronous=OFF")
-                // Room to sort the secondary indexes in memory, bounded: 32 MiB of page cache.
-                try execute("PRAGMA cache_size=-32768")
+                // Room to sort the secondary indexes in memory, bounded: 16 MiB of page cache (a full build streams
+                // its rows in, so this is most of what the database adds to a rebuild's memory).
+                try execute("PRAGMA cache_size=-16384")
                 try execute("PRAGMA temp_store=FILE")
             }
             if mode == .create || mode == .readWrite {

@@ -115,14 +115,8 @@
         }
 
         /// Replaces the database with a new one holding `contents` (persist), or answers from an in-memory
-        /// database holding `contents` (no persist).
-        ///
-        /// **Durability:** the new database is written to `indexes/index.sqlite.building` with SQLite's journal
-        /// and syncs off (bulk load: rows first, then the secondary indexes), fsynced, and only then put in place
-        /// of `index.sqlite` (the old file and its `-wal`/`-shm` removed, the new one renamed, `indexes/`
-        /// fsynced). A crash leaves the old index, or no index (a reader then scans, and the next rebuild writes
-        /// one); a half-built `.building` file is never read and is deleted by the next full build. Whatever was
-        /// at `index.sqlite` (damaged or of another format) is replaced without being read.
+        /// database holding `contents` (no persist); see ``replaceContents(persist:producing:)``, which this is with
+        /// the summaries of `contents`.
         ///
         /// - Parameters:
         ///   - contents: the new contents.
@@ -130,14 +124,61 @@
         /// - Throws: I/O errors; ``RegistryError/Code/invalidDocument`` when `index.sqlite` is a directory.
         /// - Complexity: O(*n* log *n*) in the number of rows.
         public func replaceContents(with contents: RegistryIndex.Contents, persist: Bool) throws {
-            lock.lock()
-            defer { lock.unlock() }
-            detached = nil
-            knownDamage = nil
+            try replace(persist: persist) { store, generation, crashPoint in
+                try store.fill(with: contents, generation: generation, crashPoint: crashPoint)
+            }
+        }
+
+        /// Replaces the database with a new one (persist), or answers from an in-memory database (no persist),
+        /// writing each summary's row as `produce` hands it over: a full build holds one summary at a time (and
+        /// SQLite's bounded page cache), never the whole scan, so its memory does not grow with the registry.
+        ///
+        /// **Durability:** the new database is written to `indexes/index.sqlite.building` with SQLite's journal
+        /// and syncs off (bulk load: rows first, then the secondary indexes), fsynced, and only then put in place
+        /// of `index.sqlite` (the old file and its `-wal`/`-shm` removed, the new one renamed, `indexes/`
+        /// fsynced). A crash leaves the old index, or no index (a reader then scans, and the next rebuild writes
+        /// one); a half-built `.building` file is never read and is deleted by the next full build. Whatever was
+        /// at `index.sqlite` (damaged or of another format) is replaced without being read. When `produce` throws,
+        /// nothing is committed and `index.sqlite` is untouched (the half-built `.building` file is never read).
+        /// Queries in this process answer from the old index until the swap.
+        ///
+        /// - Parameters:
+        ///   - persist: write the database (the caller holds the writer lock).
+        ///   - produce: hands over each summary in id order (bytes ascending), then returns the stamp and the
+        ///     log's states.
+        /// - Throws: what `produce` throws; I/O errors; ``RegistryError/Code/invalidDocument`` when `index.sqlite`
+        ///   is a directory.
+        /// - Complexity: O(*n* log *n*) time in the number of rows; O(1) memory in it beyond the log's states.
+        public func replaceContents(
+            persist: Bool,
+            producing produce: (_ add: (ArtifactSummary) throws -> Void) throws -> (
+                stamp: RegistryIndex.Stamp, states: [ArtifactID: String]
+            )
+        ) throws {
+            try replace(persist: persist) { store, generation, crashPoint in
+                try store.fill(generation: generation, crashPoint: crashPoint, producing: produce)
+            }
+        }
+
+        /// The steps of a full build around `fill`, which fills an empty store (with this generation and crash
+        /// point before its commit). The new database is filled without holding the backend's lock (it is
+        /// private until the swap), so queries in this process keep answering from the old one meanwhile.
+        private func replace(
+            persist: Bool, fill: (SQLiteIndexStore, _ generation: Int64, _ crashPoint: String?) throws -> Void
+        ) throws {
             guard persist else {
+                // The file's marker before the copy is filled: a writer that changes the file meanwhile makes the
+                // copy stale, and it is dropped.
+                lock.lock()
+                detached = nil
+                knownDamage = nil
+                let marker = currentMarker()
+                lock.unlock()
                 let memory = SQLiteIndexStore(connection: try SQLiteConnection(path: path, mode: .memory))
-                try memory.fill(with: contents, generation: 0)
-                detached = (memory, currentMarker())
+                try fill(memory, 0, nil)
+                lock.lock()
+                defer { lock.unlock() }
+                detached = (memory, marker)
                 return
             }
             try FileSystem.makeDirectory(directory)  // a real directory: a symbolic link is refused
@@ -147,18 +188,23 @@
             }
             // A new generation number, so that a reader holding the old file notices the change even if it were
             // to see the same inode again.
+            lock.lock()
             let generation = ((try? openFile()?.meta().generation) ?? 0) + 1
-            file = nil
-            writer = nil
+            lock.unlock()
             let building = directory + "/" + SQLiteIndexSchema.buildingFileName
             try removeIfPresent(building)
             do {
                 let connection = try SQLiteConnection(path: building, mode: .bulkLoad)
-                try SQLiteIndexStore(connection: connection).fill(
-                    with: contents, generation: generation, crashPoint: "sqlite.rebuildBeforeCommit")
+                try fill(SQLiteIndexStore(connection: connection), generation, "sqlite.rebuildBeforeCommit")
                 // Readers use WAL mode: recorded in the file's header, so every later connection uses it.
                 try connection.execute("PRAGMA journal_mode=WAL")
             }  // closed here: the file holds every page, and no -wal is left beside it
+            lock.lock()
+            defer { lock.unlock() }
+            detached = nil
+            knownDamage = nil
+            file = nil
+            writer = nil
             try Self.syncFile(building)
             CrashPoint.hit("sqlite.rebuildBeforeSwap")
             // The old database's WAL must never be read with the new file: remove the old file first, then its

@@ -94,37 +94,71 @@
 
         // MARK: Full build
 
-        /// Fills an empty database with `contents`, in one transaction: tables created, rows inserted in id order,
-        /// then the secondary indexes built and the planner's statistics gathered (`ANALYZE`), then `meta`.
+        /// What a full build hands over: a function that calls its argument with each summary (ids ascending by
+        /// bytes), then returns the stamp and the latest state of every artifact the log names.
+        typealias Producer = (_ add: (ArtifactSummary) throws -> Void) throws -> (
+            stamp: RegistryIndex.Stamp, states: [ArtifactID: String]
+        )
+
+        /// Fills an empty database with the summaries `produce` hands over, in one transaction, writing each row
+        /// (and its postings) as it comes, so that a full build holds one summary at a time rather than all of
+        /// them: tables created, rows inserted in id order, then the secondary indexes built, the states stored,
+        /// the planner's statistics gathered (`ANALYZE`), then `meta`.
+        ///
+        /// A row's `state` is the summary's (``ArtifactSummary/state``); a state the log names that is not a
+        /// ``LifecycleState`` (so the summary cannot carry it) is set from the returned states afterwards, one
+        /// indexed update each, so the rows hold exactly the log's states.
         ///
         /// - Parameters:
         ///   - generation: the new `meta.generation` (readers compare it to notice writes).
         ///   - crashPoint: the crash point just before the commit (crash tests).
-        func fill(with contents: RegistryIndex.Contents, generation: Int64, crashPoint: String? = nil) throws {
+        ///   - produce: hands over the summaries, in id order (bytes ascending).
+        /// - Returns: the stamp `produce` returned.
+        /// - Throws: what `produce` throws (nothing is committed then); ``RegistryError/Code/invalidDocument``
+        ///   when the summaries do not come in id order; I/O errors.
+        /// - Complexity: O(*n* log *n*) time in the number of rows; memory for one summary, SQLite's page cache and
+        ///   the states.
+        @discardableResult
+        func fill(generation: Int64, crashPoint: String? = nil, producing produce: Producer) throws
+            -> RegistryIndex.Stamp
+        {
             try connection.transaction(write: true) {
                 for table in SQLiteIndexSchema.tables { try connection.execute(table.sql) }
                 let insertArtifact = try connection.prepare(Self.insertArtifactSQL)
                 let postings = try Postings(connection)
-                // Artifacts without a registration come after every registered one, by id: recency -1, -2, …
+                var count: Int64 = 0
+                // Artifacts without a registration come after every registered one, by id: recency -1, -2, … in
+                // the order they come, which is id order.
                 var unregistered: Int64 = 0
-                let unregisteredIDs = contents.summaries.filter { $0.registrationSequence == nil }.map(\.id.description)
-                    .sorted(by: bytesPrecede)
-                var unregisteredRecency: [String: Int64] = [:]
-                for id in unregisteredIDs {
-                    unregistered += 1
-                    unregisteredRecency[id] = -unregistered
-                }
-                for (index, summary) in contents.summaries.enumerated() {
-                    let ordinal = Int64(index + 1)
-                    let recency = summary.registrationSequence ?? unregisteredRecency[summary.id.description] ?? 0
+                var previous: String?
+                let (stamp, states) = try produce { summary in
+                    let id = summary.id.description
+                    if let previous, !bytesPrecede(previous, id) {
+                        throw damage("a full build received '\(id)' after '\(previous)', not in id order")
+                    }
+                    previous = id
+                    count += 1
+                    let recency: Int64
+                    if let sequence = summary.registrationSequence {
+                        recency = sequence
+                    } else {
+                        unregistered += 1
+                        recency = -unregistered
+                    }
                     try insertArtifact.run(
                         Self.artifactValues(
-                            summary, ordinal: ordinal, recency: recency, state: contents.states[summary.id]))
-                    try postings.insert(summary, ordinal: ordinal)
+                            summary, ordinal: count, recency: recency, state: summary.state?.rawValue))
+                    try postings.insert(summary, ordinal: count)
                 }
-                let insertState = try connection.prepare("INSERT INTO states(id, state, sequence) VALUES (?, ?, 0)")
-                for (id, state) in contents.states { try insertState.run([.text(id.description), .text(state)]) }
                 for index in SQLiteIndexSchema.indexes { try connection.execute(index.sql) }
+                let insertState = try connection.prepare("INSERT INTO states(id, state, sequence) VALUES (?, ?, 0)")
+                let setState = try connection.prepare("UPDATE artifacts SET state = ? WHERE id_key = ? AND id = ?")
+                for (id, state) in states {
+                    try insertState.run([.text(id.description), .text(state)])
+                    if LifecycleState(rawValue: state) == nil {
+                        try setState.run([.text(state)] + Self.idValues(id))
+                    }
+                }
                 // Statistics from a sample of each index, so the planner picks the short posting list.
                 try connection.execute("PRAGMA analysis_limit=400")
                 try connection.execute("ANALYZE")
@@ -133,11 +167,24 @@
                         + "summary_count, generation) VALUES (?, ?, ?, ?, ?, ?, ?)"
                 ).run([
                     .text(SQLiteIndexSchema.format), .integer(SQLiteIndexSchema.formatVersion),
-                    .integer(Int64(contents.stamp.artifactCount)), .integer(contents.stamp.auditSequence),
-                    contents.stamp.auditTime.map { .text($0) }, .integer(Int64(contents.summaries.count)),
-                    .integer(generation),
+                    .integer(Int64(stamp.artifactCount)), .integer(stamp.auditSequence),
+                    stamp.auditTime.map { .text($0) }, .integer(count), .integer(generation),
                 ])
                 if let crashPoint { CrashPoint.hit(crashPoint) }
+                return stamp
+            }
+        }
+
+        /// Fills an empty database with `contents`: ``fill(generation:crashPoint:producing:)`` over its summaries,
+        /// each with the state `contents.states` gives it.
+        func fill(with contents: RegistryIndex.Contents, generation: Int64, crashPoint: String? = nil) throws {
+            try fill(generation: generation, crashPoint: crashPoint) { add in
+                for summary in contents.summaries {
+                    var copy = summary
+                    if contents.states[summary.id] == nil, copy.state != nil { copy.state = nil }
+                    try add(copy)
+                }
+                return (contents.stamp, contents.states)
             }
         }
 
