@@ -38,21 +38,26 @@ import Testing
             [($0, false), ($0, true)]
         }
 
-        /// Every call kind the shims make, each with every combination: at every call under
-        /// `MODELREG_FULL_SWEEP=1`; otherwise (CI) each combination once, at one of the calls 1, 2, 4, 8, 16, 32,
-        /// 64, 128 of that kind — the depth rotating with the kind, so each combination meets early and late calls
-        /// across the kinds. A depth the operation does not reach is replaced by the deepest call that fired
-        /// (``run(in:plan:configuration:operation:check:)``), so every kind the operation makes meets every
-        /// combination.
+        /// Every call kind the shims make, failing with each of EIO, ENOSPC, EACCES and EROFS, once and for good.
+        /// `MODELREG_FULL_SWEEP=1`: every combination at every call. CI: each errno once per kind, at its 1st call
+        /// and at three of its calls 2, 4, 8, 16, 32 and 64 (rotating with the kind), once and for good
+        /// alternating from kind to kind, so every kind meets every errno and both persistences across the kinds;
+        /// a depth the operation does not reach is replaced by the deepest call of that kind that fired
+        /// (``run(in:plan:configuration:operation:check:)``).
         static func matrix() -> Plan {
             let kinds = SystemCall.allCases.filter { $0 != .inotify }
-            let depths = [0, 1, 3, 7, 15, 31, 63, 127]
-            return kinds.enumerated().flatMap { index, call in
-                combinations.indices.map { sample in
-                    let (errno, persistent) = combinations[(index + sample) % combinations.count]
-                    let fault = Fault(call: call, errno: errno, persistent: persistent)
-                    return (fault, fullSweep ? Array(0..<10_000) : [depths[sample]])
+            if fullSweep {
+                return kinds.flatMap { call in
+                    combinations.map { (Fault(call: call, errno: $0.errno, persistent: $0.persistent), Array(0..<10_000)) }
                 }
+            }
+            let errnos: [Int32] = [EIO, ENOSPC, EACCES, EROFS]
+            let depths = [1, 3, 7, 15, 31, 63]
+            return kinds.enumerated().flatMap { index, call in
+                errnos.enumerated().map { sample, errno in
+                    let k = sample == 0 ? 0 : depths[(index + sample) % depths.count]
+                    return (Fault(call: call, errno: errno, persistent: (index + sample) % 2 == 1), [k])
+                }.sorted { $0.1[0] < $1.1[0] }
             }
         }
 
