@@ -129,7 +129,9 @@ import Testing
                     environment: fixture.environment.merging(["MODELREG_TRACE_CRASH_POINTS": "1"]) { $1 }, in: traced)
                 #expect(trace.status == 0, "\(trace.stderr)")
                 let line = try #require(
-                    trace.stderr.split(separator: "\n").first { $0.hasPrefix("crash point checkpoint.beforeAutomatic") },
+                    trace.stderr.split(separator: "\n").first {
+                        $0.hasPrefix("crash point checkpoint.beforeAutomatic")
+                    },
                     "\(trace.stderr)")
                 let before = try #require(Int(line.split(separator: " ")[4]), "\(line)")
                 let pruned = trace.stderr.contains("crash point checkpoint.beforePrune")

@@ -48,7 +48,9 @@ import Testing
             let kinds = SystemCall.allCases.filter { $0 != .inotify }
             if fullSweep {
                 return kinds.flatMap { call in
-                    combinations.map { (Fault(call: call, errno: $0.errno, persistent: $0.persistent), Array(0..<10_000)) }
+                    combinations.map {
+                        (Fault(call: call, errno: $0.errno, persistent: $0.persistent), Array(0..<10_000))
+                    }
                 }
             }
             let errnos: [Int32] = [EIO, ENOSPC, EACCES, EROFS]

@@ -63,7 +63,9 @@ import Testing
                 #expect(try registry.verify(fixture.id).isClean, "\(run.context)")
             }
             let champion = try registry.aliases.record("champion")?.artifact
-            #expect(champion == nil || champion == fixture.id, "\(run.context): champion is \(String(describing: champion))")
+            #expect(
+                champion == nil || champion == fixture.id, "\(run.context): champion is \(String(describing: champion))"
+            )
             #expect(present == [fixture.id] || champion == nil, "\(run.context): an alias to a missing artifact")
             // What is left in staging/ is at most a directory of this (live) process without a lock file: the
             // import's registration parks one it could not remove, and recovery removes it once this process has
