@@ -307,6 +307,7 @@ extension Registry {
     /// reports.
     func writeAutomaticCheckpoint() {
         guard let key = configuration.checkpointKey else { return }
+        CrashPoint.hit("checkpoint.beforeAutomatic")
         guard let written = try? writeCheckpointHoldingLock(signedBy: key),
             let last = try? journal.lastEvent(), last.sequence == written.size
         else { return }
@@ -316,6 +317,7 @@ extension Registry {
             guard case .success(let older) = result, older.size == written.size - 1,
                 older.headHash == last.previousHash, older.signatures.map(\.keyName) == [key.keyID]
             else { continue }
+            CrashPoint.hit("checkpoint.beforePrune")
             try? FileSystem.removeFile(layout.rootPath + "/" + path)
         }
     }

@@ -50,7 +50,9 @@ extension Registry {
     ///    taken back out; an eviction whose event is in the log has its remaining files removed, and the
     ///    subdirectories they leave empty, as a finished eviction does (FORMAT.md §14.4);
     /// 6. staging directories whose lock no writer holds (FORMAT.md §6), and temp files left by processes that no
-    ///    longer run, are deleted.
+    ///    longer run, are deleted;
+    /// 7. with ``Configuration/checkpointKey`` set, the log's head is signed as an automatic checkpoint when no note
+    ///    anchors it yet, and the older note that key alone signed is removed (FORMAT.md §9.6).
     ///
     /// Safe to run at any time; a consistent registry is left untouched.
     /// - Complexity: reads the whole audit log once (streamed) and lists every store's files.
@@ -88,7 +90,10 @@ extension Registry {
             report.removedLeftovers += try removeLeftovers()
             report.rebuiltIndexes = try rebuildDamagedIndexes()
             if !report.isClean { updateIndexesAfterWrite() }
-            if report.repairedTail != nil || !report.appendedEvents.isEmpty { writeAutomaticCheckpoint() }
+            // With a checkpoint key: anchor the head when no note of it does yet (a crash, or a failure, between a
+            // write and its automatic checkpoint), and finish the pruning such a crash interrupted. A note already
+            // in place for the head is left as it is (signing it again changes nothing).
+            writeAutomaticCheckpoint()
             return report
         }
     }

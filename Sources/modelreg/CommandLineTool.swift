@@ -170,9 +170,12 @@ enum CommandLineTool {
         return configuration
     }
 
-    /// Opens the registry for a command that writes.
+    /// Opens the registry for a command that writes, with the automatic-checkpoint key of
+    /// `$MODELREG_CHECKPOINT_KEY` (``checkpointKey(_:)``) when it is set.
     static func openForWriting(_ arguments: ArgumentList) throws -> Registry {
-        try Registry.open(at: registryURL(arguments), configuration: configuration(arguments))
+        var configuration = try configuration(arguments)
+        configuration.checkpointKey = try checkpointKey(ProcessInfo.processInfo.environment["MODELREG_CHECKPOINT_KEY"])
+        return try Registry.open(at: registryURL(arguments), configuration: configuration)
     }
 
     /// Opens the registry for a command that only reads (allowed on network file systems).

@@ -24,48 +24,33 @@ import Testing
                 let fixture = try OCILayoutFixture(temp: temp)
                 let layout = temp.appendingPathComponent("oci")
                 try fixture.registry.exportOCILayout("champion", to: layout)
-                var cases = 0
-                var failures = 0
-                for call in Self.calls {
-                    for k in 0..<400 {
-                        cases += 1
-                        let root = temp.appendingPathComponent("case-\(cases)")
-                        let registry = try Registry.create(
-                            at: root, configuration: OCILayoutFixture.trustingConfiguration())
-                        let token = FaultInjector.shared.inject(
-                            call, errno: persistent ? EROFS : EIO, under: root.path + "/", after: k,
-                            times: persistent ? .max : 1)
-                        var failed = false
-                        do {
-                            _ = try registry.importOCILayout(from: layout, tag: "champion")
-                        } catch {
-                            failed = true
-                            failures += 1
-                        }
-                        let fired = FaultInjector.shared.hasFired(token)
-                        FaultInjector.shared.remove(token)
-                        let context = "\(call) after \(k)\(persistent ? " for good" : "")"
-                        let recovery = try registry.recover()
-                        // A file system that turned read-only can leave the index caches half written (fsck's
-                        // `damaged_index`); caches are rebuilt, never repaired (FORMAT.md §13).
-                        if persistent { try registry.rebuildIndexes() }
-                        let check = try registry.fsck()
-                        #expect(check.isClean, "\(context): \(check.findings) after \(recovery)")
-                        let present = try registry.listArtifacts()
-                        #expect(present == [] || present == [fixture.id], "\(context): \(present)")
-                        if failed && present == [fixture.id] {
-                            #expect(try registry.verify(fixture.id).isClean, "\(context)")
-                        }
-                        let imported = try registry.importOCILayout(from: layout, tag: "champion")
-                        #expect(imported.registration.artifact.id == fixture.id, "\(context)")
-                        var kinds: [AuditEvent.Kind] = []
-                        try registry.journal.forEachEvent { kinds.append($0.type) }
-                        #expect(
-                            kinds.sorted { $0.rawValue < $1.rawValue }
-                                == [.artifactRegistered, .evaluationAdded, .signatureAdded], "\(context): \(kinds)")
-                        #expect(try registry.fsck().isClean, "\(context)")
-                        if !fired { break }
+                let plan: OCIFaultSweep.Plan = Self.calls.map {
+                    (.init(call: $0, errno: persistent ? EROFS : EIO, persistent: persistent), Array(0..<400))
+                }
+                let (cases, failures) = try OCIFaultSweep.run(
+                    in: temp, plan: plan, configuration: OCILayoutFixture.trustingConfiguration(),
+                    operation: { _ = try $0.importOCILayout(from: layout, tag: "champion") }
+                ) { run in
+                    let registry = run.registry
+                    let recovery = try registry.recover()
+                    // A file system that turned read-only can leave the index caches half written (fsck's
+                    // `damaged_index`); caches are rebuilt, never repaired (FORMAT.md §13).
+                    if persistent { try registry.rebuildIndexes() }
+                    let check = try registry.fsck()
+                    #expect(check.isClean, "\(run.context): \(check.findings) after \(recovery)")
+                    let present = try registry.listArtifacts()
+                    #expect(present == [] || present == [fixture.id], "\(run.context): \(present)")
+                    if run.thrown != nil && present == [fixture.id] {
+                        #expect(try registry.verify(fixture.id).isClean, "\(run.context)")
                     }
+                    let imported = try registry.importOCILayout(from: layout, tag: "champion")
+                    #expect(imported.registration.artifact.id == fixture.id, "\(run.context)")
+                    var kinds: [AuditEvent.Kind] = []
+                    try registry.journal.forEachEvent { kinds.append($0.type) }
+                    #expect(
+                        kinds.sorted { $0.rawValue < $1.rawValue }
+                            == [.artifactRegistered, .evaluationAdded, .signatureAdded], "\(run.context): \(kinds)")
+                    #expect(try registry.fsck().isClean, "\(run.context)")
                 }
                 #expect(failures > 20, "the sweep made imports fail (\(failures) of \(cases))")
             }

@@ -11,7 +11,7 @@ import Testing
 
 #if DEBUG && os(Linux)
     /// Issue #14: power cuts on real file systems. A sequence of operations (register, promote, state set, gc,
-    /// rollback) runs as separate `modelreg` processes on a loop-mounted ext4 (`data=ordered`, `data=writeback`) or
+    /// rollback, sign, policy set) runs as separate `modelreg` processes on a loop-mounted ext4 (`data=ordered`, `data=writeback`) or
     /// xfs image. One of them is started with `MODELREG_STOP_AFTER_FSYNC=k` and stops itself right after its k-th
     /// fsync returns; the image file is copied as a power cut leaves it (what the loop device received; the page
     /// cache of the mounted file system is lost), the writer is killed, the copy is mounted (its journal replays)
@@ -19,21 +19,39 @@ import Testing
     /// wholly absent, `recover`, `audit verify` and `fsck` are clean, and the file system's own checker is too.
     ///
     /// Needs root and loop devices; skips with the reason elsewhere. CI cuts after every fsync of register,
-    /// promote and rollback (issue #14's "every k") and after every other one of state set and gc;
+    /// promote, state set, rollback, sign and policy set (issue #14's "every k") and after every other one of gc;
     /// `MODELREG_FULL_SWEEP=1` takes every k of every operation.
     @Suite(.serialized) struct PowerLossTests {
         /// The writes of the sequence, in order, each run in its own process.
         static let sequence: [(name: String, arguments: [String], stride: Int)] = [
             ("register", ["register", "../bundle", "--name", "m2"], 1),
             ("promote", ["promote", "champion", "m2:latest"], 1),
-            ("state set", ["state", "set", "m2:latest", "candidate", "--reason", "canary"], 2),
+            ("state set", ["state", "set", "m2:latest", "candidate", "--reason", "canary"], 1),
             ("gc", ["gc", "--apply", "--grace", "0"], 2),
             ("rollback", ["rollback", "champion"], 1),
+            ("sign", ["sign", "m2:latest", "--key", "../sign.key"], 1),
+            ("policy set", ["policy", "set", "../policy.json"], 1),
         ]
+
+        /// What a user observes of the registry: the crash sweeps' observation and the policy's bytes.
+        struct Observation: Equatable, CustomStringConvertible {
+            var registry: SpaceAndTransferCrashSweepTests.Observed
+            var policy: String?
+
+            init(registry root: URL) throws {
+                registry = try SpaceAndTransferCrashSweepTests.Observed(registry: root)
+                policy = FileManager.default.contents(atPath: root.appendingPathComponent("policy.json").path).map {
+                    String(decoding: $0, as: UTF8.self)
+                }
+            }
+
+            var description: String { "\(registry), policy: \(policy ?? "none")" }
+        }
 
         private static var fullSweep: Bool { ProcessInfo.processInfo.environment["MODELREG_FULL_SWEEP"] == "1" }
 
-        /// Writes the base image: a registry with m0 and m1 (`champion` m0 → m1) and the unheld m9 for gc.
+        /// Writes the base image: a registry with m0 and m1 (`champion` m0 → m1) and the unheld m9 for gc; beside it
+        /// the bundle to register, a signing key and a policy to set.
         private func makeBaseImage(_ kind: LoopFileSystem.Kind, in temp: URL) throws -> URL {
             let image = try LoopFileSystem.makeImage(kind, at: temp.appendingPathComponent("base.img"))
             let mount = try LoopFileSystem(image: image, kind: kind, at: temp.appendingPathComponent("mnt-base"))
@@ -53,23 +71,27 @@ import Testing
                     "weights.bin": BundleFixture.randomBytes(count: 120_000, seed: 70),
                     "tokenizer/vocab.txt": Array("[PAD]\n[UNK]\n".utf8),
                 ], to: mount.mountPoint.appendingPathComponent("bundle"))
+            let keygen = try CLIRunner.run(["keygen", mount.mountPoint.appendingPathComponent("sign.key").path])
+            try #require(keygen.status == 0, "\(keygen.stderr)")
+            try Data(#"{"rules":[{"aliases":"champion","requireApproval":true}],"schemaVersion":1}"#.utf8).write(
+                to: mount.mountPoint.appendingPathComponent("policy.json"))
             return image
         }
 
         /// The observed registry after each prefix of the sequence, from a run without cuts.
         private func referenceStates(_ kind: LoopFileSystem.Kind, base: URL, in temp: URL) throws
-            -> [SpaceAndTransferCrashSweepTests.Observed]
+            -> [Observation]
         {
             let image = temp.appendingPathComponent("reference.img")
             try LoopFileSystem.copyImage(base, to: image)
             let mount = try LoopFileSystem(image: image, kind: kind, at: temp.appendingPathComponent("mnt-reference"))
             defer { mount.unmountEventually() }
             let root = mount.mountPoint.appendingPathComponent("registry")
-            var states = [try SpaceAndTransferCrashSweepTests.Observed(registry: root)]
+            var states = [try Observation(registry: root)]
             for step in Self.sequence {
                 let outcome = try CLIRunner.run(step.arguments + ["--registry", "."], in: root)
                 try #require(outcome.status == 0, "\(step.name): \(outcome.stderr)")
-                states.append(try SpaceAndTransferCrashSweepTests.Observed(registry: root))
+                states.append(try Observation(registry: root))
             }
             return states
         }
@@ -107,7 +129,7 @@ import Testing
         /// nil when it made fewer than `k` fsyncs (it completed, nothing was cut).
         private func cut(
             _ kind: LoopFileSystem.Kind, base: URL, stopping index: Int, afterFsync k: Int,
-            states: [SpaceAndTransferCrashSweepTests.Observed], in temp: URL
+            states: [Observation], in temp: URL
         ) throws -> Bool? {
             let label = "\(kind.rawValue), \(Self.sequence[index].name) stopped after fsync \(k)"
             let image = temp.appendingPathComponent("case.img")
@@ -140,12 +162,12 @@ import Testing
             guard stopped else { return nil }
 
             let mount = try LoopFileSystem(image: cutImage, kind: kind, at: temp.appendingPathComponent("mnt-cut"))
-            var observed: SpaceAndTransferCrashSweepTests.Observed?
+            var observed: Observation?
             do {
                 defer { mount.unmountEventually() }
                 let root = mount.mountPoint.appendingPathComponent("registry")
                 try expectConsistent(root)
-                observed = try SpaceAndTransferCrashSweepTests.Observed(registry: root)
+                observed = try Observation(registry: root)
             }
             if let observed {
                 #expect(

@@ -24,6 +24,10 @@ import Testing
         var keepsRecoveryWork = true
         /// The registry inside a run copy.
         var registryName = "registry"
+        /// The first call killed: 1, or past a prefix of the operation another sweep covers.
+        var firstCall = 1
+        /// More environment for the command's runs (and the recovery sweep's), for example a checkpoint key.
+        var environment: [String: String] = [:]
 
         /// What the operation sweep found.
         struct Sweep {
@@ -36,18 +40,19 @@ import Testing
         /// `true` unless `MODELREG_FULL_SWEEP=1`: then every call is killed, whatever the stride.
         static var fullSweep: Bool { ProcessInfo.processInfo.environment["MODELREG_FULL_SWEEP"] == "1" }
 
-        /// Kills the command before calls 1, 1 + stride, … until it completes; `check` gets each crashed copy
+        /// Kills the command before calls ``firstCall``, ``firstCall`` + stride, … until it completes; `check` gets each crashed copy
         /// and a label naming the call. The completing run must exit 0.
         func sweepOperation(
             sourceLocation: SourceLocation = #_sourceLocation, check: (URL, String) throws -> Void
         ) throws -> Sweep {
             var sweep = Sweep()
-            var call = 1
+            var call = firstCall
             while true {
                 let run = scratch.appendingPathComponent("run-\(call)")
                 try Self.copy(fixture, to: run)
                 let outcome = try CLIRunner.run(
-                    arguments, environment: ["MODELREG_CRASH_AT_CALL": "\(call)"], in: run)
+                    arguments, environment: environment.merging(["MODELREG_CRASH_AT_CALL": "\(call)"]) { $1 },
+                    in: run)
                 if !outcome.wasKilled {
                     #expect(
                         outcome.status == 0, "\(arguments) after \(call - 1) calls: \(outcome.stderr)",
@@ -85,7 +90,7 @@ import Testing
                 try Self.copy(crashed, to: run)
                 let outcome = try CLIRunner.run(
                     ["recover", "--registry", registryName],
-                    environment: ["MODELREG_CRASH_AT_CALL": "\(call)"], in: run)
+                    environment: environment.merging(["MODELREG_CRASH_AT_CALL": "\(call)"]) { $1 }, in: run)
                 try check(run, "recover killed before call \(call)")
                 try FileManager.default.removeItem(at: run)
                 if !outcome.wasKilled {

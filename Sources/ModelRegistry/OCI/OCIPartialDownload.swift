@@ -60,8 +60,18 @@ final class OCIPartialDownload {
                 try? file.close()
                 throw RegistryError.systemCall(error, "lock the partial download", path: path)
             }
-            let held = try file.fileStatus()
-            if let named = try FileSystem.status(path), named.device == held.device, named.inode == held.inode {
+            // Closed on every way out but the claim: the descriptor holds the lock, and a leaked one would keep the
+            // blob from every later pull of this process (and from gc) for the life of the process.
+            let held: FileStatus
+            let named: FileStatus?
+            do {
+                held = try file.fileStatus()
+                named = try FileSystem.status(path)
+            } catch {
+                try? file.close()
+                throw error
+            }
+            if let named, named.device == held.device, named.inode == held.inode {
                 return OCIPartialDownload(path: path, file: file)
             }
             try? file.close()

@@ -21,6 +21,9 @@ package enum CrashPoint {
             Int($0)
         }
         private static let callCounter = CallCounter()
+        /// `MODELREG_TRACE_CRASH_POINTS=1`: print each named point reached and how many system calls came before
+        /// it, so a per-call sweep can start at a named point instead of at call 1.
+        private static let traced = ProcessInfo.processInfo.environment["MODELREG_TRACE_CRASH_POINTS"] == "1"
         /// `MODELREG_STOP_AFTER_FSYNC=<k>`: the 1-based number of the successful fsync (or syncfs) to stop after.
         private static let armedSync: Int? = ProcessInfo.processInfo.environment["MODELREG_STOP_AFTER_FSYNC"].flatMap {
             Int($0)
@@ -29,12 +32,17 @@ package enum CrashPoint {
 
         private final class CallCounter: @unchecked Sendable {
             private let lock = NSLock()
-            private var count = 0
+            private var value = 0
             func next() -> Int {
                 lock.lock()
                 defer { lock.unlock() }
-                count += 1
-                return count
+                value += 1
+                return value
+            }
+            var count: Int {
+                lock.lock()
+                defer { lock.unlock() }
+                return value
             }
         }
     #endif
@@ -45,7 +53,7 @@ package enum CrashPoint {
     @inline(__always)
     package static func countSystemCall() {
         #if DEBUG
-            if let armedCall, callCounter.next() == armedCall {
+            if armedCall != nil || traced, callCounter.next() == armedCall {
                 kill(getpid(), SIGKILL)
             }
         #endif
@@ -68,6 +76,9 @@ package enum CrashPoint {
     @inline(__always)
     package static func hit(_ name: String) {
         #if DEBUG
+            if traced {
+                FileHandle.standardError.write(Data("crash point \(name) after \(callCounter.count) calls\n".utf8))
+            }
             if let armed, armed == name {
                 kill(getpid(), SIGKILL)
             }
@@ -107,6 +118,9 @@ package enum CrashPoint {
             // the old file was removed and before the new one is renamed into place.
             "sqlite.rebuildBeforeCommit", "sqlite.updateBeforeCommit", "sqlite.rebuildBeforeSwap",
             "sqlite.rebuildAfterRemovingOld",
+            // An automatic checkpoint (FORMAT.md §9.6): after a write, before its note is signed; and after the new
+            // note is in place, before the older one is pruned.
+            "checkpoint.beforeAutomatic", "checkpoint.beforePrune",
         ]
         let stores = [
             "artifact", "alias", "state", "signature", "policy", "evaluation", "adoption", "evict", "fetch", "remote",

@@ -1,0 +1,124 @@
+import Foundation
+import ModelRegistry
+import RegistryTestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+#if DEBUG
+    /// The fault sweep the OCI imports share (a layout import, a network pull): for each planned fault and call, a
+    /// fresh registry that trusts the fixture's key, the fault injected under it only, the operation run, the fault
+    /// removed, and the outcome handed to the caller's checks.
+    struct OCIFaultSweep {
+        typealias Fault = FailedWriteOutcomeTests.Fault
+
+        /// One faulted run, for the caller's checks.
+        struct Case {
+            var fault: Fault
+            /// How many calls of the fault's kind succeeded before it fired.
+            var call: Int
+            var registry: Registry
+            /// What the operation threw, nil when it succeeded despite the fault.
+            var thrown: (any Error)?
+            var context: String { "\(fault) at call #\(call + 1)" }
+        }
+
+        /// A planned fault and the calls (0-based: after that many successful ones) it is injected at, tried in
+        /// order until one no longer fires (the operation makes fewer calls of that kind).
+        typealias Plan = [(fault: Fault, calls: [Int])]
+
+        static var fullSweep: Bool { ProcessInfo.processInfo.environment["MODELREG_FULL_SWEEP"] == "1" }
+
+        /// The errno and persistence combinations of the matrix: EIO, ENOSPC, EACCES, EROFS, once and for good.
+        static let combinations: [(errno: Int32, persistent: Bool)] = [EIO, ENOSPC, EACCES, EROFS].flatMap {
+            [($0, false), ($0, true)]
+        }
+
+        /// Every call kind the shims make, failing with each of EIO, ENOSPC, EACCES and EROFS, once and for good.
+        /// `MODELREG_FULL_SWEEP=1`: every combination at every call. CI: the kinds `ciKinds` only, each errno once
+        /// (not for good) per kind, at its 1st call and at three of its calls 2, 4, 8, 16, 32 and 64 (rotating
+        /// with the kind); a depth the operation does not reach is replaced by the deepest call of that kind that
+        /// fired (``run(in:plan:configuration:operation:check:)``).
+        static func matrix(ciKinds: [SystemCall]) -> Plan {
+            if fullSweep {
+                return SystemCall.allCases.filter { $0 != .inotify }.flatMap { call in
+                    combinations.map {
+                        (Fault(call: call, errno: $0.errno, persistent: $0.persistent), Array(0..<10_000))
+                    }
+                }
+            }
+            let errnos: [Int32] = [EIO, ENOSPC, EACCES, EROFS]
+            let depths = [1, 3, 7, 15, 31, 63]
+            return ciKinds.enumerated().flatMap { index, call in
+                errnos.enumerated().map { sample, errno in
+                    let k = sample == 0 ? 0 : depths[(index + sample) % depths.count]
+                    return (Fault(call: call, errno: errno, persistent: false), [k])
+                }.sorted { $0.1[0] < $1.1[0] }
+            }
+        }
+
+        /// Runs `operation` on a fresh registry under `temp` for each planned fault and call, and calls `check`
+        /// with the outcome of each run whose fault fired.
+        ///
+        /// - Returns: how many runs there were and how many of them threw.
+        @discardableResult
+        static func run(
+            in temp: URL, plan: Plan, configuration: Registry.Configuration,
+            operation: (Registry) throws -> Void, check: (Case) throws -> Void
+        ) throws -> (cases: Int, failures: Int) {
+            var cases = 0
+            var failures = 0
+            // The deepest call of each kind that fired, and the kinds whose last planned depth did not fire.
+            var deepest: [SystemCall: Int] = [:]
+            var unused: Set<SystemCall> = []
+            for (fault, calls) in plan where !unused.contains(fault.call) {
+                for planned in calls {
+                    cases += 1
+                    let root = temp.appendingPathComponent("case-\(cases)")
+                    defer { try? FileManager.default.removeItem(at: root) }
+                    let registry = try Registry.create(at: root, configuration: configuration)
+                    var k = planned
+                    var outcome = try attempt(fault, at: k, under: root, registry, operation)
+                    if !outcome.fired, calls.count == 1, let fallback = deepest[fault.call], fallback < planned {
+                        // CI's one sampled depth is past the operation's calls of this kind: take the deepest
+                        // call that fired instead, on another fresh registry.
+                        try FileManager.default.removeItem(at: root)
+                        k = fallback
+                        outcome = try attempt(
+                            fault, at: k, under: root, try Registry.create(at: root, configuration: configuration),
+                            operation)
+                    }
+                    guard outcome.fired else {
+                        if deepest[fault.call] == nil && planned == 0 { unused.insert(fault.call) }
+                        break
+                    }
+                    deepest[fault.call] = max(deepest[fault.call] ?? 0, k)
+                    if outcome.thrown != nil { failures += 1 }
+                    try check(
+                        Case(
+                            fault: fault, call: k, registry: try Registry.open(at: root, configuration: configuration),
+                            thrown: outcome.thrown))
+                }
+            }
+            return (cases, failures)
+        }
+
+        private static func attempt(
+            _ fault: Fault, at k: Int, under root: URL, _ registry: Registry,
+            _ operation: (Registry) throws -> Void
+        ) throws -> (fired: Bool, thrown: (any Error)?) {
+            let token = FaultInjector.shared.inject(
+                fault.call, errno: fault.errno, under: root.path + "/", after: k,
+                times: fault.persistent ? .max : 1)
+            var thrown: (any Error)?
+            do { try operation(registry) } catch { thrown = error }
+            let fired = FaultInjector.shared.hasFired(token)
+            FaultInjector.shared.remove(token)
+            return (fired, thrown)
+        }
+    }
+#endif
