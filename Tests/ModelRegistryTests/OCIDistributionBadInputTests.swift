@@ -67,20 +67,68 @@ struct OCIDistributionBadInputTests {
         }
     }
 
-    @Test func aLargeBlobIsDownloadedInRangeSegmentsOneAfterTheOther() throws {
+    @Test func aBlobTheDiskKeepsUpWithArrivesInOneRequestWithoutRange() throws {
+        try withTemporaryDirectory { temp in
+            let (fixture, layout, target) = try Self.prepare(temp)
+            let server = try FakeDistributionServer(layout: layout, scenario: "ok", in: temp)
+            let pulled = try target.pull(try server.reference(), options: Self.quick)
+            #expect(pulled.imported.registration.artifact.id == fixture.id)
+            #expect(server.requests().compactMap(\.range).isEmpty, "\(server.requests().compactMap(\.range))")
+            #expect(pulled.downloadPauses == 0)
+        }
+    }
+
+    @Test func aDownloadFallingBehindItsBudgetPausesAndAsksForTheRestWithRanges() throws {
         try withTemporaryDirectory { temp in
             let (fixture, layout, target) = try Self.prepare(temp)
             let server = try FakeDistributionServer(layout: layout, scenario: "ok", in: temp)
             var options = Self.quick
-            options.settings.downloadBufferBudget = 30_000
-            options.settings.maximumParallelTransfers = 1  // the weights' download has the whole budget
+            // 4 KiB: below one chunk of the transport, so every request pauses after its first chunk.
+            options.settings.downloadBufferBudget = 4096
+            options.settings.maximumParallelTransfers = 1
             let pulled = try target.pull(try server.reference(), options: options)
             #expect(pulled.imported.registration.artifact.id == fixture.id)
             let ranges = server.requests().compactMap(\.range)
-            #expect(
-                ranges == ["bytes=0-29999", "bytes=30000-59999", "bytes=60000-89999", "bytes=90000-99999"],
-                "the 100 kB weights in 30 kB segments: \(ranges)")
+            let starts = ranges.compactMap { range -> Int? in
+                guard range.hasPrefix("bytes="), range.hasSuffix("-99999") else { return nil }
+                return Int(range.dropFirst(6).dropLast(6))
+            }
+            #expect(!ranges.isEmpty, "the 100 kB weights did not pause with a 4 KiB budget")
+            #expect(starts.count == ranges.count, "each request asks for the rest of the blob: \(ranges)")
+            #expect(starts == starts.sorted() && Set(starts).count == starts.count && (starts.first ?? 0) > 0)
+            #expect(pulled.downloadPauses == ranges.count)
             #expect(try target.verify(fixture.id).isClean)
+        }
+    }
+
+    @Test(arguments: [2, 3])
+    func atMostTheParallelTransfersSettingOfBlobDownloadsRunAtOnce(parallel: Int) throws {
+        try withTemporaryDirectory { temp in
+            let (fixture, layout, target) = try Self.prepare(temp)
+            let server = try FakeDistributionServer(layout: layout, scenario: "slow-blobs", in: temp)
+            var options = Self.quick
+            options.settings.maximumParallelTransfers = parallel
+            options.settings.downloadBufferBudget = 64 << 20  // room for more downloads than the setting allows
+            let pulled = try target.pull(try server.reference(), options: options)
+            #expect(pulled.imported.registration.artifact.id == fixture.id)
+            #expect(pulled.downloadedBlobs >= 4, "enough blobs to run in parallel")
+            let concurrency = server.concurrentBlobRequests()
+            #expect(concurrency.max() ?? 0 <= parallel, "\(concurrency)")
+            #expect(concurrency.max() ?? 0 > 1, "the blobs were downloaded one at a time: \(concurrency)")
+        }
+    }
+
+    @Test func theDownloadBudgetBoundsParallelDownloadsBelowTheTransfersSetting() throws {
+        try withTemporaryDirectory { temp in
+            let (fixture, layout, target) = try Self.prepare(temp)
+            let server = try FakeDistributionServer(layout: layout, scenario: "slow-blobs", in: temp)
+            var options = Self.quick
+            options.settings.maximumParallelTransfers = 4
+            // The defaults: 8 MiB of budget in shares of at least 4 MiB, so 2 downloads at once.
+            let pulled = try target.pull(try server.reference(), options: options)
+            #expect(pulled.imported.registration.artifact.id == fixture.id)
+            let concurrency = server.concurrentBlobRequests()
+            #expect(concurrency.max() ?? 0 <= 2, "\(concurrency)")
         }
     }
 

@@ -145,6 +145,42 @@ struct OCIRemoteEvictionFakeTests {
         }
     }
 
+    /// A fetch is eviction's way back, and downloads as a pull does (FORMAT.md §15.9): a fetch whose weights arrive
+    /// cut short every time fails and leaves the half that arrived in `staging/downloads/`; the next fetch
+    /// re-hashes it and asks only for the rest with a `Range` request.
+    @Test func aFailedFetchLeavesItsPartialDownloadAndTheNextFetchResumesIt() throws {
+        try withTemporaryDirectory { temp in
+            let fixture = try OCIRemoteFixture(in: temp, options: Self.quick)
+            let weights = Int64(fixture.files["weights.safetensors"]?.count ?? 0)
+            let cutting = try Self.serve(fixture, temp, scenario: "truncated-always")
+            try fixture.registry.evict(fixture.id)
+            let error = try #require(throws: RegistryError.self) { try fixture.registry.fetch(fixture.id) }
+            #expect([.remoteUnavailable, .digestMismatch].contains(error.code), "\(error)")
+            cutting.stop()
+            let partials = OCILayoutFixture.partialDownloads(fixture.registry)
+            #expect(partials.count == 1, "the weights' partial download is kept: \(partials)")
+            let partialPath = try fixture.registry.layout.stagingPath + "/downloads/" + #require(partials.first)
+            let kept = try #require(
+                try FileManager.default.attributesOfItem(atPath: partialPath)[.size] as? NSNumber
+            ).int64Value
+            #expect(kept == weights / 2, "the half that arrived: \(kept) bytes")
+            #expect(fixture.presentFiles().isEmpty && OCILayoutFixture.stagingLeftovers(fixture.registry).isEmpty)
+
+            // The same blobs served whole (ranges honoured), on the remote's new address.
+            let serving = try FakeDistributionServer(
+                layout: temp.appendingPathComponent("served"), scenario: "truncated-once", in: temp)
+            defer { serving.stop() }
+            try fixture.registry.addRemote(name: "mirror", url: "http://127.0.0.1:\(serving.port)/test/model")
+            let report = try fixture.registry.fetch(fixture.id, from: "mirror")
+            #expect(report.files == 2 && report.resumedBytes == kept, "\(report.resumedBytes) of \(kept) resumed")
+            let ranged = serving.requests().filter { $0.method == "GET" }.compactMap(\.range)
+            #expect(ranged == ["bytes=\(kept)-\(weights - 1)"], "only the missing half is asked for: \(ranged)")
+            #expect(fixture.holdsOriginalBytes())
+            #expect(OCILayoutFixture.partialDownloads(fixture.registry).isEmpty, "moved into the artifact")
+            #expect(try fixture.registry.fsck().isClean)
+        }
+    }
+
     @Test func aFetchOfBytesWithAnotherDigestPublishesNothing() throws {
         try withTemporaryDirectory { temp in
             let fixture = try OCIRemoteFixture(in: temp, options: Self.quick)
