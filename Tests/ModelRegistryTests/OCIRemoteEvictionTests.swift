@@ -347,6 +347,53 @@ struct OCIRemoteEvictionRegistryTests {
         }
     }
 
+    /// A fetch from an OCI remote downloads as a pull does (FORMAT.md §15.9): a real `modelreg fetch` killed once
+    /// half of the weights reached `staging/downloads/` (the fake registry drops the first connection there)
+    /// leaves that half, recovery leaves it alone, and the next fetch re-hashes it and asks only for the rest.
+    @Suite(.enabled(if: FakeDistributionServer.python != nil, "needs python3 for the fake registry"))
+    struct OCIRemoteFetchResumeTests {
+        @Test func aFetchKilledMidBlobIsResumedByTheNextFetchWithARangeRequest() throws {
+            try withTemporaryDirectory { temp in
+                var options = OCITransferOptions()
+                options.looksUpCredentials = false
+                options.settings.retryDelay = .milliseconds(5)
+                let fixture = try OCIRemoteFixture(in: temp, options: options)
+                let weights = Int64(fixture.files["weights.safetensors"]?.count ?? 0)
+                let server = try fixture.serve(in: temp, scenario: "truncated-once")
+                defer { server.stop() }
+                try fixture.registry.evict(fixture.id)
+                let root = fixture.registry.layout.rootPath
+                let outcome = try CLIRunner.run(
+                    ["fetch", fixture.id.description, "--registry", root],
+                    environment: ["MODELREG_CRASH_AT": "oci.afterPartialDownload", "SWIFT_BACKTRACE": "enable=no"])
+                #expect(outcome.wasKilled, "the fetch should die after the dropped connection: \(outcome.stderr)")
+
+                var configuration = Registry.Configuration(actor: "tester")
+                configuration.ociRemoteOptions = options
+                let registry = try Registry.open(at: URL(fileURLWithPath: root), configuration: configuration)
+                _ = try registry.recover()
+                #expect(try registry.fsck().isClean)
+                #expect(try registry.eviction(of: fixture.id) != nil, "still evicted")
+                let sizes = OCILayoutFixture.partialDownloads(registry).compactMap { name in
+                    (try? FileManager.default.attributesOfItem(
+                        atPath: registry.layout.stagingPath + "/downloads/" + name)[.size] as? NSNumber)?.int64Value
+                }
+                #expect(sizes.contains(weights / 2), "recovery keeps the half that arrived: \(sizes)")
+
+                let before = server.requests().count
+                let report = try registry.fetch(fixture.id)
+                // The weights' half, and the small file if the killed fetch had wholly written it but not moved it.
+                #expect((weights / 2..<weights / 2 + 4096).contains(report.resumedBytes), "\(report.resumedBytes)")
+                let ranged = server.requests().dropFirst(before).filter { $0.method == "GET" }.compactMap(\.range)
+                #expect(ranged == ["bytes=\(weights / 2)-\(weights - 1)"], "only the missing half: \(ranged)")
+                #expect(fixture.holdsOriginalBytes())
+                #expect(OCILayoutFixture.partialDownloads(registry).isEmpty)
+                #expect(OCILayoutFixture.stagingLeftovers(registry).isEmpty)
+                #expect(try registry.fsck(depth: .full).isClean)
+            }
+        }
+    }
+
     /// Every system call a fetch from an OCI remote makes in the registry fails in turn (EIO once; open, write,
     /// fsync, rename, mkdir, flock, unlink): the fetch fails with a typed error or succeeds; after `recover`, fsck
     /// is clean, the artifact is fetched whole or still evicted with none of its files, and fetching again

@@ -207,14 +207,11 @@ extension DistributionClient {
 
     /// Downloads a blob to `path`, hashing it as it arrives, and checks its size and digest.
     ///
-    /// The blob is asked for in one request, its bytes written and hashed in 1 MiB batches as they arrive.
-    /// FoundationNetworking hands a data task's bytes over without back-pressure, so the bytes that arrived and are
-    /// not written yet are counted: when they pass this download's share of ``Settings/downloadBufferBudget`` (a
-    /// disk or a thread slower than the network), the request is cancelled once what arrived is written, and the
-    /// rest asked for with `Range: bytes=<n>-`. Memory stays bounded, and a registry that spends milliseconds on
-    /// each request (CNCF Distribution checks a bcrypt password every time) sees one request per blob while the
-    /// disk keeps up. A registry that ignores a range (200) sends the whole blob again, which is then taken
-    /// without pausing.
+    /// A blob above its share of ``Settings/downloadBufferBudget`` is asked for in segments (`Range:
+    /// bytes=<from>-<to>`), one after the other: FoundationNetworking hands a data task's bytes over without
+    /// back-pressure, so bounding what one request can send bounds the memory a slow disk could otherwise let pile
+    /// up. A registry that ignores the range (200) sends the whole blob instead, which is taken. The bytes are
+    /// written and hashed in 1 MiB batches.
     ///
     /// A file already at `path` is taken for the start of the blob: it is re-hashed and the rest asked for with a
     /// `Range` request; a registry that answers 416 gets the whole blob asked for again (the partial file is
@@ -280,29 +277,27 @@ extension DistributionClient {
         return DownloadOutcome(resumedBytes: resumed, receivedBytes: state.received)
     }
 
-    /// Asks for what `state` lacks until it holds `descriptor.size` bytes: the rest after a pause (see
-    /// ``downloadBlob(_:to:progress:)``), retries, resumption after a dropped connection, a fresh start after a 416.
+    /// Asks for what `state` lacks until it holds `descriptor.size` bytes: `Range` segments, retries, resumption
+    /// after a dropped connection, a fresh start after a 416.
     private func receive(
         _ descriptor: OCIDescriptor, into state: DownloadState, share: () -> Int64,
         progress: (@Sendable (Int64) -> Void)?
     ) throws {
         let call = Call(method: "GET", url: try url("blobs/\(descriptor.digest)"))
-        let pacing = DownloadPacing()
         var attempt = 0
         while state.written < descriptor.size {
             attempt += 1
             let before = state.written
             var request = call
             request.isRetryable = false
-            let asksRange = state.written > 0
-            if asksRange { request.headers["Range"] = "bytes=\(state.written)-\(descriptor.size - 1)" }
+            let segment = share()
+            if state.written > 0 || descriptor.size > segment {
+                let last = min(state.written + segment, descriptor.size) - 1
+                request.headers["Range"] = "bytes=\(state.written)-\(last)"
+            }
             let sink = HTTPExchange.Sink(
-                begin: { status, _ in
-                    if status == 200, asksRange { pacing.rangeWasIgnored() }
-                    try state.begin(status: status)
-                },
-                write: { data in if try state.write(data) { progress?(state.written) } },
-                backlogLimit: pacing.mayPause ? Int(clamping: share()) : .max)
+                begin: { status, _ in try state.begin(status: status) },
+                write: { data in if try state.write(data) { progress?(state.written) } })
             do {
                 let response = try perform(request, sink: sink)
                 try state.flush()
@@ -323,16 +318,10 @@ extension DistributionClient {
                 }
                 progress?(state.written)
                 if state.written > before {
-                    attempt = 0  // progress was made: the next request starts with all its attempts
+                    attempt = 0  // progress was made: the next segment starts with all its attempts
                 } else if attempt >= settings.maximumAttempts {
                     break
                 }
-            } catch is HTTPExchange.Paused {
-                // What arrived before the pause is written; the rest is asked for with a `Range` request.
-                try state.flush()
-                pacing.paused()
-                if state.written > before { attempt = 0 }
-                progress?(state.written)
             } catch let error as RegistryError
                 where error.code == .remoteUnavailable && attempt < settings.maximumAttempts
             {
@@ -342,21 +331,7 @@ extension DistributionClient {
                 backoff(attempt)
             }
         }
-        recordPauses(pacing.pauses)
     }
-}
-
-/// Whether a download may still pause (not once a registry ignored a range: it would send the whole blob again
-/// each time), and how often it did.
-private final class DownloadPacing: @unchecked Sendable {
-    private let lock = NSLock()
-    private var ignored = false
-    private var count = 0
-
-    var mayPause: Bool { lock.withLock { !ignored } }
-    var pauses: Int { lock.withLock { count } }
-    func rangeWasIgnored() { lock.withLock { ignored = true } }
-    func paused() { lock.withLock { count += 1 } }
 }
 
 /// The file a download writes and the hash of what is in it; bytes are written and hashed in batches of

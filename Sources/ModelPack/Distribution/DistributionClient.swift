@@ -33,17 +33,15 @@ public final class DistributionClient: @unchecked Sendable {
         public var monolithicUploadLimit: Int64 = .max
         /// The size of one chunk of a chunked upload (held in memory while it is sent).
         public var chunkSize: Int = 8 << 20
-        /// The bytes all of this client's downloads together may have received and not yet written.
-        /// FoundationNetworking hands a data task's bytes over without back-pressure, so a download whose unwritten
-        /// bytes pass its share — this budget divided by the downloads running at the time, at least 4 KiB — is
-        /// cancelled once what arrived is written, and the rest asked for with a `Range` request: this bounds the
-        /// memory a disk slower than the network lets pile up.
+        /// The bytes all of this client's downloads together may have asked for and not yet written: a blob is
+        /// downloaded in `Range` segments of this budget divided by the downloads running at the time (at least
+        /// 4 KiB), one request after the other. FoundationNetworking hands a data task's bytes over without
+        /// back-pressure, so this bounds the memory a disk slower than the network lets pile up.
         public var downloadBufferBudget: Int64 = 8 << 20
-        /// The smallest share of the budget a download is given while others run: the smaller the share, the
-        /// sooner a download pauses, and each pause costs a request and a registry round trip (CNCF Distribution
-        /// spends milliseconds on each, checking credentials and opening the blob). At most the budget divided by
-        /// this many downloads run at once (2 by default), and no more than ``maximumParallelTransfers``. Raise
-        /// the budget for more parallel downloads.
+        /// The smallest `Range` segment a download is given while others run: each request costs a registry
+        /// round trip (CNCF Distribution spends milliseconds on each, checking credentials and opening the blob),
+        /// so fewer downloads run at once rather than many in small segments — the budget divided by this many
+        /// (2 by default), at most ``maximumParallelTransfers``. Raise the budget for more parallel downloads.
         public var minimumDownloadSegment: Int64 = 4 << 20
         /// Seconds without progress before a request is abandoned (and retried).
         public var timeout: TimeInterval = 60
@@ -63,7 +61,6 @@ public final class DistributionClient: @unchecked Sendable {
     private let lock = NSLock()
     private var authorization: String?
     private var counts: [String: Int] = [:]
-    private var pauseCount = 0
     /// The sessions requests run on, reused (one per concurrent transfer).
     private let pool: HTTPSessionPool
     private var runningDownloads = 0
@@ -117,13 +114,6 @@ public final class DistributionClient: @unchecked Sendable {
     /// How many requests were sent, by method (`HEAD`, `GET`, `POST`, `PUT`, `PATCH`): a second push of the same
     /// artifact shows no `POST`, `PATCH`, and no blob `PUT`.
     public var requestCounts: [String: Int] { lock.withLock { counts } }
-
-    /// How many times a download was cancelled because the disk fell behind the network by more than its share
-    /// of ``Settings/downloadBufferBudget``, and the rest asked for with a `Range` request: zero while the disk
-    /// keeps up (one request per blob).
-    public var downloadPauses: Int { lock.withLock { pauseCount } }
-
-    func recordPauses(_ count: Int) { lock.withLock { pauseCount += count } }
 
     // MARK: Requests
 
@@ -187,8 +177,6 @@ public final class DistributionClient: @unchecked Sendable {
                         + (error.announced.map { " (\($0) announced)" } ?? "") + "; refused")
             } catch let error as RegistryError {
                 throw error
-            } catch let paused as HTTPExchange.Paused {
-                throw paused  // the caller asks for the rest
             } catch {
                 guard call.isRetryable, attempt < settings.maximumAttempts, Self.isTransient(error) else {
                     throw RegistryError(

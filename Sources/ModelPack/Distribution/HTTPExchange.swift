@@ -9,10 +9,7 @@ import RegistryCore
 /// transport under ``DistributionClient``.
 ///
 /// The body of an answer is kept in memory up to a limit (manifests, error documents, tokens) or handed, chunk by
-/// chunk as it arrives, to a ``Sink`` (blobs) on the thread that sent the request, so memory stays constant whatever
-/// the blob's size: FoundationNetworking hands a data task's bytes over without back-pressure, so the bytes that
-/// arrived and are not written yet are counted, and a request whose backlog passes the sink's limit is cancelled
-/// with ``Paused`` (its caller asks for the rest with a `Range` request). A redirect to
+/// chunk as it arrives, to a ``Sink`` (blobs), so memory stays constant whatever the blob's size. A redirect to
 /// another host, port or scheme is followed without the `Authorization` header: credentials go to the registry's
 /// own host only.
 struct HTTPExchange {
@@ -26,28 +23,14 @@ struct HTTPExchange {
 
     /// Receives a blob's bytes as they arrive.
     final class Sink: @unchecked Sendable {
-        /// Called once with the status before any byte, on URLSession's delegate queue; throws to abandon the
-        /// request.
+        /// Called once with the status before any byte; throws to abandon the request.
         let begin: (Int, [String: String]) throws -> Void
-        /// Called for every chunk of the body of a 2xx answer, in order, on the thread that sent the request.
+        /// Called for every chunk of the body of a 2xx answer.
         let write: (Data) throws -> Void
-        /// The bytes that may have arrived and not been written yet: one more cancels the request with ``Paused``.
-        let backlogLimit: Int
-        init(
-            begin: @escaping (Int, [String: String]) throws -> Void, write: @escaping (Data) throws -> Void,
-            backlogLimit: Int = .max
-        ) {
+        init(begin: @escaping (Int, [String: String]) throws -> Void, write: @escaping (Data) throws -> Void) {
             self.begin = begin
             self.write = write
-            self.backlogLimit = backlogLimit
         }
-    }
-
-    /// A request cancelled because its sink fell more than ``Sink/backlogLimit`` bytes behind the network: every
-    /// byte before the cancellation was written, in order; the rest is to be asked for again.
-    struct Paused: Error {
-        /// The backlog when the request was cancelled.
-        var backlog: Int
     }
 
     /// An answer.
@@ -86,18 +69,15 @@ struct HTTPExchange {
             }
             pooled.begin(delegate, for: task)
             defer { pooled.finish() }
-            delegate.task = task
             task.resume()
-            delegate.consumeUntilDone()
+            delegate.done.wait()
             return try delegate.result()
         }
     }
 
-    /// Per-request state, filled on URLSession's delegate queue and read once the task completed.
-    ///
-    /// A sink's chunks are queued here by the delegate queue and written by the thread that sent the request
-    /// (``consumeUntilDone()``), so the delegate queue only queues and the queue's size is known: the backlog.
+    /// Per-request state, filled on URLSession's delegate queue and read once `done` is signalled.
     final class Delegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+        let done = DispatchSemaphore(value: 0)
         private let limit: Int
         private let sink: Sink?
         private let origin: URL?
@@ -107,20 +87,6 @@ struct HTTPExchange {
         private var failure: (any Error)?
         private var sinking = false
         private var declinedChallenge = false
-        /// The task, for a cancellation from the consuming thread.
-        var task: URLSessionTask? {
-            get { lock.withLock { runningTask } }
-            set { lock.withLock { runningTask = newValue } }
-        }
-        private var runningTask: URLSessionTask?
-        /// Guards ``chunks``, ``backlog`` and ``isComplete``; signalled when a chunk arrives or the task completes.
-        private let arrivals = NSCondition()
-        private var chunks: [Data] = []
-        /// Bytes that arrived and are not written yet (queued or being written).
-        private var backlog = 0
-        private var isComplete = false
-        /// What the sink threw: reported before any other failure (a ``Paused`` among them).
-        private var sinkFailure: (any Error)?
 
         init(limit: Int, sink: Sink?, origin: URL?) {
             self.limit = limit
@@ -128,40 +94,8 @@ struct HTTPExchange {
             self.origin = origin
         }
 
-        /// Waits until the task completes, writing the sink's chunks as they arrive; after a failure of the sink
-        /// the rest is dropped.
-        func consumeUntilDone() {
-            arrivals.lock()
-            while true {
-                if !chunks.isEmpty {
-                    let taken = chunks
-                    chunks = []
-                    arrivals.unlock()
-                    for chunk in taken { consume(chunk) }
-                    arrivals.lock()
-                    continue
-                }
-                if isComplete { break }
-                arrivals.wait()
-            }
-            arrivals.unlock()
-        }
-
-        private func consume(_ chunk: Data) {
-            if let sink, lock.withLock({ sinkFailure == nil }) {
-                do {
-                    try sink.write(chunk)
-                } catch {
-                    lock.withLock { sinkFailure = error }
-                    if let task { fail(error, task) }
-                }
-            }
-            arrivals.withLock { backlog -= chunk.count }
-        }
-
         func result() throws -> Response {
             try lock.withLock {
-                if let sinkFailure { throw sinkFailure }
                 // FoundationNetworking on Linux answers a 401 with an authentication challenge and, once it is
                 // declined, cancels the task: the 401 itself — received whole before — is the answer.
                 if let failure, !(declinedChallenge && response?.statusCode == 401) { throw failure }
@@ -214,13 +148,7 @@ struct HTTPExchange {
         func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
             let toSink = lock.withLock { sinking && failure == nil }
             if toSink, let sink {
-                let waiting = arrivals.withLock {
-                    chunks.append(data)
-                    backlog += data.count
-                    arrivals.signal()
-                    return backlog
-                }
-                if waiting > sink.backlogLimit { fail(Paused(backlog: waiting), dataTask) }
+                do { try sink.write(data) } catch { fail(error, dataTask) }
                 return
             }
             let overflow = lock.withLock { () -> Bool in
@@ -234,10 +162,7 @@ struct HTTPExchange {
 
         func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
             if let error { lock.withLock { if failure == nil { failure = error } } }
-            arrivals.withLock {
-                isComplete = true
-                arrivals.signal()
-            }
+            done.signal()
         }
 
         /// Authentication is ours (``DistributionClient`` answers the `WWW-Authenticate` challenge itself), so

@@ -72,9 +72,6 @@ public struct OCIPullResult: Sendable {
     public var resumedBytes: Int64
     /// The alias move, when `alias` was given.
     public var aliasUpdate: Registry.AliasUpdate?
-    /// How often a download paused because the disk fell behind the network, and went on with a `Range` request
-    /// (``DistributionClient/downloadPauses``): zero while the disk keeps up.
-    public var downloadPauses = 0
 }
 
 /// Adds up what concurrent downloads kept and received.

@@ -130,7 +130,7 @@ extension Registry {
             downloaded: Set(layers.map(\.digest)))
         var result = OCIPullResult(
             imported: imported, reference: source, downloadedBlobs: layers.count, downloadedBytes: totals.received,
-            resumedBytes: totals.resumed, aliasUpdate: nil, downloadPauses: client.downloadPauses)
+            resumedBytes: totals.resumed, aliasUpdate: nil)
         if let alias {
             let id = imported.registration.artifact.id
             let approval = imported.approvals.last { $0.alias == alias && $0.artifact == id }

@@ -107,7 +107,9 @@ extension Registry {
     /// configured, else the recorded one), else the only or `default` configured remote. Every file is copied
     /// into `staging/` without following links, hashed as it is copied and compared with the manifest (which
     /// hashes to the id); only then are the files moved into `artifacts/<id>/`. An artifact that is not evicted
-    /// is left as it is.
+    /// is left as it is. From an OCI remote, each blob is downloaded through `staging/downloads/` as a pull's
+    /// (FORMAT.md §15.9): a fetch that dies or fails leaves what arrived, and the next one resumes it with a
+    /// `Range` request (``FetchReport/resumedBytes``).
     ///
     /// - Returns: what was fetched, and from where.
     /// - Throws: `.notFound`; `.remoteUnavailable` (no remote, unreachable, or missing the artifact or a file);
