@@ -76,14 +76,21 @@ final class FakeDistributionServer {
         }
     }
 
+    /// For the `slow-blobs` scenario: for each blob `GET`, how many blob `GET`s were running when it arrived
+    /// (itself included); the maximum is the most that ran at once. For `slow-uploads`, the same of blob `PUT`s.
+    func concurrentBlobRequests() -> [Int] {
+        let text = (try? String(contentsOfFile: logPath + ".active", encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { Int($0) }
+    }
+
     static let script = #"""
-        import http.server, json, os, sys, threading, base64
+        import http.server, json, os, sys, threading, base64, time
         layout, scenario, log_path, other = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
         index = json.load(open(os.path.join(layout, "index.json")))
         tags = {m.get("annotations", {}).get("org.opencontainers.image.ref.name"): m for m in index["manifests"]}
         blobs = os.path.join(layout, "blobs", "sha256")
         biggest = max(os.listdir(blobs), key=lambda n: os.path.getsize(os.path.join(blobs, n)))
-        state = {"big_gets": 0, "manifest_gets": 0, "port": 0}
+        state = {"big_gets": 0, "manifest_gets": 0, "port": 0, "active": 0}
         lock = threading.Lock()
         AUTH = "Basic " + base64.b64encode(b"u:p").decode()
         TOKEN = "tok-" + "s3cr3t-bearer"
@@ -101,8 +108,43 @@ final class FakeDistributionServer {
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 if self.command != "HEAD": self.wfile.write(body)
-            def do_HEAD(self): self.handle_get()
-            def do_GET(self): self.handle_get()
+            def do_HEAD(self):
+                if scenario == "slow-uploads" and "/blobs/" in self.path:
+                    self.record()
+                    return self.answer(404)  # every blob is to be uploaded
+                self.handle_get()
+            def do_POST(self):
+                # Uploads (the slow-uploads scenario): a session per POST; its bytes are read and dropped.
+                self.record()
+                if "/blobs/uploads/" not in self.path: return self.answer(404)
+                return self.answer(202, b"", {"Location": "/v2/test/model/blobs/uploads/s%d" % time.monotonic_ns()})
+            def do_PUT(self):
+                self.record()
+                length = int(self.headers.get("Content-Length") or 0)
+                if "/blobs/uploads/" in self.path:
+                    # Every blob PUT is held for a while and counted, so that the most running at once is known.
+                    with lock:
+                        state["active"] += 1
+                        with open(log_path + ".active", "a") as f: f.write("%d\n" % state["active"])
+                    try:
+                        self.rfile.read(length)
+                        time.sleep(0.3)
+                        return self.answer(201)
+                    finally:
+                        with lock: state["active"] -= 1
+                self.rfile.read(length)
+                return self.answer(201)
+            def do_GET(self):
+                if scenario != "slow-blobs" or "/blobs/" not in self.path: return self.handle_get()
+                # Every blob GET is held for a while and counted, so that the most running at once is known.
+                with lock:
+                    state["active"] += 1
+                    with open(log_path + ".active", "a") as f: f.write("%d\n" % state["active"])
+                try:
+                    time.sleep(0.3)
+                    self.handle_get()
+                finally:
+                    with lock: state["active"] -= 1
             def handle_get(self):
                 self.record()
                 if scenario == "redirect" and other and self.headers.get("Authorization") != AUTH:

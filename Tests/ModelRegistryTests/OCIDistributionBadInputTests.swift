@@ -84,6 +84,53 @@ struct OCIDistributionBadInputTests {
         }
     }
 
+    @Test(arguments: [2, 3])
+    func atMostTheParallelTransfersSettingOfBlobDownloadsRunAtOnce(parallel: Int) throws {
+        try withTemporaryDirectory { temp in
+            let (fixture, layout, target) = try Self.prepare(temp)
+            let server = try FakeDistributionServer(layout: layout, scenario: "slow-blobs", in: temp)
+            var options = Self.quick
+            options.settings.maximumParallelTransfers = parallel
+            options.settings.downloadBufferBudget = 64 << 20  // room for more downloads than the setting allows
+            let pulled = try target.pull(try server.reference(), options: options)
+            #expect(pulled.imported.registration.artifact.id == fixture.id)
+            #expect(pulled.downloadedBlobs >= 4, "enough blobs to run in parallel")
+            let concurrency = server.concurrentBlobRequests()
+            #expect(concurrency.max() ?? 0 <= parallel, "\(concurrency)")
+            #expect(concurrency.max() ?? 0 > 1, "the blobs were downloaded one at a time: \(concurrency)")
+        }
+    }
+
+    @Test(arguments: [2, 3])
+    func atMostTheParallelTransfersSettingOfBlobUploadsRunAtOnce(parallel: Int) throws {
+        try withTemporaryDirectory { temp in
+            let (fixture, layout, _) = try Self.prepare(temp)
+            let server = try FakeDistributionServer(layout: layout, scenario: "slow-uploads", in: temp)
+            var options = Self.quick
+            options.settings.maximumParallelTransfers = parallel
+            let pushed = try fixture.registry.push(fixture.id.description, to: try server.reference(), options: options)
+            #expect(pushed.uploadedBlobs >= 4, "enough blobs to run in parallel: \(pushed.uploadedBlobs)")
+            let concurrency = server.concurrentBlobRequests()
+            #expect(concurrency.count >= pushed.uploadedBlobs, "\(concurrency)")
+            #expect(concurrency.max() ?? 0 <= parallel, "\(concurrency)")
+            #expect(concurrency.max() ?? 0 > 1, "the blobs were uploaded one at a time: \(concurrency)")
+        }
+    }
+
+    @Test func theDownloadBudgetBoundsParallelDownloadsBelowTheTransfersSetting() throws {
+        try withTemporaryDirectory { temp in
+            let (fixture, layout, target) = try Self.prepare(temp)
+            let server = try FakeDistributionServer(layout: layout, scenario: "slow-blobs", in: temp)
+            var options = Self.quick
+            options.settings.maximumParallelTransfers = 4
+            // The defaults: 8 MiB of budget in shares of at least 4 MiB, so 2 downloads at once.
+            let pulled = try target.pull(try server.reference(), options: options)
+            #expect(pulled.imported.registration.artifact.id == fixture.id)
+            let concurrency = server.concurrentBlobRequests()
+            #expect(concurrency.max() ?? 0 <= 2, "\(concurrency)")
+        }
+    }
+
     @Test func aRefusedRange416DiscardsThePartialFileAndStartsOver() throws {
         try withTemporaryDirectory { temp in
             let (fixture, layout, target) = try Self.prepare(temp)

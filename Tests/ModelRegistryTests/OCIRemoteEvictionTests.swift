@@ -145,6 +145,42 @@ struct OCIRemoteEvictionFakeTests {
         }
     }
 
+    /// A fetch is eviction's way back, and downloads as a pull does (FORMAT.md §15.9): a fetch whose weights arrive
+    /// cut short every time fails and leaves the half that arrived in `staging/downloads/`; the next fetch
+    /// re-hashes it and asks only for the rest with a `Range` request.
+    @Test func aFailedFetchLeavesItsPartialDownloadAndTheNextFetchResumesIt() throws {
+        try withTemporaryDirectory { temp in
+            let fixture = try OCIRemoteFixture(in: temp, options: Self.quick)
+            let weights = Int64(fixture.files["weights.safetensors"]?.count ?? 0)
+            let cutting = try Self.serve(fixture, temp, scenario: "truncated-always")
+            try fixture.registry.evict(fixture.id)
+            let error = try #require(throws: RegistryError.self) { try fixture.registry.fetch(fixture.id) }
+            #expect([.remoteUnavailable, .digestMismatch].contains(error.code), "\(error)")
+            cutting.stop()
+            let partials = OCILayoutFixture.partialDownloads(fixture.registry)
+            #expect(partials.count == 1, "the weights' partial download is kept: \(partials)")
+            let partialPath = try fixture.registry.layout.stagingPath + "/downloads/" + #require(partials.first)
+            let kept = try #require(
+                try FileManager.default.attributesOfItem(atPath: partialPath)[.size] as? NSNumber
+            ).int64Value
+            #expect(kept == weights / 2, "the half that arrived: \(kept) bytes")
+            #expect(fixture.presentFiles().isEmpty && OCILayoutFixture.stagingLeftovers(fixture.registry).isEmpty)
+
+            // The same blobs served whole (ranges honoured), on the remote's new address.
+            let serving = try FakeDistributionServer(
+                layout: temp.appendingPathComponent("served"), scenario: "truncated-once", in: temp)
+            defer { serving.stop() }
+            try fixture.registry.addRemote(name: "mirror", url: "http://127.0.0.1:\(serving.port)/test/model")
+            let report = try fixture.registry.fetch(fixture.id, from: "mirror")
+            #expect(report.files == 2 && report.resumedBytes == kept, "\(report.resumedBytes) of \(kept) resumed")
+            let ranged = serving.requests().filter { $0.method == "GET" }.compactMap(\.range)
+            #expect(ranged == ["bytes=\(kept)-\(weights - 1)"], "only the missing half is asked for: \(ranged)")
+            #expect(fixture.holdsOriginalBytes())
+            #expect(OCILayoutFixture.partialDownloads(fixture.registry).isEmpty, "moved into the artifact")
+            #expect(try fixture.registry.fsck().isClean)
+        }
+    }
+
     @Test func aFetchOfBytesWithAnotherDigestPublishesNothing() throws {
         try withTemporaryDirectory { temp in
             let fixture = try OCIRemoteFixture(in: temp, options: Self.quick)
@@ -307,6 +343,53 @@ struct OCIRemoteEvictionRegistryTests {
                     try Registry.open(at: URL(fileURLWithPath: root), configuration: again).fetch(fixture.id)
                 }
                 #expect(fixture.holdsOriginalBytes(), "\(point)")
+            }
+        }
+    }
+
+    /// A fetch from an OCI remote downloads as a pull does (FORMAT.md §15.9): a real `modelreg fetch` killed once
+    /// half of the weights reached `staging/downloads/` (the fake registry drops the first connection there)
+    /// leaves that half, recovery leaves it alone, and the next fetch re-hashes it and asks only for the rest.
+    @Suite(.enabled(if: FakeDistributionServer.python != nil, "needs python3 for the fake registry"))
+    struct OCIRemoteFetchResumeTests {
+        @Test func aFetchKilledMidBlobIsResumedByTheNextFetchWithARangeRequest() throws {
+            try withTemporaryDirectory { temp in
+                var options = OCITransferOptions()
+                options.looksUpCredentials = false
+                options.settings.retryDelay = .milliseconds(5)
+                let fixture = try OCIRemoteFixture(in: temp, options: options)
+                let weights = Int64(fixture.files["weights.safetensors"]?.count ?? 0)
+                let server = try fixture.serve(in: temp, scenario: "truncated-once")
+                defer { server.stop() }
+                try fixture.registry.evict(fixture.id)
+                let root = fixture.registry.layout.rootPath
+                let outcome = try CLIRunner.run(
+                    ["fetch", fixture.id.description, "--registry", root],
+                    environment: ["MODELREG_CRASH_AT": "oci.afterPartialDownload", "SWIFT_BACKTRACE": "enable=no"])
+                #expect(outcome.wasKilled, "the fetch should die after the dropped connection: \(outcome.stderr)")
+
+                var configuration = Registry.Configuration(actor: "tester")
+                configuration.ociRemoteOptions = options
+                let registry = try Registry.open(at: URL(fileURLWithPath: root), configuration: configuration)
+                _ = try registry.recover()
+                #expect(try registry.fsck().isClean)
+                #expect(try registry.eviction(of: fixture.id) != nil, "still evicted")
+                let sizes = OCILayoutFixture.partialDownloads(registry).compactMap { name in
+                    (try? FileManager.default.attributesOfItem(
+                        atPath: registry.layout.stagingPath + "/downloads/" + name)[.size] as? NSNumber)?.int64Value
+                }
+                #expect(sizes.contains(weights / 2), "recovery keeps the half that arrived: \(sizes)")
+
+                let before = server.requests().count
+                let report = try registry.fetch(fixture.id)
+                // The weights' half, and the small file if the killed fetch had wholly written it but not moved it.
+                #expect((weights / 2..<weights / 2 + 4096).contains(report.resumedBytes), "\(report.resumedBytes)")
+                let ranged = server.requests().dropFirst(before).filter { $0.method == "GET" }.compactMap(\.range)
+                #expect(ranged == ["bytes=\(weights / 2)-\(weights - 1)"], "only the missing half: \(ranged)")
+                #expect(fixture.holdsOriginalBytes())
+                #expect(OCILayoutFixture.partialDownloads(registry).isEmpty)
+                #expect(OCILayoutFixture.stagingLeftovers(registry).isEmpty)
+                #expect(try registry.fsck(depth: .full).isClean)
             }
         }
     }

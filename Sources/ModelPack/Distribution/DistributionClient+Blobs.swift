@@ -251,7 +251,13 @@ extension DistributionClient {
         defer { state.close() }
         try state.openAndRehash()
         let found = state.written
-        try receive(descriptor, into: state, share: share, progress: progress)
+        do {
+            try receive(descriptor, into: state, share: share, progress: progress)
+        } catch {
+            // What arrived stays in the file for a later call to resume from, the last batch included.
+            try? state.flush()
+            throw error
+        }
         var (size, digest) = try state.finish()
         var resumed = state.wasDiscarded ? 0 : found
         if resumed > 0, size == descriptor.size, digest != descriptor.digest {

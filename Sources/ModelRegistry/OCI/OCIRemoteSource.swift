@@ -14,12 +14,19 @@ import RegistryCore
 struct OCIRemoteSource {
     let remote: RemoteRecord
     let client: DistributionClient
+    /// The registry whose `staging/downloads/` a fetch downloads into (FORMAT.md §15.8), so that a fetch that dies
+    /// or fails leaves what arrived for the next fetch or pull of the same blob to resume; nil downloads straight
+    /// into the staging directory given to ``copy(_:into:)``.
+    let partialDownloads: RegistryLayout?
 
     /// Opens the remote's repository (no request is sent yet).
     ///
     /// - Throws: `.invalidArgument` for a record whose URL is not an OCI repository; what the credentials lookup
     ///   throws.
-    init(_ remote: RemoteRecord, options: OCITransferOptions = .init()) throws {
+    init(_ remote: RemoteRecord, options: OCITransferOptions = .init(), partialDownloads: RegistryLayout? = nil)
+        throws
+    {
+        self.partialDownloads = partialDownloads
         guard remote.kind == .oci else {
             throw RegistryError(
                 .invalidArgument, "remote '\(remote.name)' is of kind '\(remote.kind)', not an OCI repository")
@@ -81,10 +88,16 @@ struct OCIRemoteSource {
     /// Downloads every evictable bundle file of `artifact` into `staging` at its bundle path, in parallel, each
     /// hashed as it arrives and compared with the manifest, then synced and made read-only.
     ///
+    /// As a pull does, each blob is downloaded into `staging/downloads/sha256-<hex>` (held with `flock`) and
+    /// moved into `staging` once checked and synced: a fetch that is killed or fails leaves what arrived there, and
+    /// the next fetch (or pull) of the same blob re-hashes it and asks only for the rest with a `Range` request.
+    ///
+    /// - Returns: the bytes taken from partial downloads an earlier fetch or pull left (re-hashed, not downloaded
+    ///   again).
     /// - Throws: `.digestMismatch` for bytes that are not the listed ones; `.remoteUnavailable` for a blob the
     ///   registry lacks or a registry that cannot be reached; `.unauthorized`; I/O errors. What was downloaded
-    ///   stays in `staging` for the caller to remove.
-    func copy(_ artifact: Artifact, into staging: String) throws {
+    ///   stays in `staging` for the caller to remove, and in `staging/downloads/` for the next fetch to resume.
+    func copy(_ artifact: Artifact, into staging: String) throws -> Int64 {
         let entries = FileArtifactStore.evictableFiles(of: artifact.manifest)
         guard artifact.manifest.hashAlgorithm == "sha256" else {
             throw RegistryError(
@@ -98,11 +111,22 @@ struct OCIRemoteSource {
         }
         let client = client
         let shown = shown
+        let partialDownloads = partialDownloads
+        let totals = OCIDownloadTotals()
         try client.forEachConcurrently(entries) { entry in
             let path = staging + "/" + entry.path
+            let descriptor = OCIDescriptor(mediaType: "", digest: entry.digest, size: entry.size)
             do {
-                try client.downloadBlob(
-                    OCIDescriptor(mediaType: "", digest: entry.digest, size: entry.size), to: path)
+                // Into `staging/downloads/` unless another fetch or pull is downloading the same blob right now.
+                if let layout = partialDownloads,
+                    let partial = try OCIPartialDownload.claim(entry.digest, layout: layout)
+                {
+                    defer { partial.release() }
+                    totals.add(try client.downloadBlob(descriptor, to: partial.path))
+                    try partial.move(to: path)
+                } else {
+                    totals.add(try client.downloadBlob(descriptor, to: path))
+                }
             } catch let error as RegistryError where error.code == .notFound {
                 throw RegistryError(
                     .remoteUnavailable,
@@ -115,6 +139,7 @@ struct OCIRemoteSource {
             }
             try FileSystem.setPermissions(path, mode: FileSystem.readOnlyFileMode)
         }
+        return totals.resumed
     }
 }
 
@@ -127,13 +152,18 @@ protocol EvictionRemoteSource {
     func holdForEviction() throws -> BackupLease?
     /// Throws unless the remote holds every byte of `artifact`.
     func confirmHolds(_ artifact: Artifact) throws
-    /// Copies the evictable files of `artifact` into `staging`, verified.
-    func copy(_ artifact: Artifact, into staging: String) throws
+    /// Copies the evictable files of `artifact` into `staging`, verified; returns the bytes taken from partial
+    /// downloads an earlier fetch or pull left in `staging/downloads/` (0 for a remote that is not downloaded).
+    func copy(_ artifact: Artifact, into staging: String) throws -> Int64
 }
 
 extension RemoteRegistrySource: EvictionRemoteSource {
     func holdForEviction() throws -> BackupLease? { try BackupLease.acquireOnRemote(at: layout.backupLeasePath) }
     func confirmHolds(_ artifact: Artifact) throws { try checkHolds(artifact) }
+    func copy(_ artifact: Artifact, into staging: String) throws -> Int64 {
+        try copyFiles(of: artifact, into: staging)
+        return 0
+    }
 }
 
 extension OCIRemoteSource: EvictionRemoteSource {
@@ -148,7 +178,9 @@ extension Registry {
     /// - Throws: `.unsupportedOperation` for a kind this version cannot reach; what the sources' initialisers throw.
     func evictionSource(for remote: RemoteRecord) throws -> any EvictionRemoteSource {
         switch remote.kind {
-        case .oci: return try OCIRemoteSource(remote, options: configuration.ociRemoteOptions)
+        case .oci:
+            return try OCIRemoteSource(
+                remote, options: configuration.ociRemoteOptions, partialDownloads: isReadOnly ? nil : layout)
         default: return try RemoteRegistrySource(remote, local: artifacts)
         }
     }

@@ -15,6 +15,9 @@ extension Registry {
         public var event: AuditEvent?
         /// Bundle paths whose bytes another artifact already stored: hard links to its file, not second copies.
         public var deduplicated: [String] = []
+        /// Bytes taken from partial downloads an earlier fetch or pull from an OCI remote left in
+        /// `staging/downloads/` (re-hashed, not downloaded again); 0 for a registry directory remote.
+        public var resumedBytes: Int64 = 0
     }
 
     /// The `evicted/` files (FORMAT.md §14.4).
@@ -104,7 +107,9 @@ extension Registry {
     /// configured, else the recorded one), else the only or `default` configured remote. Every file is copied
     /// into `staging/` without following links, hashed as it is copied and compared with the manifest (which
     /// hashes to the id); only then are the files moved into `artifacts/<id>/`. An artifact that is not evicted
-    /// is left as it is.
+    /// is left as it is. From an OCI remote, each blob is downloaded through `staging/downloads/` as a pull's
+    /// (FORMAT.md §15.9): a fetch that dies or fails leaves what arrived, and the next one resumes it with a
+    /// `Range` request (``FetchReport/resumedBytes``).
     ///
     /// - Returns: what was fetched, and from where.
     /// - Throws: `.notFound`; `.remoteUnavailable` (no remote, unreachable, or missing the artifact or a file);
@@ -135,7 +140,7 @@ extension Registry {
             // which tells recovery to remove it.
             if (try? FileSystem.removeTree(lease.directory)) != nil { lease.release() }
         }
-        try source.copy(opened, into: lease.directory)
+        let resumed = try source.copy(opened, into: lease.directory)
         // Bytes another artifact already stores become links to its file, as in a registration (FORMAT.md §10.1).
         let linked = artifacts.linkFetchedDuplicates(of: opened, in: lease.directory)
         let store = JournaledEvictions(store: evictionStore, artifacts: artifacts, direction: .fetch)
@@ -150,7 +155,7 @@ extension Registry {
         return FetchReport(
             artifact: artifact, remote: source.remote, files: Int(committed?.payload.files ?? 0),
             bytes: committed?.payload.size ?? 0, event: committed?.event,
-            deduplicated: committed == nil ? [] : linked.sorted())
+            deduplicated: committed == nil ? [] : linked.sorted(), resumedBytes: resumed)
     }
 
     /// The remote a fetch of an evicted artifact reads from (see `fetch(_:from:actor:)`).

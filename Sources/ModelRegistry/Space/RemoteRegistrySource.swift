@@ -136,7 +136,7 @@ struct RemoteRegistrySource {
     /// - Throws: `.digestMismatch` naming the remote file whose size or digest differs; `.symlinkRefused`;
     ///   `.remoteUnavailable` for a missing file; I/O errors. What was copied stays in `staging` for the caller
     ///   to remove.
-    func copy(_ artifact: Artifact, into staging: String) throws {
+    func copyFiles(of artifact: Artifact, into staging: String) throws {
         try checkHolds(artifact, readingBytes: false)  // the copy below hashes every byte it takes
         guard let algorithm = algorithms[artifact.manifest.hashAlgorithm] else {
             throw RegistryError(
