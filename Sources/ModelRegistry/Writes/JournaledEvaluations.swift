@@ -39,36 +39,14 @@ struct JournaledEvaluations: JournaledStore {
 
 extension JournaledEvaluations {
     func discrepancies(lastEvents: [String: EvaluationAdded]) throws -> [Discrepancy] {
-        var findings: [Discrepancy] = []
-        var seen = Set<String>()
         let ids = try artifacts.list().filter { registered?.ids.contains($0) ?? true }
-        // One directory listing per artifact: on several threads, a million of them take seconds, not minutes.
-        let listings = try ParallelWork.mapInBatches(ids) { [store] id in try store.files(of: id) }
-        for (id, files) in zip(ids, listings) {
-            for (name, file) in files {
-                let path = store.layout.relativePath(store.layout.evaluationPath(of: id, name: name))
-                seen.insert(path)
-                switch file {
-                case .failure(let error):
-                    findings.append(Discrepancy(key: path, finding: Finding(.damagedView, path: path, error.message)))
-                case .success(let record) where lastEvents[path] == nil:
-                    findings.append(
-                        Discrepancy(
-                            key: path,
-                            finding: Finding(
-                                .viewNotInLog, path: path,
-                                "no evaluation_added event records this evaluation by '\(record.evaluator)'")))
-                case .success(let record):
-                    if let logged = lastEvents[path]?.record, logged != record {
-                        findings.append(
-                            Discrepancy(
-                                key: path,
-                                finding: Finding(.viewDiffersFromLog, path: path, "differs from the logged evaluation"))
-                        )
-                    }
-                }
-            }
-        }
+        var (findings, seen) = try perArtifactFileDiscrepancies(
+            ids: ids, files: { [store] id in try store.files(of: id).map { (name: $0.name, file: $0.record) } },
+            key: { id, name in store.layout.relativePath(store.layout.evaluationPath(of: id, name: name)) },
+            path: { id, name in store.layout.relativePath(store.layout.evaluationPath(of: id, name: name)) },
+            logged: { key in (lastEvents[key] != nil, lastEvents[key]?.record) },
+            notInLog: { record in "no evaluation_added event records this evaluation by '\(record.evaluator)'" },
+            differs: "differs from the logged evaluation")
         findings += try orphans(lastEvents: lastEvents)
         for (key, event) in lastEvents.sorted(by: { $0.key < $1.key }) where !seen.contains(key) {
             // An evaluation of an artifact that is gone is reported with the artifact.

@@ -49,36 +49,15 @@ struct JournaledSignatures: JournaledStore {
 
 extension JournaledSignatures {
     func discrepancies(lastEvents: [String: SignatureAdded]) throws -> [Discrepancy] {
-        var findings: [Discrepancy] = []
-        var seen = Set<String>()
         let ids = try artifacts.list().filter { registered?.ids.contains($0) ?? true }
-        // One directory listing per artifact: on several threads, a million of them take seconds, not minutes.
-        let listings = try ParallelWork.mapInBatches(ids) { [store] id in try store.files(of: id) }
-        for (id, files) in zip(ids, listings) {
-            for (name, file) in files {
-                let key = "\(id)/signatures/\(name)"
-                let path = store.layout.relativePath(store.layout.signaturePath(of: id, name: name))
-                seen.insert(key)
-                switch file {
-                case .failure(let error):
-                    findings.append(Discrepancy(key: key, finding: Finding(.damagedView, path: path, error.message)))
-                case .success(let signature) where lastEvents[key] == nil:
-                    findings.append(
-                        Discrepancy(
-                            key: key,
-                            finding: Finding(
-                                .viewNotInLog, path: path,
-                                "no signature_added event records this signature by \(signature.signature.keyID)")))
-                case .success(let signature):
-                    if let logged = lastEvents[key]?.signatureFile, logged != signature {
-                        findings.append(
-                            Discrepancy(
-                                key: key,
-                                finding: Finding(.viewDiffersFromLog, path: path, "differs from the logged signature")))
-                    }
-                }
-            }
-        }
+        var (findings, seen) = try perArtifactFileDiscrepancies(
+            ids: ids, files: { [store] id in try store.files(of: id) },
+            key: { id, name in "\(id)/signatures/\(name)" },
+            path: { id, name in store.layout.relativePath(store.layout.signaturePath(of: id, name: name)) },
+            logged: { key in (lastEvents[key] != nil, lastEvents[key]?.signatureFile) },
+            notInLog: { signature in "no signature_added event records this signature by \(signature.signature.keyID)"
+            },
+            differs: "differs from the logged signature")
         for (key, event) in lastEvents.sorted(by: { $0.key < $1.key }) where !seen.contains(key) {
             // A signature of an artifact that is gone is reported with the artifact.
             guard try artifacts.contains(event.artifact) else { continue }

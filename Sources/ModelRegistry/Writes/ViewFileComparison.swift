@@ -84,3 +84,47 @@ func artifactViewFileDiscrepancies<Record: Equatable>(
         file: { key in try ArtifactID(key).flatMap(file) },
         message: message)
 }
+
+/// Compares views that hold several record files per artifact (signatures, evaluation records) with the log: lists
+/// every artifact's files (on several threads: a million artifacts are a million listings) and reports a damaged
+/// file, a file the log does not account for, and a file that differs from the logged record. Returns the keys of
+/// the files it saw too, so that the caller can report the logged records whose file is missing.
+///
+/// - Parameters:
+///   - ids: the artifacts whose files are compared.
+///   - files: lists and reads one artifact's files, each by name, a damaged one as its error.
+///   - key: the key of an artifact's file in the log's last events; `path`, its path relative to the registry.
+///   - logged: whether the log has an event in force for a key, and the record it holds (if it holds one).
+///   - notInLog: the finding's text for a file the log does not account for; `differs`, for one that differs.
+func perArtifactFileDiscrepancies<Record: Equatable>(
+    ids: [ArtifactID],
+    files: @Sendable (ArtifactID) throws -> [(name: String, file: Result<Record, RegistryError>)],
+    key: (ArtifactID, String) -> String,
+    path: (ArtifactID, String) -> String,
+    logged: (String) -> (isLogged: Bool, record: Record?),
+    notInLog: (Record) -> String,
+    differs: String
+) throws -> (found: [Discrepancy], seen: Set<String>) {
+    var found: [Discrepancy] = []
+    var seen = Set<String>()
+    let listings = try ParallelWork.mapInBatches(ids, files)
+    for (id, listing) in zip(ids, listings) {
+        for (name, file) in listing {
+            let key = key(id, name)
+            let path = path(id, name)
+            seen.insert(key)
+            let inForce = logged(key)
+            switch file {
+            case .failure(let error):
+                found.append(Discrepancy(key: key, finding: Finding(.damagedView, path: path, error.message)))
+            case .success(let record) where !inForce.isLogged:
+                found.append(Discrepancy(key: key, finding: Finding(.viewNotInLog, path: path, notInLog(record))))
+            case .success(let record):
+                if let loggedRecord = inForce.record, loggedRecord != record {
+                    found.append(Discrepancy(key: key, finding: Finding(.viewDiffersFromLog, path: path, differs)))
+                }
+            }
+        }
+    }
+    return (found, seen)
+}
