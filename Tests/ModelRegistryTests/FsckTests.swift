@@ -210,6 +210,40 @@ import Testing
         }
     }
 
+    /// A signature file that no `signature_added` event accounts for (copied in from another registry that holds
+    /// the same artifact) is reported by its path, not taken as a signature.
+    @Test func aSignatureFileTheLogDoesNotAccountForIsReported() throws {
+        try withTemporaryDirectory { temp in
+            let alice = FakeSigner(name: "alice")
+            func make(_ name: String) throws -> (Registry, ArtifactID) {
+                let registry = try Registry.create(
+                    at: temp.appendingPathComponent(name), configuration: .init(trust: TrustStore(verifiers: [alice])))
+                let bundles = temp.appendingPathComponent("\(name)-bundles")
+                try FileManager.default.createDirectory(at: bundles, withIntermediateDirectories: true)
+                return (registry, try BundleFixture.registerModel("m", in: registry, under: bundles))
+            }
+            let (signed, id) = try make("signed")
+            let (unsigned, sameID) = try make("unsigned")
+            #expect(id == sameID)
+            try signed.sign(id, with: alice)
+            #expect(try unsigned.fsck().isClean)
+            let source = signed.layout.signaturesPath(of: id)
+            let name = try #require(try FileManager.default.contentsOfDirectory(atPath: source).first)
+            let artifact = unsigned.layout.artifactPath(id)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: artifact)
+            try FileManager.default.createDirectory(
+                atPath: unsigned.layout.signaturesPath(of: id), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(
+                atPath: source + "/" + name, toPath: unsigned.layout.signaturePath(of: id, name: name))
+            let report = try unsigned.fsck()
+            #expect(
+                report.findings.contains {
+                    $0.kind == .viewNotInLog && $0.path == "artifacts/\(id)/signatures/\(name)"
+                        && $0.message.contains("no signature_added event")
+                }, "\(report)")
+        }
+    }
+
     @Test func fsckWritesNothing() throws {
         try Fixture.with { f in
             try FileManager.default.removeItem(atPath: f.registry.layout.indexesPath)
