@@ -14,7 +14,8 @@ extension CommandLineTool {
             return try KeyFiles.loadPrivateKey(at: value)
         } catch let error as RegistryError {
             throw RegistryError(
-                error.code, "MODELREG_CHECKPOINT_KEY='\(value)': \(error.message)", path: error.path, underlying: error)
+                error.code, "MODELREG_CHECKPOINT_KEY='\(value)': \(error.message)", path: error.path,
+                underlying: error.underlying)
         }
     }
 }
