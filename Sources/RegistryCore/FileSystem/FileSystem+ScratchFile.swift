@@ -89,31 +89,6 @@ extension FileSystem {
     package static func forEachDirectoryEntry(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void)
         throws
     {
-        try checkedSyscall("list the directory", path: path) { () throws(SystemCallError) in
-            try system_check(.opendir, path: path)
-        }
-        guard let stream = opendir(path) else {
-            throw RegistryError.systemCall(
-                SystemCallError(systemCall: "opendir", errno: errno), "list the directory", path: path)
-        }
-        defer { closedir(stream) }
-        while true {
-            errno = 0
-            guard let entry = readdir(stream) else {
-                if errno != 0 {
-                    throw RegistryError.systemCall(
-                        SystemCallError(systemCall: "readdir", errno: errno), "list the directory", path: path)
-                }
-                return
-            }
-            try withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                let name = raw.bindMemory(to: UInt8.self)
-                let length = name.firstIndex(of: 0) ?? name.count
-                let bytes = UnsafeBufferPointer(rebasing: name[0..<length])
-                if bytes.count == 1 && bytes[0] == 0x2E { return }
-                if bytes.count == 2 && bytes[0] == 0x2E && bytes[1] == 0x2E { return }
-                try body(bytes)
-            }
-        }
+        try forEachTypedDirectoryEntry(path) { name, _ in try body(name) }
     }
 }

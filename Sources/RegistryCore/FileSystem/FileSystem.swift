@@ -124,6 +124,21 @@ package enum FileSystem {
 
     /// Lists a directory without `.` and `..`, names as raw bytes, in no particular order.
     package static func listDirectory(_ path: String) throws -> [DirectoryEntry] {
+        var entries: [DirectoryEntry] = []
+        try forEachTypedDirectoryEntry(path) { name, isDirectory in
+            entries.append(DirectoryEntry(nameBytes: Array(name), isDirectory: isDirectory))
+        }
+        return entries
+    }
+
+    /// Calls `body` with the raw name bytes of each entry of a directory (without `.` and `..`) and whether it is a
+    /// directory as the directory records it (nil when it does not say), in no particular order, without
+    /// collecting them.
+    ///
+    /// - Throws: I/O errors naming the directory; what `body` throws.
+    package static func forEachTypedDirectoryEntry(
+        _ path: String, _ body: (UnsafeBufferPointer<UInt8>, _ isDirectory: Bool?) throws -> Void
+    ) throws {
         try checkedSyscall("list the directory", path: path) { () throws(SystemCallError) in
             try system_check(.opendir, path: path)
         }
@@ -132,7 +147,6 @@ package enum FileSystem {
                 SystemCallError(systemCall: "opendir", errno: errno), "list the directory", path: path)
         }
         defer { closedir(stream) }
-        var entries: [DirectoryEntry] = []
         while true {
             errno = 0
             guard let entry = readdir(stream) else {
@@ -140,13 +154,18 @@ package enum FileSystem {
                     throw RegistryError.systemCall(
                         SystemCallError(systemCall: "readdir", errno: errno), "list the directory", path: path)
                 }
-                return entries
+                return
             }
-            let bytes = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
-            if bytes == [0x2E] || bytes == [0x2E, 0x2E] { continue }
             let type = Int(entry.pointee.d_type)
-            entries.append(
-                DirectoryEntry(nameBytes: bytes, isDirectory: type == Int(DT_UNKNOWN) ? nil : type == Int(DT_DIR)))
+            let isDirectory = type == Int(DT_UNKNOWN) ? nil : type == Int(DT_DIR)
+            try withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                let name = raw.bindMemory(to: UInt8.self)
+                let length = name.firstIndex(of: 0) ?? name.count
+                let bytes = UnsafeBufferPointer(rebasing: name[0..<length])
+                if bytes.count == 1 && bytes[0] == 0x2E { return }
+                if bytes.count == 2 && bytes[0] == 0x2E && bytes[1] == 0x2E { return }
+                try body(bytes, isDirectory)
+            }
         }
     }
 
