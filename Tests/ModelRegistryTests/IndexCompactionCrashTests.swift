@@ -11,15 +11,7 @@ import Testing
     /// caught up from the log — never a damaged one, never a lost state.
     @Suite struct IndexCompactionCrashTests {
         static func makeRegistry(in temp: URL) throws -> (root: URL, ids: [ArtifactID]) {
-            let root = temp.appendingPathComponent("registry")
-            let registry = try Registry.create(at: root)
-            var ids: [ArtifactID] = []
-            for name in ["alpha", "beta", "gamma"] {
-                ids.append(try BundleFixture.registerModel(name, in: registry, under: temp))
-            }
-            try registry.rebuildIndexes()
-            try registry.setState(ids[2], to: .validated)  // one update line before the killed write
-            return (root, ids)
+            try IndexCrashFixture.makeRegistry(in: temp)
         }
 
         /// The index of a copy of the registry, rebuilt: what any stored index must equal once current.

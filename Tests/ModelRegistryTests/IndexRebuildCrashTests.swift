@@ -12,15 +12,7 @@ import Testing
     /// behind.
     @Suite struct IndexRebuildCrashTests {
         static func makeRegistry(in temp: URL) throws -> (root: URL, ids: [ArtifactID]) {
-            let root = temp.appendingPathComponent("registry")
-            let registry = try Registry.create(at: root)
-            var ids: [ArtifactID] = []
-            for name in ["alpha", "beta", "gamma"] {
-                ids.append(try BundleFixture.registerModel(name, in: registry, under: temp))
-            }
-            try registry.rebuildIndexes()
-            try registry.setState(ids[2], to: .validated)  // one update line for the rebuild to remove
-            return (root, ids)
+            try IndexCrashFixture.makeRegistry(in: temp)
         }
 
         static func indexFiles(_ root: URL) throws -> [String] {
