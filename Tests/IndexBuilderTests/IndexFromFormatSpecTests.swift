@@ -189,7 +189,7 @@ enum SpecIndexWriter {
     /// still give the pool, lists and keys FORMAT.md describes, spilled to a scratch file or not.
     @Test(arguments: [1, 2, 3, 4, 5])
     func summaryIDsMergedWithOtherStringsGiveTheSpecifiedBytes(seed: UInt64) throws {
-        var generator = SplitMix(seed: seed)
+        var generator = SplitMix64(seed: seed)
         func id() -> ArtifactID {
             let bytes = (0..<32).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
             return ArtifactID(digest: Digest(algorithm: "sha256", bytes: bytes))
@@ -250,18 +250,5 @@ enum SpecIndexWriter {
                 try f.fixture.freshIndex().query(IndexQuery(labels: ["unit": "Kelvin", "place": "r\u{E9}gion"])).ids
                     == [labelled])
         }
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so that each seed gives the same registry.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
