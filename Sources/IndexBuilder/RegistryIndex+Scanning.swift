@@ -48,56 +48,43 @@ extension RegistryIndex {
     /// - Returns: the stamp, the latest state of every artifact the log names, and the report.
     /// - Throws: I/O errors listing `artifacts/` or opening the log.
     /// - Complexity: O(*n*) in the number of artifacts plus the length of the log; memory for the log's facts
-    ///   (registration time and sequence, state, evaluations per artifact) and one batch of summaries.
+    ///   (registration time and sequence, state, evaluations per artifact) and two batches of summaries (the one
+    ///   handed over and the next, read meanwhile).
     func scan(batchSize: Int = scanBatchSize, _ consume: (ArtifactSummary) throws -> Void) throws -> (
         stamp: Stamp, states: [ArtifactID: String], report: Report
     ) {
-        var findings: [Finding] = []
-        // Only the two facts a summary takes from its registration event, not the event: the log is as long as
-        // the registry is large, and whole events would be most of a rebuild's memory.
-        var registrations = RegistrationFacts()
-        var states: [ArtifactID: (state: String, sequence: Int64)] = [:]
-        var evaluations: [ArtifactID: [EvaluationChange]] = [:]
-        var last = AuditPosition.start
-        var cursor = journal.events().makeIterator()
-        while let result = cursor.next() {
-            switch result {
-            case .failure(let error):
-                findings.append(Finding(.unusableAuditEvent, path: error.path ?? "", error.message))
-            case .success(let event):
-                last = Self.position(of: event)
-                switch Self.interpret(event) {
-                case .none:
-                    break
-                case .registration(let id):
-                    registrations.register(id, time: event.time, sequence: event.sequence)
-                case .collection(let id):
-                    registrations.collect(id, sequence: event.sequence)  // a later registration publishes it again
-                case .state(let change):
-                    if (states[change.artifact]?.sequence ?? 0) < change.sequence {
-                        states[change.artifact] = (change.state, change.sequence)
-                    }
-                case .evaluation(let change):
-                    evaluations[change.artifact, default: []].append(change)
-                case .unusable(let problem):
-                    findings.append(Finding(.unusableAuditEvent, "audit event #\(event.sequence): \(problem)"))
-                }
+        // The log and the manifests do not depend on each other until a summary is completed: the log is read on
+        // another thread while `artifacts/` is listed and the first batch of manifests is read, and each next
+        // batch is read while the one before is handed over.
+        let logPass = BackgroundJob { [self] in self.readLogFacts() }
+        let ids: SortedArtifactIDs
+        do {
+            ids = try SortedArtifactIDs(listing: artifacts.layout.artifactsPath)
+        } catch {
+            _ = try? logPass.wait()
+            throw error
+        }
+        let size = max(1, batchSize)
+        func readBatch(startingAt start: Int) -> BackgroundJob<ResultSlots<(ArtifactSummary?, [Finding])>>? {
+            guard start < ids.count else { return nil }
+            let batch = (start..<min(ids.count, start + size)).map { ids[$0] }
+            return BackgroundJob { [self] in
+                let slots = ResultSlots<(ArtifactSummary?, [Finding])>(count: batch.count)
+                try ParallelWork.forEach(batch.count) { index in slots[index] = self.readSummary(batch[index]) }
+                return slots
             }
         }
-        registrations.seal()
-        let latestStates = states.mapValues(\.state)
-        states = [:]
-
-        let ids = try SortedArtifactIDs(listing: artifacts.layout.artifactsPath)
+        var nextBatch = readBatch(startingAt: 0)
+        let log = try logPass.wait()
+        var findings = log.findings
         var summaryCount = 0
         var batchStart = 0
-        while batchStart < ids.count {
-            let batch = (batchStart..<min(ids.count, batchStart + max(1, batchSize))).map { ids[$0] }
-            let slots = ResultSlots<(ArtifactSummary?, [Finding])>(count: batch.count)
-            try ParallelWork.forEach(batch.count) { index in
-                slots[index] = self.readSummary(batch[index])
-            }
-            for index in 0..<batch.count {
+        while let current = nextBatch {
+            let slots = try current.wait()
+            let count = min(size, ids.count - batchStart)
+            batchStart += count
+            nextBatch = readBatch(startingAt: batchStart)
+            for index in 0..<count {
                 // Taken out of its slot, so that the summary's storage is uniquely referenced and the changes
                 // below do not copy it.
                 switch slots.take(index) {
@@ -107,22 +94,67 @@ extension RegistryIndex {
                     findings.append(contentsOf: problems)
                 case (var summary?, let problems)?:
                     findings.append(contentsOf: problems)
-                    if let registration = registrations.fact(of: summary.id) {
+                    if let registration = log.registrations.fact(of: summary.id) {
                         summary.registeredAt = registration.time
                         summary.registrationSequence = registration.sequence
                     }
-                    for change in evaluations[summary.id] ?? [] {
+                    for change in log.evaluations[summary.id] ?? [] {
                         summary.merge(evaluationMetrics: change.metrics, sequence: change.sequence)
                     }
-                    summary.stateName = latestStates[summary.id]
+                    summary.stateName = log.states[summary.id]
                     summaryCount += 1
                     try consume(summary)
                 }
             }
-            batchStart += batch.count
         }
-        let stamp = Stamp(artifactCount: ids.count, auditSequence: last.sequence, auditTime: last.time)
-        return (stamp, latestStates, Report(stamp: stamp, summaryCount: summaryCount, findings: findings))
+        let stamp = Stamp(artifactCount: ids.count, auditSequence: log.last.sequence, auditTime: log.last.time)
+        return (stamp, log.states, Report(stamp: stamp, summaryCount: summaryCount, findings: findings))
+    }
+
+    /// What a scan takes from the log: per artifact, the registration facts, latest state and evaluations.
+    struct LogFacts: Sendable {
+        var registrations = RegistrationFacts()
+        var states: [ArtifactID: String] = [:]
+        var evaluations: [ArtifactID: [EvaluationChange]] = [:]
+        var findings: [Finding] = []
+        var last = AuditPosition.start
+    }
+
+    /// Reads the whole log once. Unreadable lines become findings, not errors.
+    func readLogFacts() -> LogFacts {
+        var facts = LogFacts()
+        // Only the two facts a summary takes from its registration event, not the event: the log is as long as
+        // the registry is large, and whole events would be most of a rebuild's memory.
+        var states: [ArtifactID: (state: String, sequence: Int64)] = [:]
+        var cursor = journal.events().makeIterator()
+        while let result = cursor.next() {
+            switch result {
+            case .failure(let error):
+                facts.findings.append(Finding(.unusableAuditEvent, path: error.path ?? "", error.message))
+            case .success(let event):
+                facts.last = Self.position(of: event)
+                switch Self.interpret(event) {
+                case .none:
+                    break
+                case .registration(let id):
+                    facts.registrations.register(id, time: event.time, sequence: event.sequence)
+                case .collection(let id):
+                    facts.registrations.collect(id, sequence: event.sequence)  // a later registration publishes it again
+                case .state(let change):
+                    if (states[change.artifact]?.sequence ?? 0) < change.sequence {
+                        states[change.artifact] = (change.state, change.sequence)
+                    }
+                case .evaluation(let change):
+                    facts.evaluations[change.artifact, default: []].append(change)
+                case .unusable(let problem):
+                    facts.findings.append(
+                        Finding(.unusableAuditEvent, "audit event #\(event.sequence): \(problem)"))
+                }
+            }
+        }
+        facts.registrations.seal()
+        facts.states = states.mapValues(\.state)
+        return facts
     }
 
     // MARK: Artifacts

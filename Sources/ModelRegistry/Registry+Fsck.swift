@@ -219,26 +219,6 @@ extension Registry {
     }
 }
 
-/// Work started on another thread, whose result (or error) ``wait()`` returns.
-final class BackgroundJob<Result: Sendable>: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var outcome: Swift.Result<Result, any Error>?
-
-    init(_ body: @escaping @Sendable () throws -> Result) {
-        DispatchQueue.global().async {
-            self.outcome = Swift.Result { try body() }
-            self.done.signal()
-        }
-    }
-
-    /// Waits for the job and returns its result, or throws its error.
-    func wait() throws -> Result {
-        done.wait()
-        guard let outcome else { preconditionFailure("the job signals only after setting its outcome") }
-        return try outcome.get()
-    }
-}
-
 /// Hands items to one consumer thread in order, in batches, with a bounded backlog; ``finish()`` waits until
 /// every item pushed so far was consumed. The producer and the consumer never touch the consumer's state at the
 /// same time: the producer reads it only after ``finish()``.
