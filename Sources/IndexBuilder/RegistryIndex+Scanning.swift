@@ -139,7 +139,8 @@ extension RegistryIndex {
                 case .registration(let id):
                     facts.registrations.register(id, time: event.time, sequence: event.sequence)
                 case .collection(let id):
-                    facts.registrations.collect(id, sequence: event.sequence)  // a later registration publishes it again
+                    // A later registration publishes it again.
+                    facts.registrations.collect(id, sequence: event.sequence)
                 case .state(let change):
                     if (states[change.artifact]?.sequence ?? 0) < change.sequence {
                         states[change.artifact] = (change.state, change.sequence)
