@@ -148,7 +148,7 @@ import Testing
                 let token = FaultInjector.shared.inject(.write, errno: EIO, under: registry.layout.auditPath + "/")
                 defer { FaultInjector.shared.remove(token) }
                 let error = try #require(throws: RegistryError.self) { try registry.promote("champion", to: id) }
-                #expect(error.message.contains("could not append to the file at '"), "\(error.message)")
+                #expect(error.message.contains("could not append to the file '"), "\(error.message)")
                 #expect(!error.message.contains(" to at "), "\(error.message)")
             }
         }

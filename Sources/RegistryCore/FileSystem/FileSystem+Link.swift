@@ -31,7 +31,7 @@ extension FileSystem {
         {
             return .notPossible
         } catch {
-            throw RegistryError.systemCall(error, "link '\(source)'", path: destination)
+            throw RegistryError.systemCall(error, "link '\(source)' to", path: destination)
         }
     }
 }

@@ -210,7 +210,7 @@ package enum FileSystem {
         let full = (Array(directory.utf8) + [0x2F] + nameBytes + [0]).map { CChar(bitPattern: $0) }
         if unlink(full) != 0 {
             throw RegistryError.systemCall(
-                SystemCallError(systemCall: "unlink", errno: errno), "remove a file", path: directory)
+                SystemCallError(systemCall: "unlink", errno: errno), "remove a file in", path: directory)
         }
     }
 
@@ -267,7 +267,9 @@ package enum FileSystem {
 
     /// Renames `from` to `to` (replacing a file at `to`, or an empty directory). The caller syncs the parents.
     package static func rename(_ from: String, to: String) throws {
-        try checkedSyscall("rename '\(from)'", path: to) { () throws(SystemCallError) in try system_rename(from, to) }
+        try checkedSyscall("rename '\(from)' to", path: to) { () throws(SystemCallError) in
+            try system_rename(from, to)
+        }
     }
 
     /// The outcome of publishing a staged directory.
@@ -295,7 +297,7 @@ package enum FileSystem {
             try syncDirectory(parent(of: target))
             return .targetExisted
         } catch {
-            throw RegistryError.systemCall(error, "publish '\(staging)'", path: target)
+            throw RegistryError.systemCall(error, "publish '\(staging)' as", path: target)
         }
         try syncDirectory(parent(of: target))
         return .published

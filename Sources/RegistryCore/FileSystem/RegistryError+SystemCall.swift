@@ -9,7 +9,7 @@ extension RegistryError {
     ///
     /// - Parameters:
     ///   - error: the failed call.
-    ///   - action: what the registry was doing, in words (`"copy weights.bin into staging"`).
+    ///   - action: what the registry was doing, in words (`"copy weights.bin into"`), followed in the message by the quoted path.
     ///   - path: the file involved.
     package static func systemCall(_ error: SystemCallError, _ action: String, path: String) -> RegistryError {
         let code: Code
@@ -31,7 +31,7 @@ extension RegistryError {
         case EWOULDBLOCK: code = .lockTimeout
         default: code = .io
         }
-        return RegistryError(code, "could not \(action) at '\(path)'\(hint)", path: path, underlying: error)
+        return RegistryError(code, "could not \(action) '\(path)'\(hint)", path: path, underlying: error)
     }
 }
 

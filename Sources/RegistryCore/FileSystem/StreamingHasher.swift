@@ -51,7 +51,7 @@ package enum StreamingHasher {
             // O_NONBLOCK: opening a FIFO planted where a file belongs must not hang; it is refused just below.
             source = try OpenFile.open(path, O_RDONLY | O_NONBLOCK | (followSymlinks ? 0 : O_NOFOLLOW))
         } catch {
-            throw RegistryError.systemCall(error, "open for hashing", path: path)
+            throw RegistryError.systemCall(error, "open", path: path)
         }
         return try source.closeAfter { file in
             let status = try file.fileStatus()
@@ -125,7 +125,7 @@ package enum StreamingHasher {
         do {
             try system_seek(file.fd, to: offset, path: file.path)
         } catch {
-            throw RegistryError.systemCall(error, "seek for hashing", path: file.path)
+            throw RegistryError.systemCall(error, "seek in", path: file.path)
         }
         let rest = try pump(from: file, to: nil, state: state, onBytes: onBytes)
         return Result(size: offset + rest.size, digest: rest.digest)
