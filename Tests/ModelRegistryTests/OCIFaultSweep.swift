@@ -33,6 +33,9 @@ import Testing
 
         static var fullSweep: Bool { ProcessInfo.processInfo.environment["MODELREG_FULL_SWEEP"] == "1" }
 
+        /// `MODELREG_TRACE_SWEEP=1`: print each case and how long it took to standard error, to follow a long run.
+        static var traced: Bool { ProcessInfo.processInfo.environment["MODELREG_TRACE_SWEEP"] == "1" }
+
         /// The errno and persistence combinations of the matrix: EIO, ENOSPC, EACCES, EROFS, once and for good.
         static let combinations: [(errno: Int32, persistent: Bool)] = [EIO, ENOSPC, EACCES, EROFS].flatMap {
             [($0, false), ($0, true)]
@@ -40,10 +43,11 @@ import Testing
 
         /// Every call kind the shims make, failing with each of EIO, ENOSPC, EACCES and EROFS, once and for good.
         /// `MODELREG_FULL_SWEEP=1`: every combination at every call. CI: the kinds `ciKinds` only, each errno once
-        /// (not for good) per kind, at its 1st call and at three of its calls 2, 4, 8, 16, 32 and 64 (rotating
-        /// with the kind); a depth the operation does not reach is replaced by the deepest call of that kind that
-        /// fired (``run(in:plan:configuration:operation:check:)``).
-        static func matrix(ciKinds: [SystemCall]) -> Plan {
+        /// per kind (not for good, or — with `alternatingPersistence` — for good at every other sample), at its 1st
+        /// call and at three of its calls 2, 4, 8, 16, 32 and 64 (rotating with the kind); a depth the operation
+        /// does not reach is replaced by the deepest call of that kind that fired
+        /// (``run(in:plan:configuration:operation:check:)``).
+        static func matrix(ciKinds: [SystemCall], alternatingPersistence: Bool = false) -> Plan {
             if fullSweep {
                 return SystemCall.allCases.filter { $0 != .inotify }.flatMap { call in
                     combinations.map {
@@ -56,7 +60,8 @@ import Testing
             return ciKinds.enumerated().flatMap { index, call in
                 errnos.enumerated().map { sample, errno in
                     let k = sample == 0 ? 0 : depths[(index + sample) % depths.count]
-                    return (Fault(call: call, errno: errno, persistent: false), [k])
+                    let persistent = alternatingPersistence && (index + sample) % 2 == 1
+                    return (Fault(call: call, errno: errno, persistent: persistent), [k])
                 }.sorted { $0.1[0] < $1.1[0] }
             }
         }
@@ -70,6 +75,22 @@ import Testing
             in temp: URL, plan: Plan, configuration: Registry.Configuration,
             operation: (Registry) throws -> Void, check: (Case) throws -> Void
         ) throws -> (cases: Int, failures: Int) {
+            try run(
+                in: temp, plan: plan, prepare: { try Registry.create(at: $0, configuration: configuration) },
+                reopen: { try Registry.open(at: $0, configuration: configuration) }, operation: operation,
+                check: check)
+        }
+
+        /// Runs `operation` on a registry `prepare` makes at a fresh directory (a new one, or a copy of a
+        /// template) for each planned fault and call, and calls `check` with the outcome of each run whose fault
+        /// fired, on the registry `reopen` opens there.
+        ///
+        /// - Returns: how many runs there were and how many of them threw.
+        @discardableResult
+        static func run(
+            in temp: URL, plan: Plan, prepare: (URL) throws -> Registry, reopen: (URL) throws -> Registry,
+            operation: (Registry) throws -> Void, check: (Case) throws -> Void
+        ) throws -> (cases: Int, failures: Int) {
             var cases = 0
             var failures = 0
             // The deepest call of each kind that fired, and the kinds whose last planned depth did not fire.
@@ -78,9 +99,10 @@ import Testing
             for (fault, calls) in plan where !unused.contains(fault.call) {
                 for planned in calls {
                     cases += 1
+                    let started = ContinuousClock.now
                     let root = temp.appendingPathComponent("case-\(cases)")
                     defer { try? FileManager.default.removeItem(at: root) }
-                    let registry = try Registry.create(at: root, configuration: configuration)
+                    let registry = try prepare(root)
                     var k = planned
                     var outcome = try attempt(fault, at: k, under: root, registry, operation)
                     if !outcome.fired, calls.count == 1, let fallback = deepest[fault.call], fallback < planned {
@@ -88,9 +110,7 @@ import Testing
                         // call that fired instead, on another fresh registry.
                         try FileManager.default.removeItem(at: root)
                         k = fallback
-                        outcome = try attempt(
-                            fault, at: k, under: root, try Registry.create(at: root, configuration: configuration),
-                            operation)
+                        outcome = try attempt(fault, at: k, under: root, try prepare(root), operation)
                     }
                     guard outcome.fired else {
                         if deepest[fault.call] == nil && planned == 0 { unused.insert(fault.call) }
@@ -100,8 +120,13 @@ import Testing
                     if outcome.thrown != nil { failures += 1 }
                     try check(
                         Case(
-                            fault: fault, call: k, registry: try Registry.open(at: root, configuration: configuration),
-                            thrown: outcome.thrown))
+                            fault: fault, call: k, registry: try reopen(root), thrown: outcome.thrown))
+                    if traced {
+                        FileHandle.standardError.write(
+                            Data(
+                                "sweep case \(cases): \(fault) at call #\(k + 1), \(ContinuousClock.now - started)\n"
+                                    .utf8))
+                    }
                 }
             }
             return (cases, failures)

@@ -443,4 +443,84 @@ struct OCIRemoteEvictionRegistryTests {
             }
         }
     }
+    /// Issue #14's fault matrix for a fetch from an `oci://` remote (eviction's way back), through the loop the pull
+    /// uses (``OCIFaultSweep``): every kind of call the fetch makes in the registry fails with each of EIO, ENOSPC,
+    /// EACCES and EROFS, once and for good. CI: the kinds below, each errno at a sampled call, every other sample
+    /// for good; `MODELREG_FULL_SWEEP=1`: every kind, every combination, every call. Each run starts from a copy of
+    /// one evicted registry. The fetch throws a typed `RegistryError` or succeeds; after `recover` fsck is clean and a
+    /// second `recover` finds nothing, the artifact is fetched whole or still evicted with none of its files, nothing
+    /// is left in `staging/` but partial downloads, and fetching again restores the original bytes and leaves no
+    /// partial download.
+    @Suite(.enabled(if: FakeDistributionServer.python != nil, "needs python3 for the fake registry"))
+    struct OCIRemoteFetchFaultMatrixTests {
+        static let ciKinds: [SystemCall] = [.open, .write, .fsync, .rename, .mkdir, .flock, .unlink, .fstat]
+
+        @Test func aFetchFailingWithEveryErrnoOnceAndForGoodLosesNothing() throws {
+            try withTemporaryDirectory { temp in
+                var options = OCITransferOptions()
+                options.looksUpCredentials = false
+                let fixture = try OCIRemoteFixture(in: temp, options: options)
+                let server = try fixture.serve(in: temp)
+                defer { server.stop() }  // serves until the test ends
+                try fixture.registry.evict(fixture.id)
+                let template = URL(fileURLWithPath: fixture.registry.layout.rootPath)
+                var configuration = Registry.Configuration(actor: "tester")
+                configuration.ociRemoteOptions = options
+                let open = { (root: URL) in try Registry.open(at: root, configuration: configuration) }
+                var errnos: Set<String> = []
+                var persistentFailures = 0
+                var outcomes: Set<String> = []
+                let (cases, failures) = try OCIFaultSweep.run(
+                    in: temp.appendingPathComponent("cases", isDirectory: true),
+                    plan: OCIFaultSweep.matrix(ciKinds: Self.ciKinds, alternatingPersistence: true),
+                    prepare: { root in
+                        try FileManager.default.createDirectory(
+                            at: root.deletingLastPathComponent(), withIntermediateDirectories: true)
+                        try SystemCallCrashLoop.copy(template, to: root)
+                        return try open(root)
+                    }, reopen: open,
+                    operation: { _ = try $0.fetch(fixture.id) }
+                ) { run in
+                    if let thrown = run.thrown {
+                        #expect(thrown is RegistryError, "\(run.context): untyped \(thrown)")
+                        errnos.insert(OCIFaultSweep.Fault.names[run.fault.errno] ?? "")
+                        if run.fault.persistent { persistentFailures += 1 }
+                    }
+                    let registry = run.registry
+                    let recovery = try registry.recover()
+                    let check = try registry.fsck(depth: .full)
+                    #expect(check.isClean, "\(run.context): \(check.findings) after \(recovery)")
+                    #expect(try registry.secondRecovery().isClean, "\(run.context): a second recovery found work")
+                    #expect(
+                        OCILayoutFixture.stagingLeftovers(registry).isEmpty,
+                        "\(run.context): \(OCILayoutFixture.stagingLeftovers(registry))")
+                    let directory = registry.layout.artifactPath(fixture.id)
+                    let present = fixture.files.keys.filter {
+                        FileManager.default.fileExists(atPath: directory + "/" + $0)
+                    }
+                    if try registry.eviction(of: fixture.id) == nil {
+                        outcomes.insert("fetched")
+                        #expect(Self.holdsOriginalBytes(fixture, directory), "\(run.context): fetched whole")
+                    } else {
+                        outcomes.insert("evicted")
+                        #expect(present.isEmpty, "\(run.context): nothing half fetched, found \(present)")
+                        _ = try registry.fetch(fixture.id)
+                    }
+                    #expect(Self.holdsOriginalBytes(fixture, directory), "\(run.context)")
+                    #expect(OCILayoutFixture.partialDownloads(registry) == [], "\(run.context)")
+                    #expect(try registry.fsck(depth: .full).isClean, "\(run.context)")
+                }
+                #expect(failures > 10, "the sweep made fetches fail (\(failures) of \(cases))")
+                #expect(persistentFailures > 0, "no fault for good made a fetch fail")
+                #expect(errnos == ["EIO", "ENOSPC", "EACCES", "EROFS"], "fetches failed with \(errnos)")
+                #expect(outcomes.contains("evicted"), "no failed fetch left the artifact evicted: \(outcomes)")
+            }
+        }
+
+        private static func holdsOriginalBytes(_ fixture: OCIRemoteFixture, _ directory: String) -> Bool {
+            fixture.files.allSatisfy { path, bytes in
+                FileManager.default.contents(atPath: directory + "/" + path).map(Array.init) == bytes
+            }
+        }
+    }
 #endif
