@@ -17,8 +17,8 @@ import Testing
     /// before every call.
     @Suite(.enabled(if: FakeDistributionServer.python != nil, "needs python3 for the fake registry"))
     struct OCIPullCrashSweepTests {
-        static let stride = 9
-        static let recoveryStride = 7
+        static let stride = 23
+        static let recoveryStride = 11
 
         @Test func aPullKilledBeforeAnySystemCallIsNeverHalfPublished() throws {
             try withTemporaryDirectory { temp in
