@@ -41,7 +41,7 @@ import Testing
             [($0, false), ($0, true)]
         }
 
-        /// `MODELREG_FULL_SWEEP=exhaustive`: every combination at every call of every kind (about 8 × 740 runs of a
+        /// `MODELREG_FULL_SWEEP=exhaustive`: every combination at every call of every kind (about 8 × 780 runs of a
         /// pull, well over an hour on 2 cores).
         static var exhaustive: Bool { ProcessInfo.processInfo.environment["MODELREG_FULL_SWEEP"] == "exhaustive" }
 
@@ -50,7 +50,7 @@ import Testing
         /// - `MODELREG_FULL_SWEEP=1`: every call of every kind fails, each call with one combination: call k of the
         ///   kind with index i in ``SystemCall`` takes combination (k + i) mod 8 of ``combinations``, so every kind
         ///   meets every combination (at every 8th call) and the run stays as long as the operation has calls (a
-        ///   pull makes about 740: some 15 minutes on 2 cores, on tmpfs).
+        ///   pull fires 781 faults: 14 minutes on 2 cores, on tmpfs).
         /// - `MODELREG_FULL_SWEEP=exhaustive`: every combination at every call.
         /// - CI: the kinds `ciKinds` only, each errno once per kind (not for good, or — with
         ///   `alternatingPersistence` — for good at every other sample), at its 1st call and at three of its calls 2,
