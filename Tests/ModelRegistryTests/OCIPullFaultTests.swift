@@ -12,16 +12,19 @@ import Testing
 #if DEBUG
     /// Issue #14's fault matrix for the network pull: every kind of system call a pull (with `--alias`) makes
     /// through the file-system layer in the registry fails with each of EIO, ENOSPC, EACCES and EROFS, once and for
-    /// good (``OCIFaultSweep/matrix(ciKinds:)``: in CI seven kinds, each errno once, at sampled calls; every kind and
-    /// combination at every call with `MODELREG_FULL_SWEEP=1`). The pull
-    /// throws a typed `RegistryError` or succeeds; after `recover`, fsck is clean and a second `recover` finds
-    /// nothing, the artifact is whole or absent (the alias absent or on it), nothing is half published in
-    /// `staging/`; and pulling again completes it with one event of each kind and no partial download left.
+    /// good (``OCIFaultSweep/matrix(ciKinds:alternatingPersistence:)``: in CI seven kinds, each errno once, at
+    /// sampled calls; with `MODELREG_FULL_SWEEP=1` every call of every kind, the combination rotating with the
+    /// call; `MODELREG_FULL_SWEEP=exhaustive` every combination at every call). The pull throws a typed
+    /// `RegistryError` or succeeds; after `recover`, fsck is clean and a second `recover` finds nothing, the
+    /// artifact is whole or absent (the alias absent or on it), nothing is half published in `staging/`; and
+    /// pulling again completes it with one event of each kind and no partial download left.
+    ///
+    /// The full sweep runs best on tmpfs (`TMPDIR=/dev/shm`): each case syncs a dozen files.
     @Suite(.enabled(if: FakeDistributionServer.python != nil, "needs python3 for the fake registry"))
     struct OCIPullFaultTests {
-        /// The kinds CI fails (each errno, once). The full sweep (`MODELREG_FULL_SWEEP=1`: every kind, every errno,
-        /// once and for good) has crashed the test process with heap corruption (`malloc(): unaligned fastbin chunk
-        /// detected`) in 2 of 4 runs, in a thread other than the test's: not root-caused yet (docs/GUARANTEES.md).
+        /// The kinds CI fails (each errno, once). The full sweep used to end the test process with heap corruption:
+        /// a pull that failed right after its downloads left its client to be torn down by an exiting transfer
+        /// thread (``ParallelTransferTeardownTests``); fixed.
         static let ciKinds: [SystemCall] = [.open, .write, .fsync, .rename, .mkdir, .flock, .fstat]
 
         @Test func aPullWhoseSystemCallsFailIsNeverHalfPublished() throws {

@@ -28,11 +28,18 @@ private struct OCIRemoteFixture {
     }
 
     /// Whether every bundle file is present locally with the registered bytes.
-    func holdsOriginalBytes() -> Bool {
+    func holdsOriginalBytes() -> Bool { holdsOriginalBytes(in: registry) }
+
+    /// Whether every bundle file is present in `other` (a copy of the fixture's registry) with the registered bytes.
+    func holdsOriginalBytes(in other: Registry) -> Bool {
         files.allSatisfy { path, bytes in
-            FileManager.default.contents(atPath: registry.layout.artifactPath(id) + "/" + path).map(Array.init)
-                == bytes
+            FileManager.default.contents(atPath: other.layout.artifactPath(id) + "/" + path).map(Array.init) == bytes
         }
+    }
+
+    /// The bundle files present in `other` (a copy of the fixture's registry).
+    func presentFiles(in other: Registry) -> [String] {
+        files.keys.filter { FileManager.default.fileExists(atPath: other.layout.artifactPath(id) + "/" + $0) }
     }
 
     /// Exports the artifact to a layout the fake server serves as `test/model` (without the blob of `path`, when
@@ -440,6 +447,150 @@ struct OCIRemoteEvictionRegistryTests {
                     }
                 }
                 #expect(failures > 5, "the sweep made fetches fail (\(failures))")
+            }
+        }
+    }
+    /// Issue #14's fault matrix for a fetch from an `oci://` remote (eviction's way back), through the loop the pull
+    /// uses (``OCIFaultSweep``): every kind of call the fetch makes in the registry fails with each of EIO, ENOSPC,
+    /// EACCES and EROFS, once and for good. CI: the kinds below, each errno at a sampled call, every other sample
+    /// for good; `MODELREG_FULL_SWEEP=1`: every kind, every combination, every call. Each run starts from a copy of
+    /// one evicted registry. The fetch throws a typed `RegistryError` or succeeds; after `recover` fsck is clean and a
+    /// second `recover` finds nothing, the artifact is fetched whole or still evicted with none of its files, nothing
+    /// is left in `staging/` but partial downloads, and fetching again restores the original bytes and leaves no
+    /// partial download.
+    @Suite(.enabled(if: FakeDistributionServer.python != nil, "needs python3 for the fake registry"))
+    struct OCIRemoteFetchFaultMatrixTests {
+        static let ciKinds: [SystemCall] = [.open, .write, .fsync, .rename, .mkdir, .flock, .unlink, .fstat]
+
+        @Test func aFetchFailingWithEveryErrnoOnceAndForGoodLosesNothing() throws {
+            try withTemporaryDirectory { temp in
+                var options = OCITransferOptions()
+                options.looksUpCredentials = false
+                let fixture = try OCIRemoteFixture(in: temp, options: options)
+                let server = try fixture.serve(in: temp)
+                defer { server.stop() }  // serves until the test ends
+                try fixture.registry.evict(fixture.id)
+                let template = URL(fileURLWithPath: fixture.registry.layout.rootPath)
+                var configuration = Registry.Configuration(actor: "tester")
+                configuration.ociRemoteOptions = options
+                let open = { (root: URL) in try Registry.open(at: root, configuration: configuration) }
+                var errnos: Set<String> = []
+                var persistentFailures = 0
+                var outcomes: Set<String> = []
+                let (cases, failures) = try OCIFaultSweep.run(
+                    in: temp.appendingPathComponent("cases", isDirectory: true),
+                    plan: OCIFaultSweep.matrix(ciKinds: Self.ciKinds, alternatingPersistence: true),
+                    prepare: { root in
+                        try FileManager.default.createDirectory(
+                            at: root.deletingLastPathComponent(), withIntermediateDirectories: true)
+                        try SystemCallCrashLoop.copy(template, to: root)
+                        return try open(root)
+                    }, reopen: open,
+                    operation: { _ = try $0.fetch(fixture.id) }
+                ) { run in
+                    if let thrown = run.thrown {
+                        #expect(thrown is RegistryError, "\(run.context): untyped \(thrown)")
+                        errnos.insert(OCIFaultSweep.Fault.names[run.fault.errno] ?? "")
+                        if run.fault.persistent { persistentFailures += 1 }
+                    }
+                    let registry = run.registry
+                    let recovery = try registry.recover()
+                    let check = try registry.fsck(depth: .full)
+                    #expect(check.isClean, "\(run.context): \(check.findings) after \(recovery)")
+                    #expect(try registry.secondRecovery().isClean, "\(run.context): a second recovery found work")
+                    #expect(
+                        OCILayoutFixture.stagingLeftovers(registry).isEmpty,
+                        "\(run.context): \(OCILayoutFixture.stagingLeftovers(registry))")
+                    if try registry.eviction(of: fixture.id) == nil {
+                        outcomes.insert("fetched")
+                        #expect(fixture.holdsOriginalBytes(in: registry), "\(run.context): fetched whole")
+                    } else {
+                        outcomes.insert("evicted")
+                        let present = fixture.presentFiles(in: registry)
+                        #expect(present.isEmpty, "\(run.context): nothing half fetched, found \(present)")
+                        _ = try registry.fetch(fixture.id)
+                    }
+                    #expect(fixture.holdsOriginalBytes(in: registry), "\(run.context)")
+                    #expect(OCILayoutFixture.partialDownloads(registry) == [], "\(run.context)")
+                    #expect(try registry.fsck(depth: .full).isClean, "\(run.context)")
+                }
+                #expect(failures > 10, "the sweep made fetches fail (\(failures) of \(cases))")
+                #expect(persistentFailures > 0, "no fault for good made a fetch fail")
+                #expect(errnos == ["EIO", "ENOSPC", "EACCES", "EROFS"], "fetches failed with \(errnos)")
+                #expect(outcomes.contains("evicted"), "no failed fetch left the artifact evicted: \(outcomes)")
+            }
+        }
+    }
+
+    /// Issue #14's per-call crash sweep for a fetch from an `oci://` remote: a real `modelreg fetch` reading the fake
+    /// registry is killed before its n-th call through the file-system layer (`MODELREG_CRASH_AT_CALL=n`,
+    /// ``SystemCallCrashLoop``), not only at the named points (``OCIRemoteFetchCrashTests``), each time on a copy of
+    /// one evicted registry. After every kill: `recover`, then fsck (deep) is clean and a second `recover` finds
+    /// nothing, nothing is left in `staging/` but partial downloads, the artifact is fetched whole or still evicted
+    /// with none of its files, and fetching again restores the original bytes and leaves no partial download.
+    /// `recover` is then killed before each of its calls on a copy the fetch's crash left work for.
+    ///
+    /// Runtime: CI kills every `stride`-th call (recovery every `recoveryStride`-th); `MODELREG_FULL_SWEEP=1` kills
+    /// before every call.
+    @Suite(.enabled(if: FakeDistributionServer.python != nil, "needs python3 for the fake registry"))
+    struct OCIRemoteFetchCrashSweepTests {
+        static let stride = 11
+        static let recoveryStride = 5
+
+        @Test func aFetchKilledBeforeAnySystemCallIsFetchedWholeOrStillEvicted() throws {
+            try withTemporaryDirectory { temp in
+                var options = OCITransferOptions()
+                options.looksUpCredentials = false
+                let directory = temp.appendingPathComponent("fixture")
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
+                let fixture = try OCIRemoteFixture(in: directory, options: options)
+                let server = try fixture.serve(in: temp)
+                defer { server.stop() }  // serves until the sweep ends
+                try fixture.registry.evict(fixture.id)
+                try FileManager.default.removeItem(at: directory.appendingPathComponent("bundle"))
+                var configuration = Registry.Configuration(actor: "tester")
+                configuration.ociRemoteOptions = options
+                let scratch = temp.appendingPathComponent("runs")
+                try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: false)
+
+                var loop = SystemCallCrashLoop(
+                    fixture: directory, scratch: scratch,
+                    arguments: ["fetch", fixture.id.description, "--registry", "local"])
+                loop.registryName = "local"
+                loop.stride = Self.stride
+                loop.recoveryStride = Self.recoveryStride
+                var outcomes: Set<String> = []
+                let check = { (run: URL, label: String) throws -> String in
+                    let registry = try Registry.open(
+                        at: run.appendingPathComponent("local"), configuration: configuration)
+                    let recovery = try registry.recover()
+                    let findings = try registry.fsck(depth: .full)
+                    #expect(findings.isClean, "\(label): \(findings.findings) after \(recovery)")
+                    #expect(try registry.secondRecovery().isClean, "\(label): a second recovery found work")
+                    #expect(
+                        OCILayoutFixture.stagingLeftovers(registry).isEmpty,
+                        "\(label): \(OCILayoutFixture.stagingLeftovers(registry))")
+                    let outcome: String
+                    if try registry.eviction(of: fixture.id) == nil {
+                        outcome = "fetched"
+                        #expect(fixture.holdsOriginalBytes(in: registry), "\(label): fetched whole")
+                    } else {
+                        outcome = "evicted"
+                        let present = fixture.presentFiles(in: registry)
+                        #expect(present.isEmpty, "\(label): nothing half fetched, found \(present)")
+                        _ = try registry.fetch(fixture.id)
+                    }
+                    #expect(fixture.holdsOriginalBytes(in: registry), "\(label)")
+                    #expect(OCILayoutFixture.partialDownloads(registry) == [], "\(label)")
+                    #expect(try registry.fsck(depth: .full).isClean, "\(label)")
+                    return outcome
+                }
+                let sweep = try loop.sweepOperation { run, label in outcomes.insert(try check(run, label)) }
+                #expect(sweep.points > 5, "the fetch was killed \(sweep.points) times")
+                #expect(outcomes == ["evicted", "fetched"], "the kills left the artifact \(outcomes)")
+                let crashed = try #require(sweep.leftWork, "no killed fetch left recovery work")
+                let kills = try loop.sweepRecovery(of: crashed) { run, label in _ = try check(run, label) }
+                #expect(kills > 0, "recover was never killed")
             }
         }
     }

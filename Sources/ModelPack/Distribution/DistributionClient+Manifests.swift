@@ -123,47 +123,70 @@ extension DistributionClient {
     ///
     /// Threads rather than Dispatch's global queues: a transfer blocks while URLSession works, and URLSession's own
     /// callbacks need the global queues' few threads (one per core).
+    ///
+    /// What `body` captures (this client and its URLSessions, for a pull) is released on the calling thread before
+    /// this returns, never by a worker thread: a `Thread` releases its block only while the exiting thread's
+    /// thread-specific data is destroyed, after libdispatch has torn down its per-thread caches, and a client
+    /// whose last reference went there invalidated its sessions with `dispatch_async` from that thread, which
+    /// corrupted the heap (`malloc(): unaligned fastbin chunk detected`, issue #14).
     public func forEachConcurrently<Item: Sendable>(
         _ items: [Item], _ body: @escaping @Sendable (Item) throws -> Void
     ) throws {
-        let queue = WorkQueue(items)
-        let failure = FirstError()
-        let group = DispatchGroup()
-        for _ in 0..<min(max(1, settings.maximumParallelTransfers), items.count) {
-            group.enter()
-            let worker = Thread {
-                defer { group.leave() }
-                while failure.error == nil, let item = queue.next() {
-                    do { try body(item) } catch { failure.record(error) }
-                }
-            }
+        let run = ParallelRun(items, body)
+        let workers = min(max(1, settings.maximumParallelTransfers), items.count)
+        for _ in 0..<workers {
+            let worker = Thread { run.work() }
             worker.stackSize = 1 << 20
             worker.start()
         }
-        group.wait()
-        if let error = failure.error { throw error }
+        if let error = run.wait(for: workers) { throw error }
     }
 }
 
-/// Items handed out one at a time to worker threads.
-private final class WorkQueue<Item>: @unchecked Sendable {
-    private let lock = NSLock()
+/// The shared state of one ``DistributionClient/forEachConcurrently(_:_:)``: items handed out one at a time to the
+/// worker threads, the body they run, the first error, and how many workers have stopped. ``wait(for:)`` empties
+/// it on the calling thread, so that the workers' blocks, released when their threads exit, hold nothing else.
+private final class ParallelRun<Item>: @unchecked Sendable {
+    private let condition = NSCondition()
     private var items: [Item]
     private var position = 0
-    init(_ items: [Item]) { self.items = items }
-    func next() -> Item? {
-        lock.withLock {
-            guard position < items.count else { return nil }
+    private var body: ((Item) throws -> Void)?
+    private var firstError: (any Error)?
+    private var stopped = 0
+
+    init(_ items: [Item], _ body: @escaping (Item) throws -> Void) {
+        self.items = items
+        self.body = body
+    }
+
+    /// The next item and the body to run it with; nil once all are handed out or one failed.
+    private func next() -> (Item, (Item) throws -> Void)? {
+        condition.withLock {
+            guard firstError == nil, position < items.count, let body else { return nil }
             defer { position += 1 }
-            return items[position]
+            return (items[position], body)
         }
     }
-}
 
-/// The first error of several concurrent transfers.
-private final class FirstError: @unchecked Sendable {
-    private let lock = NSLock()
-    private var first: (any Error)?
-    var error: (any Error)? { lock.withLock { first } }
-    func record(_ error: any Error) { lock.withLock { if first == nil { first = error } } }
+    /// A worker thread's loop: runs items until none is left or one failed, then reports that it stopped.
+    func work() {
+        while let (item, body) = next() {
+            do { try body(item) } catch { condition.withLock { if firstError == nil { firstError = error } } }
+        }
+        condition.withLock {
+            stopped += 1
+            condition.broadcast()
+        }
+    }
+
+    /// Waits until `workers` workers have stopped, drops the body and the items, and returns the first error.
+    func wait(for workers: Int) -> (any Error)? {
+        condition.withLock {
+            while stopped < workers { condition.wait() }
+            body = nil
+            items = []
+            defer { firstError = nil }
+            return firstError
+        }
+    }
 }
