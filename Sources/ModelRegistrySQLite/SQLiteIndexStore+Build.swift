@@ -12,8 +12,8 @@
         /// Fills an empty database with the summaries `produce` hands over, in one transaction, writing each row
         /// as it comes, so that a full build holds one summary at a time rather than all of them: tables created,
         /// rows inserted in id order (each at its ordinal: its registration sequence, or -1, -2, … for artifacts
-        /// without one), each posting into a temporary table (spilled to a temporary file, bounded by its page
-        /// cache), then the postings folded into one blob per term in term order, the secondary indexes built,
+        /// without one), the postings gathered (``SQLiteBuildPostings``: in memory up to a budget, then spilled in
+        /// term order to a temporary table), then written as one blob per term in term order, the secondary indexes built,
         /// the states stored, the planner's statistics gathered (`ANALYZE`), then `meta`.
         ///
         /// A row's `state` is the summary's (``ArtifactSummary/state``); a state the log names that is not a
@@ -23,6 +23,8 @@
         /// - Parameters:
         ///   - generation: the new `meta.generation` (readers compare it to notice writes).
         ///   - crashPoint: the crash point just before the commit (crash tests).
+        ///   - postingsBudget: the memory for postings before they spill to a temporary table (tests make it
+        ///     small to exercise the spill).
         ///   - produce: hands over the summaries, in id order (bytes ascending).
         /// - Returns: the stamp `produce` returned.
         /// - Throws: what `produce` throws (nothing is committed then); ``RegistryError/Code/invalidDocument``
@@ -30,18 +32,18 @@
         /// - Complexity: O(*n* log *n*) time in the number of rows; memory for one summary, one term's postings,
         ///   SQLite's page caches and the states.
         @discardableResult
-        func fill(generation: Int64, crashPoint: String? = nil, producing produce: Producer) throws
+        func fill(
+            generation: Int64, crashPoint: String? = nil, postingsBudget: Int = 48 << 20, producing produce: Producer
+        ) throws
             -> RegistryIndex.Stamp
         {
             try connection.transaction(write: true) {
                 for table in SQLiteIndexSchema.tables { try connection.execute(table.sql) }
                 let early = SQLiteIndexSchema.indexes.filter { $0.name == SQLiteIndexSchema.stringsIndexName }
                 for index in early { try connection.execute(index.sql) }
-                try connection.execute("PRAGMA temp.cache_size=-16384")
-                try connection.execute(
-                    "CREATE TEMP TABLE build_postings(term BLOB NOT NULL, ordinal INTEGER NOT NULL, "
-                        + "PRIMARY KEY(term, ordinal)) WITHOUT ROWID")
-                let writer = try SQLiteRowWriter(connection, postingsTable: "temp.build_postings")
+                let writer = try SQLiteRowWriter(connection, postingsTable: "additions")
+                let postings = SQLiteBuildPostings(connection, budget: postingsBudget)
+                writer.buildPostings = postings
                 let taken = try connection.prepare("SELECT 1 FROM artifacts WHERE ordinal = ?")
                 var count: Int64 = 0
                 // Artifacts without a registration come after every registered one, by id: ordinals -1, -2, … in
@@ -69,7 +71,10 @@
                     }
                     try writer.insert(summary, ordinal: ordinal, state: summary.state?.rawValue)
                 }
-                try foldBuildPostings()
+                let insertPostings = try connection.prepare("INSERT INTO postings(term, ordinals) VALUES (?, ?)")
+                try postings.forEachTerm { term, ordinals in
+                    try insertPostings.run([.bytes(term), .bytes(SQLitePostings.encode(ordinals))])
+                }
                 for index in SQLiteIndexSchema.indexes where index.name != SQLiteIndexSchema.stringsIndexName {
                     try connection.execute(index.sql)
                 }
@@ -98,7 +103,7 @@
             }
         }
 
-        /// Fills an empty database with `contents`: ``fill(generation:crashPoint:producing:)`` over its summaries,
+        /// Fills an empty database with `contents`: ``fill(generation:crashPoint:postingsBudget:producing:)`` over its summaries,
         /// each with the state `contents.states` gives it.
         func fill(with contents: RegistryIndex.Contents, generation: Int64, crashPoint: String? = nil) throws {
             try fill(generation: generation, crashPoint: crashPoint) { add in
@@ -109,30 +114,6 @@
                 }
                 return (contents.stamp, contents.states)
             }
-        }
-
-        /// Reads the full build's postings back in term order (the temporary table's key), writes one `postings`
-        /// row per term with its ordinals encoded, and drops the temporary table. Holds one term's ordinals.
-        private func foldBuildPostings() throws {
-            let insert = try connection.prepare("INSERT INTO postings(term, ordinals) VALUES (?, ?)")
-            var term: [UInt8]?
-            var ordinals: [Int64] = []
-            func flush() throws {
-                guard let term else { return }
-                try insert.run([.bytes(term), .bytes(SQLitePostings.encode(ordinals))])
-                ordinals.removeAll(keepingCapacity: true)
-            }
-            try connection.prepare("SELECT term, ordinal FROM temp.build_postings ORDER BY term, ordinal").forEachRow {
-                row in
-                let next = try row.blob(0)
-                if next != term {
-                    try flush()
-                    term = next
-                }
-                ordinals.append(try row.integer(1))
-            }
-            try flush()
-            try connection.execute("DROP TABLE temp.build_postings")
         }
     }
 #endif

@@ -3,8 +3,9 @@
     import RegistryCore
 
     /// Writes and removes the rows of one artifact — its `artifacts` row, its postings and its `children` rows —
-    /// and interns the texts its record refers to in `strings`. A full build sends postings to a temporary table
-    /// it folds into `postings` at the end; an incremental update to `additions` (docs/FORMAT.md §16.2).
+    /// and interns the texts its record refers to in `strings`. A full build gathers postings
+    /// (``SQLiteBuildPostings``) to fold them into `postings` at the end; an incremental update writes them to
+    /// `additions` (docs/FORMAT.md §16.2).
     final class SQLiteRowWriter {
         private let connection: SQLiteConnection
         private let insertArtifact: SQLiteConnection.Statement
@@ -15,11 +16,13 @@
         private let deleteChild: SQLiteConnection.Statement
         private let findString: SQLiteConnection.Statement
         private let insertString: SQLiteConnection.Statement
+        /// Where a full build's postings go instead of a table.
+        var buildPostings: SQLiteBuildPostings?
         /// Texts already interned: a cache of `strings`, emptied when it grows large so that memory stays bounded
         /// whatever the number of distinct texts.
         private var interned: [String: Int64] = [:]
 
-        /// - Parameter postingsTable: where postings go (`additions`, or a full build's temporary table).
+        /// - Parameter postingsTable: where postings go (`additions`), unless ``buildPostings`` takes them.
         init(_ connection: SQLiteConnection, postingsTable: String) throws {
             self.connection = connection
             insertArtifact = try connection.prepare(
@@ -78,7 +81,13 @@
                 .integer(ordinal), SQLiteIndexRecord.idValue(summary.id), .text(summary.name), state.map { .text($0) },
                 .bytes(record.encoded()),
             ])
-            for term in terms(of: summary, record: record) { try insertPosting.run([.bytes(term), .integer(ordinal)]) }
+            for term in terms(of: summary, record: record) {
+                if let buildPostings {
+                    try buildPostings.add(term, ordinal)
+                } else {
+                    try insertPosting.run([.bytes(term), .integer(ordinal)])
+                }
+            }
             for parent in summary.parents {
                 try insertChild.run([.integer(SQLiteIndexRecord.key(parent.description)), .integer(ordinal)])
             }
