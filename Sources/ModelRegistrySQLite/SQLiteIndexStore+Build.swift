@@ -61,8 +61,9 @@
                     if let sequence = summary.registrationSequence {
                         try taken.bind([.integer(sequence)])
                         if try taken.step() {
-                            throw damage("a full build received '\(id)' with registration #\(sequence), which another "
-                                + "artifact has")
+                            throw damage(
+                                "a full build received '\(id)' with registration #\(sequence), which another "
+                                    + "artifact has")
                         }
                         ordinal = sequence
                     } else {
