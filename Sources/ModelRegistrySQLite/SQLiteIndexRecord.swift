@@ -40,16 +40,16 @@
             } else {
                 bytes.append(0)
             }
-            SQLiteBytes.appendVarint(UInt64(fileCount), to: &bytes)
+            SQLiteBytes.appendSigned(Int64(fileCount), to: &bytes)
             SQLiteBytes.appendSigned(totalSize, to: &bytes)
             SQLiteBytes.appendVarint(UInt64(parents.count), to: &bytes)
             for parent in parents { Self.appendID(parent, to: &bytes) }
             SQLiteBytes.appendVarint(UInt64(capabilities.count), to: &bytes)
-            for capability in capabilities { SQLiteBytes.appendVarint(UInt64(capability), to: &bytes) }
+            for capability in capabilities { SQLiteBytes.appendVarint(UInt64(bitPattern: capability), to: &bytes) }
             SQLiteBytes.appendVarint(UInt64(labels.count), to: &bytes)
             for label in labels {
-                SQLiteBytes.appendVarint(UInt64(label.key), to: &bytes)
-                SQLiteBytes.appendVarint(UInt64(label.value), to: &bytes)
+                SQLiteBytes.appendVarint(UInt64(bitPattern: label.key), to: &bytes)
+                SQLiteBytes.appendVarint(UInt64(bitPattern: label.value), to: &bytes)
             }
             SQLiteBytes.appendVarint(UInt64(cardMetrics.count), to: &bytes)
             for metric in cardMetrics {
@@ -106,7 +106,9 @@
                 registeredAt = text
             default: throw fail("registered_at", "has an unknown tag")
             }
-            guard let fileCount = reader.varint(), fileCount <= UInt64(Int32.max) else { throw fail("file_count") }
+            guard let fileCount = reader.signed(), fileCount >= 0, fileCount <= Int64(Int32.max) else {
+                throw fail("file_count")
+            }
             guard let totalSize = reader.signed() else { throw fail("total_size") }
             guard let parentCount = reader.count() else { throw fail("parents") }
             var parents: [ArtifactID] = []
@@ -120,15 +122,13 @@
             if parentsOnly { return record }
             guard let capabilityCount = reader.count() else { throw fail("capabilities") }
             for _ in 0..<capabilityCount {
-                guard let string = reader.varint(), string <= UInt64(Int64.max) else { throw fail("capabilities") }
-                record.capabilities.append(Int64(string))
+                guard let string = reader.varint() else { throw fail("capabilities") }
+                record.capabilities.append(Int64(bitPattern: string))
             }
             guard let labelCount = reader.count() else { throw fail("labels") }
             for _ in 0..<labelCount {
-                guard let key = reader.varint(), let value = reader.varint(), key <= UInt64(Int64.max),
-                    value <= UInt64(Int64.max)
-                else { throw fail("labels") }
-                record.labels.append((Int64(key), Int64(value)))
+                guard let key = reader.varint(), let value = reader.varint() else { throw fail("labels") }
+                record.labels.append((Int64(bitPattern: key), Int64(bitPattern: value)))
             }
             guard let cardCount = reader.count() else { throw fail("card_metrics") }
             for _ in 0..<cardCount {

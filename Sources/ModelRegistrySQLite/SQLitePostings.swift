@@ -15,15 +15,15 @@
         /// A capability's term: `c` and the varint id of its text in `strings`.
         static func capabilityTerm(_ string: Int64) -> [UInt8] {
             var term: [UInt8] = [Kind.capability.rawValue]
-            SQLiteBytes.appendVarint(UInt64(string), to: &term)
+            SQLiteBytes.appendVarint(UInt64(bitPattern: string), to: &term)
             return term
         }
 
         /// A label's term: `l`, then the varint ids of its key and its value in `strings`.
         static func labelTerm(key: Int64, value: Int64) -> [UInt8] {
             var term: [UInt8] = [Kind.label.rawValue]
-            SQLiteBytes.appendVarint(UInt64(key), to: &term)
-            SQLiteBytes.appendVarint(UInt64(value), to: &term)
+            SQLiteBytes.appendVarint(UInt64(bitPattern: key), to: &term)
+            SQLiteBytes.appendVarint(UInt64(bitPattern: value), to: &term)
             return term
         }
 
