@@ -133,6 +133,9 @@
 
         var lastMessage: String { String(cString: sqlite3_errmsg(handle)) }
 
+        /// The rowid of the last row this connection inserted.
+        var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
         /// A typed error for an SQLite result code: damage is `.invalidDocument` (the index is then rebuilt), a
         /// missing file `.notFound`, permissions `.permissionDenied`, a full disk `.noSpace`, the rest `.io`.
         static func error(code: Int32, message: String, path: String, doing action: String) -> RegistryError {
@@ -188,9 +191,9 @@
                             sqlite3_bind_text(pointer, index, $0.baseAddress, Int32($0.count - 1), transient)
                         }
                     case .bytes(let bytes):
-                        // Text whose bytes are given: lets a prefix bound end in 0xFF, which no UTF-8 text holds.
-                        result = bytes.map { CChar(bitPattern: $0) }.withUnsafeBufferPointer {
-                            sqlite3_bind_text(pointer, index, $0.baseAddress, Int32($0.count), transient)
+                        // A zero-length blob is still a blob, never NULL.
+                        result = (bytes.isEmpty ? [0] : bytes).withUnsafeBufferPointer {
+                            sqlite3_bind_blob(pointer, index, $0.baseAddress, Int32(bytes.count), transient)
                         }
                     }
                     if result != SQLITE_OK {
@@ -232,6 +235,7 @@
         enum Value {
             case integer(Int64)
             case text(String)
+            /// A blob.
             case bytes([UInt8])
         }
 
@@ -257,6 +261,20 @@
                 guard let bytes = sqlite3_column_text(pointer, index) else { return "" }
                 let count = Int(sqlite3_column_bytes(pointer, index))
                 return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+            }
+
+            /// Column `index` as a blob, or nil when it is not a blob (NULL, text, a number).
+            func optionalBlob(_ index: Int32) throws -> [UInt8]? {
+                guard sqlite3_column_type(pointer, index) == SQLITE_BLOB else { return nil }
+                let count = Int(sqlite3_column_bytes(pointer, index))
+                guard count > 0, let bytes = sqlite3_column_blob(pointer, index) else { return [] }
+                return Array(UnsafeRawBufferPointer(start: bytes, count: count))
+            }
+
+            /// Column `index` as a blob; a column of another type is damage.
+            func blob(_ index: Int32) throws -> [UInt8] {
+                guard let bytes = try optionalBlob(index) else { throw typeError(index, "a blob") }
+                return bytes
             }
 
             /// Column `index` as text, or nil for NULL.

@@ -275,7 +275,8 @@
 
         /// The matching summaries, most recent first; see ``IndexBackend/summaries(matching:)``.
         ///
-        /// - Complexity: what SQLite's plan costs: an index range per condition, then one row per result.
+        /// - Complexity: one posting blob (and its range of `additions`) per term, decoded and intersected in
+        ///   memory, then one row lookup per candidate until the limit; without a term, one row per result.
         public func summaries(matching query: IndexQuery) throws -> [ArtifactSummary] {
             try withStore { try $0?.summaries(matching: query) ?? [] }
         }
@@ -283,8 +284,9 @@
         /// One page of the matching summaries: those after `cursor`, most recent first; see
         /// ``IndexBackend/summaries(matching:after:)``.
         ///
-        /// - Complexity: as ``summaries(matching:)``: the cursor is one more condition on `recency` (or on the id,
-        ///   for artifacts without a registration), so a page reads only its own rows.
+        /// - Complexity: as ``summaries(matching:)``: the cursor bounds the ordinal (the registration sequence; for
+        ///   artifacts without a registration, the negative ordinals and their ids), so a page reads only its own
+        ///   rows.
         public func summaries(matching query: IndexQuery, after cursor: IndexQuery.Cursor) throws -> [ArtifactSummary] {
             try withStore { try $0?.summaries(matching: query, after: cursor) ?? [] }
         }

@@ -2,18 +2,195 @@
     import IndexBuilder
     import RegistryCore
 
-    /// How a summary's fields are stored in the columns of a row of `artifacts` (docs/FORMAT.md §16.2): scalars
-    /// as columns, the parents as a space-separated list, capabilities, labels and metrics as lists in
-    /// ``SQLiteFieldCodec``'s form. Metric values are stored as the hexadecimal IEEE 754 bit pattern, so every
-    /// `Double` (including `-0.0`) comes back exactly.
-    enum SQLiteIndexRecord {
-        /// The columns a summary is read from, in the order ``summary(from:path:)`` expects.
-        static let columns =
-            "id, name, state, registered_at, registration_sequence, parents, capabilities, labels, file_count, "
-            + "total_size, card_metrics, evaluation_metrics"
+    /// The `record` blob of a row of `artifacts` (docs/FORMAT.md §16.2): every field of a summary but its id,
+    /// name, state and registration sequence (the row's own columns and ordinal), in one compact binary form.
+    /// Capabilities and label keys and values are ids of rows of `strings` (a few hundred distinct texts repeated
+    /// across a million artifacts); parents are 32-byte digests; times of the log's canonical form are
+    /// milliseconds; metric values are IEEE 754 bit patterns, so every `Double` (including `-0.0`) comes back
+    /// exactly.
+    struct SQLiteIndexRecord {
+        var registeredAt: String?
+        var fileCount: Int
+        var totalSize: Int64
+        var parents: [ArtifactID]
+        /// String ids, in the summary's order.
+        var capabilities: [Int64]
+        /// String ids of keys and values, sorted by the key's bytes.
+        var labels: [(key: Int64, value: Int64)]
+        /// Sorted by name bytes.
+        var cardMetrics: [(name: String, value: Double)]
+        var evaluationMetrics: [String: ArtifactSummary.EvaluationMetric]
 
-        /// The 64-bit key an id (or a name) is looked up by in `artifacts_by_id` and `children`: FNV-1a of its
-        /// UTF-8 bytes. Lookups compare the text too, so two ids with one key are still told apart.
+        // MARK: Encoding
+
+        /// The blob.
+        func encoded() -> [UInt8] {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(64)
+            if let registeredAt {
+                if let milliseconds = SQLiteCanonicalTime.milliseconds(registeredAt),
+                    SQLiteCanonicalTime.text(milliseconds) == registeredAt
+                {
+                    bytes.append(1)
+                    SQLiteBytes.appendSigned(milliseconds, to: &bytes)
+                } else {
+                    bytes.append(2)
+                    SQLiteBytes.appendText(registeredAt, to: &bytes)
+                }
+            } else {
+                bytes.append(0)
+            }
+            SQLiteBytes.appendSigned(Int64(fileCount), to: &bytes)
+            SQLiteBytes.appendSigned(totalSize, to: &bytes)
+            SQLiteBytes.appendVarint(UInt64(parents.count), to: &bytes)
+            for parent in parents { Self.appendID(parent, to: &bytes) }
+            SQLiteBytes.appendVarint(UInt64(capabilities.count), to: &bytes)
+            for capability in capabilities { SQLiteBytes.appendVarint(UInt64(bitPattern: capability), to: &bytes) }
+            SQLiteBytes.appendVarint(UInt64(labels.count), to: &bytes)
+            for label in labels {
+                SQLiteBytes.appendVarint(UInt64(bitPattern: label.key), to: &bytes)
+                SQLiteBytes.appendVarint(UInt64(bitPattern: label.value), to: &bytes)
+            }
+            SQLiteBytes.appendVarint(UInt64(cardMetrics.count), to: &bytes)
+            for metric in cardMetrics {
+                SQLiteBytes.appendText(metric.name, to: &bytes)
+                SQLiteBytes.appendDouble(metric.value, to: &bytes)
+            }
+            SQLiteBytes.appendVarint(UInt64(evaluationMetrics.count), to: &bytes)
+            for (name, metric) in evaluationMetrics.sorted(by: { bytesPrecede($0.key, $1.key) }) {
+                SQLiteBytes.appendText(name, to: &bytes)
+                SQLiteBytes.appendDouble(metric.value, to: &bytes)
+                SQLiteBytes.appendSigned(metric.sequence, to: &bytes)
+            }
+            return bytes
+        }
+
+        /// A `sha256` id as its 32 digest bytes (tag 0), any other as its text (tag 1).
+        private static func appendID(_ id: ArtifactID, to bytes: inout [UInt8]) {
+            if id.digest.algorithm == "sha256" {
+                bytes.append(0)
+                bytes.append(contentsOf: id.digest.bytes)
+            } else {
+                bytes.append(1)
+                SQLiteBytes.appendText(id.description, to: &bytes)
+            }
+        }
+
+        // MARK: Decoding
+
+        /// Reads a blob written by ``encoded()``.
+        ///
+        /// - Parameters:
+        ///   - bytes: the blob.
+        ///   - id: the artifact's id, for the error.
+        ///   - path: the database, for the error.
+        ///   - parentsOnly: stop after the parents (a lineage walk needs nothing else).
+        /// - Throws: ``RegistryError/Code/invalidDocument`` naming the database, the artifact and the field.
+        static func decode(_ bytes: [UInt8], id: String, path: String, parentsOnly: Bool = false) throws
+            -> SQLiteIndexRecord
+        {
+            var reader = SQLiteBytes.Reader(bytes)
+            func fail(_ field: String, _ detail: String = "is truncated or malformed") -> RegistryError {
+                damage(path, id, "record.\(field)", detail)
+            }
+            var registeredAt: String?
+            switch reader.byte() {
+            case 0: break
+            case 1:
+                guard let milliseconds = reader.signed(), let text = SQLiteCanonicalTime.text(milliseconds) else {
+                    throw fail("registered_at")
+                }
+                registeredAt = text
+            case 2:
+                guard let text = reader.text() else { throw fail("registered_at") }
+                registeredAt = text
+            default: throw fail("registered_at", "has an unknown tag")
+            }
+            guard let fileCount = reader.signed(), fileCount >= 0, fileCount <= Int64(Int32.max) else {
+                throw fail("file_count")
+            }
+            guard let totalSize = reader.signed() else { throw fail("total_size") }
+            guard let parentCount = reader.count() else { throw fail("parents") }
+            var parents: [ArtifactID] = []
+            for _ in 0..<parentCount {
+                guard let parent = readID(&reader) else { throw fail("parents") }
+                parents.append(parent)
+            }
+            var record = SQLiteIndexRecord(
+                registeredAt: registeredAt, fileCount: Int(fileCount), totalSize: totalSize, parents: parents,
+                capabilities: [], labels: [], cardMetrics: [], evaluationMetrics: [:])
+            if parentsOnly { return record }
+            guard let capabilityCount = reader.count() else { throw fail("capabilities") }
+            for _ in 0..<capabilityCount {
+                guard let string = reader.varint() else { throw fail("capabilities") }
+                record.capabilities.append(Int64(bitPattern: string))
+            }
+            guard let labelCount = reader.count() else { throw fail("labels") }
+            for _ in 0..<labelCount {
+                guard let key = reader.varint(), let value = reader.varint() else { throw fail("labels") }
+                record.labels.append((Int64(bitPattern: key), Int64(bitPattern: value)))
+            }
+            guard let cardCount = reader.count() else { throw fail("card_metrics") }
+            for _ in 0..<cardCount {
+                guard let name = reader.text(), let value = reader.double() else { throw fail("card_metrics") }
+                record.cardMetrics.append((name, value))
+            }
+            guard let evaluationCount = reader.count() else { throw fail("evaluation_metrics") }
+            for _ in 0..<evaluationCount {
+                guard let name = reader.text(), let value = reader.double(), let sequence = reader.signed() else {
+                    throw fail("evaluation_metrics")
+                }
+                record.evaluationMetrics[name] = ArtifactSummary.EvaluationMetric(value: value, sequence: sequence)
+            }
+            guard reader.isAtEnd else { throw fail("end", "has bytes after the last field") }
+            return record
+        }
+
+        private static func readID(_ reader: inout SQLiteBytes.Reader) -> ArtifactID? {
+            switch reader.byte() {
+            case 0:
+                guard let digest = reader.take(32) else { return nil }
+                return ArtifactID(digest: Digest(algorithm: "sha256", bytes: Array(digest)))
+            case 1:
+                guard let text = reader.text() else { return nil }
+                return ArtifactID(text)
+            default: return nil
+            }
+        }
+
+        // MARK: Ids and keys
+
+        /// The `id` column's value: the 32 digest bytes of a `sha256` id (a BLOB), the text of any other (TEXT).
+        static func idValue(_ id: ArtifactID) -> SQLiteConnection.Value {
+            id.digest.algorithm == "sha256" ? .bytes(id.digest.bytes) : .text(id.description)
+        }
+
+        /// The value `artifacts_by_id` is keyed by: `substr(id, -8)`, the last eight bytes of the digest (or
+        /// characters of the text).
+        static func idKeyValue(_ id: ArtifactID) -> SQLiteConnection.Value {
+            if id.digest.algorithm == "sha256" { return .bytes(Array(id.digest.bytes.suffix(8))) }
+            return .text(String(id.description.suffix(8)))
+        }
+
+        /// The `id` column read back.
+        ///
+        /// - Throws: ``RegistryError/Code/invalidDocument`` when it is neither.
+        static func id(from row: SQLiteConnection.Row, column: Int32, path: String) throws -> ArtifactID {
+            if let bytes = try row.optionalBlob(column) {
+                guard bytes.count == 32 else {
+                    throw damage(path, "?", "id", "a blob of \(bytes.count) bytes is not a sha256 digest")
+                }
+                return ArtifactID(digest: Digest(algorithm: "sha256", bytes: bytes))
+            }
+            let text = try row.text(column)
+            guard let id = ArtifactID(text), id.digest.algorithm != "sha256" else {
+                throw damage(path, text, "id", "not an artifact id of another algorithm than sha256")
+            }
+            return id
+        }
+
+        /// The 64-bit key a parent id is looked up by in `children`: FNV-1a of its UTF-8 bytes. Lookups compare
+        /// the child's parents too, so two ids with one key are still told apart.
         static func key(_ text: String) -> Int64 {
             var hash: UInt64 = 0xcbf2_9ce4_8422_2325
             for byte in text.utf8 {
@@ -23,109 +200,9 @@
             return Int64(bitPattern: hash)
         }
 
-        static func encodeParents(_ parents: [ArtifactID]) -> String {
-            parents.map(\.description).joined(separator: " ")
-        }
-
-        static func encodeLabels(_ labels: [String: String]) -> String {
-            SQLiteFieldCodec.encode(
-                labels.sorted { bytesPrecede($0.key, $1.key) }.flatMap { [$0.key, $0.value] })
-        }
-
-        static func encodeCardMetrics(_ metrics: [String: Double]) -> String {
-            SQLiteFieldCodec.encode(
-                metrics.sorted { bytesPrecede($0.key, $1.key) }.flatMap { [$0.key, bits($0.value)] })
-        }
-
-        static func encodeEvaluationMetrics(_ metrics: [String: ArtifactSummary.EvaluationMetric]) -> String {
-            SQLiteFieldCodec.encode(
-                metrics.sorted { bytesPrecede($0.key, $1.key) }.flatMap {
-                    [$0.key, bits($0.value.value), String($0.value.sequence)]
-                })
-        }
-
-        static func bits(_ value: Double) -> String { String(value.bitPattern, radix: 16) }
-
-        /// The evaluation metrics column read back.
-        ///
-        /// - Throws: ``RegistryError/Code/invalidDocument`` naming the database, the artifact and the column.
-        static func evaluationMetrics(
-            _ text: String, id: String, path: String
-        ) throws -> [String: ArtifactSummary.EvaluationMetric] {
-            let items = try list(text, column: "evaluation_metrics", id: id, path: path, arity: 3)
-            var metrics: [String: ArtifactSummary.EvaluationMetric] = [:]
-            for start in stride(from: 0, to: items.count, by: 3) {
-                guard let sequence = Int64(items[start + 2]) else {
-                    throw damage(path, id, "evaluation_metrics", "'\(items[start + 2])' is not a sequence number")
-                }
-                metrics[items[start]] = ArtifactSummary.EvaluationMetric(
-                    value: try double(items[start + 1], path, id, "evaluation_metrics"), sequence: sequence)
-            }
-            return metrics
-        }
-
-        /// Reads a row selected with ``columns`` back into a summary.
-        ///
-        /// - Throws: ``RegistryError/Code/invalidDocument`` naming the database, the artifact and the column.
-        static func summary(from row: SQLiteConnection.Row, path: String) throws -> ArtifactSummary {
-            let idText = try row.text(0)
-            guard let id = ArtifactID(idText) else { throw damage(path, idText, "id", "not an artifact id") }
-            let parentsText = try row.text(5)
-            var parents: [ArtifactID] = []
-            if !parentsText.isEmpty {
-                for text in parentsText.split(separator: " ", omittingEmptySubsequences: false) {
-                    guard let parent = ArtifactID(String(text)) else {
-                        throw damage(path, idText, "parents", "'\(text)' is not an artifact id")
-                    }
-                    parents.append(parent)
-                }
-            }
-            let labelItems = try list(try row.text(7), column: "labels", id: idText, path: path, arity: 2)
-            var labels: [String: String] = [:]
-            for start in stride(from: 0, to: labelItems.count, by: 2) {
-                labels[labelItems[start]] = labelItems[start + 1]
-            }
-            let fileCount = try row.integer(8)
-            guard fileCount >= 0, fileCount <= Int64(Int32.max) else {
-                throw damage(path, idText, "file_count", "\(fileCount) is out of range")
-            }
-            var summary = ArtifactSummary(
-                id: id, name: try row.text(1), labels: labels, parents: parents, fileCount: Int(fileCount),
-                totalSize: try row.integer(9), registeredAt: try row.optionalText(3),
-                registrationSequence: try row.optionalInteger(4), state: try row.optionalText(2))
-            // Exactly as stored, in their order.
-            summary.capabilities = try list(try row.text(6), column: "capabilities", id: idText, path: path, arity: 1)
-            let cardItems = try list(try row.text(10), column: "card_metrics", id: idText, path: path, arity: 2)
-            var cardMetrics: [String: Double] = [:]
-            for start in stride(from: 0, to: cardItems.count, by: 2) {
-                cardMetrics[cardItems[start]] = try double(cardItems[start + 1], path, idText, "card_metrics")
-            }
-            summary.cardMetrics = cardMetrics
-            summary.evaluationMetrics = try evaluationMetrics(try row.text(11), id: idText, path: path)
-            return summary
-        }
-
-        private static func list(_ text: String, column: String, id: String, path: String, arity: Int) throws
-            -> [String]
-        {
-            guard let items = SQLiteFieldCodec.decode(text), items.count % arity == 0 else {
-                throw damage(
-                    path, id, column,
-                    "'\(text.prefix(80))' is not a list of \(arity == 1 ? "items" : "groups of \(arity)")")
-            }
-            return items
-        }
-
-        private static func double(_ text: String, _ path: String, _ id: String, _ column: String) throws -> Double {
-            guard let pattern = UInt64(text, radix: 16) else {
-                throw damage(path, id, column, "'\(text)' is not a bit pattern")
-            }
-            return Double(bitPattern: pattern)
-        }
-
-        private static func damage(_ path: String, _ id: String, _ column: String, _ detail: String) -> RegistryError {
+        static func damage(_ path: String, _ id: String, _ field: String, _ detail: String) -> RegistryError {
             RegistryError(
-                .invalidDocument, "SQLite index \(path): artifact '\(id)', column '\(column)': \(detail)", path: path)
+                .invalidDocument, "SQLite index \(path): artifact '\(id)', column '\(field)': \(detail)", path: path)
         }
     }
 #endif

@@ -6,10 +6,10 @@
     enum SQLiteIndexSchema {
         /// `meta.format`.
         static let format = "modelregistry-sqlite-index"
-        /// `meta.format_version`: a database with another version is rebuilt, never read. Version 2 stores a
-        /// summary in columns (version 1 had a JSON record per row) and keys ids and lineage edges by 64-bit
-        /// hashes.
-        static let formatVersion: Int64 = 2
+        /// `meta.format_version`: a database with another version is rebuilt, never read. Version 3 stores
+        /// posting lists as one blob per term and a summary's fields as one binary record (version 2 had a row
+        /// per posting and text columns; version 1 a JSON record per row).
+        static let formatVersion: Int64 = 3
         /// The database's file name in `indexes/`.
         static let fileName = "index.sqlite"
         /// Where a full build writes a new database before it replaces ``fileName``: never read, and removed by the
@@ -26,25 +26,17 @@
             ),
             (
                 "artifacts",
-                "CREATE TABLE artifacts(ordinal INTEGER PRIMARY KEY, id TEXT NOT NULL, id_key INTEGER NOT NULL, "
-                    + "recency INTEGER NOT NULL, name TEXT NOT NULL, state TEXT, registered_at TEXT, "
-                    + "registration_sequence INTEGER, parents TEXT NOT NULL, capabilities TEXT NOT NULL, "
-                    + "labels TEXT NOT NULL, file_count INTEGER NOT NULL, total_size INTEGER NOT NULL, "
-                    + "card_metrics TEXT NOT NULL, evaluation_metrics TEXT NOT NULL)"
+                "CREATE TABLE artifacts(ordinal INTEGER PRIMARY KEY, id BLOB NOT NULL, name TEXT NOT NULL, "
+                    + "state TEXT, record BLOB NOT NULL)"
+            ),
+            ("strings", "CREATE TABLE strings(id INTEGER PRIMARY KEY, text TEXT NOT NULL)"),
+            (
+                "postings",
+                "CREATE TABLE postings(term BLOB NOT NULL PRIMARY KEY, ordinals BLOB NOT NULL) WITHOUT ROWID"
             ),
             (
-                "capabilities",
-                "CREATE TABLE capabilities(capability TEXT NOT NULL, ordinal INTEGER NOT NULL, "
-                    + "PRIMARY KEY(capability, ordinal)) WITHOUT ROWID"
-            ),
-            (
-                "labels",
-                "CREATE TABLE labels(key TEXT NOT NULL, value TEXT NOT NULL, ordinal INTEGER NOT NULL, "
-                    + "PRIMARY KEY(key, value, ordinal)) WITHOUT ROWID"
-            ),
-            (
-                "tokens",
-                "CREATE TABLE tokens(token TEXT NOT NULL, ordinal INTEGER NOT NULL, PRIMARY KEY(token, ordinal)) "
+                "additions",
+                "CREATE TABLE additions(term BLOB NOT NULL, ordinal INTEGER NOT NULL, PRIMARY KEY(term, ordinal)) "
                     + "WITHOUT ROWID"
             ),
             (
@@ -63,15 +55,16 @@
             ),
         ]
 
-        /// The secondary indexes, created after a full build's rows are inserted.
+        /// The index of `strings`, which a full build creates before its rows (it interns through it); the
+        /// others come after the rows.
+        static let stringsIndexName = "strings_by_text"
+
+        /// The secondary indexes, created after a full build's rows are inserted (but ``stringsIndexName``).
         static let indexes: [(name: String, sql: String)] = [
-            ("artifacts_by_id", "CREATE INDEX artifacts_by_id ON artifacts(id_key)"),
-            ("artifacts_by_recency", "CREATE INDEX artifacts_by_recency ON artifacts(recency)"),
+            ("artifacts_by_id", "CREATE INDEX artifacts_by_id ON artifacts(substr(id, -8))"),
             ("artifacts_by_name", "CREATE INDEX artifacts_by_name ON artifacts(name)"),
-            (
-                "artifacts_by_state",
-                "CREATE INDEX artifacts_by_state ON artifacts(state, recency) WHERE state IS NOT NULL"
-            ),
+            ("artifacts_by_state", "CREATE INDEX artifacts_by_state ON artifacts(state) WHERE state IS NOT NULL"),
+            ("strings_by_text", "CREATE UNIQUE INDEX strings_by_text ON strings(text)"),
         ]
 
         /// The tables `ANALYZE` makes for the query planner (statistics only): allowed, with SQLite's own

@@ -107,7 +107,7 @@
         @Test func aChangedTableIsRefused() throws {
             try SQLiteFixture.with { f in
                 _ = try fill(f)
-                try edit(f, "DROP TABLE tokens; CREATE TABLE tokens(token TEXT, ordinal INTEGER)")
+                try edit(f, "DROP TABLE postings; CREATE TABLE postings(term BLOB, ordinals BLOB)")
                 try expectRecovery(f, code: .invalidDocument, "changed table")
             }
         }
@@ -144,7 +144,7 @@
         @Test func aMalformedRecordIsATypedErrorThenAScan() throws {
             try SQLiteFixture.with { f in
                 let ids = try fill(f)
-                try edit(f, "UPDATE artifacts SET labels = '9:team' WHERE name = 'bert-base'")
+                try edit(f, "UPDATE artifacts SET record = x'0105' WHERE name = 'bert-base'")
                 let reader = f.freshIndex()
                 // The checks on opening cannot read every row: the query that reads it meets a typed error, which
                 // the index reports as a finding naming the database and the column, and answers from a scan.
@@ -152,12 +152,45 @@
                 let finding = try #require(reader.lastReport?.findings.first, "the malformed row was not noticed")
                 #expect(finding.kind == .damagedIndex)
                 #expect(finding.path == f.databasePath)
-                #expect(finding.message.contains("labels"), "the finding names the column: \(finding.message)")
+                #expect(finding.message.contains("record"), "the finding names the column: \(finding.message)")
                 // From then on the file is refused until it changes, and queries are answered from the scan.
                 #expect(try reader.query(IndexQuery()) == f.files.query(IndexQuery()))
                 #expect(try reader.summary(of: ids[0]) == f.files.index.summary(of: ids[0]))
                 try f.sqlite.rebuildIndexes()
                 #expect(try f.freshIndex().status().isClean)
+            }
+        }
+
+        /// Posting blobs that are empty, truncated, not ascending or overflowing are a typed error naming the
+        /// database and the term when a query reads them, never a crash; the query is answered from a scan.
+        @Test(arguments: ["x''", "x'ff'", "x'0200'", "x'02ffffffffffffffff7f'", "x'feffffffffffffffff01ffffffff'"])
+        func hostilePostingBlobsAreTypedErrors(blob: String) throws {
+            try SQLiteFixture.with { f in
+                _ = try fill(f)
+                try edit(f, "UPDATE postings SET ordinals = \(blob)")
+                let reader = f.freshIndex()
+                let query = IndexQuery(capabilities: ["text-classification"])
+                #expect(try reader.query(query) == f.files.query(query), "\(blob)")
+                let finding = try #require(reader.lastReport?.findings.first, "\(blob) was not noticed")
+                #expect(finding.kind == .damagedIndex)
+                #expect(finding.path == f.databasePath)
+                #expect(finding.message.contains("postings"), "\(blob): \(finding.message)")
+                try f.sqlite.rebuildIndexes()
+                #expect(try f.freshIndex().query(query) == f.files.query(query))
+            }
+        }
+
+        /// A record that names a string `strings` does not hold, or whose registration time disagrees with its
+        /// ordinal, is a typed error naming the artifact.
+        @Test func aRecordNamingAMissingStringIsATypedError() throws {
+            try SQLiteFixture.with { f in
+                _ = try fill(f)
+                try edit(f, "DELETE FROM strings")
+                let reader = f.freshIndex()
+                #expect(try reader.query(IndexQuery()) == f.files.query(IndexQuery()))
+                let finding = try #require(reader.lastReport?.findings.first, "the missing strings were not noticed")
+                #expect(finding.kind == .damagedIndex)
+                #expect(finding.message.contains("strings"), "\(finding.message)")
             }
         }
 

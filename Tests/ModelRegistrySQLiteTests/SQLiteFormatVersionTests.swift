@@ -5,12 +5,29 @@
     import RegistryTestSupport
     import Testing
 
-    /// Format version 2 of the SQLite index (docs/FORMAT.md §16): a database of an older version is detected and
+    /// Format version 3 of the SQLite index (docs/FORMAT.md §16): a database of an older version is detected and
     /// rebuilt, a half-built file from a killed rebuild is never read, and pages follow the file index's order.
     @Suite struct SQLiteFormatVersionTests {
-        /// A database as format version 1 wrote it (a JSON record per row): refused with
-        /// `unsupportedFormatVersion` naming the file, answered from a scan meanwhile, replaced by a rebuild.
-        @Test func aVersionOneDatabaseIsDetectedAndRebuilt() throws {
+        /// The tables of older format versions: 1 (a JSON record per row) and 2 (a row per posting, text
+        /// columns).
+        static let olderSchemas: [Int64: String] = [
+            1: "CREATE TABLE artifacts(ordinal INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, "
+                + "recency INTEGER NOT NULL, name TEXT NOT NULL, state TEXT, registered_at TEXT, "
+                + "registration_sequence INTEGER, parents TEXT NOT NULL, record TEXT NOT NULL, "
+                + "evaluation_metrics TEXT NOT NULL);",
+            2: "CREATE TABLE artifacts(ordinal INTEGER PRIMARY KEY, id TEXT NOT NULL, id_key INTEGER NOT NULL, "
+                + "recency INTEGER NOT NULL, name TEXT NOT NULL, state TEXT, registered_at TEXT, "
+                + "registration_sequence INTEGER, parents TEXT NOT NULL, capabilities TEXT NOT NULL, "
+                + "labels TEXT NOT NULL, file_count INTEGER NOT NULL, total_size INTEGER NOT NULL, "
+                + "card_metrics TEXT NOT NULL, evaluation_metrics TEXT NOT NULL);"
+                + "CREATE TABLE tokens(token TEXT NOT NULL, ordinal INTEGER NOT NULL, PRIMARY KEY(token, ordinal)) "
+                + "WITHOUT ROWID;",
+        ]
+
+        /// A database as format version 1 or 2 wrote it: refused with `unsupportedFormatVersion` naming the file,
+        /// answered from a scan meanwhile, replaced by a rebuild (of the current version).
+        @Test(arguments: [Int64(1), 2])
+        func anOlderDatabaseIsDetectedAndRebuilt(version: Int64) throws {
             try SQLiteFixture.with { f in
                 let base = try f.register("bert-base", capabilities: ["ocr"], labels: ["team": "docs"])
                 try f.register("bert-invoice", capabilities: ["ocr"], parents: [base])
@@ -23,16 +40,13 @@
                     "CREATE TABLE meta(format TEXT NOT NULL, format_version INTEGER NOT NULL, "
                         + "artifact_count INTEGER NOT NULL, audit_sequence INTEGER NOT NULL, audit_time TEXT, "
                         + "summary_count INTEGER NOT NULL, generation INTEGER NOT NULL);"
-                        + "CREATE TABLE artifacts(ordinal INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, "
-                        + "recency INTEGER NOT NULL, name TEXT NOT NULL, state TEXT, registered_at TEXT, "
-                        + "registration_sequence INTEGER, parents TEXT NOT NULL, record TEXT NOT NULL, "
-                        + "evaluation_metrics TEXT NOT NULL);"
-                        + "INSERT INTO meta VALUES ('modelregistry-sqlite-index', 1, \(stamp.artifactCount), "
+                        + (Self.olderSchemas[version] ?? "")
+                        + "INSERT INTO meta VALUES ('modelregistry-sqlite-index', \(version), \(stamp.artifactCount), "
                         + "\(stamp.auditSequence), NULL, 0, 1)")
                 let error = #expect(throws: RegistryError.self) { try f.freshBackend().refresh() }
                 #expect(error?.code == .unsupportedFormatVersion, "\(String(describing: error))")
                 #expect(error?.path == f.databasePath)
-                #expect(error.map { "\($0)" }?.contains("format version 1") == true)
+                #expect(error.map { "\($0)" }?.contains("format version \(version)") == true)
                 #expect(
                     try f.freshIndex().query(IndexQuery(capabilities: ["ocr"])).map(\.name) == [
                         "bert-invoice", "bert-base",
@@ -78,7 +92,7 @@
             }
         }
 
-        /// Paging through the database (a condition on `recency`) gives the pages the file index gives, for
+        /// Paging through the database (a condition on the ordinal, which is the registration sequence) gives the pages the file index gives, for
         /// every cursor, with and without other conditions.
         @Test func pagesMatchTheFileIndex() throws {
             try SQLiteFixture.with { f in

@@ -5,9 +5,10 @@
     import RegistryTestSupport
     import Testing
 
-    /// The plans a limit switches on (a posting list longer than 16 × the limit: probe rows while walking the
-    /// recency index; a text prefix naming at most eight tokens probed token by token) answer exactly as the file
-    /// index, pages included. The random registries of the property test are too small to reach them.
+    /// Queries over long posting lists under a limit (intersected in memory, rows read from the highest ordinal
+    /// down until the limit), text prefixes naming one token or many, and conditions on the row (state, cursor)
+    /// answer exactly as the file index, pages included, whether the postings are in a full build's blobs or in
+    /// `additions` (registered through the SQLite backend since).
     @Suite struct SQLiteQueryPlanTests {
         @Test func probingUnderALimitAnswersAsTheFileIndex() throws {
             try SQLiteFixture.with { f in
