@@ -223,7 +223,9 @@ extension Registry {
 /// every item pushed so far was consumed. The producer and the consumer never touch the consumer's state at the
 /// same time: the producer reads it only after ``finish()``.
 final class OrderedPipeline<Item>: @unchecked Sendable {
-    private let consume: (Item) -> Void
+    /// Released by the consumer thread before it signals the end, so that what the closure holds is never freed
+    /// while that thread exits (the teardown that corrupted the heap of parallel transfers: GUARANTEES.md P16).
+    private var consume: ((Item) -> Void)?
     private let lock = NSLock()
     private var batches: [[Item]] = []
     private var pending: [Item] = []
@@ -273,9 +275,10 @@ final class OrderedPipeline<Item>: @unchecked Sendable {
             lock.unlock()
             if finished { break }
             guard let batch else { continue }
-            for item in batch { consume(item) }
+            for item in batch { consume?(item) }
             space.signal()
         }
+        consume = nil
         done.signal()
     }
 }
