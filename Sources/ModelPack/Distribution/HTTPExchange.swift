@@ -94,6 +94,9 @@ struct HTTPExchange {
             self.origin = origin
         }
 
+        /// Whether the body of the answer goes to the sink (a 2xx answer to a request with one).
+        var isSinking: Bool { lock.withLock { sinking && failure == nil } }
+
         func result() throws -> Response {
             try lock.withLock {
                 // FoundationNetworking on Linux answers a 401 with an authentication challenge and, once it is
@@ -108,9 +111,12 @@ struct HTTPExchange {
             }
         }
 
+        /// Records the first error and cancels the task — from another thread: `cancel()` waits for the session's
+        /// work queue, which may itself be waiting for room on the delegate queue this runs on
+        /// (``BoundedDelegateQueue``). Chunks that arrive meanwhile are dropped.
         private func fail(_ error: any Error, _ task: URLSessionTask) {
             lock.withLock { if failure == nil { failure = error } }
-            task.cancel()
+            DispatchQueue.global().async { task.cancel() }
         }
 
         func urlSession(
