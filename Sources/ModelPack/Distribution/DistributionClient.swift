@@ -36,7 +36,7 @@ public final class DistributionClient: @unchecked Sendable {
         /// The bytes all of this client's transfers together may have received and not yet written: each of the
         /// ``maximumParallelTransfers`` sessions holds at most its share of this in chunks its delegate has not
         /// taken yet, and makes libcurl stop reading the socket until it has (FoundationNetworking has no
-        /// back-pressure of its own; see ``BoundedDelegateQueue``). A blob is therefore downloaded in one request,
+        /// back-pressure of its own; FORMAT.md §15.8). A blob is therefore downloaded in one request,
         /// whatever its size, in this much memory.
         public var downloadBufferBudget: Int64 = 8 << 20
         /// How many blobs are downloaded at once (never more than ``maximumParallelTransfers``): a download's pace
