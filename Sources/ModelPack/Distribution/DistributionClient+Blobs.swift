@@ -152,7 +152,7 @@ extension DistributionClient {
         let body: HTTPExchange.Body
         switch source {
         case .bytes(let bytes): body = .bytes(Data(bytes))
-        case .file(let path): body = .file(URL(fileURLWithPath: path))
+        case .file(let path): body = .file(URL(fileURLWithPath: path), size: size)
         }
         let put = Call(
             method: "PUT", url: try appending(digest: descriptor.digest, to: session),

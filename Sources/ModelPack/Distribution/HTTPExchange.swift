@@ -17,8 +17,8 @@ struct HTTPExchange {
     enum Body {
         case none
         case bytes(Data)
-        /// The whole file, streamed by URLSession.
-        case file(URL)
+        /// The whole file, of `size` bytes, streamed by URLSession.
+        case file(URL, size: Int64)
     }
 
     /// Receives a blob's bytes as they arrive.
@@ -65,7 +65,17 @@ struct HTTPExchange {
             switch body {
             case .none: task = session.dataTask(with: request)
             case .bytes(let data): task = session.uploadTask(with: request, from: data)
-            case .file(let url): task = session.uploadTask(with: request, fromFile: url)
+            case .file(let url, let size):
+                // Streamed from an InputStream, not `uploadTask(with:fromFile:)`: FoundationNetworking stats a file
+                // body (`attributesOfItem`, half a dozen system calls) for its progress after every chunk it sends.
+                // A stream's length is unknown to it, so the length is sent as `Content-Length`, and libcurl's
+                // chunked encoding is turned off by a blank `Transfer-Encoding` (a header libcurl then omits).
+                guard let stream = InputStream(url: url) else { throw URLError(.fileDoesNotExist) }
+                var streamed = request
+                streamed.httpBodyStream = stream
+                streamed.setValue(String(size), forHTTPHeaderField: "Content-Length")
+                streamed.setValue(" ", forHTTPHeaderField: "Transfer-Encoding")
+                task = session.dataTask(with: streamed)
             }
             pooled.begin(delegate, for: task)
             defer { pooled.finish() }
