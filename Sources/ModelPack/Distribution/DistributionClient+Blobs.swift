@@ -404,7 +404,7 @@ private final class DownloadState: @unchecked Sendable {
 
     /// Writes and hashes what is pending.
     ///
-    /// The batch is written on this thread (the session's delegate queue) while another hashes it, so the two
+    /// The batch is written on this thread (the session's, taking the chunks) while another hashes it, so the two
     /// costs overlap instead of adding up: the faster the delegate takes bytes, the fewer FoundationNetworking
     /// holds for it (it has no back-pressure). Write-back of every 8 MiB is started at once
     /// (`sync_file_range(SYNC_FILE_RANGE_WRITE)` on Linux), so that the `fsync` of a finished blob is short.
