@@ -101,7 +101,9 @@ enum TransferArguments {
             guard let count = Int(text), (1...64).contains(count) else {
                 throw UsageError("--parallel '\(text)' must be a number of blobs from 1 to 64", command: command)
             }
+            // Blobs at once, in either direction: a pull's downloads too, not only their default of 2.
             options.settings.maximumParallelTransfers = count
+            options.settings.maximumParallelDownloads = count
         }
         return options
     }

@@ -110,7 +110,7 @@ struct ParallelTransferTeardownTests {
         try withTemporaryDirectory { temp in
             let (server, _, blob) = try Self.serveBlob(temp, size: 2 << 20)
             defer { server.stop() }
-            let pool = HTTPSessionPool(timeout: 20)
+            let pool = HTTPSessionPool(timeout: 20, queueLimit: 128)
             for _ in 0..<200 {
                 let sink = HTTPExchange.Sink(begin: { _, _ in }, write: { _ in throw Refused() })
                 #expect(throws: Refused.self) {

@@ -152,7 +152,7 @@ extension DistributionClient {
         let body: HTTPExchange.Body
         switch source {
         case .bytes(let bytes): body = .bytes(Data(bytes))
-        case .file(let path): body = .file(URL(fileURLWithPath: path))
+        case .file(let path): body = .file(URL(fileURLWithPath: path), size: size)
         }
         let put = Call(
             method: "PUT", url: try appending(digest: descriptor.digest, to: session),
@@ -207,11 +207,9 @@ extension DistributionClient {
 
     /// Downloads a blob to `path`, hashing it as it arrives, and checks its size and digest.
     ///
-    /// A blob above its share of ``Settings/downloadBufferBudget`` is asked for in segments (`Range:
-    /// bytes=<from>-<to>`), one after the other: FoundationNetworking hands a data task's bytes over without
-    /// back-pressure, so bounding what one request can send bounds the memory a slow disk could otherwise let pile
-    /// up. A registry that ignores the range (200) sends the whole blob instead, which is taken. The bytes are
-    /// written and hashed in 1 MiB batches.
+    /// The blob is asked for in one request, its bytes written and hashed in 1 MiB batches as they arrive: the
+    /// session's delegate queue holds at most its share of ``Settings/downloadBufferBudget`` and holds libcurl
+    /// back while it is full, so memory stays constant whatever the blob's size.
     ///
     /// A file already at `path` is taken for the start of the blob: it is re-hashed and the rest asked for with a
     /// `Range` request; a registry that answers 416 gets the whole blob asked for again (the partial file is
@@ -230,9 +228,7 @@ extension DistributionClient {
     public func downloadBlob(
         _ descriptor: OCIDescriptor, to path: String, progress: (@Sendable (Int64) -> Void)? = nil
     ) throws -> DownloadOutcome {
-        try withDownloadShare { share in
-            try download(descriptor, to: path, share: share, progress: progress)
-        }
+        try withDownloadSlot { try download(descriptor, to: path, progress: progress) }
     }
 
     /// What a download took from the file it found and what it received.
@@ -245,14 +241,14 @@ extension DistributionClient {
     }
 
     private func download(
-        _ descriptor: OCIDescriptor, to path: String, share: () -> Int64, progress: (@Sendable (Int64) -> Void)?
+        _ descriptor: OCIDescriptor, to path: String, progress: (@Sendable (Int64) -> Void)?
     ) throws -> DownloadOutcome {
         let state = DownloadState(path: path, expected: descriptor.size)
         defer { state.close() }
         try state.openAndRehash()
         let found = state.written
         do {
-            try receive(descriptor, into: state, share: share, progress: progress)
+            try receive(descriptor, into: state, progress: progress)
         } catch {
             // What arrived stays in the file for a later call to resume from, the last batch included.
             try? state.flush()
@@ -264,7 +260,7 @@ extension DistributionClient {
             // The start found on disk (an earlier pull's, unsynced when it died) is not this blob's: start over.
             try state.discard()
             resumed = 0
-            try receive(descriptor, into: state, share: share, progress: progress)
+            try receive(descriptor, into: state, progress: progress)
             (size, digest) = try state.finish()
         }
         guard size == descriptor.size, digest == descriptor.digest else {
@@ -277,11 +273,10 @@ extension DistributionClient {
         return DownloadOutcome(resumedBytes: resumed, receivedBytes: state.received)
     }
 
-    /// Asks for what `state` lacks until it holds `descriptor.size` bytes: `Range` segments, retries, resumption
-    /// after a dropped connection, a fresh start after a 416.
+    /// Asks for what `state` lacks until it holds `descriptor.size` bytes: the whole blob, or the rest of it with
+    /// a `Range` request; retries, resumption after a dropped connection, a fresh start after a 416.
     private func receive(
-        _ descriptor: OCIDescriptor, into state: DownloadState, share: () -> Int64,
-        progress: (@Sendable (Int64) -> Void)?
+        _ descriptor: OCIDescriptor, into state: DownloadState, progress: (@Sendable (Int64) -> Void)?
     ) throws {
         let call = Call(method: "GET", url: try url("blobs/\(descriptor.digest)"))
         var attempt = 0
@@ -290,10 +285,8 @@ extension DistributionClient {
             let before = state.written
             var request = call
             request.isRetryable = false
-            let segment = share()
-            if state.written > 0 || descriptor.size > segment {
-                let last = min(state.written + segment, descriptor.size) - 1
-                request.headers["Range"] = "bytes=\(state.written)-\(last)"
+            if state.written > 0 {
+                request.headers["Range"] = "bytes=\(state.written)-\(descriptor.size - 1)"
             }
             let sink = HTTPExchange.Sink(
                 begin: { status, _ in try state.begin(status: status) },
@@ -318,7 +311,7 @@ extension DistributionClient {
                 }
                 progress?(state.written)
                 if state.written > before {
-                    attempt = 0  // progress was made: the next segment starts with all its attempts
+                    attempt = 0  // progress was made: the next request starts with all its attempts
                 } else if attempt >= settings.maximumAttempts {
                     break
                 }
@@ -411,7 +404,7 @@ private final class DownloadState: @unchecked Sendable {
 
     /// Writes and hashes what is pending.
     ///
-    /// The batch is written on this thread (the session's delegate queue) while another hashes it, so the two
+    /// The batch is written on this thread (the session's, taking the chunks) while another hashes it, so the two
     /// costs overlap instead of adding up: the faster the delegate takes bytes, the fewer FoundationNetworking
     /// holds for it (it has no back-pressure). Write-back of every 8 MiB is started at once
     /// (`sync_file_range(SYNC_FILE_RANGE_WRITE)` on Linux), so that the `fsync` of a finished blob is short.

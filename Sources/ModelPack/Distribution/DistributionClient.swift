@@ -33,16 +33,16 @@ public final class DistributionClient: @unchecked Sendable {
         public var monolithicUploadLimit: Int64 = .max
         /// The size of one chunk of a chunked upload (held in memory while it is sent).
         public var chunkSize: Int = 8 << 20
-        /// The bytes all of this client's downloads together may have asked for and not yet written: a blob is
-        /// downloaded in `Range` segments of this budget divided by the downloads running at the time (at least
-        /// 4 KiB), one request after the other. FoundationNetworking hands a data task's bytes over without
-        /// back-pressure, so this bounds the memory a disk slower than the network lets pile up.
+        /// The bytes all of this client's transfers together may have received and not yet written: each of the
+        /// ``maximumParallelTransfers`` sessions holds at most its share of this in chunks its delegate has not
+        /// taken yet, and makes libcurl stop reading the socket until it has (FoundationNetworking has no
+        /// back-pressure of its own; FORMAT.md §15.8). A blob is therefore downloaded in one request,
+        /// whatever its size, in this much memory.
         public var downloadBufferBudget: Int64 = 8 << 20
-        /// The smallest `Range` segment a download is given while others run: each request costs a registry
-        /// round trip (CNCF Distribution spends milliseconds on each, checking credentials and opening the blob),
-        /// so fewer downloads run at once rather than many in small segments — the budget divided by this many
-        /// (2 by default), at most ``maximumParallelTransfers``. Raise the budget for more parallel downloads.
-        public var minimumDownloadSegment: Int64 = 4 << 20
+        /// How many blobs are downloaded at once (never more than ``maximumParallelTransfers``): a download's pace
+        /// is CPU — ours hashing and writing, the registry's serving — more than the network, and on a machine of
+        /// a few cores more streams only add contention (measured in docs/PERFORMANCE.md, #12).
+        public var maximumParallelDownloads: Int = 2
         /// Seconds without progress before a request is abandoned (and retried).
         public var timeout: TimeInterval = 60
         /// The longest wait a `Retry-After` header of a 429 or 503 answer is honoured for; a registry asking for
@@ -63,36 +63,38 @@ public final class DistributionClient: @unchecked Sendable {
     private var counts: [String: Int] = [:]
     /// The sessions requests run on, reused (one per concurrent transfer).
     private let pool: HTTPSessionPool
+
     private var runningDownloads = 0
-    /// Signalled when a download ends, for one waiting in ``withDownloadShare(_:)``.
+    /// Signalled when a download ends, for one waiting in ``withDownloadSlot(_:)``.
     private let downloadEnded = NSCondition()
 
-    /// How many downloads may run at once: as many as get a segment of at least
-    /// ``Settings/minimumDownloadSegment`` from the budget (at least one), and no more than
-    /// ``Settings/maximumParallelTransfers``.
+    /// How many downloads may run at once: ``Settings/maximumParallelDownloads``, at most
+    /// ``Settings/maximumParallelTransfers``, at least one.
     var downloadSlots: Int {
-        let bySegment = settings.downloadBufferBudget / max(1, settings.minimumDownloadSegment)
-        return max(1, min(settings.maximumParallelTransfers, Int(clamping: bySegment)))
+        max(1, min(settings.maximumParallelTransfers, settings.maximumParallelDownloads))
     }
 
-    /// Counts a download as running while `body` runs, after waiting for one of ``downloadSlots``; `body` is given
-    /// the running count's share of the budget.
-    func withDownloadShare<R>(_ body: (() -> Int64) throws -> R) rethrows -> R {
+    /// Runs `body` as one of the downloads running, after waiting for one of ``downloadSlots``.
+    func withDownloadSlot<R>(_ body: () throws -> R) rethrows -> R {
         let slots = downloadSlots
         downloadEnded.lock()
-        while lock.withLock({ runningDownloads >= slots }) { downloadEnded.wait() }
-        lock.withLock { runningDownloads += 1 }
+        while runningDownloads >= slots { downloadEnded.wait() }
+        runningDownloads += 1
         downloadEnded.unlock()
         defer {
             downloadEnded.lock()
-            lock.withLock { runningDownloads -= 1 }
+            runningDownloads -= 1
             downloadEnded.signal()
             downloadEnded.unlock()
         }
-        return try body {
-            let running = Int64(max(1, self.lock.withLock { self.runningDownloads }))
-            return max(4096, self.settings.downloadBufferBudget / running)
-        }
+        return try body()
+    }
+
+    /// How many chunks of an answer (at most 16 KiB each, libcurl's `CURL_MAX_WRITE_SIZE`) one session may hold
+    /// for its delegate: its share of ``Settings/downloadBufferBudget``, at least one.
+    static func delegateQueueLimit(_ settings: Settings) -> Int {
+        let share = settings.downloadBufferBudget / Int64(max(1, settings.maximumParallelTransfers))
+        return max(1, Int(clamping: share / (16 << 10)))
     }
 
     /// Creates a client.
@@ -107,7 +109,7 @@ public final class DistributionClient: @unchecked Sendable {
     ) throws {
         self.repository = repository
         self.settings = settings
-        pool = HTTPSessionPool(timeout: settings.timeout)
+        pool = HTTPSessionPool(timeout: settings.timeout, queueLimit: Self.delegateQueueLimit(settings))
         self.credentials = try credentials ?? DistributionCredentials.lookup(host: repository.host)
     }
 

@@ -17,8 +17,8 @@ struct HTTPExchange {
     enum Body {
         case none
         case bytes(Data)
-        /// The whole file, streamed by URLSession.
-        case file(URL)
+        /// The whole file, of `size` bytes, streamed by URLSession.
+        case file(URL, size: Int64)
     }
 
     /// Receives a blob's bytes as they arrive.
@@ -65,7 +65,17 @@ struct HTTPExchange {
             switch body {
             case .none: task = session.dataTask(with: request)
             case .bytes(let data): task = session.uploadTask(with: request, from: data)
-            case .file(let url): task = session.uploadTask(with: request, fromFile: url)
+            case .file(let url, let size):
+                // Streamed from an InputStream, not `uploadTask(with:fromFile:)`: FoundationNetworking stats a file
+                // body (`attributesOfItem`, half a dozen system calls) for its progress after every chunk it sends.
+                // A stream's length is unknown to it, so the length is sent as `Content-Length`, and libcurl's
+                // chunked encoding is turned off by a blank `Transfer-Encoding` (a header libcurl then omits).
+                guard let stream = InputStream(url: url) else { throw URLError(.fileDoesNotExist) }
+                var streamed = request
+                streamed.httpBodyStream = stream
+                streamed.setValue(String(size), forHTTPHeaderField: "Content-Length")
+                streamed.setValue(" ", forHTTPHeaderField: "Transfer-Encoding")
+                task = session.dataTask(with: streamed)
             }
             pooled.begin(delegate, for: task)
             defer { pooled.finish() }
@@ -94,6 +104,9 @@ struct HTTPExchange {
             self.origin = origin
         }
 
+        /// Whether the body of the answer goes to the sink (a 2xx answer to a request with one).
+        var isSinking: Bool { lock.withLock { sinking && failure == nil } }
+
         func result() throws -> Response {
             try lock.withLock {
                 // FoundationNetworking on Linux answers a 401 with an authentication challenge and, once it is
@@ -108,9 +121,12 @@ struct HTTPExchange {
             }
         }
 
+        /// Records the first error and cancels the task — from another thread: `cancel()` waits for the session's
+        /// work queue, which may itself be waiting for room on the delegate queue this runs on
+        /// (``BoundedDelegateQueue``). Chunks that arrive meanwhile are dropped.
         private func fail(_ error: any Error, _ task: URLSessionTask) {
             lock.withLock { if failure == nil { failure = error } }
-            task.cancel()
+            DispatchQueue.global().async { task.cancel() }
         }
 
         func urlSession(

@@ -10,14 +10,19 @@ import Foundation
 /// pull in `Range` segments) and opened a new connection every time; a session shared by concurrent transfers
 /// would run all their delegate callbacks on one serial queue. So each transfer thread checks out a session of its
 /// own — at most as many as run at once — whose connection stays open between requests, and whose serial delegate
-/// queue keeps one answer's bytes in order. The sessions are invalidated when the pool goes away.
+/// queue keeps one answer's bytes in order and holds at most `queueLimit` of its chunks (``BoundedDelegateQueue``).
+/// The sessions are invalidated when the pool goes away.
 final class HTTPSessionPool: @unchecked Sendable {
     private let lock = NSLock()
     private var idle: [PooledSession] = []
     private var all: [PooledSession] = []
     private let timeout: TimeInterval
+    private let queueLimit: Int
 
-    init(timeout: TimeInterval) { self.timeout = timeout }
+    init(timeout: TimeInterval, queueLimit: Int) {
+        self.timeout = timeout
+        self.queueLimit = queueLimit
+    }
 
     deinit {
         for pooled in all { pooled.session?.finishTasksAndInvalidate() }
@@ -27,7 +32,7 @@ final class HTTPSessionPool: @unchecked Sendable {
     func withSession<R>(_ body: (PooledSession) throws -> R) rethrows -> R {
         let pooled = lock.withLock { () -> PooledSession in
             if let reused = idle.popLast() { return reused }
-            let created = PooledSession(timeout: timeout)
+            let created = PooledSession(timeout: timeout, queueLimit: queueLimit)
             all.append(created)
             return created
         }
@@ -44,14 +49,18 @@ final class PooledSession: NSObject, URLSessionDataDelegate, @unchecked Sendable
     private var taskIdentifier: Int?
     private(set) var session: URLSession?
 
-    init(timeout: TimeInterval) {
+    /// The session's delegate queue.
+    let delegateQueue: BoundedDelegateQueue
+
+    init(timeout: TimeInterval, queueLimit: Int) {
+        delegateQueue = BoundedDelegateQueue(limit: queueLimit)
         super.init()
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         configuration.urlCache = nil
         configuration.httpCookieStorage = nil
         configuration.httpShouldSetCookies = false
-        session = URLSession(configuration: configuration, delegate: self, delegateQueue: nil)
+        session = URLSession(configuration: configuration, delegate: self, delegateQueue: delegateQueue)
     }
 
     /// Makes `handler` receive the callbacks of `task` (created, not resumed yet), until `finish()`; callbacks of
@@ -64,6 +73,7 @@ final class PooledSession: NSObject, URLSessionDataDelegate, @unchecked Sendable
     }
 
     func finish() {
+        delegateQueue.setRunsInline(false)
         lock.withLock {
             handler = nil
             taskIdentifier = nil
@@ -80,6 +90,8 @@ final class PooledSession: NSObject, URLSessionDataDelegate, @unchecked Sendable
     ) {
         guard let current = handler(for: dataTask) else { return completionHandler(.cancel) }
         current.urlSession(session, dataTask: dataTask, didReceive: response, completionHandler: completionHandler)
+        // The body's chunks go to a sink: they are taken on the work queue as they arrive.
+        if current.isSinking { delegateQueue.setRunsInline(true) }
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
