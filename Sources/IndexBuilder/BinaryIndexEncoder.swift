@@ -20,7 +20,8 @@ enum BinaryIndexEncoder {
     /// summary at once. The result is the same bytes as ``encode(_:)`` of the same contents.
     ///
     /// Memory: the string pool (each distinct string once), 32 bytes per `sha256` id, 12 bytes per summary (its
-    /// order key and recency position), the postings of one kind of list at a time, and the key tables;
+    /// order key and recency position), 4 bytes per string (a count per key), at most a window of postings
+    /// (``defaultPostingsWindow``, or one key's list when longer), and the key tables;
     /// the summaries' strings as numbers go to a scratch file when a spill directory is given, and the file is
     /// written section by section to its output instead of being assembled.
     struct Builder {
@@ -33,14 +34,24 @@ enum BinaryIndexEncoder {
         private var keys: [Int64] = []
         /// The summaries' ids of other algorithms than `sha256` (rare; strings of the pool).
         private var otherSummaryIDs: Set<ArtifactID> = []
+        /// The most postings held at once while one kind of posting list is built.
+        private let postingsWindow: Int
+        /// The default for ``postingsWindow``: 4 Mi postings (16 MiB).
+        static let defaultPostingsWindow = 1 << 22
 
         /// - Parameters:
         ///   - capacity: the expected number of summaries.
         ///   - spillDirectory: where the summaries' strings may spill to a scratch file (a rebuild's `indexes/`);
         ///     nil keeps them in memory.
         ///   - spillWords: how many 32-bit words of them to hold before spilling (tests use small numbers).
-        init(capacity: Int, spillDirectory: String? = nil, spillWords: Int = PendingRecords.defaultSpillWords) {
+        ///   - postingsWindow: how many postings to hold at once while building one kind of posting list (tests
+        ///     use small numbers; the file is the same for any window).
+        init(
+            capacity: Int, spillDirectory: String? = nil, spillWords: Int = PendingRecords.defaultSpillWords,
+            postingsWindow: Int = defaultPostingsWindow
+        ) {
             pending = PendingRecords(spillDirectory: spillDirectory, spillWords: spillWords)
+            self.postingsWindow = max(1, postingsWindow)
             keys.reserveCapacity(capacity)
         }
 
@@ -107,7 +118,9 @@ enum BinaryIndexEncoder {
             try pool.write(into: &writer)
             pool.releaseStrings()
             try digests.write(into: &writer)
-            var sections = Sections(rank: rank, implicit: implicit, pending: pending, keys: keys, digests: digests)
+            var sections = Sections(
+                rank: rank, implicit: implicit, pending: pending, keys: keys, digests: digests,
+                postingsWindow: postingsWindow)
             keys = []
             try sections.write(into: &writer, absent: absent)
             pending.release()
@@ -122,6 +135,8 @@ enum BinaryIndexEncoder {
         let pending: PendingRecords
         var keys: [Int64]
         let digests: IndexDigests
+        /// The most postings (or label entries) held at once while one kind of list is built.
+        let postingsWindow: Int
 
         func r(_ number: UInt32) -> UInt32 { rank[Int(number)] }
 
@@ -169,40 +184,52 @@ enum BinaryIndexEncoder {
                 keyCount: Int? = nil, tableKey: (Int) -> UInt32 = { UInt32($0) }, byRecency: Bool = true,
                 _ collect: (PendingRecords.Record, (UInt32) -> Void) -> Void
             ) throws -> [UInt32] {
-                // A counting sort by key: per key first its count, then (after prefix sums) where its next
-                // member goes; 4 bytes per posting and per key, instead of 8 per posting and a sort buffer.
-                var ends = [UInt32](repeating: 0, count: keyCount ?? rank.count)
-                try pending.forEach { _, record in collect(record) { key in ends[Int(key)] += 1 } }
-                var total: UInt32 = 0
-                for key in ends.indices {
-                    let count = ends[key]
-                    ends[key] = total
-                    total += count
-                }
-                var members = [UInt32](repeating: 0, count: Int(total))
-                try pending.forEach { ordinal, record in
-                    let member = byRecency ? position[ordinal] : UInt32(ordinal)
-                    collect(record) { key in
-                        members[Int(ends[Int(key)])] = member
-                        ends[Int(key)] += 1
-                    }
-                }
-                // Now `ends[key]` is where the members of `key` end (and those of the next key start).
+                // A counting sort by key, one window of keys at a time: first a count per key (4 bytes per key),
+                // then per window of keys whose lists hold at most `postingsWindow` members (or one key's),
+                // another pass placing the members of just those keys. Memory stays bounded however many
+                // postings there are, for one more sequential pass over the pending summaries per window.
+                let keyCount = keyCount ?? rank.count
+                var starts = [UInt32](repeating: 0, count: keyCount + 1)
+                try pending.forEach { _, record in collect(record) { key in starts[Int(key) + 1] += 1 } }
+                for key in 0..<keyCount { starts[key + 1] += starts[key] }
                 var table: [UInt32] = []
-                var start = 0
-                for key in ends.indices {
-                    let end = Int(ends[key])
-                    defer { start = end }
-                    guard end > start else { continue }
-                    if byRecency { members[start..<end].sort() }  // ordinals arrive ascending already
-                    let listStart = written
-                    var previous: UInt32?
-                    for member in members[start..<end] where member != previous {
-                        try writer.u32(byRecency ? recency[Int(member)] : member)
-                        written += 1
-                        previous = member
+                var first = 0
+                while first < keyCount {
+                    var end = first + 1
+                    while end < keyCount, end - first < postingsWindow,
+                        starts[end + 1] - starts[first] <= UInt32(postingsWindow)
+                    {
+                        end += 1
                     }
-                    table += [tableKey(key), listStart, written - listStart]
+                    let base = starts[first]
+                    var members = [UInt32](repeating: 0, count: Int(starts[end] - base))
+                    var fill = Array(starts[first..<end])
+                    if !members.isEmpty {
+                        try pending.forEach { ordinal, record in
+                            let member = byRecency ? position[ordinal] : UInt32(ordinal)
+                            collect(record) { key in
+                                let at = Int(key) - first
+                                guard at >= 0, at < fill.count else { return }
+                                members[Int(fill[at] - base)] = member
+                                fill[at] += 1
+                            }
+                        }
+                    }
+                    fill = []
+                    for key in first..<end {
+                        let range = Int(starts[key] - base)..<Int(starts[key + 1] - base)
+                        guard !range.isEmpty else { continue }
+                        if byRecency { members[range].sort() }  // ordinals arrive ascending already
+                        let listStart = written
+                        var previous: UInt32?
+                        for member in members[range] where member != previous {
+                            try writer.u32(byRecency ? recency[Int(member)] : member)
+                            written += 1
+                            previous = member
+                        }
+                        table += [tableKey(key), listStart, written - listStart]
+                    }
+                    first = end
                 }
                 return table
             }
@@ -245,33 +272,50 @@ enum BinaryIndexEncoder {
             try writer.endSection()
         }
 
-        /// The label postings: keyed by (match key, match value).
+        /// The label postings: keyed by (match key, match value), collected as (pair, member) entries one window
+        /// of match keys at a time (at most `postingsWindow` entries, or one key's), sorted and written.
         private func labelPostings(
             into writer: inout IndexSectionWriter, position: [UInt32], recency: [UInt32], written: inout UInt32
         ) throws -> [UInt32] {
-            var triples: [(key: UInt64, member: UInt32)] = []
-            try pending.forEach { ordinal, record in
-                for index in 0..<record.labelCount {
-                    let label = record.label(index)
-                    triples.append((UInt64(r(label.matchKey)) << 32 | UInt64(r(label.matchValue)), position[ordinal]))
-                }
+            var counts = [UInt32](repeating: 0, count: rank.count + 1)
+            try pending.forEach { _, record in
+                for index in 0..<record.labelCount { counts[Int(r(record.label(index).matchKey)) + 1] += 1 }
             }
-            triples.sort { $0.key != $1.key ? $0.key < $1.key : $0.member < $1.member }
+            for key in 0..<rank.count { counts[key + 1] += counts[key] }
             var table: [UInt32] = []
-            var index = 0
-            while index < triples.count {
-                let key = triples[index].key
-                let start = written
-                var previous: UInt32?
-                while index < triples.count && triples[index].key == key {
-                    if triples[index].member != previous {
-                        try writer.u32(recency[Int(triples[index].member)])
-                        written += 1
-                        previous = triples[index].member
+            var first = 0
+            while first < rank.count {
+                var end = first + 1
+                while end < rank.count, counts[end + 1] - counts[first] <= UInt32(postingsWindow) { end += 1 }
+                defer { first = end }
+                guard counts[end] > counts[first] else { continue }
+                var triples: [(key: UInt64, member: UInt32)] = []
+                triples.reserveCapacity(Int(counts[end] - counts[first]))
+                let window = UInt32(first)..<UInt32(end)
+                try pending.forEach { ordinal, record in
+                    for index in 0..<record.labelCount {
+                        let label = record.label(index)
+                        let key = r(label.matchKey)
+                        guard window.contains(key) else { continue }
+                        triples.append((UInt64(key) << 32 | UInt64(r(label.matchValue)), position[ordinal]))
                     }
-                    index += 1
                 }
-                table += [UInt32(key >> 32), UInt32(key & 0xFFFF_FFFF), start, written - start]
+                triples.sort { $0.key != $1.key ? $0.key < $1.key : $0.member < $1.member }
+                var index = 0
+                while index < triples.count {
+                    let key = triples[index].key
+                    let start = written
+                    var previous: UInt32?
+                    while index < triples.count && triples[index].key == key {
+                        if triples[index].member != previous {
+                            try writer.u32(recency[Int(triples[index].member)])
+                            written += 1
+                            previous = triples[index].member
+                        }
+                        index += 1
+                    }
+                    table += [UInt32(key >> 32), UInt32(key & 0xFFFF_FFFF), start, written - start]
+                }
             }
             return table
         }

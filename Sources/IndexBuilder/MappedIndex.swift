@@ -267,7 +267,8 @@ final class MappedIndex: @unchecked Sendable {
         guard reference & Layout.digestTag != 0 else {
             let text = try string(reference)
             guard let id = ArtifactID(text), id.digest.algorithm != "sha256" else {
-                throw fail("string \(reference) is referred to as an id but is '\(text)', not an id of another algorithm")
+                throw fail(
+                    "string \(reference) is referred to as an id but is '\(text)', not an id of another algorithm")
             }
             return id
         }

@@ -216,7 +216,8 @@ enum SpecIndexWriter {
     /// The encoder keeps the summaries' ids apart as digests and merges in the other ids at the end: ids that
     /// are also parents, label values or ids with only a state, before, between and after the summaries' ids,
     /// ids of other algorithms (strings, before and after `sha256`), canonical and other times, still give the
-    /// pool, digests, lists and keys FORMAT.md describes, spilled to a scratch file or not.
+    /// pool, digests, lists and keys FORMAT.md describes, spilled to a scratch file or not, whatever the window
+    /// of postings the encoder holds at once.
     @Test(arguments: [1, 2, 3, 4, 5])
     func summaryIDsMergedWithOtherStringsGiveTheSpecifiedBytes(seed: UInt64) throws {
         var generator = SplitMix64(seed: seed)
@@ -257,9 +258,13 @@ enum SpecIndexWriter {
         let expected = SpecIndexWriter.write(contents)
         #expect(try BinaryIndexEncoder.encode(contents) == expected)
         try withTemporaryDirectory { temp in
-            var builder = BinaryIndexEncoder.Builder(capacity: 0, spillDirectory: temp.path, spillWords: 5)
-            for summary in contents.summaries { try builder.add(summary) }
-            #expect(try builder.finish(stamp: contents.stamp, states: contents.states) == expected)
+            // Spilled after 5 words, the postings built 1, 3 and 4 Mi at a time: the same bytes.
+            for window in [1, 3, BinaryIndexEncoder.Builder.defaultPostingsWindow] {
+                var builder = BinaryIndexEncoder.Builder(
+                    capacity: 0, spillDirectory: temp.path, spillWords: 5, postingsWindow: window)
+                for summary in contents.summaries { try builder.add(summary) }
+                #expect(try builder.finish(stamp: contents.stamp, states: contents.states) == expected)
+            }
         }
     }
 
