@@ -36,8 +36,8 @@ enum BinaryIndexEncoder {
         private var otherSummaryIDs: Set<ArtifactID> = []
         /// The most postings held at once while one kind of posting list is built.
         private let postingsWindow: Int
-        /// The default for ``postingsWindow``: 4 Mi postings (16 MiB).
-        static let defaultPostingsWindow = 1 << 22
+        /// The default for ``postingsWindow``: 2 Mi postings (8 MiB).
+        static let defaultPostingsWindow = 1 << 21
 
         /// - Parameters:
         ///   - capacity: the expected number of summaries.
@@ -272,8 +272,9 @@ enum BinaryIndexEncoder {
             try writer.endSection()
         }
 
-        /// The label postings: keyed by (match key, match value), collected as (pair, member) entries one window
-        /// of match keys at a time (at most `postingsWindow` entries, or one key's), sorted and written.
+        /// The label postings: keyed by (match key, match value), collected as (pair, member) entries of 16
+        /// bytes one window of match keys at a time (at most a quarter of `postingsWindow` entries, the same
+        /// bytes as a window of postings, or one key's entries), sorted and written.
         private func labelPostings(
             into writer: inout IndexSectionWriter, position: [UInt32], recency: [UInt32], written: inout UInt32
         ) throws -> [UInt32] {
@@ -286,7 +287,9 @@ enum BinaryIndexEncoder {
             var first = 0
             while first < rank.count {
                 var end = first + 1
-                while end < rank.count, counts[end + 1] - counts[first] <= UInt32(postingsWindow) { end += 1 }
+                while end < rank.count, counts[end + 1] - counts[first] <= UInt32(max(1, postingsWindow / 4)) {
+                    end += 1
+                }
                 defer { first = end }
                 guard counts[end] > counts[first] else { continue }
                 var triples: [(key: UInt64, member: UInt32)] = []

@@ -258,7 +258,7 @@ enum SpecIndexWriter {
         let expected = SpecIndexWriter.write(contents)
         #expect(try BinaryIndexEncoder.encode(contents) == expected)
         try withTemporaryDirectory { temp in
-            // Spilled after 5 words, the postings built 1, 3 and 4 Mi at a time: the same bytes.
+            // Spilled after 5 words, the postings built 1, 3 and 2 Mi at a time: the same bytes.
             for window in [1, 3, BinaryIndexEncoder.Builder.defaultPostingsWindow] {
                 var builder = BinaryIndexEncoder.Builder(
                     capacity: 0, spillDirectory: temp.path, spillWords: 5, postingsWindow: window)
