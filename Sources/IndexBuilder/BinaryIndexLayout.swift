@@ -1,7 +1,7 @@
 import Foundation
 import RegistryCore
 
-/// The layout of `indexes/index.bin`, index format version 2 (FORMAT.md §13.1): a header, a table of sections,
+/// The layout of `indexes/index.bin`, index format version 3 (FORMAT.md §13.1): a header, a table of sections,
 /// and sections of little-endian integers that a reader uses in place through a read-only mapping.
 ///
 /// Kept in one place so that the encoder (``BinaryIndexEncoder``) and the validating reader (``MappedIndex``)
@@ -12,15 +12,25 @@ enum BinaryIndexLayout {
     /// The first eight bytes of the file.
     static let magic: [UInt8] = [0x4D, 0x52, 0x49, 0x58, 0x0D, 0x0A, 0x1A, 0x0A]  // "MRIX\r\n\x1A\n"
     /// The format version this library writes and reads.
-    static let formatVersion: UInt32 = 2
+    static let formatVersion: UInt32 = 3
     /// Bytes before the section table.
     static let headerSize = 128
     /// Where the first section may start: after the header and the section table.
     static var dataStart: Int { headerSize + Section.allCases.count * 16 }
     /// `UInt32.max`: "no string" in a record's optional string fields.
     static let none = UInt32.max
+    /// The high bit of an id reference: the rest is an index into `digests` (a `sha256` id); without it, a
+    /// reference is a string index (the text of an id of another algorithm).
+    static let digestTag: UInt32 = 1 << 31
+    /// A record's `registeredAt` when it has none.
+    static let noTime = UInt64.max
+    /// The high bit of a record's `registeredAt` that holds a string index (a time not of canonical form);
+    /// values below ``CanonicalTime/limit`` are canonical times packed.
+    static let timeStringTag: UInt64 = 1 << 63
     /// Bytes per record.
-    static let recordSize = 80
+    static let recordSize = 72
+    /// Bytes per entry of `digests`.
+    static let digestSize = 32
     /// Bytes per metric entry.
     static let metricSize = 24
 
@@ -37,7 +47,7 @@ enum BinaryIndexLayout {
 
     /// The sections, in table order; the file stores them in this order too.
     enum Section: Int, CaseIterable {
-        case auditTime, stringOffsets, stringBytes, records, lists, metrics, recency, postings
+        case auditTime, stringOffsets, stringBytes, digests, records, lists, metrics, recency, postings
         case capabilityKeys, nameKeys, tokenKeys, stateKeys, labelKeys, childrenKeys, absentStates
 
         /// The size of one element; a section's length is a multiple of it.
@@ -45,6 +55,7 @@ enum BinaryIndexLayout {
             switch self {
             case .auditTime, .stringBytes: 1
             case .stringOffsets, .lists, .recency, .postings: 4
+            case .digests: BinaryIndexLayout.digestSize
             case .records: BinaryIndexLayout.recordSize
             case .metrics: BinaryIndexLayout.metricSize
             case .capabilityKeys, .nameKeys, .tokenKeys, .stateKeys, .childrenKeys: 12
@@ -56,23 +67,20 @@ enum BinaryIndexLayout {
 
     /// Record fields (byte offsets inside a record).
     enum Record {
-        static let id = 0
+        static let id = 0  // an id reference
         static let name = 4
-        static let registeredAt = 8
-        static let state = 12
-        static let registrationSequence = 16
-        static let fileCount = 24
-        static let totalSize = 32
-        static let capabilitiesStart = 40
-        static let capabilitiesCount = 44
-        static let labelsStart = 48
+        static let state = 8
+        static let listsStart = 12  // capabilities, then labels (pairs), then parents, one after another
+        static let registeredAt = 16  // u64
+        static let registrationSequence = 24
+        static let fileCount = 32
+        static let totalSize = 40
+        static let capabilitiesCount = 48
         static let labelsCount = 52
-        static let parentsStart = 56
-        static let parentsCount = 60
-        static let metricsStart = 64
-        static let cardMetricCount = 68
-        static let evaluationMetricCount = 72
-        // 76..<80: zero
+        static let parentsCount = 56
+        static let metricsStart = 60
+        static let cardMetricCount = 64
+        static let evaluationMetricCount = 68
     }
 
     /// The state an artifact is listed under in `stateKeys`: one without a `state_changed` event is `registered`.

@@ -6,7 +6,7 @@ import RegistryCore
 ///
 /// ## Files
 ///
-/// `index.bin` (index format version 2) holds the summaries sorted by id, interned strings, and the posting
+/// `index.bin` (index format version 3) holds the summaries sorted by id, interned strings, and the posting
 /// lists of every query condition as sorted lists of 32-bit record numbers, each table sorted for binary search.
 /// A process that asks one question maps the file, checks its header and section table, and touches only the
 /// pages that question needs: a cold `find` at 100,000 artifacts reads a few hundred KiB, not the whole index.
@@ -386,7 +386,7 @@ public final class FileIndexBackend: IndexBackend, @unchecked Sendable {
             for name in IndexFileFormat.legacyFileNames where try FileSystem.exists(directory + "/" + name) {
                 throw RegistryError(
                     .unsupportedFormatVersion,
-                    "\(directory) holds a format-1 index (\(name)); this library reads format 2: run "
+                    "\(directory) holds a format-1 index (\(name)); this library reads format 3: run "
                         + "`modelreg index rebuild` (until then queries scan the registry)",
                     path: directory + "/" + name)
             }

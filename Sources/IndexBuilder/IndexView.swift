@@ -144,10 +144,8 @@ struct IndexView {
                     neighbours = try summary(of: node)?.parents ?? []
                 case .descendants:
                     // A removed child's edge goes with it, as in a rebuild (only indexed artifacts name parents).
-                    if let index = try base.findString(node.description) {
-                        neighbours = try base.children(ofIDIndex: index).map { try base.id($0) }
-                            .filter { !removed.contains($0) }
-                    }
+                    neighbours = try base.children(of: node).map { try base.id($0) }
+                        .filter { !removed.contains($0) }
                     neighbours += (newChildren[node] ?? []).filter { !removed.contains($0) }
                 }
                 for neighbour in neighbours where visited.insert(neighbour).inserted { next.append(neighbour) }
@@ -240,7 +238,7 @@ struct IndexView {
             var high = base.recordCount
             while low < high {
                 let middle = (low + high) / 2
-                if wanted.lexicographicallyPrecedes(try base.stringBytes(try base.idIndex(middle))) {
+                if wanted.lexicographicallyPrecedes(try base.id(middle).description.utf8) {
                     high = middle
                 } else {
                     low = middle + 1

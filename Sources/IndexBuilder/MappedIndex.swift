@@ -99,8 +99,10 @@ final class MappedIndex: @unchecked Sendable {
             throw fail(
                 "the recency list has \(ranges[Section.recency.rawValue].count / 4) entries for \(recordCount) records")
         }
-        guard recordCount <= Int(artifactCount) || recordCount <= stringCount else {
-            throw fail("\(recordCount) records cannot each have an id among \(stringCount) strings")
+        let digestCount = ranges[Section.digests.rawValue].count / Layout.digestSize
+        guard recordCount <= digestCount + stringCount else {
+            throw fail(
+                "\(recordCount) records cannot each have an id among \(digestCount) digests and \(stringCount) strings")
         }
     }
 
@@ -258,49 +260,91 @@ final class MappedIndex: @unchecked Sendable {
         return sequence > 0 ? sequence : -Int64(ordinal) - 1
     }
 
-    /// The id string index of a record.
-    func idIndex(_ ordinal: Int) throws -> UInt32 { try recordField(ordinal, Layout.Record.id) }
+    // MARK: Ids
+
+    /// The id a reference names: a digest of `digests` (tagged) or the text of an id of another algorithm.
+    func id(reference: UInt32) throws -> ArtifactID {
+        guard reference & Layout.digestTag != 0 else {
+            let text = try string(reference)
+            guard let id = ArtifactID(text), id.digest.algorithm != "sha256" else {
+                throw fail(
+                    "string \(reference) is referred to as an id but is '\(text)', not an id of another algorithm")
+            }
+            return id
+        }
+        let index = Int(reference & ~Layout.digestTag)
+        guard index < count(.digests) else {
+            throw fail("digest \(index) is out of range (\(count(.digests)) digests)")
+        }
+        let start = sections[Section.digests.rawValue].lowerBound + index * Layout.digestSize
+        let bytes = Array(UnsafeRawBufferPointer(rebasing: self.bytes[start..<(start + Layout.digestSize)]))
+        return ArtifactID(digest: Digest(algorithm: "sha256", bytes: bytes))
+    }
+
+    /// The reference of an id the file names, or nil: a binary search of `digests` for a `sha256` id, of the
+    /// string pool for another.
+    func reference(of id: ArtifactID) throws -> UInt32? {
+        guard id.digest.algorithm == "sha256" else {
+            return try findString(id.description)
+        }
+        let wanted = id.digest.bytes
+        let base = sections[Section.digests.rawValue].lowerBound
+        func at(_ index: Int) -> UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(
+                rebasing: bytes[(base + index * Layout.digestSize)..<(base + (index + 1) * Layout.digestSize)])
+        }
+        var low = 0
+        var high = count(.digests)
+        while low < high {
+            let middle = (low + high) / 2
+            if at(middle).lexicographicallyPrecedes(wanted) { low = middle + 1 } else { high = middle }
+        }
+        guard low < count(.digests), at(low).elementsEqual(wanted) else { return nil }
+        return Layout.digestTag | UInt32(low)
+    }
+
+    /// The id reference of a record.
+    func idReference(_ ordinal: Int) throws -> UInt32 { try recordField(ordinal, Layout.Record.id) }
 
     /// The id of a record.
-    func id(_ ordinal: Int) throws -> ArtifactID {
-        let text = try string(try idIndex(ordinal))
-        guard let id = ArtifactID(text) else { throw fail("record \(ordinal): '\(text)' is not an artifact id") }
-        return id
-    }
+    func id(_ ordinal: Int) throws -> ArtifactID { try id(reference: try idReference(ordinal)) }
 
-    /// A list of `UInt32`s of a record, checked against the `lists` section.
-    private func list(_ ordinal: Int, start: Int, count: Int, width: Int = 1) throws -> (start: Int, count: Int) {
-        let first = Int(try recordField(ordinal, start))
-        let length = Int(try recordField(ordinal, count))
-        guard first <= self.count(.lists), length <= (self.count(.lists) - first) / width else {
-            throw fail("record \(ordinal): a list lies outside the lists section")
+    /// The lists of a record (capabilities, label pairs, parents, one after another), checked against the
+    /// `lists` section.
+    private func lists(_ ordinal: Int) throws -> (start: Int, capabilities: Int, labels: Int, parents: Int) {
+        typealias R = Layout.Record
+        let start = Int(try recordField(ordinal, R.listsStart))
+        let capabilities = Int(try recordField(ordinal, R.capabilitiesCount))
+        let labels = Int(try recordField(ordinal, R.labelsCount))
+        let parents = Int(try recordField(ordinal, R.parentsCount))
+        guard start <= count(.lists), capabilities + 2 * labels + parents <= count(.lists) - start else {
+            throw fail("record \(ordinal): its lists lie outside the lists section")
         }
-        return (first, length)
+        return (start, capabilities, labels, parents)
     }
 
-    /// The parents (string indices of ids) of a record, in lineage order.
-    func parentIndices(_ ordinal: Int) throws -> [UInt32] {
-        let (first, length) = try list(ordinal, start: Layout.Record.parentsStart, count: Layout.Record.parentsCount)
-        return try (0..<length).map { try u32(.lists, first + $0) }
+    /// The parents (id references) of a record, in lineage order.
+    func parentReferences(_ ordinal: Int) throws -> [UInt32] {
+        let span = try lists(ordinal)
+        let first = span.start + span.capabilities + 2 * span.labels
+        return try (0..<span.parents).map { try u32(.lists, first + $0) }
     }
 
-    /// The ordinal of the record with this id, by binary search (records are sorted by id, and so are their
-    /// string indices).
-    func ordinal(ofIDIndex index: UInt32) throws -> Int? {
+    /// The ordinal of the record with this id, by binary search (records are sorted by id; digests too, so two
+    /// digest references compare as their ids do).
+    func ordinal(of id: ArtifactID) throws -> Int? {
+        guard let reference = try reference(of: id) else { return nil }
         var low = 0
         var high = recordCount
         while low < high {
             let middle = (low + high) / 2
-            if try idIndex(middle) < index { low = middle + 1 } else { high = middle }
+            let own = try idReference(middle)
+            let precedes =
+                own & reference & Layout.digestTag != 0 ? own < reference : try self.id(reference: own) < id
+            if precedes { low = middle + 1 } else { high = middle }
         }
-        guard low < recordCount, try idIndex(low) == index else { return nil }
+        guard low < recordCount, try idReference(low) == reference else { return nil }
         return low
-    }
-
-    /// The ordinal of the record with this id.
-    func ordinal(of id: ArtifactID) throws -> Int? {
-        guard let index = try findString(id.description) else { return nil }
-        return try ordinal(ofIDIndex: index)
     }
 
     /// The explicit state of a record (nil: never changed).
@@ -313,24 +357,17 @@ final class MappedIndex: @unchecked Sendable {
     func summary(_ ordinal: Int) throws -> ArtifactSummary {
         typealias R = Layout.Record
         let name = try string(try recordField(ordinal, R.name))
-        let capabilitySpan = try list(ordinal, start: R.capabilitiesStart, count: R.capabilitiesCount)
-        let capabilities = try (0..<capabilitySpan.count).map {
-            try string(try u32(.lists, capabilitySpan.start + $0))
-        }
-        let labelSpan = try list(ordinal, start: R.labelsStart, count: R.labelsCount, width: 2)
+        let span = try lists(ordinal)
+        let capabilities = try (0..<span.capabilities).map { try string(try u32(.lists, span.start + $0)) }
         var labels: [String: String] = [:]
-        for index in 0..<labelSpan.count {
-            let at = labelSpan.start + 2 * index
+        for index in 0..<span.labels {
+            let at = span.start + span.capabilities + 2 * index
             labels[try string(try u32(.lists, at))] = try string(try u32(.lists, at + 1))
         }
-        let parents = try parentIndices(ordinal).map { index -> ArtifactID in
-            let text = try string(index)
-            guard let parent = ArtifactID(text) else { throw fail("record \(ordinal): parent '\(text)' is not an id") }
-            return parent
-        }
-        let registeredIndex = try recordField(ordinal, R.registeredAt)
+        let parents = try parentReferences(ordinal).map { try id(reference: $0) }
+        let registeredAt = try registrationTime(ordinal)
         let sequence = try registrationSequence(ordinal)
-        guard (registeredIndex == Layout.none) == (sequence == 0) else {
+        guard (registeredAt == nil) == (sequence == 0) else {
             throw fail("record \(ordinal): registeredAt and registrationSequence must be present together")
         }
         let fileCount = try u64(.records, ordinal, field: R.fileCount)
@@ -341,7 +378,7 @@ final class MappedIndex: @unchecked Sendable {
         var summary = ArtifactSummary(
             id: try id(ordinal), name: name, sortedCapabilities: capabilities, labels: labels, parents: parents,
             fileCount: Int(fileCount), totalSize: Int64(totalSize),
-            registeredAt: registeredIndex == Layout.none ? nil : try string(registeredIndex),
+            registeredAt: registeredAt,
             registrationSequence: sequence == 0 ? nil : sequence)
         summary.stateName = try stateName(ordinal)
         let metricsStart = Int(try recordField(ordinal, R.metricsStart))
@@ -366,27 +403,42 @@ final class MappedIndex: @unchecked Sendable {
         return summary
     }
 
+    /// The `registeredAt` of a record: none, a canonical time packed, or a string.
+    private func registrationTime(_ ordinal: Int) throws -> String? {
+        let stored = try u64(.records, ordinal, field: Layout.Record.registeredAt)
+        if stored == Layout.noTime { return nil }
+        if stored & Layout.timeStringTag != 0 {
+            guard stored & ~Layout.timeStringTag <= UInt64(UInt32.max) else {
+                throw fail("record \(ordinal): registeredAt names no string")
+            }
+            return try string(UInt32(stored & ~Layout.timeStringTag))
+        }
+        guard let time = CanonicalTime.unpack(stored) else {
+            throw fail("record \(ordinal): registeredAt \(stored) is not a packed time")
+        }
+        return time
+    }
+
     /// The states of ids that have no record (artifacts removed or never readable), by id.
     func absentStates() throws -> [ArtifactID: String] {
         var result: [ArtifactID: String] = [:]
         for index in 0..<count(.absentStates) {
-            let text = try string(try u32(.absentStates, index))
-            guard let id = ArtifactID(text) else { throw fail("absent state \(index): '\(text)' is not an id") }
-            result[id] = try string(try u32(.absentStates, index, field: 4))
+            result[try id(reference: try u32(.absentStates, index))] = try string(
+                try u32(.absentStates, index, field: 4))
         }
         return result
     }
 
     /// The state recorded for an id without a record.
     func absentState(of id: ArtifactID) throws -> String? {
-        guard let index = try findString(id.description) else { return nil }
+        guard let reference = try reference(of: id) else { return nil }
         var low = 0
         var high = count(.absentStates)
         while low < high {
             let middle = (low + high) / 2
-            if try u32(.absentStates, middle) < index { low = middle + 1 } else { high = middle }
+            if try u32(.absentStates, middle) < reference { low = middle + 1 } else { high = middle }
         }
-        guard low < count(.absentStates), try u32(.absentStates, low) == index else { return nil }
+        guard low < count(.absentStates), try u32(.absentStates, low) == reference else { return nil }
         return try string(try u32(.absentStates, low, field: 4))
     }
 
@@ -495,9 +547,10 @@ final class MappedIndex: @unchecked Sendable {
         return keyed.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
-    /// The children (ordinals, ascending = by id) of the id with string index `parent`.
-    func children(ofIDIndex parent: UInt32) throws -> [Int] {
-        guard let list = try postings(.childrenKeys, key: parent) else { return [] }
+    /// The children (ordinals, ascending = by id) of an id.
+    func children(of parent: ArtifactID) throws -> [Int] {
+        guard let reference = try reference(of: parent), let list = try postings(.childrenKeys, key: reference)
+        else { return [] }
         return try ordinals(list)
     }
 }

@@ -8,7 +8,9 @@ import RegistryCore
 /// (``FileSystem/ScratchFile``), so a rebuild holds a bounded window of them instead of every summary's strings;
 /// without one (an index encoded in memory) they stay in memory.
 ///
-/// A summary's words: id, name, name key, `registeredAt` (`UInt32.max`: none), state (none), whether it has a
+/// A summary's words: id (a digest reference or a string's number), name, name key, `registeredAt` (two words,
+/// low first: a packed canonical time, a string's number tagged with ``BinaryIndexLayout/timeStringTag``, or
+/// ``BinaryIndexLayout/noTime``), state (`UInt32.max`: none), whether it has a
 /// registration sequence, the sequence, file count and total size (two words each, low first), the counts of
 /// capabilities, labels, parents, tokens, card metrics and evaluation metrics, then the capabilities (raw, key),
 /// labels (key, value, match key, match value), parents (nine words each: 0 and the eight words of a `sha256`
@@ -16,7 +18,7 @@ import RegistryCore
 /// and seven zeros), tokens, card metrics (name, value bits low, high) and evaluation metrics (name, sequence low,
 /// high, value bits low, high).
 struct PendingRecords {
-    static let fixedWords = 18
+    static let fixedWords = 19
     /// How many words stay in memory before they go to the scratch file (4 MiB).
     static let defaultSpillWords = 1 << 20
 
@@ -49,7 +51,11 @@ struct PendingRecords {
         words.append(id)
         words.append(number(summary.name))
         words.append(number(Layout.matchKey(summary.name)))
-        words.append(summary.registeredAt.map(number) ?? Layout.none)
+        if let time = summary.registeredAt {
+            wide(CanonicalTime.pack(time) ?? Layout.timeStringTag | UInt64(number(time)))
+        } else {
+            wide(Layout.noTime)
+        }
         words.append(summary.stateName.map(number) ?? Layout.none)
         words.append(summary.registrationSequence == nil ? 0 : 1)
         wide(UInt64(bitPattern: summary.registrationSequence ?? 0))
@@ -110,7 +116,7 @@ struct PendingRecords {
         for ordinal in 0..<count {
             buffer.removeAll(keepingCapacity: true)
             try reader.take(Self.fixedWords, into: &buffer)
-            let counts = buffer[12..<18].map(Int.init)
+            let counts = buffer[13..<19].map(Int.init)
             let rest = counts[0] * 2 + counts[1] * 4 + counts[2] * 9 + counts[3] + counts[4] * 3 + counts[5] * 5
             try reader.take(rest, into: &buffer)
             try body(ordinal, Record(words: buffer))
@@ -183,14 +189,15 @@ struct PendingRecords {
         var id: UInt32 { words[0] }
         var name: UInt32 { words[1] }
         var nameKey: UInt32 { words[2] }
-        var registeredAt: UInt32 { words[3] }
-        var state: UInt32 { words[4] }
-        var registrationSequence: Int64? { words[5] == 0 ? nil : Int64(bitPattern: wide(6)) }
-        var fileCount: UInt64 { wide(8) }
-        var totalSize: UInt64 { wide(10) }
+        /// A packed canonical time, a tagged string number, or ``BinaryIndexLayout/noTime``.
+        var registeredAt: UInt64 { wide(3) }
+        var state: UInt32 { words[5] }
+        var registrationSequence: Int64? { words[6] == 0 ? nil : Int64(bitPattern: wide(7)) }
+        var fileCount: UInt64 { wide(9) }
+        var totalSize: UInt64 { wide(11) }
 
         private func wide(_ at: Int) -> UInt64 { UInt64(words[at]) | UInt64(words[at + 1]) << 32 }
-        private func count(_ index: Int) -> Int { Int(words[12 + index]) }
+        private func count(_ index: Int) -> Int { Int(words[13 + index]) }
         private var capabilitiesStart: Int { PendingRecords.fixedWords }
         private var labelsStart: Int { capabilitiesStart + count(0) * 2 }
         private var parentsStart: Int { labelsStart + count(1) * 4 }

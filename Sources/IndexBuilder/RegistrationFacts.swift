@@ -20,10 +20,6 @@ struct RegistrationFacts {
 
     private static let collection = UInt64.max
     private static let packedFlag: UInt64 = 1 << 63
-    /// Where a canonical time has its separators, and which.
-    private static let separators: [(Int, UInt8)] = [
-        (4, 0x2D), (7, 0x2D), (10, 0x54), (13, 0x3A), (16, 0x3A), (19, 0x2E), (23, 0x5A),
-    ]
 
     private var entries: [Entry] = []
     private var arena: [UInt8] = []
@@ -97,33 +93,13 @@ struct RegistrationFacts {
         return (String(decoding: arena[starts[index]..<starts[index + 1]], as: UTF8.self), entries[low].sequence)
     }
 
-    /// The 17 digits of a canonical time, with ``packedFlag``; nil for any other text.
+    /// The 17 digits of a canonical time (``CanonicalTime``), with ``packedFlag``; nil for any other text.
     private static func pack(_ time: String) -> UInt64? {
-        let bytes = Array(time.utf8)
-        guard bytes.count == 24 else { return nil }
-        var digits: UInt64 = 0
-        var next = 0
-        for (index, byte) in bytes.enumerated() {
-            if next < separators.count && separators[next].0 == index {
-                guard byte == separators[next].1 else { return nil }
-                next += 1
-            } else {
-                guard byte >= 0x30 && byte <= 0x39 else { return nil }
-                digits = digits * 10 + UInt64(byte - 0x30)
-            }
-        }
-        return packedFlag | digits
+        CanonicalTime.pack(time).map { packedFlag | $0 }
     }
 
     /// The text ``pack(_:)`` packed.
     private static func unpack(_ packed: UInt64) -> String {
-        var digits = packed & ~packedFlag
-        var bytes = [UInt8](repeating: 0, count: 24)
-        for (index, separator) in separators { bytes[index] = separator }
-        for index in (0..<24).reversed() where bytes[index] == 0 {
-            bytes[index] = 0x30 + UInt8(digits % 10)
-            digits /= 10
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        CanonicalTime.unpack(packed & ~packedFlag) ?? ""
     }
 }

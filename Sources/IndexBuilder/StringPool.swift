@@ -9,18 +9,13 @@ import RegistryCore
 /// Strings collected in any order, numbered provisionally, then sorted by UTF-8 bytes: the string pool of
 /// `index.bin` (FORMAT.md §13.1) while ``BinaryIndexEncoder`` builds it.
 ///
-/// Compact because a rebuild holds one entry per id, name, token and time of the whole registry: the bytes of all
+/// Compact because a rebuild holds one entry per name, token and odd time of the whole registry: the bytes of all
 /// strings live in one arena (with 32-bit starts: the file's string offsets are 32-bit too), and an
 /// open-addressing table of provisional numbers finds a string again, instead of a dictionary keyed by one heap
-/// array per string. The ids of the summaries, which arrive in ascending order and are most of the bytes, are
-/// kept apart as 32-byte digests (``addSummaryID(_:)``, numbers with the high bit set) and merged into the sorted
-/// order at the end; a string that is both (a parent that is also a summary) is one entry of the pool. Strings
-/// are compared as bytes, not as `String`s: Swift compares strings by canonical equivalence, but the pool must
-/// keep every spelling.
+/// array per string. `sha256` ids and canonical times are not strings of the pool (they are digests and
+/// numbers, ``IndexDigests`` and ``CanonicalTime``). Strings are compared as bytes, not as `String`s: Swift
+/// compares strings by canonical equivalence, but the pool must keep every spelling.
 struct StringPool {
-    /// The high bit of a number that is an index into ``ids``.
-    static let idTag: UInt32 = 1 << 31
-
     /// The bytes of every string, in provisional order.
     private var arena: [UInt8] = []
     /// Where each string starts in `arena`; one more element than strings (the end of the last).
@@ -29,10 +24,9 @@ struct StringPool {
     private var slots: [UInt32] = Array(repeating: 0, count: 1024)
     /// Provisional numbers in sorted order, once ``sortedRanks()`` ran.
     private var sorted: [UInt32] = []
-    /// The summaries' `sha256` ids, ascending.
-    private(set) var ids: [SHA256Key] = []
 
-    private var count: Int { starts.count - 1 }
+    /// The number of distinct strings.
+    var count: Int { starts.count - 1 }
 
     private func bytes(_ number: Int) -> ArraySlice<UInt8> {
         arena[Int(starts[number])..<Int(starts[number + 1])]
@@ -48,32 +42,6 @@ struct StringPool {
     mutating func add(_ text: String) -> UInt32 {
         var text = text
         return text.withUTF8 { add(utf8: $0) }
-    }
-
-    /// The number of a summary's id: kept apart when it is a `sha256` id greater than the previous one (as a
-    /// rebuild hands them over), otherwise as any string.
-    mutating func addSummaryID(_ id: ArtifactID) -> UInt32 {
-        if let key = SHA256Key(id), ids.last.map({ $0 < key }) ?? true, UInt32(ids.count) < Self.idTag {
-            ids.append(key)
-            return Self.idTag | UInt32(ids.count - 1)
-        }
-        return add(id.description)
-    }
-
-    /// The index in ``ids`` of a summary id kept apart, or nil.
-    func summaryIDIndex(of id: ArtifactID) -> Int? {
-        SHA256Key(id).flatMap(summaryIDIndex(of:))
-    }
-
-    /// The index in ``ids`` of a summary id kept apart, or nil.
-    func summaryIDIndex(of key: SHA256Key) -> Int? {
-        var low = 0
-        var high = ids.count
-        while low < high {
-            let middle = (low + high) / 2
-            if ids[middle] < key { low = middle + 1 } else { high = middle }
-        }
-        return low < ids.count && ids[low] == key ? low : nil
     }
 
     private mutating func add(utf8 text: UnsafeBufferPointer<UInt8>) -> UInt32 {
@@ -105,20 +73,8 @@ struct StringPool {
         }
     }
 
-    /// The final index of every provisional number, once the pool is sorted.
-    struct Ranks {
-        fileprivate var strings: [UInt32]
-        fileprivate var ids: [UInt32]
-        /// The number of strings in the sorted pool.
-        fileprivate(set) var count = 0
-
-        subscript(number: UInt32) -> UInt32 {
-            number & StringPool.idTag != 0 ? ids[Int(number & ~StringPool.idTag)] : strings[Int(number)]
-        }
-    }
-
     /// Sorts the pool; returns, for each provisional number, the string's index in the sorted pool.
-    mutating func sortedRanks() -> Ranks {
+    mutating func sortedRanks() -> [UInt32] {
         slots = []  // no more additions
         var order = Array(0..<UInt32(count))
         arena.withUnsafeBufferPointer { arena in
@@ -136,75 +92,12 @@ struct StringPool {
             }
         }
         sorted = order
-        var ranks = Ranks(
-            strings: [UInt32](repeating: 0, count: count), ids: [UInt32](repeating: 0, count: ids.count))
-        var position: UInt32 = 0
-        forEachMerged { string, id, _ in
-            if let string { ranks.strings[Int(string)] = position }
-            if let id { ranks.ids[id] = position }
-            position += 1
-        }
-        ranks.count = Int(position)
+        var ranks = [UInt32](repeating: 0, count: count)
+        for (position, number) in order.enumerated() { ranks[Int(number)] = UInt32(position) }
         return ranks
     }
 
-    /// Walks the sorted strings and the ids kept apart in merged order, once per distinct string: the string's
-    /// provisional number, the id's index, or both when they are the same string, and its bytes.
-    private func forEachMerged(_ body: (UInt32?, Int?, UnsafeRawBufferPointer) throws -> Void) rethrows {
-        var text = [UInt8](repeating: 0, count: 71)
-        for (index, byte) in "sha256-".utf8.enumerated() { text[index] = byte }
-        let hex = Array("0123456789abcdef".utf8)
-        func spell(_ key: SHA256Key) {
-            var at = 7
-            for word in [key.words.0, key.words.1, key.words.2, key.words.3] {
-                for shift in stride(from: 60, through: 0, by: -4) {
-                    text[at] = hex[Int((word >> UInt64(shift)) & 0xF)]
-                    at += 1
-                }
-            }
-        }
-        var next = 0  // the next id
-        if !ids.isEmpty { spell(ids[0]) }
-        try arena.withUnsafeBytes { arena in
-            for number in sorted {
-                let own = UnsafeRawBufferPointer(
-                    rebasing: arena[Int(starts[Int(number)])..<Int(starts[Int(number) + 1])])
-                var matched = false
-                while next < ids.count {
-                    let order = Self.compare(text, own)
-                    if order > 0 { break }
-                    if order == 0 {
-                        try body(number, next, own)
-                        matched = true
-                    } else {
-                        try text.withUnsafeBytes { try body(nil, next, $0) }
-                    }
-                    next += 1
-                    if next < ids.count { spell(ids[next]) }
-                    if matched { break }
-                }
-                if !matched { try body(number, nil, own) }
-            }
-        }
-        while next < ids.count {
-            try text.withUnsafeBytes { try body(nil, next, $0) }
-            next += 1
-            if next < ids.count { spell(ids[next]) }
-        }
-    }
-
-    private static func compare(_ a: [UInt8], _ b: UnsafeRawBufferPointer) -> Int {
-        a.withUnsafeBytes { a in
-            let common = min(a.count, b.count)
-            if common > 0, let left = a.baseAddress, let right = b.baseAddress {
-                let order = memcmp(left, right, common)
-                if order != 0 { return Int(order) }
-            }
-            return a.count - b.count
-        }
-    }
-
-    /// Frees the strings once their sections are written, keeping the ids (which parents are looked up in).
+    /// Frees the strings once their sections are written.
     mutating func releaseStrings() {
         arena = []
         starts = []
@@ -215,12 +108,17 @@ struct StringPool {
     func write(into writer: inout IndexSectionWriter) throws {
         var offset: UInt32 = 0
         try writer.u32(0)
-        try forEachMerged { _, _, bytes in
-            offset += UInt32(bytes.count)
+        for number in sorted {
+            offset += starts[Int(number) + 1] - starts[Int(number)]
             try writer.u32(offset)
         }
         try writer.endSection()
-        try forEachMerged { _, _, bytes in try writer.bytes(bytes) }
+        try arena.withUnsafeBytes { arena in
+            for number in sorted {
+                try writer.bytes(
+                    UnsafeRawBufferPointer(rebasing: arena[Int(starts[Int(number)])..<Int(starts[Int(number) + 1])]))
+            }
+        }
         try writer.endSection()
     }
 }

@@ -33,18 +33,29 @@ import Testing
     }
 
     /// Section numbers (FORMAT.md §13.1).
-    static let stringOffsets = 1, records = 3, recency = 6, postings = 7, capabilityKeys = 8, tokenKeys = 10
-    static let childrenKeys = 13
+    static let stringOffsets = 1, digests = 3, records = 4, recency = 7, postings = 8, capabilityKeys = 9
+    static let tokenKeys = 11, childrenKeys = 14
+    /// Bytes per record (FORMAT.md §13.1).
+    static let recordSize = 72
 
     enum Hostility: String, CaseIterable, CustomStringConvertible {
         case truncatedHeader, truncatedSections, sectionPastTheEnd, sectionCountLies, recencyOrdinalOutOfRange
         case stringOffsetOutOfRange, capabilityCountLies, tokenPostingsStartOutOfRange, parentsCountLies
         case metricsCountLies, childOrdinalOutOfRange, recordsShorterThanRecency
+        case idDigestOutOfRange, idStringIsNotAnID, listsStartOutOfRange, registeredAtNotATime
+        case registeredAtStringOutOfRange, digestsOverlapRecords, digestsNotWhole, digestsTooFewForRecords
+
+        /// Every record's offset.
+        static func records(_ file: Sections) -> [Int] {
+            let start = file.start(HostileIndexTests.records)
+            return (0..<(file.length(HostileIndexTests.records) / HostileIndexTests.recordSize)).map {
+                start + HostileIndexTests.recordSize * $0
+            }
+        }
 
         var description: String { rawValue }
 
         func apply(to file: inout Sections) {
-            let records = file.start(HostileIndexTests.records)
             switch self {
             case .truncatedHeader:
                 file.bytes = Array(file.bytes.prefix(200))
@@ -70,13 +81,35 @@ import Testing
                     file.set32(file.start(HostileIndexTests.tokenKeys) + 12 * entry + 4, 0x7FFF_FFFF)
                 }
             case .parentsCountLies:
-                for record in 0..<(file.length(HostileIndexTests.records) / 80) {
-                    file.set32(records + 80 * record + 60, 0xFFFF_FFFF)
-                }
+                for record in Self.records(file) { file.set32(record + 56, 0xFFFF_FFFF) }
             case .metricsCountLies:
-                for record in 0..<(file.length(HostileIndexTests.records) / 80) {
-                    file.set32(records + 80 * record + 68, 0x1000_0000)
+                for record in Self.records(file) { file.set32(record + 64, 0x1000_0000) }
+            case .idDigestOutOfRange:
+                for record in Self.records(file) { file.set32(record, 0x8000_0000 | 0x7FFF_FFF0) }
+            case .idStringIsNotAnID:
+                for record in Self.records(file) { file.set32(record, 0) }  // string 0 is not an id
+            case .listsStartOutOfRange:
+                for record in Self.records(file) { file.set32(record + 12, 0xFFFF_FFF0) }
+            case .registeredAtNotATime:
+                // Neither a packed canonical time (below 10^17) nor a string (the high bit) nor none.
+                for record in Self.records(file) { file.set64(record + 16, 100_000_000_000_000_000) }
+            case .registeredAtStringOutOfRange:
+                for record in Self.records(file) { file.set64(record + 16, 1 << 63 | 0xFFFF_FFF0) }
+            case .digestsOverlapRecords:
+                file.set64(136 + 16 * HostileIndexTests.digests, UInt64(file.length(HostileIndexTests.digests) + 32))
+            case .digestsNotWhole:
+                file.set64(136 + 16 * HostileIndexTests.digests, UInt64(file.length(HostileIndexTests.digests) - 8))
+            case .digestsTooFewForRecords:
+                // The section shrinks to nothing, and the records after it move up: the table still ends where the
+                // file does, but records name digests that are not there.
+                let digests = file.length(HostileIndexTests.digests)
+                let start = file.start(HostileIndexTests.digests)
+                file.bytes.removeSubrange(start..<(start + digests))
+                file.set64(136 + 16 * HostileIndexTests.digests, 0)
+                for section in (HostileIndexTests.digests + 1)..<16 {
+                    file.set64(128 + 16 * section, UInt64(file.start(section) - digests))
                 }
+                file.set64(32, UInt64(file.bytes.count))
             case .childOrdinalOutOfRange:
                 let postings = file.start(HostileIndexTests.postings)
                 for entry in 0..<(file.length(HostileIndexTests.childrenKeys) / 12) {
@@ -85,7 +118,9 @@ import Testing
                 }
             case .recordsShorterThanRecency:
                 // Drop the last record by shifting the table: the recency list then names more records than exist.
-                file.set64(136 + 16 * HostileIndexTests.records, UInt64(file.length(HostileIndexTests.records) - 80))
+                file.set64(
+                    136 + 16 * HostileIndexTests.records,
+                    UInt64(file.length(HostileIndexTests.records) - HostileIndexTests.recordSize))
             }
         }
     }

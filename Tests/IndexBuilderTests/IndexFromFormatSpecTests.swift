@@ -35,20 +35,41 @@ enum SpecIndexWriter {
         return result
     }
 
+    /// "a time of the canonical form `YYYY-MM-DDTHH:MM:SS.sssZ` … its 17 digits read as one decimal number"
+    static func packedTime(_ text: String) -> UInt64? {
+        let pattern = Array("dddd-dd-ddTdd:dd:dd.dddZ".utf8)
+        let bytes = Array(text.utf8)
+        guard bytes.count == pattern.count else { return nil }
+        var value: UInt64 = 0
+        for (byte, expected) in zip(bytes, pattern) {
+            if expected == UInt8(ascii: "d") {
+                guard (0x30...0x39).contains(byte) else { return nil }
+                value = value * 10 + UInt64(byte - 0x30)
+            } else if byte != expected {
+                return nil
+            }
+        }
+        return value
+    }
+
     static func write(_ contents: RegistryIndex.Contents) -> [UInt8] {
         let summaries = contents.summaries.sorted {
             Array($0.id.description.utf8).lexicographicallyPrecedes(Array($1.id.description.utf8))
         }
-        // Every string the file refers to, once, sorted by bytes.
+        // Every string the file refers to, once, sorted by bytes; every sha256 id, once, sorted by digest.
         var all = Set<[UInt8]>()
+        var digestSet = Set<[UInt8]>()
         func note(_ text: String) { all.insert(Array(text.utf8)) }
+        func noteID(_ id: ArtifactID) {
+            if id.digest.algorithm == "sha256" { digestSet.insert(id.digest.bytes) } else { note(id.description) }
+        }
         note("registered")
         var tokensOf: [[[UInt8]]] = []
         for summary in summaries {
-            note(summary.id.description)
+            noteID(summary.id)
             note(summary.name)
             note(matchKey(summary.name))
-            summary.registeredAt.map(note)
+            if let time = summary.registeredAt, packedTime(time) == nil { note(time) }
             contents.states[summary.id].map(note)
             for capability in summary.capabilities {
                 note(capability)
@@ -63,19 +84,26 @@ enum SpecIndexWriter {
             }
             for token in tokens { all.insert(token) }
             tokensOf.append(Array(tokens))
-            for parent in summary.parents { note(parent.description) }
+            for parent in summary.parents { noteID(parent) }
             for name in summary.cardMetrics.keys { note(name) }
             for name in summary.evaluationMetrics.keys { note(name) }
         }
         let present = Set(summaries.map(\.id))
         for (id, state) in contents.states where !present.contains(id) {
-            note(id.description)
+            noteID(id)
             note(state)
         }
         let pool = all.sorted { $0.lexicographicallyPrecedes($1) }
         var index: [[UInt8]: Int] = [:]
         for (position, bytes) in pool.enumerated() { index[bytes] = position }
         func ref(_ text: String) -> Int { index[Array(text.utf8)] ?? -1 }
+        let digests = digestSet.sorted { $0.lexicographicallyPrecedes($1) }
+        var digestIndex: [[UInt8]: Int] = [:]
+        for (position, bytes) in digests.enumerated() { digestIndex[bytes] = position }
+        /// "an id reference: 0x80000000 + its position in digests for a sha256 id, else its string index"
+        func idRef(_ id: ArtifactID) -> Int {
+            id.digest.algorithm == "sha256" ? 0x8000_0000 + (digestIndex[id.digest.bytes] ?? -1) : ref(id.description)
+        }
 
         // Sections.
         var stringOffsets: [UInt8] = le32(0)
@@ -89,21 +117,22 @@ enum SpecIndexWriter {
         var metrics: [UInt8] = []
         var metricCount = 0
         for summary in summaries {
-            records += le32(ref(summary.id.description)) + le32(ref(summary.name))
-            records += summary.registeredAt.map { le32(ref($0)) } ?? le32(-1)
+            records += le32(idRef(summary.id)) + le32(ref(summary.name))
             records += contents.states[summary.id].map { le32(ref($0)) } ?? le32(-1)
+            records += le32(lists.count)
+            if let time = summary.registeredAt {
+                records += le64(packedTime(time) ?? (1 << 63 | UInt64(ref(time))))
+            } else {
+                records += le64(UInt64.max)
+            }
             records += le64(UInt64(summary.registrationSequence ?? 0))
             records += le64(UInt64(summary.fileCount)) + le64(UInt64(summary.totalSize))
-            let capabilities = summary.capabilities.map(ref).sorted()
-            records += le32(lists.count) + le32(capabilities.count)
-            lists += capabilities
+            lists += summary.capabilities.map(ref).sorted()
             let labels = summary.labels.map { (ref($0.key), ref($0.value)) }.sorted { $0.0 < $1.0 }
-            records += le32(lists.count) + le32(labels.count)
             for (key, value) in labels { lists += [key, value] }
-            records += le32(lists.count) + le32(summary.parents.count)
-            lists += summary.parents.map { ref($0.description) }
+            lists += summary.parents.map(idRef)
+            records += le32(summary.capabilities.count) + le32(labels.count) + le32(summary.parents.count)
             records += le32(metricCount) + le32(summary.cardMetrics.count) + le32(summary.evaluationMetrics.count)
-            records += le32(0)
             for (name, value) in summary.cardMetrics.sorted(by: { ref($0.key) < ref($1.key) }) {
                 metrics += le32(ref(name)) + le32(0) + le64(0) + le64(value.bitPattern)
             }
@@ -142,7 +171,7 @@ enum SpecIndexWriter {
         }
         var childrenMap: [Int: [Int]] = [:]
         for (ordinal, summary) in summaries.enumerated() {
-            for parent in summary.parents { childrenMap[ref(parent.description), default: []].append(ordinal) }
+            for parent in summary.parents { childrenMap[idRef(parent), default: []].append(ordinal) }
         }
         let capabilityKeys = dictionary(capabilityMap)
         let nameKeys = dictionary(nameMap)
@@ -156,25 +185,25 @@ enum SpecIndexWriter {
         let childrenKeys = dictionary(childrenMap)
         var absent: [UInt8] = []
         for (id, state) in contents.states.filter({ !present.contains($0.key) }).sorted(by: {
-            ref($0.key.description) < ref($1.key.description)
+            idRef($0.key) < idRef($1.key)
         }) {
-            absent += le32(ref(id.description)) + le32(ref(state))
+            absent += le32(idRef(id)) + le32(ref(state))
         }
         let sections: [[UInt8]] = [
-            Array((contents.stamp.auditTime ?? "").utf8), stringOffsets, stringBytes, records,
+            Array((contents.stamp.auditTime ?? "").utf8), stringOffsets, stringBytes, digests.flatMap { $0 }, records,
             lists.flatMap(le32), metrics, recency.flatMap(le32), postings.flatMap(le32), capabilityKeys, nameKeys,
             tokenKeys, stateKeys, labelKeys, childrenKeys, absent,
         ]
         var table: [UInt8] = []
         var body: [UInt8] = []
-        var offset = 368
+        var offset = 384
         for section in sections {
             table += le64(UInt64(offset)) + le64(UInt64(section.count))
             let padded = (section.count + 7) / 8 * 8
             body += section + [UInt8](repeating: 0, count: padded - section.count)
             offset += padded
         }
-        var header: [UInt8] = [0x4D, 0x52, 0x49, 0x58, 0x0D, 0x0A, 0x1A, 0x0A] + le32(2) + le32(15)
+        var header: [UInt8] = [0x4D, 0x52, 0x49, 0x58, 0x0D, 0x0A, 0x1A, 0x0A] + le32(3) + le32(16)
         header += le64(UInt64(contents.stamp.artifactCount)) + le64(UInt64(contents.stamp.auditSequence))
         header += le64(UInt64(offset))
         let reserved = [UInt8](repeating: 0, count: 56)
@@ -184,18 +213,21 @@ enum SpecIndexWriter {
 }
 
 @Suite struct IndexFromFormatSpecTests {
-    /// The encoder keeps the summaries' ids apart from the other strings and merges them at the end: ids that
+    /// The encoder keeps the summaries' ids apart as digests and merges in the other ids at the end: ids that
     /// are also parents, label values or ids with only a state, before, between and after the summaries' ids,
-    /// still give the pool, lists and keys FORMAT.md describes, spilled to a scratch file or not.
+    /// ids of other algorithms (strings, before and after `sha256`), canonical and other times, still give the
+    /// pool, digests, lists and keys FORMAT.md describes, spilled to a scratch file or not, whatever the window
+    /// of postings the encoder holds at once.
     @Test(arguments: [1, 2, 3, 4, 5])
     func summaryIDsMergedWithOtherStringsGiveTheSpecifiedBytes(seed: UInt64) throws {
         var generator = SplitMix64(seed: seed)
-        func id() -> ArtifactID {
-            let bytes = (0..<32).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
-            return ArtifactID(digest: Digest(algorithm: "sha256", bytes: bytes))
+        func id(_ algorithm: String = "sha256", _ length: Int = 32) -> ArtifactID {
+            let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            return ArtifactID(digest: Digest(algorithm: algorithm, bytes: bytes))
         }
-        let ids = (0..<40).map { _ in id() }.sorted()
-        let outside = (0..<6).map { _ in id() }
+        let ids = ((0..<38).map { _ in id() } + [id("blake3"), id("sha512", 64)]).sorted()
+        let outside = (0..<5).map { _ in id() } + [id("md5", 16)]
+        let times = ["2026-01-01T00:00:%02d.000Z", "2026-01-01T00:00:%02dZ", "2026-01-01T00:00:%02d.000+00:00"]
         var summaries: [ArtifactSummary] = []
         for (index, own) in ids.enumerated() where generator.next() % 4 != 0 {
             let parents = (0..<Int(generator.next() % 3)).map { _ in
@@ -211,11 +243,14 @@ enum SpecIndexWriter {
                         "source": (generator.next() % 2 == 0 ? outside : ids)[Int(generator.next() % 6)].description
                     ],
                     parents: unique, fileCount: index, totalSize: Int64(index * 10),
-                    registeredAt: index % 5 == 0 ? nil : "2026-01-01T00:00:\(10 + index).000Z",
+                    registeredAt: index % 5 == 0
+                        ? nil : String(format: times[Int(generator.next() % 3)], 10 + index),
                     registrationSequence: index % 5 == 0 ? nil : Int64(100 - index),
                     state: index % 4 == 0 ? "validated" : nil))
         }
-        var states: [ArtifactID: String] = [outside[0]: "deprecated", outside[1]: "candidate"]
+        var states: [ArtifactID: String] = [
+            outside[0]: "deprecated", outside[1]: "candidate", outside[5]: "archived",
+        ]
         for summary in summaries { if let state = summary.stateName { states[summary.id] = state } }
         let contents = RegistryIndex.Contents(
             stamp: .init(artifactCount: ids.count, auditSequence: 500, auditTime: "2026-01-02T00:00:00.000Z"),
@@ -223,9 +258,13 @@ enum SpecIndexWriter {
         let expected = SpecIndexWriter.write(contents)
         #expect(try BinaryIndexEncoder.encode(contents) == expected)
         try withTemporaryDirectory { temp in
-            var builder = BinaryIndexEncoder.Builder(capacity: 0, spillDirectory: temp.path, spillWords: 5)
-            for summary in contents.summaries { try builder.add(summary) }
-            #expect(try builder.finish(stamp: contents.stamp, states: contents.states) == expected)
+            // Spilled after 5 words, the postings built 1, 3 and 2 Mi at a time: the same bytes.
+            for window in [1, 3, BinaryIndexEncoder.Builder.defaultPostingsWindow] {
+                var builder = BinaryIndexEncoder.Builder(
+                    capacity: 0, spillDirectory: temp.path, spillWords: 5, postingsWindow: window)
+                for summary in contents.summaries { try builder.add(summary) }
+                #expect(try builder.finish(stamp: contents.stamp, states: contents.states) == expected)
+            }
         }
     }
 

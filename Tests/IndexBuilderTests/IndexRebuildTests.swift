@@ -54,7 +54,7 @@ enum Damage: String, CaseIterable, CustomStringConvertible {
             func u64(_ offset: Int) -> UInt64 {
                 file[offset..<(offset + 8)].reversed().reduce(0) { $0 << 8 | UInt64($1) }
             }
-            #expect(file[8..<12].elementsEqual([2, 0, 0, 0]))  // format version 2
+            #expect(file[8..<12].elementsEqual([3, 0, 0, 0]))  // format version 3
             #expect(u64(16) == 5 && u64(24) == 6 && u64(32) == UInt64(file.count))
             let timeStart = Int(u64(128))
             #expect(
@@ -113,6 +113,33 @@ enum Damage: String, CaseIterable, CustomStringConvertible {
             try f.fixture.write(damaged, to: file)
             try registry.rebuildIndexes()
             #expect(try f.fixture.indexBytes() == original)
+        }
+    }
+
+    /// An index of format 2 (the previous layout, with an intact digest) is detected as such, never read as
+    /// format 3; queries scan meanwhile, and the next writer replaces it with format 3.
+    @Test func aFormat2IndexIsDetectedAndReplacedByTheNextWriter() throws {
+        try ModelFamily.with { f in
+            let registry = f.fixture.registry
+            try registry.rebuildIndexes()
+            let answers = try registry.query(IndexQuery())
+            var old = Array(try #require(try f.fixture.indexBytes()["index.bin"]))
+            old.replaceSubrange(8..<16, with: [2, 0, 0, 0, 15, 0, 0, 0])  // version 2, 15 sections
+            old.replaceSubrange(40..<72, with: SHA256Algorithm().hash(Array(old[0..<40]) + Array(old[72...])).bytes)
+            try f.fixture.write(old, to: "index.bin")
+
+            let reader = f.fixture.freshIndex()
+            #expect(try reader.query(IndexQuery()) == answers)
+            let finding = try #require(reader.lastReport?.findings.first)
+            #expect(finding.kind == .damagedIndex)
+            #expect(finding.message.contains("version 2"), "\(finding.message)")
+            #expect(try !f.fixture.freshIndex().status().isClean)
+
+            let added = try f.fixture.register("after-the-upgrade")
+            let stored = Array(try #require(try f.fixture.indexBytes()["index.bin"]))
+            #expect(stored[8..<12].elementsEqual([3, 0, 0, 0]))
+            #expect(try f.fixture.freshIndex().status().isClean)
+            #expect(try f.fixture.freshIndex().query(IndexQuery()).ids.first == added)
         }
     }
 
