@@ -93,7 +93,7 @@ final class OCIPartialDownload {
         {
             try? FileSystem.removeFile(path)
         }
-        try? file.close()
+        try? file.closeReleasingLock()
         self.file = nil
     }
 
@@ -132,7 +132,7 @@ final class OCIPartialDownload {
         guard let file = try? OpenFile.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) else {
             return (try? FileSystem.status(path)) != nil
         }
-        defer { try? file.close() }
+        defer { try? file.closeReleasingLock() }
         return (try? file.lock(LOCK_EX | LOCK_NB)) == nil
     }
 }

@@ -21,7 +21,7 @@ package final class BackupLease: @unchecked Sendable {
         self.file = file
     }
 
-    deinit { if let file { try? file.close() } }
+    deinit { if let file { try? file.closeReleasingLock() } }
 
     /// Takes the shared lease at `path`, creating the file (and its directory) when missing. Waits while a
     /// collector holds it exclusively (a collector holds it only for the removals of one run).
@@ -90,7 +90,8 @@ package final class BackupLease: @unchecked Sendable {
         return try file.closeAfter { file in
             do {
                 try file.lock(LOCK_EX | LOCK_NB)
-                return false  // released when the descriptor closes
+                system_unlock(file.fd)  // at once: a child being spawned meanwhile shares the descriptor
+                return false
             } catch let error as SystemCallError where error.errno == EWOULDBLOCK {
                 return true
             } catch {
@@ -101,7 +102,7 @@ package final class BackupLease: @unchecked Sendable {
 
     /// Releases the lease; calling it again does nothing.
     package func release() {
-        if let file { try? file.close() }
+        if let file { try? file.closeReleasingLock() }
         file = nil
     }
 }

@@ -51,6 +51,14 @@ package struct OpenFile {
         try system_close(fd, path: path)
     }
 
+    /// Unlocks the descriptor's `flock`, then closes it. A lock belongs to the open file description, which a child
+    /// that another thread of this process is spawning shares until it calls `exec`: closing alone would leave the
+    /// lock held for that moment, and whoever asks for it meanwhile (this process included) would find it taken.
+    package func closeReleasingLock() throws(SystemCallError) {
+        system_unlock(fd)
+        try close()
+    }
+
     /// Reads up to `buffer.count` bytes; returns 0 at end of file.
     package func read(into buffer: UnsafeMutableRawBufferPointer) throws(SystemCallError) -> Int {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }

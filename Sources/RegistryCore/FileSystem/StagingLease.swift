@@ -31,7 +31,7 @@ package final class StagingLease: @unchecked Sendable {
     deinit {
         // A lease dropped without release (a staged artifact never published nor discarded) leaves its lock file
         // unlocked, which tells recovery the directory is abandoned.
-        if let file { try? file.close() }
+        if let file { try? file.closeReleasingLock() }
     }
 
     /// The name suffix of staging lock files.
@@ -91,7 +91,7 @@ package final class StagingLease: @unchecked Sendable {
             guard let file else { return }
             // Unlinked while still locked: a recovery that opened it meanwhile finds its name gone and leaves it.
             try? FileSystem.removeFile(lockPath)
-            try? file.close()
+            try? file.closeReleasingLock()
             self.file = nil
         }
     }
@@ -124,6 +124,7 @@ package final class StagingLease: @unchecked Sendable {
         return try file.closeAfter { file in
             do {
                 try file.lock(LOCK_EX | LOCK_NB)
+                system_unlock(file.fd)  // at once: a child being spawned meanwhile shares the descriptor
                 return false
             } catch let error as SystemCallError where error.errno == EWOULDBLOCK {
                 return true

@@ -83,6 +83,12 @@ package func system_fsync(_ fd: Int32, path: String) throws(SystemCallError) {
     CrashPoint.countSync()
 }
 
+/// flock(2) with `LOCK_UN`, before a locked descriptor is closed. Not a crash point nor a fault to inject: it
+/// changes nothing durable, and an unlock that fails leaves the lock to the close as before.
+package func system_unlock(_ fd: Int32) {
+    _ = flock(fd, LOCK_UN)
+}
+
 /// close(2). EINTR is not retried: on Linux the descriptor is already released.
 package func system_close(_ fd: Int32, path: String) throws(SystemCallError) {
     #if DEBUG

@@ -63,7 +63,7 @@ package final class WriterLock: @unchecked Sendable {
         } catch {
             throw RegistryError.systemCall(error, "open the writer lock", path: path)
         }
-        defer { try? file.close() }  // closing the descriptor releases the flock
+        defer { try? file.closeReleasingLock() }
         var pause = Duration.microseconds(200)
         while true {
             do {
