@@ -70,7 +70,11 @@ extension RegistryIndex {
             let batch = (start..<min(ids.count, start + size)).map { ids[$0] }
             return BackgroundJob { [self] in
                 let slots = ResultSlots<(ArtifactSummary?, [Finding])>(count: batch.count)
-                try ParallelWork.forEach(batch.count) { index in slots[index] = self.readSummary(batch[index]) }
+                // More threads than cores: reading a manifest mostly waits for the file system when the page cache
+                // is cold (a million small files), and several waits overlap.
+                try ParallelWork.forEach(batch.count, maxConcurrency: ParallelWork.ioConcurrency) { index in
+                    slots[index] = self.readSummary(batch[index])
+                }
                 return slots
             }
         }
