@@ -102,7 +102,8 @@ public enum Timestamp {
         return value % divisor < 0 ? quotient - 1 : quotient
     }
 
-    private static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+    /// The proleptic Gregorian date of a day number (days since 1970-01-01).
+    package static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let shifted = days + 719_468
         let era = floorDivide(shifted, 146_097)
         let dayOfEra = shifted - era * 146_097
@@ -115,7 +116,8 @@ public enum Timestamp {
         return (year, month, day)
     }
 
-    private static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
+    /// Days since 1970-01-01 of a proleptic Gregorian date.
+    package static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
         let adjustedYear = month <= 2 ? year - 1 : year
         let era = floorDivide(adjustedYear, 400)
         let yearOfEra = adjustedYear - era * 400
@@ -124,7 +126,8 @@ public enum Timestamp {
         return era * 146_097 + dayOfEra - 719_468
     }
 
-    private static func daysInMonth(year: Int64, month: Int64) -> Int64 {
+    /// How many days `month` (1–12) has in `year`.
+    package static func daysInMonth(year: Int64, month: Int64) -> Int64 {
         switch month {
         case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
         case 4, 6, 9, 11: return 30
