@@ -17,7 +17,7 @@ extension AuditJournal {
             {
                 return cached.event
             }
-            guard let directoryStatus, let files = try? JournalFile.list(in: directory) else {
+            guard let directoryStatus, let files = try? listing.files(in: directory) else {
                 cached = nil
                 return nil
             }

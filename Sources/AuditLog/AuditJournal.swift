@@ -36,6 +36,8 @@ public final class AuditJournal: Sendable {
     let state = JournalState()
     /// The last event as readers last saw it (``recentLastEvent()``).
     let tail = TailCache()
+    /// The day files as last listed (``DayFileListing``).
+    let listing = DayFileListing()
 
     /// The longest line the journal writes or reads, in bytes (1 MiB). Appends with a larger payload fail;
     /// a longer line on disk is reported as malformed.
@@ -190,11 +192,12 @@ public final class AuditJournal: Sendable {
     ///   not exist).
     /// - Throws: ``RegistryError/Code/invalidJSON`` or ``RegistryError/Code/invalidDocument`` when the last
     ///   complete line is not an event (the message names the file and byte offset); I/O errors.
-    /// - Complexity: O(*m*) in the length of the last line, plus O(*f*) in the number of day files.
+    /// - Complexity: O(*m*) in the length of the last line, plus O(*f*) in the number of day files when `audit/`
+    ///   changed since the last listing (one `stat` otherwise, ``DayFileListing``).
     public func lastEvent() throws -> AuditEvent? {
         let files: [JournalFile]
         do {
-            files = try JournalFile.list(in: directory)
+            files = try listing.files(in: directory)
         } catch RegistryError.Code.notFound {
             return nil
         }
@@ -207,7 +210,7 @@ public final class AuditJournal: Sendable {
     /// symbolic link at `audit/` is refused (`.symlinkRefused`): appends through it would land outside the registry.
     func listFilesCreatingDirectory() throws -> [JournalFile] {
         try FileSystem.makeDirectory(directory)
-        return try JournalFile.list(in: directory)
+        return try listing.files(in: directory)
     }
 
     /// The chain head to append after: the cached one if the newest file still ends with it, otherwise read

@@ -22,28 +22,54 @@ struct JournalFile: Hashable, Sendable {
     /// Whether `name` is a journal file name: `YYYY-MM-DD.jsonl` with digits in place. Other entries of `audit/`
     /// are not part of the log.
     static func isJournalName(_ name: String) -> Bool {
-        let bytes = Array(name.utf8)
-        guard bytes.count == 16, name.hasSuffix(".jsonl") else { return false }
-        for (index, byte) in bytes.prefix(10).enumerated() {
-            let isDigit = byte >= 0x30 && byte <= 0x39
-            if index == 4 || index == 7 {
-                guard byte == 0x2D else { return false }
-            } else if !isDigit {
-                return false
-            }
+        var name = name
+        return name.withUTF8 { dayNumber(ofName: $0) } != nil
+    }
+
+    /// The day a journal file name stands for as the number `YYYYMMDD`, or nil when `name` is not a journal file
+    /// name. Numbers sort as the names do (fixed-width digits), so a listing sorts integers, not strings.
+    static func dayNumber(ofName name: UnsafeBufferPointer<UInt8>) -> UInt32? {
+        guard name.count == 16, name[4] == 0x2D, name[7] == 0x2D,
+            name[10..<16].elementsEqual(".jsonl".utf8)
+        else { return nil }
+        var number: UInt32 = 0
+        for index in 0..<10 where index != 4 && index != 7 {
+            let byte = name[index]
+            guard byte >= 0x30 && byte <= 0x39 else { return nil }
+            number = number * 10 + UInt32(byte - 0x30)
         }
-        return true
+        return number
+    }
+
+    /// The file for the day `YYYYMMDD` (a ``dayNumber(ofName:)``) in `directory`.
+    init(dayNumber: UInt32, directory: String) {
+        var bytes = [UInt8](repeating: 0x2D, count: 10)
+        var rest = dayNumber
+        for index in stride(from: 9, through: 0, by: -1) where index != 4 && index != 7 {
+            bytes[index] = 0x30 + UInt8(rest % 10)
+            rest /= 10
+        }
+        self.init(day: String(decoding: bytes, as: UTF8.self), directory: directory)
     }
 
     /// The journal files in `directory`, oldest first (names sort as dates).
     ///
     /// - Throws: ``RegistryError/Code/notFound`` when the directory does not exist; I/O errors.
     static func list(in directory: String) throws -> [JournalFile] {
-        try FileSystem.listDirectory(directory)
-            .compactMap { $0.name }
-            .filter(isJournalName)
-            .sorted()
-            .map { JournalFile(day: String($0.prefix(10)), directory: directory) }
+        try dayNumbers(in: directory).map { JournalFile(dayNumber: $0, directory: directory) }
+    }
+
+    /// The days of the journal files in `directory` as ``dayNumber(ofName:)`` numbers, ascending: read from the
+    /// raw names and sorted as integers, since writes list `audit/` (through ``DayFileListing``) and a registry
+    /// that has run for years holds a file per day.
+    ///
+    /// - Throws: ``RegistryError/Code/notFound`` when the directory does not exist; I/O errors.
+    static func dayNumbers(in directory: String) throws -> [UInt32] {
+        var days: [UInt32] = []
+        try FileSystem.forEachDirectoryEntry(directory) { name in
+            if let day = dayNumber(ofName: name) { days.append(day) }
+        }
+        return days.sorted()
     }
 }
 

@@ -14,6 +14,8 @@ import ModelRegistry
 //       [--gc-cached]       (with --gc-only: open the registry for writing, so the warm-up plan stores the
 //                            collector's cache of the log, indexes/collector.json, and the timed plans use it;
 //                            writes that file into the registry: give a copy)
+//       [--state-set-only]  (with --registry: only compare `Registry.setState` at N and at 100 artifacts, step 8;
+//                            writes states into the registry: give a copy)
 //
 // 1. Generates a valid registry of N (default 100,000) small artifacts in a temporary directory (fast path, see
 //    RegistryGenerator) and checks it: the audit log's hash chain verifies, sampled artifacts open.
@@ -35,6 +37,7 @@ var runs = 200
 var keep = false
 var reusePath: String?
 var loadOnly = false
+var stateSetOnly = false
 var rebuildOnly = false
 var fsckOnly = false
 var gcOnly = false
@@ -49,6 +52,7 @@ while !arguments.isEmpty {
     case "--artifacts": artifactCount = Int(arguments.isEmpty ? "" : arguments.removeFirst()) ?? artifactCount
     case "--runs": runs = Int(arguments.isEmpty ? "" : arguments.removeFirst()) ?? runs
     case "--keep": keep = true
+    case "--state-set-only": stateSetOnly = true  // with --registry: only compare `state set` at N and at 100
     case "--load-only": loadOnly = true  // with --registry: only time cold loads (for profiling)
     case "--rebuild-only": rebuildOnly = true  // with --registry: only time rebuilds (for profiling)
     case "--fsck-only": fsckOnly = true  // only time `Registry.fsck()` (issue 10): duration and peak RSS
@@ -113,6 +117,15 @@ func pad(_ text: String, _ width: Int) -> String {
     text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
 }
 
+/// A benchmark run that did not do what it measures.
+struct BenchFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Prints one row of a Markdown table.
+func line(_ cells: String...) { print("| " + cells.joined(separator: " | ") + " |") }
+
 func format(_ value: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", value) }
 
 struct Row {
@@ -144,6 +157,39 @@ let root = reusePath.map { URL(fileURLWithPath: $0) } ?? workspace.appendingPath
 @MainActor func finish(_ status: Int32) -> Never {
     if !keep { try? FileManager.default.removeItem(at: workspace) }  // never a --registry path
     exit(status)
+}
+
+/// Times 100 `Registry.setState` calls, each a real change (setting the current state again writes nothing, so
+/// a repeated run on a kept registry would otherwise time no-ops); sorted milliseconds.
+func stateSetMilliseconds(_ registry: Registry, _ ids: [ArtifactID]) throws -> [Double] {
+    var samples: [Double] = []
+    for run in 0..<100 {
+        let id = ids[(run * 7919) % ids.count]
+        let target: LifecycleState = try registry.state(of: id) == .candidate ? .validated : .candidate
+        let (event, duration) = try timed { try registry.setState(id, to: target) }
+        guard event != nil else { throw BenchFailure("setState(\(id), to: \(target)) changed nothing") }
+        samples.append(milliseconds(duration))
+    }
+    return samples.sorted()
+}
+
+/// 8. `state set` through the API at this size, and on a generated registry of 100 artifacts (#15: the cost of a
+/// write must not grow with the registry).
+@MainActor func compareStateSets(_ registry: Registry, _ ids: [ArtifactID]) throws {
+    try registry.rebuildIndexes()
+    let large = try stateSetMilliseconds(registry, ids)
+    let smallRoot = workspace.appendingPathComponent("small-registry")
+    try? FileManager.default.removeItem(at: smallRoot)
+    let smallIDs = try RegistryGenerator(root: smallRoot, count: 100, seed: 0x5EED).generate()
+    let small = try Registry.open(at: smallRoot, configuration: IndexBackendOption.configuration(backend))
+    try small.rebuildIndexes()
+    let smallSamples = try stateSetMilliseconds(small, smallIDs)
+    try? FileManager.default.removeItem(at: smallRoot)
+    print("")
+    line("Registry.setState (100 runs)", "p50 (ms)", "p90 (ms)")
+    print("|---|---:|---:|")
+    line("at \(ids.count) artifacts", format(percentile(large, 0.5)), format(percentile(large, 0.9)))
+    line("at 100 artifacts", format(percentile(smallSamples, 0.5)), format(percentile(smallSamples, 0.9)))
 }
 
 do {
@@ -245,6 +291,10 @@ do {
             let (_, rebuildTime) = try timed { try registry.rebuildIndexes() }
             print("rebuild: \(format(seconds(rebuildTime), 2)) s, peak RSS \(format(peakRSS(), 0)) MiB")
         }
+        finish(0)
+    }
+    if stateSetOnly {
+        try compareStateSets(registry, ids)
         finish(0)
     }
     if loadOnly {
@@ -362,16 +412,9 @@ do {
     }
 
     // `state set` through the API with the index current (each call: lock, event, state file, index update).
-    var stateSamples: [Double] = []
-    for run in 0..<100 {
-        let id = ids[(run &* 7919) % ids.count]
-        let (_, duration) = try timed { try registry.setState(id, to: run % 2 == 0 ? .validated : .candidate) }
-        stateSamples.append(milliseconds(duration))
-    }
-    stateSamples.sort()
+    let stateSamples = try stateSetMilliseconds(registry, ids)
 
     // Table.
-    func line(_ cells: String...) { print("| " + cells.joined(separator: " | ") + " |") }
     print("")
     line("Measurement", "p50 (ms)", "p90 (ms)", "Results")
     print("|---|---:|---:|---:|")
@@ -448,32 +491,7 @@ do {
         }
     }
 
-    // 8. `state set` through the API at this size, and on a generated registry of 100 artifacts (#15: the cost of
-    // a write must not grow with the registry).
-    func stateSetMilliseconds(_ registry: Registry, _ ids: [ArtifactID]) throws -> [Double] {
-        var samples: [Double] = []
-        for run in 0..<100 {
-            let (_, duration) = try timed {
-                try registry.setState(ids[(run * 7919) % ids.count], to: run % 2 == 0 ? .candidate : .validated)
-            }
-            samples.append(milliseconds(duration))
-        }
-        return samples.sorted()
-    }
-    try registry.rebuildIndexes()
-    let large = try stateSetMilliseconds(registry, ids)
-    let smallRoot = workspace.appendingPathComponent("small-registry")
-    try? FileManager.default.removeItem(at: smallRoot)
-    let smallIDs = try RegistryGenerator(root: smallRoot, count: 100, seed: 0x5EED).generate()
-    let small = try Registry.open(at: smallRoot, configuration: IndexBackendOption.configuration(backend))
-    try small.rebuildIndexes()
-    let smallSamples = try stateSetMilliseconds(small, smallIDs)
-    try? FileManager.default.removeItem(at: smallRoot)
-    print("")
-    line("Registry.setState (100 runs)", "p50 (ms)", "p90 (ms)")
-    print("|---|---:|---:|")
-    line("at \(ids.count) artifacts", format(percentile(large, 0.5)), format(percentile(large, 0.9)))
-    line("at 100 artifacts", format(percentile(smallSamples, 0.5)), format(percentile(smallSamples, 0.9)))
+    try compareStateSets(registry, ids)
 } catch {
     print("index-bench failed: \(error)")
     finish(1)
