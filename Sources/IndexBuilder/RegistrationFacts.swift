@@ -8,7 +8,8 @@ import RegistryCore
 /// artifact (the first registration wins, or the first after its last collection) and keeps one sorted entry per
 /// registered `sha256` artifact (48 bytes), its time packed into the entry when it has the log's canonical form
 /// (`YYYY-MM-DDTHH:MM:SS.sssZ`: 17 digits) and otherwise kept in a byte arena. Ids of other algorithms, rare, go
-/// to a dictionary.
+/// to a dictionary. Sealed entries are kept in chunks that a scan asking in id order releases as it passes them
+/// (``release(through:)``).
 struct RegistrationFacts {
     private struct Entry {
         var key: SHA256Key
@@ -22,6 +23,10 @@ struct RegistrationFacts {
     private static let packedFlag: UInt64 = 1 << 63
 
     private var entries: [Entry] = []
+    /// The entries once sealed.
+    private var sealed = ChunkedArray<Entry>([])
+    /// The highest key released, if any: facts of keys up to it may be gone.
+    private var releasedThrough: SHA256Key?
     private var arena: [UInt8] = []
     private var starts: [Int] = [0]
     private var others: [ArtifactID: (time: String, sequence: Int64)] = [:]
@@ -52,7 +57,9 @@ struct RegistrationFacts {
     }
 
     /// Sorts the entries and keeps, per artifact, the registration that counts.
-    mutating func seal() {
+    ///
+    /// - Parameter chunkSize: entries per chunk released at once (tests choose small ones).
+    mutating func seal(chunkSize: Int = ChunkedArray<SHA256Key>.defaultChunkSize) {
         entries.sort { $0.key != $1.key ? $0.key < $1.key : $0.sequence < $1.sequence }
         var kept = 0
         var index = 0
@@ -73,24 +80,31 @@ struct RegistrationFacts {
             }
         }
         entries.removeLast(entries.count - kept)
+        sealed = ChunkedArray(entries, chunkSize: chunkSize)
+        entries = []
         isSealed = true
     }
 
-    /// The time and sequence of the registration that counts for `id`, once sealed.
+    /// The time and sequence of the registration that counts for `id`, once sealed; `id` must not be at or below
+    /// a key released (``release(through:)``).
     func fact(of id: ArtifactID) -> (time: String, sequence: Int64)? {
         guard let key = SHA256Key(id) else { return others[id] }
         precondition(isSealed, "RegistrationFacts.fact(of:) after seal()")
-        var low = 0
-        var high = entries.count
-        while low < high {
-            let middle = (low + high) / 2
-            if entries[middle].key < key { low = middle + 1 } else { high = middle }
-        }
-        guard low < entries.count, entries[low].key == key else { return nil }
-        let time = entries[low].time
-        if time & Self.packedFlag != 0 { return (Self.unpack(time), entries[low].sequence) }
-        let index = Int(time)
-        return (String(decoding: arena[starts[index]..<starts[index + 1]], as: UTF8.self), entries[low].sequence)
+        precondition(releasedThrough.map { $0 < key } ?? true, "RegistrationFacts.fact(of:) of a released id")
+        let index = sealed.partitioningIndex { $0.key < key }
+        guard index < sealed.count else { return nil }
+        let entry = sealed[index]
+        guard entry.key == key else { return nil }
+        if entry.time & Self.packedFlag != 0 { return (Self.unpack(entry.time), entry.sequence) }
+        let start = Int(entry.time)
+        return (String(decoding: arena[starts[start]..<starts[start + 1]], as: UTF8.self), entry.sequence)
+    }
+
+    /// Lets the facts of ids up to `key` go, once sealed: a scan that asks in id order calls it after each batch.
+    mutating func release(through key: SHA256Key) {
+        let index = sealed.partitioningIndex { $0.key <= key }
+        sealed.release(below: index)
+        if releasedThrough.map({ $0 < key }) ?? true { releasedThrough = key }
     }
 
     /// The 17 digits of a canonical time (``CanonicalTime``), with ``packedFlag``; nil for any other text.

@@ -44,22 +44,29 @@ extension RegistryIndex {
     /// - Parameters:
     ///   - batchSize: how many manifests to read before handing their summaries over (tests use small ones to
     ///     cross batch boundaries).
+    ///   - chunkSize: how many ids (and registration facts) are let go at once as the scan passes them (tests use
+    ///     small ones).
     ///   - consume: takes each summary.
     /// - Returns: the stamp, the latest state of every artifact the log names, and the report.
     /// - Throws: I/O errors listing `artifacts/` or opening the log.
     /// - Complexity: O(*n*) in the number of artifacts plus the length of the log; memory for the log's facts
     ///   (registration time and sequence, state, evaluations per artifact) and two batches of summaries (the one
-    ///   handed over and the next, read meanwhile).
-    func scan(batchSize: Int = scanBatchSize, _ consume: (ArtifactSummary) throws -> Void) throws -> (
+    ///   handed over and the next, read meanwhile). The listing of `artifacts/` and the registration facts are let
+    ///   go as the scan passes them, so that the end of the scan, where the backend's index is largest, holds
+    ///   neither.
+    func scan(
+        batchSize: Int = scanBatchSize, chunkSize: Int = ChunkedArray<SHA256Key>.defaultChunkSize,
+        _ consume: (ArtifactSummary) throws -> Void
+    ) throws -> (
         stamp: Stamp, states: [ArtifactID: String], report: Report
     ) {
         // The log and the manifests do not depend on each other until a summary is completed: the log is read on
         // another thread while `artifacts/` is listed and the first batch of manifests is read, and each next
         // batch is read while the one before is handed over.
-        let logPass = BackgroundJob { [self] in self.readLogFacts() }
-        let ids: SortedArtifactIDs
+        let logPass = BackgroundJob { [self] in self.readLogFacts(chunkSize: chunkSize) }
+        var ids: SortedArtifactIDs
         do {
-            ids = try SortedArtifactIDs(listing: artifacts.layout.artifactsPath)
+            ids = try SortedArtifactIDs(listing: artifacts.layout.artifactsPath, chunkSize: chunkSize)
         } catch {
             _ = try? logPass.wait()
             throw error
@@ -79,7 +86,8 @@ extension RegistryIndex {
             }
         }
         var nextBatch = readBatch(startingAt: 0)
-        let log = try logPass.wait()
+        ids.release(below: size)  // the first batch holds its own copy
+        var log = try logPass.wait()
         var findings = log.findings
         var summaryCount = 0
         var batchStart = 0
@@ -88,6 +96,13 @@ extension RegistryIndex {
             let count = min(size, ids.count - batchStart)
             batchStart += count
             nextBatch = readBatch(startingAt: batchStart)
+            if ids.release(below: batchStart + size) {
+                // The chunks let go lie amid the heap (glibc keeps them unless asked): return them, so that the
+                // end of the scan holds neither the listing nor the registration facts.
+                FreedMemory.returnToSystem()
+            }
+            var lastKey: SHA256Key?
+            defer { if let lastKey { log.registrations.release(through: lastKey) } }
             for index in 0..<count {
                 // Taken out of its slot, so that the summary's storage is uniquely referenced and the changes
                 // below do not copy it.
@@ -98,6 +113,7 @@ extension RegistryIndex {
                     findings.append(contentsOf: problems)
                 case (var summary?, let problems)?:
                     findings.append(contentsOf: problems)
+                    lastKey = SHA256Key(summary.id) ?? lastKey
                     if let registration = log.registrations.fact(of: summary.id) {
                         summary.registeredAt = registration.time
                         summary.registrationSequence = registration.sequence
@@ -125,7 +141,9 @@ extension RegistryIndex {
     }
 
     /// Reads the whole log once. Unreadable lines become findings, not errors.
-    func readLogFacts() -> LogFacts {
+    ///
+    /// - Parameter chunkSize: registration facts per chunk (``RegistrationFacts/seal(chunkSize:)``).
+    func readLogFacts(chunkSize: Int = ChunkedArray<SHA256Key>.defaultChunkSize) -> LogFacts {
         var facts = LogFacts()
         // Only the two facts a summary takes from its registration event, not the event: the log is as long as
         // the registry is large, and whole events would be most of a rebuild's memory.
@@ -157,7 +175,7 @@ extension RegistryIndex {
                 }
             }
         }
-        facts.registrations.seal()
+        facts.registrations.seal(chunkSize: chunkSize)
         facts.states = states.mapValues(\.state)
         return facts
     }

@@ -2,9 +2,10 @@ import RegistryCore
 
 /// The artifact ids of `artifacts/`, sorted by their bytes, held compactly for a rebuild: 32 bytes per `sha256-`
 /// id instead of a string and a digest array per entry (a listing of a million entries would otherwise be a few
-/// hundred MiB). Ids of other algorithms, rare, are kept as they are.
+/// hundred MiB), in chunks that a scan releases as it passes them (``release(below:)``). Ids of other algorithms,
+/// rare, are kept as they are.
 struct SortedArtifactIDs {
-    private var sha256: [SHA256Key] = []
+    private var sha256 = ChunkedArray<SHA256Key>([])
     /// Ids of algorithms whose names sort before `sha256`, then after it.
     private var before: [ArtifactID] = []
     private var after: [ArtifactID] = []
@@ -15,11 +16,14 @@ struct SortedArtifactIDs {
     /// Lists `directory` (entries that are not artifact ids are skipped); empty when it does not exist.
     ///
     /// - Throws: I/O errors listing it.
-    init(listing directory: String) throws {
+    ///
+    /// - Parameter chunkSize: ids per chunk released at once (tests choose small ones).
+    init(listing directory: String, chunkSize: Int = ChunkedArray<SHA256Key>.defaultChunkSize) throws {
+        var keys: [SHA256Key] = []
         do {
             try FileSystem.forEachDirectoryEntry(directory) { name in
                 if let key = Self.sha256Key(name) {
-                    sha256.append(key)
+                    keys.append(key)
                 } else if let text = String(validating: name, as: UTF8.self), let id = ArtifactID(text) {
                     if id.digest.algorithm < "sha256" { before.append(id) } else { after.append(id) }
                 }
@@ -27,7 +31,8 @@ struct SortedArtifactIDs {
         } catch RegistryError.Code.notFound {
             return
         }
-        sha256.sort()
+        keys.sort()
+        sha256 = ChunkedArray(keys, chunkSize: chunkSize)
         before.sort()
         after.sort()
     }
@@ -39,6 +44,14 @@ struct SortedArtifactIDs {
             return ArtifactID(digest: Digest(algorithm: "sha256", bytes: sha256[index - before.count].bytes))
         }
         return after[index - before.count - sha256.count]
+    }
+
+    /// Lets the ids below `index` go (a scan that has read them); they can no longer be asked for.
+    ///
+    /// - Returns: true when memory was let go (a whole chunk of ids).
+    @discardableResult
+    mutating func release(below index: Int) -> Bool {
+        sha256.release(below: index - before.count)
     }
 
     /// The key of a name that spells `sha256-` and 64 lowercase hex digits.

@@ -42,4 +42,34 @@ import Testing
         #expect(facts.fact(of: Self.id(5))?.time == time)
         #expect(facts.fact(of: Self.id(5))?.sequence == 42)
     }
+
+    @Test(arguments: [1, 2, 3, 64])
+    func factsReleasedInIdOrderLeaveTheLaterOnesExact(chunkSize: Int) {
+        var facts = RegistrationFacts()
+        let ids = (1...20).map { Self.id(UInt8($0 * 10)) }
+        for (offset, id) in ids.enumerated().reversed() {
+            facts.register(id, time: "2026-01-01T00:00:\(10 + offset).000Z", sequence: Int64(offset + 1))
+        }
+        facts.seal(chunkSize: chunkSize)
+        // As a scan asks: in id order, releasing what it has passed after every few.
+        for (offset, id) in ids.enumerated() {
+            #expect(facts.fact(of: id)?.sequence == Int64(offset + 1))
+            #expect(facts.fact(of: id)?.time == "2026-01-01T00:00:\(10 + offset).000Z")
+            if offset % 3 == 2 { facts.release(through: SHA256Key(id)!) }
+        }
+        #expect(facts.fact(of: Self.id(255)) == nil)
+    }
+
+    @Test func aChunkedArrayReleasesOnlyWholeChunksBelowTheIndex() {
+        var array = ChunkedArray(Array(0..<10), chunkSize: 4)
+        #expect(array.count == 10 && (0..<10).map { array[$0] } == Array(0..<10))
+        array.release(below: 3)  // inside the first chunk: nothing goes
+        #expect(array.firstHeldIndex == 0 && array[0] == 0)
+        array.release(below: 9)
+        #expect(array.firstHeldIndex == 8 && array[8] == 8 && array[9] == 9)
+        #expect(array.partitioningIndex { $0 < 9 } == 9)
+        #expect(array.partitioningIndex { $0 < 3 } == 8)  // the held part only
+        array.release(below: 100)
+        #expect(array.firstHeldIndex == 10 && array.partitioningIndex { _ in true } == 10)
+    }
 }

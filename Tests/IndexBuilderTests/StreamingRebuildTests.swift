@@ -27,6 +27,13 @@ import Testing
             #expect(streamed == whole.contents.summaries)
             #expect(result.stamp == whole.contents.stamp && result.states == whole.contents.states)
             #expect(result.report.summaryCount == 5 && result.report.findings.map(\.kind) == [.unreadableManifest])
+            // Letting the listing and the registration facts go as the scan passes them changes nothing.
+            for chunkSize in [1, 2, 3] {
+                var released: [ArtifactSummary] = []
+                let again = try index.scan(batchSize: batchSize, chunkSize: chunkSize) { released.append($0) }
+                #expect(released == streamed)
+                #expect(again.stamp == result.stamp && again.states == result.states)
+            }
 
             var builder = BinaryIndexEncoder.Builder(capacity: 0)
             for summary in streamed { try builder.add(summary) }
