@@ -394,10 +394,7 @@ struct OCIRemoteEvictionRegistryTests {
                 let (fixture, server) = try OCIRemoteFixture.evicted(in: temp)
                 defer { server.stop() }  // serves until the test ends
                 let root = fixture.registry.layout.rootPath
-                let outcome = try CLIRunner.run(
-                    ["fetch", fixture.id.description, "--registry", root],
-                    environment: ["MODELREG_CRASH_AT": point, "SWIFT_BACKTRACE": "enable=no"])
-                #expect(outcome.wasKilled, "\(point): \(outcome.stderr)")
+                try runKilled(["fetch", fixture.id.description, "--registry", root], at: point)
                 try fixture.expectFetchedWholeOrStillEvicted(after: fixture.open(URL(fileURLWithPath: root)), point)
             }
         }
@@ -417,10 +414,7 @@ struct OCIRemoteEvictionRegistryTests {
                 defer { server.stop() }
                 let weights = Int64(fixture.files["weights.safetensors"]?.count ?? 0)
                 let root = fixture.registry.layout.rootPath
-                let outcome = try CLIRunner.run(
-                    ["fetch", fixture.id.description, "--registry", root],
-                    environment: ["MODELREG_CRASH_AT": "oci.afterPartialDownload", "SWIFT_BACKTRACE": "enable=no"])
-                #expect(outcome.wasKilled, "the fetch should die after the dropped connection: \(outcome.stderr)")
+                try runKilled(["fetch", fixture.id.description, "--registry", root], at: "oci.afterPartialDownload")
 
                 let registry = try fixture.open(URL(fileURLWithPath: root))
                 _ = try registry.recover()
