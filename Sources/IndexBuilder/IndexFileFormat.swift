@@ -19,57 +19,55 @@ enum IndexFileFormat {
         }
     }
 
+    /// `[e0,e1,…]`, each element written by `element`: the arrays of an update line.
+    private static func writeArray<Element>(
+        _ elements: [Element], to output: inout CanonicalWriter, _ element: (inout CanonicalWriter, Element) -> Void
+    ) {
+        output.byte(UInt8(ascii: "["))
+        for (index, value) in elements.enumerated() {
+            if index > 0 { output.byte(UInt8(ascii: ",")) }
+            element(&output, value)
+        }
+        output.byte(UInt8(ascii: "]"))
+    }
+
     /// One line of `updates.jsonl`, without its newline.
     static func encodeUpdate(_ changes: RegistryIndex.Changes) -> [UInt8] {
         var writer = CanonicalWriter(reservingCapacity: 512 * (changes.registered.count + 1))
         writer.object { members in
             members.member("after") { writePosition(changes.after, to: &$0) }
             if !changes.evaluations.isEmpty {
-                members.member("evaluations") { output in
-                    output.byte(UInt8(ascii: "["))
-                    for (index, change) in changes.evaluations.enumerated() {
-                        if index > 0 { output.byte(UInt8(ascii: ",")) }
+                members.member("evaluations") {
+                    writeArray(changes.evaluations, to: &$0) { output, change in
                         output.object { fields in
                             fields.member("artifact") { $0.artifactID(change.artifact) }
                             fields.member("metrics") { $0.numberMap(change.metrics) }
                             fields.member("sequence") { $0.integer(change.sequence) }
                         }
                     }
-                    output.byte(UInt8(ascii: "]"))
                 }
             }
-            members.member("registered") { output in
-                output.byte(UInt8(ascii: "["))
-                for (index, summary) in changes.registered.enumerated() {
-                    if index > 0 { output.byte(UInt8(ascii: ",")) }
-                    summary.appendRecord(to: &output)
-                }
-                output.byte(UInt8(ascii: "]"))
+            members.member("registered") {
+                writeArray(changes.registered, to: &$0) { output, summary in summary.appendRecord(to: &output) }
             }
             if !changes.removed.isEmpty {
-                members.member("removed") { output in
-                    output.byte(UInt8(ascii: "["))
-                    for (index, removal) in changes.removed.enumerated() {
-                        if index > 0 { output.byte(UInt8(ascii: ",")) }
+                members.member("removed") {
+                    writeArray(changes.removed, to: &$0) { output, removal in
                         output.object { fields in
                             fields.member("artifact") { $0.artifactID(removal.artifact) }
                             fields.member("sequence") { $0.integer(removal.sequence) }
                         }
                     }
-                    output.byte(UInt8(ascii: "]"))
                 }
             }
-            members.member("states") { output in
-                output.byte(UInt8(ascii: "["))
-                for (index, change) in changes.stateChanges.enumerated() {
-                    if index > 0 { output.byte(UInt8(ascii: ",")) }
+            members.member("states") {
+                writeArray(changes.stateChanges, to: &$0) { output, change in
                     output.object { fields in
                         fields.member("artifact") { $0.artifactID(change.artifact) }
                         fields.member("sequence") { $0.integer(change.sequence) }
                         fields.member("state") { $0.string(change.state) }
                     }
                 }
-                output.byte(UInt8(ascii: "]"))
             }
             members.member("through") { writePosition(changes.through, to: &$0) }
         }
@@ -83,6 +81,16 @@ enum IndexFileFormat {
         return RegistryIndex.AuditPosition(
             sequence: try object.integer("auditSequence", in: 0...JSONObjectReader.maximumSafeInteger),
             time: try object.optionalString("auditTime"))
+    }
+
+    /// The `artifact` of a state or evaluation change, after checking that `record` has only the `allowed` members.
+    private static func readArtifact(_ record: JSONObjectReader, allowed: [String]) throws -> ArtifactID {
+        try record.rejectUnknownKeys(allowed: allowed)
+        let text = try record.string("artifact")
+        guard let id = ArtifactID(text) else {
+            throw record.makeError(at: "artifact", "'\(text)' is not an artifact id")
+        }
+        return id
     }
 
     /// Decodes one line of `updates.jsonl` (without its newline) strictly: canonical JSON, known members only.
@@ -108,21 +116,13 @@ enum IndexFileFormat {
         }
         var stateChanges: [RegistryIndex.StateChange] = []
         for record in try document.objects("states") {
-            try record.rejectUnknownKeys(allowed: ["artifact", "sequence", "state"])
-            let text = try record.string("artifact")
-            guard let id = ArtifactID(text) else {
-                throw record.makeError(at: "artifact", "'\(text)' is not an artifact id")
-            }
+            let id = try readArtifact(record, allowed: ["artifact", "sequence", "state"])
             let sequence = try record.integer("sequence", in: (after.sequence + 1)...through.sequence)
             stateChanges.append(.init(artifact: id, state: try record.string("state"), sequence: sequence))
         }
         var evaluations: [RegistryIndex.EvaluationChange] = []
         for record in try document.optionalObjects("evaluations") ?? [] {
-            try record.rejectUnknownKeys(allowed: ["artifact", "metrics", "sequence"])
-            let text = try record.string("artifact")
-            guard let id = ArtifactID(text) else {
-                throw record.makeError(at: "artifact", "'\(text)' is not an artifact id")
-            }
+            let id = try readArtifact(record, allowed: ["artifact", "metrics", "sequence"])
             let metricsReader = try record.object("metrics")
             var metrics: [String: Double] = [:]
             for name in metricsReader.keys { metrics[name] = try metricsReader.double(name) }

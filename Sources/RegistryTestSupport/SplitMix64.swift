@@ -1,3 +1,5 @@
+import ModelRegistry
+
 /// A small, fast, seeded random number generator for repeatable property-style tests.
 ///
 /// Tests need randomness they can replay: a failure reported for seed 7 must fail again for seed 7.
@@ -19,24 +21,21 @@
 ///
 /// A plain value: copying it forks the sequence, so both copies produce the same numbers. `Sendable`.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    /// The package's one SplitMix64, which `modelreg demo` uses too.
+    private var generator: SplitMix64Generator
 
     /// Creates a generator whose sequence is fully determined by `seed`.
     ///
     /// - Parameter seed: Any value; equal seeds give equal sequences.
     public init(seed: UInt64) {
-        self.state = seed
+        generator = SplitMix64Generator(seed: seed)
     }
 
     /// Returns the next 64 random bits and advances the generator.
     ///
     /// - Returns: A value uniformly distributed over all of `UInt64`.
     public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z &>> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z &>> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z &>> 31)
+        generator.next()
     }
 
     /// Returns `count` random bytes.

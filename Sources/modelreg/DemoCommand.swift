@@ -99,7 +99,8 @@ enum DemoCommand: Command {
         let manager = FileManager.default
         try manager.createDirectory(
             at: directory.appendingPathComponent("tokenizer"), withIntermediateDirectories: true)
-        var generator = DemoRandom(seed: 2026)
+        // SplitMix64, so the weights are the same bytes on every machine (and so the same id).
+        var generator = SplitMix64Generator(seed: 2026)
         let weights = (0..<(1 << 20)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
         try Data(weights).write(to: directory.appendingPathComponent("weights.bin"))
         let vocabulary = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "invoice", "contract", "receipt", "letter"]
@@ -124,21 +125,8 @@ enum DemoCommand: Command {
 extension DemoCommand {
     /// Changes the weights as a retraining run would.
     static func writeRetrainedWeights(in directory: URL) throws {
-        var generator = DemoRandom(seed: 2027)
+        var generator = SplitMix64Generator(seed: 2027)
         let weights = (0..<(1 << 20)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
         try Data(weights).write(to: directory.appendingPathComponent("weights.bin"))
-    }
-}
-
-/// SplitMix64, so the demo's weights are the same bytes on every machine (and so the same id).
-struct DemoRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

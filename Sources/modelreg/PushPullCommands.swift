@@ -1,14 +1,15 @@
 import Foundation
 import ModelRegistry
 
-/// `modelreg push ARTIFACT REF [--insecure] [--mount-from REPO]…`: push an artifact to an OCI registry.
+/// `modelreg push ARTIFACT REF [--insecure] [--mount-from REPO]… [--parallel N]`: push an artifact to an OCI registry.
 enum PushCommand: Command {
     static let name = "push"
     static let usage = """
-        push ARTIFACT REF [--insecure] [--mount-from REPO]...
+        push ARTIFACT REF [--insecure] [--mount-from REPO]... [--parallel N]
                                 Push the artifact to an OCI registry as a CNCF ModelPack image, with its
                                 signatures, evaluation records and approvals. REF: HOST[:PORT]/REPO[:TAG]
                                 (http:// or --insecure for a loopback registry). Blobs already there are skipped.
+                                --parallel: blobs sent at once (1-64, default 4).
         """
     static let options = ["mount-from", "parallel"]
     static let flags = ["insecure"]
@@ -45,13 +46,14 @@ enum PushCommand: Command {
     }
 }
 
-/// `modelreg pull REF [--alias NAME] [--insecure]`: register a model from an OCI registry.
+/// `modelreg pull REF [--alias NAME] [--insecure] [--parallel N]`: register a model from an OCI registry.
 enum PullCommand: Command {
     static let name = "pull"
     static let usage = """
-        pull REF [--alias NAME] [--insecure]
+        pull REF [--alias NAME] [--insecure] [--parallel N]
                                 Register a model from an OCI registry (ours or another producer's
                                 ModelPack image), verifying every blob; --alias promotes it (policy-gated).
+                                --parallel: blobs downloaded at once (1-64, default 2).
         """
     static let options = ["alias", "actor", "parallel"]
     static let flags = ["insecure"]

@@ -26,6 +26,20 @@
             #expect(try f.freshIndex().status().isClean, "\(point)")
         }
 
+        /// Runs `modelreg arguments` on the fixture's registry with the SQLite index and the crash point `point`
+        /// armed, and expects it to die there.
+        private func runKilled(
+            _ arguments: [String], at point: String, _ f: SQLiteFixture,
+            sourceLocation: SourceLocation = #_sourceLocation
+        ) throws {
+            let outcome = try CLIRunner.run(
+                arguments + ["--registry", f.root.path],
+                environment: Self.environment.merging(["MODELREG_CRASH_AT": point]) { $1 })
+            #expect(
+                outcome.wasKilled, "the process should die at \(point): \(outcome.stderr)",
+                sourceLocation: sourceLocation)
+        }
+
         @Test func killedBeforeAnUpdateCommits() throws {
             try SQLiteFixture.with { f in
                 let base = try f.register("base", capabilities: ["ocr"])
@@ -33,12 +47,9 @@
                 let bundle = try BundleFixture.write(
                     ["weights.bin": BundleFixture.randomBytes(count: 32, seed: 9)],
                     to: f.temp.appendingPathComponent("child"))
-                let outcome = try CLIRunner.run(
-                    [
-                        "register", bundle.path, "--name", "child", "--capability", "ocr", "--parent", base.description,
-                        "--registry", f.root.path,
-                    ], environment: Self.environment.merging(["MODELREG_CRASH_AT": "sqlite.updateBeforeCommit"]) { $1 })
-                #expect(outcome.wasKilled, "the process should die before the commit: \(outcome.stderr)")
+                try runKilled(
+                    ["register", bundle.path, "--name", "child", "--capability", "ocr", "--parent", base.description],
+                    at: "sqlite.updateBeforeCommit", f)
                 // The registration is complete; the database still holds what it held before.
                 #expect(try f.freshBackend().refresh() == stored)
                 #expect(try f.freshIndex().query(IndexQuery(name: "child")).count == 1, "caught up from the log")
@@ -51,10 +62,7 @@
                 let base = try f.register("base", capabilities: ["ocr"])
                 try f.register("child", capabilities: ["speech"], parents: [base])
                 let stored = try f.freshBackend().refresh()
-                let outcome = try CLIRunner.run(
-                    ["index", "rebuild", "--registry", f.root.path],
-                    environment: Self.environment.merging(["MODELREG_CRASH_AT": "sqlite.rebuildBeforeCommit"]) { $1 })
-                #expect(outcome.wasKilled, "the process should die before the commit: \(outcome.stderr)")
+                try runKilled(["index", "rebuild"], at: "sqlite.rebuildBeforeCommit", f)
                 #expect(try f.freshBackend().refresh() == stored, "the old index is intact")
                 try expectAgreement(f, "sqlite.rebuildBeforeCommit")
             }
@@ -68,10 +76,7 @@
                 let base = try f.register("base", capabilities: ["ocr"])
                 try f.register("child", capabilities: ["speech"], parents: [base])
                 let stored = try f.freshBackend().refresh()
-                let outcome = try CLIRunner.run(
-                    ["index", "rebuild", "--registry", f.root.path],
-                    environment: Self.environment.merging(["MODELREG_CRASH_AT": "sqlite.rebuildBeforeSwap"]) { $1 })
-                #expect(outcome.wasKilled, "the process should die before the swap: \(outcome.stderr)")
+                try runKilled(["index", "rebuild"], at: "sqlite.rebuildBeforeSwap", f)
                 #expect(FileManager.default.fileExists(atPath: f.buildingPath), "the new file was left behind")
                 #expect(try f.freshBackend().refresh() == stored, "the old index is intact")
                 try expectAgreement(f, "sqlite.rebuildBeforeSwap")
@@ -84,12 +89,7 @@
         @Test func killedBetweenRemovingTheOldDatabaseAndRenamingTheNew() throws {
             try SQLiteFixture.with { f in
                 try f.register("base", capabilities: ["ocr"])
-                let outcome = try CLIRunner.run(
-                    ["index", "rebuild", "--registry", f.root.path],
-                    environment: Self.environment.merging(["MODELREG_CRASH_AT": "sqlite.rebuildAfterRemovingOld"]) {
-                        $1
-                    })
-                #expect(outcome.wasKilled, "the process should die before the rename: \(outcome.stderr)")
+                try runKilled(["index", "rebuild"], at: "sqlite.rebuildAfterRemovingOld", f)
                 #expect(!FileManager.default.fileExists(atPath: f.databasePath))
                 #expect(try f.freshBackend().refresh() == nil)
                 try expectAgreement(f, "sqlite.rebuildAfterRemovingOld")

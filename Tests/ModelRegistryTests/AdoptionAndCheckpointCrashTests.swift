@@ -24,10 +24,7 @@ import Testing
         func anAdoptionKilledAtAnyPointIsAppliedOrAbsent(point: String) throws {
             try withTemporaryDirectory { temp in
                 let (root, id) = try makeRegistryWithUnregisteredArtifact(temp)
-                let outcome = try CLIRunner.run(
-                    ["adopt", id.description, "--registry", root.path],
-                    environment: ["MODELREG_CRASH_AT": point, "SWIFT_BACKTRACE": "enable=no"])
-                #expect(outcome.wasKilled, "the process should die at \(point): \(outcome.stderr)")
+                try runKilled(["adopt", id.description, "--registry", root.path], at: point)
 
                 let registry = try Registry.open(at: root)
                 let report = try registry.recover()
@@ -55,10 +52,7 @@ import Testing
                 _ = try BundleFixture.registerModel("a", in: try Registry.create(at: root), under: temp)
                 let key = temp.appendingPathComponent("log.key").path
                 #expect(try CLIRunner.run(["keygen", key]).status == 0)
-                let outcome = try CLIRunner.run(
-                    ["checkpoint", "--key", key, "--registry", root.path],
-                    environment: ["MODELREG_CRASH_AT": point, "SWIFT_BACKTRACE": "enable=no"])
-                #expect(outcome.wasKilled, "the process should die at \(point): \(outcome.stderr)")
+                try runKilled(["checkpoint", "--key", key, "--registry", root.path], at: point)
 
                 let trusted = try KeyFiles.loadPublicKey(at: key + ".pub")
                 let registry = try Registry.open(

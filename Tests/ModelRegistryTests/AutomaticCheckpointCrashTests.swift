@@ -111,10 +111,7 @@ import Testing
         func anAutomaticCheckpointKilledAtANamedPointIsAnchoredByRecovery(point: String) throws {
             try withTemporaryDirectory { temp in
                 let fixture = try Self.makeFixture(temp)
-                let outcome = try CLIRunner.run(
-                    fixture.arguments, environment: fixture.environment.merging(["MODELREG_CRASH_AT": point]) { $1 },
-                    in: fixture.directory)
-                #expect(outcome.wasKilled, "the process should die at \(point): \(outcome.stderr)")
+                try runKilled(fixture.arguments, at: point, environment: fixture.environment, in: fixture.directory)
                 try Self.check(fixture.directory.appendingPathComponent("registry"), fixture, point)
             }
         }

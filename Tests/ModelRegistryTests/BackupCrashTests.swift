@@ -34,10 +34,7 @@ import Testing
         func aDirectoryBackupKilledBeforeItsMarkerIsStillThePreviousOne(point: String) throws {
             try withTemporaryDirectory { temp in
                 let (registry, backup) = try prepare(temp, tar: false)
-                let outcome = try CLIRunner.run(
-                    ["backup", backup.path, "--registry", registry.layout.rootPath],
-                    environment: ["MODELREG_CRASH_AT": point, "SWIFT_BACKTRACE": "enable=no"])
-                #expect(outcome.wasKilled, "the backup should die at \(point): \(outcome.stderr)")
+                try runKilled(["backup", backup.path, "--registry", registry.layout.rootPath], at: point)
 
                 // Whatever the run added, backup.json still describes the previous snapshot, and that restores.
                 let destination = temp.appendingPathComponent("restored")
@@ -59,10 +56,7 @@ import Testing
         func aTarBackupKilledAtAnyPointLeavesThePreviousTar(point: String) throws {
             try withTemporaryDirectory { temp in
                 let (registry, tar) = try prepare(temp, tar: true)
-                let outcome = try CLIRunner.run(
-                    ["backup", tar.path, "--tar", "--registry", registry.layout.rootPath],
-                    environment: ["MODELREG_CRASH_AT": point, "SWIFT_BACKTRACE": "enable=no"])
-                #expect(outcome.wasKilled, "the backup should die at \(point): \(outcome.stderr)")
+                try runKilled(["backup", tar.path, "--tar", "--registry", registry.layout.rootPath], at: point)
                 let restored = try Registry.restore(from: tar, to: temp.appendingPathComponent("restored"))
                 #expect(restored.artifacts == 2, "\(point): the previous tar, whole")
                 // The next tar backup removes the killed one's temporary file and replaces the tar.
@@ -79,10 +73,7 @@ import Testing
                 let backup = temp.appendingPathComponent("backup")
                 try registry.backup(to: backup)
                 let destination = temp.appendingPathComponent("restored")
-                let outcome = try CLIRunner.run(
-                    ["restore", backup.path, destination.path],
-                    environment: ["MODELREG_CRASH_AT": "restore.afterCopy", "SWIFT_BACKTRACE": "enable=no"])
-                #expect(outcome.wasKilled, "\(outcome.stderr)")
+                try runKilled(["restore", backup.path, destination.path], at: "restore.afterCopy")
                 #expect(registryErrorCode { try Registry.open(at: destination) } == .notARegistry)
             }
         }

@@ -23,27 +23,43 @@ import Testing
             }
         }
 
+        /// A new registry at `temp/registry` with a model registered under each of `names` (bundles in `temp`).
+        static func makeRegistry(_ temp: URL, models names: [String]) throws -> (
+            root: URL, registry: Registry, ids: [ArtifactID]
+        ) {
+            let root = temp.appendingPathComponent("registry")
+            let registry = try Registry.create(at: root)
+            let ids = try names.map { try BundleFixture.registerModel($0, in: registry, under: temp) }
+            return (root, registry, ids)
+        }
+
+        /// Recovers after a process killed at `point`: a second recovery finds nothing, and fsck is clean.
+        static func expectRecovered(
+            _ registry: Registry, after point: String, sourceLocation: SourceLocation = #_sourceLocation
+        ) throws {
+            let report = try registry.recover()
+            #expect(
+                try registry.recover().isClean, "\(point): a second recovery finds nothing: \(report)",
+                sourceLocation: sourceLocation)
+            #expect(try registry.fsck().isClean, "\(point)", sourceLocation: sourceLocation)
+        }
+
         @Test(arguments: [
             "append.afterWrite", "append.afterSync", "collect.afterEvent", "collect.afterRename",
             "collect.afterStateChange",
         ])
         func aRemovalKilledAtAnyPointIsFinishedByRecovery(point: String) throws {
             try withTemporaryDirectory { temp in
-                let root = temp.appendingPathComponent("registry")
-                let registry = try Registry.create(at: root)
-                let a = try BundleFixture.registerModel("a", in: registry, under: temp)
-                let outcome = try CLIRunner.run(
-                    ["rm", a.description, "--registry", root.path], environment: ["MODELREG_CRASH_AT": point])
-                #expect(outcome.wasKilled, "the process should die at \(point): \(outcome.stderr)")
+                let (root, registry, ids) = try Self.makeRegistry(temp, models: ["a"])
+                let a = ids[0]
+                try runKilled(["rm", a.description, "--registry", root.path], at: point)
                 #expect(try Self.logKeeps(a, in: registry) == false, "the event comes first")
                 if try registry.contains(a) {
                     let findings = try registry.fsck().findings
                     #expect(findings.map(\.kind) == [.collectedArtifactPresent], "\(findings)")
                 }
-                let report = try registry.recover()
-                #expect(try registry.recover().isClean, "a second recovery finds nothing: \(report)")
+                try Self.expectRecovered(registry, after: point)
                 #expect(try !registry.contains(a))
-                #expect(try registry.fsck().isClean)
                 let names = try FileManager.default.contentsOfDirectory(atPath: registry.layout.stagingPath)
                 #expect(names.allSatisfy { !$0.hasPrefix("collected-") }, "\(names)")
                 // The same content registers again.
@@ -55,14 +71,9 @@ import Testing
 
         @Test func theNextWriteFinishesARemovalKilledAfterItsEvent() throws {
             try withTemporaryDirectory { temp in
-                let root = temp.appendingPathComponent("registry")
-                let registry = try Registry.create(at: root)
-                let a = try BundleFixture.registerModel("a", in: registry, under: temp)
-                let b = try BundleFixture.registerModel("b", in: registry, under: temp)
-                let outcome = try CLIRunner.run(
-                    ["rm", a.description, "--registry", root.path],
-                    environment: ["MODELREG_CRASH_AT": "collect.afterEvent"])
-                #expect(outcome.wasKilled)
+                let (root, registry, ids) = try Self.makeRegistry(temp, models: ["a", "b"])
+                let (a, b) = (ids[0], ids[1])
+                try runKilled(["rm", a.description, "--registry", root.path], at: "collect.afterEvent")
                 #expect(try registry.contains(a))
                 try registry.pin(b)
                 #expect(try !registry.contains(a), "the writer finished the interrupted removal first")
@@ -76,24 +87,15 @@ import Testing
         ])
         func aPinKilledAtAnyPointIsFinishedByRecovery(point: String) throws {
             try withTemporaryDirectory { temp in
-                let root = temp.appendingPathComponent("registry")
-                let registry = try Registry.create(at: root)
-                let a = try BundleFixture.registerModel("a", in: registry, under: temp)
-                let outcome = try CLIRunner.run(
-                    ["pin", a.description, "--reason", "r", "--registry", root.path],
-                    environment: ["MODELREG_CRASH_AT": point])
-                #expect(outcome.wasKilled, "the process should die at \(point): \(outcome.stderr)")
-                _ = try registry.recover()
-                #expect(try registry.recover().isClean)
-                #expect(try registry.fsck().isClean)
+                let (root, registry, ids) = try Self.makeRegistry(temp, models: ["a"])
+                let a = ids[0]
+                try runKilled(["pin", a.description, "--reason", "r", "--registry", root.path], at: point)
+                try Self.expectRecovered(registry, after: point)
                 #expect(try registry.pinRecord(of: a)?.reason == "r")
-                let unpinned = try CLIRunner.run(
-                    ["unpin", a.description, "--registry", root.path],
-                    environment: ["MODELREG_CRASH_AT": point == "pin.afterEvent" ? point : "pin.afterStateChange"])
-                #expect(unpinned.wasKilled)
-                _ = try registry.recover()
+                let unpinPoint = point == "pin.afterEvent" ? point : "pin.afterStateChange"
+                try runKilled(["unpin", a.description, "--registry", root.path], at: unpinPoint)
+                try Self.expectRecovered(registry, after: unpinPoint)
                 #expect(try registry.pinRecord(of: a) == nil)
-                #expect(try registry.fsck().isClean)
             }
         }
 
@@ -103,16 +105,9 @@ import Testing
         ])
         func aCollectionKilledAtAnyPointLeavesEachArtifactAsTheLogSays(point: String) throws {
             try withTemporaryDirectory { temp in
-                let root = temp.appendingPathComponent("registry")
-                let registry = try Registry.create(at: root)
-                let ids = try (0..<3).map { try BundleFixture.registerModel("m\($0)", in: registry, under: temp) }
-                let outcome = try CLIRunner.run(
-                    ["gc", "--grace", "0", "--apply", "--registry", root.path],
-                    environment: ["MODELREG_CRASH_AT": point])
-                #expect(outcome.wasKilled, "the process should die at \(point): \(outcome.stderr)")
-                _ = try registry.recover()
-                #expect(try registry.recover().isClean)
-                #expect(try registry.fsck().isClean)
+                let (root, registry, ids) = try Self.makeRegistry(temp, models: ["m0", "m1", "m2"])
+                try runKilled(["gc", "--grace", "0", "--apply", "--registry", root.path], at: point)
+                try Self.expectRecovered(registry, after: point)
                 try Self.checkAgreement(registry, ids, after: point)
                 let removed = ids.filter { (try? registry.contains($0)) == false }
                 #expect(removed.count == (point == "gc.afterPlan" ? 0 : 1), "\(point)")

@@ -31,11 +31,9 @@ import Testing
         func aPromotionKilledAtAnyPointRecoversToAgreement(point: String) throws {
             try withTemporaryDirectory { temp in
                 let (root, first, second) = try makeRegistry(temp)
-                let outcome = try CLIRunner.run(
-                    ["promote", "champion", second.description, "--registry", root.path],
-                    environment: ["MODELREG_CRASH_AT": point])
-                #expect(
-                    outcome.wasKilled && outcome.status == 9, "the process should die at \(point): \(outcome.stderr)")
+                let outcome = try runKilled(
+                    ["promote", "champion", second.description, "--registry", root.path], at: point)
+                #expect(outcome.status == 9, "killed by SIGKILL at \(point)")
                 let events = try expectConsistent(root)
                 let target = try Registry.open(at: root).resolve("champion").artifact
                 // The event comes first (FORMAT.md §9.4), and every crash point of a promotion lies after the
@@ -52,9 +50,7 @@ import Testing
         func aRetirementKilledAtAnyPointRecoversToAgreement(point: String) throws {
             try withTemporaryDirectory { temp in
                 let (root, _, _) = try makeRegistry(temp)
-                let outcome = try CLIRunner.run(
-                    ["retire", "champion", "--registry", root.path], environment: ["MODELREG_CRASH_AT": point])
-                #expect(outcome.wasKilled)
+                try runKilled(["retire", "champion", "--registry", root.path], at: point)
                 let events = try expectConsistent(root)
                 #expect(registryErrorCode { try Registry.open(at: root).resolve("champion") } == .notFound)
                 #expect(events.last { $0.alias == "champion" }?.type == .aliasRetired)
@@ -69,9 +65,7 @@ import Testing
                 let root = temp.appendingPathComponent("registry")
                 _ = try Registry.create(at: root)
                 let bundle = try BundleFixture.write(BundleFixture.standard, to: temp.appendingPathComponent("bundle"))
-                let outcome = try CLIRunner.run(
-                    ["register", bundle.path, "--registry", root.path], environment: ["MODELREG_CRASH_AT": point])
-                #expect(outcome.wasKilled)
+                try runKilled(["register", bundle.path, "--registry", root.path], at: point)
                 let events = try expectConsistent(root)
                 let registry = try Registry.open(at: root)
                 // Before the publishing rename nothing exists; after it the artifact exists and is logged once.
@@ -90,10 +84,7 @@ import Testing
                 let (root, first, _) = try makeRegistry(temp)
                 let key = temp.appendingPathComponent("release").path
                 #expect(try CLIRunner.run(["keygen", key]).status == 0)
-                let outcome = try CLIRunner.run(
-                    ["sign", first.description, "--key", key, "--registry", root.path],
-                    environment: ["MODELREG_CRASH_AT": point])
-                #expect(outcome.wasKilled, "the process should die at \(point): \(outcome.stderr)")
+                try runKilled(["sign", first.description, "--key", key, "--registry", root.path], at: point)
                 let events = try expectConsistent(root)
                 // Once the signature file is renamed into place it counts, and the log must say so.
                 let files = try Registry.open(at: root).signatures.files(of: first)
@@ -109,9 +100,7 @@ import Testing
                 let policy = temp.appendingPathComponent("policy.json")
                 try Data(#"{"rules":[{"aliases":"*","requireApproval":true}],"schemaVersion":1}"#.utf8).write(
                     to: policy)
-                let outcome = try CLIRunner.run(
-                    ["policy", "set", policy.path, "--registry", root.path], environment: ["MODELREG_CRASH_AT": point])
-                #expect(outcome.wasKilled, "the process should die at \(point): \(outcome.stderr)")
+                try runKilled(["policy", "set", policy.path, "--registry", root.path], at: point)
                 let events = try expectConsistent(root)
                 #expect(try Registry.open(at: root).promotionPolicy().rules.count == 1)
                 let logged = try events.last { $0.type == .policyChanged }.flatMap { try $0.decode(PolicyChanged.self) }
@@ -145,9 +134,7 @@ import Testing
                 try FileManager.default.removeItem(atPath: alias)
                 try Data("{damaged".utf8).write(to: URL(fileURLWithPath: alias))
 
-                let outcome = try CLIRunner.run(
-                    ["recover", "--registry", root.path], environment: ["MODELREG_CRASH_AT": point])
-                #expect(outcome.wasKilled, "recovery should die at \(point): \(outcome.stdout)")
+                try runKilled(["recover", "--registry", root.path], at: point)
                 let events = try expectConsistent(root)
                 let reopened = try Registry.open(at: root)
                 #expect(try reopened.resolve("champion").artifact == first)
@@ -162,10 +149,7 @@ import Testing
         func aStateChangeKilledAtAnyPointRecoversToAgreement(point: String) throws {
             try withTemporaryDirectory { temp in
                 let (root, first, _) = try makeRegistry(temp)
-                let outcome = try CLIRunner.run(
-                    ["state", "set", first.description, "deprecated", "--registry", root.path],
-                    environment: ["MODELREG_CRASH_AT": point])
-                #expect(outcome.wasKilled)
+                try runKilled(["state", "set", first.description, "deprecated", "--registry", root.path], at: point)
                 let events = try expectConsistent(root)
                 #expect(try Registry.open(at: root).state(of: first) == .deprecated)
                 #expect(events.filter { $0.type == .stateChanged }.count == 1)

@@ -15,10 +15,8 @@ import Testing
             try withTemporaryDirectory { temp in
                 let root = temp.appendingPathComponent("registry")
                 let id = try BundleFixture.registerModel("model", in: Registry.create(at: root), under: temp)
-                let outcome = try CLIRunner.run(
-                    ["evaluate", id.description, "--metric", "accuracy=0.9", "--registry", root.path],
-                    environment: ["MODELREG_CRASH_AT": point])
-                #expect(outcome.wasKilled, "the process should die at \(point): \(outcome.stderr)")
+                try runKilled(
+                    ["evaluate", id.description, "--metric", "accuracy=0.9", "--registry", root.path], at: point)
 
                 let registry = try Registry.open(at: root)
                 let report = try registry.recover()

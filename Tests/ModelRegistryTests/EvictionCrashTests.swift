@@ -27,14 +27,6 @@ import Testing
             }
         }
 
-        /// Runs the CLI with a crash armed; returns whether it died there.
-        private func runKilled(_ arguments: [String], at point: String, root: URL) throws -> Bool {
-            let outcome = try CLIRunner.run(
-                arguments + ["--registry", root.path],
-                environment: ["MODELREG_CRASH_AT": point, "SWIFT_BACKTRACE": "enable=no"])
-            return outcome.wasKilled
-        }
-
         /// Recovers, and checks that a second recovery finds nothing and fsck (full) is clean.
         private func recoverAndCheck(_ root: URL, _ point: String) throws -> Registry {
             let registry = try Registry.open(at: root)
@@ -52,7 +44,7 @@ import Testing
         func anEvictionKilledAtAnyPointIsFinishedOrUndoneByRecovery(point: String) throws {
             try withTemporaryDirectory { temp in
                 let fixture = try EvictionFixture(in: temp)
-                #expect(try runKilled(["evict", fixture.id.description], at: point, root: fixture.root), "\(point)")
+                try runKilled(["evict", fixture.id.description, "--registry", fixture.root.path], at: point)
                 let registry = try recoverAndCheck(fixture.root, point)
                 let evicted = try fixture.eventTypes().contains("artifact_evicted")
                 if evicted {
@@ -77,7 +69,7 @@ import Testing
             try withTemporaryDirectory { temp in
                 let fixture = try EvictionFixture(in: temp)
                 try fixture.registry.evict(fixture.id)
-                #expect(try runKilled(["fetch", fixture.id.description], at: point, root: fixture.root), "\(point)")
+                try runKilled(["fetch", fixture.id.description, "--registry", fixture.root.path], at: point)
                 let registry = try recoverAndCheck(fixture.root, point)
                 let fetched = try fixture.eventTypes().last == "artifact_fetched"
                 if fetched {
@@ -104,13 +96,15 @@ import Testing
         func aRemoteChangeKilledAtAnyPointIsFinishedByRecovery(point: String) throws {
             try withTemporaryDirectory { temp in
                 let fixture = try EvictionFixture(in: temp, addRemote: false)
-                #expect(
-                    try runKilled(["remote", "add", "mirror", fixture.remoteRoot.path], at: point, root: fixture.root),
-                    "\(point)")
+                try runKilled(
+                    ["remote", "add", "mirror", fixture.remoteRoot.path, "--registry", fixture.root.path], at: point)
                 var registry = try recoverAndCheck(fixture.root, point)
                 #expect(try registry.remotes().map(\.name) == ["mirror"], "\(point): the event is the commit point")
                 // A removal writes no file atomically: it runs to its end at those points.
-                let killed = try runKilled(["remote", "rm", "mirror"], at: point, root: fixture.root)
+                let killed = try CLIRunner.run(
+                    ["remote", "rm", "mirror", "--registry", fixture.root.path],
+                    environment: ["MODELREG_CRASH_AT": point]
+                ).wasKilled
                 #expect(killed != point.hasPrefix("atomic."), "\(point)")
                 registry = try recoverAndCheck(fixture.root, point)
                 #expect(try registry.remotes().isEmpty, "\(point)")

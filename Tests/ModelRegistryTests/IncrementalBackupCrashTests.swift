@@ -69,10 +69,7 @@ import Testing
             try withTemporaryDirectory { temp in
                 let (fixture, backup, old, new, signed) = try prepare(temp, evictBetween: evictBetween)
                 let registry = fixture.registry
-                let outcome = try CLIRunner.run(
-                    ["backup", backup.path, "--registry", registry.layout.rootPath],
-                    environment: ["MODELREG_CRASH_AT": point, "SWIFT_BACKTRACE": "enable=no"])
-                #expect(outcome.wasKilled, "the backup should die at \(point): \(outcome.stderr)")
+                try runKilled(["backup", backup.path, "--registry", registry.layout.rootPath], at: point)
 
                 let first = temp.appendingPathComponent("restored")
                 let report = try Registry.restore(from: backup, to: first)
@@ -109,10 +106,8 @@ import Testing
         @Test func aRestoreOfAnInterruptedRunIgnoresWhatTheRunAddedBeyondTheMarker() throws {
             try withTemporaryDirectory { temp in
                 let (fixture, backup, old, _, _) = try prepare(temp, evictBetween: true)
-                let outcome = try CLIRunner.run(
-                    ["backup", backup.path, "--registry", fixture.registry.layout.rootPath],
-                    environment: ["MODELREG_CRASH_AT": "backup.beforeMarker", "SWIFT_BACKTRACE": "enable=no"])
-                #expect(outcome.wasKilled, "\(outcome.stderr)")
+                try runKilled(
+                    ["backup", backup.path, "--registry", fixture.registry.layout.rootPath], at: "backup.beforeMarker")
                 // The run added the new artifact and the log's new lines; the marker still describes the old.
                 let copies = try FileManager.default.contentsOfDirectory(atPath: backup.path + "/artifacts")
                 #expect(copies.count > old.artifacts.count)

@@ -143,13 +143,11 @@ import Testing
     @Test func aStateChangeKilledAfterItsEventIsCompletedFromTheEvent() throws {
         try withArtifact { registry, id in
             try registry.setState(id, to: .deprecated, reason: "superseded")
-            let outcome = try CLIRunner.run(
+            try runKilled(
                 [
                     "state", "set", id.description, "revoked", "--reason", "license withdrawn", "--registry",
                     registry.layout.rootPath,
-                ],
-                environment: ["MODELREG_CRASH_AT": "state.afterEvent"])
-            #expect(outcome.wasKilled, "\(outcome.stderr)")
+                ], at: "state.afterEvent")
             let report = try registry.recover()
             #expect(report.completed.map(\.path) == ["states/\(id).json"] && report.repaired.isEmpty)
             #expect(try registry.state(of: id) == .revoked)

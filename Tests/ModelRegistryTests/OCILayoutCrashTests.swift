@@ -20,10 +20,8 @@ import Testing
                 try fixture.registry.exportOCILayout("champion", to: layout)
                 let root = temp.appendingPathComponent("target")
                 _ = try Registry.create(at: root)
-                let outcome = try CLIRunner.run(
-                    ["import", "--oci-layout", layout.path + ":champion", "--registry", root.path],
-                    environment: ["MODELREG_CRASH_AT": point])
-                #expect(outcome.wasKilled, "the process should die at \(point): \(outcome.stderr)")
+                try runKilled(
+                    ["import", "--oci-layout", layout.path + ":champion", "--registry", root.path], at: point)
 
                 let registry = try fixture.expectRecoveredWholeOrAbsent(at: root, after: point)
                 let imported = try registry.importOCILayout(from: layout, tag: "champion")
@@ -41,13 +39,11 @@ import Testing
                 let fixture = try OCILayoutFixture(temp: temp)
                 let layout = temp.appendingPathComponent("oci")
                 try fixture.registry.exportOCILayout("champion", to: layout, tag: "before")
-                let outcome = try CLIRunner.run(
+                try runKilled(
                     [
                         "export", "champion", "--oci-layout", layout.path + ":after", "--registry",
                         fixture.registry.layout.rootPath,
-                    ],
-                    environment: ["MODELREG_CRASH_AT": point])
-                #expect(outcome.wasKilled, "the process should die at \(point): \(outcome.stderr)")
+                    ], at: point)
                 // The index is the old one or the new one, never torn; the earlier tag still imports.
                 let index = try OCILayoutFixture.readIndex(layout)
                 #expect(index.entry(tagged: "before") != nil)

@@ -20,10 +20,7 @@ import Testing
                 let root = temp.appendingPathComponent("target")
                 _ = try Registry.create(at: root)
                 let reference = try server.reference().description
-                let outcome = try CLIRunner.run(
-                    ["pull", reference, "--alias", "champion", "--registry", root.path],
-                    environment: ["MODELREG_CRASH_AT": point, "SWIFT_BACKTRACE": "enable=no"])
-                #expect(outcome.wasKilled, "the process should die at \(point): \(outcome.stderr)")
+                try runKilled(["pull", reference, "--alias", "champion", "--registry", root.path], at: point)
 
                 let registry = try fixture.expectRecoveredWholeOrAbsent(at: root, after: point)
                 let pulled = try registry.pull(try server.reference(), alias: "champion")

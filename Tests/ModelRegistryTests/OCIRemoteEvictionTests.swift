@@ -14,10 +14,20 @@ private struct OCIRemoteFixture {
     let registry: Registry
     let id: ArtifactID
     let files: [String: [UInt8]]
+    /// The configuration the registry was made with: a copy of it, reopened, fetches from the remote the same way.
+    let configuration: Registry.Configuration
+
+    /// Transfer options for the fetch tests: no credentials looked up.
+    static var offline: OCITransferOptions {
+        var options = OCITransferOptions()
+        options.looksUpCredentials = false
+        return options
+    }
 
     init(in temp: URL, options: OCITransferOptions) throws {
         var configuration = Registry.Configuration(actor: "tester")
         configuration.ociRemoteOptions = options
+        self.configuration = configuration
         registry = try Registry.create(at: temp.appendingPathComponent("local"), configuration: configuration)
         files = [
             "weights.safetensors": BundleFixture.randomBytes(count: 300_000, seed: 21),
@@ -57,8 +67,65 @@ private struct OCIRemoteFixture {
         return server
     }
 
-    func presentFiles() -> [String] {
-        files.keys.filter { FileManager.default.fileExists(atPath: registry.layout.artifactPath(id) + "/" + $0) }
+    /// The bundle files present locally.
+    func presentFiles() -> [String] { presentFiles(in: registry) }
+
+    /// The fixture in `directory`, served (from `served`, by default `directory`) by the fake registry playing
+    /// `scenario` as the remote `hub`, and evicted to it: where the fetch tests start. The caller stops the server.
+    static func evicted(
+        in directory: URL, servedFrom served: URL? = nil, options: OCITransferOptions = offline,
+        scenario: String = "ok"
+    ) throws -> (fixture: OCIRemoteFixture, server: FakeDistributionServer) {
+        let fixture = try OCIRemoteFixture(in: directory, options: options)
+        let server = try fixture.serve(in: served ?? directory, scenario: scenario)
+        do {
+            try fixture.registry.evict(fixture.id)
+        } catch {
+            server.stop()
+            throw error
+        }
+        return (fixture, server)
+    }
+
+    /// Opens the copy of the fixture's registry at `root` the way the fixture's registry was opened.
+    func open(_ root: URL) throws -> Registry {
+        try Registry.open(at: root, configuration: configuration)
+    }
+
+    /// The checks after a fetch from the remote failed, or was killed, in `registry` (the fixture's registry or a
+    /// copy of it): `recover`, then fsck (deep) is clean and a second `recover` finds nothing, nothing is left in
+    /// `staging/` but partial downloads, the artifact is fetched whole or still evicted with none of its files,
+    /// and fetching again restores the original bytes and leaves no partial download.
+    ///
+    /// - Returns: `fetched` or `evicted`, what the failed fetch left.
+    @discardableResult
+    func expectFetchedWholeOrStillEvicted(
+        after registry: Registry, _ context: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> String {
+        let recovery = try registry.recover()
+        let check = try registry.fsck(depth: .full)
+        #expect(check.isClean, "\(context): \(check.findings) after \(recovery)", sourceLocation: sourceLocation)
+        #expect(
+            try registry.secondRecovery().isClean, "\(context): a second recovery found work",
+            sourceLocation: sourceLocation)
+        #expect(
+            OCILayoutFixture.stagingLeftovers(registry).isEmpty,
+            "\(context): \(OCILayoutFixture.stagingLeftovers(registry))", sourceLocation: sourceLocation)
+        let outcome: String
+        if try registry.eviction(of: id) == nil {
+            outcome = "fetched"
+            #expect(holdsOriginalBytes(in: registry), "\(context): fetched whole", sourceLocation: sourceLocation)
+        } else {
+            outcome = "evicted"
+            let present = presentFiles(in: registry)
+            #expect(
+                present.isEmpty, "\(context): nothing half fetched, found \(present)", sourceLocation: sourceLocation)
+            _ = try registry.fetch(id)
+        }
+        #expect(holdsOriginalBytes(in: registry), "\(context)", sourceLocation: sourceLocation)
+        #expect(OCILayoutFixture.partialDownloads(registry) == [], "\(context)", sourceLocation: sourceLocation)
+        #expect(try registry.fsck(depth: .full).isClean, "\(context)", sourceLocation: sourceLocation)
+        return outcome
     }
 }
 
@@ -324,32 +391,11 @@ struct OCIRemoteEvictionRegistryTests {
         @Test(arguments: EvictionCrashTests.fetchPoints)
         func aFetchFromAnOCIRemoteKilledAtAnyPointIsFinishedOrUndoneByRecovery(point: String) throws {
             try withTemporaryDirectory { temp in
-                var options = OCITransferOptions()
-                options.looksUpCredentials = false
-                let fixture = try OCIRemoteFixture(in: temp, options: options)
-                let server = try fixture.serve(in: temp)
+                let (fixture, server) = try OCIRemoteFixture.evicted(in: temp)
                 defer { server.stop() }  // serves until the test ends
-                try fixture.registry.evict(fixture.id)
-
                 let root = fixture.registry.layout.rootPath
-                let outcome = try CLIRunner.run(
-                    ["fetch", fixture.id.description, "--registry", root],
-                    environment: ["MODELREG_CRASH_AT": point, "SWIFT_BACKTRACE": "enable=no"])
-                #expect(outcome.wasKilled, "\(point): \(outcome.stderr)")
-                let registry = try Registry.open(at: URL(fileURLWithPath: root), configuration: .init(actor: "tester"))
-                _ = try registry.recover()
-                #expect(try registry.secondRecovery().isClean, "\(point): a second recovery finds nothing")
-                #expect(try registry.fsck(depth: .full).isClean, "\(point)")
-                #expect(OCILayoutFixture.stagingLeftovers(registry).isEmpty, "\(point)")
-                if try registry.eviction(of: fixture.id) == nil {
-                    #expect(fixture.holdsOriginalBytes(), "\(point): fetched whole")
-                } else {
-                    #expect(fixture.presentFiles().isEmpty, "\(point): nothing half fetched is left")
-                    var again = Registry.Configuration(actor: "tester")
-                    again.ociRemoteOptions = options
-                    try Registry.open(at: URL(fileURLWithPath: root), configuration: again).fetch(fixture.id)
-                }
-                #expect(fixture.holdsOriginalBytes(), "\(point)")
+                try runKilled(["fetch", fixture.id.description, "--registry", root], at: point)
+                try fixture.expectFetchedWholeOrStillEvicted(after: fixture.open(URL(fileURLWithPath: root)), point)
             }
         }
     }
@@ -361,23 +407,16 @@ struct OCIRemoteEvictionRegistryTests {
     struct OCIRemoteFetchResumeTests {
         @Test func aFetchKilledMidBlobIsResumedByTheNextFetchWithARangeRequest() throws {
             try withTemporaryDirectory { temp in
-                var options = OCITransferOptions()
-                options.looksUpCredentials = false
+                var options = OCIRemoteFixture.offline
                 options.settings.retryDelay = .milliseconds(5)
-                let fixture = try OCIRemoteFixture(in: temp, options: options)
-                let weights = Int64(fixture.files["weights.safetensors"]?.count ?? 0)
-                let server = try fixture.serve(in: temp, scenario: "truncated-once")
+                let (fixture, server) = try OCIRemoteFixture.evicted(
+                    in: temp, options: options, scenario: "truncated-once")
                 defer { server.stop() }
-                try fixture.registry.evict(fixture.id)
+                let weights = Int64(fixture.files["weights.safetensors"]?.count ?? 0)
                 let root = fixture.registry.layout.rootPath
-                let outcome = try CLIRunner.run(
-                    ["fetch", fixture.id.description, "--registry", root],
-                    environment: ["MODELREG_CRASH_AT": "oci.afterPartialDownload", "SWIFT_BACKTRACE": "enable=no"])
-                #expect(outcome.wasKilled, "the fetch should die after the dropped connection: \(outcome.stderr)")
+                try runKilled(["fetch", fixture.id.description, "--registry", root], at: "oci.afterPartialDownload")
 
-                var configuration = Registry.Configuration(actor: "tester")
-                configuration.ociRemoteOptions = options
-                let registry = try Registry.open(at: URL(fileURLWithPath: root), configuration: configuration)
+                let registry = try fixture.open(URL(fileURLWithPath: root))
                 _ = try registry.recover()
                 #expect(try registry.fsck().isClean)
                 #expect(try registry.eviction(of: fixture.id) != nil, "still evicted")
@@ -401,55 +440,6 @@ struct OCIRemoteEvictionRegistryTests {
         }
     }
 
-    /// Every system call a fetch from an OCI remote makes in the registry fails in turn (EIO once; open, write,
-    /// fsync, rename, mkdir, flock, unlink): the fetch fails with a typed error or succeeds; after `recover`, fsck
-    /// is clean, the artifact is fetched whole or still evicted with none of its files, and fetching again
-    /// completes it: nothing is lost.
-    @Suite(.enabled(if: FakeDistributionServer.python != nil, "needs python3 for the fake registry"))
-    struct OCIRemoteFetchFaultTests {
-        static let calls: [SystemCall] = [.open, .write, .fsync, .rename, .mkdir, .flock, .unlink]
-
-        @Test func aFetchWhoseSystemCallsFailLosesNothing() throws {
-            try withTemporaryDirectory { temp in
-                var options = OCITransferOptions()
-                options.looksUpCredentials = false
-                let fixture = try OCIRemoteFixture(in: temp, options: options)
-                let server = try fixture.serve(in: temp)
-                defer { server.stop() }  // serves until the test ends
-                let root = fixture.registry.layout.rootPath
-                var failures = 0
-                for call in Self.calls {
-                    for k in 0..<400 {
-                        if try fixture.registry.eviction(of: fixture.id) == nil {
-                            try fixture.registry.evict(fixture.id)
-                        }
-                        let token = FaultInjector.shared.inject(call, errno: EIO, under: root + "/", after: k)
-                        do {
-                            _ = try fixture.registry.fetch(fixture.id)
-                        } catch is RegistryError {
-                            failures += 1  // a typed error; anything else fails the test
-                        }
-                        let fired = FaultInjector.shared.hasFired(token)
-                        FaultInjector.shared.remove(token)
-                        let context = "\(call) after \(k)"
-                        let recovery = try fixture.registry.recover()
-                        let check = try fixture.registry.fsck()
-                        #expect(check.isClean, "\(context): \(check.findings) after \(recovery)")
-                        #expect(OCILayoutFixture.stagingLeftovers(fixture.registry).isEmpty, "\(context)")
-                        if try fixture.registry.eviction(of: fixture.id) == nil {
-                            #expect(fixture.holdsOriginalBytes(), "\(context): fetched whole")
-                        } else {
-                            #expect(fixture.presentFiles().isEmpty, "\(context): nothing half fetched")
-                            _ = try fixture.registry.fetch(fixture.id)
-                        }
-                        #expect(fixture.holdsOriginalBytes(), "\(context)")
-                        if !fired { break }
-                    }
-                }
-                #expect(failures > 5, "the sweep made fetches fail (\(failures))")
-            }
-        }
-    }
     /// Issue #14's fault matrix for a fetch from an `oci://` remote (eviction's way back), through the loop the pull
     /// uses (``OCIFaultSweep``): every kind of call the fetch makes in the registry fails with each of EIO, ENOSPC,
     /// EACCES and EROFS, once and for good. CI: the kinds below, each errno at a sampled call, every other sample
@@ -458,64 +448,53 @@ struct OCIRemoteEvictionRegistryTests {
     /// second `recover` finds nothing, the artifact is fetched whole or still evicted with none of its files, nothing
     /// is left in `staging/` but partial downloads, and fetching again restores the original bytes and leaves no
     /// partial download.
+    ///
+    /// Besides the sampled calls, EIO fails once at every call of the kinds in ``everyCallKinds`` (open, write,
+    /// fsync, rename, mkdir, flock, unlink), in CI too: the sweep an earlier test of its own ran.
     @Suite(.enabled(if: FakeDistributionServer.python != nil, "needs python3 for the fake registry"))
     struct OCIRemoteFetchFaultMatrixTests {
         static let ciKinds: [SystemCall] = [.open, .write, .fsync, .rename, .mkdir, .flock, .unlink, .fstat]
+        static let everyCallKinds: [SystemCall] = [.open, .write, .fsync, .rename, .mkdir, .flock, .unlink]
+
+        /// The matrix, then EIO once at every call of ``everyCallKinds`` (until one no longer fires).
+        static var plan: OCIFaultSweep.Plan {
+            OCIFaultSweep.matrix(ciKinds: ciKinds, alternatingPersistence: true)
+                + everyCallKinds.map {
+                    (fault: OCIFaultSweep.Fault(call: $0, errno: EIO, persistent: false), calls: Array(0..<400))
+                }
+        }
 
         @Test func aFetchFailingWithEveryErrnoOnceAndForGoodLosesNothing() throws {
             try withTemporaryDirectory { temp in
-                var options = OCITransferOptions()
-                options.looksUpCredentials = false
-                let fixture = try OCIRemoteFixture(in: temp, options: options)
-                let server = try fixture.serve(in: temp)
+                let (fixture, server) = try OCIRemoteFixture.evicted(in: temp)
                 defer { server.stop() }  // serves until the test ends
-                try fixture.registry.evict(fixture.id)
                 let template = URL(fileURLWithPath: fixture.registry.layout.rootPath)
-                var configuration = Registry.Configuration(actor: "tester")
-                configuration.ociRemoteOptions = options
-                let open = { (root: URL) in try Registry.open(at: root, configuration: configuration) }
                 var errnos: Set<String> = []
                 var persistentFailures = 0
+                // The calls at which EIO once made a fetch fail.
+                var failedOnceWithEIO: Set<String> = []
                 var outcomes: Set<String> = []
                 let (cases, failures) = try OCIFaultSweep.run(
-                    in: temp.appendingPathComponent("cases", isDirectory: true),
-                    plan: OCIFaultSweep.matrix(ciKinds: Self.ciKinds, alternatingPersistence: true),
+                    in: temp.appendingPathComponent("cases", isDirectory: true), plan: Self.plan,
                     prepare: { root in
                         try FileManager.default.createDirectory(
                             at: root.deletingLastPathComponent(), withIntermediateDirectories: true)
                         try SystemCallCrashLoop.copy(template, to: root)
-                        return try open(root)
-                    }, reopen: open,
+                        return try fixture.open(root)
+                    }, reopen: fixture.open,
                     operation: { _ = try $0.fetch(fixture.id) }
                 ) { run in
                     if let thrown = run.thrown {
                         #expect(thrown is RegistryError, "\(run.context): untyped \(thrown)")
                         errnos.insert(OCIFaultSweep.Fault.names[run.fault.errno] ?? "")
                         if run.fault.persistent { persistentFailures += 1 }
+                        if run.fault.errno == EIO && !run.fault.persistent { failedOnceWithEIO.insert(run.context) }
                     }
-                    let registry = run.registry
-                    let recovery = try registry.recover()
-                    let check = try registry.fsck(depth: .full)
-                    #expect(check.isClean, "\(run.context): \(check.findings) after \(recovery)")
-                    #expect(try registry.secondRecovery().isClean, "\(run.context): a second recovery found work")
-                    #expect(
-                        OCILayoutFixture.stagingLeftovers(registry).isEmpty,
-                        "\(run.context): \(OCILayoutFixture.stagingLeftovers(registry))")
-                    if try registry.eviction(of: fixture.id) == nil {
-                        outcomes.insert("fetched")
-                        #expect(fixture.holdsOriginalBytes(in: registry), "\(run.context): fetched whole")
-                    } else {
-                        outcomes.insert("evicted")
-                        let present = fixture.presentFiles(in: registry)
-                        #expect(present.isEmpty, "\(run.context): nothing half fetched, found \(present)")
-                        _ = try registry.fetch(fixture.id)
-                    }
-                    #expect(fixture.holdsOriginalBytes(in: registry), "\(run.context)")
-                    #expect(OCILayoutFixture.partialDownloads(registry) == [], "\(run.context)")
-                    #expect(try registry.fsck(depth: .full).isClean, "\(run.context)")
+                    outcomes.insert(try fixture.expectFetchedWholeOrStillEvicted(after: run.registry, run.context))
                 }
                 #expect(failures > 10, "the sweep made fetches fail (\(failures) of \(cases))")
                 #expect(persistentFailures > 0, "no fault for good made a fetch fail")
+                #expect(failedOnceWithEIO.count > 5, "EIO once made fetches fail at \(failedOnceWithEIO)")
                 #expect(errnos == ["EIO", "ENOSPC", "EACCES", "EROFS"], "fetches failed with \(errnos)")
                 #expect(outcomes.contains("evicted"), "no failed fetch left the artifact evicted: \(outcomes)")
             }
@@ -539,17 +518,11 @@ struct OCIRemoteEvictionRegistryTests {
 
         @Test func aFetchKilledBeforeAnySystemCallIsFetchedWholeOrStillEvicted() throws {
             try withTemporaryDirectory { temp in
-                var options = OCITransferOptions()
-                options.looksUpCredentials = false
                 let directory = temp.appendingPathComponent("fixture")
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
-                let fixture = try OCIRemoteFixture(in: directory, options: options)
-                let server = try fixture.serve(in: temp)
+                let (fixture, server) = try OCIRemoteFixture.evicted(in: directory, servedFrom: temp)
                 defer { server.stop() }  // serves until the sweep ends
-                try fixture.registry.evict(fixture.id)
                 try FileManager.default.removeItem(at: directory.appendingPathComponent("bundle"))
-                var configuration = Registry.Configuration(actor: "tester")
-                configuration.ociRemoteOptions = options
                 let scratch = temp.appendingPathComponent("runs")
                 try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: false)
 
@@ -561,29 +534,8 @@ struct OCIRemoteEvictionRegistryTests {
                 loop.recoveryStride = Self.recoveryStride
                 var outcomes: Set<String> = []
                 let check = { (run: URL, label: String) throws -> String in
-                    let registry = try Registry.open(
-                        at: run.appendingPathComponent("local"), configuration: configuration)
-                    let recovery = try registry.recover()
-                    let findings = try registry.fsck(depth: .full)
-                    #expect(findings.isClean, "\(label): \(findings.findings) after \(recovery)")
-                    #expect(try registry.secondRecovery().isClean, "\(label): a second recovery found work")
-                    #expect(
-                        OCILayoutFixture.stagingLeftovers(registry).isEmpty,
-                        "\(label): \(OCILayoutFixture.stagingLeftovers(registry))")
-                    let outcome: String
-                    if try registry.eviction(of: fixture.id) == nil {
-                        outcome = "fetched"
-                        #expect(fixture.holdsOriginalBytes(in: registry), "\(label): fetched whole")
-                    } else {
-                        outcome = "evicted"
-                        let present = fixture.presentFiles(in: registry)
-                        #expect(present.isEmpty, "\(label): nothing half fetched, found \(present)")
-                        _ = try registry.fetch(fixture.id)
-                    }
-                    #expect(fixture.holdsOriginalBytes(in: registry), "\(label)")
-                    #expect(OCILayoutFixture.partialDownloads(registry) == [], "\(label)")
-                    #expect(try registry.fsck(depth: .full).isClean, "\(label)")
-                    return outcome
+                    try fixture.expectFetchedWholeOrStillEvicted(
+                        after: fixture.open(run.appendingPathComponent("local")), label)
                 }
                 let sweep = try loop.sweepOperation { run, label in outcomes.insert(try check(run, label)) }
                 #expect(sweep.points > 5, "the fetch was killed \(sweep.points) times")

@@ -28,10 +28,9 @@ import Testing
     #if DEBUG
         @Test func recoveryAfterACrashedStateChangeAppendsNothingAndKeepsTheWritersEvent() throws {
             try withRegistry { root, _, a, _ in
-                let outcome = try CLIRunner.run(
+                try runKilled(
                     ["state", "set", a.description, "candidate", "--reason", "passed review", "--registry", root.path],
-                    environment: ["MODELREG_CRASH_AT": "state.afterEvent", "SWIFT_BACKTRACE": "enable=no"])
-                #expect(outcome.wasKilled, "\(outcome.stderr)")
+                    at: "state.afterEvent")
                 let registry = try Registry.open(at: root)
                 let report = try registry.recover()
                 #expect(report.appendedEvents.isEmpty, "recovery writes views from the log, never new state events")
@@ -48,10 +47,7 @@ import Testing
 
         @Test func recoveryAfterACrashedRollbackKeepsItARollback() throws {
             try withRegistry { root, _, a, _ in
-                let outcome = try CLIRunner.run(
-                    ["rollback", "champion", "--registry", root.path],
-                    environment: ["MODELREG_CRASH_AT": "alias.afterEvent", "SWIFT_BACKTRACE": "enable=no"])
-                #expect(outcome.wasKilled, "\(outcome.stderr)")
+                try runKilled(["rollback", "champion", "--registry", root.path], at: "alias.afterEvent")
                 let registry = try Registry.open(at: root)
                 let report = try registry.recover()
                 #expect(report.appendedEvents.isEmpty)

@@ -282,10 +282,7 @@ private func unmetKinds(_ error: RegistryError) -> [PromotionPolicy.Requirement.
             let c = try f.register("c")
             for target in [a, b, c] { try f.registry.promote("champion", to: target) }
             // The event comes first: a rollback killed after appending it, before writing the alias file.
-            let outcome = try CLIRunner.run(
-                ["rollback", "champion", "--registry", f.registry.layout.rootPath],
-                environment: ["MODELREG_CRASH_AT": "alias.afterEvent"])
-            #expect(outcome.wasKilled, "\(outcome.stderr)")
+            try runKilled(["rollback", "champion", "--registry", f.registry.layout.rootPath], at: "alias.afterEvent")
             #expect(try f.registry.aliases.record("champion")?.artifact == c)  // the file is behind the log …
             #expect(try f.registry.resolve("champion").artifact == b)  // … and the read path agrees with the log
             let report = try f.registry.recover()
@@ -302,10 +299,9 @@ private func unmetKinds(_ error: RegistryError) -> [PromotionPolicy.Requirement.
             let b = try f.register("b")
             let c = try f.register("c")
             try f.registry.promote("champion", to: a)
-            let outcome = try CLIRunner.run(
-                ["promote", "champion", b.description, "--registry", f.registry.layout.rootPath],
-                environment: ["MODELREG_CRASH_AT": "alias.afterEvent"])
-            #expect(outcome.wasKilled, "\(outcome.stderr)")
+            try runKilled(
+                ["promote", "champion", b.description, "--registry", f.registry.layout.rootPath], at: "alias.afterEvent"
+            )
             // The log says b; compare-and-swap against b must hold, and the new record's previous target is b.
             let update = try f.registry.promote("champion", to: c, expecting: .target(b))
             #expect(update.record.previousArtifact == b)

@@ -1,6 +1,6 @@
 /// Pins on the write path: `pins/<id>.json`, recorded as `artifact_pinned` / `artifact_unpinned` (FORMAT.md
 /// §14.1). The pinned event carries the whole record, so the file is a view the log re-derives.
-struct JournaledPins: JournaledStore {
+struct JournaledPins: JournaledArtifactRecords {
     /// A requested pin or unpin.
     struct Change {
         var artifact: ArtifactID
@@ -30,20 +30,9 @@ struct JournaledPins: JournaledStore {
         if let record = event.record { try store.write(record) } else { try store.remove(event.artifact) }
     }
 
-    func key(of event: ArtifactPinChanged) -> String { event.artifact.description }
+    func artifact(of event: ArtifactPinChanged) -> ArtifactID { event.artifact }
 
-    func isMaterialized(_ event: ArtifactPinChanged) throws -> Bool {
-        (try? store.record(event.artifact)) == event.record
-    }
-
-    func restore(_ key: String, to event: ArtifactPinChanged?) throws -> Bool {
-        if let record = event?.record {
-            try store.write(record)
-        } else if let id = ArtifactID(key) {
-            try store.remove(id)
-        }
-        return true
-    }
+    func record(in event: ArtifactPinChanged) -> PinRecord? { event.record }
 
     func discrepancies(lastEvents: [String: ArtifactPinChanged]) throws -> [Discrepancy] {
         try artifactViewFileDiscrepancies(

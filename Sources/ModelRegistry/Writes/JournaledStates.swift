@@ -1,5 +1,5 @@
 /// Lifecycle states on the write path: `states/<id>.json`, recorded as `state_changed`.
-struct JournaledStates: JournaledStore {
+struct JournaledStates: JournaledArtifactRecords {
     /// A requested state change.
     struct Change {
         var artifact: ArtifactID
@@ -34,16 +34,9 @@ struct JournaledStates: JournaledStore {
         try store.write(event.record)
     }
 
-    func key(of event: StateChanged) -> String { event.artifact.description }
+    func artifact(of event: StateChanged) -> ArtifactID { event.artifact }
 
-    func isMaterialized(_ event: StateChanged) throws -> Bool {
-        (try? store.record(event.artifact)) == event.record
-    }
-
-    func restore(_ key: String, to event: StateChanged?) throws -> Bool {
-        if let event { try store.write(event.record) } else if let id = ArtifactID(key) { try store.remove(id) }
-        return true
-    }
+    func record(in event: StateChanged) -> StateRecord? { event.record }
 }
 
 extension JournaledStates {

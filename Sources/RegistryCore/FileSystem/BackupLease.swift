@@ -39,13 +39,7 @@ package final class BackupLease: @unchecked Sendable {
         } catch {
             throw RegistryError.systemCall(error, "open the backup lease", path: path)
         }
-        do {
-            try file.lock(LOCK_SH)
-        } catch {
-            try? file.close()
-            throw RegistryError.systemCall(error, "take the backup lease", path: path)
-        }
-        return BackupLease(path: path, file: file)
+        return try holdingShared(file)
     }
 
     /// Takes the shared lease of another registry — a remote an eviction relies on — so that its `rm`, garbage
@@ -58,46 +52,38 @@ package final class BackupLease: @unchecked Sendable {
         do {
             return try acquire(at: path)
         } catch let error as RegistryError where error.code == .readOnlyFileSystem || error.code == .permissionDenied {
-            let file: OpenFile
-            do {
-                file = try OpenFile.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
-            } catch let missing where missing.errno == ENOENT {
-                return nil
-            } catch {
-                throw RegistryError.systemCall(error, "open the backup lease", path: path)
-            }
-            do {
-                try file.lock(LOCK_SH)
-            } catch {
-                try? file.close()
-                throw RegistryError.systemCall(error, "take the backup lease", path: path)
-            }
-            return BackupLease(path: path, file: file)
+            return try openExisting(path).map(holdingShared)
         }
     }
 
     /// Whether some process holds a backup lease at `path` now: the check a collector makes (under the writer
     /// lock) before it removes an artifact. A missing file means no backup runs.
     package static func isHeldByAnyone(at path: String) throws -> Bool {
-        let file: OpenFile
+        guard let file = try openExisting(path) else { return false }
+        return try file.closeAfter { try $0.isLockedElsewhere("the backup lease") }
+    }
+
+    /// Opens the existing lock file at `path` read-only, without following a link or waiting; nil when there is
+    /// none.
+    private static func openExisting(_ path: String) throws -> OpenFile? {
         do {
-            file = try OpenFile.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
+            return try OpenFile.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
         } catch let error where error.errno == ENOENT {
-            return false
+            return nil
         } catch {
             throw RegistryError.systemCall(error, "open the backup lease", path: path)
         }
-        return try file.closeAfter { file in
-            do {
-                try file.lock(LOCK_EX | LOCK_NB)
-                system_unlock(file.fd)  // at once: a child being spawned meanwhile shares the descriptor
-                return false
-            } catch let error as SystemCallError where error.errno == EWOULDBLOCK {
-                return true
-            } catch {
-                throw RegistryError.systemCall(error, "try the backup lease", path: path)
-            }
+    }
+
+    /// Takes the shared lock on the open lock file `file` and wraps it in a lease; closes `file` when that fails.
+    private static func holdingShared(_ file: OpenFile) throws -> BackupLease {
+        do {
+            try file.lock(LOCK_SH)
+        } catch {
+            try? file.close()
+            throw RegistryError.systemCall(error, "take the backup lease", path: file.path)
         }
+        return BackupLease(path: file.path, file: file)
     }
 
     /// Releases the lease; calling it again does nothing.

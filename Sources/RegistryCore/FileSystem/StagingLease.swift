@@ -121,17 +121,7 @@ package final class StagingLease: @unchecked Sendable {
         } catch {
             throw RegistryError.systemCall(error, "open the staging lock", path: path)
         }
-        return try file.closeAfter { file in
-            do {
-                try file.lock(LOCK_EX | LOCK_NB)
-                system_unlock(file.fd)  // at once: a child being spawned meanwhile shares the descriptor
-                return false
-            } catch let error as SystemCallError where error.errno == EWOULDBLOCK {
-                return true
-            } catch {
-                throw RegistryError.systemCall(error, "try the staging lock", path: path)
-            }
-        }
+        return try file.closeAfter { try $0.isLockedElsewhere("the staging lock") }
     }
 
     /// For recovery (which holds the writer lock): removes the staging directory `directory` and its lock file
