@@ -40,17 +40,12 @@ struct ChunkedArray<Element> {
     }
 
     /// Releases every chunk that lies wholly below `index`.
-    ///
-    /// - Returns: true when a chunk was released.
-    @discardableResult
-    mutating func release(below index: Int) -> Bool {
+    mutating func release(below index: Int) {
         let end = index >= count ? chunks.count : index / chunkSize
-        let before = releasedChunks
         while releasedChunks < end {
             chunks[releasedChunks] = []
             releasedChunks += 1
         }
-        return releasedChunks > before
     }
 
     /// The first held index whose element is not `before` the searched value (binary search over held elements,

@@ -47,10 +47,7 @@ struct SortedArtifactIDs {
     }
 
     /// Lets the ids below `index` go (a scan that has read them); they can no longer be asked for.
-    ///
-    /// - Returns: true when memory was let go (a whole chunk of ids).
-    @discardableResult
-    mutating func release(below index: Int) -> Bool {
+    mutating func release(below index: Int) {
         sha256.release(below: index - before.count)
     }
 
