@@ -44,13 +44,17 @@ extension RegistryIndex {
     /// - Parameters:
     ///   - batchSize: how many manifests to read before handing their summaries over (tests use small ones to
     ///     cross batch boundaries).
+    ///   - order: id order, or registration order (``IndexBuildOrder/registration``: the log is then read before
+    ///     the first manifest, and a permutation of the ids, eight bytes each, is held).
     ///   - consume: takes each summary.
     /// - Returns: the stamp, the latest state of every artifact the log names, and the report.
     /// - Throws: I/O errors listing `artifacts/` or opening the log.
     /// - Complexity: O(*n*) in the number of artifacts plus the length of the log; memory for the log's facts
     ///   (registration time and sequence, state, evaluations per artifact) and two batches of summaries (the one
     ///   handed over and the next, read meanwhile).
-    func scan(batchSize: Int = scanBatchSize, _ consume: (ArtifactSummary) throws -> Void) throws -> (
+    func scan(
+        batchSize: Int = scanBatchSize, order: IndexBuildOrder = .id, _ consume: (ArtifactSummary) throws -> Void
+    ) throws -> (
         stamp: Stamp, states: [ArtifactID: String], report: Report
     ) {
         // The log and the manifests do not depend on each other until a summary is completed: the log is read on
@@ -65,9 +69,17 @@ extension RegistryIndex {
             throw error
         }
         let size = max(1, batchSize)
+        // In registration order, which manifest comes when depends on the log, so it is read first.
+        var logRead: LogFacts?
+        var permutation: [Int]?
+        if order == .registration {
+            let facts = try logPass.wait()
+            logRead = facts
+            permutation = Self.registrationOrder(of: ids, facts.registrations)
+        }
         func readBatch(startingAt start: Int) -> BackgroundJob<ResultSlots<(ArtifactSummary?, [Finding])>>? {
             guard start < ids.count else { return nil }
-            let batch = (start..<min(ids.count, start + size)).map { ids[$0] }
+            let batch = (start..<min(ids.count, start + size)).map { ids[permutation?[$0] ?? $0] }
             return BackgroundJob { [self] in
                 let slots = ResultSlots<(ArtifactSummary?, [Finding])>(count: batch.count)
                 // More threads than cores: reading a manifest mostly waits for the file system when the page cache
@@ -79,7 +91,7 @@ extension RegistryIndex {
             }
         }
         var nextBatch = readBatch(startingAt: 0)
-        let log = try logPass.wait()
+        let log = try logRead ?? logPass.wait()
         var findings = log.findings
         var summaryCount = 0
         var batchStart = 0
@@ -113,6 +125,18 @@ extension RegistryIndex {
         }
         let stamp = Stamp(artifactCount: ids.count, auditSequence: log.last.sequence, auditTime: log.last.time)
         return (stamp, log.states, Report(stamp: stamp, summaryCount: summaryCount, findings: findings))
+    }
+
+    /// The indexes of `ids` in registration order: ascending registration sequence, then the ids without a
+    /// registration in id order.
+    static func registrationOrder(of ids: SortedArtifactIDs, _ registrations: RegistrationFacts) -> [Int] {
+        var keys: [(sequence: Int64, index: Int)] = []
+        keys.reserveCapacity(ids.count)
+        for index in 0..<ids.count {
+            keys.append((registrations.fact(of: ids[index])?.sequence ?? Int64.max, index))
+        }
+        keys.sort { ($0.sequence, $0.index) < ($1.sequence, $1.index) }
+        return keys.map(\.index)
     }
 
     /// What a scan takes from the log: per artifact, the registration facts, latest state and evaluations.
