@@ -35,9 +35,23 @@
 
         /// - Parameter budget: the bytes of postings held before a spill (an estimate: each term's bytes and about
         ///   80 bytes of bookkeeping, twelve bytes a posting).
-        init(_ connection: SQLiteConnection, budget: Int = 48 << 20) {
+        init(_ connection: SQLiteConnection, budget: Int = 24 << 20) {
             self.connection = connection
             self.budget = budget
+            reserve()
+        }
+
+        /// Reserves what a run can hold at most, so that the arrays never grow by copying themselves (which would
+        /// hold twice their size for a moment); the pages are touched only as postings come.
+        private func reserve() {
+            let postings = min(budget / Self.postingCost + 1, 1 << 26)
+            ordinals.reserveCapacity(postings)
+            next.reserveCapacity(postings)
+            let terms = min(budget / Self.slotCost + 1, 1 << 22)
+            slots.reserveCapacity(terms)
+            self.terms.reserveCapacity(terms)
+            heads.reserveCapacity(terms)
+            tails.reserveCapacity(terms)
         }
 
         /// Adds one posting.
@@ -92,8 +106,10 @@
         /// Writes what is held to the temporary table as the next run, in term order (so the B-tree only appends),
         /// one row per term with its ordinals encoded as a posting blob, and lets it go.
         private func spillRun() throws {
+            defer { reserve() }
             if spill == nil {
-                try connection.execute("PRAGMA temp.cache_size=-16384")
+                // A run is appended and read back sequentially: a small page cache is enough (2 MiB).
+                try connection.execute("PRAGMA temp.cache_size=-2048")
                 try connection.execute(
                     "CREATE TEMP TABLE build_runs(run INTEGER NOT NULL, term BLOB NOT NULL, ordinals BLOB NOT NULL, "
                         + "PRIMARY KEY(run, term)) WITHOUT ROWID")

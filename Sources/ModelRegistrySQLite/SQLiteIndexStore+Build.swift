@@ -39,7 +39,7 @@
         ///   SQLite's page caches and the states.
         @discardableResult
         func fill(
-            generation: Int64, crashPoint: String? = nil, postingsBudget: Int = 48 << 20, producing produce: Producer
+            generation: Int64, crashPoint: String? = nil, postingsBudget: Int = 24 << 20, producing produce: Producer
         ) throws
             -> RegistryIndex.Stamp
         {
