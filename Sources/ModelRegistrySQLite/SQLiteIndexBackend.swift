@@ -277,9 +277,9 @@
         var compaction = (threshold: 4096, limit: 4096)
 
         /// Folds part of `additions` (the rows incremental updates add) into the posting blobs of their terms
-        /// once it holds ``compaction``'s threshold of rows or more, so that a registry registering many artifacts
-        /// between full builds does not grow it without bound: at most ``compaction``'s limit of rows, the first
-        /// in key order, in one transaction (docs/FORMAT.md §16.4). Called by a writer holding the lock after it
+        /// once it holds 4,096 rows or more, so that a registry registering many artifacts between full builds
+        /// does not grow it without bound: at most 4,096 rows, the first in key order, in one transaction
+        /// (docs/FORMAT.md §16.4). Called by a writer holding the lock after it
         /// stored an update (`RegistryIndex` does), never on a reader's path; readers see the same answers before
         /// and after.
         ///

@@ -141,8 +141,10 @@
                 var sameSequence = try #require(registered.last)
                 sameSequence.registrationSequence = first.registrationSequence
                 let loose = [
-                    ArtifactSummary(id: try #require(ArtifactID("sha256-" + String(repeating: "1", count: 64))), name: "a"),
-                    ArtifactSummary(id: try #require(ArtifactID("sha256-" + String(repeating: "2", count: 64))), name: "b"),
+                    ArtifactSummary(
+                        id: try #require(ArtifactID("sha256-" + String(repeating: "1", count: 64))), name: "a"),
+                    ArtifactSummary(
+                        id: try #require(ArtifactID("sha256-" + String(repeating: "2", count: 64))), name: "b"),
                 ]
                 let cases: [(summaries: [ArtifactSummary], message: String, names: ArtifactID)] = [
                     ([first, sameSequence], "which another artifact has", sameSequence.id),
