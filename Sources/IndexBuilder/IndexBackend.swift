@@ -167,7 +167,8 @@ extension IndexBackend {
     /// The default for backends whose ``refresh()`` already checks everything: nothing more to do.
     public func verifyStoredIndex() throws {}
 
-    /// The default: collects every summary, then replaces the contents in one go.
+    /// The default: collects every summary, then replaces the contents in one go (sorting them by id first
+    /// unless they came in id order).
     public func replaceContents(
         persist: Bool,
         producing produce: (_ add: (ArtifactSummary) throws -> Void) throws -> (
@@ -176,7 +177,10 @@ extension IndexBackend {
     ) throws {
         var summaries: [ArtifactSummary] = []
         let (stamp, states) = try produce { summaries.append($0) }
-        try replaceContents(
-            with: RegistryIndex.Contents(sortedStamp: stamp, summaries: summaries, states: states), persist: persist)
+        let contents =
+            buildOrder == .id
+            ? RegistryIndex.Contents(sortedStamp: stamp, summaries: summaries, states: states)
+            : RegistryIndex.Contents(stamp: stamp, summaries: summaries, states: states)
+        try replaceContents(with: contents, persist: persist)
     }
 }

@@ -42,4 +42,44 @@ import Testing
             for summary in byRegistration { #expect(summary == expected[summary.id]) }
         }
     }
+
+    /// A backend that asks for registration order but keeps the protocol's default streaming replacement gets
+    /// the same contents as from an id-order scan: the default sorts what it collected.
+    @Test func theDefaultReplacementSortsSummariesHandedOverInRegistrationOrder() throws {
+        try IndexFixture.with { f in
+            for name in ["zeta", "alpha", "mu"] { try f.register(name) }
+            let index = f.freshIndex()
+            let whole = try index.scan().contents
+            let elsewhere = f.temp.appendingPathComponent("elsewhere")
+            try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+            let backend = RegistrationOrderBackend(FileIndexBackend(layout: RegistryLayout(unchecked: elsewhere)))
+            try backend.replaceContents(persist: false) { add in
+                let result = try index.scan(order: backend.buildOrder, add)
+                return (result.stamp, result.states)
+            }
+            #expect(try backend.contents() == whole)
+        }
+    }
+}
+
+/// A backend that forwards the protocol's requirements to a file index but asks for registration order, and so
+/// gets the default `replaceContents(persist:producing:)`.
+private final class RegistrationOrderBackend: IndexBackend {
+    let inner: FileIndexBackend
+
+    init(_ inner: FileIndexBackend) { self.inner = inner }
+
+    var buildOrder: IndexBuildOrder { .registration }
+    func refresh() throws -> RegistryIndex.Stamp? { try inner.refresh() }
+    func storedAuditPosition() throws -> RegistryIndex.AuditPosition? { try inner.storedAuditPosition() }
+    func replaceContents(with contents: RegistryIndex.Contents, persist: Bool) throws {
+        try inner.replaceContents(with: contents, persist: persist)
+    }
+    func apply(_ changes: RegistryIndex.Changes, persist: Bool) throws { try inner.apply(changes, persist: persist) }
+    func summaries(matching query: IndexQuery) throws -> [ArtifactSummary] { try inner.summaries(matching: query) }
+    func summary(of id: ArtifactID) throws -> ArtifactSummary? { try inner.summary(of: id) }
+    func lineage(of id: ArtifactID, direction: RegistryIndex.LineageDirection) throws -> [ArtifactSummary] {
+        try inner.lineage(of: id, direction: direction)
+    }
+    func contents() throws -> RegistryIndex.Contents? { try inner.contents() }
 }
