@@ -123,6 +123,10 @@ public protocol IndexBackend: AnyObject, Sendable {
     /// - Throws: ``RegistryError`` naming the damage.
     func verifyStoredIndex() throws
 
+    /// The order in which a full build hands summaries to ``replaceContents(persist:producing:)``: the order a
+    /// backend can store them in fastest. Has a default implementation (``IndexBuildOrder/id``).
+    var buildOrder: IndexBuildOrder { get }
+
     /// Replaces everything the backend holds with summaries that `produce` hands over one at a time, so that a
     /// full rebuild of a large registry need not hold every summary at once. Called by
     /// `RegistryIndex.rebuild()`. Has a default implementation that collects the summaries and calls
@@ -130,7 +134,7 @@ public protocol IndexBackend: AnyObject, Sendable {
     ///
     /// - Parameters:
     ///   - persist: as in ``replaceContents(with:persist:)``.
-    ///   - produce: calls its argument with each summary, in id order (bytes ascending) with its state set, then
+    ///   - produce: calls its argument with each summary, in ``buildOrder`` with its state set, then
     ///     returns the stamp and the latest state of every artifact the log names (as ``RegistryIndex/Contents``).
     /// - Throws: what `produce` throws; as ``replaceContents(with:persist:)``.
     func replaceContents(
@@ -141,7 +145,20 @@ public protocol IndexBackend: AnyObject, Sendable {
     ) throws
 }
 
+/// The order in which a full build's scan hands summaries over (``IndexBackend/buildOrder``).
+public enum IndexBuildOrder: Sendable, Equatable {
+    /// Ids ascending by bytes: the order of `artifacts/`'s sorted listing, and of ``RegistryIndex/Contents``.
+    case id
+    /// Registration sequence ascending, then the artifacts without a registration by id: the result order
+    /// reversed, for a backend that stores rows keyed by registration sequence (appending is much faster than
+    /// inserting at random once the rows outgrow the cache). The scan reads the log before the first manifest.
+    case registration
+}
+
 extension IndexBackend {
+    /// The default: id order.
+    public var buildOrder: IndexBuildOrder { .id }
+
     /// The default for backends without an update journal: nothing to compact.
     ///
     /// - Returns: false.
@@ -150,7 +167,8 @@ extension IndexBackend {
     /// The default for backends whose ``refresh()`` already checks everything: nothing more to do.
     public func verifyStoredIndex() throws {}
 
-    /// The default: collects every summary, then replaces the contents in one go.
+    /// The default: collects every summary, then replaces the contents in one go (sorting them by id first
+    /// unless they came in id order).
     public func replaceContents(
         persist: Bool,
         producing produce: (_ add: (ArtifactSummary) throws -> Void) throws -> (
@@ -159,7 +177,10 @@ extension IndexBackend {
     ) throws {
         var summaries: [ArtifactSummary] = []
         let (stamp, states) = try produce { summaries.append($0) }
-        try replaceContents(
-            with: RegistryIndex.Contents(sortedStamp: stamp, summaries: summaries, states: states), persist: persist)
+        let contents =
+            buildOrder == .id
+            ? RegistryIndex.Contents(sortedStamp: stamp, summaries: summaries, states: states)
+            : RegistryIndex.Contents(stamp: stamp, summaries: summaries, states: states)
+        try replaceContents(with: contents, persist: persist)
     }
 }

@@ -44,19 +44,21 @@ extension RegistryIndex {
     /// - Parameters:
     ///   - batchSize: how many manifests to read before handing their summaries over (tests use small ones to
     ///     cross batch boundaries).
-    ///   - chunkSize: how many ids (and registration facts) are let go at once as the scan passes them (tests use
-    ///     small ones).
+    ///   - order: id order, or registration order (``IndexBuildOrder/registration``: the log is then read before
+    ///     the first manifest, and a permutation of the ids, eight bytes each, is held).
+    ///   - chunkSize: how many ids (and registration facts) are let go at once as a scan in id order passes them
+    ///     (tests use small ones).
     ///   - consume: takes each summary.
     /// - Returns: the stamp, the latest state of every artifact the log names, and the report.
     /// - Throws: I/O errors listing `artifacts/` or opening the log.
     /// - Complexity: O(*n*) in the number of artifacts plus the length of the log; memory for the log's facts
     ///   (registration time and sequence, state, evaluations per artifact) and two batches of summaries (the one
-    ///   handed over and the next, read meanwhile). The listing of `artifacts/` and the registration facts are let
-    ///   go as the scan passes them, so that the end of the scan, where the backend's index is largest, holds
-    ///   neither.
+    ///   handed over and the next, read meanwhile). In id order the listing of `artifacts/` and the registration
+    ///   facts are let go as the scan passes them, so that the end of the scan, where the backend's index is
+    ///   largest, holds neither.
     func scan(
-        batchSize: Int = scanBatchSize, chunkSize: Int = ChunkedArray<SHA256Key>.defaultChunkSize,
-        _ consume: (ArtifactSummary) throws -> Void
+        batchSize: Int = scanBatchSize, order: IndexBuildOrder = .id,
+        chunkSize: Int = ChunkedArray<SHA256Key>.defaultChunkSize, _ consume: (ArtifactSummary) throws -> Void
     ) throws -> (
         stamp: Stamp, states: [ArtifactID: String], report: Report
     ) {
@@ -72,9 +74,17 @@ extension RegistryIndex {
             throw error
         }
         let size = max(1, batchSize)
+        // In registration order, which manifest comes when depends on the log, so it is read first.
+        var logRead: LogFacts?
+        var permutation: [Int]?
+        if order == .registration {
+            let facts = try logPass.wait()
+            logRead = facts
+            permutation = Self.registrationOrder(of: ids, facts.registrations)
+        }
         func readBatch(startingAt start: Int) -> BackgroundJob<ResultSlots<(ArtifactSummary?, [Finding])>>? {
             guard start < ids.count else { return nil }
-            let batch = (start..<min(ids.count, start + size)).map { ids[$0] }
+            let batch = (start..<min(ids.count, start + size)).map { ids[permutation?[$0] ?? $0] }
             return BackgroundJob { [self] in
                 let slots = ResultSlots<(ArtifactSummary?, [Finding])>(count: batch.count)
                 // More threads than cores: reading a manifest mostly waits for the file system when the page cache
@@ -86,8 +96,11 @@ extension RegistryIndex {
             }
         }
         var nextBatch = readBatch(startingAt: 0)
-        ids.release(below: size)  // the first batch holds its own copy
-        var log = try logPass.wait()
+        // In id order, what the scan has passed is let go (in registration order it jumps about).
+        let releases = order == .id
+        if releases { ids.release(below: size) }  // the first batch holds its own copy
+        var log = try logRead ?? logPass.wait()
+        logRead = nil
         var findings = log.findings
         var summaryCount = 0
         var batchStart = 0
@@ -98,9 +111,9 @@ extension RegistryIndex {
             nextBatch = readBatch(startingAt: batchStart)
             // Freed, not returned to the system: the backend's last phase reuses the memory (returning it with
             // `malloc_trim` after each chunk raised the peak at 1,000,000 artifacts from 240 to 267 MiB).
-            ids.release(below: batchStart + size)
+            if releases { ids.release(below: batchStart + size) }
             var lastKey: SHA256Key?
-            defer { if let lastKey { log.registrations.release(through: lastKey) } }
+            defer { if releases, let lastKey { log.registrations.release(through: lastKey) } }
             for index in 0..<count {
                 // Taken out of its slot, so that the summary's storage is uniquely referenced and the changes
                 // below do not copy it.
@@ -127,6 +140,18 @@ extension RegistryIndex {
         }
         let stamp = Stamp(artifactCount: ids.count, auditSequence: log.last.sequence, auditTime: log.last.time)
         return (stamp, log.states, Report(stamp: stamp, summaryCount: summaryCount, findings: findings))
+    }
+
+    /// The indexes of `ids` in registration order: ascending registration sequence, then the ids without a
+    /// registration in id order.
+    static func registrationOrder(of ids: SortedArtifactIDs, _ registrations: RegistrationFacts) -> [Int] {
+        var keys: [(sequence: Int64, index: Int)] = []
+        keys.reserveCapacity(ids.count)
+        for index in 0..<ids.count {
+            keys.append((registrations.fact(of: ids[index])?.sequence ?? Int64.max, index))
+        }
+        keys.sort { ($0.sequence, $0.index) < ($1.sequence, $1.index) }
+        return keys.map(\.index)
     }
 
     /// What a scan takes from the log: per artifact, the registration facts, latest state and evaluations.

@@ -368,7 +368,7 @@ public final class RegistryIndex: Sendable {
         // built-in backend), instead of a scan holding them all.
         var report: Report?
         try backend.replaceContents(persist: true) { add in
-            let scanned = try scan(add)
+            let scanned = try scan(order: backend.buildOrder, add)
             report = scanned.report
             return (scanned.stamp, scanned.states)
         }

@@ -129,6 +129,11 @@
             }
         }
 
+        /// Registration order: a full build appends each row at its ordinal (the registration sequence) and gets
+        /// each term's ordinals ascending, where id order would insert rows at random places in a table that
+        /// outgrows SQLite's page cache at a million artifacts.
+        public var buildOrder: IndexBuildOrder { .registration }
+
         /// Replaces the database with a new one (persist), or answers from an in-memory database (no persist),
         /// writing each summary's row as `produce` hands it over: a full build holds one summary at a time (and
         /// SQLite's bounded page cache), never the whole scan, so its memory does not grow with the registry.
@@ -144,8 +149,8 @@
         ///
         /// - Parameters:
         ///   - persist: write the database (the caller holds the writer lock).
-        ///   - produce: hands over each summary in id order (bytes ascending), then returns the stamp and the
-        ///     log's states.
+        ///   - produce: hands over each summary, fastest in ``buildOrder`` (those without a registration must
+        ///     come in id order), then returns the stamp and the log's states.
         /// - Throws: what `produce` throws; I/O errors; ``RegistryError/Code/invalidDocument`` when `index.sqlite`
         ///   is a directory.
         /// - Complexity: O(*n* log *n*) time in the number of rows; O(1) memory in it beyond the log's states.
@@ -248,16 +253,10 @@
             lock.lock()
             defer { lock.unlock() }
             if persist {
-                guard let status = try openFile().map({ _ in try FileSystem.status(path) }) ?? nil else {
+                guard let store = try writerStore() else {
                     throw RegistryError(.notFound, "there is no SQLite index at \(path) to update", path: path)
                 }
-                let identity = [status.device, status.inode]
-                if writer?.identity != identity {
-                    writer = (
-                        SQLiteIndexStore(connection: try SQLiteConnection(path: path, mode: .readWrite)), identity
-                    )
-                }
-                try writer?.store.apply(changes, bumpGeneration: true, crashPoint: "sqlite.updateBeforeCommit")
+                try store.apply(changes, bumpGeneration: true, crashPoint: "sqlite.updateBeforeCommit")
                 return
             }
             if let detached {
@@ -271,6 +270,42 @@
             try source.connection.copy(into: memory.connection)
             try memory.apply(changes, bumpGeneration: false, crashPoint: nil)
             detached = (memory, marker)
+        }
+
+        /// How many `additions` rows make a writer compact (``compactUpdatesIfNeeded()``), and how many one
+        /// compaction folds at most. Tests make them small.
+        var compaction = (threshold: 4096, limit: 4096)
+
+        /// Folds part of `additions` (the rows incremental updates add) into the posting blobs of their terms
+        /// once it holds 4,096 rows or more, so that a registry registering many artifacts between full builds
+        /// does not grow it without bound: at most 4,096 rows, the first in key order, in one transaction
+        /// (docs/FORMAT.md §16.4). Called by a writer holding the lock after it
+        /// stored an update (`RegistryIndex` does), never on a reader's path; readers see the same answers before
+        /// and after.
+        ///
+        /// - Returns: true when rows were folded.
+        /// - Throws: ``RegistryError/Code/invalidDocument`` naming the database when the stored index is damaged
+        ///   (the caller rebuilds); I/O errors (nothing is committed then).
+        /// - Complexity: counting `additions` up to the threshold, then (above it) the limit's rows and the blobs
+        ///   of their terms: bounded by the limit, not by the number of artifacts, except that a term's blob is
+        ///   rewritten whole.
+        public func compactUpdatesIfNeeded() throws -> Bool {
+            lock.lock()
+            defer { lock.unlock() }
+            guard let store = try writerStore() else { return false }
+            guard try store.additionsCount(upTo: compaction.threshold) >= compaction.threshold else { return false }
+            return try store.foldAdditions(limit: compaction.limit, crashPoint: "sqlite.compactionBeforeCommit") > 0
+        }
+
+        /// The connection that writes the database file (checked like a reader's first), opened when the file
+        /// appeared or was replaced; nil when there is no file. Only for a caller holding the writer lock.
+        private func writerStore() throws -> SQLiteIndexStore? {
+            guard let status = try openFile().map({ _ in try FileSystem.status(path) }) ?? nil else { return nil }
+            let identity = [status.device, status.inode]
+            if let writer, writer.identity == identity { return writer.store }
+            let store = SQLiteIndexStore(connection: try SQLiteConnection(path: path, mode: .readWrite))
+            writer = (store, identity)
+            return store
         }
 
         /// The matching summaries, most recent first; see ``IndexBackend/summaries(matching:)``.

@@ -7,7 +7,7 @@
         /// registration counts only when none with a smaller sequence is held, a state only when newer).
         ///
         /// Each change costs a few index lookups whatever the number of rows: a new artifact's postings go to
-        /// `additions` (one row each) rather than into the blobs of `postings`, which the next full build folds
+        /// `additions` (one row each) rather than into the blobs of `postings`, which a compaction or the next full build folds
         /// them into; a removed artifact's row goes and its postings in blobs are skipped by queries from then on.
         /// An artifact whose registration sequence changes (a held artifact without one, or with a later one)
         /// moves to its new ordinal the same way.

@@ -1,7 +1,7 @@
 #if SQLite
     import Foundation
     import ModelRegistry
-    import ModelRegistrySQLite
+    @testable import ModelRegistrySQLite
     import RegistryTestSupport
     import Testing
 
@@ -55,6 +55,39 @@
                 #expect(try f.freshIndex().query(IndexQuery(name: "child")).count == 1, "caught up from the log")
                 try expectAgreement(f, "sqlite.updateBeforeCommit")
             }
+        }
+
+        /// A writer killed before its compaction of `additions` commits: the write itself is complete, the
+        /// database keeps every `additions` row and answers as before; the next write compacts.
+        @Test func killedBeforeACompactionCommits() throws {
+            try SQLiteFixture.with { f in
+                let base = try f.register("base", capabilities: ["ocr"])
+                let child = try f.register("child", capabilities: ["ocr"], parents: [base])
+                try SQLiteCompactionTests.pad(f, rows: 4096)
+                let padded = try Self.additions(f)
+                let outcome = try CLIRunner.run(
+                    ["state", "set", child.description, "candidate", "--reason", "review", "--registry", f.root.path],
+                    environment: Self.environment.merging(["MODELREG_CRASH_AT": "sqlite.compactionBeforeCommit"]) {
+                        $1
+                    })
+                #expect(outcome.wasKilled, "the process should die before the compaction commits: \(outcome.stderr)")
+                #expect(try Self.additions(f) == padded, "nothing folded")
+                #expect(try f.freshIndex().query(IndexQuery(state: .candidate)).map(\.id) == [child], "the update")
+                let survived = try CLIRunner.run(
+                    ["state", "set", base.description, "candidate", "--reason", "review", "--registry", f.root.path],
+                    environment: Self.environment)
+                #expect(survived.status == 0, "\(survived.stderr)")
+                #expect(try Self.additions(f) < padded, "the next write compacted")
+                try expectAgreement(f, "sqlite.compactionBeforeCommit")
+            }
+        }
+
+        private static func additions(_ f: SQLiteFixture) throws -> Int64 {
+            let connection = try SQLiteConnection(path: f.databasePath, mode: .readOnly)
+            let statement = try connection.prepare("SELECT count(*) FROM additions")
+            try statement.bind([])
+            _ = try statement.step()
+            return try statement.row.integer(0)
         }
 
         @Test func killedBeforeARebuildCommits() throws {

@@ -108,15 +108,51 @@
             }
         }
 
-        /// Summaries out of id order (or repeated) would give wrong ordinals and recencies: refused, naming both
+        /// A registered summary's row goes to its registration sequence whatever the order, so any order of them
+        /// builds the same database; the registration order the backend asks the scan for is only the fast one.
+        @Test func registeredSummariesMayComeInAnyOrder() throws {
+            try SQLiteFixture.with { f in
+                let contents = try Self.contents(f)
+                let backend = f.freshBackend()
+                #expect(backend.buildOrder == .registration)
+                try backend.replaceContents(with: contents, persist: true)
+                let expected = try #require(try f.freshBackend().contents())
+                for order in [contents.summaries, contents.summaries.reversed()] {
+                    try f.freshBackend().replaceContents(persist: true) { add in
+                        // The unregistered one (there is one) last, as the scan hands it over.
+                        for summary in order where summary.registrationSequence != nil { try add(summary) }
+                        for summary in order where summary.registrationSequence == nil { try add(summary) }
+                        return (contents.stamp, contents.states)
+                    }
+                    #expect(try f.freshBackend().contents() == expected)
+                }
+            }
+        }
+
+        /// Two summaries with one registration sequence, or artifacts without a registration out of id order
+        /// (they are numbered -1, -2, … as they come) or repeated, would give wrong ordinals: refused, naming the
         /// ids, and nothing is committed.
-        @Test func summariesOutOfIDOrderAreRefused() throws {
+        @Test func summariesThatWouldGetWrongOrdinalsAreRefused() throws {
             try SQLiteFixture.with { f in
                 let contents = try Self.contents(f)
                 try f.freshBackend().replaceContents(with: contents, persist: true)
-                let first = contents.summaries[0]
-                let second = contents.summaries[1]
-                for order in [[second, first], [first, first]] {
+                let registered = contents.summaries.filter { $0.registrationSequence != nil }
+                let first = try #require(registered.first)
+                var sameSequence = try #require(registered.last)
+                sameSequence.registrationSequence = first.registrationSequence
+                let loose = [
+                    ArtifactSummary(
+                        id: try #require(ArtifactID("sha256-" + String(repeating: "1", count: 64))), name: "a"),
+                    ArtifactSummary(
+                        id: try #require(ArtifactID("sha256-" + String(repeating: "2", count: 64))), name: "b"),
+                ]
+                let cases: [(summaries: [ArtifactSummary], message: String, names: ArtifactID)] = [
+                    ([first, sameSequence], "which another artifact has", sameSequence.id),
+                    ([first, first], "which another artifact has", first.id),
+                    ([loose[1], loose[0]], "not in id order", loose[0].id),
+                    ([loose[0], loose[0]], "not in id order", loose[0].id),
+                ]
+                for (order, message, named) in cases {
                     let error = #expect(throws: RegistryError.self) {
                         try f.freshBackend().replaceContents(persist: true) { add in
                             for summary in order { try add(summary) }
@@ -124,8 +160,8 @@
                         }
                     }
                     #expect(error?.code == .invalidDocument)
-                    #expect(error?.message.contains("not in id order") == true)
-                    #expect(error?.message.contains(order[0].id.description) == true)
+                    #expect(error?.message.contains(message) == true, "\(error?.message ?? "")")
+                    #expect(error?.message.contains(named.description) == true)
                 }
                 #expect(try f.freshBackend().refresh() == contents.stamp, "the previous build stays")
             }

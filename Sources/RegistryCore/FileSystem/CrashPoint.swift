@@ -115,9 +115,10 @@ package enum CrashPoint {
             "stream.afterTempWrite", "stream.afterTempSync", "stream.afterRename",
             // The optional SQLite index (FORMAT.md §16): before a full build's transaction commits (into
             // index.sqlite.building) or an update's, after the new file is synced and before the swap, and after
-            // the old file was removed and before the new one is renamed into place.
+            // the old file was removed and before the new one is renamed into place; before a writer's compaction
+            // of `additions` into posting blobs commits.
             "sqlite.rebuildBeforeCommit", "sqlite.updateBeforeCommit", "sqlite.rebuildBeforeSwap",
-            "sqlite.rebuildAfterRemovingOld",
+            "sqlite.rebuildAfterRemovingOld", "sqlite.compactionBeforeCommit",
             // An automatic checkpoint (FORMAT.md §9.6): after a write, before its note is signed; and after the new
             // note is in place, before the older one is pruned.
             "checkpoint.beforeAutomatic", "checkpoint.beforePrune",
