@@ -5,6 +5,9 @@
 #include <string.h>
 #if defined(__linux__)
 #include <fcntl.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <sys/ioctl.h>
 #include <sys/vfs.h>
 #include <linux/fs.h>
@@ -65,5 +68,13 @@ int64_t mr_copy_range(int source, int destination, int64_t length) {
     (void)source; (void)destination; (void)length;
     errno = ENOSYS;
     return -1;
+#endif
+}
+
+int mr_release_free_memory(void) {
+#if defined(__linux__) && defined(__GLIBC__)
+    return malloc_trim(0);
+#else
+    return 0;
 #endif
 }

@@ -22,4 +22,9 @@ int mr_sync_file_system(int fd);
 /// the kernel (Linux copy_file_range(2)). Returns the bytes copied (0 at end of file), or -1 with errno set;
 /// ENOSYS, EXDEV, EINVAL or ENOTSUP mean "not possible here" and callers read and write instead.
 int64_t mr_copy_range(int source, int destination, int64_t length);
+
+/// Returns the free pages of every malloc arena to the system (glibc malloc_trim(0)), so that memory freed by other
+/// threads stops counting as resident. Returns 1 when memory was released, 0 otherwise or where the C library has
+/// no such call (Darwin, musl).
+int mr_release_free_memory(void);
 #endif
