@@ -373,7 +373,7 @@ public final class RegistryIndex: Sendable {
             // The scan's listing, log facts and batches are freed, much of it amid the heap or in other threads'
             // arenas, where glibc keeps it: hand it back before the backend's last phase allocates its own. With
             // the scan letting its listing and facts go as it passes them, this took the peak of a
-            // 1,000,000-artifact rebuild from 266 to 240 MiB (each alone changed nothing, docs/PERFORMANCE.md).
+            // 1,000,000-artifact rebuild from 260 to 233 MiB (each alone changed nothing, docs/PERFORMANCE.md).
             FreedMemory.returnToSystem()
             return (scanned.stamp, scanned.states)
         }

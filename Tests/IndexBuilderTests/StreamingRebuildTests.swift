@@ -72,12 +72,16 @@ import Testing
     }
 }
 
-/// A backend that implements only the protocol's older requirements (by forwarding them), so that it gets the
-/// default `replaceContents(persist:producing:)`.
+/// A backend that implements only the protocol's older requirements (by forwarding them) and the build order it
+/// is given, so that it gets the default `replaceContents(persist:producing:)`.
 final class ForwardingBackend: IndexBackend {
     let inner: FileIndexBackend
+    let buildOrder: IndexBuildOrder
 
-    init(_ inner: FileIndexBackend) { self.inner = inner }
+    init(_ inner: FileIndexBackend, buildOrder: IndexBuildOrder = .id) {
+        self.inner = inner
+        self.buildOrder = buildOrder
+    }
 
     func refresh() throws -> RegistryIndex.Stamp? { try inner.refresh() }
     func storedAuditPosition() throws -> RegistryIndex.AuditPosition? { try inner.storedAuditPosition() }

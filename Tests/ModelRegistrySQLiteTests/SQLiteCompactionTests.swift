@@ -30,14 +30,6 @@
             return ids
         }
 
-        private static func additions(_ f: SQLiteFixture) throws -> Int64 {
-            let connection = try SQLiteConnection(path: f.databasePath, mode: .readOnly)
-            let statement = try connection.prepare("SELECT count(*) FROM additions")
-            try statement.bind([])
-            _ = try statement.step()
-            return try statement.row.integer(0)
-        }
-
         @Test func compactionFoldsAtMostItsLimitAndKeepsEveryAnswer() throws {
             try SQLiteFixture.with { f in
                 let ids = try Self.fill(f)
@@ -45,21 +37,21 @@
                 let lineage = try f.files.lineage(of: ids[0], direction: .descendants)
                 let contents = try #require(try f.freshBackend().contents())
                 #expect(try Self.queries.map { try f.freshBackend().summaries(matching: $0) } == expected)
-                var remaining = try Self.additions(f)
+                var remaining = try f.additionRows()
                 #expect(remaining > 20, "the later registrations added rows")
 
                 // Below the threshold: nothing happens.
                 let idle = f.freshBackend()
                 idle.compaction = (threshold: Int(remaining) + 1, limit: 5)
                 #expect(try !idle.compactUpdatesIfNeeded())
-                #expect(try Self.additions(f) == remaining)
+                #expect(try f.additionRows() == remaining)
 
                 let backend = f.freshBackend()
                 backend.compaction = (threshold: 1, limit: 5)
                 var calls = 0
                 while try backend.compactUpdatesIfNeeded() {
                     calls += 1
-                    let now = try Self.additions(f)
+                    let now = try f.additionRows()
                     #expect(now < remaining && remaining - now <= 5, "a call folds between 1 and 5 rows")
                     remaining = now
                     let reader = f.freshBackend()
@@ -73,7 +65,7 @@
 
                 // Later registrations add rows again, and queries see both the blobs and the rows.
                 let more = try f.register("base-model-late", capabilities: ["ocr"], labels: ["team": "vision"])
-                #expect(try Self.additions(f) > 0)
+                #expect(try f.additionRows() > 0)
                 #expect(try f.freshBackend().summaries(matching: IndexQuery(capabilities: ["ocr"])).first?.id == more)
                 #expect(
                     try f.freshBackend().summaries(matching: IndexQuery(capabilities: ["ocr"]))
@@ -87,10 +79,10 @@
             try SQLiteFixture.with { f in
                 let ids = try Self.fill(f)
                 let expected = try Self.queries.map { try f.files.query($0) }
-                let before = try Self.additions(f)
+                let before = try f.additionRows()
                 try Self.pad(f, rows: 4096)
                 try f.sqlite.setState(ids[1], to: .candidate)  // a write: its update, then the compaction
-                #expect(try Self.additions(f) == before, "one limit's rows (4,096) folded")
+                #expect(try f.additionRows() == before, "one limit's rows (4,096) folded")
                 let answers = try Self.queries.map { try f.freshBackend().summaries(matching: $0) }
                 #expect(answers == (try Self.queries.map { try f.files.query($0) }))
                 #expect(answers != expected, "the state change is seen")

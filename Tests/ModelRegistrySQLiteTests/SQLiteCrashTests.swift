@@ -64,30 +64,22 @@
                 let base = try f.register("base", capabilities: ["ocr"])
                 let child = try f.register("child", capabilities: ["ocr"], parents: [base])
                 try SQLiteCompactionTests.pad(f, rows: 4096)
-                let padded = try Self.additions(f)
+                let padded = try f.additionRows()
                 let outcome = try CLIRunner.run(
                     ["state", "set", child.description, "candidate", "--reason", "review", "--registry", f.root.path],
                     environment: Self.environment.merging(["MODELREG_CRASH_AT": "sqlite.compactionBeforeCommit"]) {
                         $1
                     })
                 #expect(outcome.wasKilled, "the process should die before the compaction commits: \(outcome.stderr)")
-                #expect(try Self.additions(f) == padded, "nothing folded")
+                #expect(try f.additionRows() == padded, "nothing folded")
                 #expect(try f.freshIndex().query(IndexQuery(state: .candidate)).map(\.id) == [child], "the update")
                 let survived = try CLIRunner.run(
                     ["state", "set", base.description, "candidate", "--reason", "review", "--registry", f.root.path],
                     environment: Self.environment)
                 #expect(survived.status == 0, "\(survived.stderr)")
-                #expect(try Self.additions(f) < padded, "the next write compacted")
+                #expect(try f.additionRows() < padded, "the next write compacted")
                 try expectAgreement(f, "sqlite.compactionBeforeCommit")
             }
-        }
-
-        private static func additions(_ f: SQLiteFixture) throws -> Int64 {
-            let connection = try SQLiteConnection(path: f.databasePath, mode: .readOnly)
-            let statement = try connection.prepare("SELECT count(*) FROM additions")
-            try statement.bind([])
-            _ = try statement.step()
-            return try statement.row.integer(0)
         }
 
         @Test func killedBeforeARebuildCommits() throws {

@@ -1,7 +1,7 @@
 #if SQLite
     import Foundation
     import ModelRegistry
-    import ModelRegistrySQLite
+    @testable import ModelRegistrySQLite
     import RegistryTestSupport
 
     /// A temporary registry opened twice: once with the SQLite index and once with the file index, so every test
@@ -37,6 +37,15 @@
 
         /// `indexes/index.sqlite`.
         var databasePath: String { sqlite.layout.indexesPath + "/index.sqlite" }
+
+        /// The rows of the database's `additions` table (incremental postings not yet folded into blobs).
+        func additionRows() throws -> Int64 {
+            let connection = try SQLiteConnection(path: databasePath, mode: .readOnly)
+            let statement = try connection.prepare("SELECT count(*) FROM additions")
+            try statement.bind([])
+            _ = try statement.step()
+            return try statement.row.integer(0)
+        }
 
         /// `indexes/index.sqlite.building`, where a full build writes before the swap.
         var buildingPath: String { sqlite.layout.indexesPath + "/index.sqlite.building" }
