@@ -193,7 +193,7 @@ public final class AuditJournal: Sendable {
     /// - Throws: ``RegistryError/Code/invalidJSON`` or ``RegistryError/Code/invalidDocument`` when the last
     ///   complete line is not an event (the message names the file and byte offset); I/O errors.
     /// - Complexity: O(*m*) in the length of the last line, plus O(*f*) in the number of day files when `audit/`
-    ///   changed since the last listing (one `stat` otherwise, ``DayFileListing``).
+    ///   changed since the last listing (one `stat` otherwise: the listing is kept while `audit/` is unchanged).
     public func lastEvent() throws -> AuditEvent? {
         let files: [JournalFile]
         do {

@@ -272,7 +272,8 @@ public final class FileIndexBackend: IndexBackend, @unchecked Sendable {
     ///
     /// - Returns: true when the index was compacted.
     /// - Throws: ``RegistryError`` when the stored index is damaged (the caller rebuilds); I/O errors.
-    /// - Complexity: O(1) below the threshold (one `stat`); a full re-encode above it.
+    /// - Complexity: O(1) below the threshold (one `stat`); above it a full re-encode, streamed from the mapped
+    ///   index in the memory of a rebuild's encoding (not every summary at once).
     public func compactUpdatesIfNeeded() throws -> Bool {
         guard let status = try FileSystem.status(updatesPath), status.size > compactionThreshold else {
             return false
@@ -282,7 +283,12 @@ public final class FileIndexBackend: IndexBackend, @unchecked Sendable {
         guard try refreshLocked() != nil, let current = loaded, !current.isDetached else { return false }
         CrashPoint.hit("index.beforeCompaction")
         try current.view.base.verifyDigest()
-        try replaceContentsLocked(with: try current.view.contents(), persist: true)
+        // Streamed, as a rebuild is: one summary at a time into the builder, never all of them at once.
+        try FileSystem.makeDirectory(directory)
+        try removeLeftovers()
+        var builder = BinaryIndexEncoder.Builder(capacity: 0, spillDirectory: directory)
+        let states = try current.view.forEachSummary { try builder.add($0) }
+        try writeStreamed(builder, stamp: current.view.stamp, states: states)
         return true
     }
 

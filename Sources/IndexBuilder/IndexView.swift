@@ -106,19 +106,46 @@ struct IndexView {
 
     /// Everything the view holds.
     ///
-    /// - Complexity: O(*n* log *n*); reads the whole base.
+    /// - Complexity: O(*n*) in the base plus O(*c* log *c*) in the changed summaries; reads the whole base.
     func contents() throws -> RegistryIndex.Contents {
         var summaries: [ArtifactSummary] = []
         summaries.reserveCapacity(base.recordCount + changed.count)
+        let states = try forEachSummary { summaries.append($0) }
+        return RegistryIndex.Contents(sortedStamp: stamp, summaries: summaries, states: states)
+    }
+
+    /// Everything the view holds, handed to `body` one summary at a time in id order
+    /// (bytes ascending): a compaction at a million artifacts re-encodes the index without holding every summary.
+    ///
+    /// - Returns: the latest state of every artifact the view knows.
+    /// - Complexity: O(*n*) in the base plus O(*c* log *c*) in the changed summaries; memory for those and the
+    ///   states.
+    func forEachSummary(_ body: (ArtifactSummary) throws -> Void) throws -> [ArtifactID: String] {
         var allStates = try base.absentStates()
+        // Changed summaries (new registrations and shadowed base records) merge into the base's id order.
+        let added = changed.values.map { (key: $0.id.description, summary: $0) }.sorted { bytesPrecede($0.key, $1.key) }
+        var next = 0
+        func emit(_ summary: ArtifactSummary) throws {
+            if let state = summary.stateName { allStates[summary.id] = state }
+            try body(summary)
+        }
         for ordinal in 0..<base.recordCount {
             let summary = try base.summary(ordinal)
             if let state = summary.stateName { allStates[summary.id] = state }
-            if !shadowed.contains(ordinal) { summaries.append(summary) }
+            guard !shadowed.contains(ordinal) else { continue }
+            let key = summary.id.description
+            while next < added.count, bytesPrecede(added[next].key, key) {
+                try emit(added[next].summary)
+                next += 1
+            }
+            try body(summary)
         }
-        summaries.append(contentsOf: changed.values)
+        while next < added.count {
+            try emit(added[next].summary)
+            next += 1
+        }
         for (id, held) in states { allStates[id] = held.state }
-        return RegistryIndex.Contents(stamp: stamp, summaries: summaries, states: allStates)
+        return allStates
     }
 
     // MARK: Lineage

@@ -121,6 +121,23 @@ import Testing
         try copied.rebuildIndexes()
         let rebuilt = try IndexFixture.indexBytes(in: copied.layout.indexesPath)
         #expect(stored == rebuilt, "step \(step): compacted incremental bytes differ from a rebuild")
+
+        // A writer's own compaction of the stored files (streamed from the mapped base and the update lines, which
+        // may lag the log) writes the bytes of their contents encoded at once.
+        let copies = ["compacting", "encoded"].map { f.temp.appendingPathComponent("\($0)-\(step)") }
+        for copy in copies {
+            try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: f.registry.layout.indexesPath, toPath: copy.path + "/indexes")
+        }
+        let compacting = FileIndexBackend(layout: RegistryLayout(unchecked: copies[0]), compactionThreshold: 0)
+        let encoded = FileIndexBackend(layout: RegistryLayout(unchecked: copies[1]))
+        if let contents = try encoded.contents(), try compacting.compactUpdatesIfNeeded() {
+            try encoded.replaceContents(with: contents, persist: true)
+            #expect(
+                try IndexFixture.indexBytes(in: copies[0].path + "/indexes")
+                    == IndexFixture.indexBytes(in: copies[1].path + "/indexes"),
+                "step \(step): a writer's compaction differs from the stored contents encoded at once")
+        }
     }
 
     @Test func eachRegistrationAppendsOneUpdateLine() throws {

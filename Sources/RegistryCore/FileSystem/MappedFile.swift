@@ -56,6 +56,12 @@ package final class MappedFile: @unchecked Sendable {
         isMapped = false
     }
 
+    /// Lets the pages of `range` leave the process's resident set (the bytes stay readable: a later access reads
+    /// them back from the page cache). For a caller that reads a large file once, such as a hash of all of it.
+    package func releaseResidentPages(_ range: Range<Int>) {
+        if isMapped { system_dropResidentPages(bytes, range) }
+    }
+
     deinit {
         if isMapped { system_unmap(bytes) }
     }

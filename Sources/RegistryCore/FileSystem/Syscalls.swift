@@ -224,6 +224,16 @@ package func system_unmap(_ mapping: UnsafeRawBufferPointer) {
     _ = munmap(UnsafeMutableRawPointer(mutating: base), mapping.count)
 }
 
+/// madvise(2) `MADV_DONTNEED` on part of a read-only shared file mapping: its pages leave this process's resident
+/// set (they stay in the page cache, and a later access faults them back in from there), so that reading a whole
+/// mapped file once does not keep all of it resident.
+package func system_dropResidentPages(_ mapping: UnsafeRawBufferPointer, _ range: Range<Int>) {
+    guard let base = mapping.baseAddress, !range.isEmpty, range.upperBound <= mapping.count else { return }
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    let start = page > 0 ? range.lowerBound - range.lowerBound % page : range.lowerBound
+    _ = madvise(UnsafeMutableRawPointer(mutating: base + start), range.upperBound - start, MADV_DONTNEED)
+}
+
 /// statfs(2): which kind of file system holds `path` (Linux `f_type` magic, Darwin `f_fstypename`).
 package func system_fileSystemKind(_ path: String) throws(SystemCallError) -> FileSystemKind {
     try check(.statfs, path: path)
