@@ -1,8 +1,11 @@
 #define _GNU_SOURCE
 #include "registry_shims.h"
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 #include <string.h>
+#include <sys/wait.h>
 #if defined(__linux__)
 #include <fcntl.h>
 #if defined(__GLIBC__)
@@ -77,4 +80,51 @@ int mr_release_free_memory(void) {
 #else
     return 0;
 #endif
+}
+
+#if defined(__linux__)
+#include <sys/syscall.h>
+#endif
+
+extern char **environ;
+
+/// Closes every descriptor from `lowest` on: close_range(2) where the kernel has it, else one close per number
+/// below `limit`. Only async-signal-safe calls (it runs between fork and exec).
+static void mr_close_from(int lowest, long limit) {
+#if defined(__linux__) && defined(SYS_close_range)
+    if (syscall(SYS_close_range, (unsigned)lowest, ~0U, 0) == 0) return;
+#endif
+    for (long fd = lowest; fd < limit; fd++) close((int)fd);
+}
+
+int mr_spawn_detached(const char *path, char *const argv[]) {
+    long limit = sysconf(_SC_OPEN_MAX);  // before fork: sysconf is not async-signal-safe
+    if (limit < 0 || limit > 65536) limit = 65536;
+    pid_t child = fork();
+    if (child < 0) return -1;
+    if (child == 0) {
+        // Only async-signal-safe calls from here on: the parent may have other threads.
+        if (setsid() < 0) _exit(127);
+        pid_t daemon = fork();
+        if (daemon < 0) _exit(127);
+        if (daemon > 0) _exit(0);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        int null = open("/dev/null", O_RDWR);
+        if (null < 0) _exit(127);
+        if (dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) _exit(127);
+        mr_close_from(3, limit);
+        execve(path, argv, environ);
+        _exit(127);
+    }
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0) {
+        if (errno != EINTR) return -1;
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        errno = ECHILD;
+        return -1;
+    }
+    return 0;
 }

@@ -267,29 +267,111 @@ public final class FileIndexBackend: IndexBackend, @unchecked Sendable {
         loaded = current
     }
 
-    /// Folds `updates.jsonl` into a new `index.bin` when it is larger than ``compactionThreshold``: called by a
-    /// writer after it stored an update, never on a reader's path.
+    /// Whether `updates.jsonl` is larger than ``compactionThreshold``.
     ///
-    /// - Returns: true when the index was compacted.
+    /// - Complexity: one `stat`.
+    public func isCompactionDue() throws -> Bool {
+        guard let status = try FileSystem.status(updatesPath) else { return false }
+        return status.size > compactionThreshold
+    }
+
+    /// Writes, without the writer lock, a new `index.bin` that folds in the lines `updates.jsonl` holds now, as a
+    /// `.tmp-` file in `indexes/`; ``IndexCompaction/install()`` then renames it over `index.bin` and carries the
+    /// lines appended meanwhile over to a new `updates.jsonl`.
+    ///
+    /// Reads its own snapshot of the files (never this process's view, which may hold changes caught up in
+    /// memory), checks the digest of the whole base first, and streams the summaries into the encoder as a
+    /// rebuild does: the memory of a rebuild's encoding, not every summary at once.
+    ///
+    /// - Returns: the prepared compaction, or nil below the threshold or when there is nothing to fold.
     /// - Throws: ``RegistryError`` when the stored index is damaged (the caller rebuilds); I/O errors.
-    /// - Complexity: O(1) below the threshold (one `stat`); above it a full re-encode, streamed from the mapped
-    ///   index in the memory of a rebuild's encoding (not every summary at once).
-    public func compactUpdatesIfNeeded() throws -> Bool {
-        guard let status = try FileSystem.status(updatesPath), status.size > compactionThreshold else {
-            return false
+    /// - Complexity: below the threshold one `stat`; above it a full re-encode of the index.
+    public func prepareCompaction() throws -> (any IndexCompaction)? {
+        guard try isCompactionDue(), let snapshot = try loadConsistently(), snapshot.updatesOffset > 0 else {
+            return nil
         }
-        lock.lock()
-        defer { lock.unlock() }
-        guard try refreshLocked() != nil, let current = loaded, !current.isDetached else { return false }
         CrashPoint.hit("index.beforeCompaction")
-        try current.view.base.verifyDigest()
-        // Streamed, as a rebuild is: one summary at a time into the builder, never all of them at once.
-        try FileSystem.makeDirectory(directory)
+        try snapshot.view.base.verifyDigest()
+        try FileSystem.makeDirectory(directory)  // a real directory: a symbolic link is refused
         try removeLeftovers()
         var builder = BinaryIndexEncoder.Builder(capacity: 0, spillDirectory: directory)
-        let states = try current.view.forEachSummary { try builder.add($0) }
-        try writeStreamed(builder, stamp: current.view.stamp, states: states)
+        let states = try snapshot.view.forEachSummary { try builder.add($0) }
+        let output = try FileSystem.StreamingReplacement(replacing: basePath)
+        do {
+            try builder.finish(stamp: snapshot.view.stamp, states: states, into: output)
+            try output.seal()
+        } catch {
+            output.abandon()
+            throw error
+        }
+        CrashPoint.hit("index.compactionPrepared")
+        return PreparedCompaction(backend: self, snapshot: snapshot, output: output)
+    }
+
+    /// A new `index.bin` written and synced, waiting to be installed under the writer lock.
+    private final class PreparedCompaction: IndexCompaction {
+        let backend: FileIndexBackend
+        let snapshot: Loaded
+        let output: FileSystem.StreamingReplacement
+
+        init(backend: FileIndexBackend, snapshot: Loaded, output: FileSystem.StreamingReplacement) {
+            self.backend = backend
+            self.snapshot = snapshot
+            self.output = output
+        }
+
+        func install() throws -> Bool {
+            try backend.install(self)
+        }
+
+        func discard() {
+            output.abandon()
+        }
+    }
+
+    /// Installs a prepared compaction (the caller holds the writer lock).
+    ///
+    /// **Durability:** the new `index.bin` is renamed into place and `indexes/` synced; then the update lines
+    /// appended since the snapshot replace `updates.jsonl` (atomically, or the file is removed when there are
+    /// none) and `indexes/` is synced again. A crash in between leaves the new base with the whole old update
+    /// file, whose lines up to the base's position readers skip (FORMAT.md §13.2).
+    private func install(_ prepared: PreparedCompaction) throws -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        let snapshot = prepared.snapshot
+        // The base must still be the one the snapshot read (a rebuild may have replaced it), and the update file
+        // must still hold the lines it read (only appended to since).
+        guard try FileSystem.status(basePath) == snapshot.baseStatus,
+            let updates = try FileSystem.status(updatesPath),
+            snapshot.updatesIdentity == [updates.device, updates.inode], updates.size >= snapshot.updatesOffset,
+            try stillEnds(with: snapshot)
+        else {
+            prepared.discard()
+            return false
+        }
+        try cutTornUpdate()
+        let appended = try appendedUpdates(after: snapshot.updatesOffset)
+        loaded = nil
+        failedLoad = nil
+        try prepared.output.install()
+        CrashPoint.hit("index.compactionBaseInstalled")
+        if appended.isEmpty {
+            try FileSystem.removeFile(updatesPath)
+            try FileSystem.syncDirectory(directory)
+        } else {
+            try FileSystem.atomicReplace(updatesPath, contents: appended)
+        }
         return true
+    }
+
+    /// The bytes of `updates.jsonl` after `offset` (complete lines: the caller cut a torn one off).
+    private func appendedUpdates(after offset: Int64) throws -> [UInt8] {
+        guard let file = try FileSystem.openForReading(updatesPath) else { return [] }
+        return try file.closeAfter { file in
+            let size = try file.fileStatus().size
+            guard size > offset else { return [] }
+            return try file.read(at: offset, count: Int(size - offset))
+        }
     }
 
     /// Checks the SHA-256 of the whole of `index.bin` against its header, on top of the structural checks every
@@ -377,13 +459,28 @@ public final class FileIndexBackend: IndexBackend, @unchecked Sendable {
         let updates = try FileSystem.status(updatesPath)
         if let failedLoad, failedLoad.base == baseStatus, failedLoad.updates == updates { throw failedLoad.error }
         do {
-            loaded = try load()
+            loaded = try loadConsistently()
             failedLoad = nil
             return loaded?.view.stamp
         } catch {
             loaded = nil
             failedLoad = (baseStatus, updates, error)
             throw error
+        }
+    }
+
+    /// ``load()``, again when `index.bin` was replaced while it ran: a compaction installed meanwhile can pair
+    /// the base mapped before with the update file written after (whose lines start past that base).
+    private func loadConsistently() throws -> Loaded? {
+        var attempts = 0
+        while true {
+            let before = try FileSystem.status(basePath)
+            do {
+                return try load()
+            } catch {
+                attempts += 1
+                guard attempts < 3, try FileSystem.status(basePath) != before else { throw error }
+            }
         }
     }
 
@@ -449,6 +546,12 @@ public final class FileIndexBackend: IndexBackend, @unchecked Sendable {
             let offset = loaded.updatesOffset + Int64(lineStart)
             let source = "\(updatesPath) (byte offset \(offset))"
             let changes = try IndexFileFormat.decodeUpdate(line, source: source)
+            if changes.through.sequence <= loaded.storedPosition.sequence {
+                // Already in the base: a crash between a compaction's two renames leaves its lines (§13.2).
+                loaded.lastUpdateLine = Array(bytes[lineStart...index])
+                lineStart = index + 1
+                continue
+            }
             guard changes.after.sequence == loaded.storedPosition.sequence else {
                 throw RegistryError(
                     .invalidDocument,

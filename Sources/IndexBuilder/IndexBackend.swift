@@ -108,13 +108,22 @@ public protocol IndexBackend: AnyObject, Sendable {
     /// - Throws: what ``refresh()`` throws.
     func contents() throws -> RegistryIndex.Contents?
 
-    /// Folds incremental updates into the stored base when they have grown past the backend's threshold, so that
-    /// readers keep paying little for them. Called by a writer holding the lock, after it stored an update; never
-    /// on a reader's path. Has a default implementation (nothing to do), so conformances need not provide it.
+    /// Whether the stored incremental updates have grown past the point where they should be folded into the
+    /// base (``prepareCompaction()``). Asked after every write, so it must be as cheap as
+    /// ``storedAuditPosition()`` (for files: one `stat`). Has a default implementation (false).
     ///
-    /// - Returns: true when something was compacted.
+    /// - Throws: I/O errors.
+    func isCompactionDue() throws -> Bool
+
+    /// Does the expensive part of folding the stored updates into the base, **without** the writer lock, so that
+    /// writers and readers go on meanwhile, and returns what is left to do under the lock; nil when nothing is due.
+    /// Called by `RegistryIndex.compact()` (in the background of a write, or by `modelreg index compact`), never
+    /// on a reader's path. Has a default implementation (nil: nothing to compact).
+    ///
+    /// - Returns: the prepared compaction, to ``IndexCompaction/install()`` under the writer lock or
+    ///   ``IndexCompaction/discard()``.
     /// - Throws: ``RegistryError`` when the stored index is damaged (the caller rebuilds); I/O errors.
-    func compactUpdatesIfNeeded() throws -> Bool
+    func prepareCompaction() throws -> (any IndexCompaction)?
 
     /// Checks every byte of the stored index, beyond what ``refresh()`` checks on the query path (for files: a
     /// checksum of the whole file, which a query must not pay for). Called by `RegistryIndex.status()` (and so by
@@ -162,7 +171,28 @@ extension IndexBackend {
     /// The default for backends without an update journal: nothing to compact.
     ///
     /// - Returns: false.
-    public func compactUpdatesIfNeeded() throws -> Bool { false }
+    public func isCompactionDue() throws -> Bool { false }
+
+    /// The default for backends without an update journal: nothing to compact.
+    ///
+    /// - Returns: nil.
+    public func prepareCompaction() throws -> (any IndexCompaction)? { nil }
+
+    /// Compacts in one go, for a caller that holds the writer lock: ``prepareCompaction()``, then
+    /// ``IndexCompaction/install()``. `RegistryIndex.compact()` does the same without holding the lock while it
+    /// prepares.
+    ///
+    /// - Returns: true when something was compacted.
+    /// - Throws: what ``prepareCompaction()`` and ``IndexCompaction/install()`` throw.
+    public func compactUpdatesIfNeeded() throws -> Bool {
+        guard let prepared = try prepareCompaction() else { return false }
+        do {
+            return try prepared.install()
+        } catch {
+            prepared.discard()
+            throw error
+        }
+    }
 
     /// The default for backends whose ``refresh()`` already checks everything: nothing more to do.
     public func verifyStoredIndex() throws {}
@@ -183,4 +213,23 @@ extension IndexBackend {
             : RegistryIndex.Contents(stamp: stamp, summaries: summaries, states: states)
         try replaceContents(with: contents, persist: persist)
     }
+}
+
+/// A compaction whose expensive part is done (``IndexBackend/prepareCompaction()``): what remains is short and
+/// runs under the writer lock.
+///
+/// Preparing and installing are split so that a compaction of a large index (seconds at a million artifacts)
+/// never holds up a write: the new base is built from a snapshot of what is stored while writers go on appending
+/// updates, and installing it checks that the snapshot is still what is stored and carries over what was appended
+/// since.
+public protocol IndexCompaction: AnyObject {
+    /// Installs the compaction. The caller holds the writer lock.
+    ///
+    /// - Returns: true when installed; false when the stored index changed so that the prepared compaction no
+    ///   longer applies (a rebuild replaced it meanwhile): nothing is changed then, and what was prepared is gone.
+    /// - Throws: I/O errors; what was stored stays readable (current, or behind the log and caught up from it).
+    func install() throws -> Bool
+
+    /// Lets go of what was prepared (temporary files) without installing it.
+    func discard()
 }

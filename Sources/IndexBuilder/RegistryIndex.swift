@@ -46,9 +46,11 @@ public final class RegistryIndex: Sendable {
     /// Where the index is stored and how queries run.
     public let backend: any IndexBackend
 
-    private let writerLock: WriterLock?
-    private let lockTimeout: Duration
-    private let state = IndexState()
+    let writerLock: WriterLock?
+    let lockTimeout: Duration
+    let state = IndexState()
+    /// The compactions ``compactInBackgroundIfDue()`` started and that have not finished.
+    let backgroundCompactions = DispatchGroup()
 
     /// The largest registry whose missing index a writer builds right away, inside a registration.
     static let inlineRebuildLimit = 1000
@@ -446,14 +448,7 @@ public final class RegistryIndex: Sendable {
         let before = try? backend.refresh()
         for changes in batches { try backend.apply(changes, persist: true) }
         recordArtifactCount(before: before)
-        do {
-            _ = try backend.compactUpdatesIfNeeded()
-        } catch let error as RegistryError
-            where [.invalidDocument, .invalidJSON, .unsupportedFormatVersion].contains(error.code)
-        {
-            _ = try rebuildHoldingLock()  // the stored base is damaged: replace it now, under the same lock
-        }
-        return true
+        return true  // compaction is never part of the write: see compact()
     }
 
     /// Records that a write-side update failed (the registration went on; the index is behind).
@@ -566,6 +561,8 @@ final class IndexState: @unchecked Sendable {
             (directory: FileStatus?, newestPath: String?, newest: FileStatus?, position: RegistryIndex.AuditPosition)?
         var lastUpdateProblem: String?
         var lastReport: RegistryIndex.Report?
+        /// A compaction started by ``RegistryIndex/compactInBackgroundIfDue()`` is running.
+        var isCompacting = false
     }
 
     private let lock = NSLock()

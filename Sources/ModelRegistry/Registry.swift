@@ -55,6 +55,10 @@ public final class Registry: Sendable {
         /// Where the query index is stored (``IndexBackendChoice``): ``IndexBackendChoice/files`` by default, or
         /// `.sqlite` from the optional `ModelRegistrySQLite` product (README, "Choosing the SQLite index").
         public var indexBackend: IndexBackendChoice = .files
+        /// When the query index's incremental updates are folded into its base once they pass the backend's
+        /// threshold (``IndexCompactionMode``): in the background after the write that passed it (the default),
+        /// or only when asked. Never inside a write either way (FORMAT.md §13.3).
+        public var indexCompaction: IndexCompactionMode = .background
 
         /// Creates a configuration.
         public init(

@@ -272,24 +272,49 @@
             detached = (memory, marker)
         }
 
-        /// How many `additions` rows make a writer compact (``compactUpdatesIfNeeded()``), and how many one
-        /// compaction folds at most. Tests make them small.
+        /// How many `additions` rows make a compaction due (``isCompactionDue()``), and how many one round
+        /// folds at most. Tests make them small.
         var compaction = (threshold: 4096, limit: 4096)
 
-        /// Folds part of `additions` (the rows incremental updates add) into the posting blobs of their terms
-        /// once it holds 4,096 rows or more, so that a registry registering many artifacts between full builds
-        /// does not grow it without bound: at most 4,096 rows, the first in key order, in one transaction
-        /// (docs/FORMAT.md §16.4). Called by a writer holding the lock after it
-        /// stored an update (`RegistryIndex` does), never on a reader's path; readers see the same answers before
-        /// and after.
+        /// Whether `additions` (the rows incremental updates add) holds 4,096 rows or more.
+        ///
+        /// - Complexity: counting `additions` up to the threshold.
+        public func isCompactionDue() throws -> Bool {
+            lock.lock()
+            defer { lock.unlock() }
+            guard let store = try writerStore() else { return false }
+            return try store.additionsCount(upTo: compaction.threshold) >= compaction.threshold
+        }
+
+        /// A round of folding `additions` into the posting blobs of their terms, so that a registry registering
+        /// many artifacts between full builds does not grow it without bound: at most 4,096 rows, the first in key
+        /// order, in one transaction (docs/FORMAT.md §16.4). The work is a database transaction, so nothing is
+        /// prepared outside the writer lock: the round runs when ``IndexCompaction/install()`` is called under it
+        /// (`RegistryIndex.compact()` runs rounds until none is due, in the background of a write). Readers see
+        /// the same answers before and after.
+        ///
+        /// - Returns: the round, or nil when no compaction is due.
+        /// - Throws: I/O errors counting `additions`.
+        /// - Complexity: of the round: the limit's rows and the blobs of their terms, bounded by the limit, not by
+        ///   the number of artifacts, except that a term's blob is rewritten whole.
+        public func prepareCompaction() throws -> (any IndexCompaction)? {
+            try isCompactionDue() ? FoldingRound(backend: self) : nil
+        }
+
+        /// One round of folding, run under the writer lock.
+        private final class FoldingRound: IndexCompaction {
+            let backend: SQLiteIndexBackend
+            init(backend: SQLiteIndexBackend) { self.backend = backend }
+            func install() throws -> Bool { try backend.foldAdditions() }
+            func discard() {}
+        }
+
+        /// Folds at most the limit's rows of `additions` (the caller holds the writer lock).
         ///
         /// - Returns: true when rows were folded.
         /// - Throws: ``RegistryError/Code/invalidDocument`` naming the database when the stored index is damaged
         ///   (the caller rebuilds); I/O errors (nothing is committed then).
-        /// - Complexity: counting `additions` up to the threshold, then (above it) the limit's rows and the blobs
-        ///   of their terms: bounded by the limit, not by the number of artifacts, except that a term's blob is
-        ///   rewritten whole.
-        public func compactUpdatesIfNeeded() throws -> Bool {
+        private func foldAdditions() throws -> Bool {
             lock.lock()
             defer { lock.unlock() }
             guard let store = try writerStore() else { return false }

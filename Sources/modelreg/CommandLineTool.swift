@@ -92,6 +92,9 @@ enum CommandLineTool {
         // Global options given before the command are handed to it as if they came after it (before any `--`).
         rest.insert(contentsOf: globals, at: rest.firstIndex(of: "--") ?? rest.endIndex)
         if asksForHelp(rest) && command.name != HelpCommand.name { throw HelpRequested(command: command.name) }
+        // A command that wrote may leave the index's updates due for compaction: hand that to a detached
+        // `modelreg index compact`, so the command returns now (whether it succeeded or not).
+        defer { BackgroundCompaction.startIfDue() }
         do {
             try command.run(rest)
         } catch let error as UsageError where error.command == nil && command.name != HelpCommand.name {
@@ -175,7 +178,11 @@ enum CommandLineTool {
     static func openForWriting(_ arguments: ArgumentList) throws -> Registry {
         var configuration = try configuration(arguments)
         configuration.checkpointKey = try checkpointKey(ProcessInfo.processInfo.environment["MODELREG_CHECKPOINT_KEY"])
-        return try Registry.open(at: registryURL(arguments), configuration: configuration)
+        // No compaction threads in a process about to exit: a detached `index compact` does it after the command.
+        configuration.indexCompaction = .manual
+        let registry = try Registry.open(at: registryURL(arguments), configuration: configuration)
+        BackgroundCompaction.note(registry)
+        return registry
     }
 
     /// Opens the registry for a command that only reads (allowed on network file systems).

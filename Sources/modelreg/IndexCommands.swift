@@ -1,18 +1,21 @@
 import Foundation
 import ModelRegistry
 
-/// `modelreg index rebuild` and `modelreg index status`
+/// `modelreg index rebuild`, `modelreg index status` and `modelreg index compact [--quiet]`
 enum IndexCommand: Command {
     static let name = "index"
     static let usage = """
         index rebuild           Rebuild the generated indexes in indexes/ (caches; never authoritative).
         index status            Compare the stored indexes with the registry (current, stale, damaged).
+        index compact           Fold the index's update records into its base when they are due (writes start
+                                this in the background; --quiet prints nothing).
         """
 
-    static let subcommands = ["rebuild", "status"]
+    static let subcommands = ["rebuild", "status", "compact"]
+    static let flags = ["quiet"]
 
     static func run(_ raw: [String]) throws {
-        guard let sub = raw.first else { throw UsageError("missing index subcommand (rebuild or status)") }
+        guard let sub = raw.first else { throw UsageError("missing index subcommand (rebuild, status or compact)") }
         let arguments = try parse(Array(raw.dropFirst()))
         let json = arguments.flag("json")
         _ = try arguments.positionals([])
@@ -53,8 +56,16 @@ enum IndexCommand: Command {
             } else {
                 print(status)
             }
+        case "compact":
+            let registry = try CommandLineTool.openForWriting(arguments)
+            let compacted = try registry.compactIndex()
+            if json {
+                JSONOutput.print(["compacted": .bool(compacted)])
+            } else if !arguments.flag("quiet") {
+                print(compacted ? "compacted the index" : "nothing to compact (or another process is compacting)")
+            }
         default:
-            throw UsageError("unknown index subcommand '\(sub)' (expected rebuild or status)")
+            throw UsageError("unknown index subcommand '\(sub)' (expected rebuild, status or compact)")
         }
     }
 }

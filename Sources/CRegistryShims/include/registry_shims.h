@@ -27,4 +27,11 @@ int64_t mr_copy_range(int source, int destination, int64_t length);
 /// threads stops counting as resident. Returns 1 when memory was released, 0 otherwise or where the C library has
 /// no such call (Darwin, musl).
 int mr_release_free_memory(void);
+
+/// Starts `path` with `argv` (NULL-terminated, argv[0] included) and this process's environment as a detached
+/// daemon, as `git gc --auto` does: in a new session, standard input, output and error on /dev/null, every other
+/// descriptor closed, reparented to init (a double fork, so no zombie is left). Does not wait for it. Returns 0
+/// once the intermediate child has exited, or -1 with errno set (fork failed, or ECHILD when the intermediate
+/// child could not start the daemon).
+int mr_spawn_detached(const char *path, char *const argv[]);
 #endif

@@ -192,15 +192,22 @@ extension Registry {
         for view in viewStores() where try view.completeIfInterrupted(last) { return }
     }
 
-    /// Runs `body` holding the cross-process writer lock.
+    /// Runs `body` holding the cross-process writer lock; once the lock is released, starts a compaction of the
+    /// query index in the background when the write left one due (never inside the write).
     func withWriterLock<R>(_ body: () throws -> R) throws -> R {
+        try requireWritable()
+        defer { compactIndexInBackgroundIfDue() }
+        return try writerLock.withLock(timeout: configuration.lockTimeout, body)
+    }
+
+    /// Fails with `.unsupportedOperation` on a registry opened read-only.
+    func requireWritable() throws {
         guard !isReadOnly else {
             throw RegistryError(
                 .unsupportedOperation,
                 "registry '\(layout.rootPath)' was opened read-only (forWriting: false); open it for writing to change it",
                 path: layout.rootPath)
         }
-        return try writerLock.withLock(timeout: configuration.lockTimeout, body)
     }
 }
 

@@ -26,6 +26,8 @@ extension FileSystem {
         private var buffer: [UInt8] = []
         private static let bufferSize = 1 << 20
         private var isOpen = true
+        /// Synced and closed by ``seal()``, waiting for ``install()``.
+        private var isSealed = false
         /// The bytes written so far (buffered or not).
         package private(set) var length: Int64 = 0
 
@@ -96,6 +98,17 @@ extension FileSystem {
         ///
         /// - Throws: I/O errors naming the target; the temporary file is removed then.
         package func commit() throws {
+            try seal()
+            try install()
+        }
+
+        /// Makes the temporary file durable and closes it, without renaming it yet: the expensive half of a
+        /// replace that ``install()`` finishes later (a compaction builds its file without the writer lock and
+        /// installs it under the lock). Until then the file is removed by ``abandon()`` or when this is released.
+        ///
+        /// - Throws: I/O errors naming the target; the temporary file is removed then.
+        package func seal() throws {
+            precondition(isOpen && !isSealed, "seal() once, before install()")
             try flush()
             try guarded("write") {
                 CrashPoint.hit("stream.afterTempWrite")
@@ -103,9 +116,22 @@ extension FileSystem {
                 try file.sync()
                 CrashPoint.hit("stream.afterTempSync")
             }
-            isOpen = false
             do {
                 try file.close()
+            } catch {
+                abandon()
+                throw RegistryError.systemCall(error, "close", path: path)
+            }
+            isSealed = true
+        }
+
+        /// Renames the sealed file over the target and syncs the directory.
+        ///
+        /// - Throws: I/O errors naming the target; the temporary file is removed then.
+        package func install() throws {
+            precondition(isOpen && isSealed, "install() after seal()")
+            isOpen = false
+            do {
                 try system_rename(temporaryPath, path)
             } catch {
                 try? removeTree(temporaryPath)
@@ -119,7 +145,7 @@ extension FileSystem {
         package func abandon() {
             guard isOpen else { return }
             isOpen = false
-            try? file.close()
+            if !isSealed { try? file.close() }
             try? removeTree(temporaryPath)
         }
 

@@ -49,6 +49,9 @@ public struct RegistryLayout: Hashable, Sendable {
     public var writerLockPath: String { locksPath + "/writer.lock" }
     /// The backup lease: a shared `flock` held by every running backup, which collectors respect (FORMAT.md §14.5).
     public var backupLeasePath: String { locksPath + "/backup.lock" }
+    /// Held (`flock`, never waited for) by the one process compacting the query index, so that two do not both
+    /// re-encode it (FORMAT.md §13.3).
+    public var indexCompactionLockPath: String { locksPath + "/index-compaction.lock" }
 
     /// `states/`: lifecycle state files.
     public var statesPath: String { rootPath + "/states" }
