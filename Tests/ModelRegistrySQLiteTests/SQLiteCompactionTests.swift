@@ -5,7 +5,7 @@
     import RegistryTestSupport
     import Testing
 
-    /// A writer's compaction of `additions` into posting blobs (`SQLiteIndexBackend.compactUpdatesIfNeeded()`,
+    /// A writer's compaction of `additions` into posting blobs (rounds of `SQLiteIndexBackend.prepareCompaction()`,
     /// docs/FORMAT.md §16.4): only past the threshold, never more than the limit per call, and every query answers
     /// as before and as the file index does.
     @Suite struct SQLiteCompactionTests {
@@ -73,15 +73,16 @@
             }
         }
 
-        /// A writer compacts after its write once `additions` holds the threshold's rows (4,096): the registry's
-        /// own writes keep the table bounded without a rebuild.
+        /// A write that leaves `additions` with the threshold's rows (4,096) starts a compaction in the background
+        /// (never inside the write): the registry's own writes keep the table bounded without a rebuild.
         @Test func aWriterCompactsPastTheThreshold() throws {
             try SQLiteFixture.with { f in
                 let ids = try Self.fill(f)
                 let expected = try Self.queries.map { try f.files.query($0) }
                 let before = try f.additionRows()
                 try Self.pad(f, rows: 4096)
-                try f.sqlite.setState(ids[1], to: .candidate)  // a write: its update, then the compaction
+                try f.sqlite.setState(ids[1], to: .candidate)  // a write: its update; the compaction follows
+                f.sqlite.waitForIndexCompaction()
                 #expect(try f.additionRows() == before, "one limit's rows (4,096) folded")
                 let answers = try Self.queries.map { try f.freshBackend().summaries(matching: $0) }
                 #expect(answers == (try Self.queries.map { try f.files.query($0) }))

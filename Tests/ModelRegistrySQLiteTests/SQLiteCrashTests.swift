@@ -57,8 +57,8 @@
             }
         }
 
-        /// A writer killed before its compaction of `additions` commits: the write itself is complete, the
-        /// database keeps every `additions` row and answers as before; the next write compacts.
+        /// A compaction of `additions` killed before it commits: the database keeps every `additions` row and
+        /// answers as before; the next compaction folds them.
         @Test func killedBeforeACompactionCommits() throws {
             try SQLiteFixture.with { f in
                 let base = try f.register("base", capabilities: ["ocr"])
@@ -66,18 +66,22 @@
                 try SQLiteCompactionTests.pad(f, rows: 4096)
                 let padded = try f.additionRows()
                 let outcome = try CLIRunner.run(
-                    ["state", "set", child.description, "candidate", "--reason", "review", "--registry", f.root.path],
+                    ["index", "compact", "--registry", f.root.path],
                     environment: Self.environment.merging(["MODELREG_CRASH_AT": "sqlite.compactionBeforeCommit"]) {
                         $1
                     })
                 #expect(outcome.wasKilled, "the process should die before the compaction commits: \(outcome.stderr)")
                 #expect(try f.additionRows() == padded, "nothing folded")
-                #expect(try f.freshIndex().query(IndexQuery(state: .candidate)).map(\.id) == [child], "the update")
-                let survived = try CLIRunner.run(
-                    ["state", "set", base.description, "candidate", "--reason", "review", "--registry", f.root.path],
+                try expectAgreement(f, "sqlite.compactionBeforeCommit")
+                let compacted = try CLIRunner.run(
+                    ["index", "compact", "--registry", f.root.path], environment: Self.environment)
+                #expect(compacted.status == 0, "\(compacted.stderr)")
+                #expect(try f.additionRows() < padded, "the next compaction folded them")
+                let write = try CLIRunner.run(
+                    ["state", "set", child.description, "candidate", "--reason", "review", "--registry", f.root.path],
                     environment: Self.environment)
-                #expect(survived.status == 0, "\(survived.stderr)")
-                #expect(try f.additionRows() < padded, "the next write compacted")
+                #expect(write.status == 0, "\(write.stderr)")
+                #expect(try f.freshIndex().query(IndexQuery(state: .candidate)).map(\.id) == [child], "the update")
                 try expectAgreement(f, "sqlite.compactionBeforeCommit")
             }
         }

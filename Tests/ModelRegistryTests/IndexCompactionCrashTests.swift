@@ -6,9 +6,9 @@ import Testing
 @testable import IndexBuilder
 
 #if DEBUG
-    /// Compaction (FORMAT.md §13.3) is a write: `modelreg state set` is killed at each step of folding
-    /// `updates.jsonl` into `index.bin`, and a file system failing under it must leave an index that is current or
-    /// caught up from the log — never a damaged one, never a lost state.
+    /// Compaction (FORMAT.md §13.3) is a write, though never inside another write: `modelreg index compact` is
+    /// killed at each step of folding `updates.jsonl` into `index.bin`, and a file system failing under it must
+    /// leave an index that is current or caught up from the log — never a damaged one, never a lost state.
     @Suite struct IndexCompactionCrashTests {
         static func makeRegistry(in temp: URL) throws -> (root: URL, ids: [ArtifactID]) {
             try IndexCrashFixture.makeRegistry(in: temp)
@@ -23,48 +23,91 @@ import Testing
             return try Data(contentsOf: URL(fileURLWithPath: registry.layout.indexesPath + "/index.bin"))
         }
 
-        @Test func aWriterPastTheThresholdCompactsToTheBytesOfARebuild() throws {
+        /// Waits (a minute at most) until no process holds the compaction lock and `updates.jsonl` is gone: the
+        /// detached `modelreg index compact` a write started has finished.
+        static func waitForDetachedCompaction(of root: URL) throws -> Bool {
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline {
+                let idle = RegistryLayout(unchecked: root).indexCompactionLockPath.withCString { path in
+                    let fd = open(path, O_RDWR)
+                    guard fd >= 0 else { return true }
+                    defer { close(fd) }
+                    return flock(fd, LOCK_EX | LOCK_NB) == 0
+                }
+                if idle && !FileManager.default.fileExists(atPath: root.path + "/indexes/updates.jsonl") { return true }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            return false
+        }
+
+        /// A write that leaves a compaction due returns at once (its output ends though the compaction runs on:
+        /// the detached process holds none of its descriptors); the detached `modelreg index compact` then writes
+        /// the bytes of a rebuild.
+        @Test func aWriterPastTheThresholdHandsCompactionToADetachedProcess() throws {
             try withTemporaryDirectory { temp in
                 let (root, ids) = try Self.makeRegistry(in: temp)
                 let outcome = try CLIRunner.run(
                     ["state", "set", ids[0].description, "candidate", "--registry", root.path],
                     environment: ["MODELREG_INDEX_COMPACTION_BYTES": "1"])
                 #expect(outcome.status == 0, "\(outcome.stderr)")
-                let indexes = root.path + "/indexes"
-                #expect(!FileManager.default.fileExists(atPath: indexes + "/updates.jsonl"), "compacted")
-                let stored = try Data(contentsOf: URL(fileURLWithPath: indexes + "/index.bin"))
+                #expect(try Self.waitForDetachedCompaction(of: root), "the detached compaction finished")
+                let stored = try Data(contentsOf: URL(fileURLWithPath: root.path + "/indexes/index.bin"))
                 #expect(stored == (try Self.rebuiltBytes(of: root, in: temp)))
                 let registry = try Registry.open(at: root)
                 #expect(try registry.query(IndexQuery(state: .candidate)).map(\.id) == [ids[0]])
             }
         }
 
+        @Test func indexCompactFoldsTheUpdatesOrSaysThereIsNothingToDo() throws {
+            try withTemporaryDirectory { temp in
+                let (root, _) = try Self.makeRegistry(in: temp)
+                let idle = try CLIRunner.run(["index", "compact", "--registry", root.path])
+                #expect(idle.status == 0 && idle.stdout.contains("nothing to compact"), "\(idle.stderr)")
+                #expect(FileManager.default.fileExists(atPath: root.path + "/indexes/updates.jsonl"))
+                let run = try CLIRunner.run(
+                    ["index", "compact", "--json", "--registry", root.path],
+                    environment: ["MODELREG_INDEX_COMPACTION_BYTES": "1"])
+                #expect(run.status == 0 && run.stdout.contains(#""compacted":true"#), "\(run.stdout) \(run.stderr)")
+                #expect(!FileManager.default.fileExists(atPath: root.path + "/indexes/updates.jsonl"))
+                let stored = try Data(contentsOf: URL(fileURLWithPath: root.path + "/indexes/index.bin"))
+                #expect(stored == (try Self.rebuiltBytes(of: root, in: temp)))
+            }
+        }
+
+        /// `modelreg index compact` killed at each step (preparing without the lock, the prepared file synced,
+        /// the new base renamed into place before the update file is replaced) leaves an index every reader
+        /// answers from correctly and the next writer keeps current.
         @Test(arguments: [
-            "index.beforeCompaction", "index.afterUpdatesRemoved", "stream.afterTempWrite", "stream.afterRename",
+            "index.beforeCompaction", "stream.afterTempWrite", "index.compactionPrepared", "stream.afterRename",
+            "index.compactionBaseInstalled",
         ])
         func aCompactionKilledAtAnyPointLosesNothing(point: String) throws {
             try withTemporaryDirectory { temp in
                 let (root, ids) = try Self.makeRegistry(in: temp)
+                try Registry.open(at: root).setState(ids[0], to: .candidate)
                 try runKilled(
-                    ["state", "set", ids[0].description, "candidate", "--registry", root.path], at: point,
+                    ["index", "compact", "--registry", root.path], at: point,
                     environment: ["MODELREG_INDEX_COMPACTION_BYTES": "1"])
 
-                // The state change is in the log; a reader sees it at once (from the update line, or by catching
-                // up from the log), without writing.
+                // A reader answers from the stored index (undamaged and current), without writing.
                 let reader = try Registry.open(at: root, forWriting: false)
                 #expect(try reader.query(IndexQuery(state: .candidate)).map(\.id) == [ids[0]])
                 #expect(try reader.query(IndexQuery(state: .validated)).map(\.id) == [ids[2]])
                 #expect(reader.index.lastReport?.findings.contains { $0.kind == .damagedIndex } != true)
+                #expect(try reader.index.status().isClean, "the stored index reads without damage")
 
                 let registry = try Registry.open(at: root)
-                _ = try registry.recover()
-                try registry.setState(ids[1], to: .validated)  // the next writer stores what was missed
+                try registry.setState(ids[1], to: .validated)  // the next writer appends after what is there
                 #expect(try registry.index.status().isClean)
                 #expect(try registry.fsck().isClean)
                 #expect(
                     try registry.query(IndexQuery(state: .validated)).map(\.id).sorted { "\($0)" < "\($1)" }
                         == [ids[1], ids[2]].sorted { "\($0)" < "\($1)" })
-                try registry.rebuildIndexes()
+                let eager = FileIndexBackend(layout: registry.layout, compactionThreshold: 0)
+                #expect(try eager.compactUpdatesIfNeeded(), "a later compaction completes")
+                let leftovers = try FileManager.default.contentsOfDirectory(atPath: registry.layout.indexesPath)
+                    .filter { $0.hasPrefix(".tmp-") }
+                #expect(leftovers.isEmpty, "the killed compaction's file is removed: \(leftovers)")
                 #expect(
                     try Data(contentsOf: URL(fileURLWithPath: registry.layout.indexesPath + "/index.bin"))
                         == (try Self.rebuiltBytes(of: root, in: temp)))

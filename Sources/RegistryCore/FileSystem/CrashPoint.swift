@@ -107,9 +107,11 @@ package enum CrashPoint {
             "collect.afterRename", "gc.afterPlan", "gc.afterFirstRemoval",
             // A pull (FORMAT.md §15.8): every blob downloaded into the staged layout, nothing imported yet.
             "oci.afterPullDownload", "oci.afterPartialDownload",
-            // The query index (FORMAT.md §13): a writer's compaction of updates.jsonl into index.bin, before it
-            // starts and between removing updates.jsonl and replacing index.bin.
-            "index.beforeCompaction", "index.afterUpdatesRemoved",
+            // The query index (FORMAT.md §13): a rebuild between removing updates.jsonl and replacing index.bin; a
+            // compaction of updates.jsonl into index.bin before it starts, once its new base is synced (prepared
+            // without the writer lock), and between renaming the new base into place and replacing updates.jsonl.
+            "index.afterUpdatesRemoved", "index.beforeCompaction", "index.compactionPrepared",
+            "index.compactionBaseInstalled",
             // A file written piece by piece for an atomic replace (`index.bin` by a rebuild or compaction):
             // written but not synced, synced but not renamed, renamed but the directory not synced.
             "stream.afterTempWrite", "stream.afterTempSync", "stream.afterRename",
