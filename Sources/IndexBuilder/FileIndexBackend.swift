@@ -15,9 +15,10 @@ import RegistryCore
 ///
 /// Incremental updates are appended to `updates.jsonl`, one canonical JSON line per update (`after`, `through`,
 /// `registered`, `states`, …), so that registering one artifact or setting one state writes one short line
-/// instead of rewriting the index. Readers apply the lines on top of the base file in memory. A writer folds them
-/// into a new `index.bin` once the file passes ``compactionThreshold`` bytes (1 MiB) (see ``compactUpdatesIfNeeded()``),
-/// and a rebuild always does; readers never do.
+/// instead of rewriting the index. Readers apply the lines on top of the base file in memory. Once the file passes
+/// ``compactionThreshold`` bytes (1 MiB), a compaction folds them into a new `index.bin`, prepared without the
+/// writer lock and installed under it (``prepareCompaction()``), never inside a write; a rebuild always folds
+/// them; readers never do.
 ///
 /// ## Reading
 ///
@@ -31,8 +32,7 @@ import RegistryCore
 public final class FileIndexBackend: IndexBackend, @unchecked Sendable {
     /// The `indexes/` directory.
     public let directory: String
-    /// The size of `updates.jsonl` past which a writer's ``compactUpdatesIfNeeded()`` folds it into `index.bin`
-    /// (1 MiB): large enough that compaction is rare, small enough that a cold reader parses the lines in a few
+    /// The size of `updates.jsonl` past which a compaction is due (``isCompactionDue()``) (1 MiB): large enough that compaction is rare, small enough that a cold reader parses the lines in a few
     /// milliseconds. Debug builds take `MODELREG_INDEX_COMPACTION_BYTES` from the environment instead, so that
     /// crash tests reach compaction after a few writes.
     public static let defaultCompactionThreshold: Int64 = {

@@ -22,8 +22,9 @@ import RegistryCore
 ///   may carry what an in-memory catch-up already holds) but never move the stamp back.
 /// - **Result order.** Query results are ordered most recent first (highest ``ArtifactSummary/registrationSequence``
 ///   first), then artifacts without a registration by id; ``lineage(of:direction:)`` is nearest first.
-/// - **Writers hold the lock.** Methods called with `persist: true` run under the registry's writer lock; the
-///   backend needs no cross-process locking of its own, but must leave storage readable at every instant (for
+/// - **Writers hold the lock.** Methods called with `persist: true`, and ``IndexCompaction/install()``, run under
+///   the registry's writer lock; ``prepareCompaction()`` runs without it (one compactor per registry at a time).
+///   The backend needs no cross-process locking of its own, but must leave storage readable at every instant (for
 ///   files: atomic replacement, complete appended lines).
 /// - `Sendable`, and safe to call from several threads at once.
 ///

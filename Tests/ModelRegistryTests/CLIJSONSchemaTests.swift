@@ -197,6 +197,7 @@ struct JSONScenario {
             ("checkpoint verify", ["checkpoint", "verify"], 0),
             ("index rebuild", ["index", "rebuild"], 0),
             ("index status", ["index", "status"], 0),
+            ("index compact", ["index", "compact"], 0),
             ("du", ["du"], 0),
             ("remote add", ["remote", "add", "mirror", mirror], 0),
             ("remote ls", ["remote", "ls"], 0),

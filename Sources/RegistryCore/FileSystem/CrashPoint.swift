@@ -117,7 +117,7 @@ package enum CrashPoint {
             "stream.afterTempWrite", "stream.afterTempSync", "stream.afterRename",
             // The optional SQLite index (FORMAT.md §16): before a full build's transaction commits (into
             // index.sqlite.building) or an update's, after the new file is synced and before the swap, and after
-            // the old file was removed and before the new one is renamed into place; before a writer's compaction
+            // the old file was removed and before the new one is renamed into place; before a compaction round
             // of `additions` into posting blobs commits.
             "sqlite.rebuildBeforeCommit", "sqlite.updateBeforeCommit", "sqlite.rebuildBeforeSwap",
             "sqlite.rebuildAfterRemovingOld", "sqlite.compactionBeforeCommit",
