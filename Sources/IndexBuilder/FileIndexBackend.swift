@@ -79,8 +79,13 @@ public final class FileIndexBackend: IndexBackend, @unchecked Sendable {
         self.compactionThreshold = Self.defaultCompactionThreshold
     }
 
-    /// Creates a backend with another compaction threshold (tests).
-    package init(layout: RegistryLayout, compactionThreshold: Int64) {
+    /// Creates a backend with another compaction threshold: a smaller one keeps cold readers' parsing of
+    /// `updates.jsonl` shorter at the price of compacting more often (tests and benchmarks make it tiny).
+    ///
+    /// - Parameters:
+    ///   - layout: the registry.
+    ///   - compactionThreshold: the size of `updates.jsonl`, in bytes, past which a compaction is due.
+    public init(layout: RegistryLayout, compactionThreshold: Int64) {
         self.directory = layout.indexesPath
         self.compactionThreshold = compactionThreshold
     }

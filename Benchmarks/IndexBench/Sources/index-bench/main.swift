@@ -16,6 +16,8 @@ import ModelRegistry
 //                            writes that file into the registry: give a copy)
 //       [--state-set-only]  (with --registry: only compare `Registry.setState` at N and at 100 artifacts, step 8;
 //                            writes states into the registry: give a copy)
+//       [--compaction-writes]  (with --registry, file index: time writes while a compaction runs in the
+//                            background and after it; writes states into the registry: give a copy)
 //
 // 1. Generates a valid registry of N (default 100,000) small artifacts in a temporary directory (fast path, see
 //    RegistryGenerator) and checks it: the audit log's hash chain verifies, sampled artifacts open.
@@ -38,6 +40,7 @@ var keep = false
 var reusePath: String?
 var loadOnly = false
 var stateSetOnly = false
+var compactionWrites = false
 var rebuildOnly = false
 var fsckOnly = false
 var gcOnly = false
@@ -53,6 +56,7 @@ while !arguments.isEmpty {
     case "--runs": runs = Int(arguments.isEmpty ? "" : arguments.removeFirst()) ?? runs
     case "--keep": keep = true
     case "--state-set-only": stateSetOnly = true  // with --registry: only compare `state set` at N and at 100
+    case "--compaction-writes": compactionWrites = true  // with --registry: writes while a compaction runs
     case "--load-only": loadOnly = true  // with --registry: only time cold loads (for profiling)
     case "--rebuild-only": rebuildOnly = true  // with --registry: only time rebuilds (for profiling)
     case "--fsck-only": fsckOnly = true  // only time `Registry.fsck()` (issue 10): duration and peak RSS
@@ -295,6 +299,11 @@ do {
     }
     if stateSetOnly {
         try compareStateSets(registry, ids)
+        finish(0)
+    }
+    if compactionWrites {
+        registry.releaseIndex()
+        try compareWritesDuringCompaction(root, ids)
         finish(0)
     }
     if loadOnly {
