@@ -13,7 +13,11 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "registry-bench",
-            dependencies: [.product(name: "ModelRegistry", package: "ModelRegistry")],
+            dependencies: [
+                .product(name: "ModelRegistry", package: "ModelRegistry"),
+                // Only for the package's one SplitMix64, which generates the input files.
+                .product(name: "RegistryTestSupport", package: "ModelRegistry"),
+            ],
             swiftSettings: [
                 .enableUpcomingFeature("ExistentialAny"),
                 .enableUpcomingFeature("MemberImportVisibility"),

@@ -17,7 +17,7 @@ extension AuditJournal {
     {
         let files: [JournalFile]
         do {
-            files = try JournalFile.list(in: directory)
+            files = try listing.files(in: directory)
         } catch RegistryError.Code.notFound {
             return
         }

@@ -23,6 +23,7 @@ extension AuditJournal {
     package func extent() throws -> [ExtentFile] {
         let files: [JournalFile]
         do {
+            // Listed as it is now, not through ``DayFileListing``: a backup copies what this returns, so no cache.
             files = try JournalFile.list(in: directory)
         } catch RegistryError.Code.notFound {
             return []

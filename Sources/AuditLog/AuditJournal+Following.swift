@@ -19,11 +19,12 @@ extension AuditJournal {
     /// in-progress final line is not included: it is read once it is complete.
     ///
     /// - Throws: I/O errors.
-    /// - Complexity: O(length of the last line).
+    /// - Complexity: O(length of the last line), and one `stat` of `audit/` while its day files are unchanged
+    ///   (``DayFileListing``), which keeps an alias watcher's polling from listing the directory every time.
     package func endPosition() throws -> Position? {
         let files: [JournalFile]
         do {
-            files = try JournalFile.list(in: directory)
+            files = try listing.files(in: directory)
         } catch RegistryError.Code.notFound {
             return nil
         }
@@ -39,7 +40,7 @@ extension AuditJournal {
     package func events(after position: Position?) throws -> (events: [AuditEvent], end: Position?) {
         let files: [JournalFile]
         do {
-            files = try JournalFile.list(in: directory)
+            files = try listing.files(in: directory)
         } catch RegistryError.Code.notFound {
             return ([], position)
         }

@@ -235,7 +235,7 @@ final class CursorState {
     private func currentReader() throws -> JournalLineReader? {
         if files == nil {
             do {
-                files = try JournalFile.list(in: journal.directory)
+                files = try journal.listing.files(in: journal.directory)
             } catch RegistryError.Code.notFound {
                 files = []
             }

@@ -74,6 +74,7 @@ extension AuditJournal {
         forEachEvent body: (_ event: AuditEvent, _ file: String, _ line: Int) -> Void
     ) throws -> Verification {
         // FORMAT.md §3: readers must not require `audit/`; a registry nothing was written to has no log yet.
+        // Listed as it is now, not through the cached listing (``DayFileListing``): verification trusts no cache.
         let files = try FileSystem.exists(directory) ? try JournalFile.list(in: directory) : []
         var sizes: [Int64] = []
         for file in files { sizes.append(try FileSystem.status(file.path, followLinks: true)?.size ?? 0) }

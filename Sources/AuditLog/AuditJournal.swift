@@ -37,7 +37,7 @@ public final class AuditJournal: Sendable {
     /// The last event as readers last saw it (``recentLastEvent()``).
     let tail = TailCache()
     /// The day files as last listed (``DayFileListing``).
-    let listing = DayFileListing()
+    let listing: DayFileListing
 
     /// The longest line the journal writes or reads, in bytes (1 MiB). Appends with a larger payload fail;
     /// a longer line on disk is reported as malformed.
@@ -54,6 +54,15 @@ public final class AuditJournal: Sendable {
     public init(layout: RegistryLayout, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.layout = layout
         self.clock = clock
+        self.listing = DayFileListing()
+    }
+
+    /// A journal whose day files are listed by `listing`: for tests that choose its settling time or freeze the
+    /// directory's clock.
+    init(layout: RegistryLayout, clock: @escaping @Sendable () -> Date, listing: DayFileListing) {
+        self.layout = layout
+        self.clock = clock
+        self.listing = listing
     }
 
     /// `<registry>/audit`.

@@ -18,14 +18,28 @@ final class DayFileListing: @unchecked Sendable {
 
     /// How long before a listing the directory must have last changed for the listing to be kept.
     let settledAfterNanoseconds: Int64
+    /// Reads the directory's status: `FileSystem.status(_:followLinks:)`, or in tests a file system whose clock
+    /// does not tick between two changes.
+    private let directoryStatus: @Sendable (String) throws -> FileStatus?
 
-    /// - Parameter settledAfterNanoseconds: how long before a listing the directory must have last changed for
-    ///   the listing to be kept (one second; tests choose 0 or an hour).
-    init(settledAfterNanoseconds: Int64 = 1_000_000_000) {
+    /// - Parameters:
+    ///   - settledAfterNanoseconds: how long before a listing the directory must have last changed for the listing
+    ///     to be kept (one second; tests choose 0 or an hour).
+    ///   - directoryStatus: reads the directory's status (tests freeze its times as a coarse clock would).
+    init(
+        settledAfterNanoseconds: Int64 = 1_000_000_000,
+        directoryStatus: @escaping @Sendable (String) throws -> FileStatus? = { try FileSystem.status($0) }
+    ) {
         self.settledAfterNanoseconds = settledAfterNanoseconds
+        self.directoryStatus = directoryStatus
     }
 
     /// The journal files in `directory`, oldest first, as ``JournalFile/list(in:)`` returns them.
+    ///
+    /// While the day files are the same, so is the array returned (the same storage, so comparing two results
+    /// costs nothing, unless `directory` is not a plain directory): a cache over the log's files, such as the
+    /// reader's last event (``AuditJournal/recentLastEvent()``), compares the list instead of checking the
+    /// directory itself, with no `stat` of its own and with the settling rule applied.
     ///
     /// - Throws: what ``JournalFile/list(in:)`` throws (``RegistryError/Code/notFound`` when the directory does not
     ///   exist; I/O errors).
@@ -34,7 +48,7 @@ final class DayFileListing: @unchecked Sendable {
     func files(in directory: String) throws -> [JournalFile] {
         let now = Int64((Date().timeIntervalSince1970 * 1e9).rounded(.down))
         // Not a plain directory (absent, a link, a file): list as before, which reports the problem or follows the link.
-        guard let status = try FileSystem.status(directory), status.kind == .directory else {
+        guard let status = try directoryStatus(directory), status.kind == .directory else {
             lock.withLock { settledStatus = nil }
             return try JournalFile.list(in: directory)
         }

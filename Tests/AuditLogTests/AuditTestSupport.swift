@@ -99,3 +99,26 @@ func allEvents(_ journal: AuditJournal, _ filter: AuditJournal.Filter = .init())
     try journal.forEachEvent(filter) { events.append($0) }
     return events
 }
+
+/// The first status read of each path, returned from then on, while counting how often the real one differed.
+final class FrozenStatus: @unchecked Sendable {
+    private let lock = NSLock()
+    private var first: [String: FileStatus] = [:]
+    private var hidden = 0
+
+    /// How many reads found a real status other than the frozen one.
+    var changesHidden: Int { lock.withLock { hidden } }
+
+    func status(of path: String) throws -> FileStatus? {
+        let real = try FileSystem.status(path)
+        return lock.withLock {
+            guard let real else { return nil }
+            guard let kept = first[path] else {
+                first[path] = real
+                return real
+            }
+            if kept != real { hidden += 1 }
+            return kept
+        }
+    }
+}

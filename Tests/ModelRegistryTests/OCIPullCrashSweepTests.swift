@@ -35,34 +35,20 @@ import Testing
                     options = OCITestRegistry.options
                     environment = OCITestRegistry.cliEnvironment
                 }
-                let directory = temp.appendingPathComponent("fixture")
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
+                let directory = try SystemCallCrashLoop.makeDirectory("fixture", in: temp)
                 _ = try Registry.create(at: directory.appendingPathComponent("registry"))
-                let scratch = temp.appendingPathComponent("runs")
-                try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: false)
 
-                var loop = SystemCallCrashLoop(
-                    fixture: directory, scratch: scratch,
-                    arguments: ["pull", reference.description, "--alias", "champion", "--registry", "registry"])
-                loop.stride = Self.stride
-                loop.recoveryStride = Self.recoveryStride
+                var loop = try SystemCallCrashLoop(
+                    fixture: directory, runsIn: temp,
+                    arguments: ["pull", reference.description, "--alias", "champion", "--registry", "registry"],
+                    stride: Self.stride, recoveryStride: Self.recoveryStride)
                 loop.environment = environment
-                var outcomes: Set<String> = []
-                let sweep = try loop.sweepOperation { run, label in
-                    outcomes.insert(
-                        try Self.expectSettledAndRetry(
-                            run.appendingPathComponent("registry"), fixture: fixture, reference: reference,
-                            options: options, context: label))
-                }
-                #expect(sweep.points > 10, "the pull was killed \(sweep.points) times")
-                #expect(outcomes == ["absent", "whole"], "the kills left the artifact \(outcomes)")
-                let crashed = try #require(sweep.leftWork, "no killed pull left recovery work")
-                let kills = try loop.sweepRecovery(of: crashed) { run, label in
-                    _ = try Self.expectSettledAndRetry(
+                let outcomes = try loop.sweepOperationAndRecovery(killedMoreThan: 10) { run, label in
+                    try Self.expectSettledAndRetry(
                         run.appendingPathComponent("registry"), fixture: fixture, reference: reference,
                         options: options, context: label)
                 }
-                #expect(kills > 0, "recover was never killed")
+                #expect(outcomes == ["absent", "whole"], "the kills left the artifact \(outcomes)")
             }
         }
 

@@ -518,31 +518,21 @@ struct OCIRemoteEvictionRegistryTests {
 
         @Test func aFetchKilledBeforeAnySystemCallIsFetchedWholeOrStillEvicted() throws {
             try withTemporaryDirectory { temp in
-                let directory = temp.appendingPathComponent("fixture")
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
+                let directory = try SystemCallCrashLoop.makeDirectory("fixture", in: temp)
                 let (fixture, server) = try OCIRemoteFixture.evicted(in: directory, servedFrom: temp)
                 defer { server.stop() }  // serves until the sweep ends
                 try FileManager.default.removeItem(at: directory.appendingPathComponent("bundle"))
-                let scratch = temp.appendingPathComponent("runs")
-                try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: false)
 
-                var loop = SystemCallCrashLoop(
-                    fixture: directory, scratch: scratch,
-                    arguments: ["fetch", fixture.id.description, "--registry", "local"])
+                var loop = try SystemCallCrashLoop(
+                    fixture: directory, runsIn: temp,
+                    arguments: ["fetch", fixture.id.description, "--registry", "local"],
+                    stride: Self.stride, recoveryStride: Self.recoveryStride)
                 loop.registryName = "local"
-                loop.stride = Self.stride
-                loop.recoveryStride = Self.recoveryStride
-                var outcomes: Set<String> = []
-                let check = { (run: URL, label: String) throws -> String in
+                let outcomes = try loop.sweepOperationAndRecovery(killedMoreThan: 5) { run, label in
                     try fixture.expectFetchedWholeOrStillEvicted(
                         after: fixture.open(run.appendingPathComponent("local")), label)
                 }
-                let sweep = try loop.sweepOperation { run, label in outcomes.insert(try check(run, label)) }
-                #expect(sweep.points > 5, "the fetch was killed \(sweep.points) times")
                 #expect(outcomes == ["evicted", "fetched"], "the kills left the artifact \(outcomes)")
-                let crashed = try #require(sweep.leftWork, "no killed fetch left recovery work")
-                let kills = try loop.sweepRecovery(of: crashed) { run, label in _ = try check(run, label) }
-                #expect(kills > 0, "recover was never killed")
             }
         }
     }

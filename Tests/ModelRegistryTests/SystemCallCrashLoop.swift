@@ -113,4 +113,48 @@ import Testing
             }
         }
     }
+
+    extension SystemCallCrashLoop {
+        /// A loop over `fixture` whose runs go in a new `runs/` directory in `temp`, killing before every
+        /// `stride`-th call of the operation and every `recoveryStride`-th call of `recover`.
+        init(fixture: URL, runsIn temp: URL, arguments: [String], stride: Int, recoveryStride: Int) throws {
+            self.init(
+                fixture: fixture, scratch: try Self.makeDirectory("runs", in: temp), arguments: arguments,
+                stride: stride, recoveryStride: recoveryStride)
+        }
+
+        /// Makes the new, empty directory `name` in `temp`: a sweep's fixture or its runs.
+        static func makeDirectory(_ name: String, in temp: URL) throws -> URL {
+            let directory = temp.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
+            return directory
+        }
+
+        /// ``sweepOperation(sourceLocation:check:)``, then ``sweepRecovery(of:sourceLocation:check:)`` of the first
+        /// killed run that left recovery work, `check` judging every run of both: for an operation whose kills
+        /// leave one of a few outcomes (`check` names the one it found). Expects the operation killed more than
+        /// `minimumKills` times, a kill that left recovery work, and `recover` killed at least once.
+        ///
+        /// - Returns: the outcomes `check` named for the operation's killed runs.
+        func sweepOperationAndRecovery(
+            killedMoreThan minimumKills: Int, sourceLocation: SourceLocation = #_sourceLocation,
+            check: (URL, String) throws -> String
+        ) throws -> Set<String> {
+            let command = arguments.first ?? "the command"
+            var outcomes: Set<String> = []
+            let sweep = try sweepOperation(sourceLocation: sourceLocation) { run, label in
+                outcomes.insert(try check(run, label))
+            }
+            #expect(
+                sweep.points > minimumKills, "\(command) was killed \(sweep.points) times",
+                sourceLocation: sourceLocation)
+            let crashed = try #require(
+                sweep.leftWork, "no killed \(command) left recovery work", sourceLocation: sourceLocation)
+            let kills = try sweepRecovery(of: crashed, sourceLocation: sourceLocation) { run, label in
+                _ = try check(run, label)
+            }
+            #expect(kills > 0, "recover was never killed", sourceLocation: sourceLocation)
+            return outcomes
+        }
+    }
 #endif

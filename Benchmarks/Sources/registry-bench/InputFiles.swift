@@ -1,23 +1,10 @@
+import RegistryTestSupport
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny, fast, deterministic generator; incompressible enough that no
-/// layer can shortcut the bytes.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E9B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Creates the input files, each once per run of the program; later requests for the same name reuse it.
 ///
@@ -49,7 +36,9 @@ final class InputFiles {
         unlink(directory + "/" + name)
     }
 
-    /// Writes `size` SplitMix64 bytes to a new file at `path` in 1 MiB buffers, then `fsync`s it.
+    /// Writes `size` SplitMix64 bytes to a new file at `path` in 1 MiB buffers, then `fsync`s it: the package's
+    /// generator (`RegistryTestSupport.SplitMix64`, Steele, Lea, Flood 2014), tiny, fast and deterministic, and
+    /// incompressible enough that no layer can shortcut the bytes.
     static func generate(_ path: String, size: Int64, seed: UInt64) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw BenchError.system("open", path) }
