@@ -57,6 +57,9 @@ extension RegistryIndex {
                 }
                 guard installed else { break }  // a rebuild replaced the index meanwhile
                 compacted = true
+                // The round's encoder freed its memory in this thread's malloc arena, where glibc keeps it: hand it
+                // back, as a rebuild does, so that a server's resident size does not keep a compaction's peak.
+                FreedMemory.returnToSystem()
             } catch let error as RegistryError
                 where [.invalidDocument, .invalidJSON, .unsupportedFormatVersion].contains(error.code)
             {

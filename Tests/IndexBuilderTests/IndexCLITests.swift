@@ -52,7 +52,7 @@ struct IndexCLITests {
         try IndexFixture.with { f in
             let root = f.registry.layout.root
             #expect(try IndexCLI.run(["index"], registry: root).status == 64)
-            #expect(try IndexCLI.run(["index", "compact"], registry: root).status == 64)
+            #expect(try IndexCLI.run(["index", "defragment"], registry: root).status == 64)
             #expect(try IndexCLI.run(["find", "--limit", "0"], registry: root).status == 64)
             #expect(try IndexCLI.run(["find", "--label", "novalue"], registry: root).status == 64)
             #expect(try IndexCLI.run(["lineage"], registry: root).status == 64)

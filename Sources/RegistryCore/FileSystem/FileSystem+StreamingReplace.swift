@@ -28,6 +28,9 @@ extension FileSystem {
         private var isOpen = true
         /// Synced and closed by ``seal()``, waiting for ``install()``.
         private var isSealed = false
+        /// The bytes whose write-back ``flush()`` has started.
+        private var writebackStarted: Int64 = 0
+        private static let writebackChunk: Int64 = 16 << 20
         /// The bytes written so far (buffered or not).
         package private(set) var length: Int64 = 0
 
@@ -68,11 +71,18 @@ extension FileSystem {
             try bytes.withUnsafeBytes { try write($0) }
         }
 
-        /// Writes everything buffered.
+        /// Writes everything buffered, and starts write-back of every full 16 MiB written so far, so that the
+        /// final `fsync` has little left to do: one large `fsync` at the end would make the small `fsync`s of
+        /// concurrent writers (a compaction runs beside them) wait for the whole file on a journaling file system.
         package func flush() throws {
             guard !buffer.isEmpty else { return }
             try guarded("write") { try buffer.withUnsafeBytes { try file.writeAll($0) } }
             buffer.removeAll(keepingCapacity: true)
+            let written = length - Int64(buffer.count)
+            if written - writebackStarted >= Self.writebackChunk {
+                system_startWriteback(file.fd, offset: writebackStarted, length: written - writebackStarted)
+                writebackStarted = written
+            }
         }
 
         /// Overwrites bytes already written, at `offset`; later writes still append.

@@ -34,17 +34,23 @@ import ModelRegistry
     }
     let registry = try Registry.open(at: root, configuration: background)
     _ = try registry.query(IndexQuery(limit: 1))  // load the index, as a running server has
+    let rssBefore = currentRSS()
     _ = resetPeakRSS()
     let start = clock.now
     var during: [Double] = []
-    let baseInode = { (try? FileManager.default.attributesOfItem(atPath: layout.indexesPath + "/index.bin"))?[
-        .systemFileNumber] as? NSNumber }
+    let baseInode = {
+        (try? FileManager.default.attributesOfItem(atPath: layout.indexesPath + "/index.bin"))?[
+            .systemFileNumber] as? NSNumber
+    }
     let before = baseInode()
+    var when: [(at: Double, milliseconds: Double)] = []
     during.append(try flip(registry))  // starts the compaction before it returns
     // Write until the new base is installed (later rounds fold what was written meanwhile; writing on would keep
     // them due), then wait for the compaction to finish.
     while baseInode() == before {
+        let at = seconds(clock.now - start)
         during.append(try flip(registry))
+        when.append((at, during[during.count - 1]))
     }
     let installed = clock.now - start
     registry.waitForIndexCompaction()
@@ -59,14 +65,19 @@ import ModelRegistry
     }
     var after: [Double] = []
     for _ in 0..<max(100, min(during.count, 1000)) { after.append(try flip(registry)) }
+    let slowest = when.sorted { $0.milliseconds > $1.milliseconds }.prefix(3)
     during.sort()
     after.sort()
     print("")
     print(
         "compaction in the background: new base installed \(format(seconds(installed), 2)) s and compaction "
             + "finished \(format(seconds(compaction), 2)) s after the write that passed "
-            + "\(size) bytes of updates.jsonl; process peak RSS \(format(peak, 0)) MiB; "
+            + "\(size) bytes of updates.jsonl; process RSS \(format(rssBefore, 0)) MiB before, peak "
+            + "\(format(peak, 0)) MiB; "
             + "updates.jsonl after: \(remaining.int64Value) bytes")
+    print(
+        "slowest writes while compacting (started at s: ms): "
+            + slowest.map { "\(format($0.at, 2)): \(format($0.milliseconds, 0))" }.joined(separator: ", "))
     line("Registry.setState", "writes", "p50 (ms)", "p99 (ms)", "max (ms)")
     print("|---|---:|---:|---:|---:|")
     line(
