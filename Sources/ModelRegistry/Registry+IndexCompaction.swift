@@ -10,7 +10,7 @@ extension Registry {
         /// the writer lock (taking it only to install the result). A process that exits meanwhile leaves it to
         /// the next write; nothing is lost. The default, for servers, notebooks and training scripts.
         case background
-        /// Compact only when asked: ``Registry/compactIndex()-5aqgt`` or `modelreg index compact`. For a process
+        /// Compact only when asked: `compactIndex()` or `modelreg index compact`. For a process
         /// that must not start threads of its own, or that schedules maintenance itself. (The command-line tool
         /// uses this and starts `modelreg index compact` detached after a write that leaves a compaction due.)
         case manual
