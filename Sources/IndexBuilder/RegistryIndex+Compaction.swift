@@ -121,22 +121,7 @@ struct CompactionLock {
     /// - Throws: I/O errors opening the file, naming it.
     static func acquire(_ path: String) throws -> CompactionLock? {
         try FileSystem.makeDirectory(FileSystem.parent(of: path))
-        let file: OpenFile
-        do {
-            file = try OpenFile.open(path, O_RDWR | O_CREAT | O_NOFOLLOW, mode: 0o644)
-        } catch {
-            throw RegistryError.systemCall(error, "open the index compaction lock", path: path)
-        }
-        do {
-            try file.lock(LOCK_EX | LOCK_NB)
-        } catch let error where error.errno == EWOULDBLOCK {
-            try? file.close()
-            return nil
-        } catch {
-            try? file.close()
-            throw RegistryError.systemCall(error, "take the index compaction lock", path: path)
-        }
-        return CompactionLock(file: file)
+        return try OpenFile.lockedIfFree(path, "the index compaction lock").map(CompactionLock.init(file:))
     }
 
     /// Releases the lock.

@@ -24,6 +24,14 @@ import Testing
         return try Registry.create(at: root, configuration: configuration)
     }
 
+    /// Registers two artifacts and sets the first one's state: update lines to compact.
+    static func fill(_ registry: Registry, under temp: URL) throws -> [ArtifactID] {
+        let first = try BundleFixture.registerModel("first", in: registry, under: temp)
+        let second = try BundleFixture.registerModel("second", in: registry, under: temp)
+        try registry.setState(first, to: .candidate)
+        return [first, second]
+    }
+
     static func updatesExist(_ registry: Registry) -> Bool {
         FileManager.default.fileExists(atPath: registry.layout.indexesPath + "/updates.jsonl")
     }
@@ -32,15 +40,13 @@ import Testing
         try withTemporaryDirectory { temp in
             let registry = try Self.makeRegistry(temp.appendingPathComponent("registry"), .background)
             defer { registry.releaseIndex() }
-            let first = try BundleFixture.registerModel("first", in: registry, under: temp)
-            let second = try BundleFixture.registerModel("second", in: registry, under: temp)
-            try registry.setState(first, to: .candidate)
+            let ids = try Self.fill(registry, under: temp)
             registry.waitForIndexCompaction()
             #expect(!Self.updatesExist(registry), "the background compaction folded the update lines")
             #expect(registry.index.lastUpdateProblem == nil)
             #expect(try registry.index.status().isClean)
-            #expect(try registry.query(IndexQuery(state: .candidate)).map(\.id) == [first])
-            #expect(try registry.query(IndexQuery()).map(\.id) == [second, first])
+            #expect(try registry.query(IndexQuery(state: .candidate)).map(\.id) == [ids[0]])
+            #expect(try registry.query(IndexQuery()).map(\.id) == [ids[1], ids[0]])
         }
     }
 
@@ -48,15 +54,13 @@ import Testing
         try withTemporaryDirectory { temp in
             let registry = try Self.makeRegistry(temp.appendingPathComponent("registry"), .manual)
             defer { registry.releaseIndex() }
-            let first = try BundleFixture.registerModel("first", in: registry, under: temp)
-            _ = try BundleFixture.registerModel("second", in: registry, under: temp)
-            try registry.setState(first, to: .candidate)
+            let ids = try Self.fill(registry, under: temp)
             registry.waitForIndexCompaction()
             #expect(Self.updatesExist(registry), "no write compacted")
             #expect(try registry.compactIndex())
             #expect(!Self.updatesExist(registry))
             #expect(try !registry.compactIndex(), "nothing left to compact")
-            #expect(try registry.query(IndexQuery(state: .candidate)).map(\.id) == [first])
+            #expect(try registry.query(IndexQuery(state: .candidate)).map(\.id) == [ids[0]])
             #expect(try registry.index.status().isClean)
         }
     }
@@ -67,9 +71,7 @@ import Testing
         try withTemporaryDirectory { temp in
             let registry = try Self.makeRegistry(temp.appendingPathComponent("registry"), .manual)
             defer { registry.releaseIndex() }
-            let first = try BundleFixture.registerModel("first", in: registry, under: temp)
-            _ = try BundleFixture.registerModel("second", in: registry, under: temp)
-            try registry.setState(first, to: .candidate)
+            _ = try Self.fill(registry, under: temp)
             let path = registry.layout.indexCompactionLockPath
             try FileManager.default.createDirectory(
                 atPath: registry.layout.locksPath, withIntermediateDirectories: true)

@@ -45,21 +45,7 @@ final class OCIPartialDownload {
         // A pull that finishes renames its file away while holding the lock: a claim that opened the old name just
         // before finds, once it has the lock, that the name is another file's (or nobody's), and tries again.
         for _ in 0..<8 {
-            let file: OpenFile
-            do {
-                file = try OpenFile.open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode: 0o644)
-            } catch {
-                throw RegistryError.systemCall(error, "open the partial download", path: path)
-            }
-            do {
-                try file.lock(LOCK_EX | LOCK_NB)
-            } catch let error where error.errno == EWOULDBLOCK {
-                try? file.close()
-                return nil
-            } catch {
-                try? file.close()
-                throw RegistryError.systemCall(error, "lock the partial download", path: path)
-            }
+            guard let file = try OpenFile.lockedIfFree(path, "the partial download") else { return nil }
             // Closed on every way out but the claim: the descriptor holds the lock, and a leaked one would keep the
             // blob from every later pull of this process (and from gc) for the life of the process.
             let held: FileStatus

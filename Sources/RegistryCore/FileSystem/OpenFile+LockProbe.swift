@@ -23,3 +23,32 @@ extension OpenFile {
         }
     }
 }
+
+extension OpenFile {
+    /// Opens (creating it) the lock file at `path` and takes `flock(LOCK_EX|LOCK_NB)` on it: the open file that
+    /// holds the lock, or nil when another open file description holds it. The claims that must never wait (a
+    /// partial download, the index compaction lock) share it.
+    ///
+    /// - Parameters:
+    ///   - path: the lock file (a symbolic link there is refused).
+    ///   - lock: the lock as an error names it ("the partial download").
+    /// - Throws: `RegistryError` naming the file when it cannot be opened (`open <lock>`) or locked (`lock <lock>`).
+    package static func lockedIfFree(_ path: String, _ lock: String) throws -> OpenFile? {
+        let file: OpenFile
+        do {
+            file = try OpenFile.open(path, O_RDWR | O_CREAT | O_NOFOLLOW, mode: 0o644)
+        } catch {
+            throw RegistryError.systemCall(error, "open \(lock)", path: path)
+        }
+        do {
+            try file.lock(LOCK_EX | LOCK_NB)
+            return file
+        } catch let error where error.errno == EWOULDBLOCK {
+            try? file.close()
+            return nil
+        } catch {
+            try? file.close()
+            throw RegistryError.systemCall(error, "lock \(lock)", path: path)
+        }
+    }
+}
