@@ -174,9 +174,7 @@ public final class FileIndexBackend: IndexBackend, @unchecked Sendable {
             try answerInMemory(encoded: bytes, stamp: stamp)
             return
         }
-        try FileSystem.makeDirectory(directory)  // a real directory: a symbolic link is refused
-        try removeLeftovers()
-        var builder = BinaryIndexEncoder.Builder(capacity: 0, spillDirectory: directory)
+        var builder = try spillingBuilder(capacity: 0)
         let (stamp, states) = try produce { try builder.add($0) }
         lock.lock()
         defer { lock.unlock() }
@@ -206,9 +204,7 @@ public final class FileIndexBackend: IndexBackend, @unchecked Sendable {
             try answerInMemory(encoded: try BinaryIndexEncoder.encode(contents), stamp: contents.stamp)
             return
         }
-        try FileSystem.makeDirectory(directory)  // a real directory: a symbolic link is refused
-        try removeLeftovers()
-        var builder = BinaryIndexEncoder.Builder(capacity: contents.summaries.count, spillDirectory: directory)
+        var builder = try spillingBuilder(capacity: contents.summaries.count)
         for summary in contents.summaries { try builder.add(summary) }
         try writeStreamed(builder, stamp: contents.stamp, states: contents.states)
     }
@@ -297,9 +293,7 @@ public final class FileIndexBackend: IndexBackend, @unchecked Sendable {
         }
         CrashPoint.hit("index.beforeCompaction")
         try snapshot.view.base.verifyDigest()
-        try FileSystem.makeDirectory(directory)  // a real directory: a symbolic link is refused
-        try removeLeftovers()
-        var builder = BinaryIndexEncoder.Builder(capacity: 0, spillDirectory: directory)
+        var builder = try spillingBuilder(capacity: 0)
         let states = try snapshot.view.forEachSummary { try builder.add($0) }
         let output = try FileSystem.StreamingReplacement(replacing: basePath)
         do {
@@ -608,6 +602,14 @@ public final class FileIndexBackend: IndexBackend, @unchecked Sendable {
         } else {
             try FileSystem.truncate(updatesPath, to: cut)
         }
+    }
+
+    /// A builder for a new `index.bin` whose strings spill to a scratch file in `indexes/`: makes the directory
+    /// (a real one: a symbolic link is refused) and first removes what dead writers left there.
+    private func spillingBuilder(capacity: Int) throws -> BinaryIndexEncoder.Builder {
+        try FileSystem.makeDirectory(directory)
+        try removeLeftovers()
+        return BinaryIndexEncoder.Builder(capacity: capacity, spillDirectory: directory)
     }
 
     /// Removes temp files that a crashed atomic replace left in `indexes/` (their creator no longer runs).
